@@ -1,0 +1,24 @@
+/* ksmc_quantity: Kubernetes resource.Quantity values, converted as KSM converts them. */
+#ifndef KSMC_QUANTITY_H
+#define KSMC_QUANTITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parses a quantity string with resource.ParseQuantity's grammar:
+ *   [+-] digits [. digits] [suffix]   or   [+-] . digits [suffix]
+ * suffix: binary Ki Mi Gi Ti Pi Ei; decimal n u m "" k M G T P E; or exponent e<int>/E<int>.
+ * On success stores Quantity.Value() (rounded up away from zero to an integer, saturated
+ * to int64) in *value and Quantity.MilliValue() (same rounding, scale 10^-3) in *milli and
+ * returns true. Returns false for malformed input. */
+bool ksmc_quantity_parse(const char *s, size_t n, int64_t *value, int64_t *milli);
+
+/* KSM's convertValueToFloat64: float64(Value()) if Value() > MaxMilliValue
+ * (9223372036854775), else float64(MilliValue()) / 1000. Returns false if malformed. */
+bool ksmc_quantity_float(const char *s, size_t n, double *out);
+
+/* float64(Quantity.Value()). Returns false if malformed. */
+bool ksmc_quantity_int(const char *s, size_t n, double *out);
+
+#endif

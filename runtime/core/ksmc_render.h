@@ -1,0 +1,78 @@
+/* ksmc_render: running a generated serializer on one object.
+ *
+ * A render context is reused for many objects of one kind (it keeps its buffers). After a
+ * successful ksmc_render_object, ctx->out holds the object's lines for every family in
+ * family order, and family i is the byte range [fam_start(i), ctx->fam_end[i]). Disabled
+ * families are empty ranges. The store copies these bytes; the context is then reused. */
+#ifndef KSMC_RENDER_H
+#define KSMC_RENDER_H
+
+#include <jsmn.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ksmc_buf.h"
+#include "ksmc_err.h"
+#include "ksmc_kind.h"
+#include "ksmc_labels.h"
+
+/* What is rendered: fixed for the life of a context. */
+typedef struct {
+  const ksmc_kind_desc *kind;
+  const bool *family_enabled;                 /* kind->nfamilies flags; NULL: every
+                                                 non-opt-in family on, opt-in off */
+  const ksmc_allowlist_entry *labels_allow;      /* patterns for this resource or NULL */
+  const ksmc_allowlist_entry *annotations_allow; /* patterns for this resource or NULL */
+  size_t max_object_bytes;                    /* 0: no limit */
+} ksmc_render_opts;
+
+struct ksmc_render_ctx {
+  ksmc_render_opts opts;
+  /* Result of the last successful render. */
+  ksmc_buf out;       /* every family's lines, concatenated in family order */
+  uint32_t *fam_end;  /* kind->nfamilies end offsets into out */
+  ksmc_buf uid;       /* decoded metadata.uid */
+  ksmc_buf name;      /* decoded metadata.name */
+  ksmc_buf ns;        /* decoded metadata.namespace ("" for cluster-scoped kinds) */
+  ksmc_buf rv;        /* decoded metadata.resourceVersion */
+  char err[256];      /* human-readable detail of the last error (with byte offset) */
+  /* Working memory, private to the runtime and generated code. */
+  jsmntok_t *tok;
+  unsigned ntok_cap;
+  unsigned ntok;
+  const char *json;
+  size_t json_len;
+  ksmc_buf prefix;    /* `{` + default labels of the current object */
+  ksmc_buf scratch;   /* decoded strings for computations */
+  ksmc_buf scratch2;
+  ksmc_kv *kv;        /* map entries for dynamic labels */
+  size_t kv_cap;
+  void *arena;        /* per-object views of array items (generated code) */
+  size_t arena_cap;
+  size_t arena_used;
+  size_t sample_mark; /* start of the sample being written */
+  bool sample_drop;   /* the sample being written must be discarded */
+  int family;         /* family being rendered */
+};
+
+/* Prepares ctx for objects of opts->kind. Returns KSMC_OK or KSMC_E_NOMEM. */
+int ksmc_render_ctx_init(ksmc_render_ctx *ctx, const ksmc_render_opts *opts);
+
+/* Frees everything ctx owns. */
+void ksmc_render_ctx_free(ksmc_render_ctx *ctx);
+
+/* Renders one object given as JSON (an object of ctx's kind; "kind" may be absent, as in
+ * list items). Returns KSMC_OK, or an error code with ctx->err naming the problem and
+ * byte offset; on error ctx->out is empty. Never reads outside json[0..len). */
+int ksmc_render_object(ksmc_render_ctx *ctx, const char *json, size_t len);
+
+/* Start offset of family i in ctx->out. */
+static inline uint32_t ksmc_render_fam_start(const ksmc_render_ctx *ctx, size_t i) {
+  return i ? ctx->fam_end[i - 1] : 0;
+}
+
+/* Fills flags[kind->nfamilies] with the default selection: every family on except opt-in. */
+void ksmc_family_defaults(const ksmc_kind_desc *kind, bool *flags);
+
+#endif

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package ksmc needs to build, test, benchmark and run its demo.
+# Idempotent: packages already present are skipped; apt-get runs only when something is missing.
+# Usage: scripts/setup-debian.sh            (called by the README's two commands and by .ci/run)
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config re2c
+  libyaml-dev libcurl4-openssl-dev libjsmn-dev libmicrohttpd-dev libdeflate-dev zlib1g-dev
+  # tests
+  libcunit1-dev valgrind clang libclang-rt-14-dev clang-format curl python3 prometheus
+  # benchmarks and demo tooling
+  libsimdjson-dev nginx-light wrk gnuplot-nox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+# kubectl: the machine image may ship one (e.g. the gcloud dispatcher); fall back to Debian's.
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: all packages present" >&2
