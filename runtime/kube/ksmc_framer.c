@@ -1,0 +1,405 @@
+#include "ksmc_framer.h"
+
+#include <stdio.h>
+
+#include "ksmc_err.h"
+#include "ksmc_jscan.h"
+
+/* Memory above this is given back after an object instead of kept for the next one. */
+#define KEEP_BYTES ((size_t)1 << 20)
+
+typedef enum { NEST_MORE, NEST_CLOSED, NEST_BAD } nest_result;
+
+static bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+/* Advances through p[*i..n) inside one value whose first byte is fed with depth 0.
+ * Stops just after the byte that brings the depth back to 0 (NEST_CLOSED), at n
+ * (NEST_MORE) or after a raw newline inside a string, which JSON forbids (NEST_BAD). */
+static nest_result nest_scan(ksmc_jnest *st, const char *p, size_t n, size_t *i) {
+  for (size_t j = *i; j < n; j++) {
+    char c = p[j];
+    if (st->in_str) {
+      if (st->esc) {
+        st->esc = false;
+      } else if (c == '\\') {
+        st->esc = true;
+      } else if (c == '"') {
+        st->in_str = false;
+      } else if (c == '\n') {
+        *i = j + 1;
+        return NEST_BAD;
+      }
+      continue;
+    }
+    if (c == '"') {
+      st->in_str = true;
+    } else if (c == '{' || c == '[') {
+      st->depth++;
+    } else if ((c == '}' || c == ']') && --st->depth == 0) {
+      *i = j + 1;
+      return NEST_CLOSED;
+    }
+  }
+  *i = n;
+  return NEST_MORE;
+}
+
+/* Appends k bytes of the current object unless it outgrew max (then only counts them). */
+static void absorb(ksmc_buf *b, bool *oversized, size_t *total, size_t max, const char *p,
+                   size_t k) {
+  *total += k;
+  if (*oversized) return;
+  if (b->n + k > max) {
+    *oversized = true;
+    ksmc_buf_free(b);
+    return;
+  }
+  ksmc_buf_put(b, p, k);
+  if (ksmc_buf_failed(b)) {
+    *oversized = true;
+    ksmc_buf_free(b);
+  }
+}
+
+static void trim(ksmc_buf *b) {
+  if (b->cap > KEEP_BYTES) ksmc_buf_free(b);
+  ksmc_buf_reset(b);
+}
+
+/* ---- watch event framer ---- */
+
+void ksmc_framer_init(ksmc_framer *f, size_t max_event) {
+  memset(f, 0, sizeof *f);
+  f->max_event = max_event ? max_event : KSMC_FRAMER_DEFAULT_MAX;
+}
+
+void ksmc_framer_reset(ksmc_framer *f) {
+  trim(&f->ev);
+  f->nest = (ksmc_jnest){0};
+  f->in_event = f->oversized = f->skip_line = false;
+  f->event_bytes = 0;
+}
+
+void ksmc_framer_free(ksmc_framer *f) { ksmc_buf_free(&f->ev); }
+
+bool ksmc_framer_partial(const ksmc_framer *f) { return f->in_event; }
+
+static bool framer_error(ksmc_framer *f, const ksmc_framer_cb *cb, int err) {
+  return cb->error ? cb->error(cb->user, err, f->msg) : true;
+}
+
+static bool finish_event(ksmc_framer *f, const ksmc_framer_cb *cb) {
+  f->in_event = false;
+  if (f->oversized) {
+    snprintf(f->msg, sizeof f->msg, "watch event of %zu bytes exceeds the %zu-byte limit; skipped",
+             f->event_bytes, f->max_event);
+    return framer_error(f, cb, KSMC_E_TOO_BIG);
+  }
+  ksmc_slice type, tq, obj;
+  bool ok = ksmc_jscan_member(f->ev.p, f->ev.n, "type", &tq) && ksmc_jscan_unquote(tq, &type) &&
+            ksmc_jscan_member(f->ev.p, f->ev.n, "object", &obj);
+  bool go;
+  if (ok) {
+    go = cb->event(cb->user, type, obj);
+  } else {
+    int shown = f->ev.n < 60 ? (int)f->ev.n : 60;
+    snprintf(f->msg, sizeof f->msg, "malformed watch event (no type or object): %.*s", shown,
+             f->ev.p);
+    go = framer_error(f, cb, KSMC_E_JSON);
+  }
+  trim(&f->ev);
+  return go;
+}
+
+static void begin_event(ksmc_framer *f) {
+  f->in_event = true;
+  f->oversized = false;
+  f->event_bytes = 0;
+  f->nest = (ksmc_jnest){0};
+  ksmc_buf_reset(&f->ev);
+}
+
+/* Outside an event: skips whitespace, starts an event at '{', or reports garbage and
+ * skips to the next newline. Returns false if the error callback stopped the feed. */
+static bool between_events(ksmc_framer *f, const char *p, size_t n, size_t *i,
+                           const ksmc_framer_cb *cb) {
+  if (f->skip_line) {
+    const char *nl = memchr(p + *i, '\n', n - *i);
+    *i = nl ? (size_t)(nl - p) + 1 : n;
+    if (nl) f->skip_line = false;
+    return true;
+  }
+  char c = p[*i];
+  if (is_ws(c)) {
+    (*i)++;
+  } else if (c == '{') {
+    begin_event(f);
+  } else {
+    f->skip_line = true;
+    snprintf(f->msg, sizeof f->msg, "malformed watch stream: byte 0x%02x between events",
+             (unsigned char)c);
+    return framer_error(f, cb, KSMC_E_JSON);
+  }
+  return true;
+}
+
+bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb) {
+  size_t i = 0;
+  while (i < n) {
+    if (!f->in_event) {
+      if (!between_events(f, p, n, &i, cb)) return false;
+      continue;
+    }
+    size_t start = i;
+    nest_result r = nest_scan(&f->nest, p, n, &i);
+    absorb(&f->ev, &f->oversized, &f->event_bytes, f->max_event, p + start, i - start);
+    if (r == NEST_CLOSED && !finish_event(f, cb)) return false;
+    if (r == NEST_BAD) {
+      f->in_event = false;
+      trim(&f->ev);
+      snprintf(f->msg, sizeof f->msg, "malformed watch event: newline inside a string");
+      if (!framer_error(f, cb, KSMC_E_JSON)) return false;
+    }
+  }
+  return true;
+}
+
+/* ---- LIST page parser ---- */
+
+enum {
+  L_START,
+  L_KEY,
+  L_KEYSTR,
+  L_COLON,
+  L_VALUE,
+  L_AFTER,
+  L_ITEMS,
+  L_CAPTURE,
+  L_SKIPNEST,
+  L_SKIPSTR,
+  L_SKIPPRIM,
+  L_DONE
+};
+enum { CAP_ITEM = 1, CAP_META };
+
+/* A list's metadata is small; it may exceed a (test's) tiny item limit. */
+#define META_MAX ((size_t)64 << 10)
+
+void ksmc_list_init(ksmc_list_parser *l, size_t max_item) {
+  memset(l, 0, sizeof *l);
+  l->max_item = max_item ? max_item : KSMC_FRAMER_DEFAULT_MAX;
+}
+
+void ksmc_list_reset(ksmc_list_parser *l) {
+  ksmc_buf_reset(&l->rv);
+  ksmc_buf_reset(&l->cont);
+  ksmc_buf_cstr(&l->rv);
+  ksmc_buf_cstr(&l->cont);
+  trim(&l->cap);
+  l->items = 0;
+  l->state = L_START;
+  l->failed = false;
+  l->keylen = 0;
+}
+
+void ksmc_list_free(ksmc_list_parser *l) {
+  ksmc_buf_free(&l->rv);
+  ksmc_buf_free(&l->cont);
+  ksmc_buf_free(&l->cap);
+}
+
+bool ksmc_list_complete(const ksmc_list_parser *l) { return l->state == L_DONE && !l->failed; }
+
+static bool list_fail(ksmc_list_parser *l, const ksmc_list_cb *cb, const char *what, char c) {
+  l->failed = true;
+  snprintf(l->msg, sizeof l->msg, "malformed list body: %s (byte 0x%02x)", what, (unsigned char)c);
+  if (cb->error) cb->error(cb->user, KSMC_E_JSON, l->msg);
+  return false;
+}
+
+static bool key_is(const ksmc_list_parser *l, const char *k) {
+  size_t n = strlen(k);
+  return l->keylen == n && memcmp(l->key, k, n) == 0;
+}
+
+static void begin_capture(ksmc_list_parser *l, int what, int ret) {
+  l->capture = what;
+  l->ret_state = ret;
+  l->nest = (ksmc_jnest){0};
+  l->oversized = false;
+  l->cap_bytes = 0;
+  ksmc_buf_reset(&l->cap);
+  l->state = L_CAPTURE;
+}
+
+static void copy_string_member(const ksmc_buf *obj, const char *key, ksmc_buf *out) {
+  ksmc_slice v, s;
+  ksmc_buf_reset(out);
+  if (ksmc_jscan_member(obj->p, obj->n, key, &v) && ksmc_jscan_unquote(v, &s))
+    ksmc_buf_put(out, s.p, s.n);
+  ksmc_buf_cstr(out);
+}
+
+static bool finish_capture(ksmc_list_parser *l, const ksmc_list_cb *cb) {
+  l->state = l->ret_state;
+  bool go = true;
+  if (l->oversized) {
+    snprintf(l->msg, sizeof l->msg, "list %s of %zu bytes exceeds the %zu-byte limit; skipped",
+             l->capture == CAP_ITEM ? "item" : "metadata", l->cap_bytes, l->max_item);
+    go = cb->error ? cb->error(cb->user, KSMC_E_TOO_BIG, l->msg) : true;
+  } else if (l->capture == CAP_META) {
+    copy_string_member(&l->cap, "resourceVersion", &l->rv);
+    copy_string_member(&l->cap, "continue", &l->cont);
+  } else {
+    l->items++;
+    go = cb->item(cb->user, l->cap.p, l->cap.n);
+  }
+  trim(&l->cap);
+  return go;
+}
+
+static bool list_capture(ksmc_list_parser *l, const char *p, size_t n, size_t *i,
+                         const ksmc_list_cb *cb) {
+  size_t start = *i;
+  nest_result r = nest_scan(&l->nest, p, n, i);
+  size_t max = l->capture == CAP_META && l->max_item < META_MAX ? META_MAX : l->max_item;
+  absorb(&l->cap, &l->oversized, &l->cap_bytes, max, p + start, *i - start);
+  if (r == NEST_BAD) return list_fail(l, cb, "newline inside a string", '\n');
+  return r == NEST_CLOSED ? finish_capture(l, cb) : true;
+}
+
+static void list_keystr(ksmc_list_parser *l, const char *p, size_t n, size_t *i) {
+  for (; *i < n; (*i)++) {
+    char c = p[*i];
+    if (l->nest.esc) {
+      l->nest.esc = false;
+    } else if (c == '\\') {
+      l->nest.esc = true;
+      continue;
+    } else if (c == '"') {
+      (*i)++;
+      l->state = L_COLON;
+      return;
+    }
+    if (l->keylen < sizeof l->key) l->key[l->keylen] = c;
+    l->keylen++;
+  }
+}
+
+static void list_skipstr(ksmc_list_parser *l, const char *p, size_t n, size_t *i) {
+  for (; *i < n; (*i)++) {
+    char c = p[*i];
+    if (l->nest.esc) {
+      l->nest.esc = false;
+    } else if (c == '\\') {
+      l->nest.esc = true;
+    } else if (c == '"') {
+      (*i)++;
+      l->state = L_AFTER;
+      return;
+    }
+  }
+}
+
+/* A value of the top-level object starts at c. */
+static void list_value(ksmc_list_parser *l, char c, size_t *i) {
+  l->nest = (ksmc_jnest){0};
+  if (c == '[' && key_is(l, "items")) {
+    l->state = L_ITEMS;
+    (*i)++;
+  } else if (c == '{' && key_is(l, "metadata")) {
+    begin_capture(l, CAP_META, L_AFTER);
+  } else if (c == '"') {
+    l->state = L_SKIPSTR;
+    (*i)++;
+  } else if (c == '{' || c == '[') {
+    l->state = L_SKIPNEST;
+  } else {
+    l->state = L_SKIPPRIM;
+  }
+}
+
+/* One step of the structural states; returns false on a malformed body. */
+static bool list_punct(ksmc_list_parser *l, char c, size_t *i, const ksmc_list_cb *cb) {
+  switch (l->state) {
+  case L_START:
+    if (c != '{') return list_fail(l, cb, "expected '{'", c);
+    l->state = L_KEY;
+    break;
+  case L_KEY:
+    if (c == '}') {
+      l->state = L_DONE;
+    } else if (c == '"') {
+      l->keylen = 0;
+      l->nest.esc = false;
+      l->state = L_KEYSTR;
+    } else {
+      return list_fail(l, cb, "expected a key", c);
+    }
+    break;
+  case L_COLON:
+    if (c != ':') return list_fail(l, cb, "expected ':'", c);
+    l->state = L_VALUE;
+    break;
+  case L_VALUE:
+    list_value(l, c, i);
+    return true;
+  case L_AFTER:
+    if (c != ',' && c != '}') return list_fail(l, cb, "expected ',' or '}'", c);
+    l->state = c == ',' ? L_KEY : L_DONE;
+    break;
+  case L_ITEMS:
+    if (c == '{') {
+      begin_capture(l, CAP_ITEM, L_ITEMS);
+      return true;
+    }
+    if (c == ']')
+      l->state = L_AFTER;
+    else if (c != ',')
+      return list_fail(l, cb, "items[] holds a non-object", c);
+    break;
+  default:
+    return list_fail(l, cb, "trailing bytes after the list", c);
+  }
+  (*i)++;
+  return true;
+}
+
+static void list_skipprim(ksmc_list_parser *l, const char *p, size_t n, size_t *i) {
+  while (*i < n && p[*i] != ',' && p[*i] != '}' && !is_ws(p[*i])) (*i)++;
+  if (*i < n) l->state = L_AFTER;
+}
+
+bool ksmc_list_feed(ksmc_list_parser *l, const char *p, size_t n, const ksmc_list_cb *cb) {
+  if (l->failed) return false;
+  size_t i = 0;
+  while (i < n) {
+    switch (l->state) {
+    case L_KEYSTR:
+      list_keystr(l, p, n, &i);
+      break;
+    case L_SKIPSTR:
+      list_skipstr(l, p, n, &i);
+      break;
+    case L_SKIPPRIM:
+      list_skipprim(l, p, n, &i);
+      break;
+    case L_SKIPNEST: {
+      nest_result r = nest_scan(&l->nest, p, n, &i);
+      if (r == NEST_BAD) return list_fail(l, cb, "newline inside a string", '\n');
+      if (r == NEST_CLOSED) l->state = L_AFTER;
+      break;
+    }
+    case L_CAPTURE:
+      if (!list_capture(l, p, n, &i, cb)) return false;
+      break;
+    default:
+      if (is_ws(p[i])) {
+        i++;
+      } else if (!list_punct(l, p[i], &i, cb)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}

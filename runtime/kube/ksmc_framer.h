@@ -1,0 +1,120 @@
+/* ksmc_framer: incremental parsers for the two response bodies of list+watch.
+ *
+ * Both are fed the body in whatever chunks the network delivers (any split, down to one
+ * byte) and hand out complete JSON objects one at a time; neither ever holds more than
+ * one event or one list item (plus the list's small metadata) in memory.
+ *
+ *  - The event framer reads a WATCH body: a stream of JSON objects
+ *    {"type":"ADDED","object":{...}} separated by newlines (or any whitespace).
+ *  - The list parser reads a LIST page {"kind":..,"metadata":{"resourceVersion":..,
+ *    "continue":..},"items":[{...},...]} and streams items[] out one by one, capturing
+ *    metadata.resourceVersion and metadata.continue whether metadata comes before or
+ *    after items.
+ *
+ * Both enforce a maximum object size: a larger event or item is not buffered; it is
+ * skipped to its end and reported through the error callback (KSMC_E_TOO_BIG). Both
+ * keep their buffers across reset, so one parser per stream is reused for every
+ * request. Callbacks return false to stop the feed (the feed function then returns
+ * false). */
+#ifndef KSMC_FRAMER_H
+#define KSMC_FRAMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ksmc_buf.h"
+
+#define KSMC_FRAMER_DEFAULT_MAX ((size_t)64 << 20)
+
+/* Structural scanning state inside one JSON value (private). */
+typedef struct {
+  int depth;
+  bool in_str;
+  bool esc;
+} ksmc_jnest;
+
+typedef struct {
+  void *user;
+  /* One complete event. `type` is the unquoted type string; `object` the raw bytes of
+   * the object member. Both point into the framer and are valid during the call only. */
+  bool (*event)(void *user, ksmc_slice type, ksmc_slice object);
+  /* An event that cannot be used: err is KSMC_E_TOO_BIG or KSMC_E_JSON; msg says why. */
+  bool (*error)(void *user, int err, const char *msg);
+} ksmc_framer_cb;
+
+typedef struct {
+  size_t max_event; /* largest event kept, bytes; 0 means KSMC_FRAMER_DEFAULT_MAX */
+  /* private */
+  ksmc_buf ev;
+  ksmc_jnest nest;
+  bool in_event;
+  bool oversized;
+  bool skip_line;
+  size_t event_bytes;
+  char msg[160];
+} ksmc_framer;
+
+/* Prepares a framer; max_event 0 selects the default. */
+void ksmc_framer_init(ksmc_framer *f, size_t max_event);
+
+/* Forgets any partial event (a new stream starts); keeps the memory. */
+void ksmc_framer_reset(ksmc_framer *f);
+
+/* Feeds n bytes of the stream. Calls cb->event for every event completed by these bytes
+ * and cb->error for oversized or malformed ones (after which framing resumes at the
+ * next event; garbage between events is skipped up to the next newline). Returns false
+ * as soon as a callback returns false. */
+bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb);
+
+/* True if the stream so far ends inside an event (a truncated stream). */
+bool ksmc_framer_partial(const ksmc_framer *f);
+
+/* Frees the memory. */
+void ksmc_framer_free(ksmc_framer *f);
+
+typedef struct {
+  void *user;
+  /* One item of items[]: the raw object bytes, valid during the call only. */
+  bool (*item)(void *user, const char *json, size_t len);
+  /* An item that cannot be used (KSMC_E_TOO_BIG), or a malformed body (KSMC_E_JSON, after
+   * which the parser stops: the page is unusable). */
+  bool (*error)(void *user, int err, const char *msg);
+} ksmc_list_cb;
+
+typedef struct {
+  size_t max_item; /* largest item kept, bytes; 0 means KSMC_FRAMER_DEFAULT_MAX */
+  ksmc_buf rv;     /* metadata.resourceVersion (unquoted, NUL-terminated once seen) */
+  ksmc_buf cont;   /* metadata.continue (unquoted, NUL-terminated; empty if none) */
+  size_t items;    /* items delivered to cb->item on this page */
+  /* private */
+  int state;
+  int ret_state;
+  int capture;
+  ksmc_jnest nest;
+  char key[16];
+  size_t keylen;
+  ksmc_buf cap;
+  bool oversized;
+  size_t cap_bytes;
+  bool failed;
+  char msg[160];
+} ksmc_list_parser;
+
+/* Prepares a parser; max_item 0 selects the default. */
+void ksmc_list_init(ksmc_list_parser *l, size_t max_item);
+
+/* Starts a new page (clears rv, cont, items, state); keeps the memory. */
+void ksmc_list_reset(ksmc_list_parser *l);
+
+/* Feeds n bytes of the page body. Returns false if a callback returned false or the body
+ * is malformed (then cb->error was called with KSMC_E_JSON). */
+bool ksmc_list_feed(ksmc_list_parser *l, const char *p, size_t n, const ksmc_list_cb *cb);
+
+/* True once the whole top-level object has been read without error. */
+bool ksmc_list_complete(const ksmc_list_parser *l);
+
+/* Frees the memory. */
+void ksmc_list_free(ksmc_list_parser *l);
+
+#endif

@@ -1,0 +1,377 @@
+/* The watch-event framer and the LIST-page parser must give identical results however
+ * the body is split into chunks, including at every single byte boundary. */
+#include "ksmc_err.h"
+#include "ksmc_framer.h"
+#include "ktest.h"
+
+/* Everything a parser reported, as text, so runs can be compared byte for byte. */
+typedef struct {
+  ksmc_buf log;
+  int stop_after; /* stop the feed after this many callbacks; 0: never */
+  int calls;
+} rec;
+
+static bool rec_more(rec *r) { return !r->stop_after || ++r->calls < r->stop_after; }
+
+static bool on_event(void *u, ksmc_slice type, ksmc_slice obj) {
+  rec *r = u;
+  ksmc_buf_puts(&r->log, type);
+  ksmc_buf_putc(&r->log, '|');
+  ksmc_buf_puts(&r->log, obj);
+  ksmc_buf_putc(&r->log, '\n');
+  return rec_more(r);
+}
+
+static bool on_error(void *u, int err, const char *msg) {
+  rec *r = u;
+  char line[256];
+  int n = snprintf(line, sizeof line, "ERR %d %s\n", err, msg);
+  ksmc_buf_put(&r->log, line, (size_t)n);
+  return rec_more(r);
+}
+
+static bool on_item(void *u, const char *json, size_t len) {
+  rec *r = u;
+  ksmc_buf_put(&r->log, "ITEM ", 5);
+  ksmc_buf_put(&r->log, json, len);
+  ksmc_buf_putc(&r->log, '\n');
+  return rec_more(r);
+}
+
+static const char WATCH[] =
+    "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\\\"1}\","
+    "\"uid\":\"u1\",\"resourceVersion\":\"10\"},\"spec\":{\"a\":[1,{\"b\":\"]\"}]}}}\n"
+    "{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"uid\":\"u1\",\"resourceVersion\":\"11\"}}}"
+    "\n"
+    "\n  {\"object\":{\"metadata\":{\"uid\":\"u2\"}},\"type\":\"DELETED\"}\r\n"
+    "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Pod\",\"metadata\":{\"resourceVersion\":\"12\"}"
+    ",\"spec\":{\"containers\":null},\"status\":{}}}\n"
+    "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"code\":410,\"reason\":\"Expired\","
+    "\"message\":\"too old resource version: 5 (3006)\"}}\n";
+
+/* Feeds s split at the given cut points (sorted, within [0, n]). */
+static void feed_watch(ksmc_framer *f, const char *s, size_t n, const size_t *cuts, int ncuts,
+                       rec *r) {
+  ksmc_framer_cb cb = {r, on_event, on_error};
+  size_t at = 0;
+  for (int i = 0; i <= ncuts; i++) {
+    size_t end = i < ncuts ? cuts[i] : n;
+    if (!ksmc_framer_feed(f, s + at, end - at, &cb)) return;
+    at = end;
+  }
+}
+
+static void watch_reference(const char *s, size_t max, ksmc_buf *out) {
+  ksmc_framer f;
+  ksmc_framer_init(&f, max);
+  rec r = {0};
+  feed_watch(&f, s, strlen(s), NULL, 0, &r);
+  *out = r.log;
+  ksmc_framer_free(&f);
+}
+
+/* Every split into two and three pieces gives the reference result. */
+static void check_all_splits_watch(const char *s, size_t max) {
+  size_t n = strlen(s);
+  ksmc_buf want;
+  watch_reference(s, max, &want);
+  ksmc_framer f;
+  ksmc_framer_init(&f, max);
+  int bad = 0;
+  for (size_t i = 0; i <= n; i++) {
+    for (size_t j = i; j <= n; j += (n > 400 ? 7 : 1)) {
+      rec r = {0};
+      size_t cuts[2] = {i, j};
+      ksmc_framer_reset(&f);
+      feed_watch(&f, s, n, cuts, 2, &r);
+      if (r.log.n != want.n || memcmp(r.log.p, want.p, want.n) != 0) bad++;
+      CU_ASSERT_FALSE(ksmc_framer_partial(&f));
+      ksmc_buf_free(&r.log);
+    }
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  /* byte at a time */
+  rec r = {0};
+  ksmc_framer_reset(&f);
+  ksmc_framer_cb cb = {&r, on_event, on_error};
+  for (size_t i = 0; i < n; i++) ksmc_framer_feed(&f, s + i, 1, &cb);
+  CU_ASSERT_TRUE(r.log.n == want.n && memcmp(r.log.p, want.p, want.n) == 0);
+  ksmc_buf_free(&r.log);
+  ksmc_buf_free(&want);
+  ksmc_framer_free(&f);
+}
+
+static void test_watch_events(void) {
+  ksmc_buf got;
+  watch_reference(WATCH, 0, &got);
+  const char *want =
+      "ADDED|{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\\\"1}\",\"uid\":\"u1\","
+      "\"resourceVersion\":\"10\"},\"spec\":{\"a\":[1,{\"b\":\"]\"}]}}\n"
+      "MODIFIED|{\"metadata\":{\"uid\":\"u1\",\"resourceVersion\":\"11\"}}\n"
+      "DELETED|{\"metadata\":{\"uid\":\"u2\"}}\n"
+      "BOOKMARK|{\"kind\":\"Pod\",\"metadata\":{\"resourceVersion\":\"12\"},\"spec\":{"
+      "\"containers\""
+      ":null},\"status\":{}}\n"
+      "ERROR|{\"kind\":\"Status\",\"code\":410,\"reason\":\"Expired\",\"message\":\"too old "
+      "resource version: 5 (3006)\"}\n";
+  KTEST_ASSERT_BYTES(got.p, got.n, want);
+  ksmc_buf_free(&got);
+}
+
+static void test_watch_every_split(void) { check_all_splits_watch(WATCH, 0); }
+
+/* An event over the limit is reported with its size and skipped; the next one is fine. */
+static void test_watch_oversized(void) {
+  const char *s =
+      "{\"type\":\"ADDED\",\"object\":{\"x\":\"0123456789012345678901234567890123456789\"}}\n"
+      "{\"type\":\"ADDED\",\"object\":{}}\n";
+  ksmc_buf got;
+  watch_reference(s, 40, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ERR 5 watch event of 74 bytes exceeds the 40-byte limit; skipped\n"
+                     "ADDED|{}\n");
+  ksmc_buf_free(&got);
+  check_all_splits_watch(s, 40);
+}
+
+/* The framer never holds more than max bytes, even for a huge event. */
+static void test_watch_oversized_memory(void) {
+  ksmc_framer f;
+  ksmc_framer_init(&f, 1000);
+  rec r = {0};
+  ksmc_framer_cb cb = {&r, on_event, on_error};
+  const char *head = "{\"type\":\"ADDED\",\"object\":{\"x\":\"";
+  ksmc_framer_feed(&f, head, strlen(head), &cb);
+  char chunk[4096];
+  memset(chunk, 'a', sizeof chunk);
+  for (int i = 0; i < 1000; i++) {
+    ksmc_framer_feed(&f, chunk, sizeof chunk, &cb);
+    CU_ASSERT_TRUE(f.ev.cap <= 4096);
+  }
+  CU_ASSERT_TRUE(ksmc_framer_partial(&f));
+  ksmc_framer_feed(&f, "\"}}\n", 4, &cb);
+  CU_ASSERT_FALSE(ksmc_framer_partial(&f));
+  KTEST_ASSERT_BYTES(r.log.p, r.log.n,
+                     "ERR 5 watch event of 4096034 bytes exceeds the 1000-byte limit; skipped\n");
+  ksmc_buf_free(&r.log);
+  ksmc_framer_free(&f);
+}
+
+static void test_watch_malformed(void) {
+  const char *s = "garbage line\n"
+                  "{\"type\":\"ADDED\"}\n"
+                  "{\"type\":\"ADDED\",\"object\":{\"a\":\"broken\n"
+                  "{\"type\":\"DELETED\",\"object\":{}}\n";
+  ksmc_buf got;
+  watch_reference(s, 0, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ERR 2 malformed watch stream: byte 0x67 between events\n"
+                     "ERR 2 malformed watch event (no type or object): {\"type\":\"ADDED\"}\n"
+                     "ERR 2 malformed watch event: newline inside a string\n"
+                     "DELETED|{}\n");
+  ksmc_buf_free(&got);
+  check_all_splits_watch(s, 0);
+}
+
+static void test_watch_stop(void) {
+  ksmc_framer f;
+  ksmc_framer_init(&f, 0);
+  rec r = {.stop_after = 2};
+  ksmc_framer_cb cb = {&r, on_event, on_error};
+  CU_ASSERT_FALSE(ksmc_framer_feed(&f, WATCH, strlen(WATCH), &cb));
+  CU_ASSERT_EQUAL(r.calls, 2);
+  ksmc_buf_free(&r.log);
+  ksmc_framer_free(&f);
+}
+
+static void test_watch_truncated(void) {
+  ksmc_framer f;
+  ksmc_framer_init(&f, 0);
+  rec r = {0};
+  ksmc_framer_cb cb = {&r, on_event, on_error};
+  CU_ASSERT_TRUE(ksmc_framer_feed(&f, WATCH, 30, &cb));
+  CU_ASSERT_TRUE(ksmc_framer_partial(&f));
+  CU_ASSERT_EQUAL(r.log.n, 0);
+  ksmc_framer_reset(&f);
+  CU_ASSERT_FALSE(ksmc_framer_partial(&f));
+  ksmc_buf_free(&r.log);
+  ksmc_framer_free(&f);
+}
+
+/* ---- LIST pages ---- */
+
+static void feed_list(ksmc_list_parser *l, const char *s, size_t n, const size_t *cuts, int ncuts,
+                      rec *r) {
+  ksmc_list_cb cb = {r, on_item, on_error};
+  ksmc_list_reset(l);
+  size_t at = 0;
+  for (int i = 0; i <= ncuts; i++) {
+    size_t end = i < ncuts ? cuts[i] : n;
+    if (!ksmc_list_feed(l, s + at, end - at, &cb)) break;
+    at = end;
+  }
+  char tail[300];
+  int k = snprintf(tail, sizeof tail, "rv=%s continue=%s items=%zu complete=%d\n",
+                   ksmc_buf_cstr(&l->rv), ksmc_buf_cstr(&l->cont), l->items, ksmc_list_complete(l));
+  ksmc_buf_put(&r->log, tail, (size_t)k);
+}
+
+static void list_reference(const char *s, size_t max, ksmc_buf *out) {
+  ksmc_list_parser l;
+  ksmc_list_init(&l, max);
+  rec r = {0};
+  feed_list(&l, s, strlen(s), NULL, 0, &r);
+  *out = r.log;
+  ksmc_list_free(&l);
+}
+
+static void check_all_splits_list(const char *s, size_t max) {
+  size_t n = strlen(s);
+  ksmc_buf want;
+  list_reference(s, max, &want);
+  ksmc_list_parser l;
+  ksmc_list_init(&l, max);
+  int bad = 0;
+  for (size_t i = 0; i <= n; i++) {
+    for (size_t j = i; j <= n; j += (n > 400 ? 7 : 1)) {
+      rec r = {0};
+      size_t cuts[2] = {i, j};
+      feed_list(&l, s, n, cuts, 2, &r);
+      if (r.log.n != want.n || memcmp(r.log.p, want.p, want.n) != 0) {
+        if (!bad) fprintf(stderr, "\n  split %zu,%zu:\n%.*s", i, j, (int)r.log.n, r.log.p);
+        bad++;
+      }
+      ksmc_buf_free(&r.log);
+    }
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  size_t cuts[4096];
+  int nc = 0;
+  for (size_t i = 1; i < n && nc < 4096; i++) cuts[nc++] = i;
+  rec r = {0};
+  feed_list(&l, s, n, cuts, nc, &r);
+  CU_ASSERT_TRUE(r.log.n == want.n && memcmp(r.log.p, want.p, want.n) == 0);
+  ksmc_buf_free(&r.log);
+  ksmc_buf_free(&want);
+  ksmc_list_free(&l);
+}
+
+static const char LIST_META_FIRST[] =
+    "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"10245\","
+    "\"continue\":\"eyJ2Ijoi\",\"remainingItemCount\":753},\"items\":[{\"metadata\":{\"name\":"
+    "\"pod-0\",\"uid\":\"a\",\"labels\":{\"items\":\"[{\"}},\"spec\":{}},\n"
+    "  {\"metadata\":{\"name\":\"p]\\\\\",\"uid\":\"b\"},\"status\":{\"x\":[[],{}]}}]}";
+
+static void test_list_meta_first(void) {
+  ksmc_buf got;
+  list_reference(LIST_META_FIRST, 0, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ITEM {\"metadata\":{\"name\":\"pod-0\",\"uid\":\"a\",\"labels\":{\"items\":"
+                     "\"[{\"}},\"spec\":{}}\n"
+                     "ITEM {\"metadata\":{\"name\":\"p]\\\\\",\"uid\":\"b\"},\"status\":{\"x\":"
+                     "[[],{}]}}\n"
+                     "rv=10245 continue=eyJ2Ijoi items=2 complete=1\n");
+  ksmc_buf_free(&got);
+  check_all_splits_list(LIST_META_FIRST, 0);
+}
+
+static const char LIST_META_LAST[] =
+    " { \"items\" : [ {\"a\":1} , {\"b\":\"}\"} ] , \"kind\" : \"PodList\" , \"n\" : -1.5e3 , "
+    "\"t\":true,\"metadata\" : { \"continue\" : \"\" , \"resourceVersion\" : \"77\" } }\n";
+
+static void test_list_meta_last(void) {
+  ksmc_buf got;
+  list_reference(LIST_META_LAST, 0, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ITEM {\"a\":1}\nITEM {\"b\":\"}\"}\nrv=77 continue= items=2 complete=1\n");
+  ksmc_buf_free(&got);
+  check_all_splits_list(LIST_META_LAST, 0);
+}
+
+static void test_list_empty(void) {
+  const char *s = "{\"kind\":\"NodeList\",\"metadata\":{\"resourceVersion\":\"5\"},\"items\":[]}";
+  ksmc_buf got;
+  list_reference(s, 0, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n, "rv=5 continue= items=0 complete=1\n");
+  ksmc_buf_free(&got);
+  check_all_splits_list(s, 0);
+}
+
+static void test_list_oversized_item(void) {
+  const char *s =
+      "{\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[{\"a\":\"0123456789012345678"
+      "9\"},{\"b\":2}]}";
+  ksmc_buf got;
+  list_reference(s, 20, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ERR 5 list item of 28 bytes exceeds the 20-byte limit; skipped\n"
+                     "ITEM {\"b\":2}\nrv=9 continue= items=1 complete=1\n");
+  ksmc_buf_free(&got);
+  check_all_splits_list(s, 20);
+}
+
+static void test_list_malformed(void) {
+  ksmc_buf got;
+  list_reference("{\"items\":[1]}", 0, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ERR 2 malformed list body: items[] holds a non-object (byte 0x31)\n"
+                     "rv= continue= items=0 complete=0\n");
+  ksmc_buf_free(&got);
+  list_reference("[]", 0, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ERR 2 malformed list body: expected '{' (byte 0x5b)\n"
+                     "rv= continue= items=0 complete=0\n");
+  ksmc_buf_free(&got);
+  list_reference("{\"items\":[{\"a\":1}]", 0, &got); /* truncated */
+  KTEST_ASSERT_BYTES(got.p, got.n, "ITEM {\"a\":1}\nrv= continue= items=1 complete=0\n");
+  ksmc_buf_free(&got);
+}
+
+static bool item_counter(void *u, const char *json, size_t len) {
+  (void)json;
+  (void)len;
+  (*(size_t *)u)++;
+  return true;
+}
+
+/* A 30,000-item list streams through with memory bounded by one item. */
+static void test_list_large(void) {
+  ksmc_list_parser l;
+  ksmc_list_init(&l, 0);
+  ksmc_list_reset(&l);
+  size_t count = 0;
+  ksmc_list_cb cb = {&count, item_counter, NULL};
+  const char *head = "{\"kind\":\"PodList\",\"items\":[";
+  CU_ASSERT_TRUE(ksmc_list_feed(&l, head, strlen(head), &cb));
+  char item[2100];
+  memset(item, 'x', sizeof item);
+  memcpy(item, "{\"metadata\":{\"name\":\"", 21);
+  memcpy(item + sizeof item - 5, "\"}},", 4);
+  for (int i = 0; i < 30000; i++) {
+    size_t len = sizeof item - (i == 29999 ? 2 : 1);
+    CU_ASSERT_TRUE(ksmc_list_feed(&l, item, len, &cb));
+    CU_ASSERT_TRUE(l.cap.cap <= 4096);
+  }
+  const char *tail = "],\"metadata\":{\"resourceVersion\":\"30001\"}}";
+  CU_ASSERT_TRUE(ksmc_list_feed(&l, tail, strlen(tail), &cb));
+  CU_ASSERT_EQUAL(count, 30000);
+  CU_ASSERT_TRUE(ksmc_list_complete(&l));
+  CU_ASSERT_STRING_EQUAL(ksmc_buf_cstr(&l.rv), "30001");
+  ksmc_list_free(&l);
+}
+
+static const ktest_case cases[] = {{"watch events", test_watch_events},
+                                   {"watch every split", test_watch_every_split},
+                                   {"watch oversized", test_watch_oversized},
+                                   {"watch oversized memory", test_watch_oversized_memory},
+                                   {"watch malformed", test_watch_malformed},
+                                   {"watch stop", test_watch_stop},
+                                   {"watch truncated", test_watch_truncated},
+                                   {"list metadata first", test_list_meta_first},
+                                   {"list metadata last", test_list_meta_last},
+                                   {"list empty", test_list_empty},
+                                   {"list oversized item", test_list_oversized_item},
+                                   {"list malformed", test_list_malformed},
+                                   {"list 30000 items", test_list_large},
+                                   {0}};
+KTEST_MAIN("kube_framer", cases)
