@@ -1,0 +1,120 @@
+/* ksmc_store: the pre-rendered object store of one stream (kind x namespace).
+ *
+ * An object is kept only as its rendered exposition bytes (every family's lines
+ * concatenated in family order, plus per-family end offsets and its uid) in ONE
+ * allocation, a ksmc_record, which is immutable once published. The JSON is not kept.
+ *
+ * Concurrency contract:
+ *  - Writers (upsert, delete, relist_*) may be called from any thread; they serialise
+ *    among themselves on a writer mutex. Normally one ingest thread owns a stream.
+ *  - Readers take a snapshot (ksmc_store_snapshot): a consistent set of record pointers
+ *    copied under a short critical section. A snapshot never shows a torn object nor a
+ *    half-applied relist: it is either the complete old set or the complete new set.
+ *  - A reader never blocks writers for longer than the pointer copy (no lock is held while
+ *    a scrape writes to a socket). Records replaced or removed while snapshots that may
+ *    contain them are alive are retired, and freed when the last such snapshot is
+ *    released (epoch-based reclamation; see docs/runtime.md "The store").
+ *
+ * Memory: one allocation per object (bytes + offsets + uid + a 40-byte header), one
+ * hash slot and one pointer per object. No per-line allocations. */
+#ifndef KSMC_STORE_H
+#define KSMC_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ksmc_buf.h"
+#include "ksmc_kind.h" /* declares ksmc_render_ctx (see ksmc_render.h) */
+
+typedef struct ksmc_store ksmc_store;
+typedef struct ksmc_store_snap ksmc_store_snap;
+
+/* One object's rendered bytes. Immutable for readers; only the accessors below are
+ * part of the contract. */
+typedef struct ksmc_record {
+  struct ksmc_record *next; /* store-private: retired list */
+  uint64_t retire_gen;      /* store-private: snapshot generation at retirement */
+  uint64_t hash;            /* hash of the uid */
+  uint32_t maps;            /* store-private: how many key sets (live, relist) hold it */
+  uint32_t len;             /* rendered bytes */
+  uint32_t uid_len;
+  uint32_t nfam;
+  uint32_t fam_end[]; /* nfam end offsets, then len bytes, then uid_len bytes */
+} ksmc_record;
+
+/* All of the object's rendered bytes. */
+static inline const char *ksmc_record_bytes(const ksmc_record *r) {
+  return (const char *)(r->fam_end + r->nfam);
+}
+
+static inline size_t ksmc_record_len(const ksmc_record *r) { return r->len; }
+
+/* The lines of family i (empty when the family is disabled or has no sample). */
+static inline ksmc_slice ksmc_record_family(const ksmc_record *r, size_t i) {
+  uint32_t start = i ? r->fam_end[i - 1] : 0;
+  return (ksmc_slice){ksmc_record_bytes(r) + start, r->fam_end[i] - start};
+}
+
+static inline ksmc_slice ksmc_record_uid(const ksmc_record *r) {
+  return (ksmc_slice){ksmc_record_bytes(r) + r->len, r->uid_len};
+}
+
+/* Creates an empty store for objects of `kind` (its nfamilies fixes the record layout);
+ * `ns` names the stream's namespace ("" for all namespaces) and is copied. NULL on
+ * allocation failure. */
+ksmc_store *ksmc_store_new(const ksmc_kind_desc *kind, const char *ns);
+
+/* Frees the store and every record. No snapshot of it may be alive and no other thread
+ * may use it. NULL is ignored. */
+void ksmc_store_free(ksmc_store *s);
+
+const ksmc_kind_desc *ksmc_store_kind(const ksmc_store *s);
+const char *ksmc_store_namespace(const ksmc_store *s);
+
+/* Inserts or replaces the object `uid` with `len` bytes whose family i ends at
+ * fam_end[i] (kind->nfamilies offsets, nondecreasing, last == len). The bytes are copied
+ * into a new record that replaces the old one atomically for readers. Identical bytes
+ * keep the existing record (no allocation). Returns KSMC_OK or KSMC_E_NOMEM /
+ * KSMC_E_TOO_BIG (len or uid over 4 GiB); on error the store is unchanged. */
+int ksmc_store_upsert(ksmc_store *s, const char *uid, size_t uid_len, const char *bytes, size_t len,
+                      const uint32_t *fam_end);
+
+/* ksmc_store_upsert with the result of a successful ksmc_render_object. */
+int ksmc_store_upsert_rendered(ksmc_store *s, const ksmc_render_ctx *ctx);
+
+/* Removes the object `uid`. Returns true if it was present. */
+bool ksmc_store_delete(ksmc_store *s, const char *uid, size_t uid_len);
+
+/* Atomic relist: begin, add every listed object, then commit (the new set replaces the
+ * old one in one step; objects absent from the new list disappear) or abort (the new set
+ * is discarded, the store is unchanged). While a relist is open, upsert/delete still act
+ * on the live set, and their effect is replaced by the commit. begin discards a relist
+ * left open. Objects whose bytes did not change share the old record (no copy), so a
+ * relist of an unchanged cluster needs almost no memory. Returns KSMC_OK or
+ * KSMC_E_NOMEM (for add, the relist stays open and can be aborted). */
+int ksmc_store_relist_begin(ksmc_store *s);
+int ksmc_store_relist_add(ksmc_store *s, const char *uid, size_t uid_len, const char *bytes,
+                          size_t len, const uint32_t *fam_end);
+int ksmc_store_relist_add_rendered(ksmc_store *s, const ksmc_render_ctx *ctx);
+void ksmc_store_relist_commit(ksmc_store *s);
+void ksmc_store_relist_abort(ksmc_store *s);
+
+/* Current number of objects and of rendered bytes (live set). */
+size_t ksmc_store_count(ksmc_store *s);
+size_t ksmc_store_bytes(ksmc_store *s);
+
+/* Takes a consistent snapshot of the live set. Costs one lock and a copy of one pointer
+ * per object. NULL on allocation failure. Must be released (on any thread). */
+ksmc_store_snap *ksmc_store_snapshot(ksmc_store *s);
+
+/* Releases a snapshot; records retired since it was taken may be freed. NULL ignored. */
+void ksmc_store_snap_release(ksmc_store_snap *snap);
+
+/* Snapshot contents: count, rendered bytes, and records 0..count-1 (unspecified order,
+ * like KSM's sync.Map.Range). */
+size_t ksmc_store_snap_count(const ksmc_store_snap *snap);
+size_t ksmc_store_snap_bytes(const ksmc_store_snap *snap);
+const ksmc_record *const *ksmc_store_snap_records(const ksmc_store_snap *snap);
+
+#endif

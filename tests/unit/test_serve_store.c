@@ -1,0 +1,285 @@
+/* Tests of the pre-rendered store: upsert/delete/relist semantics, snapshot isolation,
+ * record sharing across relists, and a concurrent scraper that must only ever see
+ * complete relist generations. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksmc_err.h"
+#include "ksmc_store.h"
+#include "ktest.h"
+
+static const ksmc_family_desc fams[2] = {
+    {.name = "kube_x_a", .type = KSMC_GAUGE, .help = "a"},
+    {.name = "kube_x_b", .type = KSMC_GAUGE, .help = "b"},
+};
+static const ksmc_kind_desc kind = {
+    .kind = "X", .resource = "xs", .families = fams, .nfamilies = 2};
+
+/* Upserts an object whose family a is "a <text>\n" and family b "b <text>\n". */
+static int put(ksmc_store *s, const char *uid, const char *text, int relist) {
+  char buf[256];
+  int a = snprintf(buf, sizeof buf, "a %s\n", text);
+  int b = snprintf(buf + a, sizeof buf - a, "b %s\n", text);
+  uint32_t ends[2] = {(uint32_t)a, (uint32_t)(a + b)};
+  if (relist) return ksmc_store_relist_add(s, uid, strlen(uid), buf, a + b, ends);
+  return ksmc_store_upsert(s, uid, strlen(uid), buf, a + b, ends);
+}
+
+static const ksmc_record *find(ksmc_store_snap *snap, const char *uid) {
+  const ksmc_record *const *r = ksmc_store_snap_records(snap);
+  for (size_t i = 0; i < ksmc_store_snap_count(snap); i++) {
+    ksmc_slice u = ksmc_record_uid(r[i]);
+    if (u.n == strlen(uid) && memcmp(u.p, uid, u.n) == 0) return r[i];
+  }
+  return NULL;
+}
+
+static void test_upsert_delete(void) {
+  ksmc_store *s = ksmc_store_new(&kind, "");
+  CU_ASSERT_EQUAL(put(s, "u1", "one", 0), KSMC_OK);
+  CU_ASSERT_EQUAL(put(s, "u2", "two", 0), KSMC_OK);
+  CU_ASSERT_EQUAL(ksmc_store_count(s), 2);
+  CU_ASSERT_EQUAL(ksmc_store_bytes(s), 12 + 12);
+  CU_ASSERT_EQUAL(put(s, "u1", "uno!", 0), KSMC_OK);
+  CU_ASSERT_EQUAL(ksmc_store_count(s), 2);
+  CU_ASSERT_EQUAL(ksmc_store_bytes(s), 14 + 12);
+  ksmc_store_snap *snap = ksmc_store_snapshot(s);
+  const ksmc_record *r = find(snap, "u1");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+  ksmc_slice a = ksmc_record_family(r, 0), b = ksmc_record_family(r, 1);
+  KTEST_ASSERT_BYTES(a.p, a.n, "a uno!\n");
+  KTEST_ASSERT_BYTES(b.p, b.n, "b uno!\n");
+  ksmc_store_snap_release(snap);
+  CU_ASSERT_TRUE(ksmc_store_delete(s, "u1", 2));
+  CU_ASSERT_FALSE(ksmc_store_delete(s, "u1", 2));
+  CU_ASSERT_FALSE(ksmc_store_delete(s, "nope", 4));
+  CU_ASSERT_EQUAL(ksmc_store_count(s), 1);
+  CU_ASSERT_EQUAL(ksmc_store_bytes(s), 12);
+  ksmc_store_free(s);
+}
+
+/* Identical bytes keep the record; many keys force index growth and deletions shift
+ * probe chains. */
+static void test_many_and_identical(void) {
+  ksmc_store *s = ksmc_store_new(&kind, "ns");
+  char uid[32], txt[32];
+  for (int i = 0; i < 5000; i++) {
+    snprintf(uid, sizeof uid, "uid-%d", i);
+    snprintf(txt, sizeof txt, "v%d", i);
+    CU_ASSERT_EQUAL(put(s, uid, txt, 0), KSMC_OK);
+  }
+  ksmc_store_snap *s1 = ksmc_store_snapshot(s);
+  const ksmc_record *r1 = find(s1, "uid-77");
+  CU_ASSERT_EQUAL(put(s, "uid-77", "v77", 0), KSMC_OK);
+  ksmc_store_snap *s2 = ksmc_store_snapshot(s);
+  CU_ASSERT_PTR_EQUAL(find(s2, "uid-77"), r1);
+  ksmc_store_snap_release(s2);
+  for (int i = 0; i < 5000; i += 2) {
+    snprintf(uid, sizeof uid, "uid-%d", i);
+    CU_ASSERT_TRUE(ksmc_store_delete(s, uid, strlen(uid)));
+  }
+  CU_ASSERT_EQUAL(ksmc_store_count(s), 2500);
+  for (int i = 0; i < 5000; i++) {
+    snprintf(uid, sizeof uid, "uid-%d", i);
+    CU_ASSERT_EQUAL(ksmc_store_delete(s, uid, strlen(uid)), i % 2 == 1);
+  }
+  CU_ASSERT_EQUAL(ksmc_store_count(s), 0);
+  /* The old snapshot still reads every retired record intact. */
+  CU_ASSERT_EQUAL(ksmc_store_snap_count(s1), 5000);
+  ksmc_slice a = ksmc_record_family(find(s1, "uid-4999"), 0);
+  KTEST_ASSERT_BYTES(a.p, a.n, "a v4999\n");
+  ksmc_store_snap_release(s1);
+  CU_ASSERT_STRING_EQUAL(ksmc_store_namespace(s), "ns");
+  ksmc_store_free(s);
+}
+
+static void test_relist(void) {
+  ksmc_store *s = ksmc_store_new(&kind, "");
+  put(s, "keep", "k", 0);
+  put(s, "change", "c1", 0);
+  put(s, "gone", "g", 0);
+  ksmc_store_snap *before = ksmc_store_snapshot(s);
+  const ksmc_record *keep = find(before, "keep");
+  CU_ASSERT_EQUAL(ksmc_store_relist_begin(s), KSMC_OK);
+  put(s, "keep", "k", 1);
+  put(s, "change", "c2", 1);
+  put(s, "new", "n", 1);
+  /* Not visible before commit. */
+  CU_ASSERT_EQUAL(ksmc_store_count(s), 3);
+  ksmc_store_snap *mid = ksmc_store_snapshot(s);
+  CU_ASSERT_PTR_NOT_NULL(find(mid, "gone"));
+  CU_ASSERT_PTR_NULL(find(mid, "new"));
+  ksmc_store_snap_release(mid);
+  ksmc_store_relist_commit(s);
+  ksmc_store_snap *after = ksmc_store_snapshot(s);
+  CU_ASSERT_EQUAL(ksmc_store_snap_count(after), 3);
+  CU_ASSERT_PTR_NULL(find(after, "gone"));
+  CU_ASSERT_PTR_EQUAL(find(after, "keep"), keep); /* unchanged bytes: shared record */
+  ksmc_slice c = ksmc_record_family(find(after, "change"), 1);
+  KTEST_ASSERT_BYTES(c.p, c.n, "b c2\n");
+  /* The old snapshot is intact. */
+  c = ksmc_record_family(find(before, "change"), 1);
+  KTEST_ASSERT_BYTES(c.p, c.n, "b c1\n");
+  CU_ASSERT_PTR_NOT_NULL(find(before, "gone"));
+  ksmc_store_snap_release(before);
+  ksmc_store_snap_release(after);
+  ksmc_store_free(s);
+}
+
+static void test_relist_abort_and_upsert_during(void) {
+  ksmc_store *s = ksmc_store_new(&kind, "");
+  put(s, "a", "1", 0);
+  ksmc_store_snap *old = ksmc_store_snapshot(s);
+  ksmc_store_relist_begin(s);
+  put(s, "a", "1", 1); /* shared with live */
+  put(s, "b", "x", 1);
+  put(s, "b", "y", 1); /* listed twice: later wins */
+  put(s, "a", "2", 0); /* live replaced while the relist is open */
+  ksmc_store_relist_abort(s);
+  CU_ASSERT_EQUAL(ksmc_store_count(s), 1);
+  ksmc_store_snap *now = ksmc_store_snapshot(s);
+  ksmc_slice v = ksmc_record_family(find(now, "a"), 0);
+  KTEST_ASSERT_BYTES(v.p, v.n, "a 2\n");
+  v = ksmc_record_family(find(old, "a"), 0); /* retired, still readable */
+  KTEST_ASSERT_BYTES(v.p, v.n, "a 1\n");
+  ksmc_store_snap_release(now);
+  ksmc_store_snap_release(old);
+  /* An open relist is discarded by free; a relist can be empty. */
+  ksmc_store_relist_begin(s);
+  ksmc_store_relist_commit(s);
+  CU_ASSERT_EQUAL(ksmc_store_count(s), 0);
+  ksmc_store_relist_begin(s);
+  put(s, "z", "z", 1);
+  ksmc_store_free(s);
+}
+
+/* ---- concurrency: generations ---- */
+
+typedef struct {
+  ksmc_store *s;
+  atomic_int stop;
+  atomic_long snaps;
+  atomic_long bad;
+  atomic_long gens;
+} race;
+
+static size_t gen_count(int g) { return 50 + (size_t)(g * 37) % 200; }
+
+/* Generation g: objects o0..o(n-1); objects below 20 keep their bytes across
+ * generations ("stable"), the others carry the generation number. */
+static void relist_gen(ksmc_store *s, int g) {
+  ksmc_store_relist_begin(s);
+  char uid[32], txt[64];
+  size_t n = gen_count(g);
+  for (size_t i = 0; i < n; i++) {
+    snprintf(uid, sizeof uid, "o%zu", i);
+    if (i < 20)
+      snprintf(txt, sizeof txt, "stable%zu n=%zu", i, (size_t)0);
+    else
+      snprintf(txt, sizeof txt, "g=%d n=%zu", g, n);
+    put(s, uid, txt, 1);
+  }
+  ksmc_store_relist_commit(s);
+}
+
+/* Checks a snapshot holds exactly one generation, complete, and untorn. */
+static int check_snap(ksmc_store_snap *snap) {
+  size_t n = ksmc_store_snap_count(snap);
+  const ksmc_record *const *r = ksmc_store_snap_records(snap);
+  int g = -1;
+  size_t want = 0;
+  for (size_t i = 0; i < n; i++) {
+    ksmc_slice a = ksmc_record_family(r[i], 0), b = ksmc_record_family(r[i], 1);
+    if (a.n != b.n || memcmp(a.p + 1, b.p + 1, a.n - 1) != 0) return 0; /* torn */
+    int rg;
+    size_t rn;
+    char line[80];
+    snprintf(line, sizeof line, "%.*s", (int)a.n, a.p);
+    if (sscanf(line, "a g=%d n=%zu", &rg, &rn) == 2) {
+      if (g >= 0 && rg != g) return 0; /* mixed generations */
+      g = rg;
+      want = rn;
+    }
+  }
+  return g < 0 || want == n;
+}
+
+static void *scraper(void *arg) {
+  race *r = arg;
+  while (!atomic_load(&r->stop)) {
+    ksmc_store_snap *snap = ksmc_store_snapshot(r->s);
+    if (!check_snap(snap)) atomic_fetch_add(&r->bad, 1);
+    ksmc_store_snap_release(snap);
+    atomic_fetch_add(&r->snaps, 1);
+  }
+  return NULL;
+}
+
+static void *relister(void *arg) {
+  race *r = arg;
+  for (int g = 1; g <= 400; g++) {
+    relist_gen(r->s, g);
+    atomic_fetch_add(&r->gens, 1);
+  }
+  return NULL;
+}
+
+static void test_concurrent_relists(void) {
+  race r = {.s = ksmc_store_new(&kind, "")};
+  relist_gen(r.s, 0);
+  pthread_t w, sc[2];
+  pthread_create(&sc[0], NULL, scraper, &r);
+  pthread_create(&sc[1], NULL, scraper, &r);
+  pthread_create(&w, NULL, relister, &r);
+  pthread_join(w, NULL);
+  atomic_store(&r.stop, 1);
+  pthread_join(sc[0], NULL);
+  pthread_join(sc[1], NULL);
+  fprintf(stderr, " [%ld snapshots over %ld relists] ", atomic_load(&r.snaps),
+          atomic_load(&r.gens));
+  CU_ASSERT_EQUAL(atomic_load(&r.bad), 0);
+  CU_ASSERT_TRUE(atomic_load(&r.snaps) > 0);
+  CU_ASSERT_EQUAL(ksmc_store_count(r.s), gen_count(400));
+  ksmc_store_free(r.s);
+}
+
+/* Upserts of whole objects racing with scrapes: every object seen is untorn. */
+static void *upserter(void *arg) {
+  race *r = arg;
+  char uid[32], txt[64];
+  for (int i = 0; i < 200000; i++) {
+    snprintf(uid, sizeof uid, "o%d", i % 300);
+    snprintf(txt, sizeof txt, "v%d%s", i, i % 3 ? "" : "-longer-text-here");
+    if (i % 7 == 0)
+      ksmc_store_delete(r->s, uid, strlen(uid));
+    else
+      put(r->s, uid, txt, 0);
+  }
+  return NULL;
+}
+
+static void test_concurrent_upserts(void) {
+  race r = {.s = ksmc_store_new(&kind, "")};
+  pthread_t w, sc;
+  pthread_create(&sc, NULL, scraper, &r);
+  pthread_create(&w, NULL, upserter, &r);
+  pthread_join(w, NULL);
+  atomic_store(&r.stop, 1);
+  pthread_join(sc, NULL);
+  CU_ASSERT_EQUAL(atomic_load(&r.bad), 0);
+  ksmc_store_free(r.s);
+}
+
+static const ktest_case cases[] = {
+    {"upsert and delete", test_upsert_delete},
+    {"many keys, identical bytes keep the record", test_many_and_identical},
+    {"relist commit is atomic and shares unchanged records", test_relist},
+    {"relist abort, upsert during relist", test_relist_abort_and_upsert_during},
+    {"scrapers only see complete relist generations", test_concurrent_relists},
+    {"scrapers never see torn objects during upserts", test_concurrent_upserts},
+    {0}};
+
+KTEST_MAIN("serve_store", cases)
