@@ -1,0 +1,3 @@
+module ksmmodel
+
+go 1.19
