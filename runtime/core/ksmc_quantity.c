@@ -1,1 +1,177 @@
-/* placeholder: implemented by the runtime-primitives work in progress */
+/* ksmc_quantity: resource.ParseQuantity + Quantity.Value()/MilliValue(), exactly.
+ *
+ * The grammar follows apimachinery's parseQuantityString, including what it lets through:
+ * a number may be empty ("Gi", "+", ".", "-Mi" all parse as 0, because Go replaces an
+ * empty numerator with "0"), "5." and ".5" are numbers, and the suffix is the run of
+ * [eEinumkKMGTP] chars, an optional sign and digits, which must then be a known SI or
+ * binary suffix or e/E followed by an int32 exponent.
+ *
+ * The value D * 10^e * 2^b (D the digits, b in {0,10,..,60}) is evaluated exactly with
+ * no size limit on D: the integer part is accumulated in 128 bits and the ceiling of the
+ * fraction times 2^b is found by one right-to-left carry pass over the fraction digits.
+ * Rounding is away from zero, as Go's negativeScaleInt64 and inf.RoundUp do. Magnitudes
+ * above INT64_MAX saturate to +-INT64_MAX (Go caps BinarySI amounts there; for huge
+ * decimal amounts Go's ScaledValue overflows to unspecified values, which no valid
+ * Kubernetes object carries). */
+#include "ksmc_quantity.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+typedef struct {
+  bool neg;
+  const char *num; /* integer digits, leading zeros stripped */
+  size_t nnum;
+  const char *den; /* fraction digits */
+  size_t nden;
+  int64_t exp10; /* decimal exponent of the suffix */
+  int bin;       /* binary exponent of the suffix */
+} qparsed;
+
+typedef unsigned __int128 u128;
+
+static bool q_isdigit(char c) { return c >= '0' && c <= '9'; }
+
+static size_t q_digits(const char *s, size_t i, size_t n) {
+  while (i < n && q_isdigit(s[i])) i++;
+  return i;
+}
+
+/* Exponent text after e/E: [+-]digits fitting an int32 (Go: strconv.ParseInt). */
+static bool q_exponent(const char *s, size_t n, int64_t *out) {
+  size_t i = 0;
+  bool neg = false;
+  if (i < n && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+  if (i == n) return false;
+  int64_t v = 0;
+  for (; i < n; i++) {
+    if (!q_isdigit(s[i])) return false;
+    v = v * 10 + (s[i] - '0');
+    if (v > 2147483648LL) return false;
+  }
+  if (neg) v = -v;
+  if (v > 2147483647LL) return false;
+  *out = v;
+  return true;
+}
+
+/* quantitySuffixer.interpret: SI table, binary table, then e/E<int>. */
+static bool q_suffix(const char *s, size_t n, qparsed *q) {
+  static const struct {
+    const char *s;
+    int exp10, bin;
+  } tab[] = {{"", 0, 0},    {"n", -9, 0},  {"u", -6, 0},  {"m", -3, 0},
+             {"k", 3, 0},   {"M", 6, 0},   {"G", 9, 0},   {"T", 12, 0},
+             {"P", 15, 0},  {"E", 18, 0},  {"Ki", 0, 10}, {"Mi", 0, 20},
+             {"Gi", 0, 30}, {"Ti", 0, 40}, {"Pi", 0, 50}, {"Ei", 0, 60}};
+  q->exp10 = 0;
+  q->bin = 0;
+  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+    if (strlen(tab[i].s) == n && memcmp(tab[i].s, s, n) == 0) {
+      q->exp10 = tab[i].exp10;
+      q->bin = tab[i].bin;
+      return true;
+    }
+  }
+  return n > 1 && (s[0] == 'e' || s[0] == 'E') && q_exponent(s + 1, n - 1, &q->exp10);
+}
+
+/* parseQuantityString + suffix interpretation. */
+static bool q_parse(const char *s, size_t n, qparsed *q) {
+  if (n == 0) return false;
+  size_t i = 0;
+  q->neg = false;
+  if (s[0] == '-' || s[0] == '+') q->neg = s[i++] == '-';
+  while (i < n && s[i] == '0') i++;
+  size_t e = q_digits(s, i, n);
+  q->num = s + i;
+  q->nnum = e - i;
+  i = e;
+  q->den = s + i;
+  q->nden = 0;
+  if (i < n && s[i] == '.') {
+    e = q_digits(s, ++i, n);
+    q->den = s + i;
+    q->nden = e - i;
+    i = e;
+  }
+  size_t suf = i;
+  while (i < n && s[i] && strchr("eEinumkKMGTP", s[i])) i++;
+  if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+  if (q_digits(s, i, n) != n) return false;
+  return q_suffix(s + suf, n - suf, q);
+}
+
+static int q_dig(const qparsed *q, size_t j) {
+  return (j < q->nnum ? q->num[j] : q->den[j - q->nnum]) - '0';
+}
+
+#define Q_MAX ((u128)INT64_MAX)
+
+/* Integer part of D * 10^E where the first ni digits of D (L in total) are integral;
+ * any value above INT64_MAX is returned as INT64_MAX + 1. */
+static u128 q_int_part(const qparsed *q, int64_t ni) {
+  size_t len = q->nnum + q->nden;
+  u128 v = 0;
+  for (int64_t j = 0; j < ni; j++) {
+    v = v * 10 + (u128)((size_t)j < len ? q_dig(q, (size_t)j) : 0);
+    if (v > Q_MAX) return Q_MAX + 1;
+  }
+  return v;
+}
+
+/* ceil(F * 2^bin) where F is the fractional part of D * 10^E (digits ni.. of D, preceded
+ * by -ni zeros when ni < 0). One carry pass from the last digit. */
+static u128 q_frac_ceil(const qparsed *q, int64_t ni) {
+  size_t len = q->nnum + q->nden;
+  size_t first = ni > 0 ? (size_t)ni : 0;
+  uint64_t carry = 0;
+  bool sticky = false;
+  for (size_t j = len; j > first; j--) {
+    uint64_t v = ((uint64_t)q_dig(q, j - 1) << q->bin) + carry;
+    sticky |= v % 10 != 0;
+    carry = v / 10;
+  }
+  for (int64_t z = ni; z < 0 && carry; z++) { /* the leading fractional zeros */
+    sticky |= carry % 10 != 0;
+    carry /= 10;
+  }
+  return (u128)carry + sticky;
+}
+
+/* ceil away from zero of q * 10^scale, saturated to +-INT64_MAX. */
+static int64_t q_scaled(const qparsed *q, int scale) {
+  size_t len = q->nnum + q->nden;
+  bool zero = true;
+  for (size_t j = 0; j < len && zero; j++) zero = q_dig(q, j) == 0;
+  if (zero) return 0;
+  int64_t ni = (int64_t)len + q->exp10 - (int64_t)q->nden + scale;
+  u128 ip = q_int_part(q, ni);
+  u128 mag = ip > Q_MAX ? Q_MAX + 1 : (ip << q->bin) + q_frac_ceil(q, ni);
+  if (mag > Q_MAX) mag = Q_MAX;
+  return q->neg ? -(int64_t)mag : (int64_t)mag;
+}
+
+bool ksmc_quantity_parse(const char *s, size_t n, int64_t *value, int64_t *milli) {
+  qparsed q;
+  if (!q_parse(s, n, &q)) return false;
+  *value = q_scaled(&q, 0);
+  *milli = q_scaled(&q, 3);
+  return true;
+}
+
+#define Q_MAX_MILLI_VALUE 9223372036854775LL /* resource.MaxMilliValue */
+
+bool ksmc_quantity_float(const char *s, size_t n, double *out) {
+  int64_t v, m;
+  if (!ksmc_quantity_parse(s, n, &v, &m)) return false;
+  *out = v > Q_MAX_MILLI_VALUE ? (double)v : (double)m / 1000;
+  return true;
+}
+
+bool ksmc_quantity_int(const char *s, size_t n, double *out) {
+  qparsed q;
+  if (!q_parse(s, n, &q)) return false;
+  *out = (double)q_scaled(&q, 0);
+  return true;
+}

@@ -1,0 +1,197 @@
+/* ksmc_quantity: resource.ParseQuantity, Value(), MilliValue(), convertValueToFloat64. */
+#include <stdint.h>
+
+#include "ksmc_quantity.h"
+#include "ktest.h"
+
+static void q(const char *s, int64_t want_v, int64_t want_m) {
+  int64_t v = 7, m = 7;
+  bool ok = ksmc_quantity_parse(s, strlen(s), &v, &m);
+  if (!ok || v != want_v || m != want_m)
+    fprintf(stderr, "\n  %s: ok=%d value %lld milli %lld (want %lld %lld)", s, ok, (long long)v,
+            (long long)m, (long long)want_v, (long long)want_m);
+  CU_ASSERT_TRUE(ok);
+  CU_ASSERT_EQUAL(v, want_v);
+  CU_ASSERT_EQUAL(m, want_m);
+}
+
+static void bad(const char *s) {
+  int64_t v, m;
+  double f;
+  bool ok = ksmc_quantity_parse(s, strlen(s), &v, &m);
+  if (ok) fprintf(stderr, "\n  [%s] accepted", s);
+  CU_ASSERT_FALSE(ok);
+  CU_ASSERT_FALSE(ksmc_quantity_float(s, strlen(s), &f));
+  CU_ASSERT_FALSE(ksmc_quantity_int(s, strlen(s), &f));
+}
+
+static void fl(const char *s, double want) {
+  double f = -7;
+  CU_ASSERT_TRUE(ksmc_quantity_float(s, strlen(s), &f));
+  if (f != want) fprintf(stderr, "\n  %s: float %.17g want %.17g", s, f, want);
+  CU_ASSERT_EQUAL(f, want);
+}
+
+static void in(const char *s, double want) {
+  double f = -7;
+  CU_ASSERT_TRUE(ksmc_quantity_int(s, strlen(s), &f));
+  CU_ASSERT_EQUAL(f, want);
+}
+
+static void test_plain(void) {
+  q("0", 0, 0);
+  q("1", 1, 1000);
+  q("+1", 1, 1000);
+  q("-1", -1, -1000);
+  q("007", 7, 7000);
+  q("4", 4, 4000);
+  q("5.", 5, 5000);
+  q(".5", 1, 500);
+  q("0.5", 1, 500);
+  q("-1.5", -2, -1500);
+  q("-0.5", -1, -500);
+  q("-0", 0, 0);
+  q("123456789", 123456789, 123456789000);
+}
+
+static void test_decimal_si(void) {
+  q("100m", 1, 100);
+  q("250m", 1, 250);
+  q("1m", 1, 1);
+  q("1.2345m", 1, 2);
+  q("-1.2345m", -1, -2);
+  q("1n", 1, 1);
+  q("1u", 1, 1);
+  q("-1n", -1, -1);
+  q("1k", 1000, 1000000);
+  q("1.5k", 1500, 1500000);
+  q("1M", 1000000, 1000000000);
+  q("1G", 1000000000, 1000000000000);
+  q("128974848", 128974848, 128974848000);
+  q("129e6", 129000000, 129000000000);
+  q("129M", 129000000, 129000000000);
+  q("1T", 1000000000000, 1000000000000000);
+  q("1P", 1000000000000000, 1000000000000000000);
+  q("1E", 1000000000000000000, INT64_MAX); /* milli saturates */
+}
+
+static void test_exponent(void) {
+  q("2e3", 2000, 2000000);
+  q("1E3", 1000, 1000000);
+  q("1e+3", 1000, 1000000);
+  q("1e-3", 1, 1);
+  q("1.5e-3", 1, 2);
+  q("25e-2", 1, 250);
+  q("1e-9", 1, 1);
+  q("1e0", 1, 1000);
+  q("1e-2147483648", 1, 1);
+  q("-1e-2147483648", -1, -1);
+  q("0e999", 0, 0);
+}
+
+static void test_binary_si(void) {
+  q("1Ki", 1024, 1024000);
+  q("1Mi", 1048576, 1048576000);
+  q("1Gi", 1073741824, 1073741824000);
+  q("1Ti", 1099511627776, 1099511627776000);
+  q("1Pi", 1125899906842624, 1125899906842624000);
+  q("1Ei", 1152921504606846976, INT64_MAX);
+  q("1.5Gi", 1610612736, 1610612736000);
+  q("0.1Ki", 103, 102400);
+  q("-0.1Ki", -103, -102400);
+  q("64Mi", 67108864, 67108864000);
+  q("0.0009765625Ki", 1, 1000);
+  /* exactness far below the digits a double holds */
+  q("0.00097656250000000000000000000000000000000000000000000000000000001Ki", 2, 1001);
+  q("1.00000000000000000000000000000000000000000000000000000000000000001", 2, 1001);
+}
+
+static void test_saturation(void) {
+  q("8Ei", INT64_MAX, INT64_MAX);
+  q("-8Ei", -INT64_MAX, -INT64_MAX);
+  q("100E", INT64_MAX, INT64_MAX);
+  q("1e100", INT64_MAX, INT64_MAX);
+  q("1e2147483647", INT64_MAX, INT64_MAX);
+  q("9223372036854775807", INT64_MAX, INT64_MAX);
+  q("99999999999999999999999999999", INT64_MAX, INT64_MAX);
+  q("9223372036854775", 9223372036854775, 9223372036854775000);
+}
+
+/* What Go's parseQuantityString lets through: an empty numerator means 0. */
+static void test_go_leniency(void) {
+  q("Gi", 0, 0);
+  q("+", 0, 0);
+  q("-", 0, 0);
+  q(".", 0, 0);
+  q("-Mi", 0, 0);
+  q("e3", 0, 0);
+  q("000", 0, 0);
+  q("1.G", 1000000000, 1000000000000);
+}
+
+static void test_malformed(void) {
+  bad("");
+  bad("1.2.3");
+  bad("1Gb");
+  bad("1 Gi");
+  bad(" 1");
+  bad("1 ");
+  bad("--1");
+  bad("+-1");
+  bad("1e");
+  bad("1E+");
+  bad("-3.01e-");
+  bad("0x10");
+  bad("1.1.M");
+  bad("1+1.0M");
+  bad("0.1mi");
+  bad("0.1am");
+  bad("aoeu");
+  bad(".5i");
+  bad("1i");
+  bad("-3.01i");
+  bad("1K");
+  bad("1ki");
+  bad("1KI");
+  bad("1e3.5");
+  bad("1ee3");
+  bad("1Ki5");
+  bad("1e2147483648");
+  bad("1e-2147483649");
+  int64_t v, m;
+  CU_ASSERT_FALSE(ksmc_quantity_parse("1\0Ki", 4, &v, &m));
+  CU_ASSERT_TRUE(ksmc_quantity_parse("1Kixx", 3, &v, &m)); /* honours n */
+  CU_ASSERT_EQUAL(v, 1024);
+}
+
+/* convertValueToFloat64 and float64(Value()) */
+static void test_float(void) {
+  fl("100m", 0.1);
+  fl("250m", 0.25);
+  fl("1m", 0.001);
+  fl("1.2345m", 0.002);
+  fl("1", 1);
+  fl("4", 4);
+  fl("1.5Gi", 1610612736.0);
+  /* float64(milli)/1000 in double arithmetic: 9223372036854775000 is not a double */
+  fl("9223372036854775", 9223372036854774.0);
+  fl("9223372036854776", 9223372036854776.0); /* > MaxMilliValue: float64(Value()) */
+  fl("10Pi", 11258999068426240.0);
+  fl("16Ei", 9223372036854775807.0);
+  fl("-1.5", -1.5);
+  in("100m", 1);
+  in("1.5Gi", 1610612736.0);
+  in("0.1Ki", 103);
+  in("-1.5", -2);
+}
+
+static const ktest_case cases[] = {{"plain", test_plain},
+                                   {"decimal SI", test_decimal_si},
+                                   {"exponent", test_exponent},
+                                   {"binary SI", test_binary_si},
+                                   {"saturation", test_saturation},
+                                   {"go leniency", test_go_leniency},
+                                   {"malformed", test_malformed},
+                                   {"float", test_float},
+                                   {0}};
+KTEST_MAIN("ksmc_quantity", cases)
