@@ -1,4 +1,4 @@
-/* ksmc_kind: the contract between generated serializers (generated/*.c) and the runtime.
+/* ksmc_kind: the contract between generated serializers (generated/ files) and the runtime.
  *
  * Each spec compiles into one ksmc_kind_desc: what the resource is (for list/watch and
  * discovery), its metric families in spec order (for headers, filters and schema tools)

@@ -37,7 +37,10 @@ struct ksmc_render_ctx {
   ksmc_buf ns;        /* decoded metadata.namespace ("" for cluster-scoped kinds) */
   ksmc_buf rv;        /* decoded metadata.resourceVersion */
   char err[256];      /* human-readable detail of the last error (with byte offset) */
+  unsigned warnings;  /* non-fatal problems in the last object (bad timestamp, ...) */
+  char warn[256];     /* the first of them */
   /* Working memory, private to the runtime and generated code. */
+  bool *enabled;      /* per family: rendered or not (copy of opts or the defaults) */
   jsmntok_t *tok;
   unsigned ntok_cap;
   unsigned ntok;

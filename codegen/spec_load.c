@@ -1,0 +1,381 @@
+/* spec_load: YAML tree -> spec model. Checks the document's structure (known keys, no
+ * duplicates, value shapes, Prometheus names) and hands expressions to spec_check. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec.h"
+#include "spec_check.h"
+
+/* Allowed keys of one kind of mapping. */
+typedef struct {
+  const char *what; /* "family 'x'", "resource" ... for messages */
+  const char *const *allowed;
+  const char *const *required;
+} key_rules;
+
+static char *xstrdup(const char *s) {
+  char *d = strdup(s ? s : "");
+  if (!d) abort();
+  return d;
+}
+
+static int count_strs(const char *const *v) {
+  int n = 0;
+  while (v && v[n]) n++;
+  return n;
+}
+
+/* Reports unknown, duplicate and missing keys of a mapping. Returns false if the node
+ * is not a mapping. */
+static bool check_keys(const yt_node *m, const key_rules *r, ksmc_diag *d) {
+  if (!m || m->type != YT_MAP) {
+    if (m) ksmc_error(d, m->pos, "%s must be a mapping, not %s", r->what, yt_type_name(m->type));
+    return false;
+  }
+  int nallowed = count_strs(r->allowed);
+  for (size_t i = 0; i < m->npairs; i++) {
+    const yt_node *k = m->pairs[i].key;
+    bool known = false;
+    for (int j = 0; j < nallowed; j++) known |= strcmp(k->str, r->allowed[j]) == 0;
+    if (!known) {
+      const char *hint = ksmc_did_you_mean(k->str, r->allowed, nallowed);
+      if (hint)
+        ksmc_error(d, k->pos, "unknown key '%s' in %s; did you mean '%s'?", k->str, r->what, hint);
+      else
+        ksmc_error(d, k->pos, "unknown key '%s' in %s", k->str, r->what);
+    }
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(m->pairs[j].key->str, k->str) == 0) {
+        ksmc_error(d, k->pos, "duplicate key '%s' in %s", k->str, r->what);
+        ksmc_note(d, m->pairs[j].key->pos, "first defined here");
+        break;
+      }
+  }
+  for (int j = 0; r->required && r->required[j]; j++)
+    if (!yt_get(m, r->required[j]))
+      ksmc_error(d, m->pos, "missing key '%s' in %s", r->required[j], r->what);
+  return true;
+}
+
+/* A scalar's text, or NULL (with an error) when the node is not a scalar. */
+static const char *scalar(const yt_node *n, const char *what, ksmc_diag *d) {
+  if (!n) return NULL;
+  if (n->type != YT_SCALAR) {
+    ksmc_error(d, n->pos, "%s must be a scalar, not %s", what, yt_type_name(n->type));
+    return NULL;
+  }
+  return n->str;
+}
+
+static bool parse_bool(const yt_node *n, const char *what, bool *out, ksmc_diag *d) {
+  const char *s = scalar(n, what, d);
+  if (!s) return false;
+  if (!strcmp(s, "true") || !strcmp(s, "false")) {
+    *out = s[0] == 't';
+    return true;
+  }
+  ksmc_error(d, n->pos, "%s must be true or false, not '%s'", what, s);
+  return false;
+}
+
+/* Position of a scalar's first content byte (after an opening quote). */
+static ksmc_pos content_pos(const yt_node *n) {
+  ksmc_pos p = n->pos;
+  p.col += n->style_offset;
+  return p;
+}
+
+/* Parses a scalar as an expression. Quoted scalars are string literals unless they
+ * start like a path (so `"1"` is a string and `".a"` is still a path). */
+static expr *parse_expr_node(const yt_node *n, const char *what, ksmc_diag *d) {
+  const char *s = scalar(n, what, d);
+  if (!s) return NULL;
+  if (n->quoted && s[0] != '.' && s[0] != '$') {
+    expr *e = calloc(1, sizeof *e);
+    if (!e) abort();
+    e->kind = E_STR;
+    e->pos = content_pos(n);
+    e->str = xstrdup(s);
+    return e;
+  }
+  return expr_parse(s, content_pos(n), d);
+}
+
+static bool valid_metric_name(const char *s) {
+  if (!*s || !(isalpha((unsigned char)*s) || *s == '_' || *s == ':')) return false;
+  for (; *s; s++)
+    if (!(isalnum((unsigned char)*s) || *s == '_' || *s == ':')) return false;
+  return true;
+}
+
+static bool valid_label_name(const char *s) {
+  if (!*s || !(isalpha((unsigned char)*s) || *s == '_')) return false;
+  if (s[0] == '_' && s[1] == '_') return false;
+  for (; *s; s++)
+    if (!(isalnum((unsigned char)*s) || *s == '_')) return false;
+  return true;
+}
+
+/* Parses a `labels:` mapping (name -> expression). */
+static label *parse_labels(const yt_node *m, size_t *n, ksmc_diag *d) {
+  *n = 0;
+  if (!m) return NULL;
+  if (m->type != YT_MAP) {
+    ksmc_error(d, m->pos, "labels must be a mapping of label name to value");
+    return NULL;
+  }
+  label *ls = calloc(m->npairs ? m->npairs : 1, sizeof *ls);
+  if (!ls) abort();
+  for (size_t i = 0; i < m->npairs; i++) {
+    const yt_node *k = m->pairs[i].key;
+    if (!valid_label_name(k->str))
+      ksmc_error(d, k->pos, "invalid label name '%s' (must match [a-zA-Z_][a-zA-Z0-9_]*)",
+                 k->str);
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(m->pairs[j].key->str, k->str)) {
+        ksmc_error(d, k->pos, "duplicate label '%s'", k->str);
+        ksmc_note(d, m->pairs[j].key->pos, "first defined here");
+      }
+    ls[*n].name = xstrdup(k->str);
+    ls[*n].pos = k->pos;
+    ls[*n].value = parse_expr_node(m->pairs[i].value, "a label value", d);
+    (*n)++;
+  }
+  return ls;
+}
+
+static char **scalar_list(const yt_node *seq, size_t *n, const char *what, ksmc_diag *d) {
+  *n = 0;
+  if (!seq || seq->type != YT_SEQ) {
+    if (seq) ksmc_error(d, seq->pos, "%s must be a sequence", what);
+    return NULL;
+  }
+  char **v = calloc(seq->nitems ? seq->nitems : 1, sizeof *v);
+  if (!v) abort();
+  for (size_t i = 0; i < seq->nitems; i++) {
+    const char *s = scalar(seq->items[i], what, d);
+    v[(*n)++] = xstrdup(s);
+  }
+  return v;
+}
+
+static bool parse_loops(family *f, const yt_node *m, ksmc_diag *d) {
+  if (!m) return true;
+  if (m->type != YT_MAP) {
+    ksmc_error(d, m->pos, "each must be a mapping of variable name to collection");
+    return false;
+  }
+  f->loops = calloc(m->npairs ? m->npairs : 1, sizeof *f->loops);
+  if (!f->loops) abort();
+  for (size_t i = 0; i < m->npairs; i++) {
+    loop *l = &f->loops[f->nloops++];
+    l->var = xstrdup(m->pairs[i].key->str);
+    l->pos = m->pairs[i].key->pos;
+    const yt_node *src = m->pairs[i].value;
+    if (src->type == YT_SEQ) {
+      l->kind = LOOP_LIST;
+      l->list = scalar_list(src, &l->nlist, "a literal list", d);
+    } else {
+      l->kind = LOOP_VIEW;
+      l->source = parse_expr_node(src, "a collection", d);
+    }
+  }
+  return true;
+}
+
+static const char *const states_keys[] = {"label", "of", "values", NULL};
+
+static states *parse_states(const yt_node *m, ksmc_diag *d) {
+  static const key_rules r = {"states", states_keys, states_keys};
+  if (!m || !check_keys(m, &r, d)) return NULL;
+  states *st = calloc(1, sizeof *st);
+  if (!st) abort();
+  st->pos = m->pos;
+  st->label = xstrdup(scalar(yt_get(m, "label"), "states.label", d));
+  if (!valid_label_name(st->label))
+    ksmc_error(d, yt_get(m, "label") ? yt_get(m, "label")->pos : m->pos,
+               "invalid label name '%s'", st->label);
+  if (yt_get(m, "of")) st->of = parse_expr_node(yt_get(m, "of"), "states.of", d);
+  const yt_node *vals = yt_get(m, "values");
+  if (vals && vals->type == YT_SEQ) { /* label value == compared value */
+    st->label_values = scalar_list(vals, &st->n, "states.values", d);
+    st->match_values = calloc(st->n ? st->n : 1, sizeof(char *));
+    if (!st->match_values) abort();
+    for (size_t i = 0; i < st->n; i++) st->match_values[i] = xstrdup(st->label_values[i]);
+  } else if (vals && vals->type == YT_MAP) { /* label value: compared value */
+    st->n = vals->npairs;
+    st->label_values = calloc(st->n ? st->n : 1, sizeof(char *));
+    st->match_values = calloc(st->n ? st->n : 1, sizeof(char *));
+    if (!st->label_values || !st->match_values) abort();
+    for (size_t i = 0; i < st->n; i++) {
+      st->label_values[i] = xstrdup(vals->pairs[i].key->str);
+      st->match_values[i] = xstrdup(scalar(vals->pairs[i].value, "a state value", d));
+    }
+  } else if (vals) {
+    ksmc_error(d, vals->pos, "states.values must be a sequence or a mapping");
+  }
+  return st;
+}
+
+static const char *const dyn_keys[] = {"from", "prefix", "allowlist", NULL};
+
+static dynamic_labels *parse_dynamic(const yt_node *m, ksmc_diag *d) {
+  static const key_rules r = {"dynamic_labels", dyn_keys, dyn_keys};
+  if (!m || !check_keys(m, &r, d)) return NULL;
+  dynamic_labels *dl = calloc(1, sizeof *dl);
+  if (!dl) abort();
+  dl->pos = m->pos;
+  if (yt_get(m, "from")) dl->from = parse_expr_node(yt_get(m, "from"), "dynamic_labels.from", d);
+  dl->prefix = xstrdup(scalar(yt_get(m, "prefix"), "dynamic_labels.prefix", d));
+  if (!valid_label_name(dl->prefix))
+    ksmc_error(d, m->pos, "invalid dynamic label prefix '%s'", dl->prefix);
+  const yt_node *a = yt_get(m, "allowlist");
+  const char *s = scalar(a, "dynamic_labels.allowlist", d);
+  if (s && !strcmp(s, "labels"))
+    dl->allow = DYN_LABELS;
+  else if (s && !strcmp(s, "annotations"))
+    dl->allow = DYN_ANNOTATIONS;
+  else if (s && !strcmp(s, "all"))
+    dl->allow = DYN_ALL;
+  else if (s)
+    ksmc_error(d, a->pos, "dynamic_labels.allowlist must be labels, annotations or all, not '%s'",
+               s);
+  return dl;
+}
+
+static bool parse_enum(const yt_node *n, const char *what, const char *const *names, int *out,
+                       ksmc_diag *d) {
+  const char *s = scalar(n, what, d);
+  if (!s) return false;
+  int cnt = count_strs(names);
+  for (int i = 0; i < cnt; i++)
+    if (!strcmp(s, names[i])) {
+      *out = i;
+      return true;
+    }
+  const char *hint = ksmc_did_you_mean(s, names, cnt);
+  if (hint)
+    ksmc_error(d, n->pos, "unknown %s '%s'; did you mean '%s'?", what, s, hint);
+  else
+    ksmc_error(d, n->pos, "unknown %s '%s'", what, s);
+  return false;
+}
+
+static const char *const family_types[] = {"gauge", "counter", "info", "stateset", NULL};
+static const char *const stabilities[] = {"stable", "alpha", "beta", "experimental", NULL};
+
+const char *family_type_name(family_type t) { return family_types[t]; }
+const char *stability_name(stability s) { return stabilities[s]; }
+
+static const char *const family_keys[] = {
+    "name",  "type",  "help",   "stability",      "deprecated", "opt_in",   "each",
+    "where", "labels", "states", "dynamic_labels", "value",      "if_empty", "distinct", NULL};
+static const char *const family_required[] = {"name", "type", "help", "stability", NULL};
+
+static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
+  char what[160];
+  const yt_node *nm = yt_get(m, "name");
+  snprintf(what, sizeof what, "family '%s'", nm && nm->str ? nm->str : "?");
+  key_rules r = {what, family_keys, family_required};
+  if (!check_keys(m, &r, d)) return;
+  f->pos = m->pos;
+  f->name = xstrdup(scalar(nm, "name", d));
+  if (nm && !valid_metric_name(f->name))
+    ksmc_error(d, nm->pos, "invalid metric name '%s' (must match [a-zA-Z_:][a-zA-Z0-9_:]*)",
+               f->name);
+  int v = 0;
+  if (yt_get(m, "type") && parse_enum(yt_get(m, "type"), "metric type", family_types, &v, d))
+    f->type = (family_type)v;
+  if (yt_get(m, "stability") &&
+      parse_enum(yt_get(m, "stability"), "stability", stabilities, &v, d))
+    f->stab = (stability)v;
+  f->help = xstrdup(scalar(yt_get(m, "help"), "help", d));
+  if (yt_get(m, "deprecated"))
+    f->deprecated_since = xstrdup(scalar(yt_get(m, "deprecated"), "deprecated", d));
+  if (yt_get(m, "opt_in")) parse_bool(yt_get(m, "opt_in"), "opt_in", &f->opt_in, d);
+  if (yt_get(m, "distinct")) parse_bool(yt_get(m, "distinct"), "distinct", &f->distinct, d);
+  parse_loops(f, yt_get(m, "each"), d);
+  if (yt_get(m, "where")) f->where = parse_expr_node(yt_get(m, "where"), "where", d);
+  f->labels = parse_labels(yt_get(m, "labels"), &f->nlabels, d);
+  if (yt_get(m, "states")) f->st = parse_states(yt_get(m, "states"), d);
+  if (yt_get(m, "dynamic_labels")) f->dyn = parse_dynamic(yt_get(m, "dynamic_labels"), d);
+  if (yt_get(m, "value")) f->value = parse_expr_node(yt_get(m, "value"), "value", d);
+  if (yt_get(m, "if_empty")) {
+    f->has_if_empty = true;
+    f->if_empty = parse_labels(yt_get(m, "if_empty"), &f->nif_empty, d);
+  }
+}
+
+static const char *const resource_keys[] = {"kind",       "group",  "version", "plural",
+                                             "namespaced", NULL};
+static const char *const resource_required[] = {"kind", "version", "plural", "namespaced", NULL};
+static const char *const top_keys[] = {"resource", "labels", "families", NULL};
+
+static void parse_resource(spec *s, const yt_node *m, ksmc_diag *d) {
+  static const key_rules r = {"resource", resource_keys, resource_required};
+  if (!check_keys(m, &r, d)) return;
+  s->kind = xstrdup(scalar(yt_get(m, "kind"), "kind", d));
+  s->group = xstrdup(yt_get(m, "group") ? scalar(yt_get(m, "group"), "group", d) : "");
+  s->version = xstrdup(scalar(yt_get(m, "version"), "version", d));
+  s->resource = xstrdup(scalar(yt_get(m, "plural"), "plural", d));
+  if (yt_get(m, "namespaced")) parse_bool(yt_get(m, "namespaced"), "namespaced", &s->namespaced, d);
+}
+
+static void parse_families(spec *s, const yt_node *seq, ksmc_diag *d) {
+  if (seq->type != YT_SEQ) {
+    ksmc_error(d, seq->pos, "families must be a sequence");
+    return;
+  }
+  s->families = calloc(seq->nitems ? seq->nitems : 1, sizeof *s->families);
+  if (!s->families) abort();
+  for (size_t i = 0; i < seq->nitems; i++) {
+    family *f = &s->families[s->nfamilies++];
+    parse_family(f, seq->items[i], d);
+    for (size_t j = 0; f->name && j + 1 < s->nfamilies; j++)
+      if (s->families[j].name && !strcmp(s->families[j].name, f->name)) {
+        ksmc_error(d, f->pos, "duplicate family '%s'", f->name);
+        ksmc_note(d, s->families[j].pos, "first defined here");
+      }
+  }
+}
+
+static spec *build(const char *file, yt_node *root, const schema *sch, ksmc_diag *d) {
+  static const key_rules r = {"the spec", top_keys, top_keys};
+  spec *s = calloc(1, sizeof *s);
+  if (!s) abort();
+  s->file = xstrdup(file);
+  if (check_keys(root, &r, d)) {
+    if (yt_get(root, "resource")) parse_resource(s, yt_get(root, "resource"), d);
+    s->labels = parse_labels(yt_get(root, "labels"), &s->nlabels, d);
+    if (yt_get(root, "families")) parse_families(s, yt_get(root, "families"), d);
+  }
+  spec_check(s, sch, yt_get(root, "resource"), d);
+  return s;
+}
+
+spec *spec_load_text(const char *file, const char *text, const schema *sch, ksmc_diag *d) {
+  int before = d->errors;
+  yt_node *root = yt_parse(file, text, strlen(text), d);
+  if (!root) return NULL;
+  spec *s = build(file, root, sch, d);
+  yt_free(root);
+  if (d->errors != before) {
+    spec_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+spec *spec_load(const char *file, const schema *sch, ksmc_diag *d) {
+  int before = d->errors;
+  yt_node *root = yt_parse_file(file, d);
+  if (!root) return NULL;
+  spec *s = build(file, root, sch, d);
+  yt_free(root);
+  if (d->errors != before) {
+    spec_free(s);
+    return NULL;
+  }
+  return s;
+}

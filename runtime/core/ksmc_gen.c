@@ -1,0 +1,346 @@
+/* ksmc_gen: primitives called by generated serializers (see ksmc_gen.h). */
+#include "ksmc_gen.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "ksmc_escape.h"
+#include "ksmc_fmt.h"
+#include "ksmc_kube_names.h"
+#include "ksmc_labels.h"
+#include "ksmc_quantity.h"
+#include "ksmc_time.h"
+
+int ksmc_tok_skip(const ksmc_render_ctx *ctx, int t) {
+  int pending = 1; /* values still to pass, including the one at t */
+  while (pending > 0 && (unsigned)t < ctx->ntok) {
+    const jsmntok_t *k = &ctx->tok[t++];
+    pending--;
+    if (k->type == JSMN_OBJECT)
+      pending += 2 * k->size;
+    else if (k->type == JSMN_ARRAY)
+      pending += k->size;
+  }
+  return t;
+}
+
+static bool has_backslash(const char *p, size_t n) { return memchr(p, '\\', n) != NULL; }
+
+bool ksmc_key_eq(ksmc_render_ctx *ctx, int t, const char *lit, size_t n) {
+  const jsmntok_t *k = &ctx->tok[t];
+  const char *p = ctx->json + k->start;
+  size_t len = (size_t)(k->end - k->start);
+  if (len == n && memcmp(p, lit, n) == 0) return true;
+  if (!has_backslash(p, len)) return false;
+  return ksmc_sv_eq_lit(ctx, (ksmc_sv){p, len, KSMC_SV_JSON}, lit, n);
+}
+
+int ksmc_key_lookup(ksmc_render_ctx *ctx, int k, const ksmc_slice *keys, size_t n) {
+  const jsmntok_t *t = &ctx->tok[k];
+  if (!has_backslash(ctx->json + t->start, (size_t)(t->end - t->start))) return -1;
+  for (size_t i = 0; i < n; i++)
+    if (ksmc_key_eq(ctx, k, keys[i].p, keys[i].n)) return (int)i;
+  return -1;
+}
+
+bool ksmc_sv_in(ksmc_render_ctx *ctx, ksmc_sv v, const ksmc_slice *list, size_t n) {
+  if (v.kind == KSMC_SV_NONE) return false;
+  ksmc_slice s = ksmc_sv_decode(ctx, v, 0);
+  for (size_t i = 0; i < n; i++)
+    if (list[i].n == s.n && memcmp(list[i].p, s.p, s.n) == 0) return true;
+  return false;
+}
+
+ksmc_sv ksmc_sv_tok(const ksmc_render_ctx *ctx, int t) {
+  if (t < 0) return ksmc_sv_lit("", 0);
+  const jsmntok_t *k = &ctx->tok[t];
+  const char *p = ctx->json + k->start;
+  size_t n = (size_t)(k->end - k->start);
+  if (k->type == JSMN_STRING) return (ksmc_sv){p, n, KSMC_SV_JSON};
+  if (k->type == JSMN_PRIMITIVE) return ksmc_sv_lit(p, n);
+  return ksmc_sv_lit("", 0);
+}
+
+/* Decodes v only when it carries JSON escapes or bytes that decoding would change. */
+static bool needs_decoding(ksmc_sv v) {
+  if (v.kind != KSMC_SV_JSON) return false;
+  for (size_t i = 0; i < v.n; i++) {
+    unsigned char c = (unsigned char)v.p[i];
+    if (c == '\\' || c >= 0x80) return true;
+  }
+  return false;
+}
+
+ksmc_slice ksmc_sv_decode(ksmc_render_ctx *ctx, ksmc_sv v, int slot) {
+  if (!needs_decoding(v)) return (ksmc_slice){v.p, v.n};
+  ksmc_buf *b = slot ? &ctx->scratch2 : &ctx->scratch;
+  ksmc_buf_reset(b);
+  ksmc_json_unescape(b, v.p, v.n);
+  return (ksmc_slice){b->p ? b->p : "", b->n};
+}
+
+bool ksmc_sv_eq_lit(ksmc_render_ctx *ctx, ksmc_sv a, const char *lit, size_t n) {
+  if (a.kind == KSMC_SV_NONE) return false;
+  ksmc_slice s = ksmc_sv_decode(ctx, a, 0);
+  return s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+bool ksmc_sv_eq(ksmc_render_ctx *ctx, ksmc_sv a, ksmc_sv b) {
+  if (a.kind == KSMC_SV_NONE || b.kind == KSMC_SV_NONE) return false;
+  ksmc_slice x = ksmc_sv_decode(ctx, a, 0);
+  ksmc_slice y = ksmc_sv_decode(ctx, b, 1);
+  return x.n == y.n && memcmp(x.p, y.p, x.n) == 0;
+}
+
+double ksmc_num_tok(const ksmc_render_ctx *ctx, int t) {
+  if (t < 0 || ctx->tok[t].type != JSMN_PRIMITIVE) return 0;
+  const jsmntok_t *k = &ctx->tok[t];
+  const char *p = ctx->json + k->start;
+  size_t n = (size_t)(k->end - k->start);
+  if (p[0] == 't') return 1;
+  if (p[0] == 'f' || p[0] == 'n') return 0;
+  /* Fast path: small non-negative or negative integers. */
+  size_t i = p[0] == '-';
+  if (n - i > 0 && n - i <= 15) {
+    int64_t v = 0;
+    size_t j = i;
+    for (; j < n && p[j] >= '0' && p[j] <= '9'; j++) v = v * 10 + (p[j] - '0');
+    if (j == n) return i ? -(double)v : (double)v;
+  }
+  char tmp[64];
+  if (n >= sizeof tmp) n = sizeof tmp - 1;
+  memcpy(tmp, p, n);
+  tmp[n] = '\0';
+  return strtod(tmp, NULL);
+}
+
+bool ksmc_bool_tok(const ksmc_render_ctx *ctx, int t) {
+  return t >= 0 && ctx->tok[t].type == JSMN_PRIMITIVE && ctx->json[ctx->tok[t].start] == 't';
+}
+
+/* Parses a timestamp token; false when absent or malformed (warning counted). */
+static bool ts_parse(ksmc_render_ctx *ctx, int t, int64_t *unix_sec) {
+  if (t < 0) return false;
+  if (ctx->tok[t].type != JSMN_STRING) {
+    ksmc_render_warn(ctx, "timestamp is not a string", t);
+    return false;
+  }
+  ksmc_slice s = ksmc_sv_decode(ctx, ksmc_sv_tok(ctx, t), 0);
+  if (!ksmc_time_parse_rfc3339(s.p, s.n, unix_sec)) {
+    ksmc_render_warn(ctx, "malformed RFC3339 timestamp", t);
+    return false;
+  }
+  return true;
+}
+
+double ksmc_ts_tok(ksmc_render_ctx *ctx, int t) {
+  int64_t v;
+  return ts_parse(ctx, t, &v) ? (double)v : (double)KSMC_TIME_ZERO_UNIX;
+}
+
+bool ksmc_ts_nonzero(ksmc_render_ctx *ctx, int t) {
+  int64_t v;
+  return ts_parse(ctx, t, &v) && v != KSMC_TIME_ZERO_UNIX;
+}
+
+/* Reads a quantity token with conv; a malformed one drops the sample. */
+static double qty(ksmc_render_ctx *ctx, int t, bool (*conv)(const char *, size_t, double *)) {
+  if (t < 0) return 0;
+  ksmc_slice s = ksmc_sv_decode(ctx, ksmc_sv_tok(ctx, t), 0);
+  double v;
+  if (ctx->tok[t].type == JSMN_STRING && conv(s.p, s.n, &v)) return v;
+  if (ctx->tok[t].type == JSMN_PRIMITIVE && conv(s.p, s.n, &v)) return v;
+  ksmc_render_warn(ctx, "malformed quantity", t);
+  ctx->sample_drop = true;
+  return 0;
+}
+
+double ksmc_qty_tok(ksmc_render_ctx *ctx, int t) { return qty(ctx, t, ksmc_quantity_float); }
+
+double ksmc_qty_int_tok(ksmc_render_ctx *ctx, int t) { return qty(ctx, t, ksmc_quantity_int); }
+
+static ksmc_buf *slot_buf(ksmc_render_ctx *ctx, int slot) {
+  return slot ? &ctx->scratch2 : &ctx->scratch;
+}
+
+ksmc_sv ksmc_fn_sanitize(ksmc_render_ctx *ctx, ksmc_sv v, int slot) {
+  if (v.kind == KSMC_SV_NONE) return v;
+  ksmc_slice s = ksmc_sv_decode(ctx, v, slot);
+  /* Decoding may have used the same slot: sanitize from a private copy. */
+  ksmc_buf tmp = {0};
+  ksmc_buf_put(&tmp, s.p, s.n);
+  ksmc_buf *b = slot_buf(ctx, slot);
+  ksmc_buf_reset(b);
+  ksmc_label_sanitize(b, tmp.p ? tmp.p : "", tmp.n);
+  ksmc_buf_free(&tmp);
+  return ksmc_sv_lit(b->p ? b->p : "", b->n);
+}
+
+ksmc_sv ksmc_fn_resource_unit(ksmc_render_ctx *ctx, ksmc_sv v) {
+  if (v.kind == KSMC_SV_NONE) return v;
+  ksmc_slice s = ksmc_sv_decode(ctx, v, 0);
+  ksmc_slice u = ksmc_resource_unit(s.p, s.n);
+  return u.n ? ksmc_sv_lit(u.p, u.n) : ksmc_sv_none();
+}
+
+ksmc_sv ksmc_fn_ip_family(ksmc_render_ctx *ctx, ksmc_sv v) {
+  if (v.kind == KSMC_SV_NONE) return v;
+  ksmc_slice s = ksmc_sv_decode(ctx, v, 0);
+  ksmc_slice f = ksmc_ip_family(s.p, s.n);
+  return f.n ? ksmc_sv_lit(f.p, f.n) : ksmc_sv_none();
+}
+
+bool ksmc_fn_has_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t n) {
+  if (v.kind == KSMC_SV_NONE) return false;
+  ksmc_slice s = ksmc_sv_decode(ctx, v, 0);
+  return s.n >= n && memcmp(s.p, lit, n) == 0;
+}
+
+ksmc_sv ksmc_fn_trim_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t n,
+                            int slot) {
+  if (v.kind == KSMC_SV_NONE) return v;
+  ksmc_slice s = ksmc_sv_decode(ctx, v, slot);
+  if (s.n >= n && memcmp(s.p, lit, n) == 0) return ksmc_sv_lit(s.p + n, s.n - n);
+  return ksmc_sv_lit(s.p, s.n);
+}
+
+ksmc_sv ksmc_fn_concat(ksmc_render_ctx *ctx, const ksmc_sv *parts, size_t n, int slot) {
+  ksmc_buf joined = {0};
+  for (size_t i = 0; i < n; i++) {
+    if (parts[i].kind == KSMC_SV_NONE) {
+      ksmc_buf_free(&joined);
+      return ksmc_sv_none();
+    }
+    if (parts[i].kind == KSMC_SV_JSON)
+      ksmc_json_unescape(&joined, parts[i].p, parts[i].n);
+    else
+      ksmc_buf_put(&joined, parts[i].p, parts[i].n);
+  }
+  ksmc_buf *b = slot_buf(ctx, slot);
+  ksmc_buf_reset(b);
+  ksmc_buf_put(b, joined.p ? joined.p : "", joined.n);
+  ksmc_buf_free(&joined);
+  return ksmc_sv_lit(b->p ? b->p : "", b->n);
+}
+
+/* Escapes v into buffer b as a label value. */
+static void put_label_value(ksmc_buf *b, ksmc_sv v) {
+  if (v.kind == KSMC_SV_JSON)
+    ksmc_escape_json_to_label_value(b, v.p, v.n);
+  else if (v.kind == KSMC_SV_PLAIN)
+    ksmc_escape_label_value(b, v.p, v.n);
+}
+
+void ksmc_prefix_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v) {
+  ksmc_buf_put(&ctx->prefix, lit, n);
+  put_label_value(&ctx->prefix, v);
+  ksmc_buf_putc(&ctx->prefix, '"');
+}
+
+void ksmc_sample_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v) {
+  if (v.kind == KSMC_SV_NONE) {
+    ctx->sample_drop = true;
+    return;
+  }
+  ksmc_buf_put(&ctx->out, lit, n);
+  put_label_value(&ctx->out, v);
+  ksmc_buf_putc(&ctx->out, '"');
+}
+
+/* Collects the map's entries selected by the allowlist into ctx->kv (decoded into
+ * ctx->scratch, which is not touched again until the labels are written). */
+static size_t collect_kv(ksmc_render_ctx *ctx, int map_tok, const ksmc_allowlist_entry *allow,
+                         bool allow_all) {
+  if (!ksmc_tok_is(ctx, map_tok, JSMN_OBJECT)) return 0;
+  int n = ctx->tok[map_tok].size;
+  if ((size_t)n > ctx->kv_cap) {
+    ksmc_kv *kv = realloc(ctx->kv, (size_t)n * sizeof *kv);
+    if (!kv) {
+      ctx->out.oom = true;
+      return 0;
+    }
+    ctx->kv = kv;
+    ctx->kv_cap = (size_t)n;
+  }
+  /* First pass: decode into scratch, remembering offsets (scratch may move). */
+  ksmc_buf *b = &ctx->scratch;
+  ksmc_buf_reset(b);
+  size_t cnt = 0;
+  int t = map_tok + 1;
+  for (int i = 0; i < n; i++) {
+    int val = t + 1;
+    ksmc_sv k = ksmc_sv_tok(ctx, t);
+    size_t koff = b->n;
+    if (k.kind == KSMC_SV_JSON)
+      ksmc_json_unescape(b, k.p, k.n);
+    else
+      ksmc_buf_put(b, k.p, k.n);
+    size_t klen = b->n - koff;
+    if (allow_all || ksmc_allowlist_match(allow, b->p ? b->p + koff : "", klen)) {
+      ksmc_sv v = ksmc_sv_tok(ctx, ksmc_tok_value(ctx, val));
+      size_t voff = b->n;
+      if (v.kind == KSMC_SV_JSON)
+        ksmc_json_unescape(b, v.p, v.n);
+      else
+        ksmc_buf_put(b, v.p, v.n);
+      ctx->kv[cnt].key = (ksmc_slice){(const char *)(uintptr_t)koff, klen};
+      ctx->kv[cnt].value = (ksmc_slice){(const char *)(uintptr_t)voff, b->n - voff};
+      cnt++;
+    } else {
+      b->n = koff;
+    }
+    t = ksmc_tok_skip(ctx, val);
+  }
+  for (size_t i = 0; i < cnt; i++) { /* offsets -> pointers, now that scratch is final */
+    ctx->kv[i].key.p = b->p + (uintptr_t)ctx->kv[i].key.p;
+    ctx->kv[i].value.p = b->p + (uintptr_t)ctx->kv[i].value.p;
+  }
+  return cnt;
+}
+
+bool ksmc_sample_dynamic(ksmc_render_ctx *ctx, int map_tok, const char *prefix,
+                         const ksmc_allowlist_entry *allow, bool allow_all, bool open) {
+  size_t n = collect_kv(ctx, map_tok, allow, allow_all);
+  if (n == 0 || ksmc_buf_failed(&ctx->scratch)) return false;
+  ksmc_kv_sort(ctx->kv, n);
+  size_t at = ctx->out.n;
+  ksmc_labels_write_dynamic(&ctx->out, prefix, ctx->kv, n, &ctx->scratch2);
+  if (open && ctx->out.n > at) ctx->out.p[at] = '{';
+  return ctx->out.n > at;
+}
+
+static void write_value(ksmc_render_ctx *ctx, double value, bool close) {
+  if (close) ksmc_buf_putc(&ctx->out, '}');
+  ksmc_buf_putc(&ctx->out, ' ');
+  ksmc_fmt_value(&ctx->out, value);
+  ksmc_buf_putc(&ctx->out, '\n');
+}
+
+void ksmc_sample_end(ksmc_render_ctx *ctx, double value, bool close) {
+  if (ctx->sample_drop) {
+    ksmc_buf_truncate(&ctx->out, ctx->sample_mark);
+    return;
+  }
+  write_value(ctx, value, close);
+}
+
+/* True if the line [start, end) already occurs as a whole line in [from, start). */
+static bool line_seen(const char *p, size_t from, size_t start, size_t end) {
+  size_t len = end - start;
+  size_t i = from;
+  while (i < start) {
+    const char *nl = memchr(p + i, '\n', start - i);
+    size_t line_end = nl ? (size_t)(nl - p) + 1 : start;
+    if (line_end - i == len && memcmp(p + i, p + start, len) == 0) return true;
+    i = line_end;
+  }
+  return false;
+}
+
+void ksmc_sample_end_distinct(ksmc_render_ctx *ctx, double value, bool close,
+                              size_t family_start) {
+  ksmc_sample_end(ctx, value, close);
+  if (ctx->sample_drop || ksmc_buf_failed(&ctx->out)) return;
+  if (line_seen(ctx->out.p, family_start, ctx->sample_mark, ctx->out.n))
+    ksmc_buf_truncate(&ctx->out, ctx->sample_mark);
+}

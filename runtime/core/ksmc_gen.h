@@ -1,0 +1,204 @@
+/* ksmc_gen: the primitives generated serializers are made of.
+ *
+ * Generated code (generated/<kind>.c) walks an object's jsmn tokens once into a "view"
+ * (token indexes of the fields its families read, and arrays of item views for the
+ * arrays and maps they iterate), then writes each family's samples with the calls below.
+ * Everything here is small and inline or lives in ksmc_gen.c; escaping, number
+ * formatting and the exposition syntax are not repeated in generated code.
+ *
+ * A token index < 0 means "absent" (missing key or JSON null), which reads as Go's zero
+ * value: "" for strings, 0 for numbers, false for booleans, the zero time for timestamps. */
+#ifndef KSMC_GEN_H
+#define KSMC_GEN_H
+
+#include <jsmn.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ksmc_buf.h"
+#include "ksmc_render.h"
+
+/* A string value: bytes of a JSON string token still JSON-escaped (KSMC_SV_JSON), plain
+ * bytes (KSMC_SV_PLAIN), or no value at all (KSMC_SV_NONE: a partial function such as
+ * ip_family found nothing, which drops the sample being written). */
+typedef enum { KSMC_SV_PLAIN, KSMC_SV_JSON, KSMC_SV_NONE } ksmc_sv_kind;
+
+typedef struct {
+  const char *p;
+  size_t n;
+  ksmc_sv_kind kind;
+} ksmc_sv;
+
+/* Items of an iterated array or map, allocated in the render arena for one object. */
+typedef struct {
+  void *items;
+  uint32_t n;
+} ksmc_items;
+
+/* ---- tokens ------------------------------------------------------------------------ */
+
+/* Index of the token after the value at t and everything nested in it. */
+int ksmc_tok_skip(const ksmc_render_ctx *ctx, int t);
+
+/* True if the key token t equals lit (compared after JSON unescaping). */
+bool ksmc_key_eq(ksmc_render_ctx *ctx, int t, const char *lit, size_t n);
+
+/* Index of the key token k among keys[0..n) compared after JSON unescaping, or -1. The
+ * generated matchers call it only for keys their fast path did not recognise. */
+int ksmc_key_lookup(ksmc_render_ctx *ctx, int k, const ksmc_slice *keys, size_t n);
+
+/* Raw length of key token t (dispatch switch in generated walkers). */
+static inline int ksmc_key_len(const ksmc_render_ctx *ctx, int t) {
+  return ctx->tok[t].end - ctx->tok[t].start;
+}
+
+/* True if t is present and of the given jsmn type. */
+static inline bool ksmc_tok_is(const ksmc_render_ctx *ctx, int t, jsmntype_t type) {
+  return t >= 0 && ctx->tok[t].type == type;
+}
+
+/* Allocates n zeroed items of size sz from the per-object arena (stable addresses until
+ * the next object). Returns NULL (and marks the render failed) when memory runs out. */
+void *ksmc_arena_alloc(ksmc_render_ctx *ctx, size_t n, size_t sz);
+
+/* Normalises a value token: JSON null becomes absent (-1). */
+static inline int ksmc_tok_value(const ksmc_render_ctx *ctx, int t) {
+  const jsmntok_t *k = &ctx->tok[t];
+  if (k->type == JSMN_PRIMITIVE && ctx->json[k->start] == 'n') return -1;
+  return t;
+}
+
+/* ---- values ------------------------------------------------------------------------ */
+
+/* The string value of token t: a JSON string's raw bytes, a number's or boolean's
+ * literal text, "" when absent. Objects and arrays read as "". */
+ksmc_sv ksmc_sv_tok(const ksmc_render_ctx *ctx, int t);
+
+static inline ksmc_sv ksmc_sv_lit(const char *p, size_t n) {
+  return (ksmc_sv){p, n, KSMC_SV_PLAIN};
+}
+
+static inline ksmc_sv ksmc_sv_none(void) { return (ksmc_sv){"", 0, KSMC_SV_NONE}; }
+
+/* Decoded bytes of v (JSON escapes resolved into ctx scratch memory when needed). The
+ * result stays valid until the next ksmc_sv_decode call on the same slot (0 or 1). */
+ksmc_slice ksmc_sv_decode(ksmc_render_ctx *ctx, ksmc_sv v, int slot);
+
+/* Decoded string equality. */
+bool ksmc_sv_eq(ksmc_render_ctx *ctx, ksmc_sv a, ksmc_sv b);
+
+/* Decoded string equality with a literal. */
+bool ksmc_sv_eq_lit(ksmc_render_ctx *ctx, ksmc_sv a, const char *lit, size_t n);
+
+/* True if the decoded v equals one of list[0..n). */
+bool ksmc_sv_in(ksmc_render_ctx *ctx, ksmc_sv v, const ksmc_slice *list, size_t n);
+
+/* True unless v is "" (or absent). */
+static inline bool ksmc_sv_nonempty(ksmc_sv v) { return v.kind != KSMC_SV_NONE && v.n > 0; }
+
+/* The value of a JSON number or boolean token as float64 (true=1); 0 when absent or not
+ * a number. Strings are not converted (Go would reject such an object). */
+double ksmc_num_tok(const ksmc_render_ctx *ctx, int t);
+
+/* True for the JSON literal true. */
+bool ksmc_bool_tok(const ksmc_render_ctx *ctx, int t);
+
+/* float64(t.Unix()) of an RFC3339 string token; the zero time (-62135596800) when absent.
+ * A malformed timestamp counts a render warning and reads as the zero time. */
+double ksmc_ts_tok(ksmc_render_ctx *ctx, int t);
+
+/* True if the timestamp token is present and not Go's zero time. */
+bool ksmc_ts_nonzero(ksmc_render_ctx *ctx, int t);
+
+/* KSM's convertValueToFloat64 of a quantity token (0 when absent). A malformed quantity
+ * counts a warning and drops the sample being written. */
+double ksmc_qty_tok(ksmc_render_ctx *ctx, int t);
+
+/* float64(Quantity.Value()) of a quantity token (0 when absent); malformed as above. */
+double ksmc_qty_int_tok(ksmc_render_ctx *ctx, int t);
+
+/* ---- string functions -------------------------------------------------------------- */
+
+/* SanitizeLabelName(v), into scratch slot `slot`. */
+ksmc_sv ksmc_fn_sanitize(ksmc_render_ctx *ctx, ksmc_sv v, int slot);
+
+/* The KSM unit label of a resource name, or none (drops the sample). */
+ksmc_sv ksmc_fn_resource_unit(ksmc_render_ctx *ctx, ksmc_sv v);
+
+/* "4"/"6" for a parseable IP address, none otherwise. */
+ksmc_sv ksmc_fn_ip_family(ksmc_render_ctx *ctx, ksmc_sv v);
+
+/* "true"/"false" (strconv.FormatBool) of a boolean token. */
+static inline ksmc_sv ksmc_fn_format_bool(const ksmc_render_ctx *ctx, int t) {
+  return ksmc_bool_tok(ctx, t) ? ksmc_sv_lit("true", 4) : ksmc_sv_lit("false", 5);
+}
+
+/* True if v starts with lit. */
+bool ksmc_fn_has_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t n);
+
+/* v without the leading lit (v unchanged if it does not start with lit). */
+ksmc_sv ksmc_fn_trim_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t n,
+                            int slot);
+
+/* Concatenation of n decoded values into scratch slot `slot`. */
+ksmc_sv ksmc_fn_concat(ksmc_render_ctx *ctx, const ksmc_sv *parts, size_t n, int slot);
+
+/* ---- samples ----------------------------------------------------------------------- */
+
+/* Starts a sample line: `<name>` then the object's default labels (`{a="x",b="y"`; empty
+ * when the kind has none). */
+static inline void ksmc_sample_begin(ksmc_render_ctx *ctx, const char *name, size_t n) {
+  ctx->sample_mark = ctx->out.n;
+  ctx->sample_drop = false;
+  ksmc_buf_put(&ctx->out, name, n);
+  ksmc_buf_put(&ctx->out, ctx->prefix.p, ctx->prefix.n);
+}
+
+/* Writes one default label into the object's prefix (`lit` is `{name="` or `,name="`).
+ * A NONE value writes "". */
+void ksmc_prefix_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v);
+
+/* Writes one label: `lit` is the precomputed `,name="` (or `{name="` for the first label
+ * of a kind without default labels), then the escaped value and `"`. A value of kind
+ * NONE marks the sample to be dropped. */
+void ksmc_sample_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v);
+
+/* Writes the dynamic labels of a map token (label_*, annotation_*, nodeselector_*): the
+ * map's entries selected by `allow` (every entry when allow_all), sorted by raw key,
+ * names sanitized with KSM's conflict rule. `open` writes `{` before the first pair
+ * instead of `,` (for kinds without default labels). Returns true if anything was written. */
+bool ksmc_sample_dynamic(ksmc_render_ctx *ctx, int map_tok, const char *prefix,
+                         const ksmc_allowlist_entry *allow, bool allow_all, bool open);
+
+/* Ends the sample: `}` when `close`, a space, the value as KSM formats it, newline. A
+ * dropped sample is erased. */
+void ksmc_sample_end(ksmc_render_ctx *ctx, double value, bool close);
+
+/* As ksmc_sample_end, but also erases the sample when an identical line (labels and
+ * value) was already written for this family of this object. */
+void ksmc_sample_end_distinct(ksmc_render_ctx *ctx, double value, bool close,
+                              size_t family_start);
+
+/* Counts a non-fatal problem of this object (bad timestamp, quantity, ...). */
+void ksmc_render_warn(ksmc_render_ctx *ctx, const char *what, int tok);
+
+/* ---- object frame ------------------------------------------------------------------ */
+
+/* Tokenizes json into ctx (growing the token array as needed) and resets the per-object
+ * state. Returns KSMC_OK or an error with ctx->err set (byte offset included). */
+int ksmc_render_begin(ksmc_render_ctx *ctx, const char *json, size_t len);
+
+/* Checks the object's kind token against the spec's kind (absent is fine), copies
+ * uid/name/namespace/resourceVersion into ctx. Returns KSMC_OK or an error. */
+int ksmc_render_meta(ksmc_render_ctx *ctx, int kind_tok, const char *kind, int uid_tok,
+                     int name_tok, int ns_tok, int rv_tok);
+
+/* Closes the object: checks for allocation failure. Returns KSMC_OK or KSMC_E_NOMEM. */
+int ksmc_render_finish(ksmc_render_ctx *ctx);
+
+/* Per family: true if the family is enabled in ctx's options. */
+static inline bool ksmc_family_on(const ksmc_render_ctx *ctx, size_t i) { return ctx->enabled[i]; }
+
+#endif
