@@ -1,0 +1,697 @@
+#include "ksmc_reflector.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ksmc_backoff.h"
+#include "ksmc_err.h"
+#include "ksmc_framer.h"
+#include "ksmc_jscan.h"
+#include "ksmc_request.h"
+#include "ksmc_shard.h"
+
+#define ERRBODY_MAX 16384
+#define VERY_SHORT_WATCH_MS 1000
+#define MAX_RETRY_AFTER_MS 600000
+
+typedef enum { PH_IDLE, PH_LIST, PH_WATCH } phase;
+typedef enum { NEXT_LIST, NEXT_PAGE, NEXT_WATCH } next_step;
+typedef enum { AB_NONE, AB_GONE, AB_ERROR_EVENT, AB_MALFORMED } abort_reason;
+/* Which resourceVersion a list asks for (when not continuing). */
+typedef enum { RV_CONSISTENT, RV_ANY, RV_NOT_OLDER } list_rv_mode;
+
+typedef struct {
+  ksmc_ingest *ig;
+  size_t idx;
+  ksmc_stream_spec spec; /* strings owned */
+  CURL *easy;
+  ksmc_request_lists lists;
+  char curl_err[CURL_ERROR_SIZE];
+  phase phase;
+  next_step next;
+  int64_t due_ms;
+  ksmc_framer framer;
+  ksmc_list_parser lp;
+  ksmc_buf url;
+  ksmc_buf rv;   /* last resourceVersion seen (list or event) */
+  ksmc_buf cont; /* continue token of the next page */
+  ksmc_buf errbody;
+  long http;
+  bool got_status;
+  int64_t retry_after_ms;
+  int64_t req_start_ms, list_start_ms;
+  uint64_t list_items, list_kept, watch_events;
+  bool list_open, paginate, ever_listed;
+  list_rv_mode rv_mode;
+  abort_reason abort;
+  char abort_msg[256];
+  ksmc_backoff backoff;
+  ksmc_stream_stats st; /* guarded by ig->mu */
+} stream;
+
+struct ksmc_ingest {
+  ksmc_ingest_opts o;
+  CURLM *multi;
+  stream *s;
+  size_t n;
+  atomic_bool stop;
+  bool all_synced_logged;
+  int64_t start_ms;
+  pthread_mutex_t mu;
+};
+
+/* ---- small helpers ---- */
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void logf_(ksmc_ingest *ig, ksmc_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void logf_(ksmc_ingest *ig, ksmc_log_level lvl, const char *fmt, ...) {
+  if (!ig->o.log || lvl > ig->o.log_level) return;
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  ig->o.log(ig->o.log_user, lvl, line);
+}
+
+#define LOCKED(s, stmt)                                                                            \
+  do {                                                                                             \
+    pthread_mutex_lock(&(s)->ig->mu);                                                              \
+    stmt;                                                                                          \
+    pthread_mutex_unlock(&(s)->ig->mu);                                                            \
+  } while (0)
+
+static void set_last_error(stream *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_last_error(stream *s, const char *fmt, ...) {
+  char msg[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  LOCKED(s, memcpy(s->st.last_error, msg, sizeof msg));
+}
+
+static void copy_slice(ksmc_buf *b, ksmc_slice v) {
+  ksmc_buf_reset(b);
+  ksmc_buf_put(b, v.p, v.n);
+  ksmc_buf_cstr(b);
+}
+
+static bool slice_is(ksmc_slice v, const char *s) {
+  return v.n == strlen(s) && memcmp(v.p, s, v.n) == 0;
+}
+
+/* metadata.<key> of an object, unquoted. */
+static bool meta_field(const char *json, size_t len, const char *key, ksmc_slice *out) {
+  ksmc_slice v;
+  return ksmc_jscan_member2(json, len, "metadata", key, &v) && ksmc_jscan_unquote(v, out);
+}
+
+/* "HTTP 403: <Status message>" or the curl error, for logs and last_error. */
+static void describe_failure(stream *s, CURLcode res, char *out, size_t outlen) {
+  ksmc_slice m, mq;
+  if (s->http && s->http != 200) {
+    bool has =
+        ksmc_jscan_member(s->errbody.p, s->errbody.n, "message", &mq) && ksmc_jscan_unquote(mq, &m);
+    snprintf(out, outlen, "HTTP %ld%s%.*s", s->http, has ? ": " : "", has ? (int)m.n : 0,
+             has ? m.p : "");
+  } else if (s->abort != AB_NONE) {
+    snprintf(out, outlen, "%s", s->abort_msg);
+  } else {
+    snprintf(out, outlen, "%s", s->curl_err[0] ? s->curl_err : curl_easy_strerror(res));
+  }
+}
+
+/* ---- scheduling ---- */
+
+static void schedule(stream *s, next_step next, bool backoff) {
+  int64_t now = now_ms();
+  int64_t delay = backoff ? ksmc_backoff_next(&s->backoff, now, s->retry_after_ms) : 0;
+  s->next = next;
+  s->due_ms = now + delay;
+  if (delay)
+    logf_(s->ig, KSMC_LOG_INFO, "%s: backing off %.1f s before the next %s", s->spec.name,
+          (double)delay / 1000, next == NEXT_WATCH ? "watch" : "list");
+}
+
+static void end_list(stream *s, bool complete) {
+  if (!s->list_open) return;
+  s->list_open = false;
+  s->ig->o.sink.list_end(s->ig->o.sink.user, s->idx, complete);
+}
+
+/* ---- body callbacks ---- */
+
+static bool on_item(void *u, const char *json, size_t len) {
+  stream *s = u;
+  ksmc_ingest *ig = s->ig;
+  s->list_items++;
+  ksmc_slice uid;
+  if (!meta_field(json, len, "uid", &uid)) {
+    LOCKED(s, s->st.objects_skipped++);
+    logf_(ig, KSMC_LOG_WARN, "%s: list item without metadata.uid skipped", s->spec.name);
+  } else if (ksmc_shard_keep(uid.p, uid.n, ig->o.shard, ig->o.total_shards)) {
+    s->list_kept++;
+    ig->o.sink.object(ig->o.sink.user, s->idx, KSMC_EV_ADDED, true, json, len);
+  }
+  if (s->list_items % ig->o.progress_every == 0)
+    logf_(ig, KSMC_LOG_INFO, "%s: list in progress: %llu objects in %.1f s", s->spec.name,
+          (unsigned long long)s->list_items, (double)(now_ms() - s->list_start_ms) / 1000);
+  return true;
+}
+
+static bool on_list_error(void *u, int err, const char *msg) {
+  stream *s = u;
+  if (err == KSMC_E_TOO_BIG) {
+    LOCKED(s, s->st.objects_skipped++);
+    logf_(s->ig, KSMC_LOG_WARN, "%s: %s", s->spec.name, msg);
+    return true;
+  }
+  s->abort = AB_MALFORMED;
+  snprintf(s->abort_msg, sizeof s->abort_msg, "%s", msg);
+  return false;
+}
+
+static bool watch_abort(stream *s, abort_reason why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool watch_abort(stream *s, abort_reason why, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->abort_msg, sizeof s->abort_msg, fmt, ap);
+  va_end(ap);
+  s->abort = why;
+  return false;
+}
+
+static bool on_error_event(stream *s, ksmc_slice obj) {
+  ksmc_slice code, mq, m = {"", 0};
+  int64_t c = 0;
+  if (ksmc_jscan_member(obj.p, obj.n, "code", &code)) ksmc_jscan_int(code, &c);
+  if (ksmc_jscan_member(obj.p, obj.n, "message", &mq)) ksmc_jscan_unquote(mq, &m);
+  LOCKED(s, s->st.events_error++);
+  return watch_abort(s, c == 410 ? AB_GONE : AB_ERROR_EVENT, "ERROR event %lld: %.*s", (long long)c,
+                     (int)m.n, m.p);
+}
+
+static bool on_bookmark(stream *s, ksmc_slice obj) {
+  ksmc_slice rv;
+  if (meta_field(obj.p, obj.n, "resourceVersion", &rv)) copy_slice(&s->rv, rv);
+  LOCKED(s, s->st.events_bookmark++);
+  return true;
+}
+
+static void count_event(stream *s, ksmc_event_type t) {
+  LOCKED(s, t == KSMC_EV_ADDED      ? s->st.events_added++
+            : t == KSMC_EV_MODIFIED ? s->st.events_modified++
+                                    : s->st.events_deleted++);
+}
+
+static bool on_event(void *u, ksmc_slice type, ksmc_slice obj) {
+  stream *s = u;
+  ksmc_ingest *ig = s->ig;
+  s->watch_events++;
+  if (slice_is(type, "BOOKMARK")) return on_bookmark(s, obj);
+  if (slice_is(type, "ERROR")) return on_error_event(s, obj);
+  ksmc_event_type t;
+  if (slice_is(type, "ADDED"))
+    t = KSMC_EV_ADDED;
+  else if (slice_is(type, "MODIFIED"))
+    t = KSMC_EV_MODIFIED;
+  else if (slice_is(type, "DELETED"))
+    t = KSMC_EV_DELETED;
+  else
+    return watch_abort(s, AB_MALFORMED, "unknown watch event type %.*s", (int)type.n, type.p);
+  ksmc_slice uid, rv;
+  if (!meta_field(obj.p, obj.n, "uid", &uid))
+    return watch_abort(s, AB_MALFORMED, "%.*s event without metadata.uid", (int)type.n, type.p);
+  if (meta_field(obj.p, obj.n, "resourceVersion", &rv)) copy_slice(&s->rv, rv);
+  count_event(s, t);
+  if (ksmc_shard_keep(uid.p, uid.n, ig->o.shard, ig->o.total_shards))
+    ig->o.sink.object(ig->o.sink.user, s->idx, t, false, obj.p, obj.n);
+  return true;
+}
+
+static bool on_watch_error(void *u, int err, const char *msg) {
+  stream *s = u;
+  if (err == KSMC_E_TOO_BIG) LOCKED(s, s->st.objects_skipped++);
+  return watch_abort(s, AB_MALFORMED, "%s", msg);
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *u) {
+  stream *s = u;
+  size_t n = size * nmemb;
+  LOCKED(s, s->st.bytes += n);
+  if (!s->got_status) {
+    curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->http);
+    s->got_status = true;
+  }
+  if (s->http != 200) {
+    size_t room = ERRBODY_MAX - s->errbody.n;
+    ksmc_buf_put(&s->errbody, p, n < room ? n : room);
+    return n;
+  }
+  bool ok;
+  if (s->phase == PH_LIST) {
+    ksmc_list_cb cb = {s, on_item, on_list_error};
+    ok = ksmc_list_feed(&s->lp, p, n, &cb);
+  } else {
+    ksmc_framer_cb cb = {s, on_event, on_watch_error};
+    ok = ksmc_framer_feed(&s->framer, p, n, &cb);
+  }
+  return ok ? n : 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t nitems, void *u) {
+  stream *s = u;
+  size_t n = size * nitems;
+  if (n > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+    long secs = strtol(p + 12, NULL, 10); /* the HTTP-date form is ignored */
+    if (secs > 0)
+      s->retry_after_ms = secs * 1000 > MAX_RETRY_AFTER_MS ? MAX_RETRY_AFTER_MS : secs * 1000;
+  }
+  return n;
+}
+
+/* ---- starting requests ---- */
+
+static void url_selectors(stream *s) {
+  if (s->spec.field_selector) ksmc_url_param(&s->url, "fieldSelector", s->spec.field_selector);
+  if (s->spec.label_selector) ksmc_url_param(&s->url, "labelSelector", s->spec.label_selector);
+}
+
+static bool start_request(stream *s, phase ph, long timeout_s) {
+  ksmc_ingest *ig = s->ig;
+  curl_easy_reset(s->easy);
+  ksmc_request_lists_free(&s->lists);
+  ksmc_request_limits lim = {ig->o.idle_timeout_s, timeout_s};
+  s->http = 0;
+  s->got_status = false;
+  s->retry_after_ms = 0;
+  s->abort = AB_NONE;
+  s->curl_err[0] = 0;
+  ksmc_buf_reset(&s->errbody);
+  s->req_start_ms = now_ms();
+  CURLcode rc = ksmc_buf_failed(&s->url)
+                    ? CURLE_OUT_OF_MEMORY
+                    : ksmc_request_setup(s->easy, ig->o.config, ksmc_buf_cstr(&s->url),
+                                         s->req_start_ms, &lim, &s->lists);
+  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
+  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
+  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
+  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->curl_err);
+  if (!rc && curl_multi_add_handle(ig->multi, s->easy) != CURLM_OK) rc = CURLE_FAILED_INIT;
+  if (rc) {
+    set_last_error(s, "cannot start request: %s", curl_easy_strerror(rc));
+    logf_(ig, KSMC_LOG_ERROR, "%s: cannot start request: %s", s->spec.name, curl_easy_strerror(rc));
+    return false;
+  }
+  s->phase = ph;
+  return true;
+}
+
+static void begin_list(stream *s) {
+  s->list_open = true;
+  s->list_items = s->list_kept = 0;
+  s->list_start_ms = now_ms();
+  ksmc_buf_reset(&s->cont);
+  s->ig->o.sink.list_begin(s->ig->o.sink.user, s->idx);
+  bool relist = s->ever_listed;
+  LOCKED(s, (s->st.lists++, s->st.relists += relist));
+  const char *mode = s->rv_mode == RV_ANY         ? "0 (any)"
+                     : s->rv_mode == RV_NOT_OLDER ? s->rv.p
+                                                  : "\"\" (latest)";
+  logf_(s->ig, KSMC_LOG_INFO, "%s: %s started (resourceVersion %s, %s)", s->spec.name,
+        relist ? "relist" : "list", mode ? mode : "", s->paginate ? "paginated" : "one page");
+}
+
+static void request_page(stream *s) {
+  char limit[32];
+  ksmc_buf_reset(&s->url);
+  ksmc_buf_put(&s->url, s->spec.path, strlen(s->spec.path));
+  if (s->paginate) {
+    snprintf(limit, sizeof limit, "%zu", s->ig->o.page_size);
+    ksmc_url_param(&s->url, "limit", limit);
+  }
+  if (s->cont.n) {
+    ksmc_url_param(&s->url, "continue", ksmc_buf_cstr(&s->cont));
+  } else if (s->rv_mode == RV_ANY) {
+    ksmc_url_param(&s->url, "resourceVersion", "0");
+  } else if (s->rv_mode == RV_NOT_OLDER && s->rv.n) {
+    ksmc_url_param(&s->url, "resourceVersion", ksmc_buf_cstr(&s->rv));
+  }
+  url_selectors(s);
+  ksmc_list_reset(&s->lp);
+  if (!start_request(s, PH_LIST, 0)) {
+    end_list(s, false);
+    LOCKED(s, s->st.list_errors++);
+    schedule(s, NEXT_LIST, true);
+  }
+}
+
+static void request_watch(stream *s) {
+  ksmc_ingest *ig = s->ig;
+  long min = ig->o.min_watch_timeout_s;
+  long t = (long)ksmc_backoff_rand(&s->backoff, min, 2 * min);
+  char ts[32];
+  snprintf(ts, sizeof ts, "%ld", t);
+  ksmc_buf_reset(&s->url);
+  ksmc_buf_put(&s->url, s->spec.path, strlen(s->spec.path));
+  ksmc_url_param(&s->url, "watch", "true");
+  ksmc_url_param(&s->url, "allowWatchBookmarks", "true");
+  ksmc_url_param(&s->url, "resourceVersion", ksmc_buf_cstr(&s->rv));
+  ksmc_url_param(&s->url, "timeoutSeconds", ts);
+  url_selectors(s);
+  ksmc_framer_reset(&s->framer);
+  s->watch_events = 0;
+  LOCKED(s, s->st.watches++);
+  logf_(ig, KSMC_LOG_DEBUG, "%s: watch from resourceVersion %s (timeout %ld s)", s->spec.name,
+        ksmc_buf_cstr(&s->rv), t);
+  if (!start_request(s, PH_WATCH, t + 30)) {
+    LOCKED(s, s->st.watch_errors++);
+    schedule(s, NEXT_WATCH, true);
+  }
+}
+
+static void start_next(stream *s) {
+  if (s->next == NEXT_WATCH) {
+    request_watch(s);
+    return;
+  }
+  if (s->next == NEXT_LIST) begin_list(s);
+  request_page(s);
+}
+
+/* ---- finished requests ---- */
+
+static void maybe_log_all_synced(ksmc_ingest *ig) {
+  if (ig->all_synced_logged || !ksmc_ingest_all_synced(ig)) return;
+  ig->all_synced_logged = true;
+  logf_(ig, KSMC_LOG_INFO, "all %zu streams synced in %.2f s", ig->n,
+        (double)(now_ms() - ig->start_ms) / 1000);
+}
+
+static void list_finished(stream *s) {
+  ksmc_ingest *ig = s->ig;
+  int64_t took = now_ms() - s->list_start_ms;
+  copy_slice(&s->rv, (ksmc_slice){s->lp.rv.p ? s->lp.rv.p : "", s->lp.rv.n});
+  end_list(s, true);
+  s->ever_listed = true;
+  LOCKED(s, (s->st.synced = true, s->st.objects_listed = s->list_items, s->st.last_list_ms = took));
+  logf_(ig, KSMC_LOG_INFO,
+        "%s: list done: %llu objects (%llu on this shard) in %.2f s at resourceVersion %s",
+        s->spec.name, (unsigned long long)s->list_items, (unsigned long long)s->list_kept,
+        (double)took / 1000, ksmc_buf_cstr(&s->rv));
+  /* relists: from the watch cache at our RV (client-go) or a consistent paginated read */
+  s->rv_mode = ig->o.use_apiserver_cache ? RV_NOT_OLDER : RV_CONSISTENT;
+  s->paginate = !ig->o.use_apiserver_cache;
+  schedule(s, NEXT_WATCH, false);
+  maybe_log_all_synced(ig);
+}
+
+static void list_failed(stream *s, CURLcode res) {
+  char why[300];
+  describe_failure(s, res, why, sizeof why);
+  end_list(s, false);
+  LOCKED(s, s->st.list_errors++);
+  set_last_error(s, "list: %s", why);
+  if (s->http == 401) ksmc_kube_config_token_invalidate(s->ig->o.config);
+  if (s->http == 410) {
+    /* an expired continue token (or a too old RV): start over with a consistent list; if a
+     * page after the first expired, client-go's pager falls back to one unpaginated list */
+    bool continued = s->cont.n > 0;
+    bool at_once = continued || s->rv_mode != RV_CONSISTENT; /* else a 410 loop: back off */
+    logf_(s->ig, KSMC_LOG_WARN, "%s: list %s (%s); relisting", s->spec.name,
+          continued ? "continue token expired" : "resourceVersion expired", why);
+    s->rv_mode = RV_CONSISTENT;
+    s->paginate = !continued;
+    schedule(s, NEXT_LIST, !at_once);
+    return;
+  }
+  logf_(s->ig, KSMC_LOG_WARN, "%s: list failed: %s", s->spec.name, why);
+  schedule(s, NEXT_LIST, true);
+}
+
+static void list_done(stream *s, CURLcode res) {
+  if (res == CURLE_OK && s->http == 200 && ksmc_list_complete(&s->lp)) {
+    if (s->lp.cont.n) {
+      copy_slice(&s->cont, (ksmc_slice){s->lp.cont.p, s->lp.cont.n});
+      schedule(s, NEXT_PAGE, false);
+    } else {
+      list_finished(s);
+    }
+    return;
+  }
+  if (res == CURLE_OK && s->http == 200 && s->abort == AB_NONE)
+    snprintf(s->abort_msg, sizeof s->abort_msg, "truncated list body"), s->abort = AB_MALFORMED;
+  list_failed(s, res);
+}
+
+static void watch_failed(stream *s, CURLcode res, next_step next, bool backoff) {
+  char why[300];
+  describe_failure(s, res, why, sizeof why);
+  LOCKED(s, s->st.watch_errors++);
+  set_last_error(s, "watch: %s", why);
+  logf_(s->ig, next == NEXT_LIST ? KSMC_LOG_WARN : KSMC_LOG_INFO, "%s: watch ended: %s; %s",
+        s->spec.name, why, next == NEXT_LIST ? "relisting" : "re-watching");
+  schedule(s, next, backoff);
+}
+
+static void watch_done(stream *s, CURLcode res) {
+  ksmc_ingest *ig = s->ig;
+  bool very_short = now_ms() - s->req_start_ms < VERY_SHORT_WATCH_MS && s->watch_events == 0;
+  if (s->abort == AB_GONE) {
+    logf_(ig, KSMC_LOG_INFO, "%s: watch expired (%s); relisting", s->spec.name, s->abort_msg);
+    schedule(s, NEXT_LIST, true);
+  } else if (s->abort != AB_NONE) {
+    watch_failed(s, res, NEXT_LIST, true);
+  } else if (s->http == 200) {
+    if (res == CURLE_OK && !very_short) {
+      logf_(ig, KSMC_LOG_DEBUG, "%s: watch ended after %llu events; re-watching", s->spec.name,
+            (unsigned long long)s->watch_events);
+      schedule(s, NEXT_WATCH, false);
+    } else if (res == CURLE_OK) {
+      s->abort = AB_MALFORMED;
+      snprintf(s->abort_msg, sizeof s->abort_msg, "very short watch (no event in < 1 s)");
+      watch_failed(s, res, NEXT_LIST, true);
+    } else {
+      watch_failed(s, res, NEXT_WATCH, very_short); /* a broken stream, like client-go's EOF */
+    }
+  } else if (s->http == 0 || s->http == 429) {
+    watch_failed(s, res, NEXT_WATCH, true); /* API server unreachable or busy: keep our RV */
+  } else {
+    if (s->http == 401) ksmc_kube_config_token_invalidate(ig->o.config);
+    watch_failed(s, res, NEXT_LIST, true);
+  }
+}
+
+static void on_done(ksmc_ingest *ig, CURL *easy, CURLcode res) {
+  stream *s = NULL;
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&s);
+  curl_multi_remove_handle(ig->multi, easy);
+  if (!s) return;
+  if (!s->got_status) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &s->http);
+  phase ph = s->phase;
+  s->phase = PH_IDLE;
+  if (ph == PH_LIST)
+    list_done(s, res);
+  else
+    watch_done(s, res);
+}
+
+/* ---- the loop ---- */
+
+static void drain(ksmc_ingest *ig) {
+  CURLMsg *m;
+  int left;
+  while ((m = curl_multi_info_read(ig->multi, &left))) {
+    if (m->msg != CURLMSG_DONE) continue;
+    CURL *easy = m->easy_handle;
+    CURLcode res = m->data.result;
+    on_done(ig, easy, res);
+  }
+}
+
+/* Starts due streams; returns the ms until the next one is due (capped at 1 s). */
+static int start_due(ksmc_ingest *ig) {
+  int64_t now = now_ms(), wait = 1000;
+  for (size_t i = 0; i < ig->n && !atomic_load(&ig->stop); i++) {
+    stream *s = &ig->s[i];
+    if (s->phase != PH_IDLE) continue;
+    if (s->due_ms <= now)
+      start_next(s);
+    else if (s->due_ms - now < wait)
+      wait = s->due_ms - now;
+  }
+  return (int)wait;
+}
+
+int ksmc_ingest_run(ksmc_ingest *ig) {
+  ig->start_ms = now_ms();
+  logf_(ig, KSMC_LOG_INFO, "connecting to %s (%s) with %zu streams, shard %d of %d",
+        ig->o.config->server, ig->o.config->source, ig->n, ig->o.shard, ig->o.total_shards);
+  int rc = 0;
+  while (!atomic_load(&ig->stop)) {
+    int wait = start_due(ig);
+    int running;
+    CURLMcode mc = curl_multi_perform(ig->multi, &running);
+    drain(ig);
+    if (mc == CURLM_OK) mc = curl_multi_poll(ig->multi, NULL, 0, wait, NULL);
+    if (mc != CURLM_OK) {
+      logf_(ig, KSMC_LOG_ERROR, "curl multi failed: %s", curl_multi_strerror(mc));
+      rc = -1;
+      break;
+    }
+    mc = curl_multi_perform(ig->multi, &running);
+    drain(ig);
+  }
+  for (size_t i = 0; i < ig->n; i++) {
+    stream *s = &ig->s[i];
+    if (s->phase != PH_IDLE) curl_multi_remove_handle(ig->multi, s->easy);
+    s->phase = PH_IDLE;
+    end_list(s, false);
+  }
+  return rc;
+}
+
+void ksmc_ingest_stop(ksmc_ingest *ig) {
+  atomic_store(&ig->stop, true);
+  curl_multi_wakeup(ig->multi);
+}
+
+/* ---- construction ---- */
+
+static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
+
+static bool stream_init(ksmc_ingest *ig, size_t i, const ksmc_stream_spec *spec) {
+  stream *s = &ig->s[i];
+  s->ig = ig;
+  s->idx = i;
+  s->spec.name = strdup(spec->name ? spec->name : spec->path);
+  s->spec.path = strdup(spec->path);
+  s->spec.field_selector = dup_or_null(spec->field_selector);
+  s->spec.label_selector = dup_or_null(spec->label_selector);
+  s->easy = curl_easy_init();
+  ksmc_framer_init(&s->framer, ig->o.max_object_bytes);
+  ksmc_list_init(&s->lp, ig->o.max_object_bytes);
+  ksmc_backoff_init(&s->backoff, ig->o.seed + i * 0x9e3779b97f4a7c15ULL);
+  if (ig->o.backoff_init_ms) s->backoff.init_ms = s->backoff.step_ms = ig->o.backoff_init_ms;
+  s->next = NEXT_LIST;
+  s->rv_mode = ig->o.use_apiserver_cache ? RV_ANY : RV_CONSISTENT;
+  s->paginate = true;
+  return s->spec.name && s->spec.path && s->easy;
+}
+
+static void fill_defaults(ksmc_ingest_opts *o) {
+  if (!o->page_size) o->page_size = 500;
+  if (!o->idle_timeout_s) o->idle_timeout_s = 150;
+  if (!o->min_watch_timeout_s) o->min_watch_timeout_s = 300;
+  if (!o->progress_every) o->progress_every = 10000;
+  if (o->total_shards < 1) o->total_shards = 1;
+  if (!o->seed) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    o->seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid();
+  }
+}
+
+ksmc_ingest *ksmc_ingest_new(const ksmc_ingest_opts *o, char *err, size_t errlen) {
+  if (!o->config || !o->sink.list_begin || !o->sink.object || !o->sink.list_end) {
+    snprintf(err, errlen, "ingest: config and every sink callback are required");
+    return NULL;
+  }
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    snprintf(err, errlen, "ingest: curl_global_init failed");
+    return NULL;
+  }
+  ksmc_ingest *ig = calloc(1, sizeof *ig);
+  if (!ig) goto oom;
+  ig->o = *o;
+  fill_defaults(&ig->o);
+  ig->o.streams = NULL;
+  pthread_mutex_init(&ig->mu, NULL);
+  atomic_init(&ig->stop, false);
+  ig->multi = curl_multi_init();
+  ig->s = calloc(o->nstreams ? o->nstreams : 1, sizeof *ig->s);
+  if (!ig->multi || !ig->s) goto oom;
+  for (ig->n = 0; ig->n < o->nstreams; ig->n++)
+    if (!stream_init(ig, ig->n, &o->streams[ig->n])) {
+      ig->n++;
+      goto oom;
+    }
+  return ig;
+oom:
+  snprintf(err, errlen, "ingest: out of memory");
+  if (ig)
+    ksmc_ingest_free(ig);
+  else
+    curl_global_cleanup();
+  return NULL;
+}
+
+static void stream_free(stream *s) {
+  if (s->easy) curl_easy_cleanup(s->easy);
+  ksmc_request_lists_free(&s->lists);
+  ksmc_framer_free(&s->framer);
+  ksmc_list_free(&s->lp);
+  ksmc_buf_free(&s->url);
+  ksmc_buf_free(&s->rv);
+  ksmc_buf_free(&s->cont);
+  ksmc_buf_free(&s->errbody);
+  free((char *)s->spec.name);
+  free((char *)s->spec.path);
+  free((char *)s->spec.field_selector);
+  free((char *)s->spec.label_selector);
+}
+
+void ksmc_ingest_free(ksmc_ingest *ig) {
+  if (!ig) return;
+  for (size_t i = 0; i < ig->n; i++) {
+    if (ig->s[i].phase != PH_IDLE) curl_multi_remove_handle(ig->multi, ig->s[i].easy);
+    stream_free(&ig->s[i]);
+  }
+  if (ig->multi) curl_multi_cleanup(ig->multi);
+  free(ig->s);
+  pthread_mutex_destroy(&ig->mu);
+  free(ig);
+  curl_global_cleanup();
+}
+
+/* ---- observers ---- */
+
+size_t ksmc_ingest_nstreams(const ksmc_ingest *ig) { return ig->n; }
+
+void ksmc_ingest_stats(ksmc_ingest *ig, size_t s, ksmc_stream_stats *out) {
+  pthread_mutex_lock(&ig->mu);
+  *out = ig->s[s].st;
+  pthread_mutex_unlock(&ig->mu);
+}
+
+bool ksmc_ingest_synced(ksmc_ingest *ig, size_t s) {
+  pthread_mutex_lock(&ig->mu);
+  bool r = ig->s[s].st.synced;
+  pthread_mutex_unlock(&ig->mu);
+  return r;
+}
+
+bool ksmc_ingest_all_synced(ksmc_ingest *ig) {
+  pthread_mutex_lock(&ig->mu);
+  bool r = true;
+  for (size_t i = 0; i < ig->n && r; i++) r = ig->s[i].st.synced;
+  pthread_mutex_unlock(&ig->mu);
+  return r;
+}

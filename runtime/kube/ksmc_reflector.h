@@ -1,0 +1,122 @@
+/* ksmc_reflector: list+watch of every stream, multiplexed on one curl multi handle and
+ * driven by one ingest thread.
+ *
+ * A stream is one resource x one namespace (or all namespaces), with optional field and
+ * label selectors. Each stream runs client-go's reflector state machine:
+ *
+ *   LIST  GET <path>?limit=500[&continue=..]   (first list with --use-apiserver-cache:
+ *         resourceVersion=0; items stream out of the write callback one by one)
+ *   WATCH GET <path>?watch=true&allowWatchBookmarks=true&resourceVersion=<rv>
+ *         &timeoutSeconds=<random in [300,600)>
+ *
+ *   - watch ends cleanly (EOF, timeout)          -> re-watch at once from the last RV
+ *   - 410 Gone (HTTP or ERROR event), expired continue -> relist
+ *   - 429 / connection refused                   -> backoff, re-watch (no relist)
+ *   - other errors, malformed or oversized events, very short watches -> backoff, relist
+ *   - 401                                        -> re-read the token file, backoff
+ * with client-go's backoff (ksmc_backoff) honouring Retry-After. Objects (list items and
+ * ADDED/MODIFIED/DELETED) whose metadata.uid is not on this shard are dropped before the
+ * sink sees them. Logs go through a callback, one line per event worth knowing.
+ *
+ * Threads: ksmc_ingest_run runs on one thread and makes every sink and log call from it.
+ * ksmc_ingest_stop, ksmc_ingest_stats and ksmc_ingest_synced may be called from any
+ * thread. */
+#ifndef KSMC_REFLECTOR_H
+#define KSMC_REFLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ksmc_kubeconfig.h"
+
+typedef enum { KSMC_EV_ADDED, KSMC_EV_MODIFIED, KSMC_EV_DELETED } ksmc_event_type;
+
+/* Where objects go; the exporter implements it. */
+typedef struct {
+  void *user;
+  /* a (re)list of stream s begins: subsequent objects(...list=true) form a new complete set */
+  void (*list_begin)(void *user, size_t s);
+  /* one object: a list item (in_list=true, type ADDED) or a watch event */
+  void (*object)(void *user, size_t s, ksmc_event_type t, bool in_list, const char *json,
+                 size_t len);
+  /* the list finished: complete=true -> atomically replace stream s's objects by the set
+   * received since list_begin; complete=false -> discard that set, keep serving the old one */
+  void (*list_end)(void *user, size_t s, bool complete);
+} ksmc_sink;
+
+typedef enum { KSMC_LOG_ERROR, KSMC_LOG_WARN, KSMC_LOG_INFO, KSMC_LOG_DEBUG } ksmc_log_level;
+
+/* One formatted line (no trailing newline) at a level. */
+typedef void (*ksmc_log_fn)(void *user, ksmc_log_level level, const char *line);
+
+typedef struct {
+  const char *name;           /* for logs and self-metrics, e.g. "pods" or "pods/kube-system" */
+  const char *path;           /* collection path (ksmc_collection_path), e.g. "/api/v1/pods" */
+  const char *field_selector; /* e.g. "spec.nodeName=n1" or NULL */
+  const char *label_selector; /* or NULL */
+} ksmc_stream_spec;
+
+typedef struct {
+  ksmc_kube_config *config;        /* used by the ingest thread only while it runs */
+  const ksmc_stream_spec *streams; /* copied */
+  size_t nstreams;
+  ksmc_sink sink;
+  int32_t shard, total_shards; /* total <= 1: no filtering */
+  bool use_apiserver_cache;    /* first list with resourceVersion=0 */
+  size_t page_size;            /* LIST limit; 0: 500 */
+  size_t max_object_bytes;     /* larger objects are skipped; 0: 64 MiB */
+  long idle_timeout_s;         /* abort a request that received nothing this long; 0: 150 */
+  long min_watch_timeout_s;    /* timeoutSeconds in [min, 2*min); 0: 300 */
+  size_t progress_every;       /* log list progress every N objects; 0: 10000 */
+  uint64_t seed;               /* jitter and watch timeouts; 0: from the clock */
+  long backoff_init_ms;        /* first backoff; 0: client-go's 800 ms (tests use less) */
+  ksmc_log_fn log;             /* or NULL */
+  void *log_user;
+  ksmc_log_level log_level; /* lines above this level are not formatted */
+} ksmc_ingest_opts;
+
+/* Per-stream counters, for self-metrics. */
+typedef struct {
+  uint64_t lists;        /* lists started (first lists and relists) */
+  uint64_t list_errors;  /* lists that failed (any page) */
+  uint64_t relists;      /* lists after the first (410, errors, expired continue...) */
+  uint64_t watches;      /* watch requests started */
+  uint64_t watch_errors; /* watches that ended in an error (not a clean EOF) */
+  uint64_t events_added, events_modified, events_deleted, events_bookmark, events_error;
+  uint64_t objects_listed;  /* items received by the last complete list (before sharding) */
+  uint64_t objects_skipped; /* oversized or uid-less objects dropped */
+  uint64_t bytes;           /* response body bytes received (after gzip decoding) */
+  int64_t last_list_ms;     /* duration of the last complete list */
+  bool synced;              /* a first full list completed */
+  char last_error[256];     /* "" if none yet */
+} ksmc_stream_stats;
+
+typedef struct ksmc_ingest ksmc_ingest;
+
+/* Creates the ingest context (curl multi handle, one easy handle per stream). Returns
+ * NULL with a message in err on failure. Calls curl_global_init. */
+ksmc_ingest *ksmc_ingest_new(const ksmc_ingest_opts *o, char *err, size_t errlen);
+
+/* Runs every stream until ksmc_ingest_stop. Returns 0, or -1 if curl failed fatally. */
+int ksmc_ingest_run(ksmc_ingest *ig);
+
+/* Asks ksmc_ingest_run to return soon (wakes its poll). Any thread, also a signal-safe
+ * context is NOT guaranteed: call from a normal thread. */
+void ksmc_ingest_stop(ksmc_ingest *ig);
+
+/* Copies the counters of stream s. Any thread. */
+void ksmc_ingest_stats(ksmc_ingest *ig, size_t s, ksmc_stream_stats *out);
+
+/* True once stream s (or, for ksmc_ingest_all_synced, every stream) completed a first
+ * full list. Any thread. */
+bool ksmc_ingest_synced(ksmc_ingest *ig, size_t s);
+bool ksmc_ingest_all_synced(ksmc_ingest *ig);
+
+/* Number of streams. */
+size_t ksmc_ingest_nstreams(const ksmc_ingest *ig);
+
+/* Frees everything (after ksmc_ingest_run returned). */
+void ksmc_ingest_free(ksmc_ingest *ig);
+
+#endif

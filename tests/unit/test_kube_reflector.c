@@ -1,0 +1,500 @@
+/* The reflector's list+watch state machine against a scripted in-test HTTP server:
+ * pagination, watch from the list's RV, bookmarks, re-watch on EOF, relist on 410 (ERROR
+ * event and expired continue), backoff honouring Retry-After, malformed events, sharding,
+ * selectors and request headers. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ksmc_jscan.h"
+#include "ksmc_reflector.h"
+#include "ktest.h"
+
+/* ---- a scripted HTTP/1.1 server ---- */
+
+typedef struct {
+  int status;
+  const char *headers;    /* extra header lines, each ending in \r\n, or NULL */
+  const char *chunks[16]; /* body, written as separate HTTP chunks */
+  bool hang;              /* keep the connection open until the server stops */
+} resp;
+
+typedef void (*handler_fn)(int nreq, const char *target, resp *r);
+
+typedef struct {
+  int fd, port;
+  pthread_t th;
+  atomic_bool stop;
+  atomic_int active;
+  handler_fn handler;
+  pthread_mutex_t mu;
+  int nreq;
+  char targets[32][512];
+  int64_t times[32];
+  char first_headers[4096];
+} server;
+
+static server srv;
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void write_all(int fd, const char *p, size_t n) {
+  while (n) {
+    ssize_t k = write(fd, p, n);
+    if (k <= 0) return;
+    p += k, n -= (size_t)k;
+  }
+}
+
+static void send_resp(int fd, const resp *r) {
+  char head[1024];
+  int k = snprintf(head, sizeof head,
+                   "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+                   "Transfer-Encoding: chunked\r\nConnection: close\r\n%s\r\n",
+                   r->status, r->headers ? r->headers : "");
+  write_all(fd, head, (size_t)k);
+  for (int i = 0; i < 16 && r->chunks[i]; i++) {
+    size_t n = strlen(r->chunks[i]);
+    k = snprintf(head, sizeof head, "%zx\r\n", n);
+    write_all(fd, head, (size_t)k);
+    write_all(fd, r->chunks[i], n);
+    write_all(fd, "\r\n", 2);
+    usleep(2000);
+  }
+  while (r->hang && !atomic_load(&srv.stop)) usleep(10000);
+  if (!r->hang) write_all(fd, "0\r\n\r\n", 5);
+}
+
+static void *conn_thread(void *arg) {
+  int fd = (int)(intptr_t)arg;
+  char req[4096];
+  size_t n = 0;
+  while (n < sizeof req - 1) {
+    ssize_t k = read(fd, req + n, sizeof req - 1 - n);
+    if (k <= 0) break;
+    n += (size_t)k;
+    req[n] = 0;
+    if (strstr(req, "\r\n\r\n")) break;
+  }
+  req[n] = 0;
+  char target[512] = "";
+  sscanf(req, "GET %511s", target);
+  resp r = {.status = 200};
+  pthread_mutex_lock(&srv.mu);
+  int idx = srv.nreq++;
+  if (idx < 32) {
+    snprintf(srv.targets[idx], sizeof srv.targets[idx], "%s", target);
+    srv.times[idx] = mono_ms();
+  }
+  if (idx == 0) snprintf(srv.first_headers, sizeof srv.first_headers, "%s", req);
+  srv.handler(idx, target, &r);
+  pthread_mutex_unlock(&srv.mu);
+  send_resp(fd, &r);
+  close(fd);
+  atomic_fetch_sub(&srv.active, 1);
+  return NULL;
+}
+
+static void *accept_thread(void *arg) {
+  (void)arg;
+  while (!atomic_load(&srv.stop)) {
+    struct pollfd p = {srv.fd, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0) continue;
+    int c = accept(srv.fd, NULL, NULL);
+    if (c < 0) continue;
+    atomic_fetch_add(&srv.active, 1);
+    pthread_t t;
+    pthread_create(&t, NULL, conn_thread, (void *)(intptr_t)c);
+    pthread_detach(t);
+  }
+  return NULL;
+}
+
+static void server_start(handler_fn h) {
+  memset(&srv, 0, sizeof srv);
+  pthread_mutex_init(&srv.mu, NULL);
+  srv.handler = h;
+  srv.fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  CU_ASSERT_EQUAL_FATAL(bind(srv.fd, (struct sockaddr *)&a, sizeof a), 0);
+  socklen_t len = sizeof a;
+  getsockname(srv.fd, (struct sockaddr *)&a, &len);
+  srv.port = ntohs(a.sin_port);
+  listen(srv.fd, 16);
+  pthread_create(&srv.th, NULL, accept_thread, NULL);
+}
+
+static void server_stop(void) {
+  atomic_store(&srv.stop, true);
+  pthread_join(srv.th, NULL);
+  while (atomic_load(&srv.active) > 0) usleep(5000);
+  close(srv.fd);
+  pthread_mutex_destroy(&srv.mu);
+}
+
+static int nreq(void) {
+  pthread_mutex_lock(&srv.mu);
+  int n = srv.nreq;
+  pthread_mutex_unlock(&srv.mu);
+  return n;
+}
+
+/* ---- a recording sink ---- */
+
+typedef struct {
+  pthread_mutex_t mu;
+  ksmc_buf log;
+} recorder;
+
+static recorder rec;
+
+static void rec_line(const char *line) {
+  pthread_mutex_lock(&rec.mu);
+  ksmc_buf_put(&rec.log, line, strlen(line));
+  pthread_mutex_unlock(&rec.mu);
+}
+
+static void sink_begin(void *u, size_t s) {
+  (void)u, (void)s;
+  rec_line("begin\n");
+}
+
+static void sink_object(void *u, size_t s, ksmc_event_type t, bool in_list, const char *json,
+                        size_t len) {
+  (void)u, (void)s;
+  ksmc_slice v, name;
+  char line[128];
+  bool ok = ksmc_jscan_member2(json, len, "metadata", "name", &v) && ksmc_jscan_unquote(v, &name);
+  static const char *const tn[] = {"ADDED", "MODIFIED", "DELETED"};
+  snprintf(line, sizeof line, "%s %.*s\n", in_list ? "item" : tn[t], ok ? (int)name.n : 1,
+           ok ? name.p : "?");
+  rec_line(line);
+}
+
+static void sink_end(void *u, size_t s, bool complete) {
+  (void)u, (void)s;
+  rec_line(complete ? "end complete\n" : "end discard\n");
+}
+
+static void quiet_log(void *u, ksmc_log_level l, const char *line) {
+  (void)u;
+  if (getenv("KSMC_TEST_VERBOSE")) fprintf(stderr, "  [%d] %s\n", l, line);
+}
+
+typedef struct {
+  ksmc_ingest *ig;
+  ksmc_kube_config cfg;
+  pthread_t th;
+} harness;
+
+static void *run(void *ig) {
+  ksmc_ingest_run(ig);
+  return NULL;
+}
+
+static void start(harness *h, handler_fn fn, const ksmc_ingest_opts *extra,
+                  const char *field_selector) {
+  server_start(fn);
+  pthread_mutex_init(&rec.mu, NULL);
+  rec.log = (ksmc_buf){0};
+  char url[64], err[256];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", srv.port);
+  ksmc_kube_config_opts co = {.apiserver = url, .service_host = ""};
+  CU_ASSERT_EQUAL_FATAL(ksmc_kube_config_load(&co, &h->cfg, err, sizeof err), 0);
+  static ksmc_stream_spec spec;
+  spec = (ksmc_stream_spec){"pods", "/api/v1/pods", field_selector, NULL};
+  ksmc_ingest_opts o = extra ? *extra : (ksmc_ingest_opts){0};
+  o.config = &h->cfg;
+  o.streams = &spec;
+  o.nstreams = 1;
+  o.sink = (ksmc_sink){NULL, sink_begin, sink_object, sink_end};
+  o.backoff_init_ms = o.backoff_init_ms ? o.backoff_init_ms : 50;
+  o.seed = 1;
+  o.log = quiet_log;
+  o.log_level = KSMC_LOG_DEBUG;
+  if (!o.page_size) o.page_size = 2;
+  h->ig = ksmc_ingest_new(&o, err, sizeof err);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(h->ig);
+  pthread_create(&h->th, NULL, run, h->ig);
+}
+
+/* Waits until the server has seen n requests (5 s at most). */
+static void wait_requests(int n) {
+  int64_t until = mono_ms() + 5000;
+  while (nreq() < n && mono_ms() < until) usleep(5000);
+  CU_ASSERT_TRUE(nreq() >= n);
+}
+
+static void finish(harness *h) {
+  ksmc_ingest_stop(h->ig);
+  pthread_join(h->th, NULL);
+  server_stop();
+}
+
+static void cleanup(harness *h) {
+  ksmc_ingest_free(h->ig);
+  ksmc_kube_config_free(&h->cfg);
+  ksmc_buf_free(&rec.log);
+  pthread_mutex_destroy(&rec.mu);
+}
+
+static void assert_log(const char *want) { KTEST_ASSERT_BYTES(rec.log.p, rec.log.n, want); }
+
+#define POD(name, uid, rv)                                                                         \
+  "{\"metadata\":{\"name\":\"" name "\",\"uid\":\"" uid "\",\"resourceVersion\":\"" rv "\"}}"
+#define EV(type, obj) "{\"type\":\"" type "\",\"object\":" obj "}\n"
+#define GONE                                                                                       \
+  "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","             \
+  "\"message\":\"The provided continue parameter is too "                                          \
+  "old\",\"reason\":\"Expired\",\"code\":410}"
+
+/* ---- scenarios ---- */
+
+static void h_full_cycle(int n, const char *t, resp *r) {
+  (void)t;
+  switch (n) {
+  case 0:
+    r->chunks[0] =
+        "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"100\",\"continue\":\"c1\"},";
+    r->chunks[1] = "\"items\":[" POD("a", "ua", "90") "," POD("b", "ub", "91");
+    r->chunks[2] = "]}";
+    break;
+  case 1:
+    r->chunks[0] =
+        "{\"items\":[" POD("c", "uc", "92") "],\"metadata\":{\"resourceVersion\":\"100\"}}";
+    break;
+  case 2:
+    r->chunks[0] = EV("ADDED", POD("d", "ud", "101")) "{\"type\":\"MODI";
+    r->chunks[1] =
+        "FIED\",\"object\":" POD("a", "ua", "102") "}\n" EV("DELETED", POD("b", "ub", "103"));
+    r->chunks[2] = EV("BOOKMARK", "{\"metadata\":{\"resourceVersion\":\"150\"}}");
+    break;
+  case 3:
+    r->chunks[0] = EV("ERROR", GONE);
+    break;
+  case 4:
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"200\"},\"items\":[" POD(
+        "a", "ua", "102") "," POD("c", "uc", "92") "," POD("d", "ud", "101") "]}";
+    break;
+  default:
+    r->hang = true;
+  }
+}
+
+static void test_full_cycle(void) {
+  harness h;
+  start(&h, h_full_cycle, NULL, NULL);
+  wait_requests(6);
+  CU_ASSERT_TRUE(ksmc_ingest_synced(h.ig, 0));
+  finish(&h);
+  assert_log("begin\nitem a\nitem b\nitem c\nend complete\nADDED d\nMODIFIED a\nDELETED b\n"
+             "begin\nitem a\nitem c\nitem d\nend complete\n");
+  CU_ASSERT_STRING_EQUAL(srv.targets[0], "/api/v1/pods?limit=2");
+  CU_ASSERT_STRING_EQUAL(srv.targets[1], "/api/v1/pods?limit=2&continue=c1");
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[2], "/api/v1/pods?watch=true&allowWatchBookmarks=true"
+                                                "&resourceVersion=100&timeoutSeconds="));
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[3], "&resourceVersion=150&")); /* the bookmark's */
+  CU_ASSERT_STRING_EQUAL(srv.targets[4], "/api/v1/pods?limit=2");
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[5], "&resourceVersion=200&"));
+  long ts = atol(strstr(srv.targets[2], "timeoutSeconds=") + 15);
+  CU_ASSERT_TRUE(ts >= 300 && ts < 600);
+  ksmc_stream_stats st;
+  ksmc_ingest_stats(h.ig, 0, &st);
+  CU_ASSERT_EQUAL(st.lists, 2);
+  CU_ASSERT_EQUAL(st.relists, 1);
+  CU_ASSERT_EQUAL(st.watches, 3);
+  CU_ASSERT_EQUAL(st.events_added, 1);
+  CU_ASSERT_EQUAL(st.events_modified, 1);
+  CU_ASSERT_EQUAL(st.events_deleted, 1);
+  CU_ASSERT_EQUAL(st.events_bookmark, 1);
+  CU_ASSERT_EQUAL(st.events_error, 1);
+  CU_ASSERT_EQUAL(st.objects_listed, 3);
+  CU_ASSERT_TRUE(st.synced);
+  CU_ASSERT_TRUE(st.bytes > 500);
+  /* headers */
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.first_headers, "Accept: application/json\r\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.first_headers, "gzip"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.first_headers, "User-Agent: ksmc/"));
+  CU_ASSERT_PTR_NULL(strstr(srv.first_headers, "Authorization")); /* plain http */
+  cleanup(&h);
+}
+
+static void h_expired_continue(int n, const char *t, resp *r) {
+  (void)t;
+  if (n == 0) {
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"5\",\"continue\":\"c1\"},\"items\":[" POD(
+        "a", "ua", "1") "," POD("b", "ub", "2") "]}";
+  } else if (n == 1) {
+    r->status = 410;
+    r->chunks[0] = GONE;
+  } else if (n == 2) {
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[" POD(
+        "a", "ua", "1") "," POD("b", "ub", "2") "," POD("c", "uc", "8") "]}";
+  } else {
+    r->hang = true;
+  }
+}
+
+static void test_expired_continue(void) {
+  harness h;
+  start(&h, h_expired_continue, NULL, NULL);
+  wait_requests(4);
+  finish(&h);
+  assert_log("begin\nitem a\nitem b\nend discard\nbegin\nitem a\nitem b\nitem c\nend complete\n");
+  /* client-go's pager: one unpaginated, consistent list after an expired continue */
+  CU_ASSERT_STRING_EQUAL(srv.targets[2], "/api/v1/pods");
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[3], "resourceVersion=9&"));
+  ksmc_stream_stats st;
+  ksmc_ingest_stats(h.ig, 0, &st);
+  CU_ASSERT_EQUAL(st.list_errors, 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(st.last_error, "HTTP 410: The provided continue parameter"));
+  cleanup(&h);
+}
+
+static void h_retry_after(int n, const char *t, resp *r) {
+  (void)t;
+  if (n == 0) {
+    r->status = 429;
+    r->headers = "Retry-After: 1\r\n";
+    r->chunks[0] = "{\"kind\":\"Status\",\"message\":\"too many requests\",\"code\":429}";
+  } else if (n == 1) {
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"3\"},\"items\":[]}";
+  } else {
+    r->hang = true;
+  }
+}
+
+static void test_retry_after(void) {
+  harness h;
+  start(&h, h_retry_after, NULL, NULL);
+  wait_requests(3);
+  finish(&h);
+  CU_ASSERT_TRUE(srv.times[1] - srv.times[0] >= 990);
+  assert_log("begin\nend discard\nbegin\nend complete\n");
+  ksmc_stream_stats st;
+  ksmc_ingest_stats(h.ig, 0, &st);
+  CU_ASSERT_STRING_EQUAL(st.last_error, "list: HTTP 429: too many requests");
+  cleanup(&h);
+}
+
+#define UID_A "3f2a9c1e-5b7d-4e8a-9c3b-1d2e3f4a5b6c" /* shard 3 of 4 */
+#define UID_Z "00000000-0000-0000-0000-000000000000" /* shard 1 of 4 */
+
+static void h_sharding(int n, const char *t, resp *r) {
+  (void)t;
+  if (n == 0) {
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[" POD(
+        "a", UID_A, "1") "," POD("z", UID_Z, "2") "]}";
+  } else if (n == 1) {
+    r->chunks[0] = EV("MODIFIED", POD("z", UID_Z, "8")) EV("MODIFIED", POD("a", UID_A, "9"));
+    r->hang = true;
+  } else {
+    r->hang = true;
+  }
+}
+
+static void test_sharding_and_cache(void) {
+  harness h;
+  ksmc_ingest_opts o = {
+      .shard = 3, .total_shards = 4, .use_apiserver_cache = true, .page_size = 500};
+  start(&h, h_sharding, &o, "spec.nodeName=n1");
+  wait_requests(2);
+  usleep(100000);
+  finish(&h);
+  assert_log("begin\nitem a\nend complete\nMODIFIED a\n");
+  CU_ASSERT_STRING_EQUAL(
+      srv.targets[0], "/api/v1/pods?limit=500&resourceVersion=0&fieldSelector=spec.nodeName%3Dn1");
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[1], "&fieldSelector=spec.nodeName%3Dn1"));
+  cleanup(&h);
+}
+
+static void h_malformed(int n, const char *t, resp *r) {
+  (void)t;
+  if (n == 0 || n == 2) {
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[" POD("a", "ua", "1") "]}";
+  } else if (n == 1) {
+    r->chunks[0] =
+        EV("ADDED", POD("b", "ub", "8")) "this is not json\n" EV("ADDED", POD("c", "uc", "9"));
+  } else {
+    r->hang = true;
+  }
+}
+
+static void test_malformed_event_relists(void) {
+  harness h;
+  start(&h, h_malformed, NULL, NULL);
+  wait_requests(4);
+  finish(&h);
+  assert_log("begin\nitem a\nend complete\nADDED b\nbegin\nitem a\nend complete\n");
+  ksmc_stream_stats st;
+  ksmc_ingest_stats(h.ig, 0, &st);
+  CU_ASSERT_EQUAL(st.watch_errors, 1);
+  CU_ASSERT_EQUAL(st.relists, 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(st.last_error, "malformed watch stream"));
+  cleanup(&h);
+}
+
+static void h_server_errors(int n, const char *t, resp *r) {
+  (void)t;
+  if (n == 0 || n == 3) {
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[" POD("a", "ua", "1") "]}";
+  } else if (n == 1) {
+    r->chunks[0] = EV("ADDED", POD("b", "ub", "8"));
+    r->chunks[1] = "{\"type\":\"ADDED\",\"object\":{\"meta"; /* cut mid-event, clean EOF */
+  } else if (n == 2) {
+    r->status = 500;
+    r->chunks[0] = "{\"kind\":\"Status\",\"message\":\"etcd is sad\",\"code\":500}";
+  } else {
+    r->hang = true;
+  }
+}
+
+/* A watch that ends cleanly re-watches from its RV; a 500 on watch relists. */
+static void test_eof_then_500(void) {
+  harness h;
+  start(&h, h_server_errors, NULL, NULL);
+  wait_requests(5);
+  finish(&h);
+  assert_log("begin\nitem a\nend complete\nADDED b\nbegin\nitem a\nend complete\n");
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[2], "watch=true"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[2], "resourceVersion=8&"));
+  CU_ASSERT_STRING_EQUAL(srv.targets[3], "/api/v1/pods?limit=2");
+  cleanup(&h);
+}
+
+/* Nothing listens: the list fails, backs off, and the stream is not synced. */
+static void test_connection_refused(void) {
+  harness h;
+  start(&h, h_full_cycle, NULL, NULL);
+  server_stop();
+  usleep(300000);
+  CU_ASSERT_FALSE(ksmc_ingest_synced(h.ig, 0));
+  CU_ASSERT_FALSE(ksmc_ingest_all_synced(h.ig));
+  ksmc_stream_stats st;
+  ksmc_ingest_stats(h.ig, 0, &st);
+  CU_ASSERT_TRUE(st.list_errors >= 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(st.last_error, "list: "));
+  ksmc_ingest_stop(h.ig);
+  pthread_join(h.th, NULL);
+  cleanup(&h);
+}
+
+static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_full_cycle},
+                                   {"expired continue", test_expired_continue},
+                                   {"429 Retry-After", test_retry_after},
+                                   {"sharding, apiserver cache, selector", test_sharding_and_cache},
+                                   {"malformed event relists", test_malformed_event_relists},
+                                   {"EOF re-watch, 500 relist", test_eof_then_500},
+                                   {"connection refused", test_connection_refused},
+                                   {0}};
+KTEST_MAIN("kube_reflector", cases)
