@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -540,7 +541,28 @@ static int start_due(ksmc_ingest *ig) {
   return (int)wait;
 }
 
+/* Writes to a connection the server closed raise SIGPIPE, and curl (CURLOPT_NOSIGNAL, as a
+ * threaded program needs) does not mask it: block it on this thread so they fail with
+ * EPIPE instead, and drop any pending one before restoring the caller's mask. */
+static void block_sigpipe(sigset_t *old) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void restore_sigpipe(const sigset_t *old) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  struct timespec zero = {0, 0};
+  while (sigtimedwait(&set, NULL, &zero) == SIGPIPE) continue;
+  pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 int ksmc_ingest_run(ksmc_ingest *ig) {
+  sigset_t old;
+  block_sigpipe(&old);
   ig->start_ms = now_ms();
   logf_(ig, KSMC_LOG_INFO, "connecting to %s (%s) with %zu streams, shard %d of %d",
         ig->o.config->server, ig->o.config->source, ig->n, ig->o.shard, ig->o.total_shards);
@@ -565,6 +587,7 @@ int ksmc_ingest_run(ksmc_ingest *ig) {
     s->phase = PH_IDLE;
     end_list(s, false);
   }
+  restore_sigpipe(&old);
   return rc;
 }
 

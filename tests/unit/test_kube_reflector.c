@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -121,6 +122,7 @@ static void *accept_thread(void *arg) {
 }
 
 static void server_start(handler_fn h) {
+  signal(SIGPIPE, SIG_IGN); /* the client may close first */
   memset(&srv, 0, sizeof srv);
   pthread_mutex_init(&srv.mu, NULL);
   srv.handler = h;
