@@ -5,12 +5,12 @@
 #include "ksmc_expo.h"
 
 #include <errno.h>
-#include <libdeflate.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <zlib.h>
 
 typedef struct {
   ksmc_expo_resource r; /* family_enabled points into `enabled` */
@@ -45,11 +45,10 @@ struct ksmc_expo_req {
   bool eof_done;
   ksmc_slice cur; /* unread rest of the current slice */
   size_t produced;
-  /* gzip */
-  struct libdeflate_compressor *gz;
-  char *plain, *comp;
-  size_t comp_len, comp_off;
-  bool gz_any, gz_done;
+  /* gzip: one zlib stream (a single gzip member) fed from `plain` */
+  z_stream z;
+  bool z_init, z_finish, z_end;
+  char *plain;
 };
 
 /* ---- setup ---- */
@@ -194,11 +193,11 @@ static bool snapshot_res(req_res *rr, const expo_res *er) {
 
 static bool gzip_init(ksmc_expo_req *q) {
   int level = q->o.gzip_level ? q->o.gzip_level : KSMC_EXPO_GZIP_LEVEL;
-  q->gz = libdeflate_alloc_compressor(level);
-  if (!q->gz) return false;
   q->plain = malloc(KSMC_EXPO_GZIP_BLOCK);
-  q->comp = malloc(libdeflate_gzip_compress_bound(q->gz, KSMC_EXPO_GZIP_BLOCK));
-  return q->plain && q->comp;
+  if (!q->plain) return false;
+  /* windowBits 16 + 15: gzip wrapper; memLevel 8 (zlib's default). */
+  q->z_init = deflateInit2(&q->z, level, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+  return q->z_init;
 }
 
 ksmc_expo_req *ksmc_expo_begin(const ksmc_expo *e, const ksmc_expo_opts *o) {
@@ -229,9 +228,8 @@ void ksmc_expo_end(ksmc_expo_req *q) {
   }
   free(q->res);
   free(q->printed);
-  if (q->gz) libdeflate_free_compressor(q->gz);
+  if (q->z_init) deflateEnd(&q->z);
   free(q->plain);
-  free(q->comp);
   free(q);
 }
 
@@ -313,34 +311,30 @@ static size_t read_plain(ksmc_expo_req *q, char *buf, size_t max) {
   return n;
 }
 
-/* Compresses the next block into q->comp; false when the body is finished. */
-static bool gzip_fill(ksmc_expo_req *q) {
-  if (q->gz_done) return false;
-  size_t n = read_plain(q, q->plain, KSMC_EXPO_GZIP_BLOCK);
-  if (n == 0 && q->gz_any) {
-    q->gz_done = true;
-    return false;
+/* Compresses into buf: input is pulled from the cursor KSMC_EXPO_GZIP_BLOCK bytes at a
+ * time; output goes straight into the caller's buffer. */
+static ssize_t read_gzip(ksmc_expo_req *q, char *buf, size_t max) {
+  q->z.next_out = (Bytef *)buf;
+  q->z.avail_out = (uInt)(max > UINT_MAX ? UINT_MAX : max);
+  while (q->z.avail_out > 0 && !q->z_end) {
+    if (q->z.avail_in == 0 && !q->z_finish) {
+      size_t n = read_plain(q, q->plain, KSMC_EXPO_GZIP_BLOCK);
+      q->z.next_in = (Bytef *)q->plain;
+      q->z.avail_in = (uInt)n;
+      q->z_finish = n < KSMC_EXPO_GZIP_BLOCK; /* read_plain stops short only at the end */
+    }
+    int rc = deflate(&q->z, q->z_finish ? Z_FINISH : Z_NO_FLUSH);
+    if (rc == Z_STREAM_END)
+      q->z_end = true;
+    else if (rc != Z_OK && rc != Z_BUF_ERROR)
+      return -1;
   }
-  if (n < KSMC_EXPO_GZIP_BLOCK) q->gz_done = true; /* read_plain only stops short at the end */
-  size_t cap = libdeflate_gzip_compress_bound(q->gz, KSMC_EXPO_GZIP_BLOCK);
-  q->comp_len = libdeflate_gzip_compress(q->gz, q->plain, n, q->comp, cap);
-  q->comp_off = 0;
-  q->gz_any = true; /* an empty body still gets one (empty) member */
-  return q->comp_len > 0;
+  return (ssize_t)(max - q->z.avail_out);
 }
 
 ssize_t ksmc_expo_read(ksmc_expo_req *q, char *buf, size_t max) {
   if (!q->o.gzip) return (ssize_t)read_plain(q, buf, max);
-  size_t n = 0;
-  while (n < max) {
-    if (q->comp_off == q->comp_len && !gzip_fill(q)) break;
-    size_t k = q->comp_len - q->comp_off;
-    if (k > max - n) k = max - n;
-    memcpy(buf + n, q->comp + q->comp_off, k);
-    q->comp_off += k;
-    n += k;
-  }
-  return (ssize_t)n;
+  return read_gzip(q, buf, max);
 }
 
 /* ---- writev ---- */

@@ -258,7 +258,7 @@ static size_t gunzip_all(const unsigned char *in, size_t n, unsigned char *out, 
 static void test_gzip_round_trip(void) {
   ksmc_store *s = ksmc_store_new(&pods, "");
   char uid[32], l1[128], l2[128];
-  for (int i = 0; i < 40000; i++) { /* ~3 MB: several gzip members */
+  for (int i = 0; i < 40000; i++) { /* ~4 MB: many deflate calls */
     snprintf(uid, sizeof uid, "u%d", i);
     snprintf(l1, sizeof l1, "kube_pod_a{namespace=\"ns%d\",pod=\"pod-%d\",uid=\"%s\"} %d", i % 7, i,
              uid, i);
@@ -279,7 +279,7 @@ static void test_gzip_round_trip(void) {
   size_t got = gunzip_all((unsigned char *)z.p, z.n, out, pn + 1, &members);
   CU_ASSERT_EQUAL(got, pn);
   CU_ASSERT_EQUAL(memcmp(out, plain, pn), 0);
-  CU_ASSERT_EQUAL(members, (int)((pn + KSMC_EXPO_GZIP_BLOCK - 1) / KSMC_EXPO_GZIP_BLOCK));
+  CU_ASSERT_EQUAL(members, 1); /* one member: curl and browsers need that */
   fprintf(stderr, " [%zu -> %zu bytes, %d members] ", pn, z.n, members);
   /* An empty body is still a valid gzip stream. */
   ksmc_store_relist_begin(s);
@@ -377,7 +377,7 @@ static const ktest_case cases[] = {
     {"resources / exclude_resources filters", test_filters},
     {"enabled families", test_enabled_families},
     {"tiny reads and writev give the same body", test_read_sizes_and_fd},
-    {"gzip round trip (zlib, multi-member)", test_gzip_round_trip},
+    {"gzip round trip (zlib inflate)", test_gzip_round_trip},
     {"negotiation table", test_negotiation},
     {"Accept-Encoding gzip", test_gzip_accepted},
     {0}};

@@ -1,0 +1,346 @@
+/* HTTP endpoints on libmicrohttpd; see ksmc_http.h.
+ *
+ * Why libmicrohttpd: a small, long-maintained C library in Debian with an internal thread
+ * pool over epoll, per-connection timeouts and limits, chunked streaming responses from
+ * a reader callback (so /metrics streams from the store snapshots without building the
+ * body), and automatic HEAD handling. */
+#include "ksmc_http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define MAX_FILTER_VALUES 32
+#define METRICS_BLOCK (256 * 1024)
+#define CONN_MEMORY (320 * 1024)
+
+struct ksmc_http {
+  ksmc_http_config cfg;
+  struct MHD_Daemon *main_d, *tele_d;
+  ksmc_tm_series *dur_get, *dur_head;
+  ksmc_tm_series *scrape_plain, *scrape_gzip, *resp_plain, *resp_gzip;
+};
+
+/* One /metrics response in flight. */
+typedef struct {
+  ksmc_http *h;
+  ksmc_expo_req *q; /* NULL for HEAD */
+  struct timespec t0;
+  bool gzip;
+  size_t sent;
+} metrics_resp;
+
+static const char landing_main[] =
+    "<html>\n<head><title>ksmc</title></head>\n<body>\n<h1>ksmc</h1>\n"
+    "<p>A fast drop-in replacement for kube-state-metrics.</p>\n<ul>\n"
+    "<li><a href=\"/metrics\">metrics</a></li>\n<li><a href=\"/healthz\">healthz</a></li>\n"
+    "<li><a href=\"/livez\">livez</a></li>\n</ul>\n</body>\n</html>\n";
+static const char landing_tele[] =
+    "<html>\n<head><title>ksmc telemetry</title></head>\n<body>\n<h1>ksmc telemetry</h1>\n"
+    "<ul>\n<li><a href=\"/metrics\">metrics</a></li>\n<li><a href=\"/readyz\">readyz</a></li>\n"
+    "</ul>\n</body>\n</html>\n";
+
+static double since(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Queues a static (or copied) body with a content type. */
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body, size_t n,
+                             const char *ctype, enum MHD_ResponseMemoryMode mode) {
+  struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)body, mode);
+  if (!r) return MHD_NO;
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+  if (status == MHD_HTTP_METHOD_NOT_ALLOWED) MHD_add_response_header(r, "Allow", "GET, HEAD");
+  enum MHD_Result ret = MHD_queue_response(c, status, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *s) {
+  return reply(c, status, s, strlen(s), "text/plain; charset=utf-8", MHD_RESPMEM_PERSISTENT);
+}
+
+static enum MHD_Result reply_probe(struct MHD_Connection *c, ksmc_probe_fn fn, void *arg) {
+  if (!fn || fn(arg)) return reply_text(c, MHD_HTTP_OK, "OK");
+  return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "Service Unavailable");
+}
+
+/* ---- /metrics ---- */
+
+typedef struct {
+  const char *res[MAX_FILTER_VALUES], *exc[MAX_FILTER_VALUES];
+  size_t nres, nexc;
+} filter_args;
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+  (void)kind;
+  filter_args *f = cls;
+  if (!value) return MHD_YES;
+  if (strcmp(key, "resources") == 0 && f->nres < MAX_FILTER_VALUES) f->res[f->nres++] = value;
+  if (strcmp(key, "exclude_resources") == 0 && f->nexc < MAX_FILTER_VALUES)
+    f->exc[f->nexc++] = value;
+  return MHD_YES;
+}
+
+static ssize_t metrics_read(void *cls, uint64_t pos, char *buf, size_t max) {
+  (void)pos;
+  metrics_resp *m = cls;
+  if (!m->q) return MHD_CONTENT_READER_END_OF_STREAM;
+  ssize_t n = ksmc_expo_read(m->q, buf, max);
+  if (n < 0) return MHD_CONTENT_READER_END_WITH_ERROR;
+  if (n == 0) return MHD_CONTENT_READER_END_OF_STREAM;
+  m->sent += (size_t)n;
+  return n;
+}
+
+static void metrics_done(void *cls) {
+  metrics_resp *m = cls;
+  ksmc_http *h = m->h;
+  if (m->q) {
+    size_t plain = ksmc_expo_req_bytes(m->q);
+    ksmc_tm_add(m->gzip ? h->scrape_gzip : h->scrape_plain, (double)plain);
+    ksmc_tm_add(m->gzip ? h->resp_gzip : h->resp_plain, (double)m->sent);
+    ksmc_expo_end(m->q);
+  }
+  ksmc_tm_observe(m->q ? h->dur_get : h->dur_head, since(&m->t0));
+  free(m);
+}
+
+/* Starts the body writer (GET) for the request's format, encoding and filters. */
+static bool metrics_begin(ksmc_http *h, struct MHD_Connection *c, metrics_resp *m,
+                          ksmc_expo_format fmt) {
+  filter_args fa = {.nres = 0};
+  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &fa);
+  ksmc_expo_opts o = {.format = fmt,
+                      .gzip = m->gzip,
+                      .gzip_level = h->cfg.gzip_level,
+                      .resources = fa.res,
+                      .nresources = fa.nres,
+                      .exclude = fa.exc,
+                      .nexclude = fa.nexc};
+  m->q = ksmc_expo_begin(h->cfg.expo, &o);
+  return m->q != NULL;
+}
+
+static enum MHD_Result serve_metrics(ksmc_http *h, struct MHD_Connection *c, bool head) {
+  ksmc_expo_negotiated neg;
+  ksmc_expo_negotiate(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
+                      &neg);
+  metrics_resp *m = calloc(1, sizeof *m);
+  if (!m) return MHD_NO;
+  m->h = h;
+  clock_gettime(CLOCK_MONOTONIC, &m->t0);
+  m->gzip = h->cfg.enable_gzip && ksmc_expo_gzip_accepted(MHD_lookup_connection_value(
+                                      c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+  if (!head && !metrics_begin(h, c, m, neg.format)) {
+    free(m);
+    return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+  }
+  struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, METRICS_BLOCK,
+                                                             metrics_read, m, metrics_done);
+  if (!r) {
+    metrics_done(m);
+    return MHD_NO;
+  }
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, neg.content_type);
+  if (m->gzip) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+  enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+/* ---- telemetry /metrics ---- */
+
+/* Refreshes the per-resource store gauges from the live stores. */
+static void update_store_gauges(ksmc_http *h) {
+  ksmc_selfmetrics *sm = h->cfg.self;
+  if (!h->cfg.expo) return;
+  for (size_t i = 0; i < ksmc_expo_nresources(h->cfg.expo); i++) {
+    const ksmc_expo_resource *r = ksmc_expo_resource_at(h->cfg.expo, i);
+    size_t objects = 0, bytes = 0;
+    for (size_t s = 0; s < r->nstores; s++) {
+      objects += ksmc_store_count(r->stores[s]);
+      bytes += ksmc_store_bytes(r->stores[s]);
+    }
+    const char *lv[] = {r->kind->resource};
+    ksmc_tm_set(ksmc_tm_series_get(sm->objects, lv), (double)objects);
+    ksmc_tm_set(ksmc_tm_series_get(sm->store_bytes, lv), (double)bytes);
+  }
+}
+
+static enum MHD_Result serve_telemetry(ksmc_http *h, struct MHD_Connection *c) {
+  ksmc_expo_negotiated neg;
+  ksmc_expo_negotiate(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
+                      &neg);
+  ksmc_buf b = {0};
+  if (h->cfg.self) {
+    update_store_gauges(h);
+    ksmc_tm_render(h->cfg.self->tm, &b, neg.format == KSMC_EXPO_OPENMETRICS);
+  } else if (neg.format == KSMC_EXPO_OPENMETRICS) {
+    ksmc_buf_puts(&b, KSMC_LIT("# EOF\n"));
+  }
+  enum MHD_Result ret =
+      ksmc_buf_failed(&b)
+          ? reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n")
+          : reply(c, MHD_HTTP_OK, b.p ? b.p : "", b.n, neg.content_type, MHD_RESPMEM_MUST_COPY);
+  ksmc_buf_free(&b);
+  return ret;
+}
+
+/* ---- routing ---- */
+
+/* Common checks; returns true when a response was queued into *ret. */
+static bool check_method(struct MHD_Connection *c, const char *method, bool *head,
+                         enum MHD_Result *ret) {
+  *head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+  if (*head || strcmp(method, MHD_HTTP_METHOD_GET) == 0) return false;
+  *ret = reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+  return true;
+}
+
+static enum MHD_Result handle_main(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version, const char *upload,
+                                   size_t *upload_size, void **req_cls) {
+  (void)version, (void)upload, (void)upload_size, (void)req_cls;
+  ksmc_http *h = cls;
+  bool head;
+  enum MHD_Result ret;
+  if (check_method(c, method, &head, &ret)) return ret;
+  if (strcmp(url, "/metrics") == 0) return serve_metrics(h, c, head);
+  if (strcmp(url, "/healthz") == 0) return reply_text(c, MHD_HTTP_OK, "OK");
+  if (strcmp(url, "/livez") == 0) return reply_probe(c, h->cfg.livez, h->cfg.livez_arg);
+  if (strcmp(url, "/") == 0)
+    return reply(c, MHD_HTTP_OK, landing_main, sizeof landing_main - 1, "text/html; charset=utf-8",
+                 MHD_RESPMEM_PERSISTENT);
+  return reply_text(c, MHD_HTTP_NOT_FOUND, "404 page not found\n");
+}
+
+static enum MHD_Result handle_tele(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version, const char *upload,
+                                   size_t *upload_size, void **req_cls) {
+  (void)version, (void)upload, (void)upload_size, (void)req_cls;
+  ksmc_http *h = cls;
+  bool head;
+  enum MHD_Result ret;
+  if (check_method(c, method, &head, &ret)) return ret;
+  if (strcmp(url, "/metrics") == 0) return serve_telemetry(h, c);
+  if (strcmp(url, "/readyz") == 0) return reply_probe(c, h->cfg.readyz, h->cfg.readyz_arg);
+  if (strcmp(url, "/") == 0)
+    return reply(c, MHD_HTTP_OK, landing_tele, sizeof landing_tele - 1, "text/html; charset=utf-8",
+                 MHD_RESPMEM_PERSISTENT);
+  return reply_text(c, MHD_HTTP_NOT_FOUND, "404 page not found\n");
+}
+
+/* ---- listeners ---- */
+
+static struct MHD_Daemon *start_on(const ksmc_http *h, const struct sockaddr *sa,
+                                   unsigned extra_flags, MHD_AccessHandlerCallback fn, void *cls) {
+  const ksmc_http_config *c = &h->cfg;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | extra_flags;
+  return MHD_start_daemon(
+      flags, 0, NULL, NULL, fn, cls, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE,
+      c->threads ? c->threads : 4u, MHD_OPTION_CONNECTION_LIMIT,
+      c->max_connections ? c->max_connections : 128u, MHD_OPTION_CONNECTION_TIMEOUT,
+      c->timeout_seconds ? c->timeout_seconds : 60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      (size_t)CONN_MEMORY, MHD_OPTION_END);
+}
+
+static bool any_host(const char *host) {
+  return !host || !*host || strcmp(host, "::") == 0 || strcmp(host, "[::]") == 0;
+}
+
+/* Binds host:port. "::" (KSM's default) is dual stack, falling back to IPv4 when the
+ * machine has no IPv6. */
+static struct MHD_Daemon *listen_on(const ksmc_http *h, const char *host, int port,
+                                    MHD_AccessHandlerCallback fn, void *cls, char *err,
+                                    size_t errlen) {
+  struct sockaddr_in6 a6 = {
+      .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = IN6ADDR_ANY_INIT};
+  struct sockaddr_in a4 = {.sin_family = AF_INET,
+                           .sin_port = htons((uint16_t)port),
+                           .sin_addr.s_addr = htonl(INADDR_ANY)};
+  struct MHD_Daemon *d = NULL;
+  if (any_host(host)) {
+    d = start_on(h, (struct sockaddr *)&a6, MHD_USE_IPv6 | MHD_USE_DUAL_STACK, fn, cls);
+    if (!d) d = start_on(h, (struct sockaddr *)&a4, 0, fn, cls);
+  } else {
+    struct addrinfo hints = {.ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    int rc = getaddrinfo(host, NULL, &hints, &ai);
+    if (rc != 0) {
+      snprintf(err, errlen, "cannot resolve listen host %s: %s", host, gai_strerror(rc));
+      return NULL;
+    }
+    if (ai->ai_family == AF_INET6) {
+      memcpy(&a6, ai->ai_addr, sizeof a6);
+      a6.sin6_port = htons((uint16_t)port);
+      d = start_on(h, (struct sockaddr *)&a6, MHD_USE_IPv6, fn, cls);
+    } else {
+      memcpy(&a4, ai->ai_addr, sizeof a4);
+      a4.sin_port = htons((uint16_t)port);
+      d = start_on(h, (struct sockaddr *)&a4, 0, fn, cls);
+    }
+    freeaddrinfo(ai);
+  }
+  if (!d)
+    snprintf(err, errlen, "cannot listen on %s:%d (address in use or not permitted?)",
+             any_host(host) ? "[::]" : host, port);
+  return d;
+}
+
+static void cache_series(ksmc_http *h) {
+  ksmc_selfmetrics *sm = h->cfg.self;
+  if (!sm) return;
+  h->dur_get = ksmc_tm_series_get(sm->request_seconds, (const char *[]){"metrics", "get"});
+  h->dur_head = ksmc_tm_series_get(sm->request_seconds, (const char *[]){"metrics", "head"});
+  h->scrape_plain = ksmc_tm_series_get(sm->scrape_bytes, (const char *[]){"identity"});
+  h->scrape_gzip = ksmc_tm_series_get(sm->scrape_bytes, (const char *[]){"gzip"});
+  h->resp_plain = ksmc_tm_series_get(sm->response_bytes, (const char *[]){"identity"});
+  h->resp_gzip = ksmc_tm_series_get(sm->response_bytes, (const char *[]){"gzip"});
+}
+
+ksmc_http *ksmc_http_start(const ksmc_http_config *cfg, char *err, size_t errlen) {
+  ksmc_http *h = calloc(1, sizeof *h);
+  if (!h) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  h->cfg = *cfg;
+  cache_series(h);
+  if (cfg->port >= 0 &&
+      !(h->main_d = listen_on(h, cfg->host, cfg->port, handle_main, h, err, errlen))) {
+    ksmc_http_stop(h);
+    return NULL;
+  }
+  if (cfg->telemetry_port >= 0 &&
+      !(h->tele_d =
+            listen_on(h, cfg->telemetry_host, cfg->telemetry_port, handle_tele, h, err, errlen))) {
+    ksmc_http_stop(h);
+    return NULL;
+  }
+  return h;
+}
+
+static uint16_t bound_port(struct MHD_Daemon *d) {
+  if (!d) return 0;
+  const union MHD_DaemonInfo *i = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  return i ? i->port : 0;
+}
+
+uint16_t ksmc_http_port(const ksmc_http *h) { return bound_port(h->main_d); }
+uint16_t ksmc_http_telemetry_port(const ksmc_http *h) { return bound_port(h->tele_d); }
+
+void ksmc_http_stop(ksmc_http *h) {
+  if (!h) return;
+  if (h->main_d) MHD_stop_daemon(h->main_d);
+  if (h->tele_d) MHD_stop_daemon(h->tele_d);
+  free(h);
+}
