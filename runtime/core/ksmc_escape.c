@@ -62,6 +62,13 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n) {
 }
 
 /* Appends one decoded ASCII byte, escaped as a label value when `esc`. */
+size_t ksmc_utf8_rune_len(const char *s, size_t n) {
+  const unsigned char *u = (const unsigned char *)s;
+  if (u[0] < 0x80) return 1;
+  size_t k = utf8_seq_len(u, n);
+  return k ? k : 1;
+}
+
 static void json_emit_ascii(ksmc_buf *b, char c, bool esc) {
   if (esc && (c == '\\' || c == '"' || c == '\n')) {
     ksmc_buf_putc(b, '\\');
