@@ -49,7 +49,8 @@ typedef enum {
   VT_TS,   /* a timestamp field: use timestamp() / nonzero() */
   VT_QTY,  /* a quantity field: use quantity() / quantity_int() */
   VT_OBJ,  /* object, array or map: only present() applies */
-  VT_LIST  /* literal list of strings */
+  VT_LIST, /* literal list of strings */
+  VT_ERR   /* an error was already reported for this expression: stay quiet */
 } vtype;
 
 /* What the checker attaches to an E_PATH expression. */

@@ -118,8 +118,8 @@ static vtype vtype_of(schema_type t) {
 }
 
 static const char *vtype_name(vtype t) {
-  static const char *const n[] = {"a string", "a number",   "a boolean", "a timestamp",
-                                  "a quantity", "an object", "a list"};
+  static const char *const n[] = {"a string",   "a number",  "a boolean", "a timestamp",
+                                  "a quantity", "an object", "a list",    "an error"};
   return n[t];
 }
 
@@ -249,6 +249,7 @@ static bool path_start(checker *c, expr *e, path_ref *r, view **v, char *spath) 
     return false;
   }
   r->var = sv->name;
+  if (sv->l->kind == LOOP_VIEW && !sv->l->item) return false; /* its source had an error */
   if (sv->l->kind == LOOP_LIST) {
     if (e->nsegs) ksmc_error(c->d, e->pos, "$%s is a string from a literal list", e->var);
     r->list_var = true;
@@ -266,8 +267,8 @@ static vtype check_path(checker *c, expr *e) {
   view *v;
   char spath[MAX_PATH];
   if (!path_start(c, e, r, &v, spath)) {
-    r->type = VT_STR;
-    return r->list_var ? VT_STR : VT_OBJ;
+    r->type = r->list_var ? VT_STR : VT_ERR;
+    return r->type;
   }
   vnode *node = &v->root;
   for (size_t i = 0; i < e->nsegs; i++) {
@@ -276,7 +277,7 @@ static vtype check_path(checker *c, expr *e) {
                   ? field_step(c, seg, v, &node, spath)
                   : iterate(c, r, seg, (int)i, &v, &node, spath,
                             c->in_agg || (c->each_source && i + 1 == e->nsegs));
-    if (!ok) return r->type = VT_OBJ;
+    if (!ok) return r->type = VT_ERR;
   }
   node->leaf = true;
   r->v = v;
@@ -328,6 +329,7 @@ static bool is_aggregate(const char *name) {
 
 static bool want(checker *c, const expr *arg, vtype got, vtype want, const char *fn) {
   if (got == want) return true;
+  if (got == VT_ERR) return false;
   const char *hint = "";
   if (got == VT_TS) hint = " (use timestamp())";
   if (got == VT_QTY) hint = " (use quantity() or quantity_int())";
@@ -369,34 +371,34 @@ static vtype check_aggregate(checker *c, expr *e) {
   e->id = c->nagg++;
   const char *f = e->str;
   if (!strcmp(f, "count")) return VT_NUM;
-  if (!strcmp(f, "any")) return want(c, e->args[0], t, VT_BOOL, f) ? VT_BOOL : VT_OBJ;
-  if (!strcmp(f, "max")) return want(c, e->args[0], t, VT_NUM, f) ? VT_NUM : VT_OBJ;
-  return want(c, e->args[0], as_string(e->args[0], t), VT_STR, f) ? VT_STR : VT_OBJ;
+  if (!strcmp(f, "any")) return want(c, e->args[0], t, VT_BOOL, f) ? VT_BOOL : VT_ERR;
+  if (!strcmp(f, "max")) return want(c, e->args[0], t, VT_NUM, f) ? VT_NUM : VT_ERR;
+  return want(c, e->args[0], as_string(e->args[0], t), VT_STR, f) ? VT_STR : VT_ERR;
 }
 
 static vtype check_call(checker *c, expr *e) {
   const fn_sig *f = find_fn(c, e);
-  if (!f) return VT_OBJ;
+  if (!f) return VT_ERR;
   if ((f->nargs >= 0 && (int)e->nargs != f->nargs) || (f->nargs < 0 && e->nargs == 0)) {
     ksmc_error(c->d, e->pos, "%s() takes %d argument%s, not %zu", f->name, f->nargs,
                f->nargs == 1 ? "" : "s", e->nargs);
-    return VT_OBJ;
+    return VT_ERR;
   }
   const char *n = f->name;
   if (is_aggregate(n)) return check_aggregate(c, e);
   vtype a0 = check_expr(c, e->args[0]);
-  if (!strcmp(n, "timestamp")) return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_TS, n) ? VT_NUM : VT_OBJ;
-  if (!strcmp(n, "nonzero")) return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_TS, n) ? VT_BOOL : VT_OBJ;
-  if (!strcmp(n, "present")) return want_path(c, e->args[0], n) ? VT_BOOL : VT_OBJ;
+  if (!strcmp(n, "timestamp")) return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_TS, n) ? VT_NUM : VT_ERR;
+  if (!strcmp(n, "nonzero")) return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_TS, n) ? VT_BOOL : VT_ERR;
+  if (!strcmp(n, "present")) return want_path(c, e->args[0], n) ? VT_BOOL : VT_ERR;
   if (!strcmp(n, "quantity") || !strcmp(n, "quantity_int"))
-    return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_QTY, n) ? VT_NUM : VT_OBJ;
-  if (!strcmp(n, "format_bool")) return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_BOOL, n) ? VT_STR : VT_OBJ;
+    return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_QTY, n) ? VT_NUM : VT_ERR;
+  if (!strcmp(n, "format_bool")) return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_BOOL, n) ? VT_STR : VT_ERR;
   if (!strcmp(n, "key")) {
     const path_ref *r = e->args[0]->ref;
     bool ok = e->args[0]->kind == E_PATH && e->args[0]->var && e->args[0]->nsegs == 0 && r &&
               r->v && r->v->is_map;
     if (!ok) ksmc_error(c->d, e->args[0]->pos, "key() takes a variable bound to a map's {*}");
-    return ok ? VT_STR : VT_OBJ;
+    return ok ? VT_STR : VT_ERR;
   }
   if (!strcmp(n, "if")) {
     vtype a1 = check_expr(c, e->args[1]), a2 = check_expr(c, e->args[2]);
@@ -410,7 +412,7 @@ static vtype check_call(checker *c, expr *e) {
   if (!strcmp(n, "in")) {
     check_expr(c, e->args[1]);
     if (e->args[1]->kind != E_LIST) ksmc_error(c->d, e->args[1]->pos, "in() takes a [list]");
-    return want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n) ? VT_BOOL : VT_OBJ;
+    return want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n) ? VT_BOOL : VT_ERR;
   }
   if (!strcmp(n, "has_prefix") || !strcmp(n, "trim_prefix")) {
     check_expr(c, e->args[1]);
@@ -421,7 +423,7 @@ static vtype check_call(checker *c, expr *e) {
   if (!strcmp(n, "concat")) {
     for (size_t i = 1; i < e->nargs; i++)
       want(c, e->args[i], as_string(e->args[i], check_expr(c, e->args[i])), VT_STR, n);
-    return want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n) ? VT_STR : VT_OBJ;
+    return want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n) ? VT_STR : VT_ERR;
   }
   /* nonempty, sanitize, resource_unit, ip_family: one string argument */
   bool ok = want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n);
@@ -432,6 +434,7 @@ static vtype check_call(checker *c, expr *e) {
 
 static vtype check_binary(checker *c, expr *e) {
   vtype l = check_expr(c, e->l), r = check_expr(c, e->r);
+  if (l == VT_ERR || r == VT_ERR) return VT_ERR;
   if (e->kind == E_AND || e->kind == E_OR) {
     if (l != VT_BOOL) ksmc_error(c->d, e->l->pos, "expected a condition, found %s", vtype_name(l));
     if (r != VT_BOOL) ksmc_error(c->d, e->r->pos, "expected a condition, found %s", vtype_name(r));
@@ -455,8 +458,9 @@ static vtype check_expr(checker *c, expr *e) {
   case E_LIST: t = VT_LIST; break;
   case E_CALL: t = check_call(c, e); break;
   case E_NOT:
-    if (check_expr(c, e->l) != VT_BOOL) ksmc_error(c->d, e->l->pos, "'!' needs a condition");
-    t = VT_BOOL;
+    t = check_expr(c, e->l);
+    if (t != VT_BOOL && t != VT_ERR) ksmc_error(c->d, e->l->pos, "'!' needs a condition");
+    t = t == VT_ERR ? VT_ERR : VT_BOOL;
     break;
   default: t = check_binary(c, e);
   }
@@ -470,7 +474,7 @@ static void check_label_value(checker *c, label *l) {
   if (!l->value) return;
   vtype t = as_string(l->value, check_expr(c, l->value));
   l->value->type = (int)t;
-  if (t != VT_STR) {
+  if (t != VT_STR && t != VT_ERR) {
     const char *hint = t == VT_BOOL ? " (use format_bool())" : "";
     ksmc_error(c->d, l->value->pos, "label '%s' needs a string value, not %s%s", l->name,
                vtype_name(t), hint);
@@ -491,11 +495,11 @@ static void check_loops(checker *c, family *f) {
         const path_ref *r = l->source->ref;
         if (r && r->iterates && r->iter_seg + 1 == (int)l->source->nsegs)
           l->item = r->iter_view;
-        else if (r && r->type != VT_OBJ)
+        else if (r && r->type != VT_ERR)
           ksmc_error(c->d, l->source->pos, "each: takes a path ending in [*], [field=value] or "
                                            "{*}");
       }
-      if (!l->item) continue; /* error reported */
+      /* A variable whose source failed stays bound (item NULL) so later uses stay quiet. */
     }
     if (c->nvars == MAX_VARS) {
       ksmc_error(c->d, l->pos, "too many nested loops");
@@ -539,7 +543,7 @@ static void check_value(checker *c, family *f) {
   }
   if (f->st) ksmc_error(c->d, f->value->pos, "a family with states: has no value: (1 or 0 per state)");
   vtype t = check_expr(c, f->value);
-  if (t != VT_NUM && t != VT_BOOL)
+  if (t != VT_NUM && t != VT_BOOL && t != VT_ERR)
     ksmc_error(c->d, f->value->pos, "value needs a number or condition, not %s%s",
                vtype_name(t), t == VT_TS ? " (use timestamp())" : t == VT_QTY ? " (use quantity())" : "");
 }
@@ -548,7 +552,7 @@ static void check_states(checker *c, family *f) {
   if (!f->st) return;
   if (!f->st->of) return;
   vtype t = as_string(f->st->of, check_expr(c, f->st->of));
-  if (t != VT_STR) ksmc_error(c->d, f->st->of->pos, "states.of needs a string, not %s", vtype_name(t));
+  if (t != VT_STR && t != VT_ERR) ksmc_error(c->d, f->st->of->pos, "states.of needs a string, not %s", vtype_name(t));
   if (f->st->n == 0) ksmc_error(c->d, f->st->pos, "states.values is empty");
 }
 
@@ -580,7 +584,7 @@ static void check_family(checker *c, family *f) {
   check_loops(c, f);
   if (f->where) {
     vtype t = check_expr(c, f->where);
-    if (t != VT_BOOL) ksmc_error(c->d, f->where->pos, "where needs a condition, not %s", vtype_name(t));
+    if (t != VT_BOOL && t != VT_ERR) ksmc_error(c->d, f->where->pos, "where needs a condition, not %s", vtype_name(t));
   }
   for (size_t i = 0; i < f->nlabels; i++) check_label_value(c, &f->labels[i]);
   check_states(c, f);
@@ -601,7 +605,16 @@ void spec_check(spec *s, const schema *sch, const yt_node *resource, ksmc_diag *
   if (!s->kind) return;
   s->schema = schema_find_kind(sch, s->kind);
   if (!s->schema) {
-    ksmc_error(d, rpos, "kind '%s' is not in the field schema", s->kind);
+    const char *names[64];
+    int n = 0;
+    for (size_t i = 0; i < sch->nkinds && n < 64; i++) names[n++] = sch->kinds[i].kind;
+    const char *hint = ksmc_did_you_mean(s->kind, names, n);
+    const yt_node *k = yt_get(resource, "kind");
+    if (k) rpos = k->pos;
+    if (hint)
+      ksmc_error(d, rpos, "kind '%s' is not in the field schema; did you mean '%s'?", s->kind, hint);
+    else
+      ksmc_error(d, rpos, "kind '%s' is not in the field schema", s->kind);
     return;
   }
   view *root = new_view(s, NULL, "root", "", false);

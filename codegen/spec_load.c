@@ -311,6 +311,7 @@ static const char *const resource_keys[] = {"kind",       "group",  "version", "
                                              "namespaced", NULL};
 static const char *const resource_required[] = {"kind", "version", "plural", "namespaced", NULL};
 static const char *const top_keys[] = {"resource", "labels", "families", NULL};
+static const char *const top_required[] = {"resource", "families", NULL};
 
 static void parse_resource(spec *s, const yt_node *m, ksmc_diag *d) {
   static const key_rules r = {"resource", resource_keys, resource_required};
@@ -341,7 +342,7 @@ static void parse_families(spec *s, const yt_node *seq, ksmc_diag *d) {
 }
 
 static spec *build(const char *file, yt_node *root, const schema *sch, ksmc_diag *d) {
-  static const key_rules r = {"the spec", top_keys, top_keys};
+  static const key_rules r = {"the spec", top_keys, top_required};
   spec *s = calloc(1, sizeof *s);
   if (!s) abort();
   s->file = xstrdup(file);

@@ -18,6 +18,7 @@ static ksmc_pos mark_pos(const yt_ctx *c, yaml_mark_t m) {
 }
 
 static bool next_event(yt_ctx *c, yaml_event_t *ev) {
+  if (c->failed) return false;
   if (yaml_parser_parse(&c->parser, ev)) return true;
   ksmc_pos pos = mark_pos(c, c->parser.problem_mark);
   ksmc_error(c->diag, pos, "invalid YAML: %s%s%s", c->parser.problem ? c->parser.problem : "",
@@ -144,7 +145,7 @@ static yt_node *parse_node(yt_ctx *c, yaml_event_t *ev) {
     c->failed = true;
     return NULL;
   default:
-    ksmc_error(c->diag, mark_pos(c, ev->start_mark), "unexpected YAML structure");
+    if (!c->failed) ksmc_error(c->diag, mark_pos(c, ev->start_mark), "unexpected YAML structure");
     c->failed = true;
     return NULL;
   }

@@ -1,0 +1,250 @@
+/* test_golden: every tests/golden/<kind>/<case>.json is rendered with
+ * `ksmc render --resource <kind>s [args from <case>.args]` and compared with <case>.prom:
+ * byte for byte for cases named exact-*, otherwise as KSM's own tests compare (multiset
+ * of lines, labels sorted inside each line), since KSM's map iteration order is random.
+ *
+ * usage: test_golden KSMC_BINARY GOLDEN_DIR */
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "ktest.h"
+
+static const char *ksmc_bin;
+static const char *golden_dir;
+
+typedef struct {
+  char *p;
+  size_t n;
+} text;
+
+static text read_file(const char *path) {
+  text t = {NULL, 0};
+  FILE *f = fopen(path, "rb");
+  if (!f) return t;
+  size_t cap = 4096, r;
+  t.p = malloc(cap);
+  while ((r = fread(t.p + t.n, 1, cap - t.n, f)) > 0) {
+    t.n += r;
+    if (t.n == cap) t.p = realloc(t.p, cap *= 2);
+  }
+  fclose(f);
+  return t;
+}
+
+/* Runs a shell command and captures stdout; *status gets the exit status. */
+static text run(const char *cmd, int *status) {
+  text t = {malloc(4096), 0};
+  size_t cap = 4096, r;
+  FILE *p = popen(cmd, "r");
+  if (!p) {
+    *status = -1;
+    return t;
+  }
+  while ((r = fread(t.p + t.n, 1, cap - t.n, p)) > 0) {
+    t.n += r;
+    if (t.n == cap) t.p = realloc(t.p, cap *= 2);
+  }
+  int st = pclose(p);
+  *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return t;
+}
+
+/* Splits a sample line's label set into `k="v"` items (escapes respected) and sorts them;
+ * returns the normalised line (caller frees). Headers are returned unchanged. */
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *normalise_line(const char *line, size_t n) {
+  char *out = malloc(n + 1);
+  memcpy(out, line, n);
+  out[n] = '\0';
+  const char *open = memchr(line, '{', n);
+  if (line[0] == '#' || !open) return out;
+  /* find the closing brace outside quotes */
+  size_t i = (size_t)(open - line) + 1, start = i;
+  char *items[256];
+  int nitems = 0;
+  bool inq = false;
+  size_t item_start = i;
+  for (; i < n; i++) {
+    char c = line[i];
+    if (inq && c == '\\') {
+      i++;
+      continue;
+    }
+    if (c == '"') inq = !inq;
+    if (!inq && (c == ',' || c == '}')) {
+      if (i > item_start && nitems < 256) {
+        items[nitems] = strndup(line + item_start, i - item_start);
+        nitems++;
+      }
+      item_start = i + 1;
+      if (c == '}') break;
+    }
+  }
+  if (i >= n) return out; /* malformed: compare as is */
+  qsort(items, (size_t)nitems, sizeof *items, cmp_str);
+  size_t o = start;
+  for (int k = 0; k < nitems; k++) {
+    size_t l = strlen(items[k]);
+    if (k) out[o++] = ',';
+    memcpy(out + o, items[k], l);
+    o += l;
+    free(items[k]);
+  }
+  memcpy(out + o, line + i, n - i);
+  out[o + n - i] = '\0';
+  return out;
+}
+
+/* Lines of t (split on \n only), normalised and sorted. */
+static char **sorted_lines(const text *t, size_t *count) {
+  size_t cap = 64, n = 0, start = 0;
+  char **lines = malloc(cap * sizeof *lines);
+  for (size_t i = 0; i <= t->n; i++) {
+    if (i == t->n || t->p[i] == '\n') {
+      if (i > start || i < t->n) {
+        if (n == cap) lines = realloc(lines, (cap *= 2) * sizeof *lines);
+        lines[n++] = normalise_line(t->p + start, i - start);
+      }
+      start = i + 1;
+    }
+  }
+  qsort(lines, n, sizeof *lines, cmp_str);
+  *count = n;
+  return lines;
+}
+
+static void free_lines(char **lines, size_t n) {
+  for (size_t i = 0; i < n; i++) free(lines[i]);
+  free(lines);
+}
+
+/* Compares as multisets of normalised lines; prints the differences. */
+static bool same_lines(const text *got, const text *want, const char *name) {
+  size_t ng, nw;
+  char **g = sorted_lines(got, &ng), **w = sorted_lines(want, &nw);
+  size_t i = 0, j = 0;
+  int shown = 0;
+  bool ok = true;
+  while (i < ng || j < nw) {
+    int c = i == ng ? 1 : j == nw ? -1 : strcmp(g[i], w[j]);
+    if (c == 0) {
+      i++;
+      j++;
+      continue;
+    }
+    ok = false;
+    if (shown++ < 12) fprintf(stderr, "  %s: %s %s\n", name, c < 0 ? "unexpected" : "missing   ", c < 0 ? g[i] : w[j]);
+    if (c < 0)
+      i++;
+    else
+      j++;
+  }
+  free_lines(g, ng);
+  free_lines(w, nw);
+  return ok;
+}
+
+static bool same_bytes(const text *got, const text *want, const char *name) {
+  if (got->n == want->n && memcmp(got->p, want->p, got->n) == 0) return true;
+  size_t i = 0;
+  while (i < got->n && i < want->n && got->p[i] == want->p[i]) i++;
+  size_t line_start = i;
+  while (line_start > 0 && want->p[line_start - 1] != '\n') line_start--;
+  fprintf(stderr, "  %s: first difference at byte %zu, in the line starting:\n  want: %.120s\n", name,
+          i, want->p ? want->p + line_start : "");
+  fprintf(stderr, "  got:  %.120s\n", got->p ? got->p + (line_start < got->n ? line_start : 0) : "");
+  return false;
+}
+
+/* Reads <case>.args: one flag per line, shell-quoted into cmd. */
+static void append_args(char *cmd, size_t len, const char *args_path) {
+  text a = read_file(args_path);
+  if (!a.p) return;
+  size_t start = 0;
+  for (size_t i = 0; i <= a.n; i++) {
+    if (i == a.n || a.p[i] == '\n') {
+      if (i > start) {
+        size_t at = strlen(cmd);
+        snprintf(cmd + at, len - at, " '%.*s'", (int)(i - start), a.p + start);
+      }
+      start = i + 1;
+    }
+  }
+  free(a.p);
+}
+
+static int run_case(const char *kind, const char *resource, const char *base) {
+  char json[1024], prom[1024], args[1024], cmd[8192];
+  snprintf(json, sizeof json, "%s/%s/%s.json", golden_dir, kind, base);
+  snprintf(prom, sizeof prom, "%s/%s/%s.prom", golden_dir, kind, base);
+  snprintf(args, sizeof args, "%s/%s/%s.args", golden_dir, kind, base);
+  snprintf(cmd, sizeof cmd, "'%s' render --resource %s", ksmc_bin, resource);
+  append_args(cmd, sizeof cmd, args);
+  size_t at = strlen(cmd);
+  snprintf(cmd + at, sizeof cmd - at, " '%s'", json);
+  int status;
+  text got = run(cmd, &status);
+  text want = read_file(prom);
+  bool ok = want.p != NULL && status == 0;
+  if (!want.p) fprintf(stderr, "  %s/%s: missing %s\n", kind, base, prom);
+  if (status != 0) fprintf(stderr, "  %s/%s: ksmc render exited %d\n", kind, base, status);
+  if (ok)
+    ok = strncmp(base, "exact-", 6) == 0 ? same_bytes(&got, &want, base)
+                                         : same_lines(&got, &want, base);
+  free(got.p);
+  free(want.p);
+  return ok ? 0 : 1;
+}
+
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void run_kind(const char *kind, const char *resource) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/%s", golden_dir, kind);
+  DIR *d = opendir(dir);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+  char *names[1024];
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) && n < 1024) {
+    size_t l = strlen(e->d_name);
+    if (l > 5 && !strcmp(e->d_name + l - 5, ".json")) names[n++] = strndup(e->d_name, l - 5);
+  }
+  closedir(d);
+  qsort(names, (size_t)n, sizeof *names, cmp_names);
+  int failed = 0;
+  for (int i = 0; i < n; i++) {
+    int f = run_case(kind, resource, names[i]);
+    fprintf(stderr, "  golden %s/%s: %s\n", kind, names[i], f ? "FAIL" : "ok");
+    failed += f;
+    free(names[i]);
+  }
+  CU_ASSERT_TRUE(n > 0);
+  CU_ASSERT_EQUAL(failed, 0);
+}
+
+static void test_node(void) { run_kind("node", "nodes"); }
+static void test_pod(void) { run_kind("pod", "pods"); }
+
+static const ktest_case cases[] = {{"node golden cases", test_node},
+                                   {"pod golden cases", test_pod},
+                                   {NULL, NULL}};
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: test_golden KSMC_BINARY GOLDEN_DIR\n");
+    return 2;
+  }
+  ksmc_bin = argv[1];
+  golden_dir = argv[2];
+  return ktest_run("golden", cases);
+}
