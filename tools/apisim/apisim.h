@@ -1,0 +1,80 @@
+/* apisim: the one context struct every module works on (no global mutable state). */
+#ifndef APISIM_H
+#define APISIM_H
+
+#include "store.h"
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+  const char *address;
+  int port;
+  long nodes, pods_per_node, namespaces;
+  uint64_t seed;
+  double churn_rate;
+  bool tls;
+  const char *tls_cert, *tls_key, *tls_dir;
+  const char *token;
+  bool quiet;
+  long history;
+  int history_seconds;
+  int continue_ttl;
+  int bookmark_interval;
+  int kube_minor;
+  bool no_gzip;
+  const char *faults; /* initial fault spec */
+} apisim_config;
+
+/* Fault injection switches; guarded by faults.mu. A count of -1 means "every time". */
+typedef struct {
+  pthread_mutex_t mu;
+  long watch_close_events;    /* end each watch cleanly after N events */
+  long watch_close_seconds;   /* end each watch cleanly after T seconds */
+  long watch_gone_start;      /* next K watches: 200 + one ERROR 410 event */
+  long watch_gone_after;      /* each watch: after N events send ERROR 410 and end */
+  long watch_truncate_after;  /* each watch: after N events send half an event, cut the TCP */
+  long watch_malformed_after; /* each watch: after N events send one malformed line */
+  long expire_continue;       /* next K continue tokens are answered 410 Expired */
+  long error_code, error_count, retry_after; /* next K API requests get error_code */
+  long stall_ms, stall_count;                /* next K API requests sleep stall_ms first */
+  long fired;                                /* how many faults were injected */
+} apisim_faults;
+
+typedef struct {
+  atomic_ullong requests, lists, gets, writes, watches, watches_active, watch_events, bytes_sent,
+      gzip_responses, errors_4xx, errors_5xx, faults_injected, churn_creates, churn_updates,
+      churn_deletes;
+} apisim_stats;
+
+typedef struct apisim {
+  apisim_config cfg;
+  store st;
+  apisim_faults faults;
+  apisim_stats stats;
+  atomic_bool stopping;
+  double churn_rate; /* guarded by st.mu */
+  uint64_t churn_rng;
+  uint64_t churn_seq;
+  void *daemon;
+  int port;
+  char *cert_pem, *key_pem;
+  char tls_dir_buf[256];
+} apisim;
+
+/* faults.c */
+void faults_init(apisim_faults *f);
+/* Applies "k=v&k=v" (or separated by ',' / whitespace). Returns NULL or an error. */
+const char *faults_apply(apisim_faults *f, const char *spec, char *err, size_t errn);
+void faults_json(apisim_faults *f, ksmc_buf *b);
+/* Takes one unit of a counted fault; returns true if it fires. */
+bool fault_take(apisim_faults *f, long *counter);
+
+/* synth.c */
+void synth_cluster(apisim *sim);
+/* churn.c */
+void *churn_main(void *arg);
+/* tls.c */
+int tls_prepare(apisim *sim);
+
+#endif

@@ -1,0 +1,158 @@
+/* control: the simulator's own endpoints under /_sim/ (never faulted, never authenticated):
+ *   GET  /_sim/objects?resource=pods[&namespace=NS]  ground truth, NDJSON, kind/apiVersion set
+ *   GET  /_sim/stats                                 counters (JSON)
+ *   GET  /_sim/faults                                current fault switches (JSON)
+ *   POST /_sim/faults?k=v&...  (or body k=v&...)     set fault switches; reset=1 clears
+ *   POST /_sim/compact                               forget all history and continue tokens
+ *   POST /_sim/churn?rate=N                          change the churn rate (events/s) */
+#include "http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum MHD_Result objects(req *r) {
+  apisim *sim = r->sim;
+  const char *res = req_arg(r, "resource");
+  const char *ns = req_arg(r, "namespace");
+  int kind = res ? kind_by_resource(res) : -1;
+  if (kind < 0)
+    return send_status(r, 400, "BadRequest", "resource=<plural> is required, e.g. resource=pods");
+  rbuilder rb = {0};
+  store *s = &sim->st;
+  pthread_mutex_lock(&s->mu);
+  kstore *k = &s->k[kind];
+  uint64_t rv = s->rv;
+  for (size_t i = 0; i < k->n; i++) {
+    obj *o = k->v[i];
+    if (ns && *ns && strcmp(o->ns, ns)) continue;
+    rb_str(&rb, o->kind_prefix);
+    rb_ext(&rb, o, o->buf + 2, o->len - 2);
+    rb_str(&rb, "\n");
+  }
+  pthread_mutex_unlock(&s->mu);
+  char rvs[32];
+  snprintf(rvs, sizeof rvs, "%llu", (unsigned long long)rv);
+  /* rb_send sets the content type; the RV goes in a header via a second response path */
+  if (rb.total > 128 * 1024 && req_gzip_ok(r)) return rb_send(r, &rb, 200, "application/x-ndjson");
+  ksmc_buf b = {0};
+  ksmc_buf_reserve(&b, rb.total + 1);
+  for (size_t i = 0; i < rb.nseg; i++)
+    ksmc_buf_put(&b, rb.segs[i].p ? rb.segs[i].p : rb.arena.p + rb.segs[i].off, rb.segs[i].n);
+  rb_free(&rb);
+  struct MHD_Response *resp =
+      MHD_create_response_from_buffer(b.n, b.p ? b.p : strdup(""), MHD_RESPMEM_MUST_FREE);
+  http_add_std_headers(resp, "application/x-ndjson");
+  MHD_add_response_header(resp, "X-Apisim-Resource-Version", rvs);
+  r->status = 200;
+  r->bytes = b.n;
+  enum MHD_Result ret = MHD_queue_response(r->c, 200, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+static enum MHD_Result stats(req *r) {
+  apisim *sim = r->sim;
+  apisim_stats *st = &sim->stats;
+  ksmc_buf b = {0};
+  char tmp[2048];
+  pthread_mutex_lock(&sim->st.mu);
+  uint64_t rv = sim->st.rv, evs = sim->st.events_total;
+  size_t counts[8] = {0}, hist[8] = {0};
+  for (size_t i = 0; i < NKINDS; i++) {
+    counts[i] = sim->st.k[i].n;
+    hist[i] = sim->st.k[i].rcount;
+  }
+  double rate = sim->churn_rate;
+  pthread_mutex_unlock(&sim->st.mu);
+  int n =
+      snprintf(tmp, sizeof tmp,
+               "{\"resourceVersion\":%llu,\"events\":%llu,\"requests\":%llu,\"lists\":%llu,"
+               "\"gets\":%llu,\"writes\":%llu,\"watches\":%llu,\"watchesActive\":%llu,"
+               "\"watchEvents\":%llu,\"bytesSent\":%llu,\"gzipResponses\":%llu,"
+               "\"errors4xx\":%llu,\"errors5xx\":%llu,\"faultsInjected\":%llu,"
+               "\"churnRate\":%g,\"churnCreates\":%llu,\"churnUpdates\":%llu,\"churnDeletes\":%llu,"
+               "\"objects\":{",
+               (unsigned long long)rv, (unsigned long long)evs, (unsigned long long)st->requests,
+               (unsigned long long)st->lists, (unsigned long long)st->gets,
+               (unsigned long long)st->writes, (unsigned long long)st->watches,
+               (unsigned long long)st->watches_active, (unsigned long long)st->watch_events,
+               (unsigned long long)st->bytes_sent, (unsigned long long)st->gzip_responses,
+               (unsigned long long)st->errors_4xx, (unsigned long long)st->errors_5xx,
+               (unsigned long long)st->faults_injected, rate, (unsigned long long)st->churn_creates,
+               (unsigned long long)st->churn_updates, (unsigned long long)st->churn_deletes);
+  ksmc_buf_put(&b, tmp, (size_t)n);
+  for (size_t i = 0; i < NKINDS; i++) {
+    n = snprintf(tmp, sizeof tmp, "%s\"%s\":%zu", i ? "," : "", KINDS[i].resource, counts[i]);
+    ksmc_buf_put(&b, tmp, (size_t)n);
+  }
+  ksmc_buf_puts(&b, KSMC_LIT("},\"history\":{"));
+  for (size_t i = 0; i < NKINDS; i++) {
+    n = snprintf(tmp, sizeof tmp, "%s\"%s\":%zu", i ? "," : "", KINDS[i].resource, hist[i]);
+    ksmc_buf_put(&b, tmp, (size_t)n);
+  }
+  ksmc_buf_puts(&b, KSMC_LIT("},\"faults\":"));
+  faults_json(&sim->faults, &b);
+  ksmc_buf_puts(&b, KSMC_LIT("}\n"));
+  return send_body(r, 200, "application/json", &b);
+}
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value) {
+  (void)kind;
+  ksmc_buf *b = cls;
+  if (b->n) ksmc_buf_putc(b, '&');
+  ksmc_buf_put(b, key, strlen(key));
+  ksmc_buf_putc(b, '=');
+  if (value)
+    ksmc_buf_put(b, value, strlen(value));
+  else
+    ksmc_buf_putc(b, '1');
+  return MHD_YES;
+}
+
+enum MHD_Result handle_control(req *r, const char *path) {
+  apisim *sim = r->sim;
+  bool post = !strcmp(r->method, "POST") || !strcmp(r->method, "PUT");
+  if (!strcmp(path, "/_sim/objects")) return objects(r);
+  if (!strcmp(path, "/_sim/stats")) return stats(r);
+  if (!strcmp(path, "/_sim/faults")) {
+    if (post || !strcmp(r->method, "DELETE")) {
+      ksmc_buf spec = {0};
+      if (!strcmp(r->method, "DELETE")) ksmc_buf_puts(&spec, KSMC_LIT("reset=1"));
+      MHD_get_connection_values(r->c, MHD_GET_ARGUMENT_KIND, collect, &spec);
+      if (r->body.n) {
+        ksmc_buf_putc(&spec, '&');
+        ksmc_buf_put(&spec, r->body.p, r->body.n);
+      }
+      char err[300];
+      const char *e = faults_apply(&sim->faults, ksmc_buf_cstr(&spec), err, sizeof err);
+      ksmc_buf_free(&spec);
+      if (e) return send_status(r, 400, "BadRequest", e);
+    }
+    ksmc_buf b = {0};
+    faults_json(&sim->faults, &b);
+    ksmc_buf_putc(&b, '\n');
+    return send_body(r, 200, "application/json", &b);
+  }
+  if (!strcmp(path, "/_sim/compact") && post) {
+    store_compact(&sim->st);
+    ksmc_buf b = {0};
+    char tmp[64];
+    int n = snprintf(tmp, sizeof tmp, "{\"compactedTo\":%llu}\n", (unsigned long long)sim->st.rv);
+    ksmc_buf_put(&b, tmp, (size_t)n);
+    return send_body(r, 200, "application/json", &b);
+  }
+  if (!strcmp(path, "/_sim/churn") && post) {
+    const char *rate = req_arg(r, "rate");
+    if (!rate) return send_status(r, 400, "BadRequest", "rate=<events per second> is required");
+    pthread_mutex_lock(&sim->st.mu);
+    sim->churn_rate = strtod(rate, NULL);
+    pthread_mutex_unlock(&sim->st.mu);
+    ksmc_buf b = {0};
+    ksmc_buf_puts(&b, KSMC_LIT("{\"ok\":true}\n"));
+    return send_body(r, 200, "application/json", &b);
+  }
+  return send_status_details(r, 404, "NotFound", "unknown control endpoint; see apisim --help",
+                             "{}");
+}

@@ -1,0 +1,125 @@
+/* discovery: /version, /api, /apis, /api/v1, /apis/<g>/<v> in the legacy shapes every
+ * kubectl from 1.27 to 1.33 accepts. */
+#include "http.h"
+#include "kinds.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void resource_list(ksmc_buf *b, const char *group, const char *version) {
+  char gv[96];
+  if (group[0])
+    snprintf(gv, sizeof gv, "%s/%s", group, version);
+  else
+    snprintf(gv, sizeof gv, "%s", version);
+  char tmp[1024];
+  int n = snprintf(tmp, sizeof tmp,
+                   "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"%s\","
+                   "\"resources\":[",
+                   gv);
+  ksmc_buf_put(b, tmp, (size_t)n);
+  bool first = true;
+  for (size_t i = 0; i < NKINDS; i++) {
+    const kind_def *k = &KINDS[i];
+    if (strcmp(k->group, group) || strcmp(k->version, version)) continue;
+    const char *verbs = "\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"";
+    n = snprintf(tmp, sizeof tmp,
+                 "%s{\"name\":\"%s\",\"singularName\":\"%s\",\"namespaced\":%s,\"kind\":\"%s\","
+                 "\"verbs\":[%s]%s%s%s%s%s%s}",
+                 first ? "" : ",", k->resource, k->singular, k->namespaced ? "true" : "false",
+                 k->kind, verbs, k->short_names[0] ? ",\"shortNames\":[" : "", k->short_names,
+                 k->short_names[0] ? "]" : "", k->categories[0] ? ",\"categories\":[" : "",
+                 k->categories, k->categories[0] ? "]" : "");
+    ksmc_buf_put(b, tmp, (size_t)n);
+    n = snprintf(tmp, sizeof tmp,
+                 ",{\"name\":\"%s/status\",\"singularName\":\"\",\"namespaced\":%s,\"kind\":\"%s\","
+                 "\"verbs\":[\"get\",\"patch\",\"update\"]}",
+                 k->resource, k->namespaced ? "true" : "false", k->kind);
+    ksmc_buf_put(b, tmp, (size_t)n);
+    first = false;
+  }
+  ksmc_buf_put(b, "]}", 2);
+}
+
+static bool group_version_known(const char *group, const char *version) {
+  for (size_t i = 0; i < NKINDS; i++)
+    if (!strcmp(KINDS[i].group, group) && !strcmp(KINDS[i].version, version)) return true;
+  return false;
+}
+
+enum MHD_Result handle_discovery(req *r, const char *path) {
+  if (strcmp(r->method, "GET"))
+    return send_status(r, 405, "MethodNotAllowed",
+                       "the server does not allow this method on the requested resource");
+  ksmc_buf b = {0};
+  char tmp[1024];
+  if (!strcmp(path, "/version")) {
+    int m = r->sim->cfg.kube_minor;
+    int n = snprintf(tmp, sizeof tmp,
+                     "{\"major\":\"1\",\"minor\":\"%d\",\"gitVersion\":\"v1.%d.0-apisim\","
+                     "\"gitCommit\":\"0000000000000000000000000000000000000000\","
+                     "\"gitTreeState\":\"clean\",\"buildDate\":\"2026-01-01T00:00:00Z\","
+                     "\"goVersion\":\"go1.23.0\",\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}",
+                     m, m);
+    ksmc_buf_put(&b, tmp, (size_t)n);
+    return send_body(r, 200, "application/json", &b);
+  }
+  if (!strcmp(path, "/api") || !strcmp(path, "/api/")) {
+    int n =
+        snprintf(tmp, sizeof tmp,
+                 "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":"
+                 "[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1:%d\"}]}",
+                 r->sim->port);
+    ksmc_buf_put(&b, tmp, (size_t)n);
+    return send_body(r, 200, "application/json", &b);
+  }
+  if (!strcmp(path, "/api/v1") || !strcmp(path, "/api/v1/")) {
+    resource_list(&b, "", "v1");
+    return send_body(r, 200, "application/json", &b);
+  }
+  if (!strcmp(path, "/apis") || !strcmp(path, "/apis/")) {
+    ksmc_buf_puts(&b, KSMC_LIT("{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":["));
+    bool first = true;
+    for (size_t i = 0; i < NKINDS; i++) {
+      const kind_def *k = &KINDS[i];
+      if (!k->group[0]) continue;
+      bool seen = false;
+      for (size_t j = 0; j < i; j++)
+        if (!strcmp(KINDS[j].group, k->group)) seen = true;
+      if (seen) continue;
+      int n =
+          snprintf(tmp, sizeof tmp,
+                   "%s{\"name\":\"%s\",\"versions\":[{\"groupVersion\":\"%s/%s\",\"version\":"
+                   "\"%s\"}],\"preferredVersion\":{\"groupVersion\":\"%s/%s\",\"version\":\"%s\"}}",
+                   first ? "" : ",", k->group, k->group, k->version, k->version, k->group,
+                   k->version, k->version);
+      ksmc_buf_put(&b, tmp, (size_t)n);
+      first = false;
+    }
+    ksmc_buf_put(&b, "]}", 2);
+    return send_body(r, 200, "application/json", &b);
+  }
+  char group[64], version[32];
+  if (sscanf(path, "/apis/%63[^/]/%31[^/]", group, version) == 2 &&
+      group_version_known(group, version)) {
+    resource_list(&b, group, version);
+    return send_body(r, 200, "application/json", &b);
+  }
+  if (sscanf(path, "/apis/%63[^/]", group) == 1) {
+    for (size_t i = 0; i < NKINDS; i++) {
+      const kind_def *k = &KINDS[i];
+      if (strcmp(k->group, group) || strchr(path + 6, '/')) continue;
+      int n =
+          snprintf(tmp, sizeof tmp,
+                   "{\"kind\":\"APIGroup\",\"apiVersion\":\"v1\",\"name\":\"%s\",\"versions\":[{"
+                   "\"groupVersion\":\"%s/%s\",\"version\":\"%s\"}],\"preferredVersion\":{"
+                   "\"groupVersion\":\"%s/%s\",\"version\":\"%s\"}}",
+                   k->group, k->group, k->version, k->version, k->group, k->version, k->version);
+      ksmc_buf_put(&b, tmp, (size_t)n);
+      return send_body(r, 200, "application/json", &b);
+    }
+  }
+  ksmc_buf_free(&b);
+  return send_status_details(r, 404, "NotFound", "the server could not find the requested resource",
+                             "{}");
+}

@@ -1,0 +1,81 @@
+/* store: the objects of every kind, one global resourceVersion counter (like etcd's
+ * revision), a bounded per-kind event history for watches, and list snapshots that back
+ * continue tokens. One mutex guards it all; a condition variable wakes watchers. */
+#ifndef APISIM_STORE_H
+#define APISIM_STORE_H
+
+#include "kinds.h"
+#include "object.h"
+#include <pthread.h>
+#include <stdint.h>
+
+enum { EV_ADDED, EV_MODIFIED, EV_DELETED };
+
+typedef struct {
+  int type;
+  uint64_t rv;
+  obj *o;    /* new state (ADDED/MODIFIED) or last state (DELETED) */
+  obj *prev; /* state before (MODIFIED, DELETED), else NULL */
+  time_t t;
+} event;
+
+typedef struct {
+  obj **v; /* sorted by key */
+  size_t n, cap;
+  event *ring;
+  size_t rcap, rhead, rcount; /* ring of events, oldest at rhead */
+  uint64_t evicted_rv;        /* newest RV that left the history window */
+} kstore;
+
+typedef struct {
+  uint64_t id;
+  int kind;
+  uint64_t rv;
+  time_t created;
+  obj **v;
+  size_t n;
+} snapshot;
+
+#define MAX_SNAPSHOTS 64
+
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cond;
+  uint64_t rv;
+  kstore k[8];
+  size_t hist_max;  /* events kept per kind */
+  int hist_seconds; /* and for at most this long */
+  snapshot snaps[MAX_SNAPSHOTS];
+  uint64_t next_snap;
+  int continue_ttl;
+  uint64_t uid_counter;
+  uint64_t events_total;
+} store;
+
+void store_init(store *s, size_t hist_max, int hist_seconds, int continue_ttl);
+void store_destroy(store *s);
+
+/* All functions below that take a store lock it themselves unless named _locked. */
+typedef enum { ST_OK, ST_EXISTS, ST_NOTFOUND, ST_CONFLICT, ST_INVALID } store_status;
+
+/* Creates an object from DOM `root` (uid, creationTimestamp filled in when absent). On
+ * success *out (if non-NULL) gets a reference to the stored version. */
+store_status store_create(store *s, int kind, jv *root, jarena *a, obj **out);
+/* Replaces an object. If check_rv is set and differs from the current RV: ST_CONFLICT. */
+store_status store_update(store *s, int kind, jv *root, jarena *a, uint64_t check_rv, obj **out);
+store_status store_delete(store *s, int kind, const char *ns, const char *name, obj **out);
+/* Reference to the current version, or NULL. */
+obj *store_get(store *s, int kind, const char *ns, const char *name);
+
+/* Index of the first object whose key is >= key (caller holds the lock). */
+size_t store_lower_bound_locked(const kstore *k, const char *key);
+void store_expire_locked(store *s, int kind, time_t now);
+/* Drops all history and snapshots: every older RV and continue token becomes too old. */
+void store_compact(store *s);
+
+/* Takes a snapshot of a kind (caller holds the lock); returns its id. */
+uint64_t store_snapshot_locked(store *s, int kind);
+snapshot *store_find_snapshot_locked(store *s, uint64_t id, time_t now);
+void store_expire_snapshots(store *s);
+
+#endif
