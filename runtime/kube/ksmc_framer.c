@@ -12,6 +12,21 @@ typedef enum { NEST_MORE, NEST_CLOSED, NEST_BAD } nest_result;
 
 static bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
+/* Bytes that matter inside a string ('"', '\\', '\n') and outside one ('"', brackets). */
+static bool str_special(unsigned char c) { return c == '"' || c == '\\' || c == '\n'; }
+static bool nest_special(unsigned char c) {
+  return c == '"' || c == '{' || c == '}' || c == '[' || c == ']';
+}
+
+/* Skips ordinary string bytes from j; returns the index of the next special one or n. */
+static size_t skip_plain(const char *p, size_t j, size_t n) {
+  while (j + 4 <= n && !str_special((unsigned char)p[j]) && !str_special((unsigned char)p[j + 1]) &&
+         !str_special((unsigned char)p[j + 2]) && !str_special((unsigned char)p[j + 3]))
+    j += 4;
+  while (j < n && !str_special((unsigned char)p[j])) j++;
+  return j;
+}
+
 /* Advances through p[*i..n) inside one value whose first byte is fed with depth 0.
  * Stops just after the byte that brings the depth back to 0 (NEST_CLOSED), at n
  * (NEST_MORE) or after a raw newline inside a string, which JSON forbids (NEST_BAD). */
@@ -21,21 +36,27 @@ static nest_result nest_scan(ksmc_jnest *st, const char *p, size_t n, size_t *i)
     if (st->in_str) {
       if (st->esc) {
         st->esc = false;
-      } else if (c == '\\') {
+        continue;
+      }
+      j = skip_plain(p, j, n);
+      if (j == n) break;
+      c = p[j];
+      if (c == '\\') {
         st->esc = true;
       } else if (c == '"') {
         st->in_str = false;
-      } else if (c == '\n') {
+      } else {
         *i = j + 1;
         return NEST_BAD;
       }
       continue;
     }
+    if (!nest_special((unsigned char)c)) continue;
     if (c == '"') {
       st->in_str = true;
     } else if (c == '{' || c == '[') {
       st->depth++;
-    } else if ((c == '}' || c == ']') && --st->depth == 0) {
+    } else if (--st->depth == 0) {
       *i = j + 1;
       return NEST_CLOSED;
     }
