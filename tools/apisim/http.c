@@ -407,6 +407,8 @@ static enum MHD_Result dispatch(req *r) {
       ret = handle_discovery(r, url);
     else
       ret = route_resource(r, segs[1], segs[2], segs + 3, n - 3);
+  } else if (n >= 2 && !strcmp(segs[0], "openapi") && !strcmp(segs[1], "v3")) {
+    ret = handle_openapi(r, url);
   } else if (n == 1 && !strcmp(segs[0], "version")) {
     ret = handle_discovery(r, url);
   } else {

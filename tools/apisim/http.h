@@ -61,6 +61,7 @@ void http_stop(apisim *sim);
 
 /* handlers */
 enum MHD_Result handle_discovery(req *r, const char *path);
+enum MHD_Result handle_openapi(req *r, const char *path);
 enum MHD_Result handle_list(req *r, int kind, const char *ns);
 enum MHD_Result handle_watch(req *r, int kind, const char *ns);
 enum MHD_Result handle_get(req *r, int kind, const char *ns, const char *name);
