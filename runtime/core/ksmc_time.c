@@ -67,11 +67,7 @@ static bool t_date(tcur *c, int *y, int *m, int *d) {
  * floors and the fraction is never negative). */
 static bool t_clock(tcur *c, int *h, int *mi, int *sec) {
   if (!t_num(c, 1, h)) return false;
-  if (t_digit(c, 0)) {
-    int h2;
-    t_num(c, 1, &h2);
-    *h = *h * 10 + h2;
-  }
+  if (t_digit(c, 0)) *h = *h * 10 + (c->s[c->i++] - '0');
   if (!t_lit(c, ':') || !t_num(c, 2, mi) || !t_lit(c, ':') || !t_num(c, 2, sec)) return false;
   if (*h >= 24 || *mi >= 60 || *sec >= 60) return false;
   if (c->i < c->n && (c->s[c->i] == '.' || c->s[c->i] == ',') && t_digit(c, 1)) {
