@@ -20,9 +20,6 @@
  * `lock` guards: recs/n/bytes of the live set, the active snapshot list, the retired
  * list and the generation counter. `wlock` serialises writers; the index (slots), the
  * pending relist set and records' `maps` counters are touched only under `wlock`. */
-/* jsmn.h (via ksmc_render.h) defines its functions unless JSMN_HEADER is set; the one
- * definition belongs to the core's render code. */
-#define JSMN_HEADER
 #include "ksmc_store.h"
 
 #include <pthread.h>
@@ -30,7 +27,6 @@
 #include <string.h>
 
 #include "ksmc_err.h"
-#include "ksmc_render.h"
 
 #define EMPTY UINT32_MAX
 
@@ -347,10 +343,6 @@ out:
   return rc;
 }
 
-int ksmc_store_upsert_rendered(ksmc_store *s, const ksmc_render_ctx *ctx) {
-  return ksmc_store_upsert(s, ctx->uid.p, ctx->uid.n, ctx->out.p, ctx->out.n, ctx->fam_end);
-}
-
 bool ksmc_store_delete(ksmc_store *s, const char *uid, size_t uid_len) {
   uint64_t h = uid_hash(uid, uid_len);
   ksmc_record *dead = NULL;
@@ -444,10 +436,6 @@ int ksmc_store_relist_add(ksmc_store *s, const char *uid, size_t uid_len, const 
   rc = relist_add_locked(s, uid, uid_len, bytes, len, fam_end);
   pthread_mutex_unlock(&s->wlock);
   return rc;
-}
-
-int ksmc_store_relist_add_rendered(ksmc_store *s, const ksmc_render_ctx *ctx) {
-  return ksmc_store_relist_add(s, ctx->uid.p, ctx->uid.n, ctx->out.p, ctx->out.n, ctx->fam_end);
 }
 
 void ksmc_store_relist_commit(ksmc_store *s) {

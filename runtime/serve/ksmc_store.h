@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "ksmc_buf.h"
-#include "ksmc_kind.h" /* declares ksmc_render_ctx (see ksmc_render.h) */
+#include "ksmc_kind.h"
 
 typedef struct ksmc_store ksmc_store;
 typedef struct ksmc_store_snap ksmc_store_snap;
@@ -80,8 +80,8 @@ const char *ksmc_store_namespace(const ksmc_store *s);
 int ksmc_store_upsert(ksmc_store *s, const char *uid, size_t uid_len, const char *bytes, size_t len,
                       const uint32_t *fam_end);
 
-/* ksmc_store_upsert with the result of a successful ksmc_render_object. */
-int ksmc_store_upsert_rendered(ksmc_store *s, const ksmc_render_ctx *ctx);
+/* (ksmc_store_upsert_rendered / ksmc_store_relist_add_rendered, taking a render
+ * context, are in ksmc_store_render.h.) */
 
 /* Removes the object `uid`. Returns true if it was present. */
 bool ksmc_store_delete(ksmc_store *s, const char *uid, size_t uid_len);
@@ -96,7 +96,6 @@ bool ksmc_store_delete(ksmc_store *s, const char *uid, size_t uid_len);
 int ksmc_store_relist_begin(ksmc_store *s);
 int ksmc_store_relist_add(ksmc_store *s, const char *uid, size_t uid_len, const char *bytes,
                           size_t len, const uint32_t *fam_end);
-int ksmc_store_relist_add_rendered(ksmc_store *s, const ksmc_render_ctx *ctx);
 void ksmc_store_relist_commit(ksmc_store *s);
 void ksmc_store_relist_abort(ksmc_store *s);
 

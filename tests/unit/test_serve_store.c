@@ -9,6 +9,7 @@
 
 #include "ksmc_err.h"
 #include "ksmc_store.h"
+#include "ksmc_store_render.h"
 #include "ktest.h"
 
 static const ksmc_family_desc fams[2] = {
@@ -156,6 +157,27 @@ static void test_relist_abort_and_upsert_during(void) {
   ksmc_store_free(s);
 }
 
+/* Feeding from a render context (fields set by hand: no generated code here). */
+static void test_from_render_ctx(void) {
+  ksmc_store *s = ksmc_store_new(&kind, "");
+  ksmc_render_ctx ctx = {0};
+  uint32_t ends[2] = {4, 8};
+  ctx.fam_end = ends;
+  ksmc_buf_put(&ctx.out, "a 1\nb 1\n", 8);
+  ksmc_buf_put(&ctx.uid, "uid-1", 5);
+  CU_ASSERT_EQUAL(ksmc_store_upsert_rendered(s, &ctx), KSMC_OK);
+  ksmc_store_relist_begin(s);
+  CU_ASSERT_EQUAL(ksmc_store_relist_add_rendered(s, &ctx), KSMC_OK);
+  ksmc_store_relist_commit(s);
+  ksmc_store_snap *snap = ksmc_store_snapshot(s);
+  ksmc_slice b = ksmc_record_family(find(snap, "uid-1"), 1);
+  KTEST_ASSERT_BYTES(b.p, b.n, "b 1\n");
+  ksmc_store_snap_release(snap);
+  ksmc_buf_free(&ctx.out);
+  ksmc_buf_free(&ctx.uid);
+  ksmc_store_free(s);
+}
+
 /* ---- concurrency: generations ---- */
 
 typedef struct {
@@ -278,6 +300,7 @@ static const ktest_case cases[] = {
     {"many keys, identical bytes keep the record", test_many_and_identical},
     {"relist commit is atomic and shares unchanged records", test_relist},
     {"relist abort, upsert during relist", test_relist_abort_and_upsert_during},
+    {"feeding from a render context", test_from_render_ctx},
     {"scrapers only see complete relist generations", test_concurrent_relists},
     {"scrapers never see torn objects during upserts", test_concurrent_upserts},
     {0}};
