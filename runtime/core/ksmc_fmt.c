@@ -121,8 +121,8 @@ static void fmt_dec_round(fmt_dec *d, double av, int p) {
   snprintf(s, sizeof s, "%.*e", p - 1, av);
   const char *q = s;
   d->nd = 0;
-  for (; *q != 'e'; q++)
-    if (*q != '.') d->d[d->nd++] = *q;
+  for (; *q != 'e'; q++) /* skips the radix char, whatever LC_NUMERIC makes it */
+    if (*q >= '0' && *q <= '9') d->d[d->nd++] = *q;
   d->dp = atoi(q + 1) + 1;
 }
 
@@ -138,14 +138,11 @@ static void fmt_dec_up(fmt_dec *d) {
   }
 }
 
+/* Reads d back with strtod as "DIGITSe<exp>": no radix char, so no locale dependence. */
 static bool fmt_roundtrips(const fmt_dec *d, double av) {
   char s[48];
-  char *p = s;
-  *p++ = '.';
-  memcpy(p, d->d, (size_t)d->nd);
-  p += d->nd;
-  *p++ = 'e';
-  snprintf(p, (size_t)(s + sizeof s - p), "%d", d->dp);
+  memcpy(s, d->d, (size_t)d->nd);
+  snprintf(s + d->nd, sizeof s - (size_t)d->nd, "e%d", d->dp - d->nd);
   return strtod(s, NULL) == av;
 }
 
@@ -157,8 +154,33 @@ static bool fmt_try_prec(fmt_dec *d, double av, int p) {
   return fmt_roundtrips(d, av);
 }
 
+static const double fmt_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Fast path for short decimals such as 0.25 or 1.5: finds m < 10^15 and k <= 22 with
+ * m / 10^k == av. Both operands are exact and IEEE division rounds correctly, so the
+ * decimal m*10^-k reads back as av; having at most 15 digits it is, by the DBL_DIG
+ * uniqueness above, the shortest-digits answer. */
+static bool fmt_short_decimal(fmt_dec *d, double av) {
+  for (int k = 1; k <= 22; k++) {
+    double m = av * fmt_pow10[k];
+    if (m >= 1e15) return false;
+    double mr = (double)(uint64_t)(m + 0.5);
+    if (mr / fmt_pow10[k] != av) continue;
+    d->nd = fmt_u64(d->d, (uint64_t)mr);
+    d->dp = d->nd - k;
+    return true;
+  }
+  return false;
+}
+
 /* Shortest round-tripping digits of a finite av > 0. */
 static void fmt_shortest(fmt_dec *d, double av) {
+  if (av >= DBL_MIN && fmt_short_decimal(d, av)) {
+    fmt_strip_zeros(d);
+    return;
+  }
   if (av >= DBL_MIN) {
     if (!fmt_try_prec(d, av, 15) && !fmt_try_prec(d, av, 16)) fmt_dec_round(d, av, 17);
   } else {

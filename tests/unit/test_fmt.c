@@ -1,7 +1,9 @@
 /* ksmc_fmt: Go FormatFloat('g', -1) byte-exactness and KSM's writeFloat literals. */
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "ksmc_fmt.h"
 #include "ktest.h"
@@ -143,6 +145,60 @@ static void test_integer_sweep(void) {
   CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* Significant digits in a %g-style text: mantissa digits without leading or trailing
+ * zeros ("92080" -> 4, "0.0001" -> 1, "1.5e+09" -> 2). */
+static int sig_digits(const char *s, size_t n) {
+  int first = -1, last = -1, pos = 0;
+  for (size_t i = 0; i < n && s[i] != 'e'; i++) {
+    if (s[i] < '0' || s[i] > '9') continue;
+    if (s[i] != '0') {
+      if (first < 0) first = pos;
+      last = pos;
+    }
+    pos++;
+  }
+  return first < 0 ? 0 : last - first + 1;
+}
+
+/* Property test on 100k pseudo-random doubles (fixed seed): the text reads back as the
+ * same double and has no more digits than the shortest correctly rounded %.*e that does. */
+static void test_roundtrip_property(void) {
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  size_t bad = 0;
+  for (int i = 0; i < 100000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double v;
+    switch (i % 3) {
+    case 0:
+      memcpy(&v, &x, sizeof v);
+      break; /* any bit pattern */
+    case 1:
+      v = (double)(x % 100000000) / 1000.0;
+      break; /* milli-like values */
+    default:
+      v = (double)(x % 1000000) * 1e-9 * (double)(i % 7 + 1);
+      break;
+    }
+    if (!isfinite(v)) continue;
+    char dst[KSMC_FMT_G_MAX + 1];
+    size_t n = ksmc_fmt_g(dst, v);
+    dst[n] = '\0';
+    int minp = 17;
+    for (int p = 1; p <= 17; p++) {
+      char e[40];
+      snprintf(e, sizeof e, "%.*e", p - 1, v);
+      if (strtod(e, NULL) == v) {
+        minp = p;
+        break;
+      }
+    }
+    if (strtod(dst, NULL) != v || (v != 0 && sig_digits(dst, n) > minp)) {
+      if (bad++ < 10) fprintf(stderr, "\n  %.17g -> [%s] (shortest %d)", v, dst, minp);
+    }
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+}
+
 static void test_i64(void) {
   check_i64(0, "0");
   check_i64(7, "7");
@@ -168,6 +224,7 @@ static const ktest_case cases[] = {{"doc table", test_doc_table},
                                    {"edges", test_edges},
                                    {"generated table", test_generated_table},
                                    {"integer sweep", test_integer_sweep},
+                                   {"round-trip property", test_roundtrip_property},
                                    {"i64", test_i64},
                                    {"appends", test_appends_many},
                                    {0}};
