@@ -20,7 +20,9 @@ void ksmc_escape_help_openmetrics(ksmc_buf *b, const char *s, size_t n);
  * place) exactly as Go's encoding/json does -- \uXXXX with surrogate pairs, lone or invalid
  * surrogates and every byte of invalid UTF-8 become U+FFFD -- and appends the decoded
  * string escaped as a label value (see ksmc_escape_label_value), in a single pass. Fast
- * path: input with no `\` and only ASCII or valid UTF-8 is copied unchanged. */
+ * path: input with no `\` and only ASCII or valid UTF-8 is copied unchanged. Escapes Go
+ * would reject (bad hex, unknown letter, trailing `\`) never come out of a validating
+ * tokenizer; they decode to U+FFFD here. `\'` decodes to `'` as in Go's unquote. */
 void ksmc_escape_json_to_label_value(ksmc_buf *b, const char *raw, size_t n);
 
 /* Appends the decoded (Go encoding/json semantics, as above) bytes of a raw JSON string,

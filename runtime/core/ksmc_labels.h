@@ -31,8 +31,11 @@ void ksmc_kv_sort(ksmc_kv *kv, size_t n);
  * ksmc_label_dynamic_name(prefix, key) with KSM's conflict rule: when two raw keys map to
  * the same name, the first is renamed `<name>_conflict1`, the next `<name>_conflict2`, and
  * so on in sorted raw-key order; a generated name that would collide with another
- * emitted name advances to the next free N. Values are escaped as label values. `scratch`
- * is working memory owned by the caller (reused between calls). */
+ * emitted name advances to the next free N (and a key whose plain name was already taken
+ * by such a renamed label gets `<its name>_conflictN` with the first free N), so no name
+ * is emitted twice. Values are escaped as label values. `scratch` is working memory
+ * owned by the caller (reused between calls; its content is clobbered). On allocation
+ * failure out's sticky error is set. */
 void ksmc_labels_write_dynamic(ksmc_buf *out, const char *prefix, const ksmc_kv *kv, size_t n,
                                ksmc_buf *scratch);
 
@@ -49,10 +52,12 @@ typedef struct {
   size_t n;
 } ksmc_allowlist;
 
-/* Parses KSM's flag grammar `res=[k1,k2],res2=[*]` (entries trimmed, `res=[]` allowed, a
- * key may contain at most one `*`). On error returns false and writes a message naming
- * the offending text into err. The allowlist must be zero-initialised; on success it is
- * replaced (last flag wins, like KSM). */
+/* Parses KSM's flag grammar `res=[k1,k2],res2=[*]` (entries trimmed, empty entries
+ * dropped so `res=[]` is an empty list, `=` directly followed by `[`, a key may contain at
+ * most one `*`, a resource given twice keeps its last list, "" is an empty allowlist).
+ * Resource names are not checked here. On error returns false, leaves al unchanged and
+ * writes a message naming the offending text into err. The allowlist must be
+ * zero-initialised; on success it is replaced (last flag wins, like KSM). */
 bool ksmc_allowlist_parse(ksmc_allowlist *al, const char *flag, char *err, size_t errlen);
 
 /* Returns the patterns that apply to `resource` -- the entry for "*" wins over an

@@ -9,9 +9,14 @@
 /* Parses a quantity string with resource.ParseQuantity's grammar:
  *   [+-] digits [. digits] [suffix]   or   [+-] . digits [suffix]
  * suffix: binary Ki Mi Gi Ti Pi Ei; decimal n u m "" k M G T P E; or exponent e<int>/E<int>.
- * On success stores Quantity.Value() (rounded up away from zero to an integer, saturated
- * to int64) in *value and Quantity.MilliValue() (same rounding, scale 10^-3) in *milli and
- * returns true. Returns false for malformed input. */
+ * As in Go's parseQuantityString an empty number counts as 0, so "Gi", "+", "." and "e3"
+ * parse (as 0); "", "1.2.3", "1Gb", "1 Gi", "--1", "1e", "0x10", "1K" do not.
+ * On success stores Quantity.Value() (rounded up away from zero to an integer) in *value
+ * and Quantity.MilliValue() (same rounding, scale 10^-3) in *milli and returns true. The
+ * arithmetic is exact for any number of digits. Magnitudes beyond INT64_MAX saturate to
+ * +-INT64_MAX (Go caps BinarySI there; for larger decimal amounts Go's ScaledValue
+ * silently overflows -- such values never occur in valid objects). Returns false for
+ * malformed input. */
 bool ksmc_quantity_parse(const char *s, size_t n, int64_t *value, int64_t *milli);
 
 /* KSM's convertValueToFloat64: float64(Value()) if Value() > MaxMilliValue
