@@ -147,30 +147,34 @@ static void lab_resolve(const char *sc, lab_meta *m, size_t i, bool *renamed) {
   g->last = m[i].sfx;
 }
 
-void ksmc_labels_write_dynamic(ksmc_buf *out, const char *prefix, const ksmc_kv *kv, size_t n,
-                               ksmc_buf *scratch) {
-  if (n == 0) return;
+/* Lays out the meta table followed by every base name in scratch and resolves the
+ * conflicts; NULL on allocation failure. */
+static lab_meta *lab_build(ksmc_buf *scratch, const char *prefix, const ksmc_kv *kv, size_t n) {
   ksmc_buf_reset(scratch);
   size_t head = n * sizeof(lab_meta);
-  if (!ksmc_buf_reserve(scratch, head)) {
-    out->oom = true;
-    return;
-  }
+  if (!ksmc_buf_reserve(scratch, head)) return NULL;
   scratch->n = head;
-  lab_meta tmp;
-  for (size_t i = 0; i < n; i++) { /* base names; the meta table is filled below */
-    tmp.off = scratch->n;
+  for (size_t i = 0; i < n; i++) { /* scratch may move: keep offsets, not pointers */
+    lab_meta tmp = {scratch->n, 0, 0, 0, 0};
     ksmc_label_dynamic_name(scratch, prefix, kv[i].key.p, kv[i].key.n);
     tmp.len = scratch->n - tmp.off;
-    memcpy(scratch->p + i * sizeof tmp, &tmp, sizeof tmp);
+    if (!ksmc_buf_failed(scratch)) memcpy(scratch->p + i * sizeof tmp, &tmp, sizeof tmp);
   }
-  if (ksmc_buf_failed(scratch)) {
-    out->oom = true;
-    return;
-  }
+  if (ksmc_buf_failed(scratch)) return NULL;
   lab_meta *m = (lab_meta *)(void *)scratch->p;
   bool renamed = false;
   for (size_t i = 0; i < n; i++) lab_resolve(scratch->p, m, i, &renamed);
+  return m;
+}
+
+void ksmc_labels_write_dynamic(ksmc_buf *out, const char *prefix, const ksmc_kv *kv, size_t n,
+                               ksmc_buf *scratch) {
+  if (n == 0) return;
+  lab_meta *m = lab_build(scratch, prefix, kv, n);
+  if (!m) {
+    out->oom = true;
+    return;
+  }
   for (size_t i = 0; i < n; i++) {
     lab_name nm = lab_compose(scratch->p, &m[i], m[i].sfx);
     ksmc_buf_putc(out, ',');

@@ -34,8 +34,8 @@ void ksmc_kv_sort(ksmc_kv *kv, size_t n);
  * emitted name advances to the next free N (and a key whose plain name was already taken
  * by such a renamed label gets `<its name>_conflictN` with the first free N), so no name
  * is emitted twice. Values are escaped as label values. `scratch` is working memory
- * owned by the caller (reused between calls; its content is clobbered). On allocation
- * failure out's sticky error is set. */
+ * owned by the caller (reused between calls; its content is clobbered; kv must not
+ * point into it). On allocation failure out's sticky error is set. */
 void ksmc_labels_write_dynamic(ksmc_buf *out, const char *prefix, const ksmc_kv *kv, size_t n,
                                ksmc_buf *scratch);
 
