@@ -478,14 +478,28 @@ size_t ksmc_store_bytes(ksmc_store *s) {
 
 /* ---- snapshots ---- */
 
+/* Allocates (and touches, so page faults happen here) a snapshot for n records. */
+static ksmc_store_snap *snap_alloc(size_t n) {
+  size_t size = sizeof(ksmc_store_snap) + n * sizeof(ksmc_record *);
+  ksmc_store_snap *snap = malloc(size);
+  if (snap) memset(snap, 0, size);
+  return snap;
+}
+
 ksmc_store_snap *ksmc_store_snapshot(ksmc_store *s) {
-  pthread_mutex_lock(&s->lock);
-  size_t n = s->live.n;
-  ksmc_store_snap *snap = malloc(sizeof *snap + n * sizeof snap->recs[0]);
-  if (!snap) {
+  /* Allocate outside the lock; retry if the set grew meanwhile. */
+  ksmc_store_snap *snap = NULL;
+  size_t cap = 0;
+  for (;;) {
+    pthread_mutex_lock(&s->lock);
+    if (snap && s->live.n <= cap) break;
+    size_t n = s->live.n;
     pthread_mutex_unlock(&s->lock);
-    return NULL;
+    free(snap);
+    cap = n + n / 16 + 16;
+    if (!(snap = snap_alloc(cap))) return NULL;
   }
+  size_t n = s->live.n;
   if (n) memcpy(snap->recs, s->live.recs, n * sizeof snap->recs[0]);
   snap->n = n;
   snap->bytes = s->live.bytes;
