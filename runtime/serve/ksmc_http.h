@@ -33,7 +33,7 @@ typedef struct {
   int port;         /* 0: any free port (see ksmc_http_port); < 0: listener disabled */
   const char *telemetry_host;
   int telemetry_port;
-  const ksmc_expo *expo;  /* resources served on /metrics; must outlive the server */
+  const ksmc_expo *expo;  /* resources served on /metrics; non-NULL, outlives the server */
   ksmc_selfmetrics *self; /* NULL: telemetry /metrics is empty, scrapes not measured */
   bool enable_gzip;       /* --enable-gzip-encoding */
   int gzip_level;         /* 0: KSMC_EXPO_GZIP_LEVEL */

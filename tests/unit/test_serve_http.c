@@ -188,6 +188,20 @@ static const char prom3[] =
     "application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-"
     "utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
 
+/* Lints the text body with `promtool check metrics` when promtool is installed. */
+static void promtool_check(const char *base) {
+  if (system("command -v promtool >/dev/null 2>&1") != 0) {
+    fprintf(stderr, " [promtool not installed: lint skipped] ");
+    return;
+  }
+  resp r = fetch(base, "/metrics", "GET", NULL, NULL);
+  FILE *p = popen("promtool check metrics", "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  fwrite(r.body.p, 1, r.body.n, p);
+  CU_ASSERT_EQUAL(pclose(p), 0);
+  ksmc_buf_free(&r.body);
+}
+
 static void test_metrics(void) {
   server sv;
   server_start(&sv, false, 0);
@@ -236,6 +250,7 @@ static void test_metrics(void) {
     ksmc_buf_free(&r.body);
   }
   CU_ASSERT_EQUAL(found, nwant);
+  promtool_check(sv.tele);
   r = fetch(sv.tele, "/metrics", "GET", "application/openmetrics-text", NULL);
   CU_ASSERT_PTR_NOT_NULL(strstr(r.body.p, "# TYPE ksmc_scrape_bytes counter\n"));
   CU_ASSERT_PTR_NOT_NULL(strstr(r.body.p, "le=\"1.0\""));
@@ -348,7 +363,7 @@ static void test_bind_errors(void) {
 
 static const ktest_case cases[] = {
     {"routes, probes, 404, 405, landing pages", test_routes},
-    {"metrics: negotiation, filters, HEAD, telemetry", test_metrics},
+    {"metrics: negotiation, filters, HEAD, telemetry (promtool)", test_metrics},
     {"gzip end to end through curl", test_gzip},
     {"stalled clients block nobody; idle timeout", test_stalled_clients},
     {"bind errors and default host", test_bind_errors},
