@@ -32,13 +32,13 @@ static void find_iter(const expr *e, void *arg) {
 
 void emit_agg_args(sb *b, const emit_scope *sc) {
   for (size_t i = 0; i < sc->f->nloops; i++)
-    sb_printf(b, ", %s_%s", sc->f->loops[i].kind == LOOP_LIST ? "lv" : "it", sc->f->loops[i].var);
+    sb_printf(b, ", %s_%s", sc->f->loops[i].kind != LOOP_VIEW ? "lv" : "it", sc->f->loops[i].var);
 }
 
 void emit_agg_params(sb *b, const emit_scope *sc) {
   for (size_t i = 0; i < sc->f->nloops; i++) {
     const loop *l = &sc->f->loops[i];
-    if (l->kind == LOOP_LIST) {
+    if (l->kind != LOOP_VIEW) {
       sb_printf(b, ", ksmc_sv lv_%s", l->var);
     } else {
       sb_printf(b, ", const ");
@@ -97,7 +97,7 @@ static void emit_one(const expr *e, void *arg) {
   emit_agg_params(&b, &sc);
   sb_printf(&b, ") {\n  (void)v;\n");
   for (size_t i = 0; i < sc.f->nloops; i++)
-    sb_printf(&b, "  (void)%s_%s;\n", sc.f->loops[i].kind == LOOP_LIST ? "lv" : "it",
+    sb_printf(&b, "  (void)%s_%s;\n", sc.f->loops[i].kind != LOOP_VIEW ? "lv" : "it",
               sc.f->loops[i].var);
   if (num) sb_printf(&b, "  double acc = 0;\n%s", !strcmp(f, "max") ? "  bool found = false;\n" : "");
   if (!num && !boolean) sb_printf(&b, "  ksmc_sv acc = ksmc_sv_lit(\"\", 0);\n");

@@ -138,7 +138,7 @@ static void emit_sv_call(sb *b, const emit_scope *sc, const expr *e, int slot) {
     sb_printf(b, "ksmc_fn_sanitize(ctx, ");
     emit_sv(b, sc, e->args[0], slot);
     sb_printf(b, ", %d)", slot);
-  } else if (!strcmp(f, "resource_unit") || !strcmp(f, "ip_family")) {
+  } else if (!strcmp(f, "ip_family")) {
     sb_printf(b, "ksmc_fn_%s(ctx, ", f);
     emit_sv(b, sc, e->args[0], slot);
     sb_printf(b, ")");
@@ -312,6 +312,19 @@ void emit_bool(sb *b, const emit_scope *sc, const expr *e) {
     break;
   case E_EQ:
   case E_NE: emit_eq(b, sc, e); break;
+  case E_LT:
+  case E_LE:
+  case E_GT:
+  case E_GE: {
+    static const char *const ops[] = {[E_LT] = " < ", [E_LE] = " <= ", [E_GT] = " > ",
+                                      [E_GE] = " >= "};
+    sb_printf(b, "(");
+    emit_num(b, sc, e->l);
+    sb_printf(b, "%s", ops[e->kind]);
+    emit_num(b, sc, e->r);
+    sb_printf(b, ")");
+    break;
+  }
   case E_CALL: emit_bool_call(b, sc, e); break;
   default: sb_printf(b, "false");
   }

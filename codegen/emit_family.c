@@ -31,6 +31,19 @@ static int open_loops(sb *b, const emit_scope *sc, int depth) {
       indent(b, depth + 1);
       sb_printf(b, "ksmc_sv lv_%s = ksmc_sv_lit(list_%s[i_%s].p, list_%s[i_%s].n);\n", l->var,
                 l->var, l->var, l->var, l->var);
+    } else if (l->kind == LOOP_FN) {
+      indent(b, depth);
+      sb_printf(b, "ksmc_slice fn_%s[3];\n", l->var);
+      indent(b, depth);
+      sb_printf(b, "size_t n_%s = ksmc_fn_resource_units(ctx, ", l->var);
+      emit_sv(b, sc, l->source->args[0], 0);
+      sb_printf(b, ", fn_%s);\n", l->var);
+      indent(b, depth);
+      sb_printf(b, "for (size_t i_%s = 0; i_%s < n_%s; i_%s++) {\n", l->var, l->var, l->var,
+                l->var);
+      indent(b, depth + 1);
+      sb_printf(b, "ksmc_sv lv_%s = ksmc_sv_lit(fn_%s[i_%s].p, fn_%s[i_%s].n);\n", l->var, l->var,
+                l->var, l->var, l->var);
     } else {
       const path_ref *r = spec_path_ref(l->source);
       indent(b, depth);

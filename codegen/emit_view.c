@@ -34,6 +34,7 @@ static void emit_struct(FILE *out, const view *v) {
   if (v->id == 0 && v->root.nkids == 0) fprintf(out, "  int _unused;\n");
   fprintf(out, "} %s;\n\n", sb_str(&t));
   fprintf(out, "static void init_%s(%s *o) {\n", v->cname, sb_str(&t));
+  fprintf(out, "  memset(o, 0, sizeof *o);\n");
   if (v->id) fprintf(out, "  o->_self = -1;\n");
   if (v->is_map) fprintf(out, "  o->_key = -1;\n");
   emit_init_fields(out, &v->root);

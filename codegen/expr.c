@@ -324,8 +324,16 @@ static expr *binary(expr_kind k, expr *l, expr *r) {
 
 static expr *parse_cmp(parser *p) {
   expr *l = parse_unary(p);
-  if (!l || (p->tok != ET_EQEQ && p->tok != ET_NE)) return l;
-  expr_kind k = p->tok == ET_EQEQ ? E_EQ : E_NE;
+  expr_kind k;
+  switch (l ? p->tok : ET_EOF) {
+  case ET_EQEQ: k = E_EQ; break;
+  case ET_NE: k = E_NE; break;
+  case ET_LT: k = E_LT; break;
+  case ET_LE: k = E_LE; break;
+  case ET_GT: k = E_GT; break;
+  case ET_GE: k = E_GE; break;
+  default: return l;
+  }
   advance(p);
   expr *r = parse_unary(p);
   if (!r) {
@@ -418,7 +426,8 @@ static void print_path(const expr *e, char *buf, size_t len) {
 
 void expr_print(const expr *e, char *buf, size_t len) {
   static const char *const ops[] = {[E_AND] = " && ", [E_OR] = " || ", [E_EQ] = " == ",
-                                    [E_NE] = " != "};
+                                    [E_NE] = " != ", [E_LT] = " < ",  [E_LE] = " <= ",
+                                    [E_GT] = " > ",  [E_GE] = " >= "};
   switch (e->kind) {
   case E_PATH: print_path(e, buf, len); break;
   case E_STR: put(buf, len, "\"%s\"", e->str); break;

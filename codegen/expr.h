@@ -3,7 +3,7 @@
  *   expr    := or
  *   or      := and ("||" and)*
  *   and     := cmp ("&&" cmp)*
- *   cmp     := unary (("==" | "!=") unary)?
+ *   cmp     := unary (("==" | "!=" | "<" | "<=" | ">" | ">=") unary)?
  *   unary   := "!" unary | primary
  *   primary := path | string | number | "true" | "false" | call | "(" expr ")" | list
  *   path    := ("." seg | "$" ident) ("." seg)* ; seg := ident sel? | "[" string "]"
@@ -56,7 +56,11 @@ typedef enum {
   E_AND,
   E_OR,
   E_EQ,
-  E_NE
+  E_NE,
+  E_LT,
+  E_LE,
+  E_GT,
+  E_GE
 } expr_kind;
 
 struct expr {

@@ -24,6 +24,10 @@ int expr_lex(expr_lexer *l) {
       "||"     { return ET_OR; }
       "=="     { return ET_EQEQ; }
       "!="     { return ET_NE; }
+      "<="     { return ET_LE; }
+      ">="     { return ET_GE; }
+      "<"      { return ET_LT; }
+      ">"      { return ET_GT; }
       "!"      { return ET_NOT; }
       "="      { return ET_EQ; }
       "("      { return ET_LPAREN; }

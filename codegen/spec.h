@@ -71,14 +71,14 @@ typedef struct {
 
 /* ---- families ----------------------------------------------------------------------- */
 
-typedef enum { LOOP_VIEW, LOOP_LIST } loop_kind;
+typedef enum { LOOP_VIEW, LOOP_LIST, LOOP_FN } loop_kind;
 
 /* One `each:` entry: a variable bound to every item of a collection or literal list. */
 typedef struct {
   char *var;
   ksmc_pos pos;
   loop_kind kind;
-  expr *source;   /* LOOP_VIEW: path ending in [*], [f=v] or {*} */
+  expr *source;   /* LOOP_VIEW: path ending in [*], [f=v] or {*}; LOOP_FN: list function */
   char **list;    /* LOOP_LIST: literal strings */
   size_t nlist;
   view *item;     /* LOOP_VIEW: the item view */

@@ -250,7 +250,7 @@ static bool path_start(checker *c, expr *e, path_ref *r, view **v, char *spath) 
   }
   r->var = sv->name;
   if (sv->l->kind == LOOP_VIEW && !sv->l->item) return false; /* its source had an error */
-  if (sv->l->kind == LOOP_LIST) {
+  if (sv->l->kind != LOOP_VIEW) {
     if (e->nsegs) ksmc_error(c->d, e->pos, "$%s is a string from a literal list", e->var);
     r->list_var = true;
     return false;
@@ -302,7 +302,7 @@ typedef struct {
 
 static const fn_sig functions[] = {
     {"timestamp", 1},     {"nonzero", 1}, {"present", 1},     {"nonempty", 1},  {"quantity", 1},
-    {"quantity_int", 1},  {"key", 1},     {"sanitize", 1},    {"resource_unit", 1},
+    {"quantity_int", 1},  {"key", 1},     {"sanitize", 1},    {"resource_units", 1},
     {"ip_family", 1},     {"format_bool", 1}, {"has_prefix", 2}, {"trim_prefix", 2},
     {"concat", -1},       {"if", 3},      {"in", 2},          {"first", 1},     {"last", 1},
     {"max", 1},           {"count", 1},   {"any", 1},         {NULL, 0}};
@@ -425,7 +425,12 @@ static vtype check_call(checker *c, expr *e) {
       want(c, e->args[i], as_string(e->args[i], check_expr(c, e->args[i])), VT_STR, n);
     return want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n) ? VT_STR : VT_ERR;
   }
-  /* nonempty, sanitize, resource_unit, ip_family: one string argument */
+  if (!strcmp(n, "resource_units")) {
+    if (!c->each_source)
+      ksmc_error(c->d, e->pos, "resource_units() gives a list: use it as an each: source");
+    return want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n) ? VT_LIST : VT_ERR;
+  }
+  /* nonempty, sanitize, ip_family: one string argument */
   bool ok = want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n);
   return !ok ? VT_OBJ : !strcmp(n, "nonempty") ? VT_BOOL : VT_STR;
 }
@@ -435,6 +440,12 @@ static vtype check_call(checker *c, expr *e) {
 static vtype check_binary(checker *c, expr *e) {
   vtype l = check_expr(c, e->l), r = check_expr(c, e->r);
   if (l == VT_ERR || r == VT_ERR) return VT_ERR;
+  if (e->kind >= E_LT) {
+    if (l != VT_NUM || r != VT_NUM)
+      ksmc_error(c->d, e->pos, "'<', '<=', '>', '>=' compare numbers, not %s and %s",
+                 vtype_name(l), vtype_name(r));
+    return VT_BOOL;
+  }
   if (e->kind == E_AND || e->kind == E_OR) {
     if (l != VT_BOOL) ksmc_error(c->d, e->l->pos, "expected a condition, found %s", vtype_name(l));
     if (r != VT_BOOL) ksmc_error(c->d, e->r->pos, "expected a condition, found %s", vtype_name(r));
@@ -485,7 +496,11 @@ static void check_loops(checker *c, family *f) {
   for (size_t i = 0; i < f->nloops; i++) {
     loop *l = &f->loops[i];
     if (find_var(c, l->var)) ksmc_error(c->d, l->pos, "variable '$%s' is already bound", l->var);
-    if (l->kind == LOOP_VIEW && l->source) {
+    if (l->kind == LOOP_FN) {
+      c->each_source = true;
+      check_expr(c, l->source);
+      c->each_source = false;
+    } else if (l->kind == LOOP_VIEW && l->source) {
       if (l->source->kind != E_PATH) {
         ksmc_error(c->d, l->source->pos, "each: takes a path ending in [*], [field=value] or {*}");
       } else {

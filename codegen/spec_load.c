@@ -177,8 +177,8 @@ static bool parse_loops(family *f, const yt_node *m, ksmc_diag *d) {
       l->kind = LOOP_LIST;
       l->list = scalar_list(src, &l->nlist, "a literal list", d);
     } else {
-      l->kind = LOOP_VIEW;
       l->source = parse_expr_node(src, "a collection", d);
+      l->kind = l->source && l->source->kind == E_CALL ? LOOP_FN : LOOP_VIEW;
     }
   }
   return true;

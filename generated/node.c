@@ -36,6 +36,7 @@ typedef struct {
 } v_root_t;
 
 static void init_root(v_root_t *o) {
+  memset(o, 0, sizeof *o);
   o->kind = -1;
   o->metadata_uid = -1;
   o->metadata_name = -1;
@@ -63,6 +64,7 @@ typedef struct {
 } v_status_addresses_t;
 
 static void init_status_addresses(v_status_addresses_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->type = -1;
   o->address = -1;
@@ -75,6 +77,7 @@ typedef struct {
 } v_metadata_labels_t;
 
 static void init_metadata_labels(v_metadata_labels_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->_key = -1;
 }
@@ -85,6 +88,7 @@ typedef struct {
 } v_spec_podCIDRs_t;
 
 static void init_spec_podCIDRs(v_spec_podCIDRs_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
 }
 
@@ -97,6 +101,7 @@ typedef struct {
 } v_spec_taints_t;
 
 static void init_spec_taints(v_spec_taints_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->key = -1;
   o->value = -1;
@@ -110,6 +115,7 @@ typedef struct {
 } v_status_allocatable_t;
 
 static void init_status_allocatable(v_status_allocatable_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->_key = -1;
 }
@@ -121,6 +127,7 @@ typedef struct {
 } v_status_capacity_t;
 
 static void init_status_capacity(v_status_capacity_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->_key = -1;
 }
@@ -133,6 +140,7 @@ typedef struct {
 } v_status_conditions_t;
 
 static void init_status_conditions(v_status_conditions_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->type = -1;
   o->status = -1;
@@ -847,28 +855,38 @@ static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   const ksmc_items *col_r = &v->status_allocatable_items;
   for (uint32_t i_r = 0; i_r < col_r->n; i_r++) {
     const v_status_allocatable_t *it_r = &((const v_status_allocatable_t *)col_r->items)[i_r];
-    ksmc_sample_begin(ctx, "kube_node_status_allocatable", 28);
-    ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :109 */
-    ksmc_sample_label(ctx, ",unit=\"", 7, ksmc_fn_resource_unit(ctx, ksmc_sv_tok(ctx, it_r->_key))); /* :110 */
-    ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_r->_self), true);
+    ksmc_slice fn_unit[3];
+    size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
+    for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
+      ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
+      ksmc_sample_begin(ctx, "kube_node_status_allocatable", 28);
+      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :110 */
+      ksmc_sample_label(ctx, ",unit=\"", 7, lv_unit); /* :111 */
+      ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_r->_self), true);
+    }
   }
 }
 
-/* specs/node.yaml:113: kube_node_status_capacity
+/* specs/node.yaml:114: kube_node_status_capacity
  * The capacity for different resources of a node. */
 static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_r = &v->status_capacity_items;
   for (uint32_t i_r = 0; i_r < col_r->n; i_r++) {
     const v_status_capacity_t *it_r = &((const v_status_capacity_t *)col_r->items)[i_r];
-    ksmc_sample_begin(ctx, "kube_node_status_capacity", 25);
-    ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :120 */
-    ksmc_sample_label(ctx, ",unit=\"", 7, ksmc_fn_resource_unit(ctx, ksmc_sv_tok(ctx, it_r->_key))); /* :121 */
-    ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_r->_self), true);
+    ksmc_slice fn_unit[3];
+    size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
+    for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
+      ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
+      ksmc_sample_begin(ctx, "kube_node_status_capacity", 25);
+      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :122 */
+      ksmc_sample_label(ctx, ",unit=\"", 7, lv_unit); /* :123 */
+      ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_r->_self), true);
+    }
   }
 }
 
-/* specs/node.yaml:124: kube_node_status_condition
+/* specs/node.yaml:126: kube_node_status_condition
  * The condition of a cluster node. */
 static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -881,21 +899,21 @@ static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
     else if (ksmc_sv_eq_lit(ctx, of, "False", 5)) match = 1;
     else if (ksmc_sv_eq_lit(ctx, of, "Unknown", 7)) match = 2;
     ksmc_sample_begin(ctx, "kube_node_status_condition", 26);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :131 */
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :133 */
     ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("true", 4));
     ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_node_status_condition", 26);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :131 */
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :133 */
     ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("false", 5));
     ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_node_status_condition", 26);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :131 */
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :133 */
     ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("unknown", 7));
     ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   }
 }
 
-/* specs/node.yaml:137: kube_node_status_addresses
+/* specs/node.yaml:139: kube_node_status_addresses
  * Node address information. */
 static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -903,8 +921,8 @@ static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_a = 0; i_a < col_a->n; i_a++) {
     const v_status_addresses_t *it_a = &((const v_status_addresses_t *)col_a->items)[i_a];
     ksmc_sample_begin(ctx, "kube_node_status_addresses", 26);
-    ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_a->type)); /* :144 */
-    ksmc_sample_label(ctx, ",address=\"", 10, ksmc_sv_tok(ctx, it_a->address)); /* :145 */
+    ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_a->type)); /* :146 */
+    ksmc_sample_label(ctx, ",address=\"", 10, ksmc_sv_tok(ctx, it_a->address)); /* :147 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
@@ -1069,7 +1087,7 @@ static const ksmc_family_desc families[13] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,resource,unit",
       .spec_file = "specs/node.yaml",
-      .spec_line = 113,
+      .spec_line = 114,
       .header_text = {"# HELP kube_node_status_capacity [STABLE] The capacity for different resources of a node.\n# TYPE kube_node_status_capacity gauge\n", 129},
       .header_openmetrics = {"# HELP kube_node_status_capacity [STABLE] The capacity for different resources of a node.\n# TYPE kube_node_status_capacity gauge\n", 129},
     },
@@ -1082,7 +1100,7 @@ static const ksmc_family_desc families[13] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,condition,status",
       .spec_file = "specs/node.yaml",
-      .spec_line = 124,
+      .spec_line = 126,
       .header_text = {"# HELP kube_node_status_condition [STABLE] The condition of a cluster node.\n# TYPE kube_node_status_condition gauge\n", 116},
       .header_openmetrics = {"# HELP kube_node_status_condition [STABLE] The condition of a cluster node.\n# TYPE kube_node_status_condition gauge\n", 116},
     },
@@ -1095,7 +1113,7 @@ static const ksmc_family_desc families[13] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,type,address",
       .spec_file = "specs/node.yaml",
-      .spec_line = 137,
+      .spec_line = 139,
       .header_text = {"# HELP kube_node_status_addresses Node address information.\n# TYPE kube_node_status_addresses gauge\n", 100},
       .header_openmetrics = {"# HELP kube_node_status_addresses Node address information.\n# TYPE kube_node_status_addresses gauge\n", 100},
     },

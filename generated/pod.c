@@ -48,6 +48,7 @@ typedef struct {
 } v_root_t;
 
 static void init_root(v_root_t *o) {
+  memset(o, 0, sizeof *o);
   o->kind = -1;
   o->metadata_uid = -1;
   o->metadata_name = -1;
@@ -99,6 +100,7 @@ typedef struct {
 } v_status_containerStatuses_t;
 
 static void init_status_containerStatuses(v_status_containerStatuses_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->state_terminated = -1;
   o->state_terminated_finishedAt = -1;
@@ -130,6 +132,7 @@ typedef struct {
 } v_spec_containers_t;
 
 static void init_spec_containers(v_spec_containers_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->name = -1;
   o->image = -1;
@@ -142,6 +145,7 @@ typedef struct {
 } v_spec_containers_resources_limits_t;
 
 static void init_spec_containers_resources_limits(v_spec_containers_resources_limits_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->_key = -1;
 }
@@ -153,6 +157,7 @@ typedef struct {
 } v_spec_containers_resources_requests_t;
 
 static void init_spec_containers_resources_requests(v_spec_containers_resources_requests_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->_key = -1;
 }
@@ -166,6 +171,7 @@ typedef struct {
 } v_metadata_ownerReferences_t;
 
 static void init_metadata_ownerReferences(v_metadata_ownerReferences_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->controller = -1;
   o->kind = -1;
@@ -179,6 +185,7 @@ typedef struct {
 } v_status_podIPs_t;
 
 static void init_status_podIPs(v_status_podIPs_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->ip = -1;
 }
@@ -194,6 +201,7 @@ typedef struct {
 } v_spec_initContainers_t;
 
 static void init_spec_initContainers(v_spec_initContainers_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->name = -1;
   o->image = -1;
@@ -223,6 +231,7 @@ typedef struct {
 } v_status_initContainerStatuses_t;
 
 static void init_status_initContainerStatuses(v_status_initContainerStatuses_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->name = -1;
   o->image = -1;
@@ -250,6 +259,7 @@ typedef struct {
 } v_spec_initContainers_resources_limits_t;
 
 static void init_spec_initContainers_resources_limits(v_spec_initContainers_resources_limits_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->_key = -1;
 }
@@ -261,6 +271,7 @@ typedef struct {
 } v_spec_initContainers_resources_requests_t;
 
 static void init_spec_initContainers_resources_requests(v_spec_initContainers_resources_requests_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->_key = -1;
 }
@@ -274,6 +285,7 @@ typedef struct {
 } v_spec_resourceClaims_t;
 
 static void init_spec_resourceClaims(v_spec_resourceClaims_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->resourceClaimName = -1;
   o->resourceClaimTemplateName = -1;
@@ -288,6 +300,7 @@ typedef struct {
 } v_status_resourceClaimStatuses_t;
 
 static void init_status_resourceClaimStatuses(v_status_resourceClaimStatuses_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->name = -1;
   o->resourceClaimName = -1;
@@ -304,6 +317,7 @@ typedef struct {
 } v_spec_volumes_t;
 
 static void init_spec_volumes(v_spec_volumes_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->persistentVolumeClaim = -1;
   o->persistentVolumeClaim_claimName = -1;
@@ -322,6 +336,7 @@ typedef struct {
 } v_status_conditions_t;
 
 static void init_status_conditions(v_status_conditions_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->type = -1;
   o->status = -1;
@@ -340,6 +355,7 @@ typedef struct {
 } v_spec_tolerations_t;
 
 static void init_spec_tolerations(v_spec_tolerations_t *o) {
+  memset(o, 0, sizeof *o);
   o->_self = -1;
   o->key = -1;
   o->operator = -1;
@@ -2193,15 +2209,20 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_prefix_label(ctx, ",uid=\"", 6, ksmc_sv_tok(ctx, v->metadata_uid)); /* :14 */
 }
 
-/* any(nonzero(.status.containerStatuses[*].state.terminated.finishedAt)) */
-static bool agg_0_0(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* max(timestamp(.status.containerStatuses[*].state.terminated.finishedAt)) */
+static double agg_0_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
+  double acc = 0;
+  bool found = false;
   const ksmc_items *col = &v->status_containerStatuses_items;
   for (uint32_t i = 0; i < col->n; i++) {
     const v_status_containerStatuses_t *ag = &((const v_status_containerStatuses_t *)col->items)[i];
-    if (ksmc_ts_nonzero(ctx, ag->state_terminated_finishedAt)) return true;
+    double x = ksmc_ts_tok(ctx, ag->state_terminated_finishedAt);
+    if (!found || x > acc) acc = x;
+    found = true;
   }
-  return false;
+  if (!found) ctx->sample_drop = true;
+  return acc;
 }
 
 /* max(timestamp(.status.containerStatuses[*].state.terminated.finishedAt)) */
@@ -2225,7 +2246,7 @@ static double agg_0_1(ksmc_render_ctx *ctx, const v_root_t *v) {
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/pod.yaml:21 */
-  if (!(agg_0_0(ctx, v))) return;
+  if (!((agg_0_0(ctx, v) > 0.0))) return;
   ksmc_sample_begin(ctx, "kube_pod_completion_time", 24);
   ksmc_sample_end(ctx, agg_0_1(ctx, v), true);
 }
@@ -2262,19 +2283,24 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
     const ksmc_items *col_r = &it_c->resources_limits_items;
     for (uint32_t i_r = 0; i_r < col_r->n; i_r++) {
       const v_spec_containers_resources_limits_t *it_r = &((const v_spec_containers_resources_limits_t *)col_r->items)[i_r];
-      /* specs/pod.yaml:46 */
-      if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
-      ksmc_sample_begin(ctx, "kube_pod_container_resource_limits", 34);
-      ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :48 */
-      ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :49 */
-      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :50 */
-      ksmc_sample_label(ctx, ",unit=\"", 7, ksmc_fn_resource_unit(ctx, ksmc_sv_tok(ctx, it_r->_key))); /* :51 */
-      ksmc_sample_end(ctx, (ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "cpu", 3) ? ksmc_qty_tok(ctx, it_r->_self) : ksmc_qty_int_tok(ctx, it_r->_self)), true);
+      ksmc_slice fn_unit[3];
+      size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
+      for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
+        ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
+        /* specs/pod.yaml:47 */
+        if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
+        ksmc_sample_begin(ctx, "kube_pod_container_resource_limits", 34);
+        ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :49 */
+        ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :50 */
+        ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :51 */
+        ksmc_sample_label(ctx, ",unit=\"", 7, lv_unit); /* :52 */
+        ksmc_sample_end(ctx, (ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "cpu", 3) ? ksmc_qty_tok(ctx, it_r->_self) : ksmc_qty_int_tok(ctx, it_r->_self)), true);
+      }
     }
   }
 }
 
-/* specs/pod.yaml:54: kube_pod_container_resource_requests
+/* specs/pod.yaml:55: kube_pod_container_resource_requests
  * The number of requested request resource by a container. It is recommended to use the kube_pod_resource_requests metric exposed by kube-scheduler instead, as it is more precise. */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2284,80 +2310,85 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
     const ksmc_items *col_r = &it_c->resources_requests_items;
     for (uint32_t i_r = 0; i_r < col_r->n; i_r++) {
       const v_spec_containers_resources_requests_t *it_r = &((const v_spec_containers_resources_requests_t *)col_r->items)[i_r];
-      /* specs/pod.yaml:61 */
-      if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
-      ksmc_sample_begin(ctx, "kube_pod_container_resource_requests", 36);
-      ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :63 */
-      ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :64 */
-      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :65 */
-      ksmc_sample_label(ctx, ",unit=\"", 7, ksmc_fn_resource_unit(ctx, ksmc_sv_tok(ctx, it_r->_key))); /* :66 */
-      ksmc_sample_end(ctx, (ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "cpu", 3) ? ksmc_qty_tok(ctx, it_r->_self) : ksmc_qty_int_tok(ctx, it_r->_self)), true);
+      ksmc_slice fn_unit[3];
+      size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
+      for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
+        ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
+        /* specs/pod.yaml:63 */
+        if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
+        ksmc_sample_begin(ctx, "kube_pod_container_resource_requests", 36);
+        ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :65 */
+        ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :66 */
+        ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :67 */
+        ksmc_sample_label(ctx, ",unit=\"", 7, lv_unit); /* :68 */
+        ksmc_sample_end(ctx, (ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "cpu", 3) ? ksmc_qty_tok(ctx, it_r->_self) : ksmc_qty_int_tok(ctx, it_r->_self)), true);
+      }
     }
   }
 }
 
-/* specs/pod.yaml:69: kube_pod_container_state_started
+/* specs/pod.yaml:71: kube_pod_container_state_started
  * Start time in unix timestamp for a pod container. */
 static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:75 */
+    /* specs/pod.yaml:77 */
     if (!(((it_s->state_running >= 0) || (it_s->state_terminated >= 0)))) continue;
     ksmc_sample_begin(ctx, "kube_pod_container_state_started", 32);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :77 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :79 */
     ksmc_sample_end(ctx, ((it_s->state_running >= 0) ? ksmc_ts_tok(ctx, it_s->state_running_startedAt) : ksmc_ts_tok(ctx, it_s->state_terminated_startedAt)), true);
   }
 }
 
-/* specs/pod.yaml:80: kube_pod_container_status_last_terminated_reason
+/* specs/pod.yaml:82: kube_pod_container_status_last_terminated_reason
  * Describes the last reason the container was in terminated state. */
 static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:86 */
+    /* specs/pod.yaml:88 */
     if (!((it_s->lastState_terminated >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_pod_container_status_last_terminated_reason", 48);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :88 */
-    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->lastState_terminated_reason)); /* :89 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :90 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->lastState_terminated_reason)); /* :91 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:92: kube_pod_container_status_last_terminated_exitcode
+/* specs/pod.yaml:94: kube_pod_container_status_last_terminated_exitcode
  * Describes the exit code for the last container in terminated state. */
 static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:98 */
+    /* specs/pod.yaml:100 */
     if (!((it_s->lastState_terminated >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_pod_container_status_last_terminated_exitcode", 50);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :100 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :102 */
     ksmc_sample_end(ctx, ksmc_num_tok(ctx, it_s->lastState_terminated_exitCode), true);
   }
 }
 
-/* specs/pod.yaml:103: kube_pod_container_status_last_terminated_timestamp
+/* specs/pod.yaml:105: kube_pod_container_status_last_terminated_timestamp
  * Last terminated time for a pod container in unix timestamp. */
 static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:109 */
+    /* specs/pod.yaml:111 */
     if (!((it_s->lastState_terminated >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_pod_container_status_last_terminated_timestamp", 51);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :111 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :113 */
     ksmc_sample_end(ctx, ksmc_ts_tok(ctx, it_s->lastState_terminated_finishedAt), true);
   }
 }
 
-/* specs/pod.yaml:114: kube_pod_container_status_ready
+/* specs/pod.yaml:116: kube_pod_container_status_ready
  * Describes whether the containers readiness check succeeded. */
 static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2365,12 +2396,12 @@ static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
     ksmc_sample_begin(ctx, "kube_pod_container_status_ready", 31);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :121 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :123 */
     ksmc_sample_end(ctx, (ksmc_bool_tok(ctx, it_s->ready) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:124: kube_pod_container_status_restarts_total
+/* specs/pod.yaml:126: kube_pod_container_status_restarts_total
  * The number of container restarts per container. */
 static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2378,12 +2409,12 @@ static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
     ksmc_sample_begin(ctx, "kube_pod_container_status_restarts_total", 40);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :131 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :133 */
     ksmc_sample_end(ctx, ksmc_num_tok(ctx, it_s->restartCount), true);
   }
 }
 
-/* specs/pod.yaml:134: kube_pod_container_status_running
+/* specs/pod.yaml:136: kube_pod_container_status_running
  * Describes whether the container is currently in running state. */
 static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2391,12 +2422,12 @@ static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
     ksmc_sample_begin(ctx, "kube_pod_container_status_running", 33);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :141 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :143 */
     ksmc_sample_end(ctx, ((it_s->state_running >= 0) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:144: kube_pod_container_status_terminated
+/* specs/pod.yaml:146: kube_pod_container_status_terminated
  * Describes whether the container is currently in terminated state. */
 static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2404,28 +2435,28 @@ static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
     ksmc_sample_begin(ctx, "kube_pod_container_status_terminated", 36);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :151 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :153 */
     ksmc_sample_end(ctx, ((it_s->state_terminated >= 0) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:154: kube_pod_container_status_terminated_reason
+/* specs/pod.yaml:156: kube_pod_container_status_terminated_reason
  * Describes the reason the container is currently in terminated state. */
 static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:160 */
+    /* specs/pod.yaml:162 */
     if (!((it_s->state_terminated >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_pod_container_status_terminated_reason", 43);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :162 */
-    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_terminated_reason)); /* :163 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :164 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_terminated_reason)); /* :165 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:166: kube_pod_container_status_waiting
+/* specs/pod.yaml:168: kube_pod_container_status_waiting
  * Describes whether the container is currently in waiting state. */
 static void family_13(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2433,42 +2464,42 @@ static void family_13(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
     ksmc_sample_begin(ctx, "kube_pod_container_status_waiting", 33);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :173 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :175 */
     ksmc_sample_end(ctx, ((it_s->state_waiting >= 0) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:176: kube_pod_container_status_waiting_reason
+/* specs/pod.yaml:178: kube_pod_container_status_waiting_reason
  * Describes the reason the container is currently in waiting state. */
 static void family_14(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:182 */
+    /* specs/pod.yaml:184 */
     if (!((it_s->state_waiting >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_pod_container_status_waiting_reason", 40);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :184 */
-    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_waiting_reason)); /* :185 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :186 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_waiting_reason)); /* :187 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:188: kube_pod_created
+/* specs/pod.yaml:190: kube_pod_created
  * Unix creation timestamp */
 static void family_15(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:192 */
+  /* specs/pod.yaml:194 */
   if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
   ksmc_sample_begin(ctx, "kube_pod_created", 16);
   ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
 }
 
-/* specs/pod.yaml:195: kube_pod_deletion_timestamp
+/* specs/pod.yaml:197: kube_pod_deletion_timestamp
  * Unix deletion timestamp */
 static void family_16(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:199 */
+  /* specs/pod.yaml:201 */
   if (!(ksmc_ts_nonzero(ctx, v->metadata_deletionTimestamp))) return;
   ksmc_sample_begin(ctx, "kube_pod_deletion_timestamp", 27);
   ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_deletionTimestamp), true);
@@ -2502,22 +2533,22 @@ static ksmc_sv agg_17_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   return acc;
 }
 
-/* specs/pod.yaml:202: kube_pod_info
+/* specs/pod.yaml:204: kube_pod_info
  * Information about pod. */
 static void family_17(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_info", 13);
-  ksmc_sample_label(ctx, ",host_ip=\"", 10, ksmc_sv_tok(ctx, v->status_hostIP)); /* :207 */
-  ksmc_sample_label(ctx, ",pod_ip=\"", 9, ksmc_sv_tok(ctx, v->status_podIP)); /* :208 */
-  ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :209 */
-  ksmc_sample_label(ctx, ",created_by_kind=\"", 18, agg_17_2(ctx, v)); /* :210 */
-  ksmc_sample_label(ctx, ",created_by_name=\"", 18, agg_17_3(ctx, v)); /* :211 */
-  ksmc_sample_label(ctx, ",priority_class=\"", 17, ksmc_sv_tok(ctx, v->spec_priorityClassName)); /* :212 */
-  ksmc_sample_label(ctx, ",host_network=\"", 15, ksmc_fn_format_bool(ctx, v->spec_hostNetwork)); /* :213 */
+  ksmc_sample_label(ctx, ",host_ip=\"", 10, ksmc_sv_tok(ctx, v->status_hostIP)); /* :209 */
+  ksmc_sample_label(ctx, ",pod_ip=\"", 9, ksmc_sv_tok(ctx, v->status_podIP)); /* :210 */
+  ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :211 */
+  ksmc_sample_label(ctx, ",created_by_kind=\"", 18, agg_17_2(ctx, v)); /* :212 */
+  ksmc_sample_label(ctx, ",created_by_name=\"", 18, agg_17_3(ctx, v)); /* :213 */
+  ksmc_sample_label(ctx, ",priority_class=\"", 17, ksmc_sv_tok(ctx, v->spec_priorityClassName)); /* :214 */
+  ksmc_sample_label(ctx, ",host_network=\"", 15, ksmc_fn_format_bool(ctx, v->spec_hostNetwork)); /* :215 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:216: kube_pod_ips
+/* specs/pod.yaml:218: kube_pod_ips
  * Pod IP addresses */
 static void family_18(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2525,13 +2556,13 @@ static void family_18(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_ip = 0; i_ip < col_ip->n; i_ip++) {
     const v_status_podIPs_t *it_ip = &((const v_status_podIPs_t *)col_ip->items)[i_ip];
     ksmc_sample_begin(ctx, "kube_pod_ips", 12);
-    ksmc_sample_label(ctx, ",ip=\"", 5, ksmc_sv_tok(ctx, it_ip->ip)); /* :223 */
-    ksmc_sample_label(ctx, ",ip_family=\"", 12, ksmc_fn_ip_family(ctx, ksmc_sv_tok(ctx, it_ip->ip))); /* :224 */
+    ksmc_sample_label(ctx, ",ip=\"", 5, ksmc_sv_tok(ctx, it_ip->ip)); /* :225 */
+    ksmc_sample_label(ctx, ",ip_family=\"", 12, ksmc_fn_ip_family(ctx, ksmc_sv_tok(ctx, it_ip->ip))); /* :226 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:227: kube_pod_init_container_info
+/* specs/pod.yaml:229: kube_pod_init_container_info
  * Information about an init container in a pod. */
 static void family_19(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2543,18 +2574,18 @@ static void family_19(ksmc_render_ctx *ctx, const v_root_t *v) {
       const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
       if (!(ksmc_sv_eq(ctx, ksmc_sv_tok(ctx, it_s->name), ksmc_sv_tok(ctx, it_c->name)))) continue;
       ksmc_sample_begin(ctx, "kube_pod_init_container_info", 28);
-      ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :235 */
-      ksmc_sample_label(ctx, ",image_spec=\"", 13, ksmc_sv_tok(ctx, it_c->image)); /* :236 */
-      ksmc_sample_label(ctx, ",image=\"", 8, ksmc_sv_tok(ctx, it_s->image)); /* :237 */
-      ksmc_sample_label(ctx, ",image_id=\"", 11, ksmc_sv_tok(ctx, it_s->imageID)); /* :238 */
-      ksmc_sample_label(ctx, ",container_id=\"", 15, ksmc_sv_tok(ctx, it_s->containerID)); /* :239 */
-      ksmc_sample_label(ctx, ",restart_policy=\"", 17, ksmc_sv_tok(ctx, it_c->restartPolicy)); /* :240 */
+      ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :237 */
+      ksmc_sample_label(ctx, ",image_spec=\"", 13, ksmc_sv_tok(ctx, it_c->image)); /* :238 */
+      ksmc_sample_label(ctx, ",image=\"", 8, ksmc_sv_tok(ctx, it_s->image)); /* :239 */
+      ksmc_sample_label(ctx, ",image_id=\"", 11, ksmc_sv_tok(ctx, it_s->imageID)); /* :240 */
+      ksmc_sample_label(ctx, ",container_id=\"", 15, ksmc_sv_tok(ctx, it_s->containerID)); /* :241 */
+      ksmc_sample_label(ctx, ",restart_policy=\"", 17, ksmc_sv_tok(ctx, it_c->restartPolicy)); /* :242 */
       ksmc_sample_end(ctx, 1.0, true);
     }
   }
 }
 
-/* specs/pod.yaml:243: kube_pod_init_container_resource_limits
+/* specs/pod.yaml:245: kube_pod_init_container_resource_limits
  * The number of requested limit resource by an init container. */
 static void family_20(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2564,19 +2595,24 @@ static void family_20(ksmc_render_ctx *ctx, const v_root_t *v) {
     const ksmc_items *col_r = &it_c->resources_limits_items;
     for (uint32_t i_r = 0; i_r < col_r->n; i_r++) {
       const v_spec_initContainers_resources_limits_t *it_r = &((const v_spec_initContainers_resources_limits_t *)col_r->items)[i_r];
-      /* specs/pod.yaml:250 */
-      if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
-      ksmc_sample_begin(ctx, "kube_pod_init_container_resource_limits", 39);
-      ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :252 */
-      ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :253 */
-      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :254 */
-      ksmc_sample_label(ctx, ",unit=\"", 7, ksmc_fn_resource_unit(ctx, ksmc_sv_tok(ctx, it_r->_key))); /* :255 */
-      ksmc_sample_end(ctx, (ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "cpu", 3) ? ksmc_qty_tok(ctx, it_r->_self) : ksmc_qty_int_tok(ctx, it_r->_self)), true);
+      ksmc_slice fn_unit[3];
+      size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
+      for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
+        ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
+        /* specs/pod.yaml:253 */
+        if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
+        ksmc_sample_begin(ctx, "kube_pod_init_container_resource_limits", 39);
+        ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :255 */
+        ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :256 */
+        ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :257 */
+        ksmc_sample_label(ctx, ",unit=\"", 7, lv_unit); /* :258 */
+        ksmc_sample_end(ctx, (ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "cpu", 3) ? ksmc_qty_tok(ctx, it_r->_self) : ksmc_qty_int_tok(ctx, it_r->_self)), true);
+      }
     }
   }
 }
 
-/* specs/pod.yaml:258: kube_pod_init_container_resource_requests
+/* specs/pod.yaml:261: kube_pod_init_container_resource_requests
  * The number of requested request resource by an init container. */
 static void family_21(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2586,80 +2622,85 @@ static void family_21(ksmc_render_ctx *ctx, const v_root_t *v) {
     const ksmc_items *col_r = &it_c->resources_requests_items;
     for (uint32_t i_r = 0; i_r < col_r->n; i_r++) {
       const v_spec_initContainers_resources_requests_t *it_r = &((const v_spec_initContainers_resources_requests_t *)col_r->items)[i_r];
-      /* specs/pod.yaml:265 */
-      if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
-      ksmc_sample_begin(ctx, "kube_pod_init_container_resource_requests", 41);
-      ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :267 */
-      ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :268 */
-      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :269 */
-      ksmc_sample_label(ctx, ",unit=\"", 7, ksmc_fn_resource_unit(ctx, ksmc_sv_tok(ctx, it_r->_key))); /* :270 */
-      ksmc_sample_end(ctx, (ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "cpu", 3) ? ksmc_qty_tok(ctx, it_r->_self) : ksmc_qty_int_tok(ctx, it_r->_self)), true);
+      ksmc_slice fn_unit[3];
+      size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
+      for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
+        ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
+        /* specs/pod.yaml:269 */
+        if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
+        ksmc_sample_begin(ctx, "kube_pod_init_container_resource_requests", 41);
+        ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :271 */
+        ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :272 */
+        ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :273 */
+        ksmc_sample_label(ctx, ",unit=\"", 7, lv_unit); /* :274 */
+        ksmc_sample_end(ctx, (ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "cpu", 3) ? ksmc_qty_tok(ctx, it_r->_self) : ksmc_qty_int_tok(ctx, it_r->_self)), true);
+      }
     }
   }
 }
 
-/* specs/pod.yaml:273: kube_pod_init_container_state_started
+/* specs/pod.yaml:277: kube_pod_init_container_state_started
  * Start time in unix timestamp for a pod init container. */
 static void family_22(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:279 */
+    /* specs/pod.yaml:283 */
     if (!(((it_s->state_running >= 0) || (it_s->state_terminated >= 0)))) continue;
     ksmc_sample_begin(ctx, "kube_pod_init_container_state_started", 37);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :281 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :285 */
     ksmc_sample_end(ctx, ((it_s->state_running >= 0) ? ksmc_ts_tok(ctx, it_s->state_running_startedAt) : ksmc_ts_tok(ctx, it_s->state_terminated_startedAt)), true);
   }
 }
 
-/* specs/pod.yaml:284: kube_pod_init_container_status_last_terminated_reason
+/* specs/pod.yaml:288: kube_pod_init_container_status_last_terminated_reason
  * Describes the last reason the init container was in terminated state. */
 static void family_23(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:290 */
+    /* specs/pod.yaml:294 */
     if (!((it_s->lastState_terminated >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_pod_init_container_status_last_terminated_reason", 53);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :292 */
-    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->lastState_terminated_reason)); /* :293 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :296 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->lastState_terminated_reason)); /* :297 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:296: kube_pod_init_container_status_last_terminated_exitcode
+/* specs/pod.yaml:300: kube_pod_init_container_status_last_terminated_exitcode
  * Describes the exit code for the last init container in terminated state. */
 static void family_24(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:302 */
+    /* specs/pod.yaml:306 */
     if (!((it_s->lastState_terminated >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_pod_init_container_status_last_terminated_exitcode", 55);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :304 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :308 */
     ksmc_sample_end(ctx, ksmc_num_tok(ctx, it_s->lastState_terminated_exitCode), true);
   }
 }
 
-/* specs/pod.yaml:307: kube_pod_init_container_status_last_terminated_timestamp
+/* specs/pod.yaml:311: kube_pod_init_container_status_last_terminated_timestamp
  * Last terminated time for a pod init container in unix timestamp. */
 static void family_25(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:313 */
+    /* specs/pod.yaml:317 */
     if (!((it_s->lastState_terminated >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_pod_init_container_status_last_terminated_timestamp", 56);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :315 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :319 */
     ksmc_sample_end(ctx, ksmc_ts_tok(ctx, it_s->lastState_terminated_finishedAt), true);
   }
 }
 
-/* specs/pod.yaml:318: kube_pod_init_container_status_ready
+/* specs/pod.yaml:322: kube_pod_init_container_status_ready
  * Describes whether the init containers readiness check succeeded. */
 static void family_26(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2667,12 +2708,12 @@ static void family_26(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
     ksmc_sample_begin(ctx, "kube_pod_init_container_status_ready", 36);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :325 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :329 */
     ksmc_sample_end(ctx, (ksmc_bool_tok(ctx, it_s->ready) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:328: kube_pod_init_container_status_restarts_total
+/* specs/pod.yaml:332: kube_pod_init_container_status_restarts_total
  * The number of restarts for the init container. */
 static void family_27(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2680,12 +2721,12 @@ static void family_27(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
     ksmc_sample_begin(ctx, "kube_pod_init_container_status_restarts_total", 45);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :335 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :339 */
     ksmc_sample_end(ctx, ksmc_num_tok(ctx, it_s->restartCount), true);
   }
 }
 
-/* specs/pod.yaml:338: kube_pod_init_container_status_running
+/* specs/pod.yaml:342: kube_pod_init_container_status_running
  * Describes whether the init container is currently in running state. */
 static void family_28(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2693,12 +2734,12 @@ static void family_28(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
     ksmc_sample_begin(ctx, "kube_pod_init_container_status_running", 38);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :345 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :349 */
     ksmc_sample_end(ctx, ((it_s->state_running >= 0) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:348: kube_pod_init_container_status_terminated
+/* specs/pod.yaml:352: kube_pod_init_container_status_terminated
  * Describes whether the init container is currently in terminated state. */
 static void family_29(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2706,28 +2747,28 @@ static void family_29(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
     ksmc_sample_begin(ctx, "kube_pod_init_container_status_terminated", 41);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :355 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :359 */
     ksmc_sample_end(ctx, ((it_s->state_terminated >= 0) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:358: kube_pod_init_container_status_terminated_reason
+/* specs/pod.yaml:362: kube_pod_init_container_status_terminated_reason
  * Describes the reason the init container is currently in terminated state. */
 static void family_30(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:364 */
+    /* specs/pod.yaml:368 */
     if (!((it_s->state_terminated >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_pod_init_container_status_terminated_reason", 48);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :366 */
-    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_terminated_reason)); /* :367 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :370 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_terminated_reason)); /* :371 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:370: kube_pod_init_container_status_waiting
+/* specs/pod.yaml:374: kube_pod_init_container_status_waiting
  * Describes whether the init container is currently in waiting state. */
 static void family_31(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2735,28 +2776,28 @@ static void family_31(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
     ksmc_sample_begin(ctx, "kube_pod_init_container_status_waiting", 38);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :377 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :381 */
     ksmc_sample_end(ctx, ((it_s->state_waiting >= 0) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:380: kube_pod_init_container_status_waiting_reason
+/* specs/pod.yaml:384: kube_pod_init_container_status_waiting_reason
  * Describes the reason the init container is currently in waiting state. */
 static void family_32(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:386 */
+    /* specs/pod.yaml:390 */
     if (!((it_s->state_waiting >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_pod_init_container_status_waiting_reason", 45);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :388 */
-    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_waiting_reason)); /* :389 */
+    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :392 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_waiting_reason)); /* :393 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:392: kube_pod_annotations
+/* specs/pod.yaml:396: kube_pod_annotations
  * Kubernetes annotations converted to Prometheus labels. */
 static void family_33(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2767,7 +2808,7 @@ static void family_33(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:401: kube_pod_labels
+/* specs/pod.yaml:405: kube_pod_labels
  * Kubernetes labels converted to Prometheus labels. */
 static void family_34(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2778,27 +2819,27 @@ static void family_34(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:410: kube_pod_overhead_cpu_cores
+/* specs/pod.yaml:414: kube_pod_overhead_cpu_cores
  * The pod overhead in regards to cpu cores associated with running a pod. */
 static void family_35(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:414 */
+  /* specs/pod.yaml:418 */
   if (!((v->spec_overhead_cpu >= 0))) return;
   ksmc_sample_begin(ctx, "kube_pod_overhead_cpu_cores", 27);
   ksmc_sample_end(ctx, ksmc_qty_tok(ctx, v->spec_overhead_cpu), true);
 }
 
-/* specs/pod.yaml:417: kube_pod_overhead_memory_bytes
+/* specs/pod.yaml:421: kube_pod_overhead_memory_bytes
  * The pod overhead in regards to memory associated with running a pod. */
 static void family_36(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:421 */
+  /* specs/pod.yaml:425 */
   if (!((v->spec_overhead_memory >= 0))) return;
   ksmc_sample_begin(ctx, "kube_pod_overhead_memory_bytes", 30);
   ksmc_sample_end(ctx, ksmc_qty_int_tok(ctx, v->spec_overhead_memory), true);
 }
 
-/* specs/pod.yaml:424: kube_pod_owner
+/* specs/pod.yaml:428: kube_pod_owner
  * Information about the Pod's owner. */
 static void family_37(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2807,16 +2848,16 @@ static void family_37(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_o = 0; i_o < col_o->n; i_o++) {
     const v_metadata_ownerReferences_t *it_o = &((const v_metadata_ownerReferences_t *)col_o->items)[i_o];
     ksmc_sample_begin(ctx, "kube_pod_owner", 14);
-    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_tok(ctx, it_o->kind)); /* :431 */
-    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_tok(ctx, it_o->name)); /* :432 */
-    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_fn_format_bool(ctx, it_o->controller)); /* :433 */
+    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_tok(ctx, it_o->kind)); /* :435 */
+    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_tok(ctx, it_o->name)); /* :436 */
+    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_fn_format_bool(ctx, it_o->controller)); /* :437 */
     ksmc_sample_end(ctx, 1.0, true);
   }
   if (ctx->out.n == fam_start) { /* if_empty */
     ksmc_sample_begin(ctx, "kube_pod_owner", 14);
-    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_lit("", 0)); /* :436 */
-    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_lit("", 0)); /* :437 */
-    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_lit("", 0)); /* :438 */
+    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_lit("", 0)); /* :440 */
+    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_lit("", 0)); /* :441 */
+    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_lit("", 0)); /* :442 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
@@ -2836,92 +2877,92 @@ static ksmc_sv agg_38_4(ksmc_render_ctx *ctx, const v_root_t *v, const v_spec_re
   return acc;
 }
 
-/* specs/pod.yaml:440: kube_pod_resourceclaim_info
+/* specs/pod.yaml:444: kube_pod_resourceclaim_info
  * Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name. */
 static void family_38(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_rc = &v->spec_resourceClaims_items;
   for (uint32_t i_rc = 0; i_rc < col_rc->n; i_rc++) {
     const v_spec_resourceClaims_t *it_rc = &((const v_spec_resourceClaims_t *)col_rc->items)[i_rc];
-    /* specs/pod.yaml:446 */
+    /* specs/pod.yaml:450 */
     if (!(((it_rc->resourceClaimName >= 0) || (it_rc->resourceClaimTemplateName >= 0)))) continue;
     ksmc_sample_begin(ctx, "kube_pod_resourceclaim_info", 27);
-    ksmc_sample_label(ctx, ",claim_name=\"", 13, ksmc_sv_tok(ctx, it_rc->name)); /* :448 */
-    ksmc_sample_label(ctx, ",resourceclaim_name=\"", 21, ((it_rc->resourceClaimName >= 0) ? ksmc_sv_tok(ctx, it_rc->resourceClaimName) : agg_38_4(ctx, v, it_rc))); /* :449 */
-    ksmc_sample_label(ctx, ",resourceclaim_template_name=\"", 30, ksmc_sv_tok(ctx, it_rc->resourceClaimTemplateName)); /* :450 */
+    ksmc_sample_label(ctx, ",claim_name=\"", 13, ksmc_sv_tok(ctx, it_rc->name)); /* :452 */
+    ksmc_sample_label(ctx, ",resourceclaim_name=\"", 21, ((it_rc->resourceClaimName >= 0) ? ksmc_sv_tok(ctx, it_rc->resourceClaimName) : agg_38_4(ctx, v, it_rc))); /* :453 */
+    ksmc_sample_label(ctx, ",resourceclaim_template_name=\"", 30, ksmc_sv_tok(ctx, it_rc->resourceClaimTemplateName)); /* :454 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:453: kube_pod_restart_policy
+/* specs/pod.yaml:457: kube_pod_restart_policy
  * Describes the restart policy in use by this pod. */
 static void family_39(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_restart_policy", 23);
-  ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, v->spec_restartPolicy)); /* :458 */
+  ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, v->spec_restartPolicy)); /* :462 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:461: kube_pod_runtimeclass_name_info
+/* specs/pod.yaml:465: kube_pod_runtimeclass_name_info
  * The runtimeclass associated with the pod. */
 static void family_40(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:465 */
+  /* specs/pod.yaml:469 */
   if (!((v->spec_runtimeClassName >= 0))) return;
   ksmc_sample_begin(ctx, "kube_pod_runtimeclass_name_info", 31);
-  ksmc_sample_label(ctx, ",runtimeclass_name=\"", 20, ksmc_sv_tok(ctx, v->spec_runtimeClassName)); /* :467 */
+  ksmc_sample_label(ctx, ",runtimeclass_name=\"", 20, ksmc_sv_tok(ctx, v->spec_runtimeClassName)); /* :471 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:470: kube_pod_spec_volumes_persistentvolumeclaims_info
+/* specs/pod.yaml:474: kube_pod_spec_volumes_persistentvolumeclaims_info
  * Information about persistentvolumeclaim and ephemeral volumes in a pod. */
 static void family_41(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_vol = &v->spec_volumes_items;
   for (uint32_t i_vol = 0; i_vol < col_vol->n; i_vol++) {
     const v_spec_volumes_t *it_vol = &((const v_spec_volumes_t *)col_vol->items)[i_vol];
-    /* specs/pod.yaml:476 */
+    /* specs/pod.yaml:480 */
     if (!(((it_vol->persistentVolumeClaim >= 0) || (it_vol->ephemeral >= 0)))) continue;
     ksmc_sample_begin(ctx, "kube_pod_spec_volumes_persistentvolumeclaims_info", 49);
-    ksmc_sample_label(ctx, ",volume=\"", 9, ksmc_sv_tok(ctx, it_vol->name)); /* :478 */
-    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_lit("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :479 */
-    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_lit("false", 5) : ksmc_sv_lit("true", 4))); /* :480 */
+    ksmc_sample_label(ctx, ",volume=\"", 9, ksmc_sv_tok(ctx, it_vol->name)); /* :482 */
+    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_lit("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :483 */
+    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_lit("false", 5) : ksmc_sv_lit("true", 4))); /* :484 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:483: kube_pod_spec_volumes_persistentvolumeclaims_readonly
+/* specs/pod.yaml:487: kube_pod_spec_volumes_persistentvolumeclaims_readonly
  * Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag. */
 static void family_42(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_vol = &v->spec_volumes_items;
   for (uint32_t i_vol = 0; i_vol < col_vol->n; i_vol++) {
     const v_spec_volumes_t *it_vol = &((const v_spec_volumes_t *)col_vol->items)[i_vol];
-    /* specs/pod.yaml:489 */
+    /* specs/pod.yaml:493 */
     if (!(((it_vol->persistentVolumeClaim >= 0) || (it_vol->ephemeral >= 0)))) continue;
     ksmc_sample_begin(ctx, "kube_pod_spec_volumes_persistentvolumeclaims_readonly", 53);
-    ksmc_sample_label(ctx, ",volume=\"", 9, ksmc_sv_tok(ctx, it_vol->name)); /* :491 */
-    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_lit("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :492 */
-    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_lit("false", 5) : ksmc_sv_lit("true", 4))); /* :493 */
+    ksmc_sample_label(ctx, ",volume=\"", 9, ksmc_sv_tok(ctx, it_vol->name)); /* :495 */
+    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_lit("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :496 */
+    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_lit("false", 5) : ksmc_sv_lit("true", 4))); /* :497 */
     ksmc_sample_end(ctx, (ksmc_bool_tok(ctx, it_vol->persistentVolumeClaim_readOnly) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:496: kube_pod_start_time
+/* specs/pod.yaml:500: kube_pod_start_time
  * Start time in unix timestamp for a pod. */
 static void family_43(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:500 */
+  /* specs/pod.yaml:504 */
   if (!((v->status_startTime >= 0))) return;
   ksmc_sample_begin(ctx, "kube_pod_start_time", 19);
   ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->status_startTime), true);
 }
 
-/* specs/pod.yaml:503: kube_pod_status_phase
+/* specs/pod.yaml:507: kube_pod_status_phase
  * The pods current phase. */
 static void family_44(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:507 */
+  /* specs/pod.yaml:511 */
   if (!(ksmc_sv_nonempty(ksmc_sv_tok(ctx, v->status_phase)))) return;
   ksmc_sv of = ksmc_sv_tok(ctx, v->status_phase);
   int match = -1;
@@ -2947,11 +2988,11 @@ static void family_44(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, match == 4 ? 1.0 : 0.0, true);
 }
 
-/* specs/pod.yaml:513: kube_pod_status_qos_class
+/* specs/pod.yaml:517: kube_pod_status_qos_class
  * The pods current qosClass. */
 static void family_45(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:517 */
+  /* specs/pod.yaml:521 */
   if (!(ksmc_sv_nonempty(ksmc_sv_tok(ctx, v->status_qosClass)))) return;
   ksmc_sv of = ksmc_sv_tok(ctx, v->status_qosClass);
   int match = -1;
@@ -2969,7 +3010,7 @@ static void family_45(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
 }
 
-/* specs/pod.yaml:523: kube_pod_status_ready
+/* specs/pod.yaml:527: kube_pod_status_ready
  * Describes whether the pod is ready to serve requests. */
 static void family_46(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -2994,7 +3035,7 @@ static void family_46(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:534: kube_pod_status_ready_time
+/* specs/pod.yaml:538: kube_pod_status_ready_time
  * Readiness achieved time in unix timestamp for a pod. */
 static void family_47(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -3007,7 +3048,7 @@ static void family_47(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:542: kube_pod_status_initialized_time
+/* specs/pod.yaml:546: kube_pod_status_initialized_time
  * Initialized time in unix timestamp for a pod. */
 static void family_48(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -3020,7 +3061,7 @@ static void family_48(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:550: kube_pod_status_container_ready_time
+/* specs/pod.yaml:554: kube_pod_status_container_ready_time
  * Readiness achieved time in unix timestamp for a pod containers. */
 static void family_49(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -3057,22 +3098,22 @@ static bool agg_50_6(ksmc_render_ctx *ctx, const v_root_t *v, ksmc_sv lv_reason)
   return false;
 }
 
-/* specs/pod.yaml:558: kube_pod_status_reason
+/* specs/pod.yaml:562: kube_pod_status_reason
  * The pod status reasons */
 static void family_50(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   static const ksmc_slice list_reason[] = {{"Evicted", 7}, {"NodeAffinity", 12}, {"NodeLost", 8}, {"PreemptionByScheduler", 21}, {"SchedulingGated", 15}, {"Shutdown", 8}, {"TerminationByKubelet", 20}, {"UnexpectedAdmissionError", 24}, {"Other", 5}};
   for (size_t i_reason = 0; i_reason < 9; i_reason++) {
     ksmc_sv lv_reason = ksmc_sv_lit(list_reason[i_reason].p, list_reason[i_reason].n);
-    /* specs/pod.yaml:564 */
+    /* specs/pod.yaml:568 */
     if (!((ksmc_sv_eq_lit(ctx, lv_reason, "Other", 5) ? (ksmc_sv_nonempty(ksmc_sv_tok(ctx, v->status_reason)) && !ksmc_sv_in(ctx, ksmc_sv_tok(ctx, v->status_reason), (const ksmc_slice[]){{"Evicted", 7}, {"NodeAffinity", 12}, {"NodeLost", 8}, {"PreemptionByScheduler", 21}, {"SchedulingGated", 15}, {"Shutdown", 8}, {"TerminationByKubelet", 20}, {"UnexpectedAdmissionError", 24}}, 8)) : ((ksmc_sv_eq(ctx, ksmc_sv_tok(ctx, v->status_reason), lv_reason) || agg_50_5(ctx, v, lv_reason)) || agg_50_6(ctx, v, lv_reason))))) continue;
     ksmc_sample_begin(ctx, "kube_pod_status_reason", 22);
-    ksmc_sample_label(ctx, ",reason=\"", 9, lv_reason); /* :571 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, lv_reason); /* :575 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:574: kube_pod_status_disruption_reason
+/* specs/pod.yaml:578: kube_pod_status_disruption_reason
  * The pod disruption condition reason */
 static void family_51(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -3081,12 +3122,12 @@ static void family_51(ksmc_render_ctx *ctx, const v_root_t *v) {
     const v_status_conditions_t *it_c = &((const v_status_conditions_t *)col_c->items)[i_c];
     if (!(ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_c->type), "DisruptionTarget", 16))) continue;
     ksmc_sample_begin(ctx, "kube_pod_status_disruption_reason", 33);
-    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"PreemptionByScheduler", 21}, {"DeletionByTaintManager", 22}, {"EvictionByEvictionAPI", 21}, {"DeletionByPodGC", 15}, {"TerminationByKubelet", 20}}, 5) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_lit("Other", 5))); /* :581 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"PreemptionByScheduler", 21}, {"DeletionByTaintManager", 22}, {"EvictionByEvictionAPI", 21}, {"DeletionByPodGC", 15}, {"TerminationByKubelet", 20}}, 5) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_lit("Other", 5))); /* :585 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:584: kube_pod_status_scheduled
+/* specs/pod.yaml:588: kube_pod_status_scheduled
  * Describes the status of the scheduling process for the pod. */
 static void family_52(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -3111,7 +3152,7 @@ static void family_52(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:595: kube_pod_status_scheduled_time
+/* specs/pod.yaml:599: kube_pod_status_scheduled_time
  * Unix timestamp when pod moved into scheduled status */
 static void family_53(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -3124,7 +3165,7 @@ static void family_53(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:603: kube_pod_status_unschedulable
+/* specs/pod.yaml:607: kube_pod_status_unschedulable
  * Describes the unschedulable status for the pod. */
 static void family_54(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -3137,7 +3178,7 @@ static void family_54(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:611: kube_pod_status_unscheduled_time
+/* specs/pod.yaml:615: kube_pod_status_unscheduled_time
  * Unix timestamp when pod moved into unscheduled status */
 static void family_55(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -3150,7 +3191,7 @@ static void family_55(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:619: kube_pod_tolerations
+/* specs/pod.yaml:623: kube_pod_tolerations
  * Information about the pod tolerations */
 static void family_56(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -3159,16 +3200,16 @@ static void family_56(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_t = 0; i_t < col_t->n; i_t++) {
     const v_spec_tolerations_t *it_t = &((const v_spec_tolerations_t *)col_t->items)[i_t];
     ksmc_sample_begin(ctx, "kube_pod_tolerations", 20);
-    ksmc_sample_label(ctx, ",key=\"", 6, ksmc_sv_tok(ctx, it_t->key)); /* :627 */
-    ksmc_sample_label(ctx, ",operator=\"", 11, ksmc_sv_tok(ctx, it_t->operator)); /* :628 */
-    ksmc_sample_label(ctx, ",value=\"", 8, ksmc_sv_tok(ctx, it_t->value)); /* :629 */
-    ksmc_sample_label(ctx, ",effect=\"", 9, ksmc_sv_tok(ctx, it_t->effect)); /* :630 */
-    ksmc_sample_label(ctx, ",toleration_seconds=\"", 21, ksmc_sv_tok(ctx, it_t->tolerationSeconds)); /* :631 */
+    ksmc_sample_label(ctx, ",key=\"", 6, ksmc_sv_tok(ctx, it_t->key)); /* :631 */
+    ksmc_sample_label(ctx, ",operator=\"", 11, ksmc_sv_tok(ctx, it_t->operator)); /* :632 */
+    ksmc_sample_label(ctx, ",value=\"", 8, ksmc_sv_tok(ctx, it_t->value)); /* :633 */
+    ksmc_sample_label(ctx, ",effect=\"", 9, ksmc_sv_tok(ctx, it_t->effect)); /* :634 */
+    ksmc_sample_label(ctx, ",toleration_seconds=\"", 21, ksmc_sv_tok(ctx, it_t->tolerationSeconds)); /* :635 */
     ksmc_sample_end_distinct(ctx, 1.0, true, fam_start);
   }
 }
 
-/* specs/pod.yaml:634: kube_pod_nodeselectors
+/* specs/pod.yaml:638: kube_pod_nodeselectors
  * Describes the Pod nodeSelectors. */
 static void family_57(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -3178,21 +3219,21 @@ static void family_57(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:644: kube_pod_service_account
+/* specs/pod.yaml:648: kube_pod_service_account
  * The service account for a pod. */
 static void family_58(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_service_account", 24);
-  ksmc_sample_label(ctx, ",service_account=\"", 18, ksmc_sv_tok(ctx, v->spec_serviceAccountName)); /* :649 */
+  ksmc_sample_label(ctx, ",service_account=\"", 18, ksmc_sv_tok(ctx, v->spec_serviceAccountName)); /* :653 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:652: kube_pod_scheduler
+/* specs/pod.yaml:656: kube_pod_scheduler
  * The scheduler for a pod. */
 static void family_59(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_scheduler", 18);
-  ksmc_sample_label(ctx, ",name=\"", 7, ksmc_sv_tok(ctx, v->spec_schedulerName)); /* :657 */
+  ksmc_sample_label(ctx, ",name=\"", 7, ksmc_sv_tok(ctx, v->spec_schedulerName)); /* :661 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 
@@ -3265,7 +3306,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,node,resource,unit",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 54,
+      .spec_line = 55,
       .header_text = {"# HELP kube_pod_container_resource_requests [STABLE] The number of requested request resource by a container. It is recommended to use the kube_pod_resource_requests metric exposed by kube-scheduler instead, as it is more precise.\n# TYPE kube_pod_container_resource_requests gauge\n", 281},
       .header_openmetrics = {"# HELP kube_pod_container_resource_requests [STABLE] The number of requested request resource by a container. It is recommended to use the kube_pod_resource_requests metric exposed by kube-scheduler instead, as it is more precise.\n# TYPE kube_pod_container_resource_requests gauge\n", 281},
     },
@@ -3278,7 +3319,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 69,
+      .spec_line = 71,
       .header_text = {"# HELP kube_pod_container_state_started [STABLE] Start time in unix timestamp for a pod container.\n# TYPE kube_pod_container_state_started gauge\n", 145},
       .header_openmetrics = {"# HELP kube_pod_container_state_started [STABLE] Start time in unix timestamp for a pod container.\n# TYPE kube_pod_container_state_started gauge\n", 145},
     },
@@ -3291,7 +3332,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 80,
+      .spec_line = 82,
       .header_text = {"# HELP kube_pod_container_status_last_terminated_reason Describes the last reason the container was in terminated state.\n# TYPE kube_pod_container_status_last_terminated_reason gauge\n", 183},
       .header_openmetrics = {"# HELP kube_pod_container_status_last_terminated_reason Describes the last reason the container was in terminated state.\n# TYPE kube_pod_container_status_last_terminated_reason gauge\n", 183},
     },
@@ -3304,7 +3345,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 92,
+      .spec_line = 94,
       .header_text = {"# HELP kube_pod_container_status_last_terminated_exitcode Describes the exit code for the last container in terminated state.\n# TYPE kube_pod_container_status_last_terminated_exitcode gauge\n", 190},
       .header_openmetrics = {"# HELP kube_pod_container_status_last_terminated_exitcode Describes the exit code for the last container in terminated state.\n# TYPE kube_pod_container_status_last_terminated_exitcode gauge\n", 190},
     },
@@ -3317,7 +3358,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 103,
+      .spec_line = 105,
       .header_text = {"# HELP kube_pod_container_status_last_terminated_timestamp Last terminated time for a pod container in unix timestamp.\n# TYPE kube_pod_container_status_last_terminated_timestamp gauge\n", 184},
       .header_openmetrics = {"# HELP kube_pod_container_status_last_terminated_timestamp Last terminated time for a pod container in unix timestamp.\n# TYPE kube_pod_container_status_last_terminated_timestamp gauge\n", 184},
     },
@@ -3330,7 +3371,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 114,
+      .spec_line = 116,
       .header_text = {"# HELP kube_pod_container_status_ready [STABLE] Describes whether the containers readiness check succeeded.\n# TYPE kube_pod_container_status_ready gauge\n", 153},
       .header_openmetrics = {"# HELP kube_pod_container_status_ready [STABLE] Describes whether the containers readiness check succeeded.\n# TYPE kube_pod_container_status_ready gauge\n", 153},
     },
@@ -3343,7 +3384,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 124,
+      .spec_line = 126,
       .header_text = {"# HELP kube_pod_container_status_restarts_total [STABLE] The number of container restarts per container.\n# TYPE kube_pod_container_status_restarts_total counter\n", 161},
       .header_openmetrics = {"# HELP kube_pod_container_status_restarts_total [STABLE] The number of container restarts per container.\n# TYPE kube_pod_container_status_restarts_total counter\n", 161},
     },
@@ -3356,7 +3397,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 134,
+      .spec_line = 136,
       .header_text = {"# HELP kube_pod_container_status_running [STABLE] Describes whether the container is currently in running state.\n# TYPE kube_pod_container_status_running gauge\n", 160},
       .header_openmetrics = {"# HELP kube_pod_container_status_running [STABLE] Describes whether the container is currently in running state.\n# TYPE kube_pod_container_status_running gauge\n", 160},
     },
@@ -3369,7 +3410,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 144,
+      .spec_line = 146,
       .header_text = {"# HELP kube_pod_container_status_terminated [STABLE] Describes whether the container is currently in terminated state.\n# TYPE kube_pod_container_status_terminated gauge\n", 169},
       .header_openmetrics = {"# HELP kube_pod_container_status_terminated [STABLE] Describes whether the container is currently in terminated state.\n# TYPE kube_pod_container_status_terminated gauge\n", 169},
     },
@@ -3382,7 +3423,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 154,
+      .spec_line = 156,
       .header_text = {"# HELP kube_pod_container_status_terminated_reason Describes the reason the container is currently in terminated state.\n# TYPE kube_pod_container_status_terminated_reason gauge\n", 177},
       .header_openmetrics = {"# HELP kube_pod_container_status_terminated_reason Describes the reason the container is currently in terminated state.\n# TYPE kube_pod_container_status_terminated_reason gauge\n", 177},
     },
@@ -3395,7 +3436,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 166,
+      .spec_line = 168,
       .header_text = {"# HELP kube_pod_container_status_waiting [STABLE] Describes whether the container is currently in waiting state.\n# TYPE kube_pod_container_status_waiting gauge\n", 160},
       .header_openmetrics = {"# HELP kube_pod_container_status_waiting [STABLE] Describes whether the container is currently in waiting state.\n# TYPE kube_pod_container_status_waiting gauge\n", 160},
     },
@@ -3408,7 +3449,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 176,
+      .spec_line = 178,
       .header_text = {"# HELP kube_pod_container_status_waiting_reason [STABLE] Describes the reason the container is currently in waiting state.\n# TYPE kube_pod_container_status_waiting_reason gauge\n", 177},
       .header_openmetrics = {"# HELP kube_pod_container_status_waiting_reason [STABLE] Describes the reason the container is currently in waiting state.\n# TYPE kube_pod_container_status_waiting_reason gauge\n", 177},
     },
@@ -3421,7 +3462,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 188,
+      .spec_line = 190,
       .header_text = {"# HELP kube_pod_created [STABLE] Unix creation timestamp\n# TYPE kube_pod_created gauge\n", 87},
       .header_openmetrics = {"# HELP kube_pod_created [STABLE] Unix creation timestamp\n# TYPE kube_pod_created gauge\n", 87},
     },
@@ -3434,7 +3475,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 195,
+      .spec_line = 197,
       .header_text = {"# HELP kube_pod_deletion_timestamp Unix deletion timestamp\n# TYPE kube_pod_deletion_timestamp gauge\n", 100},
       .header_openmetrics = {"# HELP kube_pod_deletion_timestamp Unix deletion timestamp\n# TYPE kube_pod_deletion_timestamp gauge\n", 100},
     },
@@ -3447,7 +3488,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,host_ip,pod_ip,node,created_by_kind,created_by_name,priority_class,host_network",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 202,
+      .spec_line = 204,
       .header_text = {"# HELP kube_pod_info [STABLE] Information about pod.\n# TYPE kube_pod_info gauge\n", 80},
       .header_openmetrics = {"# HELP kube_pod_info [STABLE] Information about pod.\n# TYPE kube_pod_info gauge\n", 80},
     },
@@ -3460,7 +3501,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,ip,ip_family",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 216,
+      .spec_line = 218,
       .header_text = {"# HELP kube_pod_ips Pod IP addresses\n# TYPE kube_pod_ips gauge\n", 63},
       .header_openmetrics = {"# HELP kube_pod_ips Pod IP addresses\n# TYPE kube_pod_ips gauge\n", 63},
     },
@@ -3473,7 +3514,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,image_spec,image,image_id,container_id,restart_policy",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 227,
+      .spec_line = 229,
       .header_text = {"# HELP kube_pod_init_container_info [STABLE] Information about an init container in a pod.\n# TYPE kube_pod_init_container_info gauge\n", 133},
       .header_openmetrics = {"# HELP kube_pod_init_container_info [STABLE] Information about an init container in a pod.\n# TYPE kube_pod_init_container_info gauge\n", 133},
     },
@@ -3486,7 +3527,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,node,resource,unit",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 243,
+      .spec_line = 245,
       .header_text = {"# HELP kube_pod_init_container_resource_limits The number of requested limit resource by an init container.\n# TYPE kube_pod_init_container_resource_limits gauge\n", 161},
       .header_openmetrics = {"# HELP kube_pod_init_container_resource_limits The number of requested limit resource by an init container.\n# TYPE kube_pod_init_container_resource_limits gauge\n", 161},
     },
@@ -3499,7 +3540,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,node,resource,unit",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 258,
+      .spec_line = 261,
       .header_text = {"# HELP kube_pod_init_container_resource_requests The number of requested request resource by an init container.\n# TYPE kube_pod_init_container_resource_requests gauge\n", 167},
       .header_openmetrics = {"# HELP kube_pod_init_container_resource_requests The number of requested request resource by an init container.\n# TYPE kube_pod_init_container_resource_requests gauge\n", 167},
     },
@@ -3512,7 +3553,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 273,
+      .spec_line = 277,
       .header_text = {"# HELP kube_pod_init_container_state_started Start time in unix timestamp for a pod init container.\n# TYPE kube_pod_init_container_state_started gauge\n", 151},
       .header_openmetrics = {"# HELP kube_pod_init_container_state_started Start time in unix timestamp for a pod init container.\n# TYPE kube_pod_init_container_state_started gauge\n", 151},
     },
@@ -3525,7 +3566,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 284,
+      .spec_line = 288,
       .header_text = {"# HELP kube_pod_init_container_status_last_terminated_reason Describes the last reason the init container was in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_reason gauge\n", 198},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_last_terminated_reason Describes the last reason the init container was in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_reason gauge\n", 198},
     },
@@ -3538,7 +3579,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 296,
+      .spec_line = 300,
       .header_text = {"# HELP kube_pod_init_container_status_last_terminated_exitcode Describes the exit code for the last init container in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_exitcode gauge\n", 205},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_last_terminated_exitcode Describes the exit code for the last init container in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_exitcode gauge\n", 205},
     },
@@ -3551,7 +3592,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 307,
+      .spec_line = 311,
       .header_text = {"# HELP kube_pod_init_container_status_last_terminated_timestamp Last terminated time for a pod init container in unix timestamp.\n# TYPE kube_pod_init_container_status_last_terminated_timestamp gauge\n", 199},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_last_terminated_timestamp Last terminated time for a pod init container in unix timestamp.\n# TYPE kube_pod_init_container_status_last_terminated_timestamp gauge\n", 199},
     },
@@ -3564,7 +3605,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 318,
+      .spec_line = 322,
       .header_text = {"# HELP kube_pod_init_container_status_ready [STABLE] Describes whether the init containers readiness check succeeded.\n# TYPE kube_pod_init_container_status_ready gauge\n", 168},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_ready [STABLE] Describes whether the init containers readiness check succeeded.\n# TYPE kube_pod_init_container_status_ready gauge\n", 168},
     },
@@ -3577,7 +3618,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 328,
+      .spec_line = 332,
       .header_text = {"# HELP kube_pod_init_container_status_restarts_total [STABLE] The number of restarts for the init container.\n# TYPE kube_pod_init_container_status_restarts_total counter\n", 170},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_restarts_total [STABLE] The number of restarts for the init container.\n# TYPE kube_pod_init_container_status_restarts_total counter\n", 170},
     },
@@ -3590,7 +3631,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 338,
+      .spec_line = 342,
       .header_text = {"# HELP kube_pod_init_container_status_running [STABLE] Describes whether the init container is currently in running state.\n# TYPE kube_pod_init_container_status_running gauge\n", 175},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_running [STABLE] Describes whether the init container is currently in running state.\n# TYPE kube_pod_init_container_status_running gauge\n", 175},
     },
@@ -3603,7 +3644,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 348,
+      .spec_line = 352,
       .header_text = {"# HELP kube_pod_init_container_status_terminated [STABLE] Describes whether the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated gauge\n", 184},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_terminated [STABLE] Describes whether the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated gauge\n", 184},
     },
@@ -3616,7 +3657,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 358,
+      .spec_line = 362,
       .header_text = {"# HELP kube_pod_init_container_status_terminated_reason Describes the reason the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated_reason gauge\n", 192},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_terminated_reason Describes the reason the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated_reason gauge\n", 192},
     },
@@ -3629,7 +3670,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 370,
+      .spec_line = 374,
       .header_text = {"# HELP kube_pod_init_container_status_waiting [STABLE] Describes whether the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting gauge\n", 175},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_waiting [STABLE] Describes whether the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting gauge\n", 175},
     },
@@ -3642,7 +3683,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 380,
+      .spec_line = 384,
       .header_text = {"# HELP kube_pod_init_container_status_waiting_reason Describes the reason the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting_reason gauge\n", 183},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_waiting_reason Describes the reason the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting_reason gauge\n", 183},
     },
@@ -3655,7 +3696,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_ANNOTATIONS,
       .labels = "namespace,pod,uid,annotation_*",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 392,
+      .spec_line = 396,
       .header_text = {"# HELP kube_pod_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_pod_annotations gauge\n", 117},
       .header_openmetrics = {"# HELP kube_pod_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_pod_annotations gauge\n", 117},
     },
@@ -3668,7 +3709,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_LABELS,
       .labels = "namespace,pod,uid,label_*",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 401,
+      .spec_line = 405,
       .header_text = {"# HELP kube_pod_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_pod_labels gauge\n", 111},
       .header_openmetrics = {"# HELP kube_pod_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_pod_labels gauge\n", 111},
     },
@@ -3681,7 +3722,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 410,
+      .spec_line = 414,
       .header_text = {"# HELP kube_pod_overhead_cpu_cores The pod overhead in regards to cpu cores associated with running a pod.\n# TYPE kube_pod_overhead_cpu_cores gauge\n", 148},
       .header_openmetrics = {"# HELP kube_pod_overhead_cpu_cores The pod overhead in regards to cpu cores associated with running a pod.\n# TYPE kube_pod_overhead_cpu_cores gauge\n", 148},
     },
@@ -3694,7 +3735,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 417,
+      .spec_line = 421,
       .header_text = {"# HELP kube_pod_overhead_memory_bytes The pod overhead in regards to memory associated with running a pod.\n# TYPE kube_pod_overhead_memory_bytes gauge\n", 151},
       .header_openmetrics = {"# HELP kube_pod_overhead_memory_bytes The pod overhead in regards to memory associated with running a pod.\n# TYPE kube_pod_overhead_memory_bytes gauge\n", 151},
     },
@@ -3707,7 +3748,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,owner_kind,owner_name,owner_is_controller",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 424,
+      .spec_line = 428,
       .header_text = {"# HELP kube_pod_owner [STABLE] Information about the Pod's owner.\n# TYPE kube_pod_owner gauge\n", 94},
       .header_openmetrics = {"# HELP kube_pod_owner [STABLE] Information about the Pod's owner.\n# TYPE kube_pod_owner gauge\n", 94},
     },
@@ -3720,7 +3761,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,claim_name,resourceclaim_name,resourceclaim_template_name",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 440,
+      .spec_line = 444,
       .header_text = {"# HELP kube_pod_resourceclaim_info Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.\n# TYPE kube_pod_resourceclaim_info gauge\n", 285},
       .header_openmetrics = {"# HELP kube_pod_resourceclaim_info Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.\n# TYPE kube_pod_resourceclaim_info gauge\n", 285},
     },
@@ -3733,7 +3774,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,type",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 453,
+      .spec_line = 457,
       .header_text = {"# HELP kube_pod_restart_policy [STABLE] Describes the restart policy in use by this pod.\n# TYPE kube_pod_restart_policy gauge\n", 126},
       .header_openmetrics = {"# HELP kube_pod_restart_policy [STABLE] Describes the restart policy in use by this pod.\n# TYPE kube_pod_restart_policy gauge\n", 126},
     },
@@ -3746,7 +3787,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,runtimeclass_name",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 461,
+      .spec_line = 465,
       .header_text = {"# HELP kube_pod_runtimeclass_name_info The runtimeclass associated with the pod.\n# TYPE kube_pod_runtimeclass_name_info gauge\n", 126},
       .header_openmetrics = {"# HELP kube_pod_runtimeclass_name_info The runtimeclass associated with the pod.\n# TYPE kube_pod_runtimeclass_name_info gauge\n", 126},
     },
@@ -3759,7 +3800,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,volume,persistentvolumeclaim,ephemeral",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 470,
+      .spec_line = 474,
       .header_text = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_info [STABLE] Information about persistentvolumeclaim and ephemeral volumes in a pod.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_info gauge\n", 201},
       .header_openmetrics = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_info [STABLE] Information about persistentvolumeclaim and ephemeral volumes in a pod.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_info gauge\n", 201},
     },
@@ -3772,7 +3813,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,volume,persistentvolumeclaim,ephemeral",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 483,
+      .spec_line = 487,
       .header_text = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_readonly [STABLE] Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_readonly gauge\n", 304},
       .header_openmetrics = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_readonly [STABLE] Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_readonly gauge\n", 304},
     },
@@ -3785,7 +3826,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 496,
+      .spec_line = 500,
       .header_text = {"# HELP kube_pod_start_time [STABLE] Start time in unix timestamp for a pod.\n# TYPE kube_pod_start_time gauge\n", 109},
       .header_openmetrics = {"# HELP kube_pod_start_time [STABLE] Start time in unix timestamp for a pod.\n# TYPE kube_pod_start_time gauge\n", 109},
     },
@@ -3798,7 +3839,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,phase",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 503,
+      .spec_line = 507,
       .header_text = {"# HELP kube_pod_status_phase [STABLE] The pods current phase.\n# TYPE kube_pod_status_phase gauge\n", 97},
       .header_openmetrics = {"# HELP kube_pod_status_phase [STABLE] The pods current phase.\n# TYPE kube_pod_status_phase gauge\n", 97},
     },
@@ -3811,7 +3852,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,qos_class",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 513,
+      .spec_line = 517,
       .header_text = {"# HELP kube_pod_status_qos_class The pods current qosClass.\n# TYPE kube_pod_status_qos_class gauge\n", 99},
       .header_openmetrics = {"# HELP kube_pod_status_qos_class The pods current qosClass.\n# TYPE kube_pod_status_qos_class gauge\n", 99},
     },
@@ -3824,7 +3865,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,condition",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 523,
+      .spec_line = 527,
       .header_text = {"# HELP kube_pod_status_ready [STABLE] Describes whether the pod is ready to serve requests.\n# TYPE kube_pod_status_ready gauge\n", 127},
       .header_openmetrics = {"# HELP kube_pod_status_ready [STABLE] Describes whether the pod is ready to serve requests.\n# TYPE kube_pod_status_ready gauge\n", 127},
     },
@@ -3837,7 +3878,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 534,
+      .spec_line = 538,
       .header_text = {"# HELP kube_pod_status_ready_time Readiness achieved time in unix timestamp for a pod.\n# TYPE kube_pod_status_ready_time gauge\n", 127},
       .header_openmetrics = {"# HELP kube_pod_status_ready_time Readiness achieved time in unix timestamp for a pod.\n# TYPE kube_pod_status_ready_time gauge\n", 127},
     },
@@ -3850,7 +3891,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 542,
+      .spec_line = 546,
       .header_text = {"# HELP kube_pod_status_initialized_time Initialized time in unix timestamp for a pod.\n# TYPE kube_pod_status_initialized_time gauge\n", 132},
       .header_openmetrics = {"# HELP kube_pod_status_initialized_time Initialized time in unix timestamp for a pod.\n# TYPE kube_pod_status_initialized_time gauge\n", 132},
     },
@@ -3863,7 +3904,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 550,
+      .spec_line = 554,
       .header_text = {"# HELP kube_pod_status_container_ready_time Readiness achieved time in unix timestamp for a pod containers.\n# TYPE kube_pod_status_container_ready_time gauge\n", 158},
       .header_openmetrics = {"# HELP kube_pod_status_container_ready_time Readiness achieved time in unix timestamp for a pod containers.\n# TYPE kube_pod_status_container_ready_time gauge\n", 158},
     },
@@ -3876,7 +3917,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 558,
+      .spec_line = 562,
       .header_text = {"# HELP kube_pod_status_reason The pod status reasons\n# TYPE kube_pod_status_reason gauge\n", 89},
       .header_openmetrics = {"# HELP kube_pod_status_reason The pod status reasons\n# TYPE kube_pod_status_reason gauge\n", 89},
     },
@@ -3889,7 +3930,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 574,
+      .spec_line = 578,
       .header_text = {"# HELP kube_pod_status_disruption_reason The pod disruption condition reason\n# TYPE kube_pod_status_disruption_reason gauge\n", 124},
       .header_openmetrics = {"# HELP kube_pod_status_disruption_reason The pod disruption condition reason\n# TYPE kube_pod_status_disruption_reason gauge\n", 124},
     },
@@ -3902,7 +3943,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,condition",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 584,
+      .spec_line = 588,
       .header_text = {"# HELP kube_pod_status_scheduled [STABLE] Describes the status of the scheduling process for the pod.\n# TYPE kube_pod_status_scheduled gauge\n", 141},
       .header_openmetrics = {"# HELP kube_pod_status_scheduled [STABLE] Describes the status of the scheduling process for the pod.\n# TYPE kube_pod_status_scheduled gauge\n", 141},
     },
@@ -3915,7 +3956,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 595,
+      .spec_line = 599,
       .header_text = {"# HELP kube_pod_status_scheduled_time [STABLE] Unix timestamp when pod moved into scheduled status\n# TYPE kube_pod_status_scheduled_time gauge\n", 143},
       .header_openmetrics = {"# HELP kube_pod_status_scheduled_time [STABLE] Unix timestamp when pod moved into scheduled status\n# TYPE kube_pod_status_scheduled_time gauge\n", 143},
     },
@@ -3928,7 +3969,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 603,
+      .spec_line = 607,
       .header_text = {"# HELP kube_pod_status_unschedulable [STABLE] Describes the unschedulable status for the pod.\n# TYPE kube_pod_status_unschedulable gauge\n", 137},
       .header_openmetrics = {"# HELP kube_pod_status_unschedulable [STABLE] Describes the unschedulable status for the pod.\n# TYPE kube_pod_status_unschedulable gauge\n", 137},
     },
@@ -3941,7 +3982,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 611,
+      .spec_line = 615,
       .header_text = {"# HELP kube_pod_status_unscheduled_time Unix timestamp when pod moved into unscheduled status\n# TYPE kube_pod_status_unscheduled_time gauge\n", 140},
       .header_openmetrics = {"# HELP kube_pod_status_unscheduled_time Unix timestamp when pod moved into unscheduled status\n# TYPE kube_pod_status_unscheduled_time gauge\n", 140},
     },
@@ -3954,7 +3995,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,key,operator,value,effect,toleration_seconds",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 619,
+      .spec_line = 623,
       .header_text = {"# HELP kube_pod_tolerations Information about the pod tolerations\n# TYPE kube_pod_tolerations gauge\n", 100},
       .header_openmetrics = {"# HELP kube_pod_tolerations Information about the pod tolerations\n# TYPE kube_pod_tolerations gauge\n", 100},
     },
@@ -3967,7 +4008,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_ALL,
       .labels = "namespace,pod,uid,nodeselector_*",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 634,
+      .spec_line = 638,
       .header_text = {"# HELP kube_pod_nodeselectors Describes the Pod nodeSelectors.\n# TYPE kube_pod_nodeselectors gauge\n", 99},
       .header_openmetrics = {"# HELP kube_pod_nodeselectors Describes the Pod nodeSelectors.\n# TYPE kube_pod_nodeselectors gauge\n", 99},
     },
@@ -3980,7 +4021,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,service_account",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 644,
+      .spec_line = 648,
       .header_text = {"# HELP kube_pod_service_account The service account for a pod.\n# TYPE kube_pod_service_account gauge\n", 101},
       .header_openmetrics = {"# HELP kube_pod_service_account The service account for a pod.\n# TYPE kube_pod_service_account gauge\n", 101},
     },
@@ -3993,7 +4034,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,name",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 652,
+      .spec_line = 656,
       .header_text = {"# HELP kube_pod_scheduler The scheduler for a pod.\n# TYPE kube_pod_scheduler gauge\n", 83},
       .header_openmetrics = {"# HELP kube_pod_scheduler The scheduler for a pod.\n# TYPE kube_pod_scheduler gauge\n", 83},
     },

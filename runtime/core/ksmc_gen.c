@@ -176,11 +176,10 @@ ksmc_sv ksmc_fn_sanitize(ksmc_render_ctx *ctx, ksmc_sv v, int slot) {
   return ksmc_sv_lit(b->p ? b->p : "", b->n);
 }
 
-ksmc_sv ksmc_fn_resource_unit(ksmc_render_ctx *ctx, ksmc_sv v) {
-  if (v.kind == KSMC_SV_NONE) return v;
+size_t ksmc_fn_resource_units(ksmc_render_ctx *ctx, ksmc_sv v, ksmc_slice out[3]) {
+  if (v.kind == KSMC_SV_NONE) return 0;
   ksmc_slice s = ksmc_sv_decode(ctx, v, 0);
-  ksmc_slice u = ksmc_resource_unit(s.p, s.n);
-  return u.n ? ksmc_sv_lit(u.p, u.n) : ksmc_sv_none();
+  return ksmc_resource_units(s.p, s.n, out);
 }
 
 ksmc_sv ksmc_fn_ip_family(ksmc_render_ctx *ctx, ksmc_sv v) {

@@ -124,8 +124,9 @@ double ksmc_qty_int_tok(ksmc_render_ctx *ctx, int t);
 /* SanitizeLabelName(v), into scratch slot `slot`. */
 ksmc_sv ksmc_fn_sanitize(ksmc_render_ctx *ctx, ksmc_sv v, int slot);
 
-/* The KSM unit label of a resource name, or none (drops the sample). */
-ksmc_sv ksmc_fn_resource_unit(ksmc_render_ctx *ctx, ksmc_sv v);
+/* Every KSM unit of a resource name (ksmc_resource_units); the `each:` source
+ * resource_units(). Returns the count, units in out[0..2]. */
+size_t ksmc_fn_resource_units(ksmc_render_ctx *ctx, ksmc_sv v, ksmc_slice out[3]);
 
 /* "4"/"6" for a parseable IP address, none otherwise. */
 ksmc_sv ksmc_fn_ip_family(ksmc_render_ctx *ctx, ksmc_sv v);

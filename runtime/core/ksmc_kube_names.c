@@ -71,15 +71,21 @@ static bool kn_extended(const char *s, size_t n) {
   return kn_quota_name_qualified(s, n);
 }
 
-ksmc_slice ksmc_resource_unit(const char *name, size_t n) {
-  if (kn_eq(name, n, "cpu")) return KSMC_LIT("core");
+size_t ksmc_resource_units(const char *name, size_t n, ksmc_slice out[3]) {
+  if (kn_eq(name, n, "cpu")) return out[0] = KSMC_LIT("core"), 1;
   if (kn_eq(name, n, "memory") || kn_eq(name, n, "ephemeral-storage") || kn_eq(name, n, "storage"))
-    return KSMC_LIT("byte");
-  if (kn_eq(name, n, "pods")) return KSMC_LIT("integer");
-  if (kn_prefix(name, n, "hugepages-") || kn_prefix(name, n, "attachable-volumes-"))
-    return KSMC_LIT("byte");
-  if (kn_extended(name, n)) return KSMC_LIT("integer");
-  return (ksmc_slice){"", 0};
+    return out[0] = KSMC_LIT("byte"), 1;
+  if (kn_eq(name, n, "pods")) return out[0] = KSMC_LIT("integer"), 1;
+  size_t k = 0;
+  if (kn_prefix(name, n, "hugepages-")) out[k++] = KSMC_LIT("byte");
+  if (kn_prefix(name, n, "attachable-volumes-")) out[k++] = KSMC_LIT("byte");
+  if (kn_extended(name, n)) out[k++] = KSMC_LIT("integer");
+  return k;
+}
+
+ksmc_slice ksmc_resource_unit(const char *name, size_t n) {
+  ksmc_slice units[3];
+  return ksmc_resource_units(name, n, units) ? units[0] : (ksmc_slice){"", 0};
 }
 
 /* ---- netip.ParseAddr ---- */

@@ -16,6 +16,12 @@
  *   -> integer; anything else -> dropped. */
 ksmc_slice ksmc_resource_unit(const char *name, size_t n);
 
+/* Every `unit` KSM emits a sample for, for one resource name, in KSM's order: the switch
+ * cases above give one unit; otherwise hugepages-* (byte), attachable-volumes-* (byte) and
+ * extended resources (integer) are independent tests, so a name can give two samples
+ * (e.g. "hugepages-x.io/y"). Returns the count (0: dropped); out holds up to 3. */
+size_t ksmc_resource_units(const char *name, size_t n, ksmc_slice out[3]);
+
 /* The ip_family label of kube_pod_ips: "4" when s parses with Go's netip.ParseAddr as IPv4
  * or IPv4-mapped IPv6, "6" for other IPv6 (zones allowed), empty slice when it does not
  * parse (leading zeros in an IPv4 octet, bad hex, ...). */

@@ -7,11 +7,6 @@
 #include "ksmc_escape.h"
 #include "ksmc_gen.h"
 
-/* The one translation unit that compiles jsmn's implementation, in strict mode. */
-#undef JSMN_HEADER
-#define JSMN_STRICT
-#include <jsmn.h>
-
 #define ARENA_BLOCK (64 * 1024)
 
 /* Arena blocks form a list; the first stays allocated between objects. */
