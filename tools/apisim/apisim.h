@@ -60,6 +60,7 @@ typedef struct apisim {
   int port;
   char *cert_pem, *key_pem;
   char tls_dir_buf[256];
+  jarena scratch; /* synth: reused per generated object */
 } apisim;
 
 /* faults.c */

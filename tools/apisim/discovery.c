@@ -51,23 +51,30 @@ static bool group_version_known(const char *group, const char *version) {
  * operation of each kind, tagged with its GVK and a fieldValidation parameter), so
  * `kubectl apply` uses server-side validation (which apisim accepts) and needs no schemas. */
 static void openapi_gv(ksmc_buf *b, const char *group, const char *version) {
-  ksmc_buf_puts(b, KSMC_LIT("{\"openapi\":\"3.0.0\",\"info\":{\"title\":\"Kubernetes\",\"version\":\"v1.32.0\"},\"paths\":{"));
+  ksmc_buf_puts(b, KSMC_LIT("{\"openapi\":\"3.0.0\",\"info\":{\"title\":\"Kubernetes\",\"version\":"
+                            "\"v1.32.0\"},\"paths\":{"));
   bool first = true;
   char tmp[1600];
   for (size_t i = 0; i < NKINDS; i++) {
     const kind_def *k = &KINDS[i];
     if (strcmp(k->group, group) || strcmp(k->version, version)) continue;
     char prefix[96];
-    if (group[0]) snprintf(prefix, sizeof prefix, "/apis/%s/%s", group, version);
-    else snprintf(prefix, sizeof prefix, "/api/%s", version);
-    const char *param = "{\"name\":\"fieldValidation\",\"in\":\"query\",\"description\":\"fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields.\",\"schema\":{\"type\":\"string\",\"uniqueItems\":true}}";
-    int n = snprintf(tmp, sizeof tmp,
-                     "%s\"%s%s/%s/{name}\":{\"parameters\":[%s],\"patch\":{\"operationId\":\"patch%s\","
-                     "\"parameters\":[%s],\"responses\":{\"200\":{\"description\":\"OK\"}},"
-                     "\"x-kubernetes-action\":\"patch\",\"x-kubernetes-group-version-kind\":{"
-                     "\"group\":\"%s\",\"kind\":\"%s\",\"version\":\"%s\"}}}",
-                     first ? "" : ",", prefix, k->namespaced ? "/namespaces/{namespace}" : "",
-                     k->resource, param, k->kind, param, group, k->kind, version);
+    if (group[0])
+      snprintf(prefix, sizeof prefix, "/apis/%s/%s", group, version);
+    else
+      snprintf(prefix, sizeof prefix, "/api/%s", version);
+    const char *param =
+        "{\"name\":\"fieldValidation\",\"in\":\"query\",\"description\":\"fieldValidation "
+        "instructs the server on how to handle objects in the request containing unknown or "
+        "duplicate fields.\",\"schema\":{\"type\":\"string\",\"uniqueItems\":true}}";
+    int n =
+        snprintf(tmp, sizeof tmp,
+                 "%s\"%s%s/%s/{name}\":{\"parameters\":[%s],\"patch\":{\"operationId\":\"patch%s\","
+                 "\"parameters\":[%s],\"responses\":{\"200\":{\"description\":\"OK\"}},"
+                 "\"x-kubernetes-action\":\"patch\",\"x-kubernetes-group-version-kind\":{"
+                 "\"group\":\"%s\",\"kind\":\"%s\",\"version\":\"%s\"}}}",
+                 first ? "" : ",", prefix, k->namespaced ? "/namespaces/{namespace}" : "",
+                 k->resource, param, k->kind, param, group, k->kind, version);
     ksmc_buf_put(b, tmp, (size_t)n);
     first = false;
   }
@@ -82,15 +89,19 @@ enum MHD_Result handle_openapi(req *r, const char *path) {
     for (size_t i = 0; i < NKINDS; i++) {
       bool seen = false;
       for (size_t j = 0; j < i; j++)
-        if (!strcmp(KINDS[j].group, KINDS[i].group) && !strcmp(KINDS[j].version, KINDS[i].version)) seen = true;
+        if (!strcmp(KINDS[j].group, KINDS[i].group) && !strcmp(KINDS[j].version, KINDS[i].version))
+          seen = true;
       if (seen) continue;
       char tmp[300];
       int n;
       if (KINDS[i].group[0])
-        n = snprintf(tmp, sizeof tmp, "%s\"apis/%s/%s\":{\"serverRelativeURL\":\"/openapi/v3/apis/%s/%s?hash=A1\"}",
-                     first ? "" : ",", KINDS[i].group, KINDS[i].version, KINDS[i].group, KINDS[i].version);
+        n = snprintf(tmp, sizeof tmp,
+                     "%s\"apis/%s/%s\":{\"serverRelativeURL\":\"/openapi/v3/apis/%s/%s?hash=A1\"}",
+                     first ? "" : ",", KINDS[i].group, KINDS[i].version, KINDS[i].group,
+                     KINDS[i].version);
       else
-        n = snprintf(tmp, sizeof tmp, "%s\"api/%s\":{\"serverRelativeURL\":\"/openapi/v3/api/%s?hash=A1\"}",
+        n = snprintf(tmp, sizeof tmp,
+                     "%s\"api/%s\":{\"serverRelativeURL\":\"/openapi/v3/api/%s?hash=A1\"}",
                      first ? "" : ",", KINDS[i].version, KINDS[i].version);
       ksmc_buf_put(&b, tmp, (size_t)n);
       first = false;
@@ -105,7 +116,8 @@ enum MHD_Result handle_openapi(req *r, const char *path) {
     if (b.n > 200) return send_body(r, 200, "application/json", &b);
   }
   ksmc_buf_free(&b);
-  return send_status_details(r, 404, "NotFound", "the server could not find the requested resource", "{}");
+  return send_status_details(r, 404, "NotFound", "the server could not find the requested resource",
+                             "{}");
 }
 
 enum MHD_Result handle_discovery(req *r, const char *path) {

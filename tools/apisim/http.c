@@ -213,9 +213,35 @@ void rb_free(rbuilder *rb) {
   memset(rb, 0, sizeof *rb);
 }
 
-static void rb_free_cb(void *p) {
-  rb_free(p);
-  free(p);
+typedef struct {
+  rbuilder rb;
+  size_t seg, off; /* next byte to send */
+} rb_reader;
+
+static ssize_t rb_read(void *cls, uint64_t pos, char *buf, size_t max) {
+  (void)pos;
+  rb_reader *rd = cls;
+  size_t n = 0;
+  while (n < max && rd->seg < rd->rb.nseg) {
+    rb_seg *s = &rd->rb.segs[rd->seg];
+    const char *p = s->p ? s->p : rd->rb.arena.p + s->off;
+    size_t take = s->n - rd->off;
+    if (take > max - n) take = max - n;
+    memcpy(buf + n, p + rd->off, take);
+    n += take;
+    rd->off += take;
+    if (rd->off == s->n) {
+      rd->seg++;
+      rd->off = 0;
+    }
+  }
+  return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void rb_reader_free(void *cls) {
+  rb_reader *rd = cls;
+  rb_free(&rd->rb);
+  free(rd);
 }
 
 enum MHD_Result rb_send(req *r, rbuilder *rb, int code, const char *ctype) {
@@ -244,23 +270,26 @@ enum MHD_Result rb_send(req *r, rbuilder *rb, int code, const char *ctype) {
     MHD_destroy_response(resp);
     return ret;
   }
-  rbuilder *heap = malloc(sizeof *heap);
-  if (!heap) abort();
-  *heap = *rb;
-  memset(rb, 0, sizeof *rb);
-  struct MHD_IoVec *iov = malloc((heap->nseg ? heap->nseg : 1) * sizeof *iov);
-  if (!iov) abort();
-  for (size_t i = 0; i < heap->nseg; i++) {
-    rb_seg *s = &heap->segs[i];
-    iov[i].iov_base = s->p ? s->p : heap->arena.p + s->off;
-    iov[i].iov_len = s->n;
+  if (rb->total <= 64 * 1024) {
+    ksmc_buf flat = {0};
+    ksmc_buf_reserve(&flat, rb->total + 1);
+    for (size_t i = 0; i < rb->nseg; i++)
+      ksmc_buf_put(&flat, rb->segs[i].p ? rb->segs[i].p : rb->arena.p + rb->segs[i].off,
+                   rb->segs[i].n);
+    rb_free(rb);
+    return send_body(r, code, ctype, &flat);
   }
-  size_t total = heap->total;
+  /* Large bodies stream straight from the shared object buffers: the reader copies
+   * segment bytes into libmicrohttpd's send buffer (no per-request serialization). */
+  rb_reader *rd = calloc(1, sizeof *rd);
+  if (!rd) abort();
+  rd->rb = *rb;
+  memset(rb, 0, sizeof *rb);
+  size_t total = rd->rb.total;
   struct MHD_Response *resp =
-      MHD_create_response_from_iovec(iov, (unsigned)heap->nseg, rb_free_cb, heap);
-  free(iov);
+      MHD_create_response_from_callback(total, 256 * 1024, rb_read, rd, rb_reader_free);
   if (!resp) {
-    rb_free_cb(heap);
+    rb_reader_free(rd);
     return MHD_NO;
   }
   http_add_std_headers(resp, ctype);
@@ -506,6 +535,7 @@ int http_start(apisim *sim) {
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, sim},
       {MHD_OPTION_CONNECTION_TIMEOUT, 0, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, 4000, NULL},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 1024 * 1024, NULL},
       {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
       {MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL},
       {sim->cfg.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, sim->cert_pem},

@@ -45,6 +45,19 @@ void ja_free(jarena *a) {
   a->head = NULL;
 }
 
+void ja_reset(jarena *a) {
+  ja_chunk *c = a->head;
+  if (!c) return;
+  ja_chunk *n = c->next;
+  while (n) {
+    ja_chunk *x = n->next;
+    free(n);
+    n = x;
+  }
+  c->next = NULL;
+  c->used = 0;
+}
+
 jv *jv_new(jarena *a, jv_type t) {
   jv *v = ja_alloc(a, sizeof *v);
   memset(v, 0, sizeof *v);

@@ -18,6 +18,8 @@ typedef struct {
 void *ja_alloc(jarena *a, size_t n);
 char *ja_strndup(jarena *a, const char *s, size_t n);
 void ja_free(jarena *a);
+/* Forgets all allocations but keeps the newest chunk for reuse. */
+void ja_reset(jarena *a);
 
 typedef enum { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ } jv_type;
 

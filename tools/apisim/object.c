@@ -55,7 +55,7 @@ obj *obj_build(int kind, jv *root, uint64_t rv, jarena *a) {
   }
 
   ksmc_buf b = {0};
-  ksmc_buf_reserve(&b, 8192);
+  ksmc_buf_reserve(&b, 16384);
   ksmc_buf_put(&b, ",{", 2);
   for (jv *m = root->head; m; m = m->next) {
     if (m != root->head) ksmc_buf_putc(&b, ',');
@@ -80,7 +80,8 @@ obj *obj_build(int kind, jv *root, uint64_t rv, jarena *a) {
   }
   ksmc_buf_putc(&b, '}');
   if (ksmc_buf_failed(&b)) abort();
-  o->buf = b.p;
+  char *fit = realloc(b.p, b.n);
+  o->buf = fit ? fit : b.p;
   o->len = b.n;
 
   o->name = xstrdup(jv_cstr(a, jo_get(meta, "name")));
@@ -112,7 +113,7 @@ obj *obj_build(int kind, jv *root, uint64_t rv, jarena *a) {
   }
   o->created = parse_time(jv_cstr(a, jo_get(meta, "creationTimestamp")));
   ksmc_buf pre = {0}, post = {0};
-  table_cells(kind, root, o->name, &pre, &post);
+  table_cells(a, kind, root, o->name, &pre, &post);
   o->cells_pre = xstrdup(ksmc_buf_cstr(&pre));
   o->cells_post = xstrdup(ksmc_buf_cstr(&post));
   ksmc_buf_free(&pre);

@@ -221,21 +221,21 @@ static void add_managed_fields(jarena *a, jv *root, const char *spec_manager,
 
 static void insert(apisim *sim, int kind, ksmc_buf *text, const char *spec_mgr,
                    const char *status_mgr, const char *t1, const char *t2) {
-  jarena a = {0};
+  jarena *a = &sim->scratch;
+  ja_reset(a);
   const char *err = NULL;
-  jv *root = jv_parse(&a, text->p, text->n, &err);
+  jv *root = jv_parse(a, text->p, text->n, &err);
   if (!root) {
     fprintf(stderr, "apisim: internal error: synthetic object does not parse: %s\n%.*s\n", err,
             (int)(text->n > 400 ? 400 : text->n), text->p);
     abort();
   }
   char av[64];
-  add_managed_fields(&a, root, spec_mgr, status_mgr, kind_api_version(&KINDS[kind], av, sizeof av),
+  add_managed_fields(a, root, spec_mgr, status_mgr, kind_api_version(&KINDS[kind], av, sizeof av),
                      t1, t2);
-  if (store_create(&sim->st, kind, root, &a, NULL) != ST_OK) {
+  if (store_create(&sim->st, kind, root, a, NULL) != ST_OK) {
     /* duplicate names from tiny word lists are skipped */
   }
-  ja_free(&a);
 }
 
 /* ---- namespaces ---- */
@@ -1170,13 +1170,15 @@ static void gen_pod(apisim *sim, rng *r, const workload *wl, int replica, const 
   const char *needle = "\"name\":\"kube-api-access\"";
   size_t nl = strlen(needle);
   for (size_t i = 0; i < b.n;) {
-    if (b.n - i >= nl && !memcmp(b.p + i, needle, nl)) {
+    const char *hit = memmem(b.p + i, b.n - i, needle, nl);
+    size_t upto = hit ? (size_t)(hit - b.p) : b.n;
+    ksmc_buf_put(&fixed, b.p + i, upto - i);
+    i = upto;
+    if (hit) {
       ksmc_buf_puts(&fixed, KSMC_LIT("\"name\":\""));
       ksmc_buf_put(&fixed, tokname, strlen(tokname));
       ksmc_buf_putc(&fixed, '"');
       i += nl;
-    } else {
-      ksmc_buf_putc(&fixed, b.p[i++]);
     }
   }
   insert(sim, kind_by_resource("pods"), &fixed,
@@ -1299,6 +1301,7 @@ void synth_cluster(apisim *sim) {
   }
   free(order);
 done:
+  ja_free(&sim->scratch);
   for (long i = 0; i < nns; i++) free(nsn[i]);
   free(nsn);
   free(nodes);

@@ -208,19 +208,20 @@ static void node_cells(jarena *a, const jv *root, ksmc_buf *pre, ksmc_buf *post)
   cell_s(post, str_or(a, jo_path(st, "nodeInfo.containerRuntimeVersion"), "<unknown>"));
 }
 
-void table_cells(int kind, const jv *root, const char *name, ksmc_buf *pre, ksmc_buf *post) {
-  jarena a = {0};
+void table_cells(jarena *ap, int kind, const jv *root, const char *name, ksmc_buf *pre,
+                 ksmc_buf *post) {
+  jarena *a = ap;
   cell_s(pre, name);
   jv *spec = jo_get(root, "spec"), *st = jo_get(root, "status");
   switch (KINDS[kind].table) {
   case TABLE_POD:
-    pod_cells(&a, root, pre, post);
+    pod_cells(a, root, pre, post);
     break;
   case TABLE_NODE:
-    node_cells(&a, root, pre, post);
+    node_cells(a, root, pre, post);
     break;
   case TABLE_NAMESPACE:
-    cell_s(pre, str_or(&a, jo_get(st, "phase"), "Active"));
+    cell_s(pre, str_or(a, jo_get(st, "phase"), "Active"));
     break;
   case TABLE_DEPLOYMENT: {
     char tmp[64];
@@ -229,16 +230,16 @@ void table_cells(int kind, const jv *root, const char *name, ksmc_buf *pre, ksmc
     cell_s(pre, tmp);
     cell_i(pre, jv_int(jo_get(st, "updatedReplicas"), 0));
     cell_i(pre, jv_int(jo_get(st, "availableReplicas"), 0));
-    containers_images(&a, jo_path(spec, "template.spec"), post);
-    selector_cell(&a, jo_get(spec, "selector"), post);
+    containers_images(a, jo_path(spec, "template.spec"), post);
+    selector_cell(a, jo_get(spec, "selector"), post);
     break;
   }
   case TABLE_REPLICASET:
     cell_i(pre, jv_int(jo_get(spec, "replicas"), 1));
     cell_i(pre, jv_int(jo_get(st, "replicas"), 0));
     cell_i(pre, jv_int(jo_get(st, "readyReplicas"), 0));
-    containers_images(&a, jo_path(spec, "template.spec"), post);
-    selector_cell(&a, jo_get(spec, "selector"), post);
+    containers_images(a, jo_path(spec, "template.spec"), post);
+    selector_cell(a, jo_get(spec, "selector"), post);
     break;
   default:
     break;
@@ -252,7 +253,6 @@ void table_cells(int kind, const jv *root, const char *name, ksmc_buf *pre, ksmc
     ksmc_buf_put(post, t.p, t.n);
     ksmc_buf_free(&t);
   }
-  ja_free(&a);
 }
 
 static void col(ksmc_buf *b, const char *name, const char *type, const char *format,

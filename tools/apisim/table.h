@@ -6,7 +6,8 @@
 #include "json.h"
 #include <time.h>
 
-void table_cells(int kind, const jv *root, const char *name, ksmc_buf *pre, ksmc_buf *post);
+void table_cells(jarena *a, int kind, const jv *root, const char *name, ksmc_buf *pre,
+                 ksmc_buf *post);
 /* Appends the columnDefinitions JSON array for a kind. */
 void table_columns(int kind, ksmc_buf *b);
 /* kubectl's HumanDuration */
