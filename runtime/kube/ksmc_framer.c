@@ -29,7 +29,8 @@ static size_t skip_plain(const char *p, size_t j, size_t n) {
 
 /* Advances through p[*i..n) inside one value whose first byte is fed with depth 0.
  * Stops just after the byte that brings the depth back to 0 (NEST_CLOSED), at n
- * (NEST_MORE) or after a raw newline inside a string, which JSON forbids (NEST_BAD). */
+ * (NEST_MORE) or after a raw newline inside a string, which JSON forbids, or anywhere in
+ * the value in line mode (NEST_BAD). */
 static nest_result nest_scan(ksmc_jnest *st, const char *p, size_t n, size_t *i) {
   for (size_t j = *i; j < n; j++) {
     char c = p[j];
@@ -50,6 +51,10 @@ static nest_result nest_scan(ksmc_jnest *st, const char *p, size_t n, size_t *i)
         return NEST_BAD;
       }
       continue;
+    }
+    if (c == '\n' && st->lines) {
+      *i = j + 1;
+      return NEST_BAD;
     }
     if (!nest_special((unsigned char)c)) continue;
     if (c == '"') {
@@ -136,7 +141,7 @@ static void begin_event(ksmc_framer *f) {
   f->in_event = true;
   f->oversized = false;
   f->event_bytes = 0;
-  f->nest = (ksmc_jnest){0};
+  f->nest = (ksmc_jnest){.lines = true};
   ksmc_buf_reset(&f->ev);
 }
 
@@ -178,7 +183,7 @@ bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer
     if (r == NEST_BAD) {
       f->in_event = false;
       trim(&f->ev);
-      snprintf(f->msg, sizeof f->msg, "malformed watch event: newline inside a string");
+      snprintf(f->msg, sizeof f->msg, "malformed watch event: line ends inside the event");
       if (!framer_error(f, cb, KSMC_E_JSON)) return false;
     }
   }

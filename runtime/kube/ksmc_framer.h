@@ -4,8 +4,11 @@
  * byte) and hand out complete JSON objects one at a time; neither ever holds more than
  * one event or one list item (plus the list's small metadata) in memory.
  *
- *  - The event framer reads a WATCH body: a stream of JSON objects
- *    {"type":"ADDED","object":{...}} separated by newlines (or any whitespace).
+ *  - The event framer reads a WATCH body: a stream of compact JSON objects
+ *    {"type":"ADDED","object":{...}}, one per line, as the API server writes them. A
+ *    newline inside an event means the event was cut (a malformed or truncated line): it
+ *    is reported and framing resumes with the next line, so one bad line never swallows
+ *    the events after it.
  *  - The list parser reads a LIST page {"kind":..,"metadata":{"resourceVersion":..,
  *    "continue":..},"items":[{...},...]} and streams items[] out one by one, capturing
  *    metadata.resourceVersion and metadata.continue whether metadata comes before or
@@ -32,6 +35,7 @@ typedef struct {
   int depth;
   bool in_str;
   bool esc;
+  bool lines; /* a raw newline anywhere inside the value is an error (watch streams) */
 } ksmc_jnest;
 
 typedef struct {

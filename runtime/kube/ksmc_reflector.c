@@ -481,7 +481,11 @@ static void watch_done(stream *s, CURLcode res) {
   } else if (s->abort != AB_NONE) {
     watch_failed(s, res, NEXT_LIST, true);
   } else if (s->http == 200) {
-    if (res == CURLE_OK && !very_short) {
+    if (res == CURLE_OK && ksmc_framer_partial(&s->framer)) {
+      s->abort = AB_MALFORMED; /* our RV is the last complete event's: nothing is lost */
+      snprintf(s->abort_msg, sizeof s->abort_msg, "watch stream ended inside an event");
+      watch_failed(s, res, NEXT_WATCH, very_short);
+    } else if (res == CURLE_OK && !very_short) {
       logf_(ig, KSMC_LOG_DEBUG, "%s: watch ended after %llu events; re-watching", s->spec.name,
             (unsigned long long)s->watch_events);
       schedule(s, NEXT_WATCH, false);
@@ -613,6 +617,7 @@ static bool stream_init(ksmc_ingest *ig, size_t i, const ksmc_stream_spec *spec)
   ksmc_list_init(&s->lp, ig->o.max_object_bytes);
   ksmc_backoff_init(&s->backoff, ig->o.seed + i * 0x9e3779b97f4a7c15ULL);
   if (ig->o.backoff_init_ms) s->backoff.init_ms = s->backoff.step_ms = ig->o.backoff_init_ms;
+  if (ig->o.backoff_max_ms) s->backoff.max_ms = ig->o.backoff_max_ms;
   s->next = NEXT_LIST;
   s->rv_mode = ig->o.use_apiserver_cache ? RV_ANY : RV_CONSISTENT;
   s->paginate = true;

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "ksmc_kubeconfig.h"
+#include "ksmc_log.h"
 
 typedef enum { KSMC_EV_ADDED, KSMC_EV_MODIFIED, KSMC_EV_DELETED } ksmc_event_type;
 
@@ -45,7 +46,6 @@ typedef struct {
   void (*list_end)(void *user, size_t s, bool complete);
 } ksmc_sink;
 
-typedef enum { KSMC_LOG_ERROR, KSMC_LOG_WARN, KSMC_LOG_INFO, KSMC_LOG_DEBUG } ksmc_log_level;
 
 /* One formatted line (no trailing newline) at a level. */
 typedef void (*ksmc_log_fn)(void *user, ksmc_log_level level, const char *line);
@@ -71,6 +71,7 @@ typedef struct {
   size_t progress_every;       /* log list progress every N objects; 0: 10000 */
   uint64_t seed;               /* jitter and watch timeouts; 0: from the clock */
   long backoff_init_ms;        /* first backoff; 0: client-go's 800 ms (tests use less) */
+  long backoff_max_ms;         /* backoff cap; 0: client-go's 30 s (tests use less) */
   ksmc_log_fn log;             /* or NULL */
   void *log_user;
   ksmc_log_level log_level; /* lines above this level are not formatted */

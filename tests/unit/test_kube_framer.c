@@ -161,14 +161,20 @@ static void test_watch_malformed(void) {
   const char *s = "garbage line\n"
                   "{\"type\":\"ADDED\"}\n"
                   "{\"type\":\"ADDED\",\"object\":{\"a\":\"broken\n"
-                  "{\"type\":\"DELETED\",\"object\":{}}\n";
+                  "{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"name\":\n"
+                  "{\"type\":\"DELETED\",\"object\":{}}\n"
+                  "{\"type\":\"ADDED\",\n\"object\":{}}\n";
   ksmc_buf got;
   watch_reference(s, 0, &got);
+  /* each cut line is reported once and never swallows the events after it */
   KTEST_ASSERT_BYTES(got.p, got.n,
                      "ERR 2 malformed watch stream: byte 0x67 between events\n"
                      "ERR 2 malformed watch event (no type or object): {\"type\":\"ADDED\"}\n"
-                     "ERR 2 malformed watch event: newline inside a string\n"
-                     "DELETED|{}\n");
+                     "ERR 2 malformed watch event: line ends inside the event\n"
+                     "ERR 2 malformed watch event: line ends inside the event\n"
+                     "DELETED|{}\n"
+                     "ERR 2 malformed watch event: line ends inside the event\n"
+                     "ERR 2 malformed watch stream: byte 0x22 between events\n");
   ksmc_buf_free(&got);
   check_all_splits_watch(s, 0);
 }
