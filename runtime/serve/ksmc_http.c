@@ -198,6 +198,25 @@ static enum MHD_Result serve_telemetry(ksmc_http *h, struct MHD_Connection *c) {
 
 /* ---- routing ---- */
 
+/* libmicrohttpd calls a handler once when the headers are in, then for each piece of
+ * upload data, then once more with none left. Answering on the first call is an "early
+ * response" after which MHD must close the connection, so answers wait for the last
+ * call (keep-alive works) and request bodies are discarded. Returns true while the
+ * request is still arriving (*ret set). */
+static bool request_pending(void **req_cls, size_t *upload_size, enum MHD_Result *ret) {
+  static const char seen_marker = 0;
+  *ret = MHD_YES;
+  if (!*req_cls) {
+    *req_cls = (void *)&seen_marker;
+    return true;
+  }
+  if (*upload_size) {
+    *upload_size = 0;
+    return true;
+  }
+  return false;
+}
+
 /* Common checks; returns true when a response was queued into *ret. */
 static bool check_method(struct MHD_Connection *c, const char *method, bool *head,
                          enum MHD_Result *ret) {
@@ -210,10 +229,11 @@ static bool check_method(struct MHD_Connection *c, const char *method, bool *hea
 static enum MHD_Result handle_main(void *cls, struct MHD_Connection *c, const char *url,
                                    const char *method, const char *version, const char *upload,
                                    size_t *upload_size, void **req_cls) {
-  (void)version, (void)upload, (void)upload_size, (void)req_cls;
+  (void)version, (void)upload;
   ksmc_http *h = cls;
   bool head;
   enum MHD_Result ret;
+  if (request_pending(req_cls, upload_size, &ret)) return ret;
   if (check_method(c, method, &head, &ret)) return ret;
   if (strcmp(url, "/metrics") == 0) return serve_metrics(h, c, head);
   if (strcmp(url, "/healthz") == 0) return reply_text(c, MHD_HTTP_OK, "OK");
@@ -227,10 +247,11 @@ static enum MHD_Result handle_main(void *cls, struct MHD_Connection *c, const ch
 static enum MHD_Result handle_tele(void *cls, struct MHD_Connection *c, const char *url,
                                    const char *method, const char *version, const char *upload,
                                    size_t *upload_size, void **req_cls) {
-  (void)version, (void)upload, (void)upload_size, (void)req_cls;
+  (void)version, (void)upload;
   ksmc_http *h = cls;
   bool head;
   enum MHD_Result ret;
+  if (request_pending(req_cls, upload_size, &ret)) return ret;
   if (check_method(c, method, &head, &ret)) return ret;
   if (strcmp(url, "/metrics") == 0) return serve_telemetry(h, c);
   if (strcmp(url, "/readyz") == 0) return reply_probe(c, h->cfg.readyz, h->cfg.readyz_arg);

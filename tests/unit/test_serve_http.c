@@ -150,6 +150,34 @@ static resp fetch(const char *base, const char *path, const char *method, const 
     ksmc_buf_free(&(r).body);                                                                      \
   } while (0)
 
+/* Fetches url twice on one handle; returns how many new connections the second needed. */
+static long second_fetch_connects(const char *url) {
+  CURL *c = curl_easy_init();
+  resp r = {0};
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  long connects = -1;
+  if (curl_easy_perform(c) == CURLE_OK && curl_easy_perform(c) == CURLE_OK)
+    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+  curl_easy_cleanup(c);
+  ksmc_buf_free(&r.body);
+  return connects;
+}
+
+static void test_keep_alive(void) {
+  server sv;
+  server_start(&sv, false, 0);
+  char url[128];
+  snprintf(url, sizeof url, "%s/metrics", sv.base);
+  CU_ASSERT_EQUAL(second_fetch_connects(url), 0);
+  snprintf(url, sizeof url, "%s/healthz", sv.base);
+  CU_ASSERT_EQUAL(second_fetch_connects(url), 0);
+  snprintf(url, sizeof url, "%s/readyz", sv.tele);
+  CU_ASSERT_EQUAL(second_fetch_connects(url), 0);
+  server_stop(&sv);
+}
+
 static void test_routes(void) {
   server sv;
   server_start(&sv, false, 0);
@@ -363,6 +391,7 @@ static void test_bind_errors(void) {
 
 static const ktest_case cases[] = {
     {"routes, probes, 404, 405, landing pages", test_routes},
+    {"keep-alive: connections are reused", test_keep_alive},
     {"metrics: negotiation, filters, HEAD, telemetry (promtool)", test_metrics},
     {"gzip end to end through curl", test_gzip},
     {"stalled clients block nobody; idle timeout", test_stalled_clients},
