@@ -272,7 +272,7 @@ static bool takes_value(const flag_def *f) {
 /* ---- applying one flag ---- */
 
 static int set_log_level(ksmc_config *cfg, const char *v, FILE *err) {
-  static const char *const names[] = {"debug", "info", "warn", "error"};
+  static const char *const names[] = {"error", "warn", "info", "debug"}; /* ksmc_log_level */
   for (int i = 0; i < 4; i++)
     if (strcmp(v, names[i]) == 0) return (cfg->log_level = (ksmc_log_level)i, KSMC_FLAGS_RUN);
   if (strcmp(v, "warning") == 0) return (cfg->log_level = KSMC_LOG_WARN, KSMC_FLAGS_RUN);

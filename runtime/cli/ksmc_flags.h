@@ -19,11 +19,11 @@
 
 #include "ksmc_kind.h"
 #include "ksmc_labels.h"
+#include "ksmc_log.h"
 
 #define KSMC_FLAGS_RUN (-1)
 #define KSMC_EXIT_USAGE 2
 
-typedef enum { KSMC_LOG_DEBUG, KSMC_LOG_INFO, KSMC_LOG_WARN, KSMC_LOG_ERROR } ksmc_log_level;
 
 /* A list flag's items in command-line order. */
 typedef struct {

@@ -1,9 +1,397 @@
-/* ksmc_run: the exporter (list+watch -> store -> /metrics). Integration in progress. */
+/* ksmc_run: the exporter -- KSM's flags in, list+watch (runtime/kube) -> generated
+ * serializers -> pre-rendered stores (runtime/serve) -> /metrics.
+ *
+ * Threads: one ingest thread runs every list/watch and renders every object; the HTTP
+ * server's pool threads serve scrapes from store snapshots; the main thread waits for
+ * SIGINT/SIGTERM and refreshes the self-metrics once a second. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ksmc_flags.h"
+#include "ksmc_http.h"
+#include "ksmc_reflector.h"
+#include "ksmc_render.h"
+#include "ksmc_request.h"
+#include "ksmc_store.h"
+
+#ifndef KSMC_VERSION
+#define KSMC_VERSION "dev"
+#endif
+
+/* One list/watch stream: a kind in one namespace (or all), its renderer and store. */
+typedef struct {
+  const ksmc_enabled_kind *kind;
+  char *name; /* "pods" or "pods/kube-system" */
+  char *path;
+  char *field_selector;
+  ksmc_store *store;
+  ksmc_render_ctx rc;
+  uint64_t render_errors;
+  uint64_t render_warnings;
+} stream;
+
+/* Everything the running exporter owns. */
+typedef struct {
+  ksmc_config cfg;
+  ksmc_enabled_kind *kinds;
+  size_t nkinds;
+  stream *streams;
+  size_t nstreams;
+  ksmc_kube_config kube;
+  ksmc_ingest *ingest;
+  ksmc_expo *expo;
+  ksmc_selfmetrics self;
+  bool self_ok;
+  ksmc_http *http;
+  pthread_t ingest_thread;
+  bool ingest_started;
+  pthread_mutex_t log_lock;
+} app;
+
+static void logf_(app *a, ksmc_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void log_line(app *a, ksmc_log_level lvl, const char *line) {
+  static const char *const names[] = {"error", "warn", "info", "debug"};
+  if (lvl > a->cfg.log_level) return;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  char when[32];
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+  pthread_mutex_lock(&a->log_lock);
+  fprintf(stderr, "%s.%03ldZ %-5s %s\n", when, ts.tv_nsec / 1000000, names[lvl], line);
+  pthread_mutex_unlock(&a->log_lock);
+}
+
+static void logf_(app *a, ksmc_log_level lvl, const char *fmt, ...) {
+  if (lvl > a->cfg.log_level) return;
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  log_line(a, lvl, line);
+}
+
+static void ingest_log(void *user, ksmc_log_level level, const char *line) {
+  log_line(user, level, line);
+}
+
+/* ---- the sink: objects from the API server into the stores ------------------------------- */
+
+static void sink_list_begin(void *user, size_t s) {
+  app *a = user;
+  if (ksmc_store_relist_begin(a->streams[s].store) != 0)
+    logf_(a, KSMC_LOG_ERROR, "%s: out of memory starting a relist", a->streams[s].name);
+}
+
+/* Renders one object into the stream's render context; false (logged, counted) if the
+ * object cannot be rendered. */
+static bool render(app *a, stream *st, const char *json, size_t len) {
+  int rc = ksmc_render_object(&st->rc, json, len);
+  if (rc != KSMC_OK) {
+    st->render_errors++;
+    logf_(a, KSMC_LOG_WARN, "%s: object skipped: %s: %s", st->name, ksmc_strerror(rc), st->rc.err);
+    return false;
+  }
+  if (st->rc.uid.n == 0) {
+    st->render_errors++;
+    logf_(a, KSMC_LOG_WARN, "%s: object %s/%s skipped: no metadata.uid", st->name,
+          ksmc_buf_cstr(&st->rc.ns), ksmc_buf_cstr(&st->rc.name));
+    return false;
+  }
+  if (st->rc.warnings) {
+    st->render_warnings += st->rc.warnings;
+    logf_(a, KSMC_LOG_DEBUG, "%s: object %s/%s: %s", st->name, ksmc_buf_cstr(&st->rc.ns),
+          ksmc_buf_cstr(&st->rc.name), st->rc.warn);
+  }
+  return true;
+}
+
+static void sink_object(void *user, size_t s, ksmc_event_type t, bool in_list, const char *json,
+                        size_t len) {
+  app *a = user;
+  stream *st = &a->streams[s];
+  if (!render(a, st, json, len)) return;
+  int rc = 0;
+  if (t == KSMC_EV_DELETED)
+    ksmc_store_delete(st->store, st->rc.uid.p, st->rc.uid.n);
+  else if (in_list)
+    rc = ksmc_store_relist_add(st->store, st->rc.uid.p, st->rc.uid.n, st->rc.out.p, st->rc.out.n,
+                               st->rc.fam_end);
+  else
+    rc = ksmc_store_upsert(st->store, st->rc.uid.p, st->rc.uid.n, st->rc.out.p, st->rc.out.n,
+                           st->rc.fam_end);
+  if (rc != 0) logf_(a, KSMC_LOG_ERROR, "%s: out of memory storing an object", st->name);
+}
+
+static void sink_list_end(void *user, size_t s, bool complete) {
+  app *a = user;
+  if (complete)
+    ksmc_store_relist_commit(a->streams[s].store);
+  else
+    ksmc_store_relist_abort(a->streams[s].store);
+}
+
+/* ---- setup --------------------------------------------------------------------------- */
+
+static char *xstrdup(const char *s) {
+  char *d = s ? strdup(s) : NULL;
+  if (s && !d) abort();
+  return d;
+}
+
+/* Joins "spec.nodeName=x" and the namespace denylist selector (either may be NULL). */
+static char *field_selector(const app *a, const ksmc_kind_desc *k) {
+  char *deny = NULL, *node = NULL;
+  if (k->namespaced && a->cfg.namespaces_denylist.n)
+    deny = ksmc_denylist_selector((const char *const *)a->cfg.namespaces_denylist.v,
+                                  a->cfg.namespaces_denylist.n);
+  if (a->cfg.node && !strcmp(k->resource, "pods")) {
+    size_t n = strlen(a->cfg.node) + 16;
+    node = malloc(n);
+    if (!node) abort();
+    snprintf(node, n, "spec.nodeName=%s", a->cfg.node);
+  }
+  if (!deny) return node;
+  if (!node) return deny;
+  size_t n = strlen(deny) + strlen(node) + 2;
+  char *both = malloc(n);
+  if (!both) abort();
+  snprintf(both, n, "%s,%s", node, deny);
+  free(deny);
+  free(node);
+  return both;
+}
+
+static bool add_stream(app *a, const ksmc_enabled_kind *k, const char *ns) {
+  stream *st = &a->streams[a->nstreams++];
+  memset(st, 0, sizeof *st);
+  st->kind = k;
+  char name[512];
+  snprintf(name, sizeof name, "%s%s%s", k->kind->resource, ns ? "/" : "", ns ? ns : "");
+  st->name = xstrdup(name);
+  st->path = ksmc_collection_path(k->kind->group, k->kind->version, k->kind->resource, ns);
+  st->field_selector = field_selector(a, k->kind);
+  st->store = ksmc_store_new(k->kind, ns ? ns : "");
+  ksmc_render_opts ro = {
+      .kind = k->kind,
+      .family_enabled = k->family_enabled,
+      .labels_allow = ksmc_allowlist_for(&a->cfg.labels_allow, k->kind->resource),
+      .annotations_allow = ksmc_allowlist_for(&a->cfg.annotations_allow, k->kind->resource),
+      .max_object_bytes = 64u << 20,
+  };
+  return st->path && st->store && ksmc_render_ctx_init(&st->rc, &ro) == KSMC_OK;
+}
+
+static bool build_streams(app *a) {
+  size_t max = 0;
+  for (size_t i = 0; i < a->nkinds; i++)
+    max += a->kinds[i].kind->namespaced && a->cfg.namespaces.n ? a->cfg.namespaces.n : 1;
+  a->streams = calloc(max ? max : 1, sizeof *a->streams);
+  if (!a->streams) return false;
+  for (size_t i = 0; i < a->nkinds; i++) {
+    const ksmc_enabled_kind *k = &a->kinds[i];
+    if (!k->kind->namespaced || a->cfg.namespaces.n == 0) {
+      if (!add_stream(a, k, NULL)) return false;
+      continue;
+    }
+    for (size_t j = 0; j < a->cfg.namespaces.n; j++)
+      if (!add_stream(a, k, a->cfg.namespaces.v[j])) return false;
+  }
+  return true;
+}
+
+static bool build_expo(app *a) {
+  ksmc_expo_resource *res = calloc(a->nkinds ? a->nkinds : 1, sizeof *res);
+  ksmc_store **stores = calloc(a->nstreams ? a->nstreams : 1, sizeof *stores);
+  if (!res || !stores) return false;
+  size_t at = 0;
+  for (size_t i = 0; i < a->nkinds; i++) {
+    res[i].kind = a->kinds[i].kind;
+    res[i].family_enabled = a->kinds[i].family_enabled;
+    res[i].stores = stores + at;
+    for (size_t s = 0; s < a->nstreams; s++)
+      if (a->streams[s].kind == &a->kinds[i]) stores[at++] = a->streams[s].store;
+    res[i].nstores = (size_t)(stores + at - res[i].stores);
+  }
+  a->expo = ksmc_expo_new(res, a->nkinds);
+  free(res);
+  free(stores); /* ksmc_expo_new copies the arrays */
+  return a->expo != NULL;
+}
+
+static bool start_ingest(app *a, char *err, size_t errlen) {
+  ksmc_stream_spec *specs = calloc(a->nstreams, sizeof *specs);
+  if (!specs) return false;
+  for (size_t i = 0; i < a->nstreams; i++)
+    specs[i] = (ksmc_stream_spec){a->streams[i].name, a->streams[i].path,
+                                  a->streams[i].field_selector, NULL};
+  ksmc_ingest_opts o = {
+      .config = &a->kube,
+      .streams = specs,
+      .nstreams = a->nstreams,
+      .sink = {a, sink_list_begin, sink_object, sink_list_end},
+      .shard = a->cfg.shard,
+      .total_shards = a->cfg.total_shards,
+      .use_apiserver_cache = a->cfg.use_apiserver_cache,
+      .log = ingest_log,
+      .log_user = a,
+      .log_level = a->cfg.log_level,
+  };
+  a->ingest = ksmc_ingest_new(&o, err, errlen);
+  free(specs);
+  return a->ingest != NULL;
+}
+
+static void *ingest_main(void *arg) {
+  app *a = arg;
+  if (ksmc_ingest_run(a->ingest) != 0) logf_(a, KSMC_LOG_ERROR, "ingest stopped on a fatal error");
+  return NULL;
+}
+
+static bool probe_ready(void *arg) { return ksmc_ingest_all_synced(((app *)arg)->ingest); }
+
+static bool start_http(app *a, char *err, size_t errlen) {
+  ksmc_http_config hc = {
+      .host = a->cfg.host,
+      .port = a->cfg.port,
+      .telemetry_host = a->cfg.telemetry_host,
+      .telemetry_port = a->cfg.telemetry_port,
+      .expo = a->expo,
+      .self = a->self_ok ? &a->self : NULL,
+      .enable_gzip = a->cfg.enable_gzip,
+      .readyz = probe_ready,
+      .readyz_arg = a,
+      .timeout_seconds = (unsigned)a->cfg.server_timeout_sec,
+  };
+  a->http = ksmc_http_start(&hc, err, errlen);
+  return a->http != NULL;
+}
+
+/* ---- self-metrics ------------------------------------------------------------------------ */
+
+static void set_series(ksmc_tm_family *f, const char *const *labels, double v) {
+  ksmc_tm_series *s = f ? ksmc_tm_series_get(f, labels) : NULL;
+  if (s) ksmc_tm_set(s, v);
+}
+
+/* Copies the ingest counters and store sizes into the self-metrics. */
+static void refresh_selfmetrics(app *a) {
+  if (!a->self_ok) return;
+  for (size_t i = 0; i < a->nstreams; i++) {
+    stream *st = &a->streams[i];
+    ksmc_stream_stats s;
+    ksmc_ingest_stats(a->ingest, i, &s);
+    const char *r = st->name;
+    uint64_t list_ok = s.lists >= s.list_errors ? s.lists - s.list_errors : 0;
+    uint64_t watch_ok = s.watches >= s.watch_errors ? s.watches - s.watch_errors : 0;
+    set_series(a->self.list_total, (const char *[]){r, "success"}, (double)list_ok);
+    set_series(a->self.list_total, (const char *[]){r, "error"}, (double)s.list_errors);
+    set_series(a->self.watch_total, (const char *[]){r, "success"}, (double)watch_ok);
+    set_series(a->self.watch_total, (const char *[]){r, "error"}, (double)s.watch_errors);
+    set_series(a->self.events_total, (const char *[]){r, "ADDED"}, (double)s.events_added);
+    set_series(a->self.events_total, (const char *[]){r, "MODIFIED"}, (double)s.events_modified);
+    set_series(a->self.events_total, (const char *[]){r, "DELETED"}, (double)s.events_deleted);
+    set_series(a->self.events_total, (const char *[]){r, "BOOKMARK"}, (double)s.events_bookmark);
+    set_series(a->self.events_total, (const char *[]){r, "ERROR"}, (double)s.events_error);
+    set_series(a->self.relists_total, (const char *[]){r}, (double)s.relists);
+    set_series(a->self.objects, (const char *[]){r}, (double)ksmc_store_count(st->store));
+    set_series(a->self.store_bytes, (const char *[]){r}, (double)ksmc_store_bytes(st->store));
+  }
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------------- */
+
+static void shutdown_app(app *a) {
+  if (a->ingest_started) {
+    ksmc_ingest_stop(a->ingest);
+    pthread_join(a->ingest_thread, NULL);
+  }
+  ksmc_http_stop(a->http);
+  ksmc_ingest_free(a->ingest);
+  ksmc_expo_free(a->expo);
+  for (size_t i = 0; i < a->nstreams; i++) {
+    stream *st = &a->streams[i];
+    ksmc_render_ctx_free(&st->rc);
+    ksmc_store_free(st->store);
+    free(st->name);
+    free(st->path);
+    free(st->field_selector);
+  }
+  free(a->streams);
+  if (a->self_ok) ksmc_selfmetrics_free(&a->self);
+  ksmc_kube_config_free(&a->kube);
+  ksmc_enabled_kinds_free(a->kinds, a->nkinds);
+  ksmc_config_free(&a->cfg);
+  pthread_mutex_destroy(&a->log_lock);
+}
+
+static int wait_for_signal(app *a, sigset_t *set) {
+  for (;;) {
+    struct timespec one = {1, 0};
+    int sig = sigtimedwait(set, NULL, &one);
+    if (sig == SIGINT || sig == SIGTERM) return sig;
+    if (sig < 0 && errno != EAGAIN && errno != EINTR) return -1;
+    refresh_selfmetrics(a);
+  }
+}
+
+static int setup(app *a, char *err, size_t errlen) {
+  ksmc_kube_config_opts ko = {a->cfg.kubeconfig, a->cfg.context, a->cfg.apiserver,
+                              NULL,              NULL,           NULL};
+  if (ksmc_kube_config_load(&ko, &a->kube, err, errlen) != 0) return 1;
+  logf_(a, KSMC_LOG_INFO, "ksmc %s: API server %s (%s)", KSMC_VERSION, a->kube.server,
+        a->kube.source);
+  if (a->kube.warning) logf_(a, KSMC_LOG_WARN, "%s", a->kube.warning);
+  a->self_ok = ksmc_selfmetrics_init(&a->self, KSMC_VERSION, "", a->cfg.shard, a->cfg.total_shards);
+  if (!build_streams(a) || !build_expo(a)) {
+    snprintf(err, errlen, "out of memory");
+    return 1;
+  }
+  if (!start_ingest(a, err, errlen)) return 1;
+  if (!start_http(a, err, errlen)) return 1;
+  return 0;
+}
 
 int ksmc_run_main(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "ksmc: usage: ksmc render --resource RESOURCE FILE... (see ksmc render --help)\n");
-  return 2;
+  app a;
+  memset(&a, 0, sizeof a);
+  pthread_mutex_init(&a.log_lock, NULL);
+  int rc = ksmc_flags_parse(&a.cfg, argc, argv, stdout, stderr);
+  if (rc == KSMC_FLAGS_RUN)
+    rc = ksmc_config_resolve(&a.cfg, ksmc_kinds, ksmc_nkinds, &a.kinds, &a.nkinds, stderr);
+  if (rc != KSMC_FLAGS_RUN) {
+    shutdown_app(&a);
+    return rc;
+  }
+  /* Signals are taken synchronously by the main thread; every other thread blocks them. */
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  char err[512] = "";
+  if (setup(&a, err, sizeof err) != 0) {
+    logf_(&a, KSMC_LOG_ERROR, "%s", err);
+    shutdown_app(&a);
+    return 1;
+  }
+  logf_(&a, KSMC_LOG_INFO, "serving /metrics on port %u, telemetry and /readyz on port %u; %zu stream%s",
+        ksmc_http_port(a.http), ksmc_http_telemetry_port(a.http), a.nstreams,
+        a.nstreams == 1 ? "" : "s");
+  a.ingest_started = pthread_create(&a.ingest_thread, NULL, ingest_main, &a) == 0;
+  int sig = wait_for_signal(&a, &set);
+  logf_(&a, KSMC_LOG_INFO, "%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  shutdown_app(&a);
+  return 0;
 }

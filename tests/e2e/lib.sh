@@ -1,0 +1,101 @@
+# Shared helpers of the end-to-end tests: start the simulator and the exporter on free
+# ports, wait for readiness, compare /metrics with `ksmc render` of the ground truth.
+# Every process started here is killed on exit.
+
+E2E_TMP=$(mktemp -d)
+E2E_PIDS=()
+
+e2e_cleanup() {
+  for p in "${E2E_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${E2E_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$E2E_TMP"
+}
+trap e2e_cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# start_apisim ARGS... -> sets SIM (base URL)
+start_apisim() {
+  local out=$E2E_TMP/apisim.out
+  "$APISIM" --port 0 --quiet "$@" >"$out" 2>"$E2E_TMP/apisim.err" &
+  E2E_PIDS+=($!)
+  for _ in $(seq 100); do
+    if grep -q 'listening on' "$out" 2>/dev/null; then
+      SIM=$(head -1 "$out" | sed 's/.*listening on //')
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$E2E_TMP/apisim.err" >&2
+  fail "apisim did not start"
+}
+
+# start_ksmc NAME ARGS... -> sets PORT_<NAME>, TPORT_<NAME> (metrics and telemetry ports)
+start_ksmc() {
+  local name=$1
+  shift
+  local log=$E2E_TMP/ksmc-$name.log
+  ${KSMC_WRAPPER:-} "$KSMC" --apiserver "$SIM" --port 0 --telemetry-port 0 --host 127.0.0.1 \
+    --telemetry-host 127.0.0.1 "$@" 2>"$log" &
+  E2E_PIDS+=($!)
+  eval "PID_$name=$!"
+  for _ in $(seq 200); do
+    local line
+    line=$(grep -m1 'serving /metrics on port' "$log" 2>/dev/null || true)
+    if [ -n "$line" ]; then
+      eval "PORT_$name=$(echo "$line" | sed 's/.*on port \([0-9]*\),.*/\1/')"
+      eval "TPORT_$name=$(echo "$line" | sed 's/.*telemetry and \/readyz on port \([0-9]*\);.*/\1/')"
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$log" >&2
+  fail "ksmc $name did not start"
+}
+
+# wait_ready NAME: /readyz on the telemetry port answers 200.
+wait_ready() {
+  local tport
+  eval "tport=\$TPORT_$1"
+  for _ in $(seq 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$tport/readyz")" = 200 ] && return 0
+    sleep 0.1
+  done
+  fail "ksmc $1 never became ready"
+}
+
+sim_post() { curl -sf -X POST "$SIM/_sim/$1" >/dev/null || fail "POST /_sim/$1"; }
+
+# ground_truth FILE: `ksmc render` of every object the simulator holds, for nodes and pods.
+ground_truth() {
+  local out=$1 res
+  shift
+  : >"$out"
+  for res in nodes pods; do
+    curl -sf "$SIM/_sim/objects?resource=$res" >"$E2E_TMP/$res.ndjson" || fail "ground truth"
+    "$KSMC" render --resource "$res" "$@" "$E2E_TMP/$res.ndjson" >>"$out" 2>"$E2E_TMP/render.err" ||
+      { cat "$E2E_TMP/render.err" >&2; fail "ksmc render of the ground truth"; }
+  done
+}
+
+# metrics_equal NAME [render args]: retries for up to 30 s until /metrics of ksmc NAME equals
+# the ground truth as a set of lines (object order is unspecified, like KSM's).
+metrics_equal() {
+  local name=$1 port
+  shift
+  eval "port=\$PORT_$name"
+  for _ in $(seq 60); do
+    ground_truth "$E2E_TMP/want.prom" "$@"
+    curl -sf "http://127.0.0.1:$port/metrics" >"$E2E_TMP/got.prom" || fail "scrape $name"
+    if cmp -s <(sort "$E2E_TMP/want.prom") <(sort "$E2E_TMP/got.prom"); then
+      [ -s "$E2E_TMP/got.prom" ] || fail "empty /metrics"
+      return 0
+    fi
+    sleep 0.5
+  done
+  diff <(sort "$E2E_TMP/want.prom") <(sort "$E2E_TMP/got.prom") | head -20 >&2
+  fail "/metrics of $name differs from the ground truth"
+}
