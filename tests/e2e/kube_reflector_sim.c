@@ -35,6 +35,8 @@ static const char *const RES_VERSION[NRES] = {"v1", "v1", "v1", "v1", "v1"};
 
 static int failures;
 static char base_url[128];
+static const char *sim_ca;     /* CA of a TLS simulator, for our own /_sim requests */
+static const char *kubeconfig; /* when set, runners use it instead of --apiserver */
 static bool verbose;
 
 static void fail(const char *fmt, ...) {
@@ -202,6 +204,7 @@ static bool http(const char *method, const char *path, ksmc_buf *out) {
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, out ? out : &sink);
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+  if (sim_ca) curl_easy_setopt(e, CURLOPT_CAINFO, sim_ca);
   CURLcode rc = curl_easy_perform(e);
   long code = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
@@ -286,15 +289,21 @@ static bool converged(set_sink *k, int64_t timeout_ms, const char *phase) {
 
 /* ---- running apisim and the ingest ---- */
 
-static pid_t start_apisim(const char *bin) {
+/* Starts apisim with a cluster plus extra arguments (NULL-terminated); sets base_url. */
+static pid_t start_apisim(const char *bin, const char *const *extra) {
+  const char *argv[32] = {
+      bin,      "--nodes", "12",      "--pods-per-node",     "25", "--namespaces", "6",
+      "--port", "0",       "--quiet", "--bookmark-interval", "1",  "--seed",       "7"};
+  int argc = 14;
+  for (; extra && *extra && argc < 31; extra++) argv[argc++] = *extra;
+  argv[argc] = NULL;
   int fds[2];
   if (pipe(fds)) return -1;
   pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
     close(fds[0]);
-    execl(bin, bin, "--nodes", "12", "--pods-per-node", "25", "--namespaces", "6", "--port", "0",
-          "--quiet", "--bookmark-interval", "1", "--seed", "7", (char *)NULL);
+    execv(bin, (char *const *)argv);
     _exit(127);
   }
   close(fds[1]);
@@ -332,7 +341,11 @@ static bool runner_start(runner *r, int shard, int total, const char *who) {
   memset(r, 0, sizeof *r);
   pthread_mutex_init(&r->sink.mu, NULL);
   char err[512];
-  ksmc_kube_config_opts co = {.apiserver = base_url, .service_host = ""};
+  ksmc_kube_config_opts co = {.service_host = ""};
+  if (kubeconfig)
+    co.kubeconfig = kubeconfig;
+  else
+    co.apiserver = base_url;
   if (ksmc_kube_config_load(&co, &r->cfg, err, sizeof err)) return fail("%s", err), false;
   for (size_t i = 0; i < NRES; i++) {
     r->paths[i] = ksmc_collection_path(RES_GROUP[i], RES_VERSION[i], RES_NAME[i], NULL);
@@ -456,6 +469,76 @@ static void shard_phase(runner *whole) {
   for (int i = 0; i < 3; i++) runner_stop(&sh[i]);
 }
 
+/* ---- TLS and bearer tokens through a kubeconfig ---- */
+
+static void write_kubeconfig(const char *dir, const char *extra_cluster, const char *token) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/kubeconfig", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) return fail("cannot write %s", path);
+  fprintf(f,
+          "apiVersion: v1\nkind: Config\ncurrent-context: sim\n"
+          "contexts:\n- name: sim\n  context: {cluster: sim, user: u}\n"
+          "clusters:\n- name: sim\n  cluster:\n    server: %s\n"
+          "    certificate-authority: ca.crt\n%s"
+          "users:\n- name: u\n  user:\n    token: %s\n",
+          base_url, extra_cluster, token);
+  fclose(f);
+}
+
+/* Runs the ingest with the kubeconfig in dir; returns whether it synced, and the first
+ * stream's last error. */
+static bool tls_try(const char *dir, const char *label, char *last_error, size_t n) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/kubeconfig", dir);
+  kubeconfig = path;
+  runner r;
+  bool synced = false;
+  if (runner_start(&r, 0, 1, label)) {
+    synced = wait_synced(&r, 4000);
+    if (synced) converged(&r.sink, 10000, label);
+    ksmc_stream_stats st;
+    ksmc_ingest_stats(r.ig, 0, &st);
+    snprintf(last_error, n, "%s", st.last_error);
+    runner_stop(&r);
+  }
+  kubeconfig = NULL;
+  return synced;
+}
+
+static void tls_phase(const char *bin) {
+  char dir[] = "/tmp/ksmc-e2e-tls-XXXXXX", ca[64];
+  if (!mkdtemp(dir)) return fail("mkdtemp");
+  const char *extra[] = {"--tls", "--tls-dir", dir, "--token", "s3cret", NULL};
+  pid_t sim = start_apisim(bin, extra);
+  if (sim < 0) return fail("apisim --tls did not start (openssl missing?)");
+  snprintf(ca, sizeof ca, "%s/ca.crt", dir);
+  sim_ca = ca;
+  char err[256];
+  write_kubeconfig(dir, "", "s3cret");
+  if (!tls_try(dir, "tls: CA file relative to the kubeconfig, bearer token", err, sizeof err))
+    fail("tls: did not sync: %s", err);
+  write_kubeconfig(dir, "    tls-server-name: localhost\n", "s3cret");
+  if (!tls_try(dir, "tls: tls-server-name localhost", err, sizeof err))
+    fail("tls-server-name localhost: did not sync: %s", err);
+  write_kubeconfig(dir, "    tls-server-name: wrong.example\n", "s3cret");
+  if (tls_try(dir, "tls: tls-server-name wrong.example", err, sizeof err))
+    fail("tls-server-name wrong.example: synced although the certificate does not match");
+  else
+    printf("ok: tls-server-name not in the certificate fails: %s\n", err);
+  write_kubeconfig(dir, "", "wrong-token");
+  if (tls_try(dir, "tls: wrong token", err, sizeof err) || !strstr(err, "HTTP 401"))
+    fail("wrong token: want HTTP 401, got [%s]", err);
+  else
+    printf("ok: a wrong token is refused: %s\n", err);
+  sim_ca = NULL;
+  kill(sim, SIGTERM);
+  waitpid(sim, NULL, 0);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (system(cmd)) fail("%s", cmd);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s /path/to/apisim\n", argv[0]);
@@ -465,7 +548,7 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  pid_t sim = start_apisim(argv[1]);
+  pid_t sim = start_apisim(argv[1], NULL);
   if (sim < 0) return 1;
   runner r;
   if (runner_start(&r, 0, 1, "main")) {
@@ -491,6 +574,7 @@ int main(int argc, char **argv) {
   }
   kill(sim, SIGTERM);
   waitpid(sim, NULL, 0);
+  tls_phase(argv[1]);
   curl_global_cleanup();
   printf("%s: %d failure(s)\n", failures ? "FAILED" : "PASSED", failures);
   return failures ? 1 : 0;
