@@ -24,6 +24,7 @@ typedef struct {
   int kube_minor;
   bool no_gzip;
   const char *faults; /* initial fault spec */
+  long long epoch;    /* synthetic timestamps are before this (unix seconds) */
 } apisim_config;
 
 /* Fault injection switches; guarded by faults.mu. A count of -1 means "every time". */

@@ -386,15 +386,10 @@ static enum MHD_Result route_resource(req *r, const char *group, const char *ver
     const char *w = req_arg(r, "watch");
     bool watch = force_watch || (w && strcmp(w, "false") && strcmp(w, "0"));
     if (name) {
-      if (watch) {
-        /* watch of a single object: equivalent to fieldSelector=metadata.name */
-        return send_status(r, 400, "BadRequest",
-                           "watch of a single object by path is not supported; use "
-                           "fieldSelector=metadata.name=NAME");
-      }
+      if (watch) return handle_watch(r, kind, ns, name);
       return handle_get(r, kind, ns, name);
     }
-    return watch ? handle_watch(r, kind, ns) : handle_list(r, kind, ns);
+    return watch ? handle_watch(r, kind, ns, NULL) : handle_list(r, kind, ns);
   }
   if (!strcmp(r->method, "POST") && !name) return handle_create(r, kind, ns);
   if (!strcmp(r->method, "PUT") && name) return handle_update(r, kind, ns, name);

@@ -63,7 +63,8 @@ void http_stop(apisim *sim);
 enum MHD_Result handle_discovery(req *r, const char *path);
 enum MHD_Result handle_openapi(req *r, const char *path);
 enum MHD_Result handle_list(req *r, int kind, const char *ns);
-enum MHD_Result handle_watch(req *r, int kind, const char *ns);
+/* name: watch of one object by path (legacy /watch/.../NAME or .../NAME?watch=1) */
+enum MHD_Result handle_watch(req *r, int kind, const char *ns, const char *name);
 enum MHD_Result handle_get(req *r, int kind, const char *ns, const char *name);
 enum MHD_Result handle_create(req *r, int kind, const char *ns);
 enum MHD_Result handle_update(req *r, int kind, const char *ns, const char *name);

@@ -457,30 +457,93 @@ long long jv_int(const jv *v, long long dflt) {
   return strtoll(tmp, NULL, 10);
 }
 
-jv *jv_merge_patch(jarena *a, jv *target, const jv *patch) {
+static const char *list_merge_key(const char *field) {
+  static const char *const MAP[][2] = {{"containers", "name"},
+                                       {"initContainers", "name"},
+                                       {"ephemeralContainers", "name"},
+                                       {"volumes", "name"},
+                                       {"env", "name"},
+                                       {"ports", "containerPort"},
+                                       {"volumeMounts", "mountPath"},
+                                       {"imagePullSecrets", "name"},
+                                       {"conditions", "type"},
+                                       {"ownerReferences", "uid"},
+                                       {"hostAliases", "ip"},
+                                       {"volumeDevices", "devicePath"}};
+  for (size_t i = 0; i < sizeof MAP / sizeof MAP[0]; i++)
+    if (!strcmp(MAP[i][0], field)) return MAP[i][1];
+  return NULL;
+}
+
+static bool same_scalar(const jv *x, const jv *y) {
+  return x && y && x->t == y->t && x->n == y->n && !memcmp(x->s, y->s, x->n);
+}
+
+static jv *merge(jarena *a, jv *target, const jv *patch, bool strategic);
+
+static jv *copy_node(jarena *a, const jv *m) {
+  jv *cp = jv_new(a, m->t);
+  *cp = *m;
+  cp->next = NULL;
+  return cp;
+}
+
+static jv *merge_list(jarena *a, jv *target, const jv *patch, const char *key) {
+  jv *out = jv_new(a, JV_ARR);
+  /* target elements, patched or deleted */
+  for (jv *t = target->head; t;) {
+    jv *next = t->next;
+    jv *tk = jo_get(t, key), *hit = NULL;
+    for (jv *p = patch->head; p && tk; p = p->next)
+      if (same_scalar(jo_get(p, key), tk)) hit = p;
+    if (hit && jv_eq_cstr(jo_get(hit, "$patch"), "delete")) {
+      t = next;
+      continue;
+    }
+    ja_append(out, hit ? merge(a, t, hit, true) : t);
+    t = next;
+  }
+  /* new elements */
+  for (jv *p = patch->head; p; p = p->next) {
+    if (p->t != JV_OBJ || jv_eq_cstr(jo_get(p, "$patch"), "delete")) continue;
+    jv *pk = jo_get(p, key);
+    bool found = false;
+    for (jv *t = target->head; t && pk; t = t->next)
+      if (same_scalar(jo_get(t, key), pk)) found = true;
+    if (!found) ja_append(out, merge(a, NULL, p, true));
+  }
+  return out;
+}
+
+static jv *merge(jarena *a, jv *target, const jv *patch, bool strategic) {
   if (!patch || patch->t != JV_OBJ) return (jv *)patch;
   if (!target || target->t != JV_OBJ) target = jv_new(a, JV_OBJ);
   for (const jv *m = patch->head; m; m = m->next) {
     if (m->klen && m->key[0] == '$') continue;
     char *key = ja_strndup(a, m->key, m->klen);
-    if (strncmp(key, "$setElementOrder/", 17) == 0 ||
-        strncmp(key, "$deleteFromPrimitiveList/", 25) == 0)
-      continue;
     if (m->t == JV_NULL) {
       jo_del(target, key);
       continue;
     }
     jv *cur = jo_get(target, key);
-    jv *merged = jv_merge_patch(a, cur, m);
-    if (merged == m) { /* non-object: copy node shallowly so sibling links stay intact */
-      jv *cp = jv_new(a, m->t);
-      *cp = *m;
-      cp->next = NULL;
-      merged = cp;
-    }
+    jv *merged;
+    const char *lk = strategic && m->t == JV_ARR ? list_merge_key(key) : NULL;
+    if (lk && cur && cur->t == JV_ARR)
+      merged = merge_list(a, cur, m, lk);
+    else
+      merged = merge(a, cur, m, strategic);
+    if (merged == m) merged = copy_node(a, m); /* keep the patch's sibling links intact */
     jo_set(a, target, key, merged);
   }
   return target;
+}
+
+jv *jv_merge_patch(jarena *a, jv *target, const jv *patch) {
+  return merge(a, target, patch, false);
+}
+
+jv *jv_strategic_patch(jarena *a, jv *target, const jv *patch) {
+  return merge(a, target, patch, true);
 }
 
 /* ---- streaming writer ---- */

@@ -64,6 +64,10 @@ long long jv_int(const jv *v, long long dflt);
 /* JSON merge patch (RFC 7386); members whose key starts with '$' are ignored, which is how
  * strategic-merge-patch directives from kubectl are tolerated. Returns the new target. */
 jv *jv_merge_patch(jarena *a, jv *target, const jv *patch);
+/* Strategic merge patch, approximated: like merge patch, but the well-known lists of
+ * objects (containers by name, ports by containerPort, ...) merge element by element
+ * and honour {"$patch":"delete"}. */
+jv *jv_strategic_patch(jarena *a, jv *target, const jv *patch);
 
 /* Appends s as a JSON string body (escaped, no quotes). */
 void json_escape(ksmc_buf *b, const char *s, size_t n);

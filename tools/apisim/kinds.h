@@ -8,7 +8,7 @@
 
 enum { TABLE_GENERIC, TABLE_POD, TABLE_NODE, TABLE_NAMESPACE, TABLE_DEPLOYMENT, TABLE_REPLICASET };
 
-#define KIND_MAX_FIELDS 12
+#define KIND_MAX_FIELDS 16
 
 typedef struct {
   const char *group;    /* "" for core */

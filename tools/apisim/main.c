@@ -17,11 +17,14 @@ static const char HELP[] =
     "namespaces and apps/v1 deployments, replicasets. The real kubectl works against it.\n"
     "\n"
     "Cluster:\n"
-    "  --nodes N             synthetic nodes (default 0 = empty cluster with no namespaces)\n"
+    "  --nodes N             synthetic nodes (default 0: only namespaces exist)\n"
     "  --pods-per-node M     pods per node, including 3 DaemonSet pods when M >= 10 (default 0)\n"
     "  --namespaces K        application namespaces besides default/kube-* (default 10)\n"
     "  --seed S              generator seed; same flags + seed => same objects (default 1)\n"
     "  --churn-rate R        pod creates/updates/deletes per second (default 0)\n"
+    "  --epoch T             synthetic creation times lie in the 40 days before unix time T\n"
+    "                        (default 1793491200 = 2026-11-01T00:00:00Z; fixed so output is\n"
+    "                        byte-identical across runs)\n"
     "\n"
     "Server:\n"
     "  --port P              port on --address; 0 picks a free one (default 0). The first\n"
@@ -89,7 +92,8 @@ static int parse_args(apisim_config *c, int argc, char **argv) {
     O_NOGZ,
     O_FAULTS,
     O_QUIET,
-    O_HELP
+    O_HELP,
+    O_EPOCH
   };
   static const struct option opts[] = {{"nodes", 1, 0, O_NODES},
                                        {"pods-per-node", 1, 0, O_PPN},
@@ -112,6 +116,7 @@ static int parse_args(apisim_config *c, int argc, char **argv) {
                                        {"faults", 1, 0, O_FAULTS},
                                        {"quiet", 0, 0, O_QUIET},
                                        {"help", 0, 0, O_HELP},
+                                       {"epoch", 1, 0, O_EPOCH},
                                        {0, 0, 0, 0}};
   int o;
   while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -175,6 +180,9 @@ static int parse_args(apisim_config *c, int argc, char **argv) {
     case O_FAULTS:
       c->faults = optarg;
       break;
+    case O_EPOCH:
+      c->epoch = strtoll(optarg, NULL, 10);
+      break;
     case O_QUIET:
       c->quiet = true;
       break;
@@ -210,6 +218,7 @@ int main(int argc, char **argv) {
   c->history_seconds = 300;
   c->continue_ttl = 300;
   c->bookmark_interval = 60;
+  c->epoch = 1793491200; /* 2026-11-01T00:00:00Z */
   if (parse_args(c, argc, argv) != 0) return 2;
   if (c->bookmark_interval <= 0) c->bookmark_interval = 60;
 
@@ -231,7 +240,7 @@ int main(int argc, char **argv) {
   sim->churn_rate = c->churn_rate;
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  if (c->nodes > 0 || c->pods_per_node > 0) synth_cluster(sim);
+  synth_cluster(sim);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (c->tls && tls_prepare(sim) != 0) return 1;
   if (http_start(sim) != 0) return 1;

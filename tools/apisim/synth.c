@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EPOCH 1764547200 /* 2025-12-01T00:00:00Z: creation times are before this */
-
 static const char *NS_WORDS[] = {"payments",   "checkout", "search",          "catalog",
                                  "identity",   "ledger",   "notifications",   "analytics",
                                  "ml-serving", "frontend", "gateway",         "inventory",
@@ -283,10 +281,10 @@ static void gen_node(apisim *sim, rng *r, long i, node_info *ni) {
   snprintf(ni->zone, sizeof ni->zone, "%s", zones[i % 3]);
   ni->ready = rng_chance(r, 0.98);
   bool unsched = !ni->control_plane && rng_chance(r, 0.01);
-  time_t created = EPOCH - 86400 * 30 + (time_t)rng_int(r, 86400 * 29);
+  time_t created = (time_t)sim->cfg.epoch - 86400 * 30 + (time_t)rng_int(r, 86400 * 29);
   char t[32], hb[32], uid[40], tmp[128];
   ts(t, created);
-  ts(hb, EPOCH - rng_int(r, 40));
+  ts(hb, (time_t)sim->cfg.epoch - rng_int(r, 40));
   uid_from(r, uid);
   ksmc_buf b = {0};
   jw w;
@@ -879,10 +877,11 @@ static void gen_pod(apisim *sim, rng *r, const workload *wl, int replica, const 
     break;
   }
   time_t created = wl->created + rng_int(r, 86400 * 3);
-  if (created > EPOCH - 60) created = EPOCH - 60 - rng_int(r, 3600);
+  if (created > (time_t)sim->cfg.epoch - 60)
+    created = (time_t)sim->cfg.epoch - 60 - rng_int(r, 3600);
   ts(t, created);
   ts(started, created + rng_range(r, 2, 40));
-  ts(last, EPOCH - rng_int(r, 3600 * 6));
+  ts(last, (time_t)sim->cfg.epoch - rng_int(r, 3600 * 6));
   uid_from(r, uid);
   bool terminating = rng_chance(r, 0.015);
   ksmc_buf b = {0};
@@ -1005,10 +1004,11 @@ static void gen_pod(apisim *sim, rng *r, const workload *wl, int replica, const 
        wl->type == W_JOB ? (rng_chance(r, 0.5) ? "Never" : "OnFailure") : "Always");
   jw_i(&w, "terminationGracePeriodSeconds", 30);
   jw_s(&w, "dnsPolicy", "ClusterFirst");
-  if (rng_chance(r, 0.5) || (node && node->gpu)) {
+  bool gpu_sel = node && node->gpu && wl->type != W_DS;
+  if (rng_chance(r, 0.5) || gpu_sel) {
     jw_obj(&w, "nodeSelector");
     jw_s(&w, "kubernetes.io/os", "linux");
-    if (node && node->gpu) jw_s(&w, "nvidia.com/gpu.present", "true");
+    if (gpu_sel) jw_s(&w, "nvidia.com/gpu.present", "true");
     jw_end(&w, '}');
   }
   jw_s(&w, "serviceAccountName", wl->type == W_DS ? wl->name : "default");
@@ -1190,7 +1190,8 @@ static void gen_pod(apisim *sim, rng *r, const workload *wl, int replica, const 
   ksmc_buf_free(&b);
 }
 
-static void init_workload(rng *r, workload *wl, int type, const char *ns, const char *name) {
+static void init_workload(rng *r, workload *wl, int type, const char *ns, const char *name,
+                          long long epoch) {
   memset(wl, 0, sizeof *wl);
   wl->type = type;
   snprintf(wl->ns, sizeof wl->ns, "%s", ns);
@@ -1213,7 +1214,7 @@ static void init_workload(rng *r, workload *wl, int type, const char *ns, const 
   wl->ephemeral = rng_chance(r, 0.05);
   wl->cpu_m = 50 * rng_range(r, 1, 40);
   wl->mem_mi = 64 * rng_range(r, 1, 64);
-  wl->created = EPOCH - 86400 * 25 + rng_int(r, 86400 * 20);
+  wl->created = (time_t)epoch - 86400 * 25 + rng_int(r, 86400 * 20);
   const char *ok = type == W_DEPLOY ? "rs" : "";
   if (type == W_DEPLOY)
     snprintf(wl->owner_name, sizeof wl->owner_name, "%s-%s", name, wl->hash);
@@ -1229,10 +1230,9 @@ void synth_cluster(apisim *sim) {
   apisim_config *cfg = &sim->cfg;
   rng r = {cfg->seed * 0x2545F4914F6CDD1Dull + 1};
   long nn = cfg->nodes, ppn = cfg->pods_per_node, nns = cfg->namespaces;
-  if (nn <= 0 && nns <= 0) return;
   /* namespaces */
   const char *sys[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
-  for (int i = 0; i < 4; i++) gen_namespace(sim, sys[i], EPOCH - 86400 * 40, &r);
+  for (int i = 0; i < 4; i++) gen_namespace(sim, sys[i], (time_t)sim->cfg.epoch - 86400 * 40, &r);
   char **nsn = calloc((size_t)(nns > 0 ? nns : 1), sizeof *nsn);
   for (long i = 0; i < nns; i++) {
     char name[64];
@@ -1241,7 +1241,7 @@ void synth_cluster(apisim *sim) {
     else
       snprintf(name, sizeof name, "%s-%ld", NS_WORDS[i % 20], i / 20);
     nsn[i] = strdup(name);
-    gen_namespace(sim, name, EPOCH - 86400 * 35 + rng_int(&r, 86400 * 5), &r);
+    gen_namespace(sim, name, (time_t)sim->cfg.epoch - 86400 * 35 + rng_int(&r, 86400 * 5), &r);
   }
   /* nodes */
   node_info *nodes = calloc((size_t)(nn > 0 ? nn : 1), sizeof *nodes);
@@ -1256,7 +1256,7 @@ void synth_cluster(apisim *sim) {
   int nds = ppn >= 10 ? 3 : ppn >= 4 ? 1 : 0;
   for (int d = 0; d < nds; d++) {
     workload wl;
-    init_workload(&r, &wl, W_DS, "kube-system", ds_names[d]);
+    init_workload(&r, &wl, W_DS, "kube-system", ds_names[d], cfg->epoch);
     wl.ninit = 0;
     for (long i = 0; i < nn; i++) gen_pod(sim, &r, &wl, (int)i, &nodes[i]);
   }
@@ -1285,7 +1285,7 @@ void synth_cluster(apisim *sim) {
     /* shorter, realistic names: strip the namespace prefix */
     char *dash = strchr(name, '-');
     (void)dash;
-    init_workload(&r, &wl, type, ns, name + strlen(ns) + 1);
+    init_workload(&r, &wl, type, ns, name + strlen(ns) + 1, cfg->epoch);
     wcount++;
     int rep = type == W_DEPLOY ? rng_range(&r, 1, 12)
               : type == W_STS  ? rng_range(&r, 1, 5)

@@ -20,6 +20,7 @@ typedef struct {
   req *r;
   int kind;
   char *ns;
+  char *name;
   selector ls, fs;
   bool filtered;
   int out;
@@ -53,6 +54,7 @@ static bool ts_before(const struct timespec *a, const struct timespec *b) {
 
 static bool matches(watcher *w, const obj *o) {
   if (w->ns && strcmp(o->ns, w->ns)) return false;
+  if (w->name && strcmp(o->name, w->name)) return false;
   return !w->filtered || (label_selector_match(&w->ls, o) && field_selector_match(&w->fs, o));
 }
 
@@ -321,6 +323,7 @@ static void watch_free(void *cls) {
   selector_free(&w->ls);
   selector_free(&w->fs);
   free(w->ns);
+  free(w->name);
   ksmc_buf_free(&w->pending);
   atomic_fetch_sub(&w->sim->stats.watches_active, 1);
   free(w);
@@ -328,7 +331,7 @@ static void watch_free(void *cls) {
 
 static bool truthy(const char *v) { return v && strcmp(v, "false") && strcmp(v, "0"); }
 
-enum MHD_Result handle_watch(req *r, int kind, const char *ns) {
+enum MHD_Result handle_watch(req *r, int kind, const char *ns, const char *name) {
   apisim *sim = r->sim;
   store *s = &sim->st;
   const char *rvs = req_arg(r, "resourceVersion");
@@ -367,6 +370,7 @@ enum MHD_Result handle_watch(req *r, int kind, const char *ns) {
   w->r = r;
   w->kind = kind;
   w->ns = ns ? strdup(ns) : NULL;
+  w->name = name ? strdup(name) : NULL;
   w->fd = -1;
   const char *e = label_selector_parse(&w->ls, req_arg(r, "labelSelector"), err, sizeof err);
   if (!e) e = field_selector_parse(&w->fs, kind, req_arg(r, "fieldSelector"), err, sizeof err);

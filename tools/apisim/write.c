@@ -203,9 +203,10 @@ enum MHD_Result handle_patch(req *r, int kind, const char *ns, const char *name)
   const char *ct = req_header(r, "Content-Type");
   if (!ct || (strncmp(ct, "application/merge-patch+json", 28) &&
               strncmp(ct, "application/strategic-merge-patch+json", 38)))
-    return send_status(r, 415, "UnsupportedMediaType",
-                       "apisim supports only application/merge-patch+json and "
-                       "application/strategic-merge-patch+json (treated as merge patch)");
+    return send_status(
+        r, 415, "UnsupportedMediaType",
+        "apisim supports only application/merge-patch+json and "
+        "application/strategic-merge-patch+json (lists of objects merged by their usual keys)");
   obj *cur = store_get(&sim->st, kind, ns, name);
   if (!cur) return not_found(r, kind, name);
   jarena a = {0};
@@ -219,7 +220,10 @@ enum MHD_Result handle_patch(req *r, int kind, const char *ns, const char *name)
   }
   jv *root = obj_parse(cur, &a);
   obj_unref(cur);
-  root = jv_merge_patch(&a, root, patch);
+  if (!strncmp(ct, "application/strategic-merge-patch+json", 38))
+    root = jv_strategic_patch(&a, root, patch);
+  else
+    root = jv_merge_patch(&a, root, patch);
   jv *meta = jo_obj(&a, root, "metadata");
   jo_set(&a, meta, "name", jv_str(&a, name));
   if (KINDS[kind].namespaced) jo_set(&a, meta, "namespace", jv_str(&a, ns ? ns : "default"));
