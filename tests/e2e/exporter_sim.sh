@@ -56,6 +56,14 @@ else
   fail "promtool not installed (scripts/setup-debian.sh installs prometheus)"
 fi
 
+# OpenMetrics when asked for it, checked strictly (types, metadata order, # EOF).
+curl -sf -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' \
+  -D "$E2E_TMP/om.headers" "http://127.0.0.1:$PORT_main/metrics" >"$E2E_TMP/om.txt"
+grep -qi '^content-type: application/openmetrics-text; version=1.0.0' "$E2E_TMP/om.headers" ||
+  fail "no OpenMetrics content type"
+python3 "$(dirname "$0")/check_openmetrics.py" <"$E2E_TMP/om.txt" || fail "OpenMetrics output rejected"
+echo "ok: OpenMetrics output passes the strict checker"
+
 # Sharding: three shards together hold every object exactly once.
 for i in 0 1 2; do start_ksmc "s$i" --shard "$i" --total-shards 3; done
 for i in 0 1 2; do wait_ready "s$i"; done
