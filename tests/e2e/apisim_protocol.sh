@@ -16,7 +16,7 @@ walk() { # walk LIMIT EXTRA_QUERY OUT
     get "$q" > "$WORK/page"
     echo >> "$WORK/page"
     cat "$WORK/page" >> "$3"
-    cont=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["metadata"].get("continue",""))' "$WORK/page")
+    cont=$(grep -o '"continue":"[^"]*"' "$WORK/page" | head -1 | cut -d'"' -f4)
     page=$((page + 1))
     [ -z "$cont" ] && break
     [ $page -gt 1000 ] && break
@@ -51,11 +51,11 @@ PYEOF
 # --- a watch from a list's RV sees every later change exactly once ---
 get "/api/v1/pods" > "$WORK/list.json"
 RV=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["metadata"]["resourceVersion"])' "$WORK/list.json")
-curl -sN --max-time 15 "$BASE/api/v1/pods?watch=1&resourceVersion=$RV&timeoutSeconds=6" > "$WORK/watch.ndjson" &
+curl -sN --max-time 15 "$BASE/api/v1/pods?watch=1&resourceVersion=$RV&timeoutSeconds=4" > "$WORK/watch.ndjson" &
 W=$!; BG_PIDS+=($W)
 sleep 0.5
 post "/_sim/churn?rate=400"
-sleep 2
+sleep 1.5
 post "/_sim/churn?rate=0"
 wait $W
 get "/_sim/objects?resource=pods" > "$WORK/truth2.ndjson"
@@ -117,16 +117,16 @@ c=$(code "$BASE/api/v1/pods?limit=10&continue=garbage")
 check "malformed continue token: 400" [ "$c" = 400 ]
 
 # --- bookmarks only when asked; sendInitialEvents ---
-curl -sN --max-time 10 "$BASE/api/v1/nodes?watch=1&resourceVersion=$($PY -c 'import json,sys;print(json.load(sys.stdin)["metadata"]["resourceVersion"])' < <(get /api/v1/nodes))&allowWatchBookmarks=true&timeoutSeconds=3" > "$WORK/bm.ndjson"
+curl -sN --max-time 10 "$BASE/api/v1/nodes?watch=1&resourceVersion=$($PY -c 'import json,sys;print(json.load(sys.stdin)["metadata"]["resourceVersion"])' < <(get /api/v1/nodes))&allowWatchBookmarks=true&timeoutSeconds=2" > "$WORK/bm.ndjson"
 check "BOOKMARK events arrive with allowWatchBookmarks" grep -q '"type":"BOOKMARK"' "$WORK/bm.ndjson"
-curl -sN --max-time 10 "$BASE/api/v1/nodes?watch=1&timeoutSeconds=3" > "$WORK/nobm.ndjson"
+curl -sN --max-time 10 "$BASE/api/v1/nodes?watch=1&timeoutSeconds=1" > "$WORK/nobm.ndjson"
 check "no BOOKMARK without allowWatchBookmarks; synthetic ADDED for RV unset" $PY - "$WORK/nobm.ndjson" <<'PYEOF'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 assert ev and all(e["type"] == "ADDED" for e in ev), [e["type"] for e in ev]
 assert len(ev) == 20, len(ev)
 PYEOF
-curl -sN --max-time 10 "$BASE/api/v1/namespaces/payments/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=2" > "$WORK/sie.ndjson"
+curl -sN --max-time 10 "$BASE/api/v1/namespaces/payments/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1" > "$WORK/sie.ndjson"
 get "/_sim/objects?resource=pods&namespace=payments" > "$WORK/truth3.ndjson"
 check "sendInitialEvents: ADDED for each object, then the initial-events-end bookmark" $PY - "$WORK/sie.ndjson" "$WORK/truth3.ndjson" <<'PYEOF'
 import json, sys
@@ -143,16 +143,10 @@ check "sendInitialEvents without resourceVersionMatch: 422" [ "$c" = 422 ]
 # --- selectors ---
 get "/_sim/objects?resource=pods" > "$WORK/truth4.ndjson"
 NODE=$($PY -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["spec"]["nodeName"])' "$WORK/truth4.ndjson")
-sel_check() { # sel_check DESCRIPTION QUERY PYTHON-PREDICATE(o)
-  get "/api/v1/pods?$2" > "$WORK/sel.json"
-  check "selector $1" $PY - "$WORK/sel.json" "$WORK/truth4.ndjson" "$3" <<'PYEOF'
-import json, sys
-got = sorted(i["metadata"]["uid"] for i in json.load(open(sys.argv[1]))["items"])
-objs = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
-lab = lambda o: o["metadata"].get("labels", {})
-want = sorted(o["metadata"]["uid"] for o in objs if eval(sys.argv[3]))
-assert got == want and (0 < len(want) < len(objs)), (len(got), len(want))
-PYEOF
+SELS=()
+sel_check() { # sel_check DESCRIPTION QUERY PYTHON-PREDICATE(o): fetched now, checked below
+  get "/api/v1/pods?$2" > "$WORK/sel${#SELS[@]}.json"
+  SELS+=("$1" "$3")
 }
 sel_check "label =" "labelSelector=app.kubernetes.io%2Fname%3Dkube-proxy" 'lab(o).get("app.kubernetes.io/name")=="kube-proxy"'
 sel_check "label !=" "labelSelector=version!%3Dv1" 'lab(o).get("version")!="v1"'
@@ -163,6 +157,23 @@ sel_check "label !exists + ==" "labelSelector=!version,app.kubernetes.io%2Fpart-
 sel_check "field spec.nodeName" "fieldSelector=spec.nodeName%3D$NODE" 'o["spec"].get("nodeName")=="'$NODE'"'
 sel_check "field metadata.namespace!=" "fieldSelector=metadata.namespace!%3Dkube-system" 'o["metadata"]["namespace"]!="kube-system"'
 sel_check "field status.phase + label" "fieldSelector=status.phase%3DRunning&labelSelector=version%3Dv2" 'o["status"]["phase"]=="Running" and lab(o).get("version")=="v2"'
+$PY - "$WORK" "$WORK/truth4.ndjson" "${SELS[@]}" <<'PYEOF'
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+lab = lambda o: o["metadata"].get("labels", {})
+args = sys.argv[3:]
+for k in range(0, len(args), 2):
+    desc, pred = args[k], args[k + 1]
+    got = sorted(i["metadata"]["uid"] for i in json.load(open("%s/sel%d.json" % (sys.argv[1], k)))["items"])
+    want = sorted(o["metadata"]["uid"] for o in objs if eval(pred))
+    if got == want and 0 < len(want) < len(objs):
+        print("ok: selector " + desc)
+    else:
+        print("FAIL: selector %s (got %d, want %d of %d)" % (desc, len(got), len(want), len(objs)))
+        bad = True
+sys.exit(1 if "bad" in globals() else 0)
+PYEOF
+[ $? = 0 ] || FAILS=$((FAILS + 1))
 c=$(code "$BASE/api/v1/pods?fieldSelector=spec.bogus%3Dx")
 check "unknown field selector: 400 field label not supported" grep -q "field label not supported: spec.bogus" "$WORK/body"
 [ "$c" = 400 ] || fail "unknown field selector code $c"
@@ -170,7 +181,7 @@ check "unknown field selector: 400 field label not supported" grep -q "field lab
 # selector enter/leave on a watch: ADDED when a pod starts matching, DELETED when it stops
 P=$($PY -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline())["metadata"]; print(o["namespace"]+"/pods/"+o["name"])' "$WORK/truth4.ndjson")
 RV=$($PY -c 'import json,sys;print(json.load(sys.stdin)["metadata"]["resourceVersion"])' < <(get /api/v1/pods?limit=1))
-curl -sN --max-time 10 "$BASE/api/v1/pods?watch=1&resourceVersion=$RV&labelSelector=probe%3Dyes&timeoutSeconds=3" > "$WORK/enter.ndjson" &
+curl -sN --max-time 10 "$BASE/api/v1/pods?watch=1&resourceVersion=$RV&labelSelector=probe%3Dyes&timeoutSeconds=2" > "$WORK/enter.ndjson" &
 W=$!; BG_PIDS+=($W)
 sleep 0.5
 patch() { curl -sS --max-time 10 -X PATCH -H 'Content-Type: application/merge-patch+json' --data "$1" "$BASE/api/v1/namespaces/$P" > /dev/null; }
@@ -224,7 +235,7 @@ post "/_sim/faults?reset=1&watch_gone_after=2"
 curl -sN --max-time 10 "$BASE/api/v1/pods?watch=1&timeoutSeconds=5" > "$WORK/gone.ndjson"
 check "watch_gone_after=2: two events then ERROR 410" bash -c "[ \$(wc -l < '$WORK/gone.ndjson') = 3 ] && tail -1 '$WORK/gone.ndjson' | grep -q '\"code\":410'"
 post "/_sim/faults?reset=1&watch_malformed_after=1"
-curl -sN --max-time 10 "$BASE/api/v1/nodes?watch=1&timeoutSeconds=2" > "$WORK/bad.ndjson"
+curl -sN --max-time 10 "$BASE/api/v1/nodes?watch=1&timeoutSeconds=1" > "$WORK/bad.ndjson"
 check "watch_malformed_after=1: exactly one line is not JSON" $PY - "$WORK/bad.ndjson" <<'PYEOF'
 import json, sys
 bad = 0
