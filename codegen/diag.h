@@ -17,22 +17,22 @@ typedef struct {
 } ksmc_pos;
 
 typedef struct {
-  FILE *out;     /* where messages go (stderr in the CLI, a memstream in tests) */
-  int errors;    /* number of errors reported */
-  int warnings;  /* number of warnings reported */
+  FILE *out;    /* where messages go (stderr in the CLI, a memstream in tests) */
+  int errors;   /* number of errors reported */
+  int warnings; /* number of warnings reported */
 } ksmc_diag;
 
 /* Reports an error at pos. */
-__attribute__((format(printf, 3, 4))) void ksmc_error(ksmc_diag *d, ksmc_pos pos,
-                                                       const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void ksmc_error(ksmc_diag *d, ksmc_pos pos, const char *fmt,
+                                                      ...);
 
 /* Reports a note (attached to the previous error, e.g. "first defined here"). */
-__attribute__((format(printf, 3, 4))) void ksmc_note(ksmc_diag *d, ksmc_pos pos,
-                                                      const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void ksmc_note(ksmc_diag *d, ksmc_pos pos, const char *fmt,
+                                                     ...);
 
 /* Reports a warning. */
-__attribute__((format(printf, 3, 4))) void ksmc_warning(ksmc_diag *d, ksmc_pos pos,
-                                                         const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void ksmc_warning(ksmc_diag *d, ksmc_pos pos, const char *fmt,
+                                                        ...);
 
 static inline int ksmc_diag_errors(const ksmc_diag *d) { return d->errors; }
 

@@ -101,7 +101,8 @@ static void emit_render(FILE *out, const spec *s, const char *name) {
   fprintf(out, "  int rc = ksmc_render_begin(ctx, json, len);\n");
   fprintf(out, "  if (rc != KSMC_OK) return rc;\n");
   fprintf(out, "  v_root_t root;\n  init_root(&root);\n  walk_root(ctx, 0, &root);\n");
-  fprintf(out, "  rc = ksmc_render_meta(ctx, root.%s, \"%s\", root.%s, root.%s, root.%s, root.%s);\n",
+  fprintf(out,
+          "  rc = ksmc_render_meta(ctx, root.%s, \"%s\", root.%s, root.%s, root.%s, root.%s);\n",
           s->meta[0]->cname, s->kind, s->meta[1]->cname, s->meta[2]->cname, s->meta[3]->cname,
           s->meta[4]->cname);
   fprintf(out, "  if (rc != KSMC_OK) return rc;\n");
@@ -128,8 +129,9 @@ static void emit_kind_desc(FILE *out, const spec *s, const char *name, const cha
 
 void emit_kind_c(const spec *s, const char *name, const char *display, FILE *out) {
   banner(out, display);
-  fprintf(out, "/* The serializer of %s objects: one pass over the JSON tokens into a view of\n"
-               " * the fields the families read, then each family's samples, straight-line. */\n",
+  fprintf(out,
+          "/* The serializer of %s objects: one pass over the JSON tokens into a view of\n"
+          " * the fields the families read, then each family's samples, straight-line. */\n",
           s->kind);
   fprintf(out, "#include \"%s.h\"\n\n#include <string.h>\n\n#include \"ksmc_gen.h\"\n\n", name);
   emit_views(out, s);
@@ -148,8 +150,10 @@ void emit_kind_h(const spec *s, const char *name, const char *display, FILE *out
   fprintf(out, "#ifndef KSMC_GEN_%s_H\n#define KSMC_GEN_%s_H\n\n", guard, guard);
   fprintf(out, "#include \"ksmc_kind.h\"\n\n");
   fprintf(out, "#if KSMC_GENERATED_ABI != %d\n", ABI);
-  fprintf(out, "#error \"generated/%s.h was generated for runtime ABI %d: regenerate it with ksmc-gen\"\n",
-          name, ABI);
+  fprintf(
+      out,
+      "#error \"generated/%s.h was generated for runtime ABI %d: regenerate it with ksmc-gen\"\n",
+      name, ABI);
   fprintf(out, "#endif\n\n");
   fprintf(out, "/* %s (%s%s%s), %zu families. */\n", s->kind, s->group, *s->group ? "/" : "",
           s->version, s->nfamilies);

@@ -93,13 +93,17 @@ static void emit_one(const expr *e, void *arg) {
   sb_printf(&b, "/* ");
   sb_comment(&b, src, 200);
   sb_printf(&b, " */\nstatic %s agg_%d_%d(ksmc_render_ctx *ctx, const v_root_t *v",
-            num ? "double" : boolean ? "bool" : "ksmc_sv", sc.fam_index, e->id);
+            num       ? "double"
+            : boolean ? "bool"
+                      : "ksmc_sv",
+            sc.fam_index, e->id);
   emit_agg_params(&b, &sc);
   sb_printf(&b, ") {\n  (void)v;\n");
   for (size_t i = 0; i < sc.f->nloops; i++)
     sb_printf(&b, "  (void)%s_%s;\n", sc.f->loops[i].kind != LOOP_VIEW ? "lv" : "it",
               sc.f->loops[i].var);
-  if (num) sb_printf(&b, "  double acc = 0;\n%s", !strcmp(f, "max") ? "  bool found = false;\n" : "");
+  if (num)
+    sb_printf(&b, "  double acc = 0;\n%s", !strcmp(f, "max") ? "  bool found = false;\n" : "");
   if (!num && !boolean) sb_printf(&b, "  ksmc_sv acc = ksmc_sv_lit(\"\", 0);\n");
   sb_printf(&b, "  const ksmc_items *col = &%s%s->%s_items;\n", r->var ? "it_" : "v",
             r->var ? r->var : "", r->coll_node->cname);

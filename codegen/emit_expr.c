@@ -176,8 +176,12 @@ void emit_sv(sb *b, const emit_scope *sc, const expr *e, int slot) {
       sb_printf(b, ")");
     }
     break;
-  case E_CALL: emit_sv_call(b, sc, e, slot); break;
-  default: sb_printf(b, "ksmc_sv_lit(\"\", 0) /* unsupported */"); break;
+  case E_CALL:
+    emit_sv_call(b, sc, e, slot);
+    break;
+  default:
+    sb_printf(b, "ksmc_sv_lit(\"\", 0) /* unsupported */");
+    break;
   }
 }
 
@@ -292,7 +296,9 @@ static void emit_bool_call(sb *b, const emit_scope *sc, const expr *e) {
 
 void emit_bool(sb *b, const emit_scope *sc, const expr *e) {
   switch (e->kind) {
-  case E_BOOL: sb_printf(b, e->b ? "true" : "false"); break;
+  case E_BOOL:
+    sb_printf(b, e->b ? "true" : "false");
+    break;
   case E_PATH:
     sb_printf(b, "ksmc_bool_tok(ctx, ");
     emit_tok(b, sc, e);
@@ -311,13 +317,15 @@ void emit_bool(sb *b, const emit_scope *sc, const expr *e) {
     sb_printf(b, ")");
     break;
   case E_EQ:
-  case E_NE: emit_eq(b, sc, e); break;
+  case E_NE:
+    emit_eq(b, sc, e);
+    break;
   case E_LT:
   case E_LE:
   case E_GT:
   case E_GE: {
-    static const char *const ops[] = {[E_LT] = " < ", [E_LE] = " <= ", [E_GT] = " > ",
-                                      [E_GE] = " >= "};
+    static const char *const ops[] = {
+        [E_LT] = " < ", [E_LE] = " <= ", [E_GT] = " > ", [E_GE] = " >= "};
     sb_printf(b, "(");
     emit_num(b, sc, e->l);
     sb_printf(b, "%s", ops[e->kind]);
@@ -325,8 +333,11 @@ void emit_bool(sb *b, const emit_scope *sc, const expr *e) {
     sb_printf(b, ")");
     break;
   }
-  case E_CALL: emit_bool_call(b, sc, e); break;
-  default: sb_printf(b, "false");
+  case E_CALL:
+    emit_bool_call(b, sc, e);
+    break;
+  default:
+    sb_printf(b, "false");
   }
 }
 

@@ -199,7 +199,8 @@ static void emit_family(FILE *out, const emit_scope *sc) {
   if (f->distinct || f->has_if_empty) sb_printf(&b, "  const size_t fam_start = ctx->out.n;\n");
   if (f->dyn && f->dyn->allow != DYN_ALL) {
     const char *a = f->dyn->allow == DYN_LABELS ? "labels_allow" : "annotations_allow";
-    sb_printf(&b, "  if (!ctx->opts.%s || ctx->opts.%s->npatterns == 0) return; /* no allowlist */\n",
+    sb_printf(&b,
+              "  if (!ctx->opts.%s || ctx->opts.%s->npatterns == 0) return; /* no allowlist */\n",
               a, a);
   }
   int depth = open_loops(&b, sc, 1);

@@ -26,7 +26,7 @@ typedef struct {
   const spec *s;
   const family *f;
   int fam_index;
-  const char *display; /* spec path for comments */
+  const char *display;  /* spec path for comments */
   const char *agg_item; /* C variable of the aggregate's current item, or NULL */
 } emit_scope;
 

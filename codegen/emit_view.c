@@ -112,7 +112,8 @@ static void emit_child_case(FILE *out, const view *v, const vnode *c) {
     return;
   }
   fprintf(out, "      {\n        int next = t;\n");
-  if (c->iter) fprintf(out, "        next = walk_items_%s(ctx, t, &o->%s_items);\n", c->iter->cname, c->cname);
+  if (c->iter)
+    fprintf(out, "        next = walk_items_%s(ctx, t, &o->%s_items);\n", c->iter->cname, c->cname);
   if (c->nkids) {
     sb name = {0};
     node_fn(&name, v, c);

@@ -259,8 +259,10 @@ static expr *parse_primary(parser *p) {
   ksmc_pos pos = tok_pos(p);
   switch (p->tok) {
   case ET_DOT:
-  case ET_VAR: return parse_path(p);
-  case ET_LBRACK: return parse_list(p);
+  case ET_VAR:
+    return parse_path(p);
+  case ET_LBRACK:
+    return parse_list(p);
   case ET_STR: {
     expr *e = new_expr(E_STR, pos);
     e->str = unquote(p);
@@ -299,7 +301,9 @@ static expr *parse_primary(parser *p) {
     }
     return e;
   }
-  default: syntax_error(p, "expected a path, literal or function call"); return NULL;
+  default:
+    syntax_error(p, "expected a path, literal or function call");
+    return NULL;
   }
 }
 
@@ -326,13 +330,26 @@ static expr *parse_cmp(parser *p) {
   expr *l = parse_unary(p);
   expr_kind k;
   switch (l ? p->tok : ET_EOF) {
-  case ET_EQEQ: k = E_EQ; break;
-  case ET_NE: k = E_NE; break;
-  case ET_LT: k = E_LT; break;
-  case ET_LE: k = E_LE; break;
-  case ET_GT: k = E_GT; break;
-  case ET_GE: k = E_GE; break;
-  default: return l;
+  case ET_EQEQ:
+    k = E_EQ;
+    break;
+  case ET_NE:
+    k = E_NE;
+    break;
+  case ET_LT:
+    k = E_LT;
+    break;
+  case ET_LE:
+    k = E_LE;
+    break;
+  case ET_GT:
+    k = E_GT;
+    break;
+  case ET_GE:
+    k = E_GE;
+    break;
+  default:
+    return l;
   }
   advance(p);
   expr *r = parse_unary(p);
@@ -425,14 +442,22 @@ static void print_path(const expr *e, char *buf, size_t len) {
 }
 
 void expr_print(const expr *e, char *buf, size_t len) {
-  static const char *const ops[] = {[E_AND] = " && ", [E_OR] = " || ", [E_EQ] = " == ",
-                                    [E_NE] = " != ", [E_LT] = " < ",  [E_LE] = " <= ",
-                                    [E_GT] = " > ",  [E_GE] = " >= "};
+  static const char *const ops[] = {
+      [E_AND] = " && ", [E_OR] = " || ", [E_EQ] = " == ", [E_NE] = " != ",
+      [E_LT] = " < ",   [E_LE] = " <= ", [E_GT] = " > ",  [E_GE] = " >= "};
   switch (e->kind) {
-  case E_PATH: print_path(e, buf, len); break;
-  case E_STR: put(buf, len, "\"%s\"", e->str); break;
-  case E_NUM: put(buf, len, "%s", e->num_text); break;
-  case E_BOOL: put(buf, len, "%s", e->b ? "true" : "false"); break;
+  case E_PATH:
+    print_path(e, buf, len);
+    break;
+  case E_STR:
+    put(buf, len, "\"%s\"", e->str);
+    break;
+  case E_NUM:
+    put(buf, len, "%s", e->num_text);
+    break;
+  case E_BOOL:
+    put(buf, len, "%s", e->b ? "true" : "false");
+    break;
   case E_CALL:
   case E_LIST:
     put(buf, len, e->kind == E_CALL ? "%s(" : "%s[", e->kind == E_CALL ? e->str : "");

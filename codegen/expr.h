@@ -39,8 +39,8 @@ typedef struct {
 
 typedef struct {
   seg_kind kind;
-  char *name;       /* SEG_FIELD */
-  seg_cond *conds;  /* SEG_FILTER */
+  char *name;      /* SEG_FIELD */
+  seg_cond *conds; /* SEG_FILTER */
   size_t nconds;
   ksmc_pos pos;
 } path_seg;

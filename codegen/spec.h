@@ -21,12 +21,12 @@ typedef struct vnode vnode;
 
 /* One JSON key in a view's trie of read fields. */
 struct vnode {
-  char *key;      /* JSON key (NULL for the view's root) */
-  char *cname;    /* C identifier of its slots, unique in the view */
+  char *key;   /* JSON key (NULL for the view's root) */
+  char *cname; /* C identifier of its slots, unique in the view */
   vnode **kids;
   size_t nkids;
-  bool leaf;      /* the value's token index is kept (`int <cname>`) */
-  view *iter;     /* the value is iterated: item views in `ksmc_items <cname>_items` */
+  bool leaf;  /* the value's token index is kept (`int <cname>`) */
+  view *iter; /* the value is iterated: item views in `ksmc_items <cname>_items` */
 };
 
 /* A view: the fields read from the object root, or from each item of an iterated array
@@ -43,8 +43,8 @@ struct view {
 /* ---- typed expressions ------------------------------------------------------------- */
 
 typedef enum {
-  VT_STR,  /* string value (string fields, numbers as text, function results) */
-  VT_NUM,  /* float64 */
+  VT_STR, /* string value (string fields, numbers as text, function results) */
+  VT_NUM, /* float64 */
   VT_BOOL,
   VT_TS,   /* a timestamp field: use timestamp() / nonzero() */
   VT_QTY,  /* a quantity field: use quantity() / quantity_int() */
@@ -55,16 +55,16 @@ typedef enum {
 
 /* What the checker attaches to an E_PATH expression. */
 typedef struct {
-  view *v;          /* view holding the final slot */
-  vnode *node;      /* the slot */
-  const char *var;  /* loop variable the path starts from (NULL: the root view) */
-  bool iterates;    /* the path iterates a collection (only inside aggregates/each) */
-  view *iter_view;  /* the collection's item view when iterates */
-  int iter_seg;     /* index of the iterating segment */
-  view *coll_view;  /* view holding the iterated collection's slot */
-  vnode *coll_node; /* the collection's slot (coll_node->iter == iter_view) */
+  view *v;                /* view holding the final slot */
+  vnode *node;            /* the slot */
+  const char *var;        /* loop variable the path starts from (NULL: the root view) */
+  bool iterates;          /* the path iterates a collection (only inside aggregates/each) */
+  view *iter_view;        /* the collection's item view when iterates */
+  int iter_seg;           /* index of the iterating segment */
+  view *coll_view;        /* view holding the iterated collection's slot */
+  vnode *coll_node;       /* the collection's slot (coll_node->iter == iter_view) */
   const path_seg *filter; /* the [f=v] selector, or NULL */
-  bool list_var;    /* the path is a literal-list loop variable */
+  bool list_var;          /* the path is a literal-list loop variable */
   vtype type;
   schema_type stype;
 } path_ref;
@@ -78,10 +78,10 @@ typedef struct {
   char *var;
   ksmc_pos pos;
   loop_kind kind;
-  expr *source;   /* LOOP_VIEW: path ending in [*], [f=v] or {*}; LOOP_FN: list function */
-  char **list;    /* LOOP_LIST: literal strings */
+  expr *source; /* LOOP_VIEW: path ending in [*], [f=v] or {*}; LOOP_FN: list function */
+  char **list;  /* LOOP_LIST: literal strings */
   size_t nlist;
-  view *item;     /* LOOP_VIEW: the item view */
+  view *item; /* LOOP_VIEW: the item view */
 } loop;
 
 typedef struct {
@@ -91,8 +91,8 @@ typedef struct {
 } label;
 
 typedef struct {
-  char *label;    /* label name, e.g. "phase" */
-  expr *of;       /* compared value */
+  char *label; /* label name, e.g. "phase" */
+  expr *of;    /* compared value */
   char **label_values;
   char **match_values;
   size_t n;
@@ -102,8 +102,8 @@ typedef struct {
 typedef enum { DYN_NONE, DYN_LABELS, DYN_ANNOTATIONS, DYN_ALL } dyn_allow;
 
 typedef struct {
-  expr *from;     /* map path */
-  char *prefix;   /* "label", "annotation", "nodeselector" */
+  expr *from;   /* map path */
+  char *prefix; /* "label", "annotation", "nodeselector" */
   dyn_allow allow;
   ksmc_pos pos;
 } dynamic_labels;
@@ -125,28 +125,28 @@ typedef struct {
   expr *where;
   label *labels;
   size_t nlabels;
-  states *st;           /* optional */
-  dynamic_labels *dyn;  /* optional */
-  expr *value;          /* NULL with states/dynamic (value 1 / per state) */
-  label *if_empty;      /* labels of the one sample written when the loops yield none */
+  states *st;          /* optional */
+  dynamic_labels *dyn; /* optional */
+  expr *value;         /* NULL with states/dynamic (value 1 / per state) */
+  label *if_empty;     /* labels of the one sample written when the loops yield none */
   size_t nif_empty;
   bool has_if_empty;
   bool distinct;
 } family;
 
 typedef struct {
-  char *file;           /* spec path as given (repo-relative in the build) */
+  char *file; /* spec path as given (repo-relative in the build) */
   char *kind;
   char *group;
   char *version;
   char *resource;
   bool namespaced;
-  label *labels;        /* default labels */
+  label *labels; /* default labels */
   size_t nlabels;
   family *families;
   size_t nfamilies;
-  vnode *meta[5];       /* kind, metadata.uid, .name, .namespace, .resourceVersion */
-  view **views;         /* views[0] is the root */
+  vnode *meta[5]; /* kind, metadata.uid, .name, .namespace, .resourceVersion */
+  view **views;   /* views[0] is the root */
   size_t nviews;
   const schema_kind *schema;
 } spec;

@@ -107,13 +107,19 @@ static view *item_view(spec *s, view *v, vnode *n, const char *spath, bool is_ma
 
 static vtype vtype_of(schema_type t) {
   switch (t) {
-  case ST_STRING: return VT_STR;
+  case ST_STRING:
+    return VT_STR;
   case ST_INT:
-  case ST_NUMBER: return VT_NUM;
-  case ST_BOOL: return VT_BOOL;
-  case ST_TIMESTAMP: return VT_TS;
-  case ST_QUANTITY: return VT_QTY;
-  default: return VT_OBJ;
+  case ST_NUMBER:
+    return VT_NUM;
+  case ST_BOOL:
+    return VT_BOOL;
+  case ST_TIMESTAMP:
+    return VT_TS;
+  case ST_QUANTITY:
+    return VT_QTY;
+  default:
+    return VT_OBJ;
   }
 }
 
@@ -191,13 +197,15 @@ static bool iterate(checker *c, path_ref *r, path_seg *seg, int idx, view **v, v
     return false;
   }
   if (r->iterates) {
-    ksmc_error(c->d, seg->pos, "a path may iterate only one collection; bind the outer one "
-                               "with each:");
+    ksmc_error(c->d, seg->pos,
+               "a path may iterate only one collection; bind the outer one "
+               "with each:");
     return false;
   }
   if (!allow_iter) {
-    ksmc_error(c->d, seg->pos, "this path iterates a collection here; bind it with each: or "
-                               "wrap it in first(), last(), max(), count() or any()");
+    ksmc_error(c->d, seg->pos,
+               "this path iterates a collection here; bind it with each: or "
+               "wrap it in first(), last(), max(), count() or any()");
     return false;
   }
   strcat(spath, want_map ? "{}" : "[]");
@@ -273,10 +281,9 @@ static vtype check_path(checker *c, expr *e) {
   vnode *node = &v->root;
   for (size_t i = 0; i < e->nsegs; i++) {
     path_seg *seg = &e->segs[i];
-    bool ok = seg->kind == SEG_FIELD
-                  ? field_step(c, seg, v, &node, spath)
-                  : iterate(c, r, seg, (int)i, &v, &node, spath,
-                            c->in_agg || (c->each_source && i + 1 == e->nsegs));
+    bool ok = seg->kind == SEG_FIELD ? field_step(c, seg, v, &node, spath)
+                                     : iterate(c, r, seg, (int)i, &v, &node, spath,
+                                               c->in_agg || (c->each_source && i + 1 == e->nsegs));
     if (!ok) return r->type = VT_ERR;
   }
   node->leaf = true;
@@ -300,12 +307,14 @@ typedef struct {
   int nargs; /* -1: one or more */
 } fn_sig;
 
-static const fn_sig functions[] = {
-    {"timestamp", 1},     {"nonzero", 1}, {"present", 1},     {"nonempty", 1},  {"quantity", 1},
-    {"quantity_int", 1},  {"key", 1},     {"sanitize", 1},    {"resource_units", 1},
-    {"ip_family", 1},     {"format_bool", 1}, {"has_prefix", 2}, {"trim_prefix", 2},
-    {"concat", -1},       {"if", 3},      {"in", 2},          {"first", 1},     {"last", 1},
-    {"max", 1},           {"count", 1},   {"any", 1},         {NULL, 0}};
+static const fn_sig functions[] = {{"timestamp", 1},   {"nonzero", 1},     {"present", 1},
+                                   {"nonempty", 1},    {"quantity", 1},    {"quantity_int", 1},
+                                   {"key", 1},         {"sanitize", 1},    {"resource_units", 1},
+                                   {"ip_family", 1},   {"format_bool", 1}, {"has_prefix", 2},
+                                   {"trim_prefix", 2}, {"concat", -1},     {"if", 3},
+                                   {"in", 2},          {"first", 1},       {"last", 1},
+                                   {"max", 1},         {"count", 1},       {"any", 1},
+                                   {NULL, 0}};
 
 static const fn_sig *find_fn(checker *c, const expr *e) {
   const char *names[32];
@@ -334,8 +343,8 @@ static bool want(checker *c, const expr *arg, vtype got, vtype want, const char 
   if (got == VT_TS) hint = " (use timestamp())";
   if (got == VT_QTY) hint = " (use quantity() or quantity_int())";
   if (got == VT_BOOL && want == VT_STR) hint = " (use format_bool())";
-  ksmc_error(c->d, arg->pos, "%s() needs %s here, not %s%s", fn, vtype_name(want),
-             vtype_name(got), hint);
+  ksmc_error(c->d, arg->pos, "%s() needs %s here, not %s%s", fn, vtype_name(want), vtype_name(got),
+             hint);
   return false;
 }
 
@@ -366,8 +375,11 @@ static vtype check_aggregate(checker *c, expr *e) {
   c->agg_iter = NULL;
   vtype t = check_expr(c, e->args[0]);
   c->in_agg = false;
-  if (!c->agg_iter) ksmc_error(c->d, e->args[0]->pos, "%s() needs a path that iterates, like "
-                                                      ".status.conditions[*].type", e->str);
+  if (!c->agg_iter)
+    ksmc_error(c->d, e->args[0]->pos,
+               "%s() needs a path that iterates, like "
+               ".status.conditions[*].type",
+               e->str);
   e->id = c->nagg++;
   const char *f = e->str;
   if (!strcmp(f, "count")) return VT_NUM;
@@ -387,12 +399,15 @@ static vtype check_call(checker *c, expr *e) {
   const char *n = f->name;
   if (is_aggregate(n)) return check_aggregate(c, e);
   vtype a0 = check_expr(c, e->args[0]);
-  if (!strcmp(n, "timestamp")) return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_TS, n) ? VT_NUM : VT_ERR;
-  if (!strcmp(n, "nonzero")) return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_TS, n) ? VT_BOOL : VT_ERR;
+  if (!strcmp(n, "timestamp"))
+    return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_TS, n) ? VT_NUM : VT_ERR;
+  if (!strcmp(n, "nonzero"))
+    return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_TS, n) ? VT_BOOL : VT_ERR;
   if (!strcmp(n, "present")) return want_path(c, e->args[0], n) ? VT_BOOL : VT_ERR;
   if (!strcmp(n, "quantity") || !strcmp(n, "quantity_int"))
     return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_QTY, n) ? VT_NUM : VT_ERR;
-  if (!strcmp(n, "format_bool")) return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_BOOL, n) ? VT_STR : VT_ERR;
+  if (!strcmp(n, "format_bool"))
+    return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_BOOL, n) ? VT_STR : VT_ERR;
   if (!strcmp(n, "key")) {
     const path_ref *r = e->args[0]->ref;
     bool ok = e->args[0]->kind == E_PATH && e->args[0]->var && e->args[0]->nsegs == 0 && r &&
@@ -405,8 +420,11 @@ static vtype check_call(checker *c, expr *e) {
     want(c, e->args[0], a0, VT_BOOL, n);
     a1 = as_string(e->args[1], a1);
     a2 = as_string(e->args[2], a2);
-    if (a1 != a2) ksmc_error(c->d, e->args[2]->pos, "if() branches have different types: %s "
-                                                    "and %s", vtype_name(a1), vtype_name(a2));
+    if (a1 != a2)
+      ksmc_error(c->d, e->args[2]->pos,
+                 "if() branches have different types: %s "
+                 "and %s",
+                 vtype_name(a1), vtype_name(a2));
     return a1;
   }
   if (!strcmp(n, "in")) {
@@ -442,8 +460,8 @@ static vtype check_binary(checker *c, expr *e) {
   if (l == VT_ERR || r == VT_ERR) return VT_ERR;
   if (e->kind >= E_LT) {
     if (l != VT_NUM || r != VT_NUM)
-      ksmc_error(c->d, e->pos, "'<', '<=', '>', '>=' compare numbers, not %s and %s",
-                 vtype_name(l), vtype_name(r));
+      ksmc_error(c->d, e->pos, "'<', '<=', '>', '>=' compare numbers, not %s and %s", vtype_name(l),
+                 vtype_name(r));
     return VT_BOOL;
   }
   if (e->kind == E_AND || e->kind == E_OR) {
@@ -462,18 +480,31 @@ static vtype check_expr(checker *c, expr *e) {
   if (!e) return VT_OBJ;
   vtype t = VT_OBJ;
   switch (e->kind) {
-  case E_PATH: t = check_path(c, e); break;
-  case E_STR: t = VT_STR; break;
-  case E_NUM: t = VT_NUM; break;
-  case E_BOOL: t = VT_BOOL; break;
-  case E_LIST: t = VT_LIST; break;
-  case E_CALL: t = check_call(c, e); break;
+  case E_PATH:
+    t = check_path(c, e);
+    break;
+  case E_STR:
+    t = VT_STR;
+    break;
+  case E_NUM:
+    t = VT_NUM;
+    break;
+  case E_BOOL:
+    t = VT_BOOL;
+    break;
+  case E_LIST:
+    t = VT_LIST;
+    break;
+  case E_CALL:
+    t = check_call(c, e);
+    break;
   case E_NOT:
     t = check_expr(c, e->l);
     if (t != VT_BOOL && t != VT_ERR) ksmc_error(c->d, e->l->pos, "'!' needs a condition");
     t = t == VT_ERR ? VT_ERR : VT_BOOL;
     break;
-  default: t = check_binary(c, e);
+  default:
+    t = check_binary(c, e);
   }
   e->type = (int)t;
   return t;
@@ -511,8 +542,9 @@ static void check_loops(checker *c, family *f) {
         if (r && r->iterates && r->iter_seg + 1 == (int)l->source->nsegs)
           l->item = r->iter_view;
         else if (r && r->type != VT_ERR)
-          ksmc_error(c->d, l->source->pos, "each: takes a path ending in [*], [field=value] or "
-                                           "{*}");
+          ksmc_error(c->d, l->source->pos,
+                     "each: takes a path ending in [*], [field=value] or "
+                     "{*}");
       }
       /* A variable whose source failed stays bound (item NULL) so later uses stay quiet. */
     }
@@ -556,18 +588,22 @@ static void check_value(checker *c, family *f) {
       ksmc_error(c->d, f->pos, "family '%s' needs a value (e.g. `value: 1`)", f->name);
     return;
   }
-  if (f->st) ksmc_error(c->d, f->value->pos, "a family with states: has no value: (1 or 0 per state)");
+  if (f->st)
+    ksmc_error(c->d, f->value->pos, "a family with states: has no value: (1 or 0 per state)");
   vtype t = check_expr(c, f->value);
   if (t != VT_NUM && t != VT_BOOL && t != VT_ERR)
-    ksmc_error(c->d, f->value->pos, "value needs a number or condition, not %s%s",
-               vtype_name(t), t == VT_TS ? " (use timestamp())" : t == VT_QTY ? " (use quantity())" : "");
+    ksmc_error(c->d, f->value->pos, "value needs a number or condition, not %s%s", vtype_name(t),
+               t == VT_TS    ? " (use timestamp())"
+               : t == VT_QTY ? " (use quantity())"
+                             : "");
 }
 
 static void check_states(checker *c, family *f) {
   if (!f->st) return;
   if (!f->st->of) return;
   vtype t = as_string(f->st->of, check_expr(c, f->st->of));
-  if (t != VT_STR && t != VT_ERR) ksmc_error(c->d, f->st->of->pos, "states.of needs a string, not %s", vtype_name(t));
+  if (t != VT_STR && t != VT_ERR)
+    ksmc_error(c->d, f->st->of->pos, "states.of needs a string, not %s", vtype_name(t));
   if (f->st->n == 0) ksmc_error(c->d, f->st->pos, "states.values is empty");
 }
 
@@ -576,8 +612,9 @@ static void check_dynamic(checker *c, family *f) {
   check_expr(c, f->dyn->from);
   const path_ref *r = f->dyn->from->ref;
   if (f->dyn->from->kind != E_PATH || !r || r->stype != ST_MAP || r->iterates)
-    ksmc_error(c->d, f->dyn->from->pos, "dynamic_labels.from needs a map path such as "
-                                        ".metadata.labels");
+    ksmc_error(c->d, f->dyn->from->pos,
+               "dynamic_labels.from needs a map path such as "
+               ".metadata.labels");
   if (f->nloops) ksmc_error(c->d, f->dyn->pos, "dynamic_labels cannot be combined with each:");
 }
 
@@ -599,7 +636,8 @@ static void check_family(checker *c, family *f) {
   check_loops(c, f);
   if (f->where) {
     vtype t = check_expr(c, f->where);
-    if (t != VT_BOOL && t != VT_ERR) ksmc_error(c->d, f->where->pos, "where needs a condition, not %s", vtype_name(t));
+    if (t != VT_BOOL && t != VT_ERR)
+      ksmc_error(c->d, f->where->pos, "where needs a condition, not %s", vtype_name(t));
   }
   for (size_t i = 0; i < f->nlabels; i++) check_label_value(c, &f->labels[i]);
   check_states(c, f);
@@ -627,7 +665,8 @@ void spec_check(spec *s, const schema *sch, const yt_node *resource, ksmc_diag *
     const yt_node *k = yt_get(resource, "kind");
     if (k) rpos = k->pos;
     if (hint)
-      ksmc_error(d, rpos, "kind '%s' is not in the field schema; did you mean '%s'?", s->kind, hint);
+      ksmc_error(d, rpos, "kind '%s' is not in the field schema; did you mean '%s'?", s->kind,
+                 hint);
     else
       ksmc_error(d, rpos, "kind '%s' is not in the field schema", s->kind);
     return;

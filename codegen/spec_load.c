@@ -130,8 +130,7 @@ static label *parse_labels(const yt_node *m, size_t *n, ksmc_diag *d) {
   for (size_t i = 0; i < m->npairs; i++) {
     const yt_node *k = m->pairs[i].key;
     if (!valid_label_name(k->str))
-      ksmc_error(d, k->pos, "invalid label name '%s' (must match [a-zA-Z_][a-zA-Z0-9_]*)",
-                 k->str);
+      ksmc_error(d, k->pos, "invalid label name '%s' (must match [a-zA-Z_][a-zA-Z0-9_]*)", k->str);
     for (size_t j = 0; j < i; j++)
       if (!strcmp(m->pairs[j].key->str, k->str)) {
         ksmc_error(d, k->pos, "duplicate label '%s'", k->str);
@@ -194,8 +193,8 @@ static states *parse_states(const yt_node *m, ksmc_diag *d) {
   st->pos = m->pos;
   st->label = xstrdup(scalar(yt_get(m, "label"), "states.label", d));
   if (!valid_label_name(st->label))
-    ksmc_error(d, yt_get(m, "label") ? yt_get(m, "label")->pos : m->pos,
-               "invalid label name '%s'", st->label);
+    ksmc_error(d, yt_get(m, "label") ? yt_get(m, "label")->pos : m->pos, "invalid label name '%s'",
+               st->label);
   if (yt_get(m, "of")) st->of = parse_expr_node(yt_get(m, "of"), "states.of", d);
   const yt_node *vals = yt_get(m, "values");
   if (vals && vals->type == YT_SEQ) { /* label value == compared value */
@@ -269,8 +268,8 @@ const char *family_type_name(family_type t) { return family_types[t]; }
 const char *stability_name(stability s) { return stabilities[s]; }
 
 static const char *const family_keys[] = {
-    "name",  "type",  "help",   "stability",      "deprecated", "opt_in",   "each",
-    "where", "labels", "states", "dynamic_labels", "value",      "if_empty", "distinct", NULL};
+    "name",   "type",   "help",           "stability", "deprecated", "opt_in",   "each", "where",
+    "labels", "states", "dynamic_labels", "value",     "if_empty",   "distinct", NULL};
 static const char *const family_required[] = {"name", "type", "help", "stability", NULL};
 
 static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
@@ -287,8 +286,7 @@ static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
   int v = 0;
   if (yt_get(m, "type") && parse_enum(yt_get(m, "type"), "metric type", family_types, &v, d))
     f->type = (family_type)v;
-  if (yt_get(m, "stability") &&
-      parse_enum(yt_get(m, "stability"), "stability", stabilities, &v, d))
+  if (yt_get(m, "stability") && parse_enum(yt_get(m, "stability"), "stability", stabilities, &v, d))
     f->stab = (stability)v;
   f->help = xstrdup(scalar(yt_get(m, "help"), "help", d));
   if (yt_get(m, "deprecated"))
@@ -307,8 +305,8 @@ static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
   }
 }
 
-static const char *const resource_keys[] = {"kind",       "group",  "version", "plural",
-                                             "namespaced", NULL};
+static const char *const resource_keys[] = {"kind",   "group",      "version",
+                                            "plural", "namespaced", NULL};
 static const char *const resource_required[] = {"kind", "version", "plural", "namespaced", NULL};
 static const char *const top_keys[] = {"resource", "labels", "families", NULL};
 static const char *const top_required[] = {"resource", "families", NULL};

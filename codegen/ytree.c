@@ -117,8 +117,8 @@ static yt_node *parse_mapping(yt_ctx *c, yaml_event_t *start) {
 
 static yt_node *parse_sequence(yt_ctx *c, yaml_event_t *start) {
   yt_node *s = new_node(YT_SEQ, mark_pos(c, start->start_mark));
-  if (!reject_extras(c, s->pos, start->data.sequence_start.anchor,
-                     start->data.sequence_start.tag, start->data.sequence_start.implicit))
+  if (!reject_extras(c, s->pos, start->data.sequence_start.anchor, start->data.sequence_start.tag,
+                     start->data.sequence_start.implicit))
     c->failed = true;
   for (;;) {
     yaml_event_t ev;
@@ -137,9 +137,12 @@ static yt_node *parse_sequence(yt_ctx *c, yaml_event_t *start) {
 
 static yt_node *parse_node(yt_ctx *c, yaml_event_t *ev) {
   switch (ev->type) {
-  case YAML_SCALAR_EVENT: return parse_scalar(c, ev);
-  case YAML_MAPPING_START_EVENT: return parse_mapping(c, ev);
-  case YAML_SEQUENCE_START_EVENT: return parse_sequence(c, ev);
+  case YAML_SCALAR_EVENT:
+    return parse_scalar(c, ev);
+  case YAML_MAPPING_START_EVENT:
+    return parse_mapping(c, ev);
+  case YAML_SEQUENCE_START_EVENT:
+    return parse_sequence(c, ev);
   case YAML_ALIAS_EVENT:
     ksmc_error(c->diag, mark_pos(c, ev->start_mark), "aliases are not supported in specs");
     c->failed = true;
@@ -157,8 +160,8 @@ static yt_node *parse_document(yt_ctx *c) {
   yaml_event_t ev;
   while (!root && next_event(c, &ev)) {
     yaml_event_type_t t = ev.type;
-    if (t == YAML_SCALAR_EVENT || t == YAML_MAPPING_START_EVENT ||
-        t == YAML_SEQUENCE_START_EVENT || t == YAML_ALIAS_EVENT) {
+    if (t == YAML_SCALAR_EVENT || t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT ||
+        t == YAML_ALIAS_EVENT) {
       root = parse_node(c, &ev);
       if (!root) c->failed = true;
     }
@@ -233,9 +236,12 @@ yt_node *yt_get(const yt_node *map, const char *key) {
 
 const char *yt_type_name(yt_type t) {
   switch (t) {
-  case YT_SCALAR: return "a scalar";
-  case YT_MAP: return "a mapping";
-  case YT_SEQ: return "a sequence";
+  case YT_SCALAR:
+    return "a scalar";
+  case YT_MAP:
+    return "a mapping";
+  case YT_SEQ:
+    return "a sequence";
   }
   return "?";
 }

@@ -26,7 +26,7 @@ struct yt_node {
   /* scalar */
   char *str;
   size_t len;
-  bool quoted; /* single- or double-quoted scalar: never a number/bool/null */
+  bool quoted;      /* single- or double-quoted scalar: never a number/bool/null */
   int style_offset; /* columns between pos.col and the scalar's first content byte */
   /* map */
   yt_pair *pairs;

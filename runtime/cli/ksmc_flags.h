@@ -24,7 +24,6 @@
 #define KSMC_FLAGS_RUN (-1)
 #define KSMC_EXIT_USAGE 2
 
-
 /* A list flag's items in command-line order. */
 typedef struct {
   char **v;

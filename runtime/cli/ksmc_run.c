@@ -346,8 +346,8 @@ static int wait_for_signal(app *a, sigset_t *set) {
 }
 
 static int setup(app *a, char *err, size_t errlen) {
-  ksmc_kube_config_opts ko = {a->cfg.kubeconfig, a->cfg.context, a->cfg.apiserver,
-                              NULL,              NULL,           NULL};
+  ksmc_kube_config_opts ko = {
+      a->cfg.kubeconfig, a->cfg.context, a->cfg.apiserver, NULL, NULL, NULL};
   if (ksmc_kube_config_load(&ko, &a->kube, err, errlen) != 0) return 1;
   logf_(a, KSMC_LOG_INFO, "ksmc %s: API server %s (%s)", KSMC_VERSION, a->kube.server,
         a->kube.source);
@@ -386,7 +386,8 @@ int ksmc_run_main(int argc, char **argv) {
     shutdown_app(&a);
     return 1;
   }
-  logf_(&a, KSMC_LOG_INFO, "serving /metrics on port %u, telemetry and /readyz on port %u; %zu stream%s",
+  logf_(&a, KSMC_LOG_INFO,
+        "serving /metrics on port %u, telemetry and /readyz on port %u; %zu stream%s",
         ksmc_http_port(a.http), ksmc_http_telemetry_port(a.http), a.nstreams,
         a.nstreams == 1 ? "" : "s");
   a.ingest_started = pthread_create(&a.ingest_thread, NULL, ingest_main, &a) == 0;

@@ -195,8 +195,7 @@ bool ksmc_fn_has_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t
   return s.n >= n && memcmp(s.p, lit, n) == 0;
 }
 
-ksmc_sv ksmc_fn_trim_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t n,
-                            int slot) {
+ksmc_sv ksmc_fn_trim_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t n, int slot) {
   if (v.kind == KSMC_SV_NONE) return v;
   ksmc_slice s = ksmc_sv_decode(ctx, v, slot);
   if (s.n >= n && memcmp(s.p, lit, n) == 0) return ksmc_sv_lit(s.p + n, s.n - n);
@@ -336,8 +335,7 @@ static bool line_seen(const char *p, size_t from, size_t start, size_t end) {
   return false;
 }
 
-void ksmc_sample_end_distinct(ksmc_render_ctx *ctx, double value, bool close,
-                              size_t family_start) {
+void ksmc_sample_end_distinct(ksmc_render_ctx *ctx, double value, bool close, size_t family_start) {
   ksmc_sample_end(ctx, value, close);
   if (ctx->sample_drop || ksmc_buf_failed(&ctx->out)) return;
   if (line_seen(ctx->out.p, family_start, ctx->sample_mark, ctx->out.n))

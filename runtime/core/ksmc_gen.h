@@ -140,8 +140,7 @@ static inline ksmc_sv ksmc_fn_format_bool(const ksmc_render_ctx *ctx, int t) {
 bool ksmc_fn_has_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t n);
 
 /* v without the leading lit (v unchanged if it does not start with lit). */
-ksmc_sv ksmc_fn_trim_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t n,
-                            int slot);
+ksmc_sv ksmc_fn_trim_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t n, int slot);
 
 /* Concatenation of n decoded values into scratch slot `slot`. */
 ksmc_sv ksmc_fn_concat(ksmc_render_ctx *ctx, const ksmc_sv *parts, size_t n, int slot);
@@ -179,8 +178,7 @@ void ksmc_sample_end(ksmc_render_ctx *ctx, double value, bool close);
 
 /* As ksmc_sample_end, but also erases the sample when an identical line (labels and
  * value) was already written for this family of this object. */
-void ksmc_sample_end_distinct(ksmc_render_ctx *ctx, double value, bool close,
-                              size_t family_start);
+void ksmc_sample_end_distinct(ksmc_render_ctx *ctx, double value, bool close, size_t family_start);
 
 /* Counts a non-fatal problem of this object (bad timestamp, quantity, ...). */
 void ksmc_render_warn(ksmc_render_ctx *ctx, const char *what, int tok);

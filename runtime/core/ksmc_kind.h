@@ -38,10 +38,10 @@ typedef struct {
   const char *help;             /* the spec's help text, without prefixes */
   bool opt_in;                  /* disabled unless --metric-opt-in-list matches */
   ksmc_dynamic_kind dynamic;
-  const char *labels;           /* label names in output order, comma separated; dynamic
-                                   ones shown as "label_*", "annotation_*", ... */
-  const char *spec_file;        /* repo-relative spec path */
-  int spec_line;                /* line of the family in its spec */
+  const char *labels;    /* label names in output order, comma separated; dynamic
+                            ones shown as "label_*", "annotation_*", ... */
+  const char *spec_file; /* repo-relative spec path */
+  int spec_line;         /* line of the family in its spec */
   /* Precomputed header lines, text format 0.0.4 and OpenMetrics 1.0:
    * "# HELP <name> <prefixes><help>\n# TYPE <name> <type>\n" */
   ksmc_slice header_text;

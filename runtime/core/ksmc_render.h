@@ -20,38 +20,38 @@
 /* What is rendered: fixed for the life of a context. */
 typedef struct {
   const ksmc_kind_desc *kind;
-  const bool *family_enabled;                 /* kind->nfamilies flags; NULL: every
-                                                 non-opt-in family on, opt-in off */
+  const bool *family_enabled;                    /* kind->nfamilies flags; NULL: every
+                                                    non-opt-in family on, opt-in off */
   const ksmc_allowlist_entry *labels_allow;      /* patterns for this resource or NULL */
   const ksmc_allowlist_entry *annotations_allow; /* patterns for this resource or NULL */
-  size_t max_object_bytes;                    /* 0: no limit */
+  size_t max_object_bytes;                       /* 0: no limit */
 } ksmc_render_opts;
 
 struct ksmc_render_ctx {
   ksmc_render_opts opts;
   /* Result of the last successful render. */
-  ksmc_buf out;       /* every family's lines, concatenated in family order */
-  uint32_t *fam_end;  /* kind->nfamilies end offsets into out */
-  ksmc_buf uid;       /* decoded metadata.uid */
-  ksmc_buf name;      /* decoded metadata.name */
-  ksmc_buf ns;        /* decoded metadata.namespace ("" for cluster-scoped kinds) */
-  ksmc_buf rv;        /* decoded metadata.resourceVersion */
-  char err[256];      /* human-readable detail of the last error (with byte offset) */
-  unsigned warnings;  /* non-fatal problems in the last object (bad timestamp, ...) */
-  char warn[256];     /* the first of them */
+  ksmc_buf out;      /* every family's lines, concatenated in family order */
+  uint32_t *fam_end; /* kind->nfamilies end offsets into out */
+  ksmc_buf uid;      /* decoded metadata.uid */
+  ksmc_buf name;     /* decoded metadata.name */
+  ksmc_buf ns;       /* decoded metadata.namespace ("" for cluster-scoped kinds) */
+  ksmc_buf rv;       /* decoded metadata.resourceVersion */
+  char err[256];     /* human-readable detail of the last error (with byte offset) */
+  unsigned warnings; /* non-fatal problems in the last object (bad timestamp, ...) */
+  char warn[256];    /* the first of them */
   /* Working memory, private to the runtime and generated code. */
-  bool *enabled;      /* per family: rendered or not (copy of opts or the defaults) */
+  bool *enabled; /* per family: rendered or not (copy of opts or the defaults) */
   jsmntok_t *tok;
   unsigned ntok_cap;
   unsigned ntok;
   const char *json;
   size_t json_len;
-  ksmc_buf prefix;    /* `{` + default labels of the current object */
-  ksmc_buf scratch;   /* decoded strings for computations */
+  ksmc_buf prefix;  /* `{` + default labels of the current object */
+  ksmc_buf scratch; /* decoded strings for computations */
   ksmc_buf scratch2;
-  ksmc_kv *kv;        /* map entries for dynamic labels */
+  ksmc_kv *kv; /* map entries for dynamic labels */
   size_t kv_cap;
-  void *arena;        /* per-object views of array items (generated code) */
+  void *arena; /* per-object views of array items (generated code) */
   size_t arena_cap;
   size_t arena_used;
   size_t sample_mark; /* start of the sample being written */

@@ -46,7 +46,6 @@ typedef struct {
   void (*list_end)(void *user, size_t s, bool complete);
 } ksmc_sink;
 
-
 /* One formatted line (no trailing newline) at a level. */
 typedef void (*ksmc_log_fn)(void *user, ksmc_log_level level, const char *line);
 

@@ -414,9 +414,28 @@ typedef enum { WANT_NOTHING, WANT_RELIST, WANT_WATCH_ERRORS, WANT_LIST_ERRORS, W
 
 /* Churns with a fault set, then clears faults, quiesces and checks convergence and that
  * the fault was met (the counter `w` names grew). */
+typedef struct {
+  uint64_t lists, list_errors, watch_errors;
+} counters;
+
+static counters snapshot(runner *r) {
+  return (counters){TOTAL(r, lists), TOTAL(r, list_errors), TOTAL(r, watch_errors)};
+}
+
+/* Whether the counter `w` names moved since c0. */
+static bool met(runner *r, counters c0, want w) {
+  counters c = snapshot(r);
+  bool dl = c.lists > c0.lists, dle = c.list_errors > c0.list_errors,
+       dwe = c.watch_errors > c0.watch_errors;
+  return w == WANT_NOTHING || (w == WANT_RELIST && dl) || (w == WANT_WATCH_ERRORS && dwe) ||
+         (w == WANT_LIST_ERRORS && dle) || (w == WANT_ERRORS && (dle || dwe));
+}
+
+/* Churns with a fault set, quiesces, keeps the fault until it was met (at most 15 s more,
+ * for slow sanitizer builds), clears it and checks convergence. */
 static void fault_phase(runner *r, const char *name, const char *faults, int churn_ms, bool compact,
                         want w) {
-  uint64_t lists = TOTAL(r, lists), werr = TOTAL(r, watch_errors), lerr = TOTAL(r, list_errors);
+  counters c0 = snapshot(r);
   char p[256];
   snprintf(p, sizeof p, "/_sim/faults?%s", faults);
   churn(40);
@@ -427,18 +446,22 @@ static void fault_phase(runner *r, const char *name, const char *faults, int chu
   }
   usleep((useconds_t)churn_ms * 1000);
   churn(0);
-  usleep(1500000); /* let count-limited faults fire on the now quiet cluster too */
+  usleep(1000000); /* let count-limited faults fire on the now quiet cluster too */
+  for (int64_t until = mono_ms() + 15000; !met(r, c0, w) && mono_ms() < until;) {
+    churn(10); /* faults on watches need events to fire */
+    usleep(500000);
+    churn(0);
+  }
   sim_post("/_sim/faults?reset=1");
   char label[128];
   snprintf(label, sizeof label, "fault %s", name);
   converged(&r->sink, 20000, label);
-  uint64_t dl = TOTAL(r, lists) - lists, dle = TOTAL(r, list_errors) - lerr,
-           dwe = TOTAL(r, watch_errors) - werr;
+  counters c = snapshot(r);
   printf("     (%s: +%llu lists, +%llu list errors, +%llu watch errors)\n", name,
-         (unsigned long long)dl, (unsigned long long)dle, (unsigned long long)dwe);
-  bool met = w == WANT_NOTHING || (w == WANT_RELIST && dl) || (w == WANT_WATCH_ERRORS && dwe) ||
-             (w == WANT_LIST_ERRORS && dle) || (w == WANT_ERRORS && (dle || dwe));
-  if (!met) fail("fault %s was not met (the counters did not move)", name);
+         (unsigned long long)(c.lists - c0.lists),
+         (unsigned long long)(c.list_errors - c0.list_errors),
+         (unsigned long long)(c.watch_errors - c0.watch_errors));
+  if (!met(r, c0, w)) fail("fault %s was not met (the counters did not move)", name);
 }
 
 static void shard_phase(runner *whole) {

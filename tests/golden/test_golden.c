@@ -140,7 +140,9 @@ static bool same_lines(const text *got, const text *want, const char *name) {
       continue;
     }
     ok = false;
-    if (shown++ < 12) fprintf(stderr, "  %s: %s %s\n", name, c < 0 ? "unexpected" : "missing   ", c < 0 ? g[i] : w[j]);
+    if (shown++ < 12)
+      fprintf(stderr, "  %s: %s %s\n", name, c < 0 ? "unexpected" : "missing   ",
+              c < 0 ? g[i] : w[j]);
     if (c < 0)
       i++;
     else
@@ -157,9 +159,10 @@ static bool same_bytes(const text *got, const text *want, const char *name) {
   while (i < got->n && i < want->n && got->p[i] == want->p[i]) i++;
   size_t line_start = i;
   while (line_start > 0 && want->p[line_start - 1] != '\n') line_start--;
-  fprintf(stderr, "  %s: first difference at byte %zu, in the line starting:\n  want: %.120s\n", name,
-          i, want->p ? want->p + line_start : "");
-  fprintf(stderr, "  got:  %.120s\n", got->p ? got->p + (line_start < got->n ? line_start : 0) : "");
+  fprintf(stderr, "  %s: first difference at byte %zu, in the line starting:\n  want: %.120s\n",
+          name, i, want->p ? want->p + line_start : "");
+  fprintf(stderr, "  got:  %.120s\n",
+          got->p ? got->p + (line_start < got->n ? line_start : 0) : "");
   return false;
 }
 
@@ -235,9 +238,8 @@ static void run_kind(const char *kind, const char *resource) {
 static void test_node(void) { run_kind("node", "nodes"); }
 static void test_pod(void) { run_kind("pod", "pods"); }
 
-static const ktest_case cases[] = {{"node golden cases", test_node},
-                                   {"pod golden cases", test_pod},
-                                   {NULL, NULL}};
+static const ktest_case cases[] = {
+    {"node golden cases", test_node}, {"pod golden cases", test_pod}, {NULL, NULL}};
 
 int main(int argc, char **argv) {
   if (argc != 3) {

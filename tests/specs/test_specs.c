@@ -56,7 +56,8 @@ static void test_bad_specs(void) {
     int errors;
     char *got = diagnostics_of(yaml, &errors);
     int ok = want && !strcmp(got, want);
-    if (!ok) fprintf(stderr, "\n%s\n  want:\n%s  got:\n%s", yaml, want ? want : "(no .stderr)\n", got);
+    if (!ok)
+      fprintf(stderr, "\n%s\n  want:\n%s  got:\n%s", yaml, want ? want : "(no .stderr)\n", got);
     CU_ASSERT_TRUE(ok);
     CU_ASSERT_TRUE(errors > 0);
     free(want);
@@ -126,16 +127,17 @@ static spec *load_text(const char *families, int *errors, char **diag) {
 static void test_language_constructs(void) {
   int errors;
   char *diag = NULL;
-  spec *s = load_text("  - name: a\n    type: gauge\n    stability: alpha\n    help: h\n"
-                      "    each: {c: '.spec.containers[*]', r: '$c.resources.limits{*}'}\n"
-                      "    where: key($r) != \"pods\"\n"
-                      "    labels: {container: $c.name, resource: sanitize(key($r))}\n"
-                      "    value: quantity($r)\n"
-                      "  - name: b\n    type: gauge\n    stability: stable\n    help: h\n"
-                      "    states: {label: phase, of: .status.phase, values: [A, B]}\n"
-                      "  - name: c\n    type: gauge\n    stability: alpha\n    help: h\n"
-                      "    value: max(timestamp(.status.conditions[type=Ready].lastTransitionTime))\n",
-                      &errors, &diag);
+  spec *s =
+      load_text("  - name: a\n    type: gauge\n    stability: alpha\n    help: h\n"
+                "    each: {c: '.spec.containers[*]', r: '$c.resources.limits{*}'}\n"
+                "    where: key($r) != \"pods\"\n"
+                "    labels: {container: $c.name, resource: sanitize(key($r))}\n"
+                "    value: quantity($r)\n"
+                "  - name: b\n    type: gauge\n    stability: stable\n    help: h\n"
+                "    states: {label: phase, of: .status.phase, values: [A, B]}\n"
+                "  - name: c\n    type: gauge\n    stability: alpha\n    help: h\n"
+                "    value: max(timestamp(.status.conditions[type=Ready].lastTransitionTime))\n",
+                &errors, &diag);
   CU_ASSERT_EQUAL(errors, 0);
   if (errors) fprintf(stderr, "%s", diag);
   CU_ASSERT_PTR_NOT_NULL_FATAL(s);
@@ -164,11 +166,12 @@ static void test_errors_positions(void) {
   free(diag);
 }
 
-static const ktest_case cases[] = {{"bad specs report exact diagnostics", test_bad_specs},
-                                   {"real specs compile cleanly and deterministically", test_real_specs},
-                                   {"language constructs", test_language_constructs},
-                                   {"error positions", test_errors_positions},
-                                   {NULL, NULL}};
+static const ktest_case cases[] = {
+    {"bad specs report exact diagnostics", test_bad_specs},
+    {"real specs compile cleanly and deterministically", test_real_specs},
+    {"language constructs", test_language_constructs},
+    {"error positions", test_errors_positions},
+    {NULL, NULL}};
 
 int main(void) {
   ksmc_diag d = {stderr, 0, 0};

@@ -36,18 +36,18 @@ static inline int ktest_run(const char *suite_name, const ktest_case *cases) {
   return failed ? 1 : 0;
 }
 
-#define KTEST_MAIN(suite_name, cases)                                                      \
+#define KTEST_MAIN(suite_name, cases)                                                              \
   int main(void) { return ktest_run(suite_name, cases); }
 
 /* Asserts two byte strings are equal and prints both when they are not. */
-#define KTEST_ASSERT_BYTES(got, gotn, want)                                                \
-  do {                                                                                     \
-    const char *w_ = (want);                                                               \
-    size_t wn_ = strlen(w_);                                                               \
-    int ok_ = (gotn) == wn_ && memcmp((got), w_, wn_) == 0;                                \
-    if (!ok_)                                                                              \
-      fprintf(stderr, "\n  want: [%s]\n  got:  [%.*s]\n", w_, (int)(gotn), (const char *)(got)); \
-    CU_ASSERT_TRUE(ok_);                                                                   \
+#define KTEST_ASSERT_BYTES(got, gotn, want)                                                        \
+  do {                                                                                             \
+    const char *w_ = (want);                                                                       \
+    size_t wn_ = strlen(w_);                                                                       \
+    int ok_ = (gotn) == wn_ && memcmp((got), w_, wn_) == 0;                                        \
+    if (!ok_)                                                                                      \
+      fprintf(stderr, "\n  want: [%s]\n  got:  [%.*s]\n", w_, (int)(gotn), (const char *)(got));   \
+    CU_ASSERT_TRUE(ok_);                                                                           \
   } while (0)
 
 #endif
