@@ -3,6 +3,8 @@
 # Every process started here is killed on exit.
 
 E2E_TMP=$(mktemp -d)
+# The resources the tests export and compare (every one the simulator serves with data).
+RESOURCES=${RESOURCES:-nodes pods}
 E2E_PIDS=()
 
 e2e_cleanup() {
@@ -39,7 +41,7 @@ start_ksmc() {
   shift
   local log=$E2E_TMP/ksmc-$name.log
   ${KSMC_WRAPPER:-} "$KSMC" --apiserver "$SIM" --port 0 --telemetry-port 0 --host 127.0.0.1 \
-    --telemetry-host 127.0.0.1 "$@" 2>"$log" &
+    --telemetry-host 127.0.0.1 --resources="${RESOURCES// /,}" "$@" 2>"$log" &
   E2E_PIDS+=($!)
   eval "PID_$name=$!"
   for _ in $(seq 200); do
@@ -69,12 +71,13 @@ wait_ready() {
 
 sim_post() { curl -sf -X POST "$SIM/_sim/$1" >/dev/null || fail "POST /_sim/$1"; }
 
-# ground_truth FILE: `ksmc render` of every object the simulator holds, for nodes and pods.
+# ground_truth FILE [RENDER ARGS]: `ksmc render` of every object the simulator holds, for
+# every resource of $RESOURCES.
 ground_truth() {
   local out=$1 res
   shift
   : >"$out"
-  for res in nodes pods; do
+  for res in $RESOURCES; do
     curl -sf "$SIM/_sim/objects?resource=$res" >"$E2E_TMP/$res.ndjson" || fail "ground truth"
     "$KSMC" render --resource "$res" "$@" "$E2E_TMP/$res.ndjson" >>"$out" 2>"$E2E_TMP/render.err" ||
       { cat "$E2E_TMP/render.err" >&2; fail "ksmc render of the ground truth"; }
