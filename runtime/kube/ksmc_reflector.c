@@ -275,14 +275,29 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *u) {
   return ok ? n : 0;
 }
 
+/* Retry-After in seconds or as an HTTP date; 0 if absent or unparsable. */
+static int64_t parse_retry_after(const char *v, size_t n) {
+  char tmp[128];
+  while (n && (*v == ' ' || *v == '\t')) v++, n--;
+  while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ')) n--;
+  if (!n || n >= sizeof tmp) return 0;
+  memcpy(tmp, v, n);
+  tmp[n] = 0;
+  char *end;
+  long secs = strtol(tmp, &end, 10);
+  if (*end) {
+    time_t when = curl_getdate(tmp, NULL);
+    secs = when > 0 ? (long)(when - time(NULL)) : 0;
+  }
+  if (secs <= 0) return 0;
+  return secs * 1000 > MAX_RETRY_AFTER_MS ? MAX_RETRY_AFTER_MS : secs * 1000;
+}
+
 static size_t on_header(char *p, size_t size, size_t nitems, void *u) {
   stream *s = u;
   size_t n = size * nitems;
-  if (n > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
-    long secs = strtol(p + 12, NULL, 10); /* the HTTP-date form is ignored */
-    if (secs > 0)
-      s->retry_after_ms = secs * 1000 > MAX_RETRY_AFTER_MS ? MAX_RETRY_AFTER_MS : secs * 1000;
-  }
+  if (n > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
+    s->retry_after_ms = parse_retry_after(p + 12, n - 12);
   return n;
 }
 
@@ -444,6 +459,10 @@ static void list_failed(stream *s, CURLcode res) {
     return;
   }
   logf_(s->ig, KSMC_LOG_WARN, "%s: list failed: %s", s->spec.name, why);
+  if (s->rv_mode == RV_NOT_OLDER) { /* e.g. 504 ResourceVersionTooLarge: like client-go, */
+    s->rv_mode = RV_CONSISTENT;     /* fall back to a consistent read */
+    s->paginate = true;
+  }
   schedule(s, NEXT_LIST, true);
 }
 
