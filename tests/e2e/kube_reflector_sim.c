@@ -529,6 +529,36 @@ static bool tls_try(const char *dir, const char *label, char *last_error, size_t
   return synced;
 }
 
+/* A token file holding a stale token: 401s until the file is rotated, then the reflector
+ * re-reads it (after the 401, not only every 60 s) and syncs. */
+static void token_rotation(const char *dir) {
+  char tok[256], path[256];
+  snprintf(tok, sizeof tok, "%s/token", dir);
+  FILE *f = fopen(tok, "w");
+  if (!f) return fail("cannot write %s", tok);
+  fputs("expired-token\n", f);
+  fclose(f);
+  write_kubeconfig(dir, "", "static-ignored\n    tokenFile: token");
+  snprintf(path, sizeof path, "%s/kubeconfig", dir);
+  kubeconfig = path;
+  runner r;
+  if (runner_start(&r, 0, 1, "rotation")) {
+    usleep(800000);
+    ksmc_stream_stats st;
+    ksmc_ingest_stats(r.ig, 0, &st);
+    if (ksmc_ingest_synced(r.ig, 0) || !strstr(st.last_error, "HTTP 401"))
+      fail("token rotation: want 401 before the rotation, got [%s]", st.last_error);
+    f = fopen(tok, "w");
+    if (f) fputs("s3cret\n", f), fclose(f);
+    if (!wait_synced(&r, 5000))
+      fail("token rotation: did not sync after the file changed");
+    else
+      printf("ok: a rotated token file is re-read after a 401\n");
+    runner_stop(&r);
+  }
+  kubeconfig = NULL;
+}
+
 static void tls_phase(const char *bin) {
   char dir[] = "/tmp/ksmc-e2e-tls-XXXXXX", ca[64];
   if (!mkdtemp(dir)) return fail("mkdtemp");
@@ -554,6 +584,7 @@ static void tls_phase(const char *bin) {
     fail("wrong token: want HTTP 401, got [%s]", err);
   else
     printf("ok: a wrong token is refused: %s\n", err);
+  token_rotation(dir);
   sim_ca = NULL;
   kill(sim, SIGTERM);
   waitpid(sim, NULL, 0);
