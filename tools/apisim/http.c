@@ -513,6 +513,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   *con_cls = NULL;
 }
 
+/* libmicrohttpd's own messages, prefixed; the ones our deliberate aborts cause (watch
+ * client gone, truncation fault) are dropped. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+  (void)cls;
+  char msg[512];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  if (strstr(msg, "application error generating response")) return;
+  size_t n = strlen(msg);
+  while (n && msg[n - 1] == '\n') msg[--n] = 0;
+  fprintf(stderr, "apisim: libmicrohttpd: %s\n", msg);
+}
+
 int http_start(apisim *sim) {
   struct sockaddr_in sa;
   memset(&sa, 0, sizeof sa);
@@ -526,6 +538,7 @@ int http_start(apisim *sim) {
                    MHD_USE_ERROR_LOG;
   if (sim->cfg.tls) flags |= MHD_USE_TLS;
   struct MHD_OptionItem opts[] = {
+      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
       {MHD_OPTION_SOCK_ADDR, 0, &sa},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, sim},
       {MHD_OPTION_CONNECTION_TIMEOUT, 0, NULL},
