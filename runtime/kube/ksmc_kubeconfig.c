@@ -210,6 +210,7 @@ static int load_cluster(loader *ld, const char *ctx, const char *name, ksmc_kube
   c->server = strdup(server);
   c->tls_server_name = dup_str(map_str(ld, cl, "tls-server-name"));
   c->insecure = yaml_true(map_str(ld, cl, "insecure-skip-tls-verify"));
+  c->disable_compression = yaml_true(map_str(ld, cl, "disable-compression"));
   if (load_pem(ld, cl, what, "certificate-authority", &c->ca)) return -1;
   if (c->insecure && c->ca.n)
     return fail(ld, "%s: certificate-authority cannot be combined with insecure-skip-tls-verify",

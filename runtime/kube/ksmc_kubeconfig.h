@@ -3,7 +3,7 @@
  * Sources, in the order client-go's BuildConfigFromFlags (as used by KSM) applies them:
  *  1. --kubeconfig FILE: the context named by --context or the file's current-context;
  *     its cluster (server, certificate-authority[-data], insecure-skip-tls-verify,
- *     tls-server-name) and user (token, tokenFile, client-certificate[-data],
+ *     tls-server-name, disable-compression) and user (token, tokenFile, client-certificate[-data],
  *     client-key[-data]). Relative paths are resolved against the file's directory.
  *  2. in-cluster: KUBERNETES_SERVICE_HOST/PORT plus the service account's token and
  *     ca.crt (directory overridable for tests).
@@ -37,17 +37,18 @@ typedef struct {
 } ksmc_kube_config_opts;
 
 typedef struct {
-  char *server;          /* base URL without trailing '/', e.g. "https://10.0.0.1:443" */
-  char *tls_server_name; /* name to verify the server certificate against, or NULL */
-  bool insecure;         /* skip server certificate verification */
-  ksmc_buf ca;           /* CA bundle PEM; empty: the system's CAs */
-  ksmc_buf cert;         /* client certificate PEM; empty: none */
-  ksmc_buf key;          /* client key PEM; empty: none */
-  char *token;           /* static bearer token, or NULL */
-  char *token_file;      /* bearer token file, re-read; wins over token; or NULL */
-  char *namespace;       /* the context's namespace (or the in-cluster one), or NULL */
-  char *source;          /* for logs: `kubeconfig /x/config context "sim"`, `in-cluster` */
-  char *warning;         /* a non-fatal problem found while loading, or NULL */
+  char *server;             /* base URL without trailing '/', e.g. "https://10.0.0.1:443" */
+  char *tls_server_name;    /* name to verify the server certificate against, or NULL */
+  bool insecure;            /* skip server certificate verification */
+  bool disable_compression; /* cluster disable-compression: no Accept-Encoding: gzip */
+  ksmc_buf ca;              /* CA bundle PEM; empty: the system's CAs */
+  ksmc_buf cert;            /* client certificate PEM; empty: none */
+  ksmc_buf key;             /* client key PEM; empty: none */
+  char *token;              /* static bearer token, or NULL */
+  char *token_file;         /* bearer token file, re-read; wins over token; or NULL */
+  char *namespace;          /* the context's namespace (or the in-cluster one), or NULL */
+  char *source;             /* for logs: `kubeconfig /x/config context "sim"`, `in-cluster` */
+  char *warning;            /* a non-fatal problem found while loading, or NULL */
   /* private: the token file's last good content */
   ksmc_buf file_token;
   int64_t token_read_ms;

@@ -468,6 +468,8 @@ static void list_failed(stream *s, CURLcode res) {
 
 static void list_done(stream *s, CURLcode res) {
   if (res == CURLE_OK && s->http == 200 && ksmc_list_complete(&s->lp)) {
+    logf_(s->ig, KSMC_LOG_DEBUG, "%s: page of %zu items in %lld ms", s->spec.name, s->lp.items,
+          (long long)(now_ms() - s->req_start_ms));
     if (s->lp.cont.n) {
       copy_slice(&s->cont, (ksmc_slice){s->lp.cont.p, s->lp.cont.n});
       schedule(s, NEXT_PAGE, false);
@@ -591,18 +593,18 @@ int ksmc_ingest_run(ksmc_ingest *ig) {
         ig->o.config->server, ig->o.config->source, ig->n, ig->o.shard, ig->o.total_shards);
   int rc = 0;
   while (!atomic_load(&ig->stop)) {
-    int wait = start_due(ig);
+    /* finished transfers schedule their successors, which start right away: curl's own
+     * timer for a new handle is 0, so the poll returns at once */
     int running;
     CURLMcode mc = curl_multi_perform(ig->multi, &running);
     drain(ig);
+    int wait = start_due(ig);
     if (mc == CURLM_OK) mc = curl_multi_poll(ig->multi, NULL, 0, wait, NULL);
     if (mc != CURLM_OK) {
       logf_(ig, KSMC_LOG_ERROR, "curl multi failed: %s", curl_multi_strerror(mc));
       rc = -1;
       break;
     }
-    mc = curl_multi_perform(ig->multi, &running);
-    drain(ig);
   }
   for (size_t i = 0; i < ig->n; i++) {
     stream *s = &ig->s[i];

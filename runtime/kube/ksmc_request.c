@@ -158,8 +158,10 @@ static struct curl_slist *make_headers(ksmc_kube_config *cfg, int64_t now_ms) {
   return h;
 }
 
-static CURLcode set_common(CURL *e, const ksmc_request_limits *lim) {
-  CURLcode rc = curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+static CURLcode set_common(CURL *e, const ksmc_kube_config *cfg, const ksmc_request_limits *lim) {
+  /* "" offers every encoding curl decodes, gzip among them (the API server's only one) */
+  CURLcode rc =
+      cfg->disable_compression ? CURLE_OK : curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
   if (!rc) rc = curl_easy_setopt(e, CURLOPT_USERAGENT, "ksmc/" KSMC_VERSION);
   if (!rc) rc = curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   if (!rc) rc = curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -178,7 +180,7 @@ CURLcode ksmc_request_setup(CURL *easy, ksmc_kube_config *cfg, const char *path_
                             ksmc_request_lists *lists) {
   lists->headers = make_headers(cfg, now_ms);
   if (!lists->headers) return CURLE_OUT_OF_MEMORY;
-  CURLcode rc = set_common(easy, lim);
+  CURLcode rc = set_common(easy, cfg, lim);
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, lists->headers);
   if (!rc) rc = set_tls(easy, cfg);
   if (!rc) rc = set_url(easy, cfg, path_query, &lists->connect_to);

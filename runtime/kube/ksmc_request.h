@@ -3,7 +3,8 @@
  * One place knows how a request to the API server looks: the collection path of a
  * resource, field selectors for --namespaces-denylist and --node, and the curl options
  * every request carries (TLS from the configuration, bearer token only over https,
- * Accept: application/json, Accept-Encoding: gzip, User-Agent ksmc/VERSION, TCP
+ * Accept: application/json, Accept-Encoding: gzip unless the cluster sets
+ * disable-compression, User-Agent ksmc/VERSION, TCP
  * keepalive, a low-speed timeout that detects dead connections). */
 #ifndef KSMC_REQUEST_H
 #define KSMC_REQUEST_H

@@ -175,6 +175,7 @@ typedef struct {
   ksmc_stream_spec specs[MAX_STREAMS];
   double duration;
   const char *field_selector;
+  bool no_gzip;
 } args;
 
 static void usage(void) {
@@ -192,19 +193,14 @@ static ksmc_log_level parse_level(const char *s) {
 }
 
 static void parse_args(int argc, char **argv, args *a, debug_sink *d) {
-  static const struct option opts[] = {{"apiserver", required_argument, 0, 'a'},
-                                       {"kubeconfig", required_argument, 0, 'k'},
-                                       {"context", required_argument, 0, 'c'},
-                                       {"resource", required_argument, 0, 'r'},
-                                       {"field-selector", required_argument, 0, 'f'},
-                                       {"shard", required_argument, 0, 's'},
-                                       {"total-shards", required_argument, 0, 't'},
-                                       {"use-apiserver-cache", no_argument, 0, 'u'},
-                                       {"duration", required_argument, 0, 'd'},
-                                       {"events", no_argument, 0, 'e'},
-                                       {"log-level", required_argument, 0, 'l'},
-                                       {"idle-timeout", required_argument, 0, 'i'},
-                                       {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      {"apiserver", required_argument, 0, 'a'},      {"kubeconfig", required_argument, 0, 'k'},
+      {"context", required_argument, 0, 'c'},        {"resource", required_argument, 0, 'r'},
+      {"field-selector", required_argument, 0, 'f'}, {"shard", required_argument, 0, 's'},
+      {"total-shards", required_argument, 0, 't'},   {"use-apiserver-cache", no_argument, 0, 'u'},
+      {"duration", required_argument, 0, 'd'},       {"events", no_argument, 0, 'e'},
+      {"log-level", required_argument, 0, 'l'},      {"no-gzip", no_argument, 0, 'z'},
+      {"idle-timeout", required_argument, 0, 'i'},   {0, 0, 0, 0}};
   int c;
   a->ing.log_level = KSMC_LOG_INFO;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -245,6 +241,9 @@ static void parse_args(int argc, char **argv, args *a, debug_sink *d) {
     case 'l':
       a->ing.log_level = parse_level(optarg);
       break;
+    case 'z':
+      a->no_gzip = true;
+      break;
     case 'i':
       a->ing.idle_timeout_s = atol(optarg);
       break;
@@ -267,6 +266,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ksmc-watch-debug: %s\n", err);
     return 1;
   }
+  cfg.disable_compression = cfg.disable_compression || a.no_gzip;
   a.ing.config = &cfg;
   a.ing.streams = a.specs;
   a.ing.sink = (ksmc_sink){&d, sink_list_begin, sink_object, sink_list_end};

@@ -127,6 +127,7 @@ static void test_context_selection_and_cert_data(void) {
   write_file("config", HEAD "clusters:\n- name: ca\n  cluster: {server: https://a:1}\n"
                             "- name: cb\n  cluster:\n    server: https://b:2\n"
                             "    insecure-skip-tls-verify: true\n"
+                            "    disable-compression: true\n"
                             "users:\n- name: ua\n  user: {token: ta}\n"
                             "- name: ub\n  user:\n    client-certificate-data: " CERT_B64 "\n"
                             "    client-key-data: " KEY_B64 "\n");
@@ -135,6 +136,7 @@ static void test_context_selection_and_cert_data(void) {
   CU_ASSERT_EQUAL_FATAL(load("b", NULL, &c, err), 0);
   CU_ASSERT_STRING_EQUAL(c.server, "https://b:2");
   CU_ASSERT_TRUE(c.insecure);
+  CU_ASSERT_TRUE(c.disable_compression);
   KTEST_ASSERT_BYTES(c.cert.p, c.cert.n, "CERT PEM\n");
   KTEST_ASSERT_BYTES(c.key.p, c.key.n, "KEY PEM\n");
   CU_ASSERT_PTR_NULL(ksmc_kube_config_token(&c, 0));
