@@ -58,7 +58,7 @@ static enum MHD_Result stats(req *r) {
   char tmp[2048];
   pthread_mutex_lock(&sim->st.mu);
   uint64_t rv = sim->st.rv, evs = sim->st.events_total;
-  size_t counts[8] = {0}, hist[8] = {0};
+  size_t counts[KINDS_MAX] = {0}, hist[KINDS_MAX] = {0};
   for (size_t i = 0; i < NKINDS; i++) {
     counts[i] = sim->st.k[i].n;
     hist[i] = sim->st.k[i].rcount;

@@ -9,6 +9,7 @@
 enum { TABLE_GENERIC, TABLE_POD, TABLE_NODE, TABLE_NAMESPACE, TABLE_DEPLOYMENT, TABLE_REPLICASET };
 
 #define KIND_MAX_FIELDS 16
+#define KINDS_MAX 24 /* capacity of per-kind arrays; NKINDS <= KINDS_MAX */
 
 typedef struct {
   const char *group;    /* "" for core */

@@ -6,6 +6,7 @@
 
 void store_init(store *s, size_t hist_max, int hist_seconds, int continue_ttl) {
   memset(s, 0, sizeof *s);
+  if (NKINDS > KINDS_MAX) abort(); /* kinds.c grew past KINDS_MAX */
   pthread_mutex_init(&s->mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);

@@ -42,7 +42,7 @@ typedef struct {
   pthread_mutex_t mu;
   pthread_cond_t cond;
   uint64_t rv;
-  kstore k[8];
+  kstore k[KINDS_MAX];
   size_t hist_max;  /* events kept per kind */
   int hist_seconds; /* and for at most this long */
   snapshot snaps[MAX_SNAPSHOTS];

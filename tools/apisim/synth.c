@@ -589,6 +589,210 @@ static void gen_deployment(apisim *sim, rng *r, workload *wl) {
   snprintf(wl->owner_uid, sizeof wl->owner_uid, "%s", rsuid);
 }
 
+/* ---- the other owners and referenced objects: StatefulSets, DaemonSets, Jobs, Services,
+ * ConfigMaps, PVCs, so ownerReferences and volume references resolve ---- */
+
+static void meta_begin(jw *w, const char *name, const char *ns, const char *uid, const char *t,
+                       const workload *wl) {
+  jw_obj(w, NULL);
+  jw_obj(w, "metadata");
+  jw_s(w, "name", name);
+  jw_s(w, "namespace", ns);
+  jw_s(w, "uid", uid);
+  jw_s(w, "creationTimestamp", t);
+  jw_obj(w, "labels");
+  jw_s(w, "app.kubernetes.io/name", wl->name);
+  jw_s(w, "app.kubernetes.io/part-of", wl->ns);
+  jw_end(w, '}');
+  jw_end(w, '}');
+}
+
+static void selector(jw *w, const workload *wl) {
+  jw_obj(w, "selector");
+  jw_obj(w, "matchLabels");
+  jw_s(w, "app.kubernetes.io/name", wl->name);
+  jw_end(w, '}');
+  jw_end(w, '}');
+}
+
+static void gen_owner(apisim *sim, rng *r, const workload *wl, long desired) {
+  char t[32];
+  ts(t, wl->created);
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  long ready = desired - (rng_chance(r, 0.1) ? rng_range(r, 0, (int)desired) : 0);
+  const char *res = wl->type == W_STS ? "statefulsets" : wl->type == W_DS ? "daemonsets" : "jobs";
+  meta_begin(&w, wl->owner_name, wl->ns, wl->owner_uid, t, wl);
+  jw_obj(&w, "spec");
+  if (wl->type == W_STS) {
+    jw_i(&w, "replicas", desired);
+    selector(&w, wl);
+    write_pod_template(&w, r, wl);
+    jw_fmt(&w, "serviceName", "%s-headless", wl->name);
+    jw_s(&w, "podManagementPolicy", "OrderedReady");
+    jw_raw(&w, "updateStrategy",
+           "{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"partition\":0}}");
+    jw_i(&w, "revisionHistoryLimit", 10);
+    jw_raw(&w, "volumeClaimTemplates",
+           "[{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"name\":"
+           "\"data\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"storageClassName\":\"gp3\","
+           "\"resources\":{\"requests\":{\"storage\":\"20Gi\"}},\"volumeMode\":\"Filesystem\"},"
+           "\"status\":{\"phase\":\"Pending\"}}]");
+    jw_raw(&w, "persistentVolumeClaimRetentionPolicy",
+           "{\"whenDeleted\":\"Retain\",\"whenScaled\":\"Retain\"}");
+  } else if (wl->type == W_DS) {
+    selector(&w, wl);
+    write_pod_template(&w, r, wl);
+    jw_raw(&w, "updateStrategy",
+           "{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxUnavailable\":1,\"maxSurge\":0}}");
+    jw_i(&w, "revisionHistoryLimit", 10);
+  } else {
+    jw_i(&w, "parallelism", 1);
+    jw_i(&w, "completions", desired);
+    jw_i(&w, "backoffLimit", 6);
+    jw_s(&w, "completionMode", "NonIndexed");
+    jw_b(&w, "suspend", false);
+    jw_s(&w, "podReplacementPolicy", "TerminatingOrFailed");
+    write_pod_template(&w, r, wl);
+  }
+  jw_end(&w, '}');
+  jw_obj(&w, "status");
+  if (wl->type == W_STS) {
+    jw_i(&w, "observedGeneration", 1);
+    jw_i(&w, "replicas", desired);
+    jw_i(&w, "readyReplicas", ready);
+    jw_i(&w, "currentReplicas", desired);
+    jw_i(&w, "updatedReplicas", desired);
+    jw_i(&w, "availableReplicas", ready);
+    jw_fmt(&w, "currentRevision", "%s-%s", wl->name, wl->hash);
+    jw_fmt(&w, "updateRevision", "%s-%s", wl->name, wl->hash);
+    jw_i(&w, "collisionCount", 0);
+  } else if (wl->type == W_DS) {
+    jw_i(&w, "currentNumberScheduled", desired);
+    jw_i(&w, "numberMisscheduled", 0);
+    jw_i(&w, "desiredNumberScheduled", desired);
+    jw_i(&w, "numberReady", ready);
+    jw_i(&w, "observedGeneration", 4);
+    jw_i(&w, "updatedNumberScheduled", desired);
+    jw_i(&w, "numberAvailable", ready);
+    if (ready < desired) jw_i(&w, "numberUnavailable", desired - ready);
+  } else {
+    bool failed = rng_chance(r, 0.2);
+    char done[32];
+    ts(done, wl->created + rng_range(r, 30, 900));
+    jw_s(&w, "startTime", t);
+    if (!failed) jw_s(&w, "completionTime", done);
+    jw_i(&w, failed ? "failed" : "succeeded", failed ? 7 : desired);
+    jw_i(&w, "ready", 0);
+    jw_i(&w, "terminating", 0);
+    jw_raw(&w, "uncountedTerminatedPods", "{}");
+    jw_arr(&w, "conditions");
+    jw_obj(&w, NULL);
+    jw_s(&w, "type", failed ? "Failed" : "Complete");
+    jw_s(&w, "status", "True");
+    jw_s(&w, "lastProbeTime", done);
+    jw_s(&w, "lastTransitionTime", done);
+    if (failed) {
+      jw_s(&w, "reason", "BackoffLimitExceeded");
+      jw_s(&w, "message", "Job has reached the specified backoff limit");
+    }
+    jw_end(&w, '}');
+    jw_end(&w, ']');
+  }
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  insert(sim, kind_by_resource(res), &b,
+         wl->type == W_DS ? "kubectl-client-side-apply" : "kube-controller-manager",
+         "kube-controller-manager", t, t);
+  ksmc_buf_free(&b);
+}
+
+static void gen_service(apisim *sim, rng *r, const workload *wl) {
+  char t[32], uid[40], name[140];
+  ts(t, wl->created);
+  uid_from(r, uid);
+  bool headless = wl->type == W_STS;
+  snprintf(name, sizeof name, "%s%s", wl->name, headless ? "-headless" : "");
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  meta_begin(&w, name, wl->ns, uid, t, wl);
+  jw_obj(&w, "spec");
+  jw_raw(&w, "ports",
+         "[{\"name\":\"http\",\"protocol\":\"TCP\",\"port\":80,\"targetPort\":\"http\"}]");
+  jw_obj(&w, "selector");
+  jw_s(&w, "app.kubernetes.io/name", wl->name);
+  jw_end(&w, '}');
+  char ip[32];
+  if (headless)
+    snprintf(ip, sizeof ip, "None");
+  else
+    snprintf(ip, sizeof ip, "172.20.%d.%d", rng_int(r, 256), rng_range(r, 1, 254));
+  jw_s(&w, "clusterIP", ip);
+  jw_arr(&w, "clusterIPs");
+  jw_s(&w, NULL, ip);
+  jw_end(&w, ']');
+  jw_s(&w, "type", "ClusterIP");
+  jw_s(&w, "sessionAffinity", "None");
+  jw_raw(&w, "ipFamilies", "[\"IPv4\"]");
+  jw_s(&w, "ipFamilyPolicy", "SingleStack");
+  jw_s(&w, "internalTrafficPolicy", "Cluster");
+  jw_end(&w, '}');
+  jw_raw(&w, "status", "{\"loadBalancer\":{}}");
+  jw_end(&w, '}');
+  insert(sim, kind_by_resource("services"), &b, "kubectl-client-side-apply",
+         "kube-controller-manager", t, t);
+  ksmc_buf_free(&b);
+}
+
+static void gen_configmap(apisim *sim, rng *r, const workload *wl) {
+  char t[32], uid[40], name[140];
+  ts(t, wl->created);
+  uid_from(r, uid);
+  snprintf(name, sizeof name, "%s-config", wl->name);
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  meta_begin(&w, name, wl->ns, uid, t, wl);
+  jw_obj(&w, "data");
+  jw_fmt(&w, "config.yaml",
+         "server:\n  port: 8080\nlog:\n  level: info\nupstream: http://%s.%s.svc\n", wl->name,
+         wl->ns);
+  jw_s(&w, "FEATURE_FLAGS", "checkout-v2,fast-path");
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  insert(sim, kind_by_resource("configmaps"), &b, "kubectl-client-side-apply",
+         "kubectl-client-side-apply", t, t);
+  ksmc_buf_free(&b);
+}
+
+static void gen_pvc(apisim *sim, rng *r, const workload *wl, int replica) {
+  char t[32], uid[40], name[160], vol[64];
+  ts(t, wl->created);
+  uid_from(r, uid);
+  snprintf(name, sizeof name, "data-%s-%d", wl->name, replica);
+  snprintf(vol, sizeof vol, "pvc-%s", uid);
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  meta_begin(&w, name, wl->ns, uid, t, wl);
+  jw_obj(&w, "spec");
+  jw_raw(&w, "accessModes", "[\"ReadWriteOnce\"]");
+  jw_raw(&w, "resources", "{\"requests\":{\"storage\":\"20Gi\"}}");
+  jw_s(&w, "volumeName", vol);
+  jw_s(&w, "storageClassName", "gp3");
+  jw_s(&w, "volumeMode", "Filesystem");
+  jw_end(&w, '}');
+  jw_raw(&w, "status",
+         "{\"phase\":\"Bound\",\"accessModes\":[\"ReadWriteOnce\"],\"capacity\":{\"storage\":"
+         "\"20Gi\"}}");
+  jw_end(&w, '}');
+  insert(sim, kind_by_resource("persistentvolumeclaims"), &b, "kube-controller-manager",
+         "kube-controller-manager", t, t);
+  ksmc_buf_free(&b);
+}
+
 /* ---- pods ---- */
 
 static void write_resources(jw *w, const workload *wl, int c) {
@@ -1258,6 +1462,7 @@ void synth_cluster(apisim *sim) {
     workload wl;
     init_workload(&r, &wl, W_DS, "kube-system", ds_names[d], cfg->epoch);
     wl.ninit = 0;
+    gen_owner(sim, &r, &wl, nn);
     for (long i = 0; i < nn; i++) gen_pod(sim, &r, &wl, (int)i, &nodes[i]);
   }
   /* other workloads fill the remaining slots, placed on shuffled nodes */
@@ -1294,6 +1499,10 @@ void synth_cluster(apisim *sim) {
     if (rep > slots - used) rep = (int)(slots - used);
     wl.replicas = rep;
     if (type == W_DEPLOY) gen_deployment(sim, &r, &wl);
+    if (type == W_STS || type == W_JOB) gen_owner(sim, &r, &wl, rep);
+    if (type == W_DEPLOY || type == W_STS) gen_service(sim, &r, &wl);
+    if (wl.configmap) gen_configmap(sim, &r, &wl);
+    for (int i = 0; type == W_STS && i < rep; i++) gen_pvc(sim, &r, &wl, i);
     for (int i = 0; i < rep; i++) {
       long slot = used++;
       gen_pod(sim, &r, &wl, i, &nodes[order[slot]]);
