@@ -89,16 +89,29 @@ static const char *errno_text(int e) { return e == ENODATA ? "file is empty" : s
 
 /* ---- kubeconfig loader ---- */
 
+#define MAX_FILES 16
+
+/* One kubeconfig file of the list. */
 typedef struct {
-  const char *file;
-  char *dir; /* the file's directory, for relative paths */
+  char *path;
+  char *dir; /* the file's directory, for its relative paths */
   yaml_document_t doc;
+  bool parsed; /* doc holds the file (a missing file of a list is skipped) */
+} kfile;
+
+/* The files of --kubeconfig (a ':'-separated list, like $KUBECONFIG: for each named
+ * context, cluster and user the first file defining it wins). `cur` is the file whose
+ * entry is being read: nodes and relative paths belong to it. */
+typedef struct {
+  const char *spec; /* the --kubeconfig value, for messages */
+  kfile f[MAX_FILES];
+  size_t n, cur;
   char *err;
   size_t errlen;
 } loader;
 
 static int fail(loader *ld, const char *fmt, ...) {
-  int k = snprintf(ld->err, ld->errlen, "kubeconfig %s: ", ld->file);
+  int k = snprintf(ld->err, ld->errlen, "kubeconfig %s: ", ld->spec);
   if (k < 0 || (size_t)k >= ld->errlen) return -1;
   va_list ap;
   va_start(ap, fmt);
@@ -107,9 +120,11 @@ static int fail(loader *ld, const char *fmt, ...) {
   return -1;
 }
 
-static yaml_node_t *node(loader *ld, int id) { return yaml_document_get_node(&ld->doc, id); }
+static yaml_document_t *cur_doc(loader *ld) { return &ld->f[ld->cur].doc; }
 
-/* The value of `key` in mapping m, or NULL. */
+static yaml_node_t *node(loader *ld, int id) { return yaml_document_get_node(cur_doc(ld), id); }
+
+/* The value of `key` in mapping m (of the current file), or NULL. */
 static yaml_node_t *map_get(loader *ld, yaml_node_t *m, const char *key) {
   if (!m || m->type != YAML_MAPPING_NODE) return NULL;
   for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
@@ -129,31 +144,41 @@ static const char *map_str(loader *ld, yaml_node_t *m, const char *key) {
   return s;
 }
 
-/* In list `section` (clusters/users/contexts), the `inner` mapping of the entry named name. */
+/* The top-level list `section` of the current file, or NULL. */
+static yaml_node_t *section_of(loader *ld, const char *section) {
+  yaml_node_t *list = map_get(ld, yaml_document_get_root_node(cur_doc(ld)), section);
+  return list && list->type == YAML_SEQUENCE_NODE ? list : NULL;
+}
+
+/* In list `section` (clusters/users/contexts) of the first file defining it, the `inner`
+ * mapping of the entry named name; makes that file current. */
 static yaml_node_t *find_named(loader *ld, const char *section, const char *inner,
                                const char *name) {
-  yaml_node_t *list = map_get(ld, yaml_document_get_root_node(&ld->doc), section);
-  if (!list || list->type != YAML_SEQUENCE_NODE) return NULL;
-  for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top;
-       it++) {
-    yaml_node_t *e = node(ld, *it);
-    const char *n = map_str(ld, e, "name");
-    if (n && strcmp(n, name) == 0) {
-      yaml_node_t *in = map_get(ld, e, inner);
-      return in && in->type == YAML_MAPPING_NODE ? in : e; /* e: entry with empty body */
+  for (ld->cur = 0; ld->cur < ld->n; ld->cur++) {
+    yaml_node_t *list = ld->f[ld->cur].parsed ? section_of(ld, section) : NULL;
+    if (!list) continue;
+    for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top;
+         it++) {
+      yaml_node_t *e = node(ld, *it);
+      const char *n = map_str(ld, e, "name");
+      if (n && strcmp(n, name) == 0) {
+        yaml_node_t *in = map_get(ld, e, inner);
+        return in && in->type == YAML_MAPPING_NODE ? in : e; /* e: entry with empty body */
+      }
     }
   }
+  ld->cur = 0;
   return NULL;
 }
 
-/* "a, b, c": the names in list `section`, for error messages. */
+/* "a, b, c": the names in list `section` of every file, for error messages. */
 static void names_of(loader *ld, const char *section, char *out, size_t outlen) {
-  out[0] = 0;
-  yaml_node_t *list = map_get(ld, yaml_document_get_root_node(&ld->doc), section);
   size_t used = 0;
-  if (list && list->type == YAML_SEQUENCE_NODE) {
-    for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top;
-         it++) {
+  out[0] = 0;
+  for (ld->cur = 0; ld->cur < ld->n; ld->cur++) {
+    yaml_node_t *list = ld->f[ld->cur].parsed ? section_of(ld, section) : NULL;
+    for (yaml_node_item_t *it = list ? list->data.sequence.items.start : NULL;
+         list && it < list->data.sequence.items.top; it++) {
       const char *n = map_str(ld, node(ld, *it), "name");
       if (!n) continue;
       int k = snprintf(out + used, outlen - used, "%s%s", used ? ", " : "", n);
@@ -161,14 +186,27 @@ static void names_of(loader *ld, const char *section, char *out, size_t outlen) 
       used += (size_t)k;
     }
   }
+  ld->cur = 0;
   if (!used) snprintf(out, outlen, "none");
+}
+
+/* current-context of the first file that sets it. */
+static const char *current_context(loader *ld) {
+  for (ld->cur = 0; ld->cur < ld->n; ld->cur++) {
+    if (!ld->f[ld->cur].parsed) continue;
+    const char *c = map_str(ld, yaml_document_get_root_node(cur_doc(ld)), "current-context");
+    if (c) return c;
+  }
+  ld->cur = 0;
+  return NULL;
 }
 
 static char *resolve_path(loader *ld, const char *p) {
   if (p[0] == '/') return strdup(p);
-  size_t n = strlen(ld->dir) + strlen(p) + 2;
+  const char *dir = ld->f[ld->cur].dir;
+  size_t n = strlen(dir) + strlen(p) + 2;
   char *r = malloc(n);
-  if (r) snprintf(r, n, "%s/%s", ld->dir, p);
+  if (r) snprintf(r, n, "%s/%s", dir, p);
   return r;
 }
 
@@ -257,8 +295,7 @@ static int load_user(loader *ld, const char *ctx, const char *name, ksmc_kube_co
 }
 
 static int load_context(loader *ld, const char *want, ksmc_kube_config *c) {
-  const char *name =
-      want ? want : map_str(ld, yaml_document_get_root_node(&ld->doc), "current-context");
+  const char *name = want ? want : current_context(ld);
   char avail[512];
   if (!name) return fail(ld, "current-context is not set and no --context was given");
   yaml_node_t *ctx = find_named(ld, "contexts", "context", name);
@@ -266,58 +303,99 @@ static int load_context(loader *ld, const char *want, ksmc_kube_config *c) {
     names_of(ld, "contexts", avail, sizeof avail);
     return fail(ld, "context \"%s\" not found (available: %s)", name, avail);
   }
+  /* read the context before its cluster and user make other files current */
   const char *cluster = map_str(ld, ctx, "cluster");
+  const char *user = map_str(ld, ctx, "user");
+  c->namespace = dup_str(map_str(ld, ctx, "namespace"));
   if (!cluster) return fail(ld, "context \"%s\": cluster is not set", name);
   if (load_cluster(ld, name, cluster, c)) return -1;
-  const char *user = map_str(ld, ctx, "user");
   if (user && load_user(ld, name, user, c)) return -1;
-  c->namespace = dup_str(map_str(ld, ctx, "namespace"));
-  size_t n = strlen(ld->file) + strlen(name) + 32;
+  size_t n = strlen(ld->spec) + strlen(name) + 32;
   c->source = malloc(n);
-  if (c->source) snprintf(c->source, n, "kubeconfig %s context \"%s\"", ld->file, name);
+  if (c->source) snprintf(c->source, n, "kubeconfig %s context \"%s\"", ld->spec, name);
   return 0;
 }
 
-static int parse_yaml(loader *ld, const ksmc_buf *text) {
+/* Parses one file's text into f->doc. A failure names that file. */
+static int parse_yaml(loader *ld, kfile *f, const ksmc_buf *text) {
   yaml_parser_t p;
   if (!yaml_parser_initialize(&p)) return fail(ld, "out of memory");
   yaml_parser_set_input_string(&p, (const unsigned char *)text->p, text->n);
-  int ok = yaml_parser_load(&p, &ld->doc);
+  int ok = yaml_parser_load(&p, &f->doc);
+  const char *sep = ld->n > 1 ? ": " : "";
+  const char *which = ld->n > 1 ? f->path : "";
   int r = 0;
   if (!ok) {
-    r = fail(ld, "YAML error at line %zu column %zu: %s", p.problem_mark.line + 1,
+    r = fail(ld, "%s%sYAML error at line %zu column %zu: %s", which, sep, p.problem_mark.line + 1,
              p.problem_mark.column + 1, p.problem ? p.problem : "unknown");
-  } else if (!yaml_document_get_root_node(&ld->doc) ||
-             yaml_document_get_root_node(&ld->doc)->type != YAML_MAPPING_NODE) {
-    yaml_document_delete(&ld->doc);
-    r = fail(ld, "not a kubeconfig (the document is not a mapping)");
+  } else if (!yaml_document_get_root_node(&f->doc) ||
+             yaml_document_get_root_node(&f->doc)->type != YAML_MAPPING_NODE) {
+    yaml_document_delete(&f->doc);
+    r = fail(ld, "%s%snot a kubeconfig (the document is not a mapping)", which, sep);
   }
   yaml_parser_delete(&p);
   return r;
 }
 
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return strdup(".");
+  if (slash == path) return strdup("/");
+  return strndup(path, (size_t)(slash - path));
+}
+
+/* Splits the ':'-separated list into ld->f paths (empty entries skipped). */
+static int split_files(loader *ld) {
+  const char *p = ld->spec;
+  while (*p) {
+    size_t k = strcspn(p, ":");
+    if (k && ld->n == MAX_FILES) return fail(ld, "more than %d files", MAX_FILES);
+    if (k) {
+      kfile *f = &ld->f[ld->n++];
+      f->path = strndup(p, k);
+      f->dir = f->path ? dir_of(f->path) : NULL;
+      if (!f->dir) return fail(ld, "out of memory");
+    }
+    p += k + (p[k] == ':');
+  }
+  return ld->n ? 0 : fail(ld, "no file given");
+}
+
+/* Reads and parses every file. A single file must exist; in a list, missing files are
+ * skipped like client-go does with $KUBECONFIG, but at least one must exist. */
+static int read_files(loader *ld) {
+  bool list = ld->n > 1;
+  size_t parsed = 0;
+  for (size_t i = 0; i < ld->n; i++) {
+    kfile *f = &ld->f[i];
+    ksmc_buf text = {0};
+    int e = read_file(f->path, &text), r = 0;
+    if (e && (!list || e != ENOENT))
+      r = fail(ld, "%s%s%s", list ? f->path : "", list ? ": " : "", strerror(e));
+    if (!e) r = parse_yaml(ld, f, &text);
+    ksmc_buf_free(&text);
+    if (r) return -1;
+    f->parsed = !e;
+    parsed += f->parsed;
+  }
+  return parsed ? 0 : fail(ld, "none of the files exists");
+}
+
+static void free_files(loader *ld) {
+  for (size_t i = 0; i < ld->n; i++) {
+    if (ld->f[i].parsed) yaml_document_delete(&ld->f[i].doc);
+    free(ld->f[i].path);
+    free(ld->f[i].dir);
+  }
+}
+
 static int load_kubeconfig(const ksmc_kube_config_opts *o, ksmc_kube_config *c, char *err,
                            size_t errlen) {
-  loader ld = {.file = o->kubeconfig, .err = err, .errlen = errlen};
-  ksmc_buf text = {0};
-  int e = read_file(o->kubeconfig, &text);
-  if (e) {
-    ksmc_buf_free(&text);
-    return fail(&ld, "%s", strerror(e));
-  }
-  const char *slash = strrchr(o->kubeconfig, '/');
-  ld.dir = slash ? strndup(o->kubeconfig, (size_t)(slash - o->kubeconfig)) : strdup(".");
-  if (ld.dir && !*ld.dir) {
-    free(ld.dir);
-    ld.dir = strdup("/");
-  }
-  int r = ld.dir ? parse_yaml(&ld, &text) : fail(&ld, "out of memory");
-  ksmc_buf_free(&text);
-  if (r == 0) {
-    r = load_context(&ld, o->context, c);
-    yaml_document_delete(&ld.doc);
-  }
-  free(ld.dir);
+  loader ld = {.spec = o->kubeconfig, .err = err, .errlen = errlen};
+  int r = split_files(&ld);
+  if (!r) r = read_files(&ld);
+  if (!r) r = load_context(&ld, o->context, c);
+  free_files(&ld);
   return r;
 }
 

@@ -276,6 +276,58 @@ static void test_base64(void) {
   ksmc_buf_free(&b);
 }
 
+/* A ':'-separated list, like $KUBECONFIG: the first file defining a name wins, relative
+ * paths resolve against the file that holds them, missing files are skipped. */
+static void test_file_list(void) {
+  make_dir();
+  char sub[128];
+  snprintf(sub, sizeof sub, "%s/other", dir);
+  CU_ASSERT_EQUAL(mkdir(sub, 0700), 0);
+  write_file("config", "current-context: a\n"
+                       "contexts:\n- name: a\n  context: {cluster: ca, user: ua}\n"
+                       "users:\n- name: ua\n  user: {token: from-first}\n");
+  write_file("other/config", "current-context: b\n"
+                             "contexts:\n- name: b\n  context: {cluster: ca, user: ub}\n"
+                             "- name: a\n  context: {cluster: nope, user: nope}\n"
+                             "clusters:\n- name: ca\n  cluster:\n    server: https://s:1\n"
+                             "    certificate-authority: ca.crt\n"
+                             "users:\n- name: ua\n  user: {token: from-second}\n"
+                             "- name: ub\n  user: {token: b-token}\n");
+  write_file("other/ca.crt", "OTHER CA\n");
+  char list[512];
+  snprintf(list, sizeof list, "%s/config:%s/missing:%s/other/config", dir, dir, dir);
+  ksmc_kube_config_opts o = {.kubeconfig = list};
+  ksmc_kube_config c;
+  char err[512];
+  CU_ASSERT_EQUAL_FATAL(ksmc_kube_config_load(&o, &c, err, sizeof err), 0);
+  CU_ASSERT_STRING_EQUAL(c.server, "https://s:1");
+  KTEST_ASSERT_BYTES(c.ca.p, c.ca.n, "OTHER CA\n");
+  CU_ASSERT_STRING_EQUAL(ksmc_kube_config_token(&c, 0), "from-first");
+  ksmc_kube_config_free(&c);
+  o.context = "b";
+  CU_ASSERT_EQUAL_FATAL(ksmc_kube_config_load(&o, &c, err, sizeof err), 0);
+  CU_ASSERT_STRING_EQUAL(ksmc_kube_config_token(&c, 0), "b-token");
+  ksmc_kube_config_free(&c);
+  o.context = "x";
+  char want[1024];
+  snprintf(want, sizeof want, "kubeconfig %s: context \"x\" not found (available: a, b, a)", list);
+  CU_ASSERT_EQUAL(ksmc_kube_config_load(&o, &c, err, sizeof err), -1);
+  CU_ASSERT_STRING_EQUAL(err, want);
+  /* a broken file of the list is named */
+  write_file("other/config", "current-context: [\n");
+  o.context = NULL;
+  CU_ASSERT_EQUAL(ksmc_kube_config_load(&o, &c, err, sizeof err), -1);
+  snprintf(want, sizeof want, "kubeconfig %s: %s/other/config: YAML error", list, dir);
+  CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+  /* only missing files */
+  snprintf(list, sizeof list, "%s/missing:%s/missing2", dir, dir);
+  o.kubeconfig = list;
+  CU_ASSERT_EQUAL(ksmc_kube_config_load(&o, &c, err, sizeof err), -1);
+  snprintf(want, sizeof want, "kubeconfig %s: none of the files exists", list);
+  CU_ASSERT_STRING_EQUAL(err, want);
+  remove_dir();
+}
+
 static const ktest_case cases[] = {
     {"token and CA data", test_token_and_ca_data},
     {"relative paths, token file", test_relative_paths_and_token_file},
@@ -284,5 +336,6 @@ static const ktest_case cases[] = {
     {"in-cluster", test_in_cluster},
     {"no config", test_no_config},
     {"base64", test_base64},
+    {"file list", test_file_list},
     {0}};
 KTEST_MAIN("kube_config", cases)
