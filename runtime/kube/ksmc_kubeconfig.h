@@ -4,7 +4,9 @@
  *  1. --kubeconfig FILE: the context named by --context or the file's current-context;
  *     its cluster (server, certificate-authority[-data], insecure-skip-tls-verify,
  *     tls-server-name, disable-compression) and user (token, tokenFile, client-certificate[-data],
- *     client-key[-data]). Relative paths are resolved against the file's directory.
+ *     client-key[-data]). Relative paths are resolved against the file's directory. A
+ *     ':'-separated list merges like $KUBECONFIG: the first file defining a context,
+ *     cluster or user (or current-context) wins; missing files of a list are skipped.
  *  2. in-cluster: KUBERNETES_SERVICE_HOST/PORT plus the service account's token and
  *     ca.crt (directory overridable for tests).
  *  3. --apiserver alone: that URL, no credentials.
@@ -28,7 +30,7 @@
 #define KSMC_TOKEN_REREAD_MS 60000
 
 typedef struct {
-  const char *kubeconfig;   /* --kubeconfig, or NULL */
+  const char *kubeconfig;   /* --kubeconfig (or a ':'-separated list like $KUBECONFIG), or NULL */
   const char *context;      /* --context, or NULL for the file's current-context */
   const char *apiserver;    /* --apiserver, or NULL */
   const char *sa_dir;       /* service-account directory; NULL: KSMC_SA_DIR */
