@@ -1,0 +1,183 @@
+/* bench_ingest: single-core ingest cost of JSON objects, per object.
+ *
+ *   bench_ingest MODE FILE [--resource pods] [--min-time S]
+ *
+ * MODE
+ *   render  ksmc_render_object with the default families (tokenize + walk + write lines)
+ *   jsmn    jsmn tokenize only (the tokenizer ksmc_render uses today, same flags)
+ *   scan    a SWAR structural scan that only finds the end of each object (strings
+ *           skipped 8 bytes at a time): the cost of skipping a subtree without tokenizing
+ *           it, i.e. the floor for a generator that skip-scans what no family reads
+ *
+ * FILE is NDJSON (one object per line, e.g. apisim's /_sim/objects) or one pretty-printed
+ * object. Prints one line of key=value pairs; times are the fastest pass over all objects
+ * (median in brackets), in nanoseconds per object. */
+#include <jsmn.h>
+#include <stdint.h>
+
+#include "bench_common.h"
+#include "ksmc_kind.h"
+#include "ksmc_render.h"
+
+typedef struct {
+  bench_lines L;
+  ksmc_render_ctx ctx;
+  jsmntok_t *tok;
+  unsigned ntok;
+  size_t out_bytes;
+  size_t tokens;
+  size_t sink;
+} state;
+
+static void pass_render(void *arg) {
+  state *s = arg;
+  size_t out = 0;
+  for (size_t i = 0; i < s->L.n; i++) {
+    int r = ksmc_render_object(&s->ctx, s->L.line[i], s->L.len[i]);
+    if (r != 0) {
+      fprintf(stderr, "bench_ingest: object %zu: %s\n", i, s->ctx.err);
+      exit(1);
+    }
+    out += s->ctx.out.n;
+  }
+  s->out_bytes = out;
+}
+
+static void pass_jsmn(void *arg) {
+  state *s = arg;
+  size_t toks = 0;
+  for (size_t i = 0; i < s->L.n; i++) {
+    for (;;) {
+      jsmn_parser p;
+      jsmn_init(&p);
+      int r = jsmn_parse(&p, s->L.line[i], s->L.len[i], s->tok, s->ntok);
+      if (r == JSMN_ERROR_NOMEM) {
+        s->ntok *= 2;
+        s->tok = realloc(s->tok, s->ntok * sizeof *s->tok);
+        if (!s->tok) exit(1);
+        continue;
+      }
+      if (r < 0) {
+        fprintf(stderr, "bench_ingest: object %zu: jsmn error %d\n", i, r);
+        exit(1);
+      }
+      toks += (size_t)r;
+      break;
+    }
+  }
+  s->tokens = toks;
+}
+
+/* ---- skip scan ----------------------------------------------------------------------- */
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline uint64_t has_byte(uint64_t x, unsigned char c) {
+  uint64_t y = x ^ (ONES * c);
+  return (y - ONES) & ~y & HIGHS;
+}
+
+static inline uint64_t load64(const char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+/* p points just after an opening quote; returns the position after the closing quote. */
+static const char *skip_string(const char *p, const char *end) {
+  for (;;) {
+    while (end - p >= 8) {
+      uint64_t v = load64(p);
+      uint64_t m = has_byte(v, '"') | has_byte(v, '\\');
+      if (m) {
+        p += __builtin_ctzll(m) >> 3;
+        break;
+      }
+      p += 8;
+    }
+    while (p < end && *p != '"' && *p != '\\') p++;
+    if (p >= end) return end;
+    if (*p == '"') return p + 1;
+    p += 2; /* backslash escape: the next byte never closes the string */
+  }
+}
+
+/* p points at '{' or '['; returns the position after the matching close. */
+static const char *skip_container(const char *p, const char *end) {
+  int depth = 0;
+  while (p < end) {
+    char c = *p++;
+    if (c == '"')
+      p = skip_string(p, end);
+    else if (c == '{' || c == '[')
+      depth++;
+    else if ((c == '}' || c == ']') && --depth == 0)
+      return p;
+  }
+  return end;
+}
+
+static void pass_scan(void *arg) {
+  state *s = arg;
+  size_t sink = 0;
+  for (size_t i = 0; i < s->L.n; i++) {
+    const char *p = s->L.line[i], *end = p + s->L.len[i];
+    while (p < end && *p != '{') p++;
+    sink += (size_t)(skip_container(p, end) - s->L.line[i]);
+  }
+  s->sink = sink;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: bench_ingest render|jsmn|scan FILE [--resource R] [--min-time S]\n");
+    return 2;
+  }
+  const char *mode = argv[1], *file = argv[2], *resource = "pods";
+  double min_time = 2.0;
+  for (int i = 3; i + 1 < argc; i += 2) {
+    if (!strcmp(argv[i], "--resource"))
+      resource = argv[i + 1];
+    else if (!strcmp(argv[i], "--min-time"))
+      min_time = atof(argv[i + 1]);
+  }
+  static state s;
+  if (bench_load(file, &s.L) != 0) {
+    fprintf(stderr, "bench_ingest: cannot read %s\n", file);
+    return 1;
+  }
+  void (*pass)(void *) = NULL;
+  if (!strcmp(mode, "render")) {
+    const ksmc_kind_desc *kind = ksmc_kind_find(resource);
+    if (!kind) {
+      fprintf(stderr, "bench_ingest: unknown resource %s\n", resource);
+      return 1;
+    }
+    ksmc_render_opts o = {.kind = kind};
+    if (ksmc_render_ctx_init(&s.ctx, &o) != 0) return 1;
+    pass = pass_render;
+  } else if (!strcmp(mode, "jsmn")) {
+    s.ntok = 4096;
+    s.tok = malloc(s.ntok * sizeof *s.tok);
+    pass = pass_jsmn;
+  } else if (!strcmp(mode, "scan")) {
+    pass = pass_scan;
+  } else {
+    fprintf(stderr, "bench_ingest: unknown mode %s\n", mode);
+    return 2;
+  }
+  pass(&s); /* warm-up: caches, buffers grown */
+  double median;
+  int passes;
+  double best = bench_repeat(min_time, pass, &s, &median, &passes);
+  double n = (double)s.L.n;
+  printf("mode=%s objects=%zu bytes=%zu bytes_per_object=%.0f passes=%d ns_per_object=%.1f "
+         "median_ns_per_object=%.1f mb_per_s=%.1f out_bytes_per_object=%.0f "
+         "tokens_per_object=%.0f\n",
+         mode, s.L.n, s.L.payload, (double)s.L.payload / n, passes, best * 1e9 / n,
+         median * 1e9 / n, (double)s.L.payload / best / 1e6, (double)s.out_bytes / n,
+         (double)s.tokens / n);
+  if (s.ctx.opts.kind) ksmc_render_ctx_free(&s.ctx);
+  return s.sink == 1 ? 3 : 0; /* keeps the scan from being optimised away */
+}
