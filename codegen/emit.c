@@ -100,7 +100,9 @@ static void emit_render(FILE *out, const spec *s, const char *name) {
   fprintf(out, "static int render(ksmc_render_ctx *ctx, const char *json, size_t len) {\n");
   fprintf(out, "  int rc = ksmc_render_begin(ctx, json, len);\n");
   fprintf(out, "  if (rc != KSMC_OK) return rc;\n");
-  fprintf(out, "  v_root_t root;\n  init_root(&root);\n  walk_root(ctx, 0, &root);\n");
+  fprintf(out, "  v_root_t root;\n  init_root(&root);\n");
+  fprintf(out, "  rc = ksmc_render_scanned(ctx, walk_root(ctx, 0, &root));\n");
+  fprintf(out, "  if (rc != KSMC_OK) return rc;\n");
   fprintf(out,
           "  rc = ksmc_render_meta(ctx, root.%s, \"%s\", root.%s, root.%s, root.%s, root.%s);\n",
           s->meta[0]->cname, s->kind, s->meta[1]->cname, s->meta[2]->cname, s->meta[3]->cname,

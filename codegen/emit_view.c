@@ -53,7 +53,7 @@ static void emit_prototypes(FILE *out, const view *v, const vnode *n) {
     sb name = {0}, t = {0};
     node_fn(&name, v, n);
     view_type(&t, v);
-    fprintf(out, "static int walk_%s(ksmc_render_ctx *ctx, int t, %s *o);\n", sb_str(&name),
+    fprintf(out, "static size_t walk_%s(ksmc_render_ctx *ctx, size_t p, %s *o);\n", sb_str(&name),
             sb_str(&t));
     sb_free(&name);
     sb_free(&t);
@@ -104,23 +104,29 @@ static void emit_matcher(FILE *out, const view *v, const vnode *n, const sb *nam
   (void)v;
 }
 
-/* The statements storing/descending into child c, value token at t. */
+/* The statements for child c, whose value starts at q: keep its token (leaf), walk its
+ * items (iterated) and/or its fields (kids); q ends after the value. */
 static void emit_child_case(FILE *out, const view *v, const vnode *c) {
-  if (c->leaf) fprintf(out, "      o->%s = ksmc_tok_value(ctx, t);\n", c->cname);
   if (!c->iter && !c->nkids) {
-    fprintf(out, "      t = ksmc_tok_skip(ctx, t);\n");
+    if (c->leaf)
+      fprintf(out, "      o->%s = ksmc_scan_leaf(ctx, &q);\n", c->cname);
+    else
+      fprintf(out, "      q = ksmc_skip_value(ctx, q);\n");
     return;
   }
-  fprintf(out, "      {\n        int next = t;\n");
+  fprintf(out, "      {\n        size_t start = q;\n");
+  if (c->leaf) fprintf(out, "        o->%s = ksmc_scan_leaf(ctx, &q);\n", c->cname);
   if (c->iter)
-    fprintf(out, "        next = walk_items_%s(ctx, t, &o->%s_items);\n", c->iter->cname, c->cname);
+    fprintf(out, "        %swalk_items_%s(ctx, start, &o->%s_items);\n",
+            c->leaf ? "" : "q = ", c->iter->cname, c->cname);
   if (c->nkids) {
     sb name = {0};
     node_fn(&name, v, c);
-    fprintf(out, "        next = walk_%s(ctx, t, o);\n", sb_str(&name));
+    fprintf(out, "        %swalk_%s(ctx, start, o);\n",
+            c->leaf || c->iter ? "" : "q = ", sb_str(&name));
     sb_free(&name);
   }
-  fprintf(out, "        t = next;\n      }\n");
+  fprintf(out, "      }\n");
 }
 
 static void emit_walker(FILE *out, const view *v, const vnode *n) {
@@ -130,44 +136,53 @@ static void emit_walker(FILE *out, const view *v, const vnode *n) {
   node_fn(&name, v, n);
   view_type(&t, v);
   emit_matcher(out, v, n, &name);
-  fprintf(out, "static int walk_%s(ksmc_render_ctx *ctx, int t, %s *o) {\n", sb_str(&name),
+  fprintf(out, "static size_t walk_%s(ksmc_render_ctx *ctx, size_t p, %s *o) {\n", sb_str(&name),
           sb_str(&t));
-  fprintf(out, "  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);\n");
-  fprintf(out, "  int n = ctx->tok[t].size;\n  t++;\n");
-  fprintf(out, "  for (int i = 0; i < n; i++) {\n    int k = t++;\n");
+  fprintf(out, "  size_t q = ksmc_obj_open(ctx, p);\n");
+  fprintf(out, "  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);\n");
+  fprintf(out, "  int k;\n  while (ksmc_obj_key(ctx, &q, &k)) {\n");
   fprintf(out, "    switch (match_%s(ctx, k)) {\n", sb_str(&name));
   for (size_t i = 0; i < n->nkids; i++) {
     fprintf(out, "    case %zu: /* %s */\n", i, n->kids[i]->key);
     emit_child_case(out, v, n->kids[i]);
     fprintf(out, "      break;\n");
   }
-  fprintf(out, "    default: t = ksmc_tok_skip(ctx, t);\n    }\n  }\n  return t;\n}\n\n");
+  fprintf(out, "    default: q = ksmc_skip_value(ctx, q);\n    }\n  }\n  return q;\n}\n\n");
   sb_free(&name);
   sb_free(&t);
 }
 
-/* walk_items_<view>: allocates the items of an array (or map) and walks each one. */
+/* walk_items_<view>: counts an array's elements (or a map's entries), allocates their
+ * views and walks each one. */
 static void emit_items_walker(FILE *out, const view *v) {
   sb t = {0}, root = {0};
   view_type(&t, v);
   node_fn(&root, v, &v->root);
-  fprintf(out, "static int walk_items_%s(ksmc_render_ctx *ctx, int t, ksmc_items *out) {\n",
+  const char *kind = v->is_map ? "obj" : "arr";
+  fprintf(out, "static size_t walk_items_%s(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {\n",
           v->cname);
-  fprintf(out, "  if (ctx->tok[t].type != %s) return ksmc_tok_skip(ctx, t);\n",
-          v->is_map ? "JSMN_OBJECT" : "JSMN_ARRAY");
-  fprintf(out, "  int n = ctx->tok[t].size;\n");
-  fprintf(out, "  %s *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);\n", sb_str(&t));
-  fprintf(out, "  if (!items) return ksmc_tok_skip(ctx, t);\n");
-  fprintf(out, "  out->items = items;\n  out->n = (uint32_t)n;\n  t++;\n");
-  fprintf(out, "  for (int i = 0; i < n; i++) {\n");
-  fprintf(out, "    init_%s(&items[i]);\n", v->cname);
-  if (v->is_map) fprintf(out, "    items[i]._key = t++;\n");
-  fprintf(out, "    items[i]._self = ksmc_tok_value(ctx, t);\n");
-  if (v->root.nkids)
-    fprintf(out, "    t = walk_%s(ctx, t, &items[i]);\n", sb_str(&root));
+  fprintf(out, "  size_t q = ksmc_%s_open(ctx, p);\n", kind);
+  fprintf(out, "  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);\n");
+  fprintf(out, "  uint32_t n = ksmc_%s_count(ctx, q);\n", kind);
+  fprintf(out, "  %s *items = ksmc_arena_alloc(ctx, n, sizeof *items);\n", sb_str(&t));
+  fprintf(out, "  if (!items) return ksmc_skip_value(ctx, p);\n");
+  fprintf(out, "  out->items = items;\n  out->n = n;\n");
+  if (v->is_map)
+    fprintf(out, "  int k;\n  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {\n");
   else
-    fprintf(out, "    t = ksmc_tok_skip(ctx, t);\n");
-  fprintf(out, "  }\n  return t;\n}\n\n");
+    fprintf(out, "  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {\n");
+  fprintf(out, "    init_%s(&items[i]);\n", v->cname);
+  if (v->is_map) fprintf(out, "    items[i]._key = k;\n");
+  if (v->root.leaf) {
+    if (v->root.nkids) fprintf(out, "    size_t start = q;\n");
+    fprintf(out, "    items[i]._self = ksmc_scan_leaf(ctx, &q);\n");
+    if (v->root.nkids) fprintf(out, "    walk_%s(ctx, start, &items[i]);\n", sb_str(&root));
+  } else if (v->root.nkids) {
+    fprintf(out, "    q = walk_%s(ctx, q, &items[i]);\n", sb_str(&root));
+  } else {
+    fprintf(out, "    q = ksmc_skip_value(ctx, q);\n");
+  }
+  fprintf(out, "  }\n  return ksmc_%s_close(ctx, q);\n}\n\n", kind);
   sb_free(&t);
   sb_free(&root);
 }
@@ -176,7 +191,7 @@ void emit_views(FILE *out, const spec *s) {
   for (size_t i = 0; i < s->nviews; i++) emit_struct(out, s->views[i]);
   for (size_t i = 0; i < s->nviews; i++) emit_prototypes(out, s->views[i], &s->views[i]->root);
   for (size_t i = 1; i < s->nviews; i++)
-    fprintf(out, "static int walk_items_%s(ksmc_render_ctx *ctx, int t, ksmc_items *out);\n",
+    fprintf(out, "static size_t walk_items_%s(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);\n",
             s->views[i]->cname);
   fprintf(out, "\n");
   for (size_t i = 0; i < s->nviews; i++) emit_walker(out, s->views[i], &s->views[i]->root);

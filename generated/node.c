@@ -146,21 +146,21 @@ static void init_status_conditions(v_status_conditions_t *o) {
   o->status = -1;
 }
 
-static int walk_root(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_root_metadata(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_root_status(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_root_status_nodeInfo(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_root_spec(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_status_addresses(ksmc_render_ctx *ctx, int t, v_status_addresses_t *o);
-static int walk_spec_taints(ksmc_render_ctx *ctx, int t, v_spec_taints_t *o);
-static int walk_status_conditions(ksmc_render_ctx *ctx, int t, v_status_conditions_t *o);
-static int walk_items_status_addresses(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_metadata_labels(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_spec_podCIDRs(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_spec_taints(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_status_allocatable(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_status_capacity(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_status_conditions(ksmc_render_ctx *ctx, int t, ksmc_items *out);
+static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_root_status_nodeInfo(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_status_addresses(ksmc_render_ctx *ctx, size_t p, v_status_addresses_t *o);
+static size_t walk_spec_taints(ksmc_render_ctx *ctx, size_t p, v_spec_taints_t *o);
+static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o);
+static size_t walk_items_status_addresses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_metadata_labels(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_podCIDRs(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_taints(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_status_allocatable(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_status_capacity(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"annotations", 11}, {"creationTimestamp", 17}, {"deletionTimestamp", 17}, {"labels", 6}};
 
@@ -193,53 +193,44 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root_metadata, 8);
 }
 
-static int walk_root_metadata(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root_metadata(ctx, k)) {
     case 0: /* uid */
-      o->metadata_uid = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* name */
-      o->metadata_name = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_name = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* namespace */
-      o->metadata_namespace = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_namespace = ksmc_scan_leaf(ctx, &q);
       break;
     case 3: /* resourceVersion */
-      o->metadata_resourceVersion = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_resourceVersion = ksmc_scan_leaf(ctx, &q);
       break;
     case 4: /* annotations */
-      o->metadata_annotations = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_annotations = ksmc_scan_leaf(ctx, &q);
       break;
     case 5: /* creationTimestamp */
-      o->metadata_creationTimestamp = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_creationTimestamp = ksmc_scan_leaf(ctx, &q);
       break;
     case 6: /* deletionTimestamp */
-      o->metadata_deletionTimestamp = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_deletionTimestamp = ksmc_scan_leaf(ctx, &q);
       break;
     case 7: /* labels */
-      o->metadata_labels = ksmc_tok_value(ctx, t);
       {
-        int next = t;
-        next = walk_items_metadata_labels(ctx, t, &o->metadata_labels_items);
-        t = next;
+        size_t start = q;
+        o->metadata_labels = ksmc_scan_leaf(ctx, &q);
+        walk_items_metadata_labels(ctx, start, &o->metadata_labels_items);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_root_status_nodeInfo[] = {{"kernelVersion", 13}, {"osImage", 7}, {"containerRuntimeVersion", 23}, {"kubeletVersion", 14}, {"systemUUID", 10}};
@@ -266,37 +257,31 @@ static int match_root_status_nodeInfo(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root_status_nodeInfo, 5);
 }
 
-static int walk_root_status_nodeInfo(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root_status_nodeInfo(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root_status_nodeInfo(ctx, k)) {
     case 0: /* kernelVersion */
-      o->status_nodeInfo_kernelVersion = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_nodeInfo_kernelVersion = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* osImage */
-      o->status_nodeInfo_osImage = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_nodeInfo_osImage = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* containerRuntimeVersion */
-      o->status_nodeInfo_containerRuntimeVersion = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_nodeInfo_containerRuntimeVersion = ksmc_scan_leaf(ctx, &q);
       break;
     case 3: /* kubeletVersion */
-      o->status_nodeInfo_kubeletVersion = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_nodeInfo_kubeletVersion = ksmc_scan_leaf(ctx, &q);
       break;
     case 4: /* systemUUID */
-      o->status_nodeInfo_systemUUID = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_nodeInfo_systemUUID = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_root_status[] = {{"nodeInfo", 8}, {"addresses", 9}, {"allocatable", 11}, {"capacity", 8}, {"conditions", 10}};
@@ -321,52 +306,46 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root_status, 5);
 }
 
-static int walk_root_status(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root_status(ctx, k)) {
     case 0: /* nodeInfo */
       {
-        int next = t;
-        next = walk_root_status_nodeInfo(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_root_status_nodeInfo(ctx, start, o);
       }
       break;
     case 1: /* addresses */
       {
-        int next = t;
-        next = walk_items_status_addresses(ctx, t, &o->status_addresses_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_status_addresses(ctx, start, &o->status_addresses_items);
       }
       break;
     case 2: /* allocatable */
       {
-        int next = t;
-        next = walk_items_status_allocatable(ctx, t, &o->status_allocatable_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_status_allocatable(ctx, start, &o->status_allocatable_items);
       }
       break;
     case 3: /* capacity */
       {
-        int next = t;
-        next = walk_items_status_capacity(ctx, t, &o->status_capacity_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_status_capacity(ctx, start, &o->status_capacity_items);
       }
       break;
     case 4: /* conditions */
       {
-        int next = t;
-        next = walk_items_status_conditions(ctx, t, &o->status_conditions_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_status_conditions(ctx, start, &o->status_conditions_items);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_root_spec[] = {{"providerID", 10}, {"podCIDR", 7}, {"podCIDRs", 8}, {"taints", 6}, {"unschedulable", 13}};
@@ -393,43 +372,37 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root_spec, 5);
 }
 
-static int walk_root_spec(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root_spec(ctx, k)) {
     case 0: /* providerID */
-      o->spec_providerID = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_providerID = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* podCIDR */
-      o->spec_podCIDR = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_podCIDR = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* podCIDRs */
       {
-        int next = t;
-        next = walk_items_spec_podCIDRs(ctx, t, &o->spec_podCIDRs_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_spec_podCIDRs(ctx, start, &o->spec_podCIDRs_items);
       }
       break;
     case 3: /* taints */
       {
-        int next = t;
-        next = walk_items_spec_taints(ctx, t, &o->spec_taints_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_spec_taints(ctx, start, &o->spec_taints_items);
       }
       break;
     case 4: /* unschedulable */
-      o->spec_unschedulable = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_unschedulable = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"status", 6}, {"spec", 4}};
@@ -451,42 +424,37 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root, 4);
 }
 
-static int walk_root(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root(ctx, k)) {
     case 0: /* kind */
-      o->kind = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->kind = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* metadata */
       {
-        int next = t;
-        next = walk_root_metadata(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_root_metadata(ctx, start, o);
       }
       break;
     case 2: /* status */
       {
-        int next = t;
-        next = walk_root_status(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_root_status(ctx, start, o);
       }
       break;
     case 3: /* spec */
       {
-        int next = t;
-        next = walk_root_spec(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_root_spec(ctx, start, o);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_addresses[] = {{"type", 4}, {"address", 7}};
@@ -504,25 +472,22 @@ static int match_status_addresses(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_status_addresses, 2);
 }
 
-static int walk_status_addresses(ksmc_render_ctx *ctx, int t, v_status_addresses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_addresses(ksmc_render_ctx *ctx, size_t p, v_status_addresses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_addresses(ctx, k)) {
     case 0: /* type */
-      o->type = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->type = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* address */
-      o->address = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->address = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_spec_taints[] = {{"key", 3}, {"value", 5}, {"effect", 6}};
@@ -543,29 +508,25 @@ static int match_spec_taints(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_spec_taints, 3);
 }
 
-static int walk_spec_taints(ksmc_render_ctx *ctx, int t, v_spec_taints_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_spec_taints(ksmc_render_ctx *ctx, size_t p, v_spec_taints_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_spec_taints(ctx, k)) {
     case 0: /* key */
-      o->key = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->key = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* value */
-      o->value = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->value = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* effect */
-      o->effect = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->effect = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_conditions[] = {{"type", 4}, {"status", 6}};
@@ -583,140 +544,139 @@ static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_status_conditions, 2);
 }
 
-static int walk_status_conditions(ksmc_render_ctx *ctx, int t, v_status_conditions_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_conditions(ctx, k)) {
     case 0: /* type */
-      o->type = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->type = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* status */
-      o->status = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
-static int walk_items_status_addresses(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_status_addresses_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_status_addresses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_status_addresses_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_status_addresses(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_status_addresses(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_status_addresses(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_metadata_labels(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_metadata_labels_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_metadata_labels(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_obj_count(ctx, q);
+  v_metadata_labels_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  int k;
+  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
     init_metadata_labels(&items[i]);
-    items[i]._key = t++;
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = ksmc_tok_skip(ctx, t);
+    items[i]._key = k;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
   }
-  return t;
+  return ksmc_obj_close(ctx, q);
 }
 
-static int walk_items_spec_podCIDRs(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_spec_podCIDRs_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_spec_podCIDRs(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_spec_podCIDRs_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_spec_podCIDRs(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = ksmc_tok_skip(ctx, t);
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_spec_taints(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_spec_taints_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_spec_taints(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_spec_taints_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_spec_taints(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_spec_taints(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_spec_taints(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_status_allocatable(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_status_allocatable_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_status_allocatable(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_obj_count(ctx, q);
+  v_status_allocatable_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  int k;
+  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
     init_status_allocatable(&items[i]);
-    items[i]._key = t++;
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = ksmc_tok_skip(ctx, t);
+    items[i]._key = k;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
   }
-  return t;
+  return ksmc_obj_close(ctx, q);
 }
 
-static int walk_items_status_capacity(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_status_capacity_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_status_capacity(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_obj_count(ctx, q);
+  v_status_capacity_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  int k;
+  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
     init_status_capacity(&items[i]);
-    items[i]._key = t++;
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = ksmc_tok_skip(ctx, t);
+    items[i]._key = k;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
   }
-  return t;
+  return ksmc_obj_close(ctx, q);
 }
 
-static int walk_items_status_conditions(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_status_conditions_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_status_conditions_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_status_conditions(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_status_conditions(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_status_conditions(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
 /* The default labels every family of Node starts with. */
@@ -936,7 +896,8 @@ static int render(ksmc_render_ctx *ctx, const char *json, size_t len) {
   if (rc != KSMC_OK) return rc;
   v_root_t root;
   init_root(&root);
-  walk_root(ctx, 0, &root);
+  rc = ksmc_render_scanned(ctx, walk_root(ctx, 0, &root));
+  if (rc != KSMC_OK) return rc;
   rc = ksmc_render_meta(ctx, root.kind, "Node", root.metadata_uid, root.metadata_name, root.metadata_namespace, root.metadata_resourceVersion);
   if (rc != KSMC_OK) return rc;
   render_prefix(ctx, &root);

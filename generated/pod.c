@@ -364,52 +364,52 @@ static void init_spec_tolerations(v_spec_tolerations_t *o) {
   o->tolerationSeconds = -1;
 }
 
-static int walk_root(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_root_metadata(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_root_status(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_root_spec(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_root_spec_overhead(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_status_containerStatuses(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o);
-static int walk_status_containerStatuses_state(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o);
-static int walk_status_containerStatuses_state_terminated(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o);
-static int walk_status_containerStatuses_state_running(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o);
-static int walk_status_containerStatuses_state_waiting(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o);
-static int walk_status_containerStatuses_lastState(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o);
-static int walk_status_containerStatuses_lastState_terminated(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o);
-static int walk_spec_containers(ksmc_render_ctx *ctx, int t, v_spec_containers_t *o);
-static int walk_spec_containers_resources(ksmc_render_ctx *ctx, int t, v_spec_containers_t *o);
-static int walk_metadata_ownerReferences(ksmc_render_ctx *ctx, int t, v_metadata_ownerReferences_t *o);
-static int walk_status_podIPs(ksmc_render_ctx *ctx, int t, v_status_podIPs_t *o);
-static int walk_spec_initContainers(ksmc_render_ctx *ctx, int t, v_spec_initContainers_t *o);
-static int walk_spec_initContainers_resources(ksmc_render_ctx *ctx, int t, v_spec_initContainers_t *o);
-static int walk_status_initContainerStatuses(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o);
-static int walk_status_initContainerStatuses_state(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o);
-static int walk_status_initContainerStatuses_state_running(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o);
-static int walk_status_initContainerStatuses_state_terminated(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o);
-static int walk_status_initContainerStatuses_state_waiting(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o);
-static int walk_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o);
-static int walk_status_initContainerStatuses_lastState_terminated(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o);
-static int walk_spec_resourceClaims(ksmc_render_ctx *ctx, int t, v_spec_resourceClaims_t *o);
-static int walk_status_resourceClaimStatuses(ksmc_render_ctx *ctx, int t, v_status_resourceClaimStatuses_t *o);
-static int walk_spec_volumes(ksmc_render_ctx *ctx, int t, v_spec_volumes_t *o);
-static int walk_spec_volumes_persistentVolumeClaim(ksmc_render_ctx *ctx, int t, v_spec_volumes_t *o);
-static int walk_status_conditions(ksmc_render_ctx *ctx, int t, v_status_conditions_t *o);
-static int walk_spec_tolerations(ksmc_render_ctx *ctx, int t, v_spec_tolerations_t *o);
-static int walk_items_status_containerStatuses(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_spec_containers(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_spec_containers_resources_limits(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_spec_containers_resources_requests(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_metadata_ownerReferences(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_status_podIPs(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_spec_initContainers(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_status_initContainerStatuses(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_spec_initContainers_resources_limits(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_spec_initContainers_resources_requests(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_spec_resourceClaims(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_status_resourceClaimStatuses(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_spec_volumes(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_status_conditions(ksmc_render_ctx *ctx, int t, ksmc_items *out);
-static int walk_items_spec_tolerations(ksmc_render_ctx *ctx, int t, ksmc_items *out);
+static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_root_spec_overhead(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_status_containerStatuses(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o);
+static size_t walk_status_containerStatuses_state(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o);
+static size_t walk_status_containerStatuses_state_terminated(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o);
+static size_t walk_status_containerStatuses_state_running(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o);
+static size_t walk_status_containerStatuses_state_waiting(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o);
+static size_t walk_status_containerStatuses_lastState(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o);
+static size_t walk_status_containerStatuses_lastState_terminated(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o);
+static size_t walk_spec_containers(ksmc_render_ctx *ctx, size_t p, v_spec_containers_t *o);
+static size_t walk_spec_containers_resources(ksmc_render_ctx *ctx, size_t p, v_spec_containers_t *o);
+static size_t walk_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, v_metadata_ownerReferences_t *o);
+static size_t walk_status_podIPs(ksmc_render_ctx *ctx, size_t p, v_status_podIPs_t *o);
+static size_t walk_spec_initContainers(ksmc_render_ctx *ctx, size_t p, v_spec_initContainers_t *o);
+static size_t walk_spec_initContainers_resources(ksmc_render_ctx *ctx, size_t p, v_spec_initContainers_t *o);
+static size_t walk_status_initContainerStatuses(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
+static size_t walk_status_initContainerStatuses_state(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
+static size_t walk_status_initContainerStatuses_state_running(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
+static size_t walk_status_initContainerStatuses_state_terminated(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
+static size_t walk_status_initContainerStatuses_state_waiting(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
+static size_t walk_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
+static size_t walk_status_initContainerStatuses_lastState_terminated(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
+static size_t walk_spec_resourceClaims(ksmc_render_ctx *ctx, size_t p, v_spec_resourceClaims_t *o);
+static size_t walk_status_resourceClaimStatuses(ksmc_render_ctx *ctx, size_t p, v_status_resourceClaimStatuses_t *o);
+static size_t walk_spec_volumes(ksmc_render_ctx *ctx, size_t p, v_spec_volumes_t *o);
+static size_t walk_spec_volumes_persistentVolumeClaim(ksmc_render_ctx *ctx, size_t p, v_spec_volumes_t *o);
+static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o);
+static size_t walk_spec_tolerations(ksmc_render_ctx *ctx, size_t p, v_spec_tolerations_t *o);
+static size_t walk_items_status_containerStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_containers(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_containers_resources_limits(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_containers_resources_requests(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_status_podIPs(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_initContainers(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_status_initContainerStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_initContainers_resources_limits(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_initContainers_resources_requests(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_resourceClaims(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_status_resourceClaimStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_volumes(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_tolerations(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}, {"deletionTimestamp", 17}, {"ownerReferences", 15}, {"annotations", 11}, {"labels", 6}};
 
@@ -443,56 +443,46 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root_metadata, 9);
 }
 
-static int walk_root_metadata(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root_metadata(ctx, k)) {
     case 0: /* uid */
-      o->metadata_uid = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* name */
-      o->metadata_name = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_name = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* namespace */
-      o->metadata_namespace = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_namespace = ksmc_scan_leaf(ctx, &q);
       break;
     case 3: /* resourceVersion */
-      o->metadata_resourceVersion = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_resourceVersion = ksmc_scan_leaf(ctx, &q);
       break;
     case 4: /* creationTimestamp */
-      o->metadata_creationTimestamp = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_creationTimestamp = ksmc_scan_leaf(ctx, &q);
       break;
     case 5: /* deletionTimestamp */
-      o->metadata_deletionTimestamp = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_deletionTimestamp = ksmc_scan_leaf(ctx, &q);
       break;
     case 6: /* ownerReferences */
       {
-        int next = t;
-        next = walk_items_metadata_ownerReferences(ctx, t, &o->metadata_ownerReferences_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_metadata_ownerReferences(ctx, start, &o->metadata_ownerReferences_items);
       }
       break;
     case 7: /* annotations */
-      o->metadata_annotations = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_annotations = ksmc_scan_leaf(ctx, &q);
       break;
     case 8: /* labels */
-      o->metadata_labels = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_labels = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_root_status[] = {{"containerStatuses", 17}, {"hostIP", 6}, {"podIP", 5}, {"podIPs", 6}, {"initContainerStatuses", 21}, {"resourceClaimStatuses", 21}, {"startTime", 9}, {"phase", 5}, {"qosClass", 8}, {"conditions", 10}, {"reason", 6}};
@@ -529,76 +519,64 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root_status, 11);
 }
 
-static int walk_root_status(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root_status(ctx, k)) {
     case 0: /* containerStatuses */
       {
-        int next = t;
-        next = walk_items_status_containerStatuses(ctx, t, &o->status_containerStatuses_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_status_containerStatuses(ctx, start, &o->status_containerStatuses_items);
       }
       break;
     case 1: /* hostIP */
-      o->status_hostIP = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_hostIP = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* podIP */
-      o->status_podIP = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_podIP = ksmc_scan_leaf(ctx, &q);
       break;
     case 3: /* podIPs */
       {
-        int next = t;
-        next = walk_items_status_podIPs(ctx, t, &o->status_podIPs_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_status_podIPs(ctx, start, &o->status_podIPs_items);
       }
       break;
     case 4: /* initContainerStatuses */
       {
-        int next = t;
-        next = walk_items_status_initContainerStatuses(ctx, t, &o->status_initContainerStatuses_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_status_initContainerStatuses(ctx, start, &o->status_initContainerStatuses_items);
       }
       break;
     case 5: /* resourceClaimStatuses */
       {
-        int next = t;
-        next = walk_items_status_resourceClaimStatuses(ctx, t, &o->status_resourceClaimStatuses_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_status_resourceClaimStatuses(ctx, start, &o->status_resourceClaimStatuses_items);
       }
       break;
     case 6: /* startTime */
-      o->status_startTime = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_startTime = ksmc_scan_leaf(ctx, &q);
       break;
     case 7: /* phase */
-      o->status_phase = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_phase = ksmc_scan_leaf(ctx, &q);
       break;
     case 8: /* qosClass */
-      o->status_qosClass = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_qosClass = ksmc_scan_leaf(ctx, &q);
       break;
     case 9: /* conditions */
       {
-        int next = t;
-        next = walk_items_status_conditions(ctx, t, &o->status_conditions_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_status_conditions(ctx, start, &o->status_conditions_items);
       }
       break;
     case 10: /* reason */
-      o->status_reason = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_reason = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_root_spec_overhead[] = {{"cpu", 3}, {"memory", 6}};
@@ -616,25 +594,22 @@ static int match_root_spec_overhead(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root_spec_overhead, 2);
 }
 
-static int walk_root_spec_overhead(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root_spec_overhead(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root_spec_overhead(ctx, k)) {
     case 0: /* cpu */
-      o->spec_overhead_cpu = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_overhead_cpu = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* memory */
-      o->spec_overhead_memory = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_overhead_memory = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_root_spec[] = {{"containers", 10}, {"nodeName", 8}, {"priorityClassName", 17}, {"hostNetwork", 11}, {"initContainers", 14}, {"overhead", 8}, {"resourceClaims", 14}, {"restartPolicy", 13}, {"runtimeClassName", 16}, {"volumes", 7}, {"tolerations", 11}, {"nodeSelector", 12}, {"serviceAccountName", 18}, {"schedulerName", 13}};
@@ -680,91 +655,76 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root_spec, 14);
 }
 
-static int walk_root_spec(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root_spec(ctx, k)) {
     case 0: /* containers */
       {
-        int next = t;
-        next = walk_items_spec_containers(ctx, t, &o->spec_containers_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_spec_containers(ctx, start, &o->spec_containers_items);
       }
       break;
     case 1: /* nodeName */
-      o->spec_nodeName = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_nodeName = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* priorityClassName */
-      o->spec_priorityClassName = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_priorityClassName = ksmc_scan_leaf(ctx, &q);
       break;
     case 3: /* hostNetwork */
-      o->spec_hostNetwork = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_hostNetwork = ksmc_scan_leaf(ctx, &q);
       break;
     case 4: /* initContainers */
       {
-        int next = t;
-        next = walk_items_spec_initContainers(ctx, t, &o->spec_initContainers_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_spec_initContainers(ctx, start, &o->spec_initContainers_items);
       }
       break;
     case 5: /* overhead */
       {
-        int next = t;
-        next = walk_root_spec_overhead(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_root_spec_overhead(ctx, start, o);
       }
       break;
     case 6: /* resourceClaims */
       {
-        int next = t;
-        next = walk_items_spec_resourceClaims(ctx, t, &o->spec_resourceClaims_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_spec_resourceClaims(ctx, start, &o->spec_resourceClaims_items);
       }
       break;
     case 7: /* restartPolicy */
-      o->spec_restartPolicy = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_restartPolicy = ksmc_scan_leaf(ctx, &q);
       break;
     case 8: /* runtimeClassName */
-      o->spec_runtimeClassName = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_runtimeClassName = ksmc_scan_leaf(ctx, &q);
       break;
     case 9: /* volumes */
       {
-        int next = t;
-        next = walk_items_spec_volumes(ctx, t, &o->spec_volumes_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_spec_volumes(ctx, start, &o->spec_volumes_items);
       }
       break;
     case 10: /* tolerations */
       {
-        int next = t;
-        next = walk_items_spec_tolerations(ctx, t, &o->spec_tolerations_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_spec_tolerations(ctx, start, &o->spec_tolerations_items);
       }
       break;
     case 11: /* nodeSelector */
-      o->spec_nodeSelector = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_nodeSelector = ksmc_scan_leaf(ctx, &q);
       break;
     case 12: /* serviceAccountName */
-      o->spec_serviceAccountName = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_serviceAccountName = ksmc_scan_leaf(ctx, &q);
       break;
     case 13: /* schedulerName */
-      o->spec_schedulerName = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->spec_schedulerName = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"status", 6}, {"spec", 4}};
@@ -786,42 +746,37 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root, 4);
 }
 
-static int walk_root(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root(ctx, k)) {
     case 0: /* kind */
-      o->kind = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->kind = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* metadata */
       {
-        int next = t;
-        next = walk_root_metadata(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_root_metadata(ctx, start, o);
       }
       break;
     case 2: /* status */
       {
-        int next = t;
-        next = walk_root_status(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_root_status(ctx, start, o);
       }
       break;
     case 3: /* spec */
       {
-        int next = t;
-        next = walk_root_spec(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_root_spec(ctx, start, o);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_containerStatuses_state_terminated[] = {{"finishedAt", 10}, {"startedAt", 9}, {"reason", 6}};
@@ -842,29 +797,25 @@ static int match_status_containerStatuses_state_terminated(ksmc_render_ctx *ctx,
   return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state_terminated, 3);
 }
 
-static int walk_status_containerStatuses_state_terminated(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_containerStatuses_state_terminated(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_containerStatuses_state_terminated(ctx, k)) {
     case 0: /* finishedAt */
-      o->state_terminated_finishedAt = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->state_terminated_finishedAt = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* startedAt */
-      o->state_terminated_startedAt = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->state_terminated_startedAt = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* reason */
-      o->state_terminated_reason = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->state_terminated_reason = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_containerStatuses_state_running[] = {{"startedAt", 9}};
@@ -879,21 +830,19 @@ static int match_status_containerStatuses_state_running(ksmc_render_ctx *ctx, in
   return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state_running, 1);
 }
 
-static int walk_status_containerStatuses_state_running(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_containerStatuses_state_running(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_containerStatuses_state_running(ctx, k)) {
     case 0: /* startedAt */
-      o->state_running_startedAt = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->state_running_startedAt = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_containerStatuses_state_waiting[] = {{"reason", 6}};
@@ -908,21 +857,19 @@ static int match_status_containerStatuses_state_waiting(ksmc_render_ctx *ctx, in
   return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state_waiting, 1);
 }
 
-static int walk_status_containerStatuses_state_waiting(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_containerStatuses_state_waiting(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_containerStatuses_state_waiting(ctx, k)) {
     case 0: /* reason */
-      o->state_waiting_reason = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->state_waiting_reason = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_containerStatuses_state[] = {{"terminated", 10}, {"running", 7}, {"waiting", 7}};
@@ -941,41 +888,37 @@ static int match_status_containerStatuses_state(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state, 3);
 }
 
-static int walk_status_containerStatuses_state(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_containerStatuses_state(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_containerStatuses_state(ctx, k)) {
     case 0: /* terminated */
-      o->state_terminated = ksmc_tok_value(ctx, t);
       {
-        int next = t;
-        next = walk_status_containerStatuses_state_terminated(ctx, t, o);
-        t = next;
+        size_t start = q;
+        o->state_terminated = ksmc_scan_leaf(ctx, &q);
+        walk_status_containerStatuses_state_terminated(ctx, start, o);
       }
       break;
     case 1: /* running */
-      o->state_running = ksmc_tok_value(ctx, t);
       {
-        int next = t;
-        next = walk_status_containerStatuses_state_running(ctx, t, o);
-        t = next;
+        size_t start = q;
+        o->state_running = ksmc_scan_leaf(ctx, &q);
+        walk_status_containerStatuses_state_running(ctx, start, o);
       }
       break;
     case 2: /* waiting */
-      o->state_waiting = ksmc_tok_value(ctx, t);
       {
-        int next = t;
-        next = walk_status_containerStatuses_state_waiting(ctx, t, o);
-        t = next;
+        size_t start = q;
+        o->state_waiting = ksmc_scan_leaf(ctx, &q);
+        walk_status_containerStatuses_state_waiting(ctx, start, o);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_containerStatuses_lastState_terminated[] = {{"reason", 6}, {"exitCode", 8}, {"finishedAt", 10}};
@@ -996,29 +939,25 @@ static int match_status_containerStatuses_lastState_terminated(ksmc_render_ctx *
   return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_lastState_terminated, 3);
 }
 
-static int walk_status_containerStatuses_lastState_terminated(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_containerStatuses_lastState_terminated(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_containerStatuses_lastState_terminated(ctx, k)) {
     case 0: /* reason */
-      o->lastState_terminated_reason = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->lastState_terminated_reason = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* exitCode */
-      o->lastState_terminated_exitCode = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->lastState_terminated_exitCode = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* finishedAt */
-      o->lastState_terminated_finishedAt = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->lastState_terminated_finishedAt = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_containerStatuses_lastState[] = {{"terminated", 10}};
@@ -1033,25 +972,23 @@ static int match_status_containerStatuses_lastState(ksmc_render_ctx *ctx, int k)
   return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_lastState, 1);
 }
 
-static int walk_status_containerStatuses_lastState(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_containerStatuses_lastState(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_containerStatuses_lastState(ctx, k)) {
     case 0: /* terminated */
-      o->lastState_terminated = ksmc_tok_value(ctx, t);
       {
-        int next = t;
-        next = walk_status_containerStatuses_lastState_terminated(ctx, t, o);
-        t = next;
+        size_t start = q;
+        o->lastState_terminated = ksmc_scan_leaf(ctx, &q);
+        walk_status_containerStatuses_lastState_terminated(ctx, start, o);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_containerStatuses[] = {{"state", 5}, {"name", 4}, {"image", 5}, {"imageID", 7}, {"containerID", 11}, {"lastState", 9}, {"ready", 5}, {"restartCount", 12}};
@@ -1083,55 +1020,46 @@ static int match_status_containerStatuses(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_status_containerStatuses, 8);
 }
 
-static int walk_status_containerStatuses(ksmc_render_ctx *ctx, int t, v_status_containerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_containerStatuses(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_containerStatuses(ctx, k)) {
     case 0: /* state */
       {
-        int next = t;
-        next = walk_status_containerStatuses_state(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_status_containerStatuses_state(ctx, start, o);
       }
       break;
     case 1: /* name */
-      o->name = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->name = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* image */
-      o->image = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->image = ksmc_scan_leaf(ctx, &q);
       break;
     case 3: /* imageID */
-      o->imageID = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->imageID = ksmc_scan_leaf(ctx, &q);
       break;
     case 4: /* containerID */
-      o->containerID = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->containerID = ksmc_scan_leaf(ctx, &q);
       break;
     case 5: /* lastState */
       {
-        int next = t;
-        next = walk_status_containerStatuses_lastState(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_status_containerStatuses_lastState(ctx, start, o);
       }
       break;
     case 6: /* ready */
-      o->ready = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->ready = ksmc_scan_leaf(ctx, &q);
       break;
     case 7: /* restartCount */
-      o->restartCount = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->restartCount = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_spec_containers_resources[] = {{"limits", 6}, {"requests", 8}};
@@ -1149,31 +1077,28 @@ static int match_spec_containers_resources(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_spec_containers_resources, 2);
 }
 
-static int walk_spec_containers_resources(ksmc_render_ctx *ctx, int t, v_spec_containers_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_spec_containers_resources(ksmc_render_ctx *ctx, size_t p, v_spec_containers_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_spec_containers_resources(ctx, k)) {
     case 0: /* limits */
       {
-        int next = t;
-        next = walk_items_spec_containers_resources_limits(ctx, t, &o->resources_limits_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_spec_containers_resources_limits(ctx, start, &o->resources_limits_items);
       }
       break;
     case 1: /* requests */
       {
-        int next = t;
-        next = walk_items_spec_containers_resources_requests(ctx, t, &o->resources_requests_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_spec_containers_resources_requests(ctx, start, &o->resources_requests_items);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_spec_containers[] = {{"name", 4}, {"image", 5}, {"resources", 9}};
@@ -1194,32 +1119,28 @@ static int match_spec_containers(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_spec_containers, 3);
 }
 
-static int walk_spec_containers(ksmc_render_ctx *ctx, int t, v_spec_containers_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_spec_containers(ksmc_render_ctx *ctx, size_t p, v_spec_containers_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_spec_containers(ctx, k)) {
     case 0: /* name */
-      o->name = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->name = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* image */
-      o->image = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->image = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* resources */
       {
-        int next = t;
-        next = walk_spec_containers_resources(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_spec_containers_resources(ctx, start, o);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_metadata_ownerReferences[] = {{"controller", 10}, {"kind", 4}, {"name", 4}};
@@ -1238,29 +1159,25 @@ static int match_metadata_ownerReferences(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_metadata_ownerReferences, 3);
 }
 
-static int walk_metadata_ownerReferences(ksmc_render_ctx *ctx, int t, v_metadata_ownerReferences_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, v_metadata_ownerReferences_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_metadata_ownerReferences(ctx, k)) {
     case 0: /* controller */
-      o->controller = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->controller = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* kind */
-      o->kind = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->kind = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* name */
-      o->name = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->name = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_podIPs[] = {{"ip", 2}};
@@ -1275,21 +1192,19 @@ static int match_status_podIPs(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_status_podIPs, 1);
 }
 
-static int walk_status_podIPs(ksmc_render_ctx *ctx, int t, v_status_podIPs_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_podIPs(ksmc_render_ctx *ctx, size_t p, v_status_podIPs_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_podIPs(ctx, k)) {
     case 0: /* ip */
-      o->ip = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->ip = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_spec_initContainers_resources[] = {{"limits", 6}, {"requests", 8}};
@@ -1307,31 +1222,28 @@ static int match_spec_initContainers_resources(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_spec_initContainers_resources, 2);
 }
 
-static int walk_spec_initContainers_resources(ksmc_render_ctx *ctx, int t, v_spec_initContainers_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_spec_initContainers_resources(ksmc_render_ctx *ctx, size_t p, v_spec_initContainers_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_spec_initContainers_resources(ctx, k)) {
     case 0: /* limits */
       {
-        int next = t;
-        next = walk_items_spec_initContainers_resources_limits(ctx, t, &o->resources_limits_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_spec_initContainers_resources_limits(ctx, start, &o->resources_limits_items);
       }
       break;
     case 1: /* requests */
       {
-        int next = t;
-        next = walk_items_spec_initContainers_resources_requests(ctx, t, &o->resources_requests_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_spec_initContainers_resources_requests(ctx, start, &o->resources_requests_items);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_spec_initContainers[] = {{"name", 4}, {"image", 5}, {"restartPolicy", 13}, {"resources", 9}};
@@ -1355,36 +1267,31 @@ static int match_spec_initContainers(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_spec_initContainers, 4);
 }
 
-static int walk_spec_initContainers(ksmc_render_ctx *ctx, int t, v_spec_initContainers_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_spec_initContainers(ksmc_render_ctx *ctx, size_t p, v_spec_initContainers_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_spec_initContainers(ctx, k)) {
     case 0: /* name */
-      o->name = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->name = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* image */
-      o->image = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->image = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* restartPolicy */
-      o->restartPolicy = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->restartPolicy = ksmc_scan_leaf(ctx, &q);
       break;
     case 3: /* resources */
       {
-        int next = t;
-        next = walk_spec_initContainers_resources(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_spec_initContainers_resources(ctx, start, o);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_initContainerStatuses_state_running[] = {{"startedAt", 9}};
@@ -1399,21 +1306,19 @@ static int match_status_initContainerStatuses_state_running(ksmc_render_ctx *ctx
   return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_running, 1);
 }
 
-static int walk_status_initContainerStatuses_state_running(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_initContainerStatuses_state_running(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_initContainerStatuses_state_running(ctx, k)) {
     case 0: /* startedAt */
-      o->state_running_startedAt = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->state_running_startedAt = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_initContainerStatuses_state_terminated[] = {{"startedAt", 9}, {"reason", 6}};
@@ -1431,25 +1336,22 @@ static int match_status_initContainerStatuses_state_terminated(ksmc_render_ctx *
   return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_terminated, 2);
 }
 
-static int walk_status_initContainerStatuses_state_terminated(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_initContainerStatuses_state_terminated(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_initContainerStatuses_state_terminated(ctx, k)) {
     case 0: /* startedAt */
-      o->state_terminated_startedAt = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->state_terminated_startedAt = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* reason */
-      o->state_terminated_reason = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->state_terminated_reason = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_initContainerStatuses_state_waiting[] = {{"reason", 6}};
@@ -1464,21 +1366,19 @@ static int match_status_initContainerStatuses_state_waiting(ksmc_render_ctx *ctx
   return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_waiting, 1);
 }
 
-static int walk_status_initContainerStatuses_state_waiting(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_initContainerStatuses_state_waiting(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_initContainerStatuses_state_waiting(ctx, k)) {
     case 0: /* reason */
-      o->state_waiting_reason = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->state_waiting_reason = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_initContainerStatuses_state[] = {{"running", 7}, {"terminated", 10}, {"waiting", 7}};
@@ -1497,41 +1397,37 @@ static int match_status_initContainerStatuses_state(ksmc_render_ctx *ctx, int k)
   return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state, 3);
 }
 
-static int walk_status_initContainerStatuses_state(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_initContainerStatuses_state(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_initContainerStatuses_state(ctx, k)) {
     case 0: /* running */
-      o->state_running = ksmc_tok_value(ctx, t);
       {
-        int next = t;
-        next = walk_status_initContainerStatuses_state_running(ctx, t, o);
-        t = next;
+        size_t start = q;
+        o->state_running = ksmc_scan_leaf(ctx, &q);
+        walk_status_initContainerStatuses_state_running(ctx, start, o);
       }
       break;
     case 1: /* terminated */
-      o->state_terminated = ksmc_tok_value(ctx, t);
       {
-        int next = t;
-        next = walk_status_initContainerStatuses_state_terminated(ctx, t, o);
-        t = next;
+        size_t start = q;
+        o->state_terminated = ksmc_scan_leaf(ctx, &q);
+        walk_status_initContainerStatuses_state_terminated(ctx, start, o);
       }
       break;
     case 2: /* waiting */
-      o->state_waiting = ksmc_tok_value(ctx, t);
       {
-        int next = t;
-        next = walk_status_initContainerStatuses_state_waiting(ctx, t, o);
-        t = next;
+        size_t start = q;
+        o->state_waiting = ksmc_scan_leaf(ctx, &q);
+        walk_status_initContainerStatuses_state_waiting(ctx, start, o);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_initContainerStatuses_lastState_terminated[] = {{"reason", 6}, {"exitCode", 8}, {"finishedAt", 10}};
@@ -1552,29 +1448,25 @@ static int match_status_initContainerStatuses_lastState_terminated(ksmc_render_c
   return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_lastState_terminated, 3);
 }
 
-static int walk_status_initContainerStatuses_lastState_terminated(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_initContainerStatuses_lastState_terminated(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_initContainerStatuses_lastState_terminated(ctx, k)) {
     case 0: /* reason */
-      o->lastState_terminated_reason = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->lastState_terminated_reason = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* exitCode */
-      o->lastState_terminated_exitCode = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->lastState_terminated_exitCode = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* finishedAt */
-      o->lastState_terminated_finishedAt = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->lastState_terminated_finishedAt = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_initContainerStatuses_lastState[] = {{"terminated", 10}};
@@ -1589,25 +1481,23 @@ static int match_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, in
   return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_lastState, 1);
 }
 
-static int walk_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_initContainerStatuses_lastState(ctx, k)) {
     case 0: /* terminated */
-      o->lastState_terminated = ksmc_tok_value(ctx, t);
       {
-        int next = t;
-        next = walk_status_initContainerStatuses_lastState_terminated(ctx, t, o);
-        t = next;
+        size_t start = q;
+        o->lastState_terminated = ksmc_scan_leaf(ctx, &q);
+        walk_status_initContainerStatuses_lastState_terminated(ctx, start, o);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_initContainerStatuses[] = {{"name", 4}, {"image", 5}, {"imageID", 7}, {"containerID", 11}, {"state", 5}, {"lastState", 9}, {"ready", 5}, {"restartCount", 12}};
@@ -1639,55 +1529,46 @@ static int match_status_initContainerStatuses(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses, 8);
 }
 
-static int walk_status_initContainerStatuses(ksmc_render_ctx *ctx, int t, v_status_initContainerStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_initContainerStatuses(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_initContainerStatuses(ctx, k)) {
     case 0: /* name */
-      o->name = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->name = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* image */
-      o->image = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->image = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* imageID */
-      o->imageID = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->imageID = ksmc_scan_leaf(ctx, &q);
       break;
     case 3: /* containerID */
-      o->containerID = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->containerID = ksmc_scan_leaf(ctx, &q);
       break;
     case 4: /* state */
       {
-        int next = t;
-        next = walk_status_initContainerStatuses_state(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_status_initContainerStatuses_state(ctx, start, o);
       }
       break;
     case 5: /* lastState */
       {
-        int next = t;
-        next = walk_status_initContainerStatuses_lastState(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_status_initContainerStatuses_lastState(ctx, start, o);
       }
       break;
     case 6: /* ready */
-      o->ready = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->ready = ksmc_scan_leaf(ctx, &q);
       break;
     case 7: /* restartCount */
-      o->restartCount = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->restartCount = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_spec_resourceClaims[] = {{"resourceClaimName", 17}, {"resourceClaimTemplateName", 25}, {"name", 4}};
@@ -1708,29 +1589,25 @@ static int match_spec_resourceClaims(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_spec_resourceClaims, 3);
 }
 
-static int walk_spec_resourceClaims(ksmc_render_ctx *ctx, int t, v_spec_resourceClaims_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_spec_resourceClaims(ksmc_render_ctx *ctx, size_t p, v_spec_resourceClaims_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_spec_resourceClaims(ctx, k)) {
     case 0: /* resourceClaimName */
-      o->resourceClaimName = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->resourceClaimName = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* resourceClaimTemplateName */
-      o->resourceClaimTemplateName = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->resourceClaimTemplateName = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* name */
-      o->name = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->name = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_resourceClaimStatuses[] = {{"name", 4}, {"resourceClaimName", 17}};
@@ -1748,25 +1625,22 @@ static int match_status_resourceClaimStatuses(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_status_resourceClaimStatuses, 2);
 }
 
-static int walk_status_resourceClaimStatuses(ksmc_render_ctx *ctx, int t, v_status_resourceClaimStatuses_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_resourceClaimStatuses(ksmc_render_ctx *ctx, size_t p, v_status_resourceClaimStatuses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_resourceClaimStatuses(ctx, k)) {
     case 0: /* name */
-      o->name = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->name = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* resourceClaimName */
-      o->resourceClaimName = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->resourceClaimName = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_spec_volumes_persistentVolumeClaim[] = {{"claimName", 9}, {"readOnly", 8}};
@@ -1784,25 +1658,22 @@ static int match_spec_volumes_persistentVolumeClaim(ksmc_render_ctx *ctx, int k)
   return ksmc_key_lookup(ctx, k, keys_spec_volumes_persistentVolumeClaim, 2);
 }
 
-static int walk_spec_volumes_persistentVolumeClaim(ksmc_render_ctx *ctx, int t, v_spec_volumes_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_spec_volumes_persistentVolumeClaim(ksmc_render_ctx *ctx, size_t p, v_spec_volumes_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_spec_volumes_persistentVolumeClaim(ctx, k)) {
     case 0: /* claimName */
-      o->persistentVolumeClaim_claimName = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->persistentVolumeClaim_claimName = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* readOnly */
-      o->persistentVolumeClaim_readOnly = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->persistentVolumeClaim_readOnly = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_spec_volumes[] = {{"persistentVolumeClaim", 21}, {"ephemeral", 9}, {"name", 4}};
@@ -1823,33 +1694,29 @@ static int match_spec_volumes(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_spec_volumes, 3);
 }
 
-static int walk_spec_volumes(ksmc_render_ctx *ctx, int t, v_spec_volumes_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_spec_volumes(ksmc_render_ctx *ctx, size_t p, v_spec_volumes_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_spec_volumes(ctx, k)) {
     case 0: /* persistentVolumeClaim */
-      o->persistentVolumeClaim = ksmc_tok_value(ctx, t);
       {
-        int next = t;
-        next = walk_spec_volumes_persistentVolumeClaim(ctx, t, o);
-        t = next;
+        size_t start = q;
+        o->persistentVolumeClaim = ksmc_scan_leaf(ctx, &q);
+        walk_spec_volumes_persistentVolumeClaim(ctx, start, o);
       }
       break;
     case 1: /* ephemeral */
-      o->ephemeral = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->ephemeral = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* name */
-      o->name = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->name = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_conditions[] = {{"type", 4}, {"status", 6}, {"lastTransitionTime", 18}, {"reason", 6}};
@@ -1871,33 +1738,28 @@ static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_status_conditions, 4);
 }
 
-static int walk_status_conditions(ksmc_render_ctx *ctx, int t, v_status_conditions_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_conditions(ctx, k)) {
     case 0: /* type */
-      o->type = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->type = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* status */
-      o->status = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* lastTransitionTime */
-      o->lastTransitionTime = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->lastTransitionTime = ksmc_scan_leaf(ctx, &q);
       break;
     case 3: /* reason */
-      o->reason = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->reason = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_spec_tolerations[] = {{"key", 3}, {"operator", 8}, {"value", 5}, {"effect", 6}, {"tolerationSeconds", 17}};
@@ -1924,281 +1786,284 @@ static int match_spec_tolerations(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_spec_tolerations, 5);
 }
 
-static int walk_spec_tolerations(ksmc_render_ctx *ctx, int t, v_spec_tolerations_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_spec_tolerations(ksmc_render_ctx *ctx, size_t p, v_spec_tolerations_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_spec_tolerations(ctx, k)) {
     case 0: /* key */
-      o->key = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->key = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* operator */
-      o->operator = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->operator = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* value */
-      o->value = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->value = ksmc_scan_leaf(ctx, &q);
       break;
     case 3: /* effect */
-      o->effect = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->effect = ksmc_scan_leaf(ctx, &q);
       break;
     case 4: /* tolerationSeconds */
-      o->tolerationSeconds = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->tolerationSeconds = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
-static int walk_items_status_containerStatuses(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_status_containerStatuses_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_status_containerStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_status_containerStatuses_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_status_containerStatuses(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_status_containerStatuses(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_status_containerStatuses(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_spec_containers(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_spec_containers_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_spec_containers(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_spec_containers_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_spec_containers(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_spec_containers(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_spec_containers(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_spec_containers_resources_limits(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_spec_containers_resources_limits_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_spec_containers_resources_limits(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_obj_count(ctx, q);
+  v_spec_containers_resources_limits_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  int k;
+  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
     init_spec_containers_resources_limits(&items[i]);
-    items[i]._key = t++;
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = ksmc_tok_skip(ctx, t);
+    items[i]._key = k;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
   }
-  return t;
+  return ksmc_obj_close(ctx, q);
 }
 
-static int walk_items_spec_containers_resources_requests(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_spec_containers_resources_requests_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_spec_containers_resources_requests(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_obj_count(ctx, q);
+  v_spec_containers_resources_requests_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  int k;
+  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
     init_spec_containers_resources_requests(&items[i]);
-    items[i]._key = t++;
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = ksmc_tok_skip(ctx, t);
+    items[i]._key = k;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
   }
-  return t;
+  return ksmc_obj_close(ctx, q);
 }
 
-static int walk_items_metadata_ownerReferences(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_metadata_ownerReferences_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_metadata_ownerReferences_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_metadata_ownerReferences(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_metadata_ownerReferences(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_metadata_ownerReferences(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_status_podIPs(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_status_podIPs_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_status_podIPs(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_status_podIPs_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_status_podIPs(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_status_podIPs(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_status_podIPs(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_spec_initContainers(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_spec_initContainers_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_spec_initContainers(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_spec_initContainers_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_spec_initContainers(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_spec_initContainers(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_spec_initContainers(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_status_initContainerStatuses(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_status_initContainerStatuses_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_status_initContainerStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_status_initContainerStatuses_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_status_initContainerStatuses(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_status_initContainerStatuses(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_status_initContainerStatuses(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_spec_initContainers_resources_limits(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_spec_initContainers_resources_limits_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_spec_initContainers_resources_limits(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_obj_count(ctx, q);
+  v_spec_initContainers_resources_limits_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  int k;
+  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
     init_spec_initContainers_resources_limits(&items[i]);
-    items[i]._key = t++;
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = ksmc_tok_skip(ctx, t);
+    items[i]._key = k;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
   }
-  return t;
+  return ksmc_obj_close(ctx, q);
 }
 
-static int walk_items_spec_initContainers_resources_requests(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_spec_initContainers_resources_requests_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_spec_initContainers_resources_requests(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_obj_count(ctx, q);
+  v_spec_initContainers_resources_requests_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  int k;
+  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
     init_spec_initContainers_resources_requests(&items[i]);
-    items[i]._key = t++;
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = ksmc_tok_skip(ctx, t);
+    items[i]._key = k;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
   }
-  return t;
+  return ksmc_obj_close(ctx, q);
 }
 
-static int walk_items_spec_resourceClaims(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_spec_resourceClaims_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_spec_resourceClaims(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_spec_resourceClaims_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_spec_resourceClaims(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_spec_resourceClaims(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_spec_resourceClaims(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_status_resourceClaimStatuses(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_status_resourceClaimStatuses_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_status_resourceClaimStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_status_resourceClaimStatuses_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_status_resourceClaimStatuses(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_status_resourceClaimStatuses(ctx, t, &items[i]);
+    q = walk_status_resourceClaimStatuses(ctx, q, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_spec_volumes(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_spec_volumes_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_spec_volumes(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_spec_volumes_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_spec_volumes(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_spec_volumes(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_spec_volumes(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_status_conditions(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_status_conditions_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_status_conditions_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_status_conditions(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_status_conditions(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_status_conditions(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
-static int walk_items_spec_tolerations(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_spec_tolerations_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_spec_tolerations(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_spec_tolerations_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_spec_tolerations(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_spec_tolerations(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_spec_tolerations(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
 /* The default labels every family of Pod starts with. */
@@ -3246,7 +3111,8 @@ static int render(ksmc_render_ctx *ctx, const char *json, size_t len) {
   if (rc != KSMC_OK) return rc;
   v_root_t root;
   init_root(&root);
-  walk_root(ctx, 0, &root);
+  rc = ksmc_render_scanned(ctx, walk_root(ctx, 0, &root));
+  if (rc != KSMC_OK) return rc;
   rc = ksmc_render_meta(ctx, root.kind, "Pod", root.metadata_uid, root.metadata_name, root.metadata_namespace, root.metadata_resourceVersion);
   if (rc != KSMC_OK) return rc;
   render_prefix(ctx, &root);

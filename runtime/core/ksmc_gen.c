@@ -250,6 +250,8 @@ void ksmc_sample_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv 
 static size_t collect_kv(ksmc_render_ctx *ctx, int map_tok, const ksmc_allowlist_entry *allow,
                          bool allow_all) {
   if (!ksmc_tok_is(ctx, map_tok, JSMN_OBJECT)) return 0;
+  map_tok = ksmc_tok_expand(ctx, map_tok);
+  if (map_tok < 0) return 0;
   int n = ctx->tok[map_tok].size;
   if ((size_t)n > ctx->kv_cap) {
     ksmc_kv *kv = realloc(ctx->kv, (size_t)n * sizeof *kv);

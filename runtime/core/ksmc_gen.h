@@ -37,6 +37,59 @@ typedef struct {
   uint32_t n;
 } ksmc_items;
 
+/* ---- scanning ---------------------------------------------------------------------- */
+
+/* Generated walkers move a byte position through the object. Only values they keep are
+ * tokenized; every other value is skipped by a string-aware bracket scan (ksmc_scan.c).
+ * A malformed document sets ctx->scan_failed (first error in ctx->err) and every call
+ * then returns the end of input, so walkers unwind without further checks. */
+#define KSMC_NOT_THIS ((size_t)-1)
+#define KSMC_MAX_DEPTH 1000000
+
+/* End of the value starting at p (after leading whitespace). */
+size_t ksmc_skip_value(ksmc_render_ctx *ctx, size_t p);
+
+/* Makes one token for the value at *pos and moves *pos past it. Returns its token index,
+ * or -1 for null or an error. An object or array token covers the value's bytes but its
+ * children are not tokenized (parent == KSMC_DEFERRED) until ksmc_tok_expand. */
+int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos);
+
+/* Marks a container token whose children are not tokenized yet. */
+#define KSMC_DEFERRED (-2)
+
+/* For a deferred container token: tokenizes its children with jsmn and returns the index
+ * of the fully tokenized copy (children follow it); other tokens are returned as is. */
+int ksmc_tok_expand(ksmc_render_ctx *ctx, int t);
+
+/* Position after the `{` (or `[`) of the value at p, or KSMC_NOT_THIS when the value is
+ * of another type (callers then skip it). */
+size_t ksmc_obj_open(ksmc_render_ctx *ctx, size_t p);
+size_t ksmc_arr_open(ksmc_render_ctx *ctx, size_t p);
+
+/* Next member of an object opened with ksmc_obj_open: true with *key the key's token and
+ * *pos at its value; false at the closing `}` (*pos after it). */
+bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, int *key);
+
+/* Next element of an array opened with ksmc_arr_open: true with *pos at it; false at the
+ * closing `]` (*pos after it). */
+bool ksmc_arr_next(ksmc_render_ctx *ctx, size_t *pos);
+
+/* Number of elements (members) from a position just after `[` (`{`), without keeping
+ * tokens. */
+uint32_t ksmc_arr_count(ksmc_render_ctx *ctx, size_t p);
+uint32_t ksmc_obj_count(ksmc_render_ctx *ctx, size_t p);
+
+/* Skips the remaining elements (members) and the closing bracket. */
+size_t ksmc_arr_close(ksmc_render_ctx *ctx, size_t p);
+size_t ksmc_obj_close(ksmc_render_ctx *ctx, size_t p);
+
+/* Makes room for `extra` more tokens. False when memory runs out. */
+bool ksmc_tok_reserve(ksmc_render_ctx *ctx, unsigned extra);
+
+/* After the root walker returned `end`: KSMC_OK, or KSMC_E_JSON when the document was
+ * malformed or has data after the object (message in ctx->err). */
+int ksmc_render_scanned(ksmc_render_ctx *ctx, size_t end);
+
 /* ---- tokens ------------------------------------------------------------------------ */
 
 /* Index of the token after the value at t and everything nested in it. */

@@ -114,27 +114,21 @@ void *ksmc_arena_alloc(ksmc_render_ctx *ctx, size_t n, size_t sz) {
   return p;
 }
 
-/* Runs jsmn, growing the token array until it fits. */
-static int tokenize(ksmc_render_ctx *ctx, const char *json, size_t len) {
-  if (!ctx->tok) {
-    ctx->ntok_cap = 1024;
-    ctx->tok = malloc(ctx->ntok_cap * sizeof *ctx->tok);
-    if (!ctx->tok) return JSMN_ERROR_NOMEM - 100;
+bool ksmc_tok_reserve(ksmc_render_ctx *ctx, unsigned extra) {
+  if (ctx->ntok_cap - ctx->ntok >= extra) return true;
+  unsigned cap = ctx->ntok_cap ? ctx->ntok_cap : 1024;
+  while (cap - ctx->ntok < extra) {
+    if (cap > (1u << 26)) return false;
+    cap *= 2;
   }
-  for (;;) {
-    jsmn_parser p;
-    jsmn_init(&p);
-    int r = jsmn_parse(&p, json, len, ctx->tok, ctx->ntok_cap);
-    if (r != JSMN_ERROR_NOMEM) {
-      if (r < 0) ctx->ntok = p.pos; /* error position, reported by the caller */
-      return r;
-    }
-    if (ctx->ntok_cap > (1u << 26)) return JSMN_ERROR_NOMEM;
-    jsmntok_t *t = realloc(ctx->tok, 2 * ctx->ntok_cap * sizeof *t);
-    if (!t) return JSMN_ERROR_NOMEM - 100;
-    ctx->tok = t;
-    ctx->ntok_cap *= 2;
+  jsmntok_t *t = realloc(ctx->tok, cap * sizeof *t);
+  if (!t) {
+    ctx->out.oom = true;
+    return false;
   }
+  ctx->tok = t;
+  ctx->ntok_cap = cap;
+  return true;
 }
 
 static void reset_object(ksmc_render_ctx *ctx) {
@@ -164,21 +158,12 @@ int ksmc_render_begin(ksmc_render_ctx *ctx, const char *json, size_t len) {
     snprintf(ctx->err, sizeof ctx->err, "object of %zu bytes is too large", len);
     return KSMC_E_TOO_BIG;
   }
-  int r = tokenize(ctx, json, len);
-  if (r < 0) {
-    if (r < JSMN_ERROR_NOMEM) {
-      snprintf(ctx->err, sizeof ctx->err, "out of memory tokenizing %zu bytes", len);
-      return KSMC_E_NOMEM;
-    }
-    const char *why = r == JSMN_ERROR_PART ? "unexpected end of input" : "invalid JSON";
-    if (r == JSMN_ERROR_NOMEM) why = "too many JSON tokens";
-    snprintf(ctx->err, sizeof ctx->err, "%s at byte offset %u", why, ctx->ntok);
-    return KSMC_E_JSON;
-  }
-  ctx->ntok = (unsigned)r;
-  if (r == 0 || ctx->tok[0].type != JSMN_OBJECT) {
-    snprintf(ctx->err, sizeof ctx->err, "expected a JSON object at byte offset %d",
-             r ? ctx->tok[0].start : 0);
+  ctx->ntok = 0;
+  ctx->scan_failed = false;
+  size_t p = 0;
+  while (p < len && (json[p] == ' ' || json[p] == '\n' || json[p] == '\r' || json[p] == '\t')) p++;
+  if (p == len || json[p] != '{') {
+    snprintf(ctx->err, sizeof ctx->err, "expected a JSON object at byte offset %zu", p);
     return KSMC_E_NOT_OBJECT;
   }
   return KSMC_OK;
@@ -199,8 +184,8 @@ int ksmc_render_meta(ksmc_render_ctx *ctx, int kind_tok, const char *kind, int u
                      int name_tok, int ns_tok, int rv_tok) {
   if (kind_tok >= 0 && !ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, kind_tok), kind, strlen(kind))) {
     ksmc_slice got = ksmc_sv_decode(ctx, ksmc_sv_tok(ctx, kind_tok), 0);
-    snprintf(ctx->err, sizeof ctx->err, "object at byte offset %d is a %.*s, not a %s",
-             ctx->tok[0].start, (int)(got.n > 64 ? 64 : got.n), got.p, kind);
+    snprintf(ctx->err, sizeof ctx->err, "object is a %.*s, not a %s",
+             (int)(got.n > 64 ? 64 : got.n), got.p, kind);
     return KSMC_E_KIND;
   }
   copy_decoded(ctx, uid_tok, &ctx->uid);

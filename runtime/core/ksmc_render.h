@@ -56,6 +56,7 @@ struct ksmc_render_ctx {
   size_t arena_used;
   size_t sample_mark; /* start of the sample being written */
   bool sample_drop;   /* the sample being written must be discarded */
+  bool scan_failed;   /* the document is malformed (ctx->err says where) */
   int family;         /* family being rendered */
 };
 

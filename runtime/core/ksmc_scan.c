@@ -1,0 +1,263 @@
+/* ksmc_scan: on-demand tokenizing of an object's JSON (see ksmc_gen.h, "scanning").
+ *
+ * Generated walkers move a byte position through the objects and arrays their families
+ * read. Values they keep are tokenized (jsmn on just that value's bytes, or one token
+ * for a scalar); everything else -- managedFields, env, probes, volumes' sources... -- is
+ * passed over by a string-aware bracket scan that creates no tokens at all. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ksmc_gen.h"
+
+static bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+static size_t skip_ws(const ksmc_render_ctx *ctx, size_t p) {
+  while (p < ctx->json_len && is_ws(ctx->json[p])) p++;
+  return p;
+}
+
+/* Records the first scan error (with its byte offset) and returns the end of input so
+ * every walker unwinds at once. */
+static size_t scan_fail(ksmc_render_ctx *ctx, size_t p, const char *what) {
+  if (!ctx->scan_failed) {
+    ctx->scan_failed = true;
+    snprintf(ctx->err, sizeof ctx->err, "%s at byte offset %zu", what, p);
+  }
+  return ctx->json_len;
+}
+
+/* Nonzero if a byte of the 8-byte word w equals the byte repeated in `rep` (SWAR). */
+static inline uint64_t has_byte(uint64_t w, uint64_t rep) {
+  uint64_t x = w ^ rep;
+  return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+#define REP(c) (0x0101010101010101ULL * (unsigned char)(c))
+
+/* End of the string whose opening quote is at p (index after the closing quote). Eight
+ * bytes at a time until a quote or backslash may be near. */
+static size_t string_end(ksmc_render_ctx *ctx, size_t p) {
+  const unsigned char *s = (const unsigned char *)ctx->json;
+  size_t n = ctx->json_len, i = p + 1;
+  for (;;) {
+    for (uint64_t w; i + 8 <= n; i += 8) {
+      memcpy(&w, s + i, 8);
+      if (has_byte(w, REP('"')) | has_byte(w, REP('\\'))) break;
+    }
+    while (i < n && s[i] != '"' && s[i] != '\\') i++;
+    if (i >= n) return scan_fail(ctx, p, "unterminated string");
+    if (s[i] == '"') return i + 1;
+    i += 2; /* a backslash and the byte it escapes */
+  }
+}
+
+/* End of a number/true/false/null starting at p. */
+static size_t primitive_end(ksmc_render_ctx *ctx, size_t p) {
+  size_t i = p;
+  while (i < ctx->json_len) {
+    char c = ctx->json[i];
+    if (c == ',' || c == '}' || c == ']' || is_ws(c)) break;
+    i++;
+  }
+  if (i == p) return scan_fail(ctx, p, "expected a value");
+  return i;
+}
+
+/* Bytes that matter when skipping a container: quotes and brackets. */
+static const unsigned char skip_class[256] = {
+    ['"'] = 1, ['{'] = 2, ['['] = 2, ['}'] = 3, [']'] = 3};
+
+size_t ksmc_skip_value(ksmc_render_ctx *ctx, size_t p) {
+  p = skip_ws(ctx, p);
+  if (p >= ctx->json_len) return scan_fail(ctx, p, "unexpected end of input");
+  char c = ctx->json[p];
+  if (c == '"') return string_end(ctx, p);
+  if (c != '{' && c != '[') return primitive_end(ctx, p);
+  const unsigned char *s = (const unsigned char *)ctx->json;
+  size_t n = ctx->json_len, i = p;
+  long depth = 0;
+  for (;;) {
+    while (i < n && !skip_class[s[i]]) i++; /* the common case: plain bytes */
+    if (i >= n) return scan_fail(ctx, p, "unterminated object or array");
+    switch (skip_class[s[i]]) {
+    case 1:
+      i = string_end(ctx, i);
+      continue;
+    case 2:
+      if (++depth > KSMC_MAX_DEPTH) return scan_fail(ctx, i, "JSON nested too deeply");
+      break;
+    default:
+      if (--depth == 0) return i + 1;
+    }
+    i++;
+  }
+}
+
+/* A new token slot (the array grows as needed); -1 when memory runs out. */
+static int new_token(ksmc_render_ctx *ctx) {
+  if (ctx->ntok == ctx->ntok_cap && !ksmc_tok_reserve(ctx, 1)) return -1;
+  return (int)ctx->ntok++;
+}
+
+static int scalar_token(ksmc_render_ctx *ctx, jsmntype_t type, size_t start, size_t end) {
+  int t = new_token(ctx);
+  if (t < 0) return -1;
+  bool container = type == JSMN_OBJECT || type == JSMN_ARRAY;
+  ctx->tok[t] = (jsmntok_t){type, (int)start, (int)end, 0, container ? KSMC_DEFERRED : -1};
+  return t;
+}
+
+/* Tokenizes the container [p, end) with jsmn, appending its tokens. */
+static int container_tokens(ksmc_render_ctx *ctx, size_t p, size_t end) {
+  for (;;) {
+    jsmn_parser jp;
+    jsmn_init(&jp);
+    unsigned base = ctx->ntok;
+    int r = jsmn_parse(&jp, ctx->json + p, end - p, ctx->tok + base, ctx->ntok_cap - base);
+    if (r == JSMN_ERROR_NOMEM) {
+      if (!ksmc_tok_reserve(ctx, ctx->ntok_cap)) return -1;
+      continue;
+    }
+    if (r < 0) {
+      scan_fail(ctx, p + jp.pos, "invalid JSON");
+      return -1;
+    }
+    for (int i = 0; i < r; i++) {
+      jsmntok_t *t = &ctx->tok[base + (unsigned)i];
+      t->start += (int)p;
+      t->end += (int)p;
+      if (t->parent >= 0) t->parent += (int)base;
+    }
+    ctx->ntok = base + (unsigned)r;
+    return (int)base;
+  }
+}
+
+int ksmc_tok_expand(ksmc_render_ctx *ctx, int t) {
+  if (t < 0 || (ctx->tok[t].type != JSMN_OBJECT && ctx->tok[t].type != JSMN_ARRAY)) return t;
+  if (ctx->tok[t].size >= 0 && ctx->tok[t].parent != KSMC_DEFERRED) return t;
+  return container_tokens(ctx, (size_t)ctx->tok[t].start, (size_t)ctx->tok[t].end);
+}
+
+int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos) {
+  size_t p = skip_ws(ctx, *pos);
+  size_t end = ksmc_skip_value(ctx, p);
+  *pos = end;
+  if (ctx->scan_failed) return -1;
+  char c = ctx->json[p];
+  if (c == '"') return scalar_token(ctx, JSMN_STRING, p + 1, end - 1);
+  if (c == '{' || c == '[') /* children are tokenized on demand (ksmc_tok_expand) */
+    return scalar_token(ctx, c == '{' ? JSMN_OBJECT : JSMN_ARRAY, p, end);
+  if (c == 'n') return -1; /* null reads as absent */
+  return scalar_token(ctx, JSMN_PRIMITIVE, p, end);
+}
+
+size_t ksmc_obj_open(ksmc_render_ctx *ctx, size_t p) {
+  p = skip_ws(ctx, p);
+  if (p >= ctx->json_len || ctx->json[p] != '{') return KSMC_NOT_THIS;
+  return p + 1;
+}
+
+size_t ksmc_arr_open(ksmc_render_ctx *ctx, size_t p) {
+  p = skip_ws(ctx, p);
+  if (p >= ctx->json_len || ctx->json[p] != '[') return KSMC_NOT_THIS;
+  return p + 1;
+}
+
+/* Moves past a `,` between members; true if another member follows, false at `close`
+ * (position after it). */
+static bool next_member(ksmc_render_ctx *ctx, size_t *pos, char close, bool first) {
+  size_t p = skip_ws(ctx, *pos);
+  if (p >= ctx->json_len) {
+    *pos = scan_fail(ctx, p, "unexpected end of input");
+    return false;
+  }
+  if (ctx->json[p] == close) {
+    *pos = p + 1;
+    return false;
+  }
+  if (!first) {
+    if (ctx->json[p] != ',') {
+      *pos = scan_fail(ctx, p, "expected ',' or a closing bracket");
+      return false;
+    }
+    p = skip_ws(ctx, p + 1);
+  }
+  *pos = p;
+  return true;
+}
+
+bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, int *key) {
+  size_t p = *pos;
+  bool first = p > 0 && ctx->json[p - 1] == '{';
+  if (ctx->scan_failed || !next_member(ctx, &p, '}', first)) {
+    *pos = ctx->scan_failed ? ctx->json_len : p;
+    return false;
+  }
+  if (ctx->json[p] != '"') {
+    *pos = scan_fail(ctx, p, "expected a string key");
+    return false;
+  }
+  size_t end = string_end(ctx, p);
+  if (ctx->scan_failed) return (*pos = ctx->json_len, false);
+  *key = scalar_token(ctx, JSMN_STRING, p + 1, end - 1);
+  p = skip_ws(ctx, end);
+  if (p >= ctx->json_len || ctx->json[p] != ':' || *key < 0) {
+    *pos = scan_fail(ctx, p, "expected ':' after a key");
+    return false;
+  }
+  *pos = skip_ws(ctx, p + 1);
+  return true;
+}
+
+bool ksmc_arr_next(ksmc_render_ctx *ctx, size_t *pos) {
+  size_t p = *pos;
+  bool first = p > 0 && ctx->json[p - 1] == '[';
+  if (ctx->scan_failed || !next_member(ctx, &p, ']', first)) {
+    *pos = ctx->scan_failed ? ctx->json_len : p;
+    return false;
+  }
+  *pos = p;
+  return true;
+}
+
+uint32_t ksmc_arr_count(ksmc_render_ctx *ctx, size_t p) {
+  uint32_t n = 0;
+  while (ksmc_arr_next(ctx, &p)) {
+    n++;
+    p = ksmc_skip_value(ctx, p);
+  }
+  return n;
+}
+
+uint32_t ksmc_obj_count(ksmc_render_ctx *ctx, size_t p) {
+  uint32_t n = 0;
+  int key;
+  while (ksmc_obj_key(ctx, &p, &key)) {
+    n++;
+    ctx->ntok--; /* the key token is not kept */
+    p = ksmc_skip_value(ctx, p);
+  }
+  return n;
+}
+
+size_t ksmc_arr_close(ksmc_render_ctx *ctx, size_t p) {
+  while (ksmc_arr_next(ctx, &p)) p = ksmc_skip_value(ctx, p);
+  return p;
+}
+
+size_t ksmc_obj_close(ksmc_render_ctx *ctx, size_t p) {
+  int key;
+  while (ksmc_obj_key(ctx, &p, &key)) {
+    ctx->ntok--;
+    p = ksmc_skip_value(ctx, p);
+  }
+  return p;
+}
+
+int ksmc_render_scanned(ksmc_render_ctx *ctx, size_t end) {
+  if (!ctx->scan_failed && skip_ws(ctx, end) != ctx->json_len)
+    scan_fail(ctx, skip_ws(ctx, end), "unexpected data after the object");
+  return ctx->scan_failed ? KSMC_E_JSON : KSMC_OK;
+}
