@@ -53,3 +53,39 @@ finish() {
   echo "all checks passed"
   exit 0
 }
+
+# defer_check DESCRIPTION ARGS... <<'PYEOF' ... PYEOF
+# Queues a python check (script on stdin, ARGS as sys.argv[1:]); run_deferred runs all
+# queued checks in one interpreter, because starting python dominates on a loaded machine.
+DEFERRED=()
+defer_check() {
+  local n=${#DEFERRED[@]}
+  cat > "$WORK/chk$n.py"
+  printf '%s\0' "$@" > "$WORK/chk$n.args"
+  DEFERRED+=("$n")
+}
+run_deferred() {
+  [ ${#DEFERRED[@]} -eq 0 ] && return
+  local out
+  out=$($PY - "$WORK" "${DEFERRED[@]}" <<'PYEOF'
+import sys, traceback
+work = sys.argv[1]
+for n in sys.argv[2:]:
+    args = open("%s/chk%s.args" % (work, n)).read().split("\0")[:-1]
+    desc = args[0]
+    sys.argv = ["check"] + args[1:]
+    try:
+        exec(compile(open("%s/chk%s.py" % (work, n)).read(), desc, "exec"), {"__name__": "__main__"})
+        good = True
+    except SystemExit as e:
+        good = e.code in (None, 0)
+    except Exception:
+        good = False
+        traceback.print_exc(limit=2, file=sys.stdout)
+    print(("ok: " if good else "FAIL: ") + desc)
+PYEOF
+)
+  echo "$out"
+  FAILS=$((FAILS + $(printf '%s\n' "$out" | grep -c '^FAIL: ')))
+  DEFERRED=()
+}
