@@ -308,10 +308,12 @@ static void test_full_cycle(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[3], "&resourceVersion=150&")); /* the bookmark's */
   CU_ASSERT_STRING_EQUAL(srv.targets[4], "/api/v1/pods?limit=2");
   CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[5], "&resourceVersion=200&"));
-  /* the next page and the re-watch after a clean end start at once */
-  CU_ASSERT_TRUE(srv.times[1] - srv.times[0] < 300);
-  CU_ASSERT_TRUE(srv.times[2] - srv.times[1] < 300);
-  CU_ASSERT_TRUE(srv.times[3] - srv.times[2] < 300);
+  /* the next page, the watch and the re-watch after a clean end start at once (a loop
+   * that waited for its poll timeout took ~1 s per step, 3 s here; the bound leaves room for
+   * valgrind) */
+  int64_t steps = srv.times[3] - srv.times[0];
+  if (getenv("KSMC_TEST_VERBOSE")) fprintf(stderr, "  3 steps in %lld ms\n", (long long)steps);
+  CU_ASSERT_TRUE(steps < 1500);
   long ts = atol(strstr(srv.targets[2], "timeoutSeconds=") + 15);
   CU_ASSERT_TRUE(ts >= 300 && ts < 600);
   ksmc_stream_stats st;
