@@ -3,16 +3,18 @@
 #include <string.h>
 
 #include "ksmc_kind.h"
+#include "namespace.h"
 #include "node.h"
 #include "pod.h"
 
 const ksmc_kind_desc *const ksmc_kinds[] = {
+    &ksmc_gen_namespace_kind,
     &ksmc_gen_node_kind,
     &ksmc_gen_pod_kind,
     NULL,
 };
 
-const size_t ksmc_nkinds = 2;
+const size_t ksmc_nkinds = 3;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

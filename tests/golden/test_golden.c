@@ -1,5 +1,8 @@
 /* test_golden: every tests/golden/<kind>/<case>.json is rendered with
- * `ksmc render --resource <kind>s [args from <case>.args]` and compared with <case>.prom:
+ * `ksmc render --resource <plural of kind> [args from <case>.args]` and compared with
+ * <case>.prom. Every subdirectory holding .json files is a kind, named by the singular
+ * lower-case kind (node, pod, replicaset, ingress, networkpolicy); its resource is the
+ * English plural: +es after s, y -> ies, else +s. Comparison:
  * byte for byte for cases named exact-*, otherwise as KSM's own tests compare (multiset
  * of lines, labels sorted inside each line), since KSM's map iteration order is random.
  *
@@ -235,11 +238,56 @@ static void run_kind(const char *kind, const char *resource) {
   CU_ASSERT_EQUAL(failed, 0);
 }
 
-static void test_node(void) { run_kind("node", "nodes"); }
-static void test_pod(void) { run_kind("pod", "pods"); }
+/* kind directory -> resource: node -> nodes, ingress -> ingresses, networkpolicy ->
+ * networkpolicies. */
+static void plural_of(const char *kind, char *out, size_t len) {
+  size_t l = strlen(kind);
+  if (l > 0 && kind[l - 1] == 's')
+    snprintf(out, len, "%ses", kind);
+  else if (l > 1 && kind[l - 1] == 'y' && !strchr("aeiou", kind[l - 2]))
+    snprintf(out, len, "%.*sies", (int)(l - 1), kind);
+  else
+    snprintf(out, len, "%ss", kind);
+}
 
-static const ktest_case cases[] = {
-    {"node golden cases", test_node}, {"pod golden cases", test_pod}, {NULL, NULL}};
+static bool has_json(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return false;
+  struct dirent *e;
+  bool found = false;
+  while (!found && (e = readdir(d))) {
+    size_t l = strlen(e->d_name);
+    found = l > 5 && !strcmp(e->d_name + l - 5, ".json");
+  }
+  closedir(d);
+  return found;
+}
+
+/* Every subdirectory of the golden directory that holds .json cases, sorted. */
+static void test_all_kinds(void) {
+  DIR *d = opendir(golden_dir);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+  char *kinds[256];
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) && n < 256) {
+    char sub[1024];
+    if (e->d_name[0] == '.') continue;
+    snprintf(sub, sizeof sub, "%s/%s", golden_dir, e->d_name);
+    if (has_json(sub)) kinds[n++] = strdup(e->d_name);
+  }
+  closedir(d);
+  qsort(kinds, (size_t)n, sizeof *kinds, cmp_names);
+  CU_ASSERT_TRUE(n >= 2); /* node and pod at least */
+  for (int i = 0; i < n; i++) {
+    char resource[256];
+    plural_of(kinds[i], resource, sizeof resource);
+    run_kind(kinds[i], resource);
+    free(kinds[i]);
+  }
+}
+
+static const ktest_case cases[] = {{"golden cases of every kind", test_all_kinds}, {NULL, NULL}};
 
 int main(int argc, char **argv) {
   if (argc != 3) {

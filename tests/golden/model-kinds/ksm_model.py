@@ -1,0 +1,552 @@
+#!/usr/bin/env python3
+"""Independent model of kube-state-metrics v2.20 exposition for the kinds added after
+nodes and pods (namespaces, replicasets, daemonsets, statefulsets, services,
+persistentvolumeclaims, endpointslices).
+
+Written from KSM's internal/store/<kind>.go semantics, shared/ksm-catalogue.tsv and
+shared/reference/ksm-exposition.md, WITHOUT reading ksmc's specs/, generated/ or output.
+HELP texts, types and family order come from the TSV; every family's samples come from a
+hand-written function below. Stdlib only.
+
+usage: ksm_model.py TSV RESOURCE INPUT.json [--metric-labels-allowlist=...]
+                    [--metric-annotations-allowlist=...] [--metric-opt-in-list=...]
+                    [--all-families]
+Prints the expected `ksmc render --resource RESOURCE` output (family-major, objects in
+input order). The .prom files are the reference, not this model: review every diff.
+"""
+import json
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, ROUND_CEILING, ROUND_FLOOR
+
+# ---- Go formatting --------------------------------------------------------------------
+
+
+def go_float(v):
+    """strconv.FormatFloat(v, 'g', -1, 64) with KSM's 1/0/-1 literals."""
+    v = float(v)
+    if v == 1:
+        return "1"
+    if v == 0:
+        return "0"
+    if v == -1:
+        return "-1"
+    r = repr(v)  # shortest round-trip digits
+    d = Decimal(r)
+    sign, digits, exp = d.as_tuple()
+    digs = "".join(map(str, digits)).rstrip("0") or "0"
+    # decimal point position: value = 0.digs * 10^dp
+    dp = len(digits) + exp
+    e = dp - 1
+    s = "-" if sign else ""
+    if e < -4 or e >= 6:
+        mant = digs[0] + ("." + digs[1:] if len(digs) > 1 else "")
+        return f"{s}{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
+    if dp <= 0:
+        return s + "0." + "0" * (-dp) + digs
+    if dp >= len(digs):
+        return s + digs + "0" * (dp - len(digs))
+    return s + digs[:dp] + "." + digs[dp:]
+
+
+def esc(v):
+    return v.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def go_bool(b):
+    return "true" if b else "false"
+
+
+# ---- field access with Go zero values -------------------------------------------------
+
+
+def get(o, *path):
+    """Walks dicts; absent or null gives None."""
+    for p in path:
+        if not isinstance(o, dict):
+            return None
+        o = o.get(p)
+    return o
+
+
+def s(o, *path):
+    v = get(o, *path)
+    return "" if v is None else v
+
+
+def n(o, *path):
+    v = get(o, *path)
+    return 0 if v is None else v
+
+
+def lst(o, *path):
+    v = get(o, *path)
+    return v if isinstance(v, list) else []
+
+
+ZERO_TIME = -62135596800
+
+RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def unix(ts):
+    """metav1.Time.Unix() of an RFC 3339 string (None: zero time). Seconds, floor."""
+    if ts is None:
+        return ZERO_TIME
+    m = RFC3339.match(ts)
+    if not m:
+        raise ValueError("bad time " + ts)
+    y, mo, d, h, mi, se = (int(x) for x in m.groups()[:6])
+    tz = m.group(8)
+    off = 0
+    if tz not in ("Z", "z"):
+        sign = 1 if tz[0] == "+" else -1
+        off = sign * (int(tz[1:3]) * 3600 + int(tz[4:6]) * 60)
+    days = (datetime(y, mo, d) - datetime(1970, 1, 1)).days
+    return days * 86400 + h * 3600 + mi * 60 + se - off
+
+
+def nonzero_time(ts):
+    return ts is not None and unix(ts) != ZERO_TIME
+
+
+# ---- resource.Quantity.Value() --------------------------------------------------------
+
+SUFFIX = {"": Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
+          "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9,
+          "T": Decimal(10) ** 12, "P": Decimal(10) ** 15, "E": Decimal(10) ** 18,
+          "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30,
+          "Ti": Decimal(2) ** 40, "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60}
+QTY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))((?:[eE][+-]?\d+)|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|)$")
+MAX_INT64 = 2 ** 63 - 1
+
+
+def quantity_value(q):
+    """float64(Quantity.Value()): rounded up to an integer (away from zero), nano-rounded
+    on parse, capped at 2^63-1."""
+    q = str(q)
+    m = QTY.match(q)
+    if not m:
+        raise ValueError("bad quantity " + q)
+    num, suf = Decimal(m.group(1)), m.group(2)
+    amount = num * (Decimal(10) ** int(suf[1:]) if suf[:1] in ("e", "E") else SUFFIX[suf])
+    nano = (amount * Decimal(10) ** 9).to_integral_value(
+        rounding=ROUND_CEILING if amount >= 0 else ROUND_FLOOR)
+    amount = nano / Decimal(10) ** 9
+    v = amount.to_integral_value(rounding=ROUND_CEILING if amount >= 0 else ROUND_FLOOR)
+    v = max(min(int(v), MAX_INT64), -MAX_INT64 - 1)
+    return float(v)
+
+
+# ---- allowlists and dynamic labels ----------------------------------------------------
+
+
+def parse_allow(spec):
+    out = {}
+    for m in re.finditer(r"([^=,\[\]]+)=\[([^\]]*)\]", spec):
+        items = [x.strip() for x in m.group(2).split(",") if x.strip()]
+        out[m.group(1).strip()] = items
+    return out
+
+
+def label_name(prefix, key):
+    k = re.sub(r"[^a-zA-Z0-9_]", "_", key)
+    k = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", k).lower()
+    return prefix + "_" + k
+
+
+def dynamic(prefix, data, allow):
+    data = data or {}
+    chosen = {}
+    if allow and allow[0] == "*":
+        chosen = dict(data)
+    else:
+        for a in allow:
+            if "*" in a:
+                pre, suf = a.split("*", 1)
+                rx = re.compile("^" + re.escape(pre) + ".*" + re.escape(suf) + "$")
+                for k, v in data.items():
+                    if rx.search(k):
+                        chosen[k] = v
+            elif a in data:
+                chosen[a] = data[a]
+    keys, vals, conflicts = [], [], {}
+    for k in sorted(chosen, key=lambda x: x.encode()):
+        name = label_name(prefix, k)
+        if name in conflicts:
+            c = conflicts[name]
+            if c[0] == 1:
+                keys[c[1]] = keys[c[1]] + "_conflict1"
+            c[0] += 1
+            name = f"{name}_conflict{c[0]}"
+        else:
+            conflicts[name] = [1, len(keys)]
+        keys.append(name)
+        vals.append(chosen[k])
+    return list(zip(keys, vals))
+
+
+class Ctx:
+    def __init__(self, resource, args):
+        self.resource = resource
+        self.labels_allow = {}
+        self.ann_allow = {}
+        self.opt_in = []
+        self.all_families = False
+        for a in args:
+            if a.startswith("--metric-labels-allowlist="):
+                self.labels_allow = parse_allow(a.split("=", 1)[1])
+            elif a.startswith("--metric-annotations-allowlist="):
+                self.ann_allow = parse_allow(a.split("=", 1)[1])
+            elif a.startswith("--metric-opt-in-list="):
+                self.opt_in = [p for p in a.split("=", 1)[1].split(",") if p]
+            elif a == "--all-families":
+                self.all_families = True
+            else:
+                raise SystemExit("unknown arg " + a)
+
+    def allow(self, table):
+        return table.get("*", table.get(self.resource, []))
+
+
+def labels_family(ctx, o):
+    allow = ctx.allow(ctx.labels_allow)
+    if not allow:
+        return []
+    return [(dynamic("label", get(o, "metadata", "labels"), allow), 1)]
+
+
+def annotations_family(ctx, o):
+    allow = ctx.allow(ctx.ann_allow)
+    if not allow:
+        return []
+    return [(dynamic("annotation", get(o, "metadata", "annotations"), allow), 1)]
+
+
+# ---- shared family helpers ------------------------------------------------------------
+
+
+def created(ctx, o):
+    t = get(o, "metadata", "creationTimestamp")
+    return [([], unix(t))] if nonzero_time(t) else []
+
+
+def deleted(ctx, o):
+    t = get(o, "metadata", "deletionTimestamp")
+    return [([], unix(t))] if nonzero_time(t) else []
+
+
+def always(*path):
+    return lambda ctx, o: [([], n(o, *path))]
+
+
+def if_set(*path):
+    return lambda ctx, o: [([], get(o, *path))] if get(o, *path) is not None else []
+
+
+def conditions(label_names, conds, name_of=lambda c: [s(c, "type")]):
+    """addConditionMetrics: three samples per condition, status true,false,unknown."""
+    out = []
+    for c in conds:
+        st = get(c, "status")
+        for lv, want in (("true", "True"), ("false", "False"), ("unknown", "Unknown")):
+            out.append((list(zip(label_names, name_of(c) + [lv])), 1 if st == want else 0))
+    return out
+
+
+def owners(with_controller):
+    def f(ctx, o):
+        refs = lst(o, "metadata", "ownerReferences")
+        names = ["owner_kind", "owner_name"] + (["owner_is_controller"] if with_controller else [])
+        if not refs:
+            return [([(k, "") for k in names], 1)]
+        out = []
+        for r in refs:
+            vals = [s(r, "kind"), s(r, "name")]
+            if with_controller:
+                vals.append(go_bool(get(r, "controller") is True))
+            out.append((list(zip(names, vals)), 1))
+        return out
+    return f
+
+
+def phase_states(label, path, phases, skip_empty):
+    def f(ctx, o):
+        ph = s(o, *path)
+        if skip_empty and ph == "":
+            return []
+        return [([(label, p)], 1 if ph == p else 0) for p in phases]
+    return f
+
+
+# ---- kinds ----------------------------------------------------------------------------
+
+KINDS = {}
+
+KINDS["namespaces"] = (
+    lambda o: [("namespace", s(o, "metadata", "name"))],
+    {
+        "kube_namespace_created": created,
+        "kube_namespace_annotations": annotations_family,
+        "kube_namespace_labels": labels_family,
+        "kube_namespace_status_phase": phase_states("phase", ("status", "phase"),
+                                                    ["Active", "Terminating"], False),
+        "kube_namespace_status_condition":
+            lambda ctx, o: conditions(["condition", "status"], lst(o, "status", "conditions")),
+    })
+
+KINDS["replicasets"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("replicaset", s(o, "metadata", "name"))],
+    {
+        "kube_replicaset_created": created,
+        "kube_replicaset_status_replicas": always("status", "replicas"),
+        "kube_replicaset_status_fully_labeled_replicas": always("status", "fullyLabeledReplicas"),
+        "kube_replicaset_status_ready_replicas": always("status", "readyReplicas"),
+        "kube_replicaset_status_terminating_replicas": if_set("status", "terminatingReplicas"),
+        "kube_replicaset_status_observed_generation": always("status", "observedGeneration"),
+        "kube_replicaset_spec_replicas": if_set("spec", "replicas"),
+        "kube_replicaset_metadata_generation": always("metadata", "generation"),
+        "kube_replicaset_owner": owners(True),
+        "kube_replicaset_annotations": annotations_family,
+        "kube_replicaset_labels": labels_family,
+    })
+
+KINDS["daemonsets"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("daemonset", s(o, "metadata", "name"))],
+    {
+        "kube_daemonset_created": created,
+        "kube_daemonset_status_current_number_scheduled": always("status", "currentNumberScheduled"),
+        "kube_daemonset_status_desired_number_scheduled": always("status", "desiredNumberScheduled"),
+        "kube_daemonset_status_number_available": always("status", "numberAvailable"),
+        "kube_daemonset_status_number_misscheduled": always("status", "numberMisscheduled"),
+        "kube_daemonset_status_number_ready": always("status", "numberReady"),
+        "kube_daemonset_status_number_unavailable": always("status", "numberUnavailable"),
+        "kube_daemonset_status_observed_generation": always("status", "observedGeneration"),
+        "kube_daemonset_status_updated_number_scheduled": always("status", "updatedNumberScheduled"),
+        "kube_daemonset_metadata_generation": always("metadata", "generation"),
+        "kube_daemonset_deletion_timestamp": deleted,
+        "kube_daemonset_annotations": annotations_family,
+        "kube_daemonset_labels": labels_family,
+    })
+
+
+def sts_retention(ctx, o):
+    p = get(o, "spec", "persistentVolumeClaimRetentionPolicy")
+    wd, ws = s(p, "whenDeleted"), s(p, "whenScaled")
+    if p is None or (wd == "" and ws == ""):
+        return []
+    return [([("when_deleted", wd), ("when_scaled", ws)], 1)]
+
+
+KINDS["statefulsets"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("statefulset", s(o, "metadata", "name"))],
+    {
+        "kube_statefulset_created": created,
+        "kube_statefulset_status_replicas": always("status", "replicas"),
+        "kube_statefulset_status_replicas_available": always("status", "availableReplicas"),
+        "kube_statefulset_status_replicas_current": always("status", "currentReplicas"),
+        "kube_statefulset_status_replicas_ready": always("status", "readyReplicas"),
+        "kube_statefulset_status_replicas_updated": always("status", "updatedReplicas"),
+        "kube_statefulset_status_observed_generation": always("status", "observedGeneration"),
+        "kube_statefulset_replicas": if_set("spec", "replicas"),
+        "kube_statefulset_ordinals_start":
+            lambda ctx, o: [([], n(o, "spec", "ordinals", "start"))]
+            if get(o, "spec", "ordinals") is not None else [],
+        "kube_statefulset_metadata_generation": always("metadata", "generation"),
+        "kube_statefulset_persistentvolumeclaim_retention_policy": sts_retention,
+        "kube_statefulset_annotations": annotations_family,
+        "kube_statefulset_labels": labels_family,
+        "kube_statefulset_status_current_revision":
+            lambda ctx, o: [([("revision", s(o, "status", "currentRevision"))], 1)],
+        "kube_statefulset_status_update_revision":
+            lambda ctx, o: [([("revision", s(o, "status", "updateRevision"))], 1)],
+        "kube_statefulset_deletion_timestamp": deleted,
+    })
+
+KINDS["services"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("service", s(o, "metadata", "name")), ("uid", s(o, "metadata", "uid"))],
+    {
+        "kube_service_info": lambda ctx, o: [([
+            ("cluster_ip", s(o, "spec", "clusterIP")),
+            ("external_name", s(o, "spec", "externalName")),
+            ("load_balancer_ip", s(o, "spec", "loadBalancerIP")),
+            ("external_traffic_policy", s(o, "spec", "externalTrafficPolicy"))], 1)],
+        "kube_service_created": created,
+        "kube_service_spec_type": lambda ctx, o: [([("type", s(o, "spec", "type"))], 1)],
+        "kube_service_annotations": annotations_family,
+        "kube_service_labels": labels_family,
+        "kube_service_spec_external_ip": lambda ctx, o: [
+            ([("external_ip", "" if ip is None else ip)], 1) for ip in lst(o, "spec", "externalIPs")],
+        "kube_service_status_load_balancer_ingress": lambda ctx, o: [
+            ([("ip", s(i, "ip")), ("hostname", s(i, "hostname"))], 1)
+            for i in lst(o, "status", "loadBalancer", "ingress")],
+        "kube_service_deletion_timestamp": deleted,
+    })
+
+
+def pvc_info(ctx, o):
+    ann = get(o, "metadata", "annotations") or {}
+    key = "volume.beta.kubernetes.io/storage-class"
+    sc = ann[key] if key in ann else s(o, "spec", "storageClassName")
+    return [([("storageclass", "" if sc is None else sc),
+              ("volumename", s(o, "spec", "volumeName")),
+              ("volumemode", s(o, "spec", "volumeMode"))], 1)]
+
+
+def pvc_storage(ctx, o):
+    req = get(o, "spec", "resources", "requests") or {}
+    if "storage" not in req:
+        return []
+    return [([], quantity_value(req["storage"]))]
+
+
+KINDS["persistentvolumeclaims"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("persistentvolumeclaim", s(o, "metadata", "name"))],
+    {
+        "kube_persistentvolumeclaim_labels": labels_family,
+        "kube_persistentvolumeclaim_annotations": annotations_family,
+        "kube_persistentvolumeclaim_info": pvc_info,
+        "kube_persistentvolumeclaim_status_phase": phase_states(
+            "phase", ("status", "phase"), ["Lost", "Bound", "Pending"], True),
+        "kube_persistentvolumeclaim_resource_requests_storage_bytes": pvc_storage,
+        "kube_persistentvolumeclaim_access_mode": lambda ctx, o: [
+            ([("access_mode", "" if m is None else m)], 1) for m in lst(o, "spec", "accessModes")],
+        "kube_persistentvolumeclaim_status_condition":
+            lambda ctx, o: conditions(["condition", "status"], lst(o, "status", "conditions")),
+        "kube_persistentvolumeclaim_created": created,
+        "kube_persistentvolumeclaim_deletion_timestamp": deleted,
+    })
+
+
+def eps_hints(ctx, o):
+    out = []
+    for ep in lst(o, "endpoints"):
+        zones = lst(ep, "hints", "forZones")
+        addrs = lst(ep, "addresses")
+        if zones and addrs:
+            for z in zones:
+                out.append(([("address", "" if addrs[0] is None else addrs[0]),
+                             ("for_zone", s(z, "name"))], 1))
+    return out
+
+
+def opt_bool(v):
+    return "" if v is None else go_bool(v)
+
+
+def eps_endpoints(ctx, o):
+    out = []
+    for ep in lst(o, "endpoints"):
+        c = get(ep, "conditions")
+        base = [("ready", opt_bool(get(c, "ready"))), ("serving", opt_bool(get(c, "serving"))),
+                ("hostname", s(ep, "hostname")),
+                ("terminating", opt_bool(get(c, "terminating"))),
+                ("targetref_kind", s(ep, "targetRef", "kind")),
+                ("targetref_name", s(ep, "targetRef", "name")),
+                ("targetref_namespace", s(ep, "targetRef", "namespace")),
+                ("endpoint_nodename", s(ep, "nodeName")), ("endpoint_zone", s(ep, "zone"))]
+        for a in lst(ep, "addresses"):
+            out.append((base + [("address", "" if a is None else a)], 1))
+    return out
+
+
+def eps_ports(ctx, o):
+    out = []
+    for p in lst(o, "ports"):
+        port = get(p, "port")
+        out.append(([("port_name", s(p, "name")), ("port_protocol", s(p, "protocol")),
+                     ("port_number", "" if port is None else str(int(port)))], 1))
+    return out
+
+
+KINDS["endpointslices"] = (
+    lambda o: [("endpointslice", s(o, "metadata", "name")),
+               ("namespace", s(o, "metadata", "namespace"))],
+    {
+        "kube_endpointslice_info": lambda ctx, o: [([("addresstype", s(o, "addressType"))], 1)],
+        "kube_endpointslice_created": created,
+        "kube_endpointslice_endpoints_hints": eps_hints,
+        "kube_endpointslice_endpoints": eps_endpoints,
+        "kube_endpointslice_ports": eps_ports,
+        "kube_endpointslice_annotations": annotations_family,
+        "kube_endpointslice_labels": labels_family,
+    })
+
+# ---- driver ---------------------------------------------------------------------------
+
+
+def load_objects(path):
+    text = open(path, encoding="utf-8").read()
+    dec = json.JSONDecoder()
+    objs, i = [], 0
+    while True:
+        while i < len(text) and text[i] in " \t\r\n":
+            i += 1
+        if i >= len(text):
+            break
+        o, i = dec.raw_decode(text, i)
+        if isinstance(o, dict) and isinstance(o.get("items"), list) and "metadata" not in o \
+                or (isinstance(o, dict) and str(o.get("kind", "")).endswith("List")):
+            objs.extend(o.get("items") or [])
+        else:
+            objs.append(o)
+    return objs
+
+
+def load_tsv(path, resource):
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            r = dict(zip(header, line.rstrip("\n").split("\t")))
+            if r["resource"] == resource:
+                rows.append(r)
+    return rows
+
+
+def enabled(ctx, row):
+    if row["default_enabled"] != "no:opt-in":
+        return True
+    return ctx.all_families or any(re.search(p, row["metric"]) for p in ctx.opt_in)
+
+
+def render(tsv, resource, path, args):
+    ctx = Ctx(resource, args)
+    defaults, fams = KINDS[resource]
+    rows = load_tsv(tsv, resource)
+    names = [r["metric"] for r in rows]
+    if sorted(names) != sorted(fams):
+        raise SystemExit(f"model/TSV family mismatch: {set(names) ^ set(fams)}")
+    objs = load_objects(path)
+    out = []
+    if not objs:
+        return ""
+    for r in rows:
+        if not enabled(ctx, r):
+            continue
+        name = r["metric"]
+        out.append(f"# HELP {name} {r['help']}\n# TYPE {name} {r['type']}\n")
+        want_keys = [k for k in r["labels"].split(",") if not k.endswith("*")]
+        for o in objs:
+            for labels, value in fams[name](ctx, o):
+                ls = defaults(o) + labels
+                keys = [k for k, _ in ls]
+                dyn = "label_" in r["labels"] or "annotation_" in r["labels"]
+                if not dyn and keys != want_keys:
+                    raise SystemExit(f"{name}: label order {keys} != TSV {want_keys}")
+                body = ",".join(f'{k}="{esc(v)}"' for k, v in ls)
+                out.append(f"{name}{{{body}}} {go_float(value)}\n")
+    return "".join(out)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 4:
+        raise SystemExit(__doc__)
+    sys.stdout.write(render(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]))

@@ -1,0 +1,20 @@
+#!/bin/bash
+# Regenerate tests/golden/<kind>/*.prom for the kinds this model covers, with the
+# independent Python model ksm_model.py (stdlib only). Usage: model-kinds/regen.sh [kind]...
+# Review every diff by hand: the .prom files, not this model, are the reference.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+golden=$(dirname "$here")
+tsv=${KSM_TSV:-$golden/../../../shared/ksm-catalogue.tsv}
+kinds=("$@")
+[ ${#kinds[@]} -eq 0 ] && kinds=(daemonset endpointslice namespace persistentvolumeclaim replicaset service statefulset)
+for kind in "${kinds[@]}"; do
+  case $kind in *s) res=${kind}es ;; *) res=${kind}s ;; esac
+  cd "$golden/$kind"
+  for j in *.json; do
+    c=${j%.json}
+    args=()
+    [ -f "$c.args" ] && mapfile -t args < "$c.args"
+    python3 "$here/ksm_model.py" "$tsv" "$res" "$j" "${args[@]}" > "$c.prom"
+  done
+done
