@@ -101,8 +101,8 @@ ksmc_ingest *ksmc_ingest_new(const ksmc_ingest_opts *o, char *err, size_t errlen
 /* Runs every stream until ksmc_ingest_stop. Returns 0, or -1 if curl failed fatally. */
 int ksmc_ingest_run(ksmc_ingest *ig);
 
-/* Asks ksmc_ingest_run to return soon (wakes its poll). Any thread, also a signal-safe
- * context is NOT guaranteed: call from a normal thread. */
+/* Asks ksmc_ingest_run to return soon (wakes its poll). Any thread, but not a signal
+ * handler (curl_multi_wakeup is not async-signal-safe). */
 void ksmc_ingest_stop(ksmc_ingest *ig);
 
 /* Copies the counters of stream s. Any thread. */
