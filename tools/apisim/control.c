@@ -1,5 +1,6 @@
 /* control: the simulator's own endpoints under /_sim/ (never faulted, never authenticated):
- *   GET  /_sim/objects?resource=pods[&namespace=NS]  ground truth, NDJSON, kind/apiVersion set
+ *   GET  /_sim/objects?resource=pods|all[&namespace=NS][&file=PATH]  ground truth, NDJSON
+ *        with kind/apiVersion (all kinds at one resourceVersion; file= writes it there)
  *   GET  /_sim/stats                                 counters (JSON)
  *   GET  /_sim/faults                                current fault switches (JSON)
  *   POST /_sim/faults?k=v&...  (or body k=v&...)     set fault switches; reset=1 clears
@@ -15,40 +16,50 @@ static enum MHD_Result objects(req *r) {
   apisim *sim = r->sim;
   const char *res = req_arg(r, "resource");
   const char *ns = req_arg(r, "namespace");
-  int kind = res ? kind_by_resource(res) : -1;
-  if (kind < 0)
-    return send_status(r, 400, "BadRequest", "resource=<plural> is required, e.g. resource=pods");
+  const char *file = req_arg(r, "file");
+  bool all = res && !strcmp(res, "all");
+  int kind = res && !all ? kind_by_resource(res) : -1;
+  if (kind < 0 && !all)
+    return send_status(r, 400, "BadRequest",
+                       "resource=<plural> (e.g. resource=pods) or resource=all is required");
   rbuilder rb = {0};
   store *s = &sim->st;
-  pthread_mutex_lock(&s->mu);
-  kstore *k = &s->k[kind];
+  size_t count = 0;
+  pthread_mutex_lock(&s->mu); /* one lock: every kind at the same resourceVersion */
   uint64_t rv = s->rv;
-  for (size_t i = 0; i < k->n; i++) {
-    obj *o = k->v[i];
-    if (ns && *ns && strcmp(o->ns, ns)) continue;
-    rb_str(&rb, o->kind_prefix);
-    rb_ext(&rb, o, o->buf + 2, o->len - 2);
-    rb_str(&rb, "\n");
+  for (size_t kd = 0; kd < NKINDS; kd++) {
+    if (!all && (int)kd != kind) continue;
+    kstore *k = &s->k[kd];
+    for (size_t i = 0; i < k->n; i++) {
+      obj *o = k->v[i];
+      if (ns && *ns && strcmp(o->ns, ns)) continue;
+      rb_str(&rb, o->kind_prefix);
+      rb_ext(&rb, o, o->buf + 2, o->len - 2);
+      rb_str(&rb, "\n");
+      count++;
+    }
   }
   pthread_mutex_unlock(&s->mu);
-  char rvs[32];
-  snprintf(rvs, sizeof rvs, "%llu", (unsigned long long)rv);
-  /* rb_send sets the content type; the RV goes in a header via a second response path */
-  if (rb.total > 128 * 1024 && req_gzip_ok(r)) return rb_send(r, &rb, 200, "application/x-ndjson");
-  ksmc_buf b = {0};
-  ksmc_buf_reserve(&b, rb.total + 1);
-  for (size_t i = 0; i < rb.nseg; i++)
-    ksmc_buf_put(&b, rb.segs[i].p ? rb.segs[i].p : rb.arena.p + rb.segs[i].off, rb.segs[i].n);
-  rb_free(&rb);
-  struct MHD_Response *resp =
-      MHD_create_response_from_buffer(b.n, b.p ? b.p : strdup(""), MHD_RESPMEM_MUST_FREE);
-  http_add_std_headers(resp, "application/x-ndjson");
-  MHD_add_response_header(resp, "X-Apisim-Resource-Version", rvs);
-  r->status = 200;
-  r->bytes = b.n;
-  enum MHD_Result ret = MHD_queue_response(r->c, 200, resp);
-  MHD_destroy_response(resp);
-  return ret;
+  snprintf(r->rv_header, sizeof r->rv_header, "%llu", (unsigned long long)rv);
+  if (file && *file) {
+    FILE *f = fopen(file, "wb");
+    if (!f) {
+      rb_free(&rb);
+      return send_status(r, 400, "BadRequest", "cannot open file= for writing");
+    }
+    for (size_t i = 0; i < rb.nseg; i++)
+      fwrite(rb.segs[i].p ? rb.segs[i].p : rb.arena.p + rb.segs[i].off, 1, rb.segs[i].n, f);
+    bool ok = fclose(f) == 0;
+    rb_free(&rb);
+    if (!ok) return send_status(r, 500, "InternalError", "writing file= failed");
+    ksmc_buf b = {0};
+    char tmp[96];
+    int n = snprintf(tmp, sizeof tmp, "{\"objects\":%zu,\"resourceVersion\":\"%llu\"}\n", count,
+                     (unsigned long long)rv);
+    ksmc_buf_put(&b, tmp, (size_t)n);
+    return send_body(r, 200, "application/json", &b);
+  }
+  return rb_send(r, &rb, 200, "application/x-ndjson");
 }
 
 static enum MHD_Result stats(req *r) {

@@ -50,6 +50,10 @@ void http_add_std_headers(struct MHD_Response *resp, const char *ctype) {
   MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
 }
 
+static void add_extra_headers(req *r, struct MHD_Response *resp) {
+  if (r->rv_header[0]) MHD_add_response_header(resp, "X-Apisim-Resource-Version", r->rv_header);
+}
+
 static void count_status(req *r, int code) {
   r->status = code;
   if (code >= 500)
@@ -120,6 +124,7 @@ enum MHD_Result send_body(req *r, int code, const char *ctype, ksmc_buf *body) {
   body->p = NULL;
   body->n = body->cap = 0;
   http_add_std_headers(resp, ctype);
+  add_extra_headers(r, resp);
   if (gz) {
     MHD_add_response_header(resp, "Content-Encoding", "gzip");
     MHD_add_response_header(resp, "Vary", "Accept-Encoding");
@@ -260,6 +265,7 @@ enum MHD_Result rb_send(req *r, rbuilder *rb, int code, const char *ctype) {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer_with_free_callback(out.n, out.p, free_buf_cb);
     http_add_std_headers(resp, ctype);
+    add_extra_headers(r, resp);
     MHD_add_response_header(resp, "Content-Encoding", "gzip");
     MHD_add_response_header(resp, "Vary", "Accept-Encoding");
     atomic_fetch_add(&r->sim->stats.gzip_responses, 1);
@@ -293,6 +299,7 @@ enum MHD_Result rb_send(req *r, rbuilder *rb, int code, const char *ctype) {
     return MHD_NO;
   }
   http_add_std_headers(resp, ctype);
+  add_extra_headers(r, resp);
   count_status(r, code);
   r->bytes = total;
   atomic_fetch_add(&r->sim->stats.bytes_sent, total);

@@ -20,6 +20,7 @@ typedef struct req {
   atomic_ullong bytes;
   bool streaming;
   bool handled;
+  char rv_header[32]; /* if set: X-Apisim-Resource-Version on the response */
 } req;
 
 const char *req_arg(req *r, const char *name);

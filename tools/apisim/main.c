@@ -47,8 +47,9 @@ static const char HELP[] =
     "  --help                this text\n"
     "\n"
     "Control endpoints (no auth, never faulted):\n"
-    "  GET  /_sim/objects?resource=pods[&namespace=NS]  current objects as NDJSON with\n"
-    "                        kind/apiVersion; header X-Apisim-Resource-Version\n"
+    "  GET  /_sim/objects?resource=pods|all[&namespace=NS][&file=PATH]  current objects as\n"
+    "                        NDJSON with kind/apiVersion, all kinds at one resourceVersion\n"
+    "                        (header X-Apisim-Resource-Version); file= writes them there\n"
     "  GET  /_sim/stats      counters (JSON)\n"
     "  GET  /_sim/faults     fault switches (JSON)\n"
     "  POST /_sim/faults?k=v&k=v  (or the same k=v&k=v as the body; reset=1 clears all)\n"
@@ -267,7 +268,7 @@ int main(int argc, char **argv) {
   fprintf(stderr, "apisim: signal %d, shutting down\n", sig);
   atomic_store(&sim->stopping, true);
   pthread_mutex_lock(&sim->st.mu);
-  pthread_cond_broadcast(&sim->st.cond);
+  store_wake_all_locked(&sim->st);
   pthread_mutex_unlock(&sim->st.mu);
   pthread_join(churn, NULL);
   http_stop(sim);

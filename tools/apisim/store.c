@@ -11,7 +11,7 @@ void store_init(store *s, size_t hist_max, int hist_seconds, int continue_ttl) {
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&s->cond, &ca);
+  for (size_t i = 0; i < KINDS_MAX; i++) pthread_cond_init(&s->cond[i], &ca);
   pthread_condattr_destroy(&ca);
   s->rv = 1;
   s->hist_max = hist_max ? hist_max : 1;
@@ -46,7 +46,7 @@ void store_destroy(store *s) {
   }
   for (int i = 0; i < MAX_SNAPSHOTS; i++) snap_release(&s->snaps[i]);
   pthread_mutex_destroy(&s->mu);
-  pthread_cond_destroy(&s->cond);
+  for (size_t i = 0; i < KINDS_MAX; i++) pthread_cond_destroy(&s->cond[i]);
 }
 
 size_t store_lower_bound_locked(const kstore *k, const char *key) {
@@ -105,7 +105,7 @@ static void push_event_locked(store *s, int kind, int type, uint64_t rv, obj *o,
   k->rcount++;
   s->events_total++;
   store_expire_locked(s, kind, now);
-  pthread_cond_broadcast(&s->cond);
+  pthread_cond_broadcast(&s->cond[kind]);
 }
 
 static void gen_uid(store *s, char out[40]) {
@@ -226,6 +226,10 @@ obj *store_get(store *s, int kind, const char *ns, const char *name) {
   return o;
 }
 
+void store_wake_all_locked(store *s) {
+  for (size_t i = 0; i < KINDS_MAX; i++) pthread_cond_broadcast(&s->cond[i]);
+}
+
 void store_compact(store *s) {
   pthread_mutex_lock(&s->mu);
   for (size_t i = 0; i < NKINDS; i++) {
@@ -235,7 +239,7 @@ void store_compact(store *s) {
     k->evicted_rv = s->rv;
   }
   for (int i = 0; i < MAX_SNAPSHOTS; i++) snap_release(&s->snaps[i]);
-  pthread_cond_broadcast(&s->cond);
+  store_wake_all_locked(s);
   pthread_mutex_unlock(&s->mu);
 }
 

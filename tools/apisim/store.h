@@ -1,6 +1,7 @@
 /* store: the objects of every kind, one global resourceVersion counter (like etcd's
  * revision), a bounded per-kind event history for watches, and list snapshots that back
- * continue tokens. One mutex guards it all; a condition variable wakes watchers. */
+ * continue tokens. One mutex guards it all; a condition variable per kind wakes that
+ * kind's watchers. */
 #ifndef APISIM_STORE_H
 #define APISIM_STORE_H
 
@@ -40,7 +41,7 @@ typedef struct {
 
 typedef struct {
   pthread_mutex_t mu;
-  pthread_cond_t cond;
+  pthread_cond_t cond[KINDS_MAX]; /* per kind: new events */
   uint64_t rv;
   kstore k[KINDS_MAX];
   size_t hist_max;  /* events kept per kind */
@@ -72,6 +73,8 @@ size_t store_lower_bound_locked(const kstore *k, const char *key);
 void store_expire_locked(store *s, int kind, time_t now);
 /* Drops all history and snapshots: every older RV and continue token becomes too old. */
 void store_compact(store *s);
+/* Wakes every watcher (caller holds the lock), e.g. for shutdown. */
+void store_wake_all_locked(store *s);
 
 /* Takes a snapshot of a kind (caller holds the lock); returns its id. */
 uint64_t store_snapshot_locked(store *s, int kind);

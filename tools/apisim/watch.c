@@ -231,7 +231,7 @@ static void produce(watcher *w) {
     ts_add(&wake, 1.0);
     if (w->has_deadline && ts_before(&w->deadline, &wake)) wake = w->deadline;
     if (w->bookmarks && ts_before(&w->next_bookmark, &wake)) wake = w->next_bookmark;
-    pthread_cond_timedwait(&s->cond, &s->mu, &wake);
+    pthread_cond_timedwait(&s->cond[w->kind], &s->mu, &wake);
     clock_gettime(CLOCK_MONOTONIC, &now);
     i = first_after(k, w->cursor);
     if (i == k->rcount && w->bookmarks && !ts_before(&now, &w->next_bookmark) &&
