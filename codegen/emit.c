@@ -56,13 +56,14 @@ static void emit_descriptor(FILE *out, const spec *s, const family *f, const cha
     sb_cstr(&b, f->deprecated_since, strlen(f->deprecated_since));
     sb_printf(&b, "\",\n");
   }
-  sb_printf(&b, "      .help = \"");
-  sb_cstr(&b, f->help, strlen(f->help));
-  sb_printf(&b, "\",\n      .opt_in = %s,\n      .dynamic = %s,\n", f->opt_in ? "true" : "false",
+  sb_printf(&b, "      .opt_in = %s,\n      .dynamic = %s,\n", f->opt_in ? "true" : "false",
             dyns[f->dyn ? f->dyn->allow : DYN_NONE]);
   sb_printf(&b, "      .labels = \"%s\",\n      .spec_file = \"%s\",\n      .spec_line = %d,\n",
             labels, display, f->pos.line);
-  sb_printf(&b, "      .header_text = ");
+  /* The help text's three uses are adjacent: editing it is one hunk of the diff. */
+  sb_printf(&b, "      .help = \"");
+  sb_cstr(&b, f->help, strlen(f->help));
+  sb_printf(&b, "\",\n      .header_text = ");
   header_literal(&b, f, false);
   sb_printf(&b, ",\n      .header_openmetrics = ");
   header_literal(&b, f, true);

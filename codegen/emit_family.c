@@ -191,9 +191,9 @@ static void emit_family(FILE *out, const emit_scope *sc) {
   const family *f = sc->f;
   emit_aggregates(out, sc);
   sb b = {0};
-  sb_printf(&b, "/* %s:%d: %s\n * ", sc->display, f->pos.line, f->name);
-  sb_comment(&b, f->help, 300);
-  sb_printf(&b, " */\nstatic void family_%d(ksmc_render_ctx *ctx, const v_root_t *v) {\n",
+  /* The help text appears once, in the family table, so editing it is one hunk. */
+  sb_printf(&b, "/* %s:%d: %s */\n", sc->display, f->pos.line, f->name);
+  sb_printf(&b, "static void family_%d(ksmc_render_ctx *ctx, const v_root_t *v) {\n",
             sc->fam_index);
   sb_printf(&b, "  (void)v;\n");
   if (f->distinct || f->has_if_empty) sb_printf(&b, "  const size_t fam_start = ctx->out.n;\n");

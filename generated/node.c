@@ -685,8 +685,7 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_prefix_label(ctx, "{node=\"", 7, ksmc_sv_tok(ctx, v->metadata_name)); /* :12 */
 }
 
-/* specs/node.yaml:15: kube_node_annotations
- * Kubernetes annotations converted to Prometheus labels. */
+/* specs/node.yaml:15: kube_node_annotations */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
@@ -696,8 +695,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/node.yaml:24: kube_node_created
- * Unix creation timestamp */
+/* specs/node.yaml:24: kube_node_created */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/node.yaml:28 */
@@ -706,8 +704,7 @@ static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
 }
 
-/* specs/node.yaml:31: kube_node_deletion_timestamp
- * Unix deletion timestamp */
+/* specs/node.yaml:31: kube_node_deletion_timestamp */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/node.yaml:35 */
@@ -729,8 +726,7 @@ static ksmc_sv agg_3_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   return acc;
 }
 
-/* specs/node.yaml:38: kube_node_info
- * Information about a cluster node. */
+/* specs/node.yaml:38: kube_node_info */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_node_info", 14);
@@ -746,8 +742,7 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/node.yaml:54: kube_node_labels
- * Kubernetes labels converted to Prometheus labels. */
+/* specs/node.yaml:54: kube_node_labels */
 static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
@@ -757,8 +752,7 @@ static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/node.yaml:63: kube_node_role
- * The role of a cluster node. */
+/* specs/node.yaml:63: kube_node_role */
 static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_l = &v->metadata_labels_items;
@@ -772,8 +766,7 @@ static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/node.yaml:74: kube_node_spec_pod_cidrs
- * The pod CIDRs of a cluster node. */
+/* specs/node.yaml:74: kube_node_spec_pod_cidrs */
 static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_cidr = &v->spec_podCIDRs_items;
@@ -785,8 +778,7 @@ static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/node.yaml:84: kube_node_spec_taint
- * The taint of a cluster node. */
+/* specs/node.yaml:84: kube_node_spec_taint */
 static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_t = &v->spec_taints_items;
@@ -800,16 +792,14 @@ static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/node.yaml:96: kube_node_spec_unschedulable
- * Whether a node can schedule new pods. */
+/* specs/node.yaml:96: kube_node_spec_unschedulable */
 static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_node_spec_unschedulable", 28);
   ksmc_sample_end(ctx, (ksmc_bool_tok(ctx, v->spec_unschedulable) ? 1.0 : 0.0), true);
 }
 
-/* specs/node.yaml:102: kube_node_status_allocatable
- * The allocatable for different resources of a node that are available for scheduling. */
+/* specs/node.yaml:102: kube_node_status_allocatable */
 static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_r = &v->status_allocatable_items;
@@ -827,8 +817,7 @@ static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/node.yaml:114: kube_node_status_capacity
- * The capacity for different resources of a node. */
+/* specs/node.yaml:114: kube_node_status_capacity */
 static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_r = &v->status_capacity_items;
@@ -846,8 +835,7 @@ static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/node.yaml:126: kube_node_status_condition
- * The condition of a cluster node. */
+/* specs/node.yaml:126: kube_node_status_condition */
 static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -873,8 +861,7 @@ static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/node.yaml:139: kube_node_status_addresses
- * Node address information. */
+/* specs/node.yaml:139: kube_node_status_addresses */
 static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_a = &v->status_addresses_items;
@@ -913,12 +900,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_annotations",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Kubernetes annotations converted to Prometheus labels.",
       .opt_in = false,
       .dynamic = KSMC_DYN_ANNOTATIONS,
       .labels = "node,annotation_*",
       .spec_file = "specs/node.yaml",
       .spec_line = 15,
+      .help = "Kubernetes annotations converted to Prometheus labels.",
       .header_text = {"# HELP kube_node_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_node_annotations gauge\n", 119},
       .header_openmetrics = {"# HELP kube_node_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_node_annotations gauge\n", 119},
     },
@@ -926,12 +913,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_created",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Unix creation timestamp",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "node",
       .spec_file = "specs/node.yaml",
       .spec_line = 24,
+      .help = "Unix creation timestamp",
       .header_text = {"# HELP kube_node_created [STABLE] Unix creation timestamp\n# TYPE kube_node_created gauge\n", 89},
       .header_openmetrics = {"# HELP kube_node_created [STABLE] Unix creation timestamp\n# TYPE kube_node_created gauge\n", 89},
     },
@@ -939,12 +926,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_deletion_timestamp",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Unix deletion timestamp",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "node",
       .spec_file = "specs/node.yaml",
       .spec_line = 31,
+      .help = "Unix deletion timestamp",
       .header_text = {"# HELP kube_node_deletion_timestamp Unix deletion timestamp\n# TYPE kube_node_deletion_timestamp gauge\n", 102},
       .header_openmetrics = {"# HELP kube_node_deletion_timestamp Unix deletion timestamp\n# TYPE kube_node_deletion_timestamp gauge\n", 102},
     },
@@ -952,12 +939,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_info",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Information about a cluster node.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,kernel_version,os_image,container_runtime_version,kubelet_version,kubeproxy_version,provider_id,pod_cidr,system_uuid,internal_ip",
       .spec_file = "specs/node.yaml",
       .spec_line = 38,
+      .help = "Information about a cluster node.",
       .header_text = {"# HELP kube_node_info [STABLE] Information about a cluster node.\n# TYPE kube_node_info gauge\n", 93},
       .header_openmetrics = {"# HELP kube_node_info [STABLE] Information about a cluster node.\n# TYPE kube_node_info gauge\n", 93},
     },
@@ -965,12 +952,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_labels",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Kubernetes labels converted to Prometheus labels.",
       .opt_in = false,
       .dynamic = KSMC_DYN_LABELS,
       .labels = "node,label_*",
       .spec_file = "specs/node.yaml",
       .spec_line = 54,
+      .help = "Kubernetes labels converted to Prometheus labels.",
       .header_text = {"# HELP kube_node_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_node_labels gauge\n", 113},
       .header_openmetrics = {"# HELP kube_node_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_node_labels gauge\n", 113},
     },
@@ -978,12 +965,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_role",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The role of a cluster node.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,role",
       .spec_file = "specs/node.yaml",
       .spec_line = 63,
+      .help = "The role of a cluster node.",
       .header_text = {"# HELP kube_node_role The role of a cluster node.\n# TYPE kube_node_role gauge\n", 78},
       .header_openmetrics = {"# HELP kube_node_role The role of a cluster node.\n# TYPE kube_node_role gauge\n", 78},
     },
@@ -991,12 +978,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_spec_pod_cidrs",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The pod CIDRs of a cluster node.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,pod_cidr",
       .spec_file = "specs/node.yaml",
       .spec_line = 74,
+      .help = "The pod CIDRs of a cluster node.",
       .header_text = {"# HELP kube_node_spec_pod_cidrs The pod CIDRs of a cluster node.\n# TYPE kube_node_spec_pod_cidrs gauge\n", 103},
       .header_openmetrics = {"# HELP kube_node_spec_pod_cidrs The pod CIDRs of a cluster node.\n# TYPE kube_node_spec_pod_cidrs gauge\n", 103},
     },
@@ -1004,12 +991,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_spec_taint",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "The taint of a cluster node.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,key,value,effect",
       .spec_file = "specs/node.yaml",
       .spec_line = 84,
+      .help = "The taint of a cluster node.",
       .header_text = {"# HELP kube_node_spec_taint [STABLE] The taint of a cluster node.\n# TYPE kube_node_spec_taint gauge\n", 100},
       .header_openmetrics = {"# HELP kube_node_spec_taint [STABLE] The taint of a cluster node.\n# TYPE kube_node_spec_taint gauge\n", 100},
     },
@@ -1017,12 +1004,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_spec_unschedulable",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Whether a node can schedule new pods.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "node",
       .spec_file = "specs/node.yaml",
       .spec_line = 96,
+      .help = "Whether a node can schedule new pods.",
       .header_text = {"# HELP kube_node_spec_unschedulable [STABLE] Whether a node can schedule new pods.\n# TYPE kube_node_spec_unschedulable gauge\n", 125},
       .header_openmetrics = {"# HELP kube_node_spec_unschedulable [STABLE] Whether a node can schedule new pods.\n# TYPE kube_node_spec_unschedulable gauge\n", 125},
     },
@@ -1030,12 +1017,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_status_allocatable",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "The allocatable for different resources of a node that are available for scheduling.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,resource,unit",
       .spec_file = "specs/node.yaml",
       .spec_line = 102,
+      .help = "The allocatable for different resources of a node that are available for scheduling.",
       .header_text = {"# HELP kube_node_status_allocatable [STABLE] The allocatable for different resources of a node that are available for scheduling.\n# TYPE kube_node_status_allocatable gauge\n", 172},
       .header_openmetrics = {"# HELP kube_node_status_allocatable [STABLE] The allocatable for different resources of a node that are available for scheduling.\n# TYPE kube_node_status_allocatable gauge\n", 172},
     },
@@ -1043,12 +1030,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_status_capacity",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "The capacity for different resources of a node.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,resource,unit",
       .spec_file = "specs/node.yaml",
       .spec_line = 114,
+      .help = "The capacity for different resources of a node.",
       .header_text = {"# HELP kube_node_status_capacity [STABLE] The capacity for different resources of a node.\n# TYPE kube_node_status_capacity gauge\n", 129},
       .header_openmetrics = {"# HELP kube_node_status_capacity [STABLE] The capacity for different resources of a node.\n# TYPE kube_node_status_capacity gauge\n", 129},
     },
@@ -1056,12 +1043,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_status_condition",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "The condition of a cluster node.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,condition,status",
       .spec_file = "specs/node.yaml",
       .spec_line = 126,
+      .help = "The condition of a cluster node.",
       .header_text = {"# HELP kube_node_status_condition [STABLE] The condition of a cluster node.\n# TYPE kube_node_status_condition gauge\n", 116},
       .header_openmetrics = {"# HELP kube_node_status_condition [STABLE] The condition of a cluster node.\n# TYPE kube_node_status_condition gauge\n", 116},
     },
@@ -1069,12 +1056,12 @@ static const ksmc_family_desc families[13] = {
       .name = "kube_node_status_addresses",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Node address information.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,type,address",
       .spec_file = "specs/node.yaml",
       .spec_line = 139,
+      .help = "Node address information.",
       .header_text = {"# HELP kube_node_status_addresses Node address information.\n# TYPE kube_node_status_addresses gauge\n", 100},
       .header_openmetrics = {"# HELP kube_node_status_addresses Node address information.\n# TYPE kube_node_status_addresses gauge\n", 100},
     },

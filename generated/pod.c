@@ -2106,8 +2106,7 @@ static double agg_0_1(ksmc_render_ctx *ctx, const v_root_t *v) {
   return acc;
 }
 
-/* specs/pod.yaml:17: kube_pod_completion_time
- * Completion time in unix timestamp for a pod. */
+/* specs/pod.yaml:17: kube_pod_completion_time */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/pod.yaml:21 */
@@ -2116,8 +2115,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, agg_0_1(ctx, v), true);
 }
 
-/* specs/pod.yaml:24: kube_pod_container_info
- * Information about a container in a pod. */
+/* specs/pod.yaml:24: kube_pod_container_info */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->spec_containers_items;
@@ -2138,8 +2136,7 @@ static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:39: kube_pod_container_resource_limits
- * The number of requested limit resource by a container. It is recommended to use the kube_pod_resource_limits metric exposed by kube-scheduler instead, as it is more precise. */
+/* specs/pod.yaml:39: kube_pod_container_resource_limits */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->spec_containers_items;
@@ -2165,8 +2162,7 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:55: kube_pod_container_resource_requests
- * The number of requested request resource by a container. It is recommended to use the kube_pod_resource_requests metric exposed by kube-scheduler instead, as it is more precise. */
+/* specs/pod.yaml:55: kube_pod_container_resource_requests */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->spec_containers_items;
@@ -2192,8 +2188,7 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:71: kube_pod_container_state_started
- * Start time in unix timestamp for a pod container. */
+/* specs/pod.yaml:71: kube_pod_container_state_started */
 static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
@@ -2207,8 +2202,7 @@ static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:82: kube_pod_container_status_last_terminated_reason
- * Describes the last reason the container was in terminated state. */
+/* specs/pod.yaml:82: kube_pod_container_status_last_terminated_reason */
 static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
@@ -2223,8 +2217,7 @@ static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:94: kube_pod_container_status_last_terminated_exitcode
- * Describes the exit code for the last container in terminated state. */
+/* specs/pod.yaml:94: kube_pod_container_status_last_terminated_exitcode */
 static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
@@ -2238,8 +2231,7 @@ static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:105: kube_pod_container_status_last_terminated_timestamp
- * Last terminated time for a pod container in unix timestamp. */
+/* specs/pod.yaml:105: kube_pod_container_status_last_terminated_timestamp */
 static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
@@ -2253,8 +2245,7 @@ static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:116: kube_pod_container_status_ready
- * Describes whether the containers readiness check succeeded. */
+/* specs/pod.yaml:116: kube_pod_container_status_ready */
 static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
@@ -2266,8 +2257,7 @@ static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:126: kube_pod_container_status_restarts_total
- * The number of container restarts per container. */
+/* specs/pod.yaml:126: kube_pod_container_status_restarts_total */
 static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
@@ -2279,8 +2269,7 @@ static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:136: kube_pod_container_status_running
- * Describes whether the container is currently in running state. */
+/* specs/pod.yaml:136: kube_pod_container_status_running */
 static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
@@ -2292,8 +2281,7 @@ static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:146: kube_pod_container_status_terminated
- * Describes whether the container is currently in terminated state. */
+/* specs/pod.yaml:146: kube_pod_container_status_terminated */
 static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
@@ -2305,8 +2293,7 @@ static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:156: kube_pod_container_status_terminated_reason
- * Describes the reason the container is currently in terminated state. */
+/* specs/pod.yaml:156: kube_pod_container_status_terminated_reason */
 static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
@@ -2321,8 +2308,7 @@ static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:168: kube_pod_container_status_waiting
- * Describes whether the container is currently in waiting state. */
+/* specs/pod.yaml:168: kube_pod_container_status_waiting */
 static void family_13(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
@@ -2334,8 +2320,7 @@ static void family_13(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:178: kube_pod_container_status_waiting_reason
- * Describes the reason the container is currently in waiting state. */
+/* specs/pod.yaml:178: kube_pod_container_status_waiting_reason */
 static void family_14(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_containerStatuses_items;
@@ -2350,8 +2335,7 @@ static void family_14(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:190: kube_pod_created
- * Unix creation timestamp */
+/* specs/pod.yaml:190: kube_pod_created */
 static void family_15(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/pod.yaml:194 */
@@ -2360,8 +2344,7 @@ static void family_15(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
 }
 
-/* specs/pod.yaml:197: kube_pod_deletion_timestamp
- * Unix deletion timestamp */
+/* specs/pod.yaml:197: kube_pod_deletion_timestamp */
 static void family_16(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/pod.yaml:201 */
@@ -2398,8 +2381,7 @@ static ksmc_sv agg_17_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   return acc;
 }
 
-/* specs/pod.yaml:204: kube_pod_info
- * Information about pod. */
+/* specs/pod.yaml:204: kube_pod_info */
 static void family_17(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_info", 13);
@@ -2413,8 +2395,7 @@ static void family_17(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:218: kube_pod_ips
- * Pod IP addresses */
+/* specs/pod.yaml:218: kube_pod_ips */
 static void family_18(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_ip = &v->status_podIPs_items;
@@ -2427,8 +2408,7 @@ static void family_18(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:229: kube_pod_init_container_info
- * Information about an init container in a pod. */
+/* specs/pod.yaml:229: kube_pod_init_container_info */
 static void family_19(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->spec_initContainers_items;
@@ -2450,8 +2430,7 @@ static void family_19(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:245: kube_pod_init_container_resource_limits
- * The number of requested limit resource by an init container. */
+/* specs/pod.yaml:245: kube_pod_init_container_resource_limits */
 static void family_20(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->spec_initContainers_items;
@@ -2477,8 +2456,7 @@ static void family_20(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:261: kube_pod_init_container_resource_requests
- * The number of requested request resource by an init container. */
+/* specs/pod.yaml:261: kube_pod_init_container_resource_requests */
 static void family_21(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->spec_initContainers_items;
@@ -2504,8 +2482,7 @@ static void family_21(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:277: kube_pod_init_container_state_started
- * Start time in unix timestamp for a pod init container. */
+/* specs/pod.yaml:277: kube_pod_init_container_state_started */
 static void family_22(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
@@ -2519,8 +2496,7 @@ static void family_22(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:288: kube_pod_init_container_status_last_terminated_reason
- * Describes the last reason the init container was in terminated state. */
+/* specs/pod.yaml:288: kube_pod_init_container_status_last_terminated_reason */
 static void family_23(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
@@ -2535,8 +2511,7 @@ static void family_23(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:300: kube_pod_init_container_status_last_terminated_exitcode
- * Describes the exit code for the last init container in terminated state. */
+/* specs/pod.yaml:300: kube_pod_init_container_status_last_terminated_exitcode */
 static void family_24(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
@@ -2550,8 +2525,7 @@ static void family_24(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:311: kube_pod_init_container_status_last_terminated_timestamp
- * Last terminated time for a pod init container in unix timestamp. */
+/* specs/pod.yaml:311: kube_pod_init_container_status_last_terminated_timestamp */
 static void family_25(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
@@ -2565,8 +2539,7 @@ static void family_25(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:322: kube_pod_init_container_status_ready
- * Describes whether the init containers readiness check succeeded. */
+/* specs/pod.yaml:322: kube_pod_init_container_status_ready */
 static void family_26(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
@@ -2578,8 +2551,7 @@ static void family_26(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:332: kube_pod_init_container_status_restarts_total
- * The number of restarts for the init container. */
+/* specs/pod.yaml:332: kube_pod_init_container_status_restarts_total */
 static void family_27(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
@@ -2591,8 +2563,7 @@ static void family_27(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:342: kube_pod_init_container_status_running
- * Describes whether the init container is currently in running state. */
+/* specs/pod.yaml:342: kube_pod_init_container_status_running */
 static void family_28(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
@@ -2604,8 +2575,7 @@ static void family_28(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:352: kube_pod_init_container_status_terminated
- * Describes whether the init container is currently in terminated state. */
+/* specs/pod.yaml:352: kube_pod_init_container_status_terminated */
 static void family_29(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
@@ -2617,8 +2587,7 @@ static void family_29(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:362: kube_pod_init_container_status_terminated_reason
- * Describes the reason the init container is currently in terminated state. */
+/* specs/pod.yaml:362: kube_pod_init_container_status_terminated_reason */
 static void family_30(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
@@ -2633,8 +2602,7 @@ static void family_30(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:374: kube_pod_init_container_status_waiting
- * Describes whether the init container is currently in waiting state. */
+/* specs/pod.yaml:374: kube_pod_init_container_status_waiting */
 static void family_31(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
@@ -2646,8 +2614,7 @@ static void family_31(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:384: kube_pod_init_container_status_waiting_reason
- * Describes the reason the init container is currently in waiting state. */
+/* specs/pod.yaml:384: kube_pod_init_container_status_waiting_reason */
 static void family_32(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->status_initContainerStatuses_items;
@@ -2662,8 +2629,7 @@ static void family_32(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:396: kube_pod_annotations
- * Kubernetes annotations converted to Prometheus labels. */
+/* specs/pod.yaml:396: kube_pod_annotations */
 static void family_33(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
@@ -2673,8 +2639,7 @@ static void family_33(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:405: kube_pod_labels
- * Kubernetes labels converted to Prometheus labels. */
+/* specs/pod.yaml:405: kube_pod_labels */
 static void family_34(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
@@ -2684,8 +2649,7 @@ static void family_34(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:414: kube_pod_overhead_cpu_cores
- * The pod overhead in regards to cpu cores associated with running a pod. */
+/* specs/pod.yaml:414: kube_pod_overhead_cpu_cores */
 static void family_35(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/pod.yaml:418 */
@@ -2694,8 +2658,7 @@ static void family_35(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, ksmc_qty_tok(ctx, v->spec_overhead_cpu), true);
 }
 
-/* specs/pod.yaml:421: kube_pod_overhead_memory_bytes
- * The pod overhead in regards to memory associated with running a pod. */
+/* specs/pod.yaml:421: kube_pod_overhead_memory_bytes */
 static void family_36(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/pod.yaml:425 */
@@ -2704,8 +2667,7 @@ static void family_36(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, ksmc_qty_int_tok(ctx, v->spec_overhead_memory), true);
 }
 
-/* specs/pod.yaml:428: kube_pod_owner
- * Information about the Pod's owner. */
+/* specs/pod.yaml:428: kube_pod_owner */
 static void family_37(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const size_t fam_start = ctx->out.n;
@@ -2742,8 +2704,7 @@ static ksmc_sv agg_38_4(ksmc_render_ctx *ctx, const v_root_t *v, const v_spec_re
   return acc;
 }
 
-/* specs/pod.yaml:444: kube_pod_resourceclaim_info
- * Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name. */
+/* specs/pod.yaml:444: kube_pod_resourceclaim_info */
 static void family_38(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_rc = &v->spec_resourceClaims_items;
@@ -2759,8 +2720,7 @@ static void family_38(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:457: kube_pod_restart_policy
- * Describes the restart policy in use by this pod. */
+/* specs/pod.yaml:457: kube_pod_restart_policy */
 static void family_39(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_restart_policy", 23);
@@ -2768,8 +2728,7 @@ static void family_39(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:465: kube_pod_runtimeclass_name_info
- * The runtimeclass associated with the pod. */
+/* specs/pod.yaml:465: kube_pod_runtimeclass_name_info */
 static void family_40(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/pod.yaml:469 */
@@ -2779,8 +2738,7 @@ static void family_40(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:474: kube_pod_spec_volumes_persistentvolumeclaims_info
- * Information about persistentvolumeclaim and ephemeral volumes in a pod. */
+/* specs/pod.yaml:474: kube_pod_spec_volumes_persistentvolumeclaims_info */
 static void family_41(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_vol = &v->spec_volumes_items;
@@ -2796,8 +2754,7 @@ static void family_41(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:487: kube_pod_spec_volumes_persistentvolumeclaims_readonly
- * Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag. */
+/* specs/pod.yaml:487: kube_pod_spec_volumes_persistentvolumeclaims_readonly */
 static void family_42(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_vol = &v->spec_volumes_items;
@@ -2813,8 +2770,7 @@ static void family_42(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:500: kube_pod_start_time
- * Start time in unix timestamp for a pod. */
+/* specs/pod.yaml:500: kube_pod_start_time */
 static void family_43(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/pod.yaml:504 */
@@ -2823,8 +2779,7 @@ static void family_43(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->status_startTime), true);
 }
 
-/* specs/pod.yaml:507: kube_pod_status_phase
- * The pods current phase. */
+/* specs/pod.yaml:507: kube_pod_status_phase */
 static void family_44(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/pod.yaml:511 */
@@ -2853,8 +2808,7 @@ static void family_44(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, match == 4 ? 1.0 : 0.0, true);
 }
 
-/* specs/pod.yaml:517: kube_pod_status_qos_class
- * The pods current qosClass. */
+/* specs/pod.yaml:517: kube_pod_status_qos_class */
 static void family_45(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/pod.yaml:521 */
@@ -2875,8 +2829,7 @@ static void family_45(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
 }
 
-/* specs/pod.yaml:527: kube_pod_status_ready
- * Describes whether the pod is ready to serve requests. */
+/* specs/pod.yaml:527: kube_pod_status_ready */
 static void family_46(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2900,8 +2853,7 @@ static void family_46(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:538: kube_pod_status_ready_time
- * Readiness achieved time in unix timestamp for a pod. */
+/* specs/pod.yaml:538: kube_pod_status_ready_time */
 static void family_47(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2913,8 +2865,7 @@ static void family_47(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:546: kube_pod_status_initialized_time
- * Initialized time in unix timestamp for a pod. */
+/* specs/pod.yaml:546: kube_pod_status_initialized_time */
 static void family_48(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2926,8 +2877,7 @@ static void family_48(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:554: kube_pod_status_container_ready_time
- * Readiness achieved time in unix timestamp for a pod containers. */
+/* specs/pod.yaml:554: kube_pod_status_container_ready_time */
 static void family_49(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2963,8 +2913,7 @@ static bool agg_50_6(ksmc_render_ctx *ctx, const v_root_t *v, ksmc_sv lv_reason)
   return false;
 }
 
-/* specs/pod.yaml:562: kube_pod_status_reason
- * The pod status reasons */
+/* specs/pod.yaml:562: kube_pod_status_reason */
 static void family_50(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   static const ksmc_slice list_reason[] = {{"Evicted", 7}, {"NodeAffinity", 12}, {"NodeLost", 8}, {"PreemptionByScheduler", 21}, {"SchedulingGated", 15}, {"Shutdown", 8}, {"TerminationByKubelet", 20}, {"UnexpectedAdmissionError", 24}, {"Other", 5}};
@@ -2978,8 +2927,7 @@ static void family_50(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:578: kube_pod_status_disruption_reason
- * The pod disruption condition reason */
+/* specs/pod.yaml:578: kube_pod_status_disruption_reason */
 static void family_51(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2992,8 +2940,7 @@ static void family_51(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:588: kube_pod_status_scheduled
- * Describes the status of the scheduling process for the pod. */
+/* specs/pod.yaml:588: kube_pod_status_scheduled */
 static void family_52(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -3017,8 +2964,7 @@ static void family_52(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:599: kube_pod_status_scheduled_time
- * Unix timestamp when pod moved into scheduled status */
+/* specs/pod.yaml:599: kube_pod_status_scheduled_time */
 static void family_53(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -3030,8 +2976,7 @@ static void family_53(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:607: kube_pod_status_unschedulable
- * Describes the unschedulable status for the pod. */
+/* specs/pod.yaml:607: kube_pod_status_unschedulable */
 static void family_54(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -3043,8 +2988,7 @@ static void family_54(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:615: kube_pod_status_unscheduled_time
- * Unix timestamp when pod moved into unscheduled status */
+/* specs/pod.yaml:615: kube_pod_status_unscheduled_time */
 static void family_55(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -3056,8 +3000,7 @@ static void family_55(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:623: kube_pod_tolerations
- * Information about the pod tolerations */
+/* specs/pod.yaml:623: kube_pod_tolerations */
 static void family_56(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const size_t fam_start = ctx->out.n;
@@ -3074,8 +3017,7 @@ static void family_56(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:638: kube_pod_nodeselectors
- * Describes the Pod nodeSelectors. */
+/* specs/pod.yaml:638: kube_pod_nodeselectors */
 static void family_57(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_nodeselectors", 22);
@@ -3084,8 +3026,7 @@ static void family_57(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:648: kube_pod_service_account
- * The service account for a pod. */
+/* specs/pod.yaml:648: kube_pod_service_account */
 static void family_58(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_service_account", 24);
@@ -3093,8 +3034,7 @@ static void family_58(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:656: kube_pod_scheduler
- * The scheduler for a pod. */
+/* specs/pod.yaml:656: kube_pod_scheduler */
 static void family_59(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_scheduler", 18);
@@ -3128,12 +3068,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_completion_time",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Completion time in unix timestamp for a pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 17,
+      .help = "Completion time in unix timestamp for a pod.",
       .header_text = {"# HELP kube_pod_completion_time [STABLE] Completion time in unix timestamp for a pod.\n# TYPE kube_pod_completion_time gauge\n", 124},
       .header_openmetrics = {"# HELP kube_pod_completion_time [STABLE] Completion time in unix timestamp for a pod.\n# TYPE kube_pod_completion_time gauge\n", 124},
     },
@@ -3141,12 +3081,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_info",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Information about a container in a pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,image_spec,image,image_id,container_id",
       .spec_file = "specs/pod.yaml",
       .spec_line = 24,
+      .help = "Information about a container in a pod.",
       .header_text = {"# HELP kube_pod_container_info [STABLE] Information about a container in a pod.\n# TYPE kube_pod_container_info gauge\n", 117},
       .header_openmetrics = {"# HELP kube_pod_container_info [STABLE] Information about a container in a pod.\n# TYPE kube_pod_container_info gauge\n", 117},
     },
@@ -3154,12 +3094,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_resource_limits",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "The number of requested limit resource by a container. It is recommended to use the kube_pod_resource_limits metric exposed by kube-scheduler instead, as it is more precise.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,node,resource,unit",
       .spec_file = "specs/pod.yaml",
       .spec_line = 39,
+      .help = "The number of requested limit resource by a container. It is recommended to use the kube_pod_resource_limits metric exposed by kube-scheduler instead, as it is more precise.",
       .header_text = {"# HELP kube_pod_container_resource_limits [STABLE] The number of requested limit resource by a container. It is recommended to use the kube_pod_resource_limits metric exposed by kube-scheduler instead, as it is more precise.\n# TYPE kube_pod_container_resource_limits gauge\n", 273},
       .header_openmetrics = {"# HELP kube_pod_container_resource_limits [STABLE] The number of requested limit resource by a container. It is recommended to use the kube_pod_resource_limits metric exposed by kube-scheduler instead, as it is more precise.\n# TYPE kube_pod_container_resource_limits gauge\n", 273},
     },
@@ -3167,12 +3107,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_resource_requests",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "The number of requested request resource by a container. It is recommended to use the kube_pod_resource_requests metric exposed by kube-scheduler instead, as it is more precise.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,node,resource,unit",
       .spec_file = "specs/pod.yaml",
       .spec_line = 55,
+      .help = "The number of requested request resource by a container. It is recommended to use the kube_pod_resource_requests metric exposed by kube-scheduler instead, as it is more precise.",
       .header_text = {"# HELP kube_pod_container_resource_requests [STABLE] The number of requested request resource by a container. It is recommended to use the kube_pod_resource_requests metric exposed by kube-scheduler instead, as it is more precise.\n# TYPE kube_pod_container_resource_requests gauge\n", 281},
       .header_openmetrics = {"# HELP kube_pod_container_resource_requests [STABLE] The number of requested request resource by a container. It is recommended to use the kube_pod_resource_requests metric exposed by kube-scheduler instead, as it is more precise.\n# TYPE kube_pod_container_resource_requests gauge\n", 281},
     },
@@ -3180,12 +3120,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_state_started",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Start time in unix timestamp for a pod container.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 71,
+      .help = "Start time in unix timestamp for a pod container.",
       .header_text = {"# HELP kube_pod_container_state_started [STABLE] Start time in unix timestamp for a pod container.\n# TYPE kube_pod_container_state_started gauge\n", 145},
       .header_openmetrics = {"# HELP kube_pod_container_state_started [STABLE] Start time in unix timestamp for a pod container.\n# TYPE kube_pod_container_state_started gauge\n", 145},
     },
@@ -3193,12 +3133,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_status_last_terminated_reason",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Describes the last reason the container was in terminated state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
       .spec_line = 82,
+      .help = "Describes the last reason the container was in terminated state.",
       .header_text = {"# HELP kube_pod_container_status_last_terminated_reason Describes the last reason the container was in terminated state.\n# TYPE kube_pod_container_status_last_terminated_reason gauge\n", 183},
       .header_openmetrics = {"# HELP kube_pod_container_status_last_terminated_reason Describes the last reason the container was in terminated state.\n# TYPE kube_pod_container_status_last_terminated_reason gauge\n", 183},
     },
@@ -3206,12 +3146,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_status_last_terminated_exitcode",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Describes the exit code for the last container in terminated state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 94,
+      .help = "Describes the exit code for the last container in terminated state.",
       .header_text = {"# HELP kube_pod_container_status_last_terminated_exitcode Describes the exit code for the last container in terminated state.\n# TYPE kube_pod_container_status_last_terminated_exitcode gauge\n", 190},
       .header_openmetrics = {"# HELP kube_pod_container_status_last_terminated_exitcode Describes the exit code for the last container in terminated state.\n# TYPE kube_pod_container_status_last_terminated_exitcode gauge\n", 190},
     },
@@ -3219,12 +3159,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_status_last_terminated_timestamp",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Last terminated time for a pod container in unix timestamp.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 105,
+      .help = "Last terminated time for a pod container in unix timestamp.",
       .header_text = {"# HELP kube_pod_container_status_last_terminated_timestamp Last terminated time for a pod container in unix timestamp.\n# TYPE kube_pod_container_status_last_terminated_timestamp gauge\n", 184},
       .header_openmetrics = {"# HELP kube_pod_container_status_last_terminated_timestamp Last terminated time for a pod container in unix timestamp.\n# TYPE kube_pod_container_status_last_terminated_timestamp gauge\n", 184},
     },
@@ -3232,12 +3172,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_status_ready",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes whether the containers readiness check succeeded.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 116,
+      .help = "Describes whether the containers readiness check succeeded.",
       .header_text = {"# HELP kube_pod_container_status_ready [STABLE] Describes whether the containers readiness check succeeded.\n# TYPE kube_pod_container_status_ready gauge\n", 153},
       .header_openmetrics = {"# HELP kube_pod_container_status_ready [STABLE] Describes whether the containers readiness check succeeded.\n# TYPE kube_pod_container_status_ready gauge\n", 153},
     },
@@ -3245,12 +3185,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_status_restarts_total",
       .type = KSMC_COUNTER,
       .stability = KSMC_STABLE,
-      .help = "The number of container restarts per container.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 126,
+      .help = "The number of container restarts per container.",
       .header_text = {"# HELP kube_pod_container_status_restarts_total [STABLE] The number of container restarts per container.\n# TYPE kube_pod_container_status_restarts_total counter\n", 161},
       .header_openmetrics = {"# HELP kube_pod_container_status_restarts_total [STABLE] The number of container restarts per container.\n# TYPE kube_pod_container_status_restarts_total counter\n", 161},
     },
@@ -3258,12 +3198,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_status_running",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes whether the container is currently in running state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 136,
+      .help = "Describes whether the container is currently in running state.",
       .header_text = {"# HELP kube_pod_container_status_running [STABLE] Describes whether the container is currently in running state.\n# TYPE kube_pod_container_status_running gauge\n", 160},
       .header_openmetrics = {"# HELP kube_pod_container_status_running [STABLE] Describes whether the container is currently in running state.\n# TYPE kube_pod_container_status_running gauge\n", 160},
     },
@@ -3271,12 +3211,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_status_terminated",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes whether the container is currently in terminated state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 146,
+      .help = "Describes whether the container is currently in terminated state.",
       .header_text = {"# HELP kube_pod_container_status_terminated [STABLE] Describes whether the container is currently in terminated state.\n# TYPE kube_pod_container_status_terminated gauge\n", 169},
       .header_openmetrics = {"# HELP kube_pod_container_status_terminated [STABLE] Describes whether the container is currently in terminated state.\n# TYPE kube_pod_container_status_terminated gauge\n", 169},
     },
@@ -3284,12 +3224,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_status_terminated_reason",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Describes the reason the container is currently in terminated state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
       .spec_line = 156,
+      .help = "Describes the reason the container is currently in terminated state.",
       .header_text = {"# HELP kube_pod_container_status_terminated_reason Describes the reason the container is currently in terminated state.\n# TYPE kube_pod_container_status_terminated_reason gauge\n", 177},
       .header_openmetrics = {"# HELP kube_pod_container_status_terminated_reason Describes the reason the container is currently in terminated state.\n# TYPE kube_pod_container_status_terminated_reason gauge\n", 177},
     },
@@ -3297,12 +3237,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_status_waiting",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes whether the container is currently in waiting state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 168,
+      .help = "Describes whether the container is currently in waiting state.",
       .header_text = {"# HELP kube_pod_container_status_waiting [STABLE] Describes whether the container is currently in waiting state.\n# TYPE kube_pod_container_status_waiting gauge\n", 160},
       .header_openmetrics = {"# HELP kube_pod_container_status_waiting [STABLE] Describes whether the container is currently in waiting state.\n# TYPE kube_pod_container_status_waiting gauge\n", 160},
     },
@@ -3310,12 +3250,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_container_status_waiting_reason",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes the reason the container is currently in waiting state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
       .spec_line = 178,
+      .help = "Describes the reason the container is currently in waiting state.",
       .header_text = {"# HELP kube_pod_container_status_waiting_reason [STABLE] Describes the reason the container is currently in waiting state.\n# TYPE kube_pod_container_status_waiting_reason gauge\n", 177},
       .header_openmetrics = {"# HELP kube_pod_container_status_waiting_reason [STABLE] Describes the reason the container is currently in waiting state.\n# TYPE kube_pod_container_status_waiting_reason gauge\n", 177},
     },
@@ -3323,12 +3263,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_created",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Unix creation timestamp",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 190,
+      .help = "Unix creation timestamp",
       .header_text = {"# HELP kube_pod_created [STABLE] Unix creation timestamp\n# TYPE kube_pod_created gauge\n", 87},
       .header_openmetrics = {"# HELP kube_pod_created [STABLE] Unix creation timestamp\n# TYPE kube_pod_created gauge\n", 87},
     },
@@ -3336,12 +3276,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_deletion_timestamp",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Unix deletion timestamp",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 197,
+      .help = "Unix deletion timestamp",
       .header_text = {"# HELP kube_pod_deletion_timestamp Unix deletion timestamp\n# TYPE kube_pod_deletion_timestamp gauge\n", 100},
       .header_openmetrics = {"# HELP kube_pod_deletion_timestamp Unix deletion timestamp\n# TYPE kube_pod_deletion_timestamp gauge\n", 100},
     },
@@ -3349,12 +3289,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_info",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Information about pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,host_ip,pod_ip,node,created_by_kind,created_by_name,priority_class,host_network",
       .spec_file = "specs/pod.yaml",
       .spec_line = 204,
+      .help = "Information about pod.",
       .header_text = {"# HELP kube_pod_info [STABLE] Information about pod.\n# TYPE kube_pod_info gauge\n", 80},
       .header_openmetrics = {"# HELP kube_pod_info [STABLE] Information about pod.\n# TYPE kube_pod_info gauge\n", 80},
     },
@@ -3362,12 +3302,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_ips",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Pod IP addresses",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,ip,ip_family",
       .spec_file = "specs/pod.yaml",
       .spec_line = 218,
+      .help = "Pod IP addresses",
       .header_text = {"# HELP kube_pod_ips Pod IP addresses\n# TYPE kube_pod_ips gauge\n", 63},
       .header_openmetrics = {"# HELP kube_pod_ips Pod IP addresses\n# TYPE kube_pod_ips gauge\n", 63},
     },
@@ -3375,12 +3315,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_info",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Information about an init container in a pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,image_spec,image,image_id,container_id,restart_policy",
       .spec_file = "specs/pod.yaml",
       .spec_line = 229,
+      .help = "Information about an init container in a pod.",
       .header_text = {"# HELP kube_pod_init_container_info [STABLE] Information about an init container in a pod.\n# TYPE kube_pod_init_container_info gauge\n", 133},
       .header_openmetrics = {"# HELP kube_pod_init_container_info [STABLE] Information about an init container in a pod.\n# TYPE kube_pod_init_container_info gauge\n", 133},
     },
@@ -3388,12 +3328,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_resource_limits",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The number of requested limit resource by an init container.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,node,resource,unit",
       .spec_file = "specs/pod.yaml",
       .spec_line = 245,
+      .help = "The number of requested limit resource by an init container.",
       .header_text = {"# HELP kube_pod_init_container_resource_limits The number of requested limit resource by an init container.\n# TYPE kube_pod_init_container_resource_limits gauge\n", 161},
       .header_openmetrics = {"# HELP kube_pod_init_container_resource_limits The number of requested limit resource by an init container.\n# TYPE kube_pod_init_container_resource_limits gauge\n", 161},
     },
@@ -3401,12 +3341,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_resource_requests",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The number of requested request resource by an init container.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,node,resource,unit",
       .spec_file = "specs/pod.yaml",
       .spec_line = 261,
+      .help = "The number of requested request resource by an init container.",
       .header_text = {"# HELP kube_pod_init_container_resource_requests The number of requested request resource by an init container.\n# TYPE kube_pod_init_container_resource_requests gauge\n", 167},
       .header_openmetrics = {"# HELP kube_pod_init_container_resource_requests The number of requested request resource by an init container.\n# TYPE kube_pod_init_container_resource_requests gauge\n", 167},
     },
@@ -3414,12 +3354,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_state_started",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Start time in unix timestamp for a pod init container.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 277,
+      .help = "Start time in unix timestamp for a pod init container.",
       .header_text = {"# HELP kube_pod_init_container_state_started Start time in unix timestamp for a pod init container.\n# TYPE kube_pod_init_container_state_started gauge\n", 151},
       .header_openmetrics = {"# HELP kube_pod_init_container_state_started Start time in unix timestamp for a pod init container.\n# TYPE kube_pod_init_container_state_started gauge\n", 151},
     },
@@ -3427,12 +3367,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_status_last_terminated_reason",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Describes the last reason the init container was in terminated state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
       .spec_line = 288,
+      .help = "Describes the last reason the init container was in terminated state.",
       .header_text = {"# HELP kube_pod_init_container_status_last_terminated_reason Describes the last reason the init container was in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_reason gauge\n", 198},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_last_terminated_reason Describes the last reason the init container was in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_reason gauge\n", 198},
     },
@@ -3440,12 +3380,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_status_last_terminated_exitcode",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Describes the exit code for the last init container in terminated state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 300,
+      .help = "Describes the exit code for the last init container in terminated state.",
       .header_text = {"# HELP kube_pod_init_container_status_last_terminated_exitcode Describes the exit code for the last init container in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_exitcode gauge\n", 205},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_last_terminated_exitcode Describes the exit code for the last init container in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_exitcode gauge\n", 205},
     },
@@ -3453,12 +3393,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_status_last_terminated_timestamp",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Last terminated time for a pod init container in unix timestamp.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 311,
+      .help = "Last terminated time for a pod init container in unix timestamp.",
       .header_text = {"# HELP kube_pod_init_container_status_last_terminated_timestamp Last terminated time for a pod init container in unix timestamp.\n# TYPE kube_pod_init_container_status_last_terminated_timestamp gauge\n", 199},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_last_terminated_timestamp Last terminated time for a pod init container in unix timestamp.\n# TYPE kube_pod_init_container_status_last_terminated_timestamp gauge\n", 199},
     },
@@ -3466,12 +3406,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_status_ready",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes whether the init containers readiness check succeeded.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 322,
+      .help = "Describes whether the init containers readiness check succeeded.",
       .header_text = {"# HELP kube_pod_init_container_status_ready [STABLE] Describes whether the init containers readiness check succeeded.\n# TYPE kube_pod_init_container_status_ready gauge\n", 168},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_ready [STABLE] Describes whether the init containers readiness check succeeded.\n# TYPE kube_pod_init_container_status_ready gauge\n", 168},
     },
@@ -3479,12 +3419,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_status_restarts_total",
       .type = KSMC_COUNTER,
       .stability = KSMC_STABLE,
-      .help = "The number of restarts for the init container.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 332,
+      .help = "The number of restarts for the init container.",
       .header_text = {"# HELP kube_pod_init_container_status_restarts_total [STABLE] The number of restarts for the init container.\n# TYPE kube_pod_init_container_status_restarts_total counter\n", 170},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_restarts_total [STABLE] The number of restarts for the init container.\n# TYPE kube_pod_init_container_status_restarts_total counter\n", 170},
     },
@@ -3492,12 +3432,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_status_running",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes whether the init container is currently in running state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 342,
+      .help = "Describes whether the init container is currently in running state.",
       .header_text = {"# HELP kube_pod_init_container_status_running [STABLE] Describes whether the init container is currently in running state.\n# TYPE kube_pod_init_container_status_running gauge\n", 175},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_running [STABLE] Describes whether the init container is currently in running state.\n# TYPE kube_pod_init_container_status_running gauge\n", 175},
     },
@@ -3505,12 +3445,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_status_terminated",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes whether the init container is currently in terminated state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 352,
+      .help = "Describes whether the init container is currently in terminated state.",
       .header_text = {"# HELP kube_pod_init_container_status_terminated [STABLE] Describes whether the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated gauge\n", 184},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_terminated [STABLE] Describes whether the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated gauge\n", 184},
     },
@@ -3518,12 +3458,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_status_terminated_reason",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Describes the reason the init container is currently in terminated state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
       .spec_line = 362,
+      .help = "Describes the reason the init container is currently in terminated state.",
       .header_text = {"# HELP kube_pod_init_container_status_terminated_reason Describes the reason the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated_reason gauge\n", 192},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_terminated_reason Describes the reason the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated_reason gauge\n", 192},
     },
@@ -3531,12 +3471,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_status_waiting",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes whether the init container is currently in waiting state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
       .spec_line = 374,
+      .help = "Describes whether the init container is currently in waiting state.",
       .header_text = {"# HELP kube_pod_init_container_status_waiting [STABLE] Describes whether the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting gauge\n", 175},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_waiting [STABLE] Describes whether the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting gauge\n", 175},
     },
@@ -3544,12 +3484,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_init_container_status_waiting_reason",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Describes the reason the init container is currently in waiting state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
       .spec_line = 384,
+      .help = "Describes the reason the init container is currently in waiting state.",
       .header_text = {"# HELP kube_pod_init_container_status_waiting_reason Describes the reason the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting_reason gauge\n", 183},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_waiting_reason Describes the reason the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting_reason gauge\n", 183},
     },
@@ -3557,12 +3497,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_annotations",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Kubernetes annotations converted to Prometheus labels.",
       .opt_in = false,
       .dynamic = KSMC_DYN_ANNOTATIONS,
       .labels = "namespace,pod,uid,annotation_*",
       .spec_file = "specs/pod.yaml",
       .spec_line = 396,
+      .help = "Kubernetes annotations converted to Prometheus labels.",
       .header_text = {"# HELP kube_pod_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_pod_annotations gauge\n", 117},
       .header_openmetrics = {"# HELP kube_pod_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_pod_annotations gauge\n", 117},
     },
@@ -3570,12 +3510,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_labels",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Kubernetes labels converted to Prometheus labels.",
       .opt_in = false,
       .dynamic = KSMC_DYN_LABELS,
       .labels = "namespace,pod,uid,label_*",
       .spec_file = "specs/pod.yaml",
       .spec_line = 405,
+      .help = "Kubernetes labels converted to Prometheus labels.",
       .header_text = {"# HELP kube_pod_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_pod_labels gauge\n", 111},
       .header_openmetrics = {"# HELP kube_pod_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_pod_labels gauge\n", 111},
     },
@@ -3583,12 +3523,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_overhead_cpu_cores",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The pod overhead in regards to cpu cores associated with running a pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 414,
+      .help = "The pod overhead in regards to cpu cores associated with running a pod.",
       .header_text = {"# HELP kube_pod_overhead_cpu_cores The pod overhead in regards to cpu cores associated with running a pod.\n# TYPE kube_pod_overhead_cpu_cores gauge\n", 148},
       .header_openmetrics = {"# HELP kube_pod_overhead_cpu_cores The pod overhead in regards to cpu cores associated with running a pod.\n# TYPE kube_pod_overhead_cpu_cores gauge\n", 148},
     },
@@ -3596,12 +3536,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_overhead_memory_bytes",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The pod overhead in regards to memory associated with running a pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 421,
+      .help = "The pod overhead in regards to memory associated with running a pod.",
       .header_text = {"# HELP kube_pod_overhead_memory_bytes The pod overhead in regards to memory associated with running a pod.\n# TYPE kube_pod_overhead_memory_bytes gauge\n", 151},
       .header_openmetrics = {"# HELP kube_pod_overhead_memory_bytes The pod overhead in regards to memory associated with running a pod.\n# TYPE kube_pod_overhead_memory_bytes gauge\n", 151},
     },
@@ -3609,12 +3549,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_owner",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Information about the Pod's owner.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,owner_kind,owner_name,owner_is_controller",
       .spec_file = "specs/pod.yaml",
       .spec_line = 428,
+      .help = "Information about the Pod's owner.",
       .header_text = {"# HELP kube_pod_owner [STABLE] Information about the Pod's owner.\n# TYPE kube_pod_owner gauge\n", 94},
       .header_openmetrics = {"# HELP kube_pod_owner [STABLE] Information about the Pod's owner.\n# TYPE kube_pod_owner gauge\n", 94},
     },
@@ -3622,12 +3562,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_resourceclaim_info",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,claim_name,resourceclaim_name,resourceclaim_template_name",
       .spec_file = "specs/pod.yaml",
       .spec_line = 444,
+      .help = "Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.",
       .header_text = {"# HELP kube_pod_resourceclaim_info Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.\n# TYPE kube_pod_resourceclaim_info gauge\n", 285},
       .header_openmetrics = {"# HELP kube_pod_resourceclaim_info Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.\n# TYPE kube_pod_resourceclaim_info gauge\n", 285},
     },
@@ -3635,12 +3575,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_restart_policy",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes the restart policy in use by this pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,type",
       .spec_file = "specs/pod.yaml",
       .spec_line = 457,
+      .help = "Describes the restart policy in use by this pod.",
       .header_text = {"# HELP kube_pod_restart_policy [STABLE] Describes the restart policy in use by this pod.\n# TYPE kube_pod_restart_policy gauge\n", 126},
       .header_openmetrics = {"# HELP kube_pod_restart_policy [STABLE] Describes the restart policy in use by this pod.\n# TYPE kube_pod_restart_policy gauge\n", 126},
     },
@@ -3648,12 +3588,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_runtimeclass_name_info",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The runtimeclass associated with the pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,runtimeclass_name",
       .spec_file = "specs/pod.yaml",
       .spec_line = 465,
+      .help = "The runtimeclass associated with the pod.",
       .header_text = {"# HELP kube_pod_runtimeclass_name_info The runtimeclass associated with the pod.\n# TYPE kube_pod_runtimeclass_name_info gauge\n", 126},
       .header_openmetrics = {"# HELP kube_pod_runtimeclass_name_info The runtimeclass associated with the pod.\n# TYPE kube_pod_runtimeclass_name_info gauge\n", 126},
     },
@@ -3661,12 +3601,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_spec_volumes_persistentvolumeclaims_info",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Information about persistentvolumeclaim and ephemeral volumes in a pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,volume,persistentvolumeclaim,ephemeral",
       .spec_file = "specs/pod.yaml",
       .spec_line = 474,
+      .help = "Information about persistentvolumeclaim and ephemeral volumes in a pod.",
       .header_text = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_info [STABLE] Information about persistentvolumeclaim and ephemeral volumes in a pod.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_info gauge\n", 201},
       .header_openmetrics = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_info [STABLE] Information about persistentvolumeclaim and ephemeral volumes in a pod.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_info gauge\n", 201},
     },
@@ -3674,12 +3614,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_spec_volumes_persistentvolumeclaims_readonly",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,volume,persistentvolumeclaim,ephemeral",
       .spec_file = "specs/pod.yaml",
       .spec_line = 487,
+      .help = "Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.",
       .header_text = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_readonly [STABLE] Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_readonly gauge\n", 304},
       .header_openmetrics = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_readonly [STABLE] Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_readonly gauge\n", 304},
     },
@@ -3687,12 +3627,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_start_time",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Start time in unix timestamp for a pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 500,
+      .help = "Start time in unix timestamp for a pod.",
       .header_text = {"# HELP kube_pod_start_time [STABLE] Start time in unix timestamp for a pod.\n# TYPE kube_pod_start_time gauge\n", 109},
       .header_openmetrics = {"# HELP kube_pod_start_time [STABLE] Start time in unix timestamp for a pod.\n# TYPE kube_pod_start_time gauge\n", 109},
     },
@@ -3700,12 +3640,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_phase",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "The pods current phase.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,phase",
       .spec_file = "specs/pod.yaml",
       .spec_line = 507,
+      .help = "The pods current phase.",
       .header_text = {"# HELP kube_pod_status_phase [STABLE] The pods current phase.\n# TYPE kube_pod_status_phase gauge\n", 97},
       .header_openmetrics = {"# HELP kube_pod_status_phase [STABLE] The pods current phase.\n# TYPE kube_pod_status_phase gauge\n", 97},
     },
@@ -3713,12 +3653,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_qos_class",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The pods current qosClass.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,qos_class",
       .spec_file = "specs/pod.yaml",
       .spec_line = 517,
+      .help = "The pods current qosClass.",
       .header_text = {"# HELP kube_pod_status_qos_class The pods current qosClass.\n# TYPE kube_pod_status_qos_class gauge\n", 99},
       .header_openmetrics = {"# HELP kube_pod_status_qos_class The pods current qosClass.\n# TYPE kube_pod_status_qos_class gauge\n", 99},
     },
@@ -3726,12 +3666,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_ready",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes whether the pod is ready to serve requests.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,condition",
       .spec_file = "specs/pod.yaml",
       .spec_line = 527,
+      .help = "Describes whether the pod is ready to serve requests.",
       .header_text = {"# HELP kube_pod_status_ready [STABLE] Describes whether the pod is ready to serve requests.\n# TYPE kube_pod_status_ready gauge\n", 127},
       .header_openmetrics = {"# HELP kube_pod_status_ready [STABLE] Describes whether the pod is ready to serve requests.\n# TYPE kube_pod_status_ready gauge\n", 127},
     },
@@ -3739,12 +3679,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_ready_time",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Readiness achieved time in unix timestamp for a pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 538,
+      .help = "Readiness achieved time in unix timestamp for a pod.",
       .header_text = {"# HELP kube_pod_status_ready_time Readiness achieved time in unix timestamp for a pod.\n# TYPE kube_pod_status_ready_time gauge\n", 127},
       .header_openmetrics = {"# HELP kube_pod_status_ready_time Readiness achieved time in unix timestamp for a pod.\n# TYPE kube_pod_status_ready_time gauge\n", 127},
     },
@@ -3752,12 +3692,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_initialized_time",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Initialized time in unix timestamp for a pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 546,
+      .help = "Initialized time in unix timestamp for a pod.",
       .header_text = {"# HELP kube_pod_status_initialized_time Initialized time in unix timestamp for a pod.\n# TYPE kube_pod_status_initialized_time gauge\n", 132},
       .header_openmetrics = {"# HELP kube_pod_status_initialized_time Initialized time in unix timestamp for a pod.\n# TYPE kube_pod_status_initialized_time gauge\n", 132},
     },
@@ -3765,12 +3705,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_container_ready_time",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Readiness achieved time in unix timestamp for a pod containers.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 554,
+      .help = "Readiness achieved time in unix timestamp for a pod containers.",
       .header_text = {"# HELP kube_pod_status_container_ready_time Readiness achieved time in unix timestamp for a pod containers.\n# TYPE kube_pod_status_container_ready_time gauge\n", 158},
       .header_openmetrics = {"# HELP kube_pod_status_container_ready_time Readiness achieved time in unix timestamp for a pod containers.\n# TYPE kube_pod_status_container_ready_time gauge\n", 158},
     },
@@ -3778,12 +3718,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_reason",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The pod status reasons",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,reason",
       .spec_file = "specs/pod.yaml",
       .spec_line = 562,
+      .help = "The pod status reasons",
       .header_text = {"# HELP kube_pod_status_reason The pod status reasons\n# TYPE kube_pod_status_reason gauge\n", 89},
       .header_openmetrics = {"# HELP kube_pod_status_reason The pod status reasons\n# TYPE kube_pod_status_reason gauge\n", 89},
     },
@@ -3791,12 +3731,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_disruption_reason",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The pod disruption condition reason",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,reason",
       .spec_file = "specs/pod.yaml",
       .spec_line = 578,
+      .help = "The pod disruption condition reason",
       .header_text = {"# HELP kube_pod_status_disruption_reason The pod disruption condition reason\n# TYPE kube_pod_status_disruption_reason gauge\n", 124},
       .header_openmetrics = {"# HELP kube_pod_status_disruption_reason The pod disruption condition reason\n# TYPE kube_pod_status_disruption_reason gauge\n", 124},
     },
@@ -3804,12 +3744,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_scheduled",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes the status of the scheduling process for the pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,condition",
       .spec_file = "specs/pod.yaml",
       .spec_line = 588,
+      .help = "Describes the status of the scheduling process for the pod.",
       .header_text = {"# HELP kube_pod_status_scheduled [STABLE] Describes the status of the scheduling process for the pod.\n# TYPE kube_pod_status_scheduled gauge\n", 141},
       .header_openmetrics = {"# HELP kube_pod_status_scheduled [STABLE] Describes the status of the scheduling process for the pod.\n# TYPE kube_pod_status_scheduled gauge\n", 141},
     },
@@ -3817,12 +3757,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_scheduled_time",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Unix timestamp when pod moved into scheduled status",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 599,
+      .help = "Unix timestamp when pod moved into scheduled status",
       .header_text = {"# HELP kube_pod_status_scheduled_time [STABLE] Unix timestamp when pod moved into scheduled status\n# TYPE kube_pod_status_scheduled_time gauge\n", 143},
       .header_openmetrics = {"# HELP kube_pod_status_scheduled_time [STABLE] Unix timestamp when pod moved into scheduled status\n# TYPE kube_pod_status_scheduled_time gauge\n", 143},
     },
@@ -3830,12 +3770,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_unschedulable",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Describes the unschedulable status for the pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 607,
+      .help = "Describes the unschedulable status for the pod.",
       .header_text = {"# HELP kube_pod_status_unschedulable [STABLE] Describes the unschedulable status for the pod.\n# TYPE kube_pod_status_unschedulable gauge\n", 137},
       .header_openmetrics = {"# HELP kube_pod_status_unschedulable [STABLE] Describes the unschedulable status for the pod.\n# TYPE kube_pod_status_unschedulable gauge\n", 137},
     },
@@ -3843,12 +3783,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_status_unscheduled_time",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Unix timestamp when pod moved into unscheduled status",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
       .spec_line = 615,
+      .help = "Unix timestamp when pod moved into unscheduled status",
       .header_text = {"# HELP kube_pod_status_unscheduled_time Unix timestamp when pod moved into unscheduled status\n# TYPE kube_pod_status_unscheduled_time gauge\n", 140},
       .header_openmetrics = {"# HELP kube_pod_status_unscheduled_time Unix timestamp when pod moved into unscheduled status\n# TYPE kube_pod_status_unscheduled_time gauge\n", 140},
     },
@@ -3856,12 +3796,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_tolerations",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Information about the pod tolerations",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,key,operator,value,effect,toleration_seconds",
       .spec_file = "specs/pod.yaml",
       .spec_line = 623,
+      .help = "Information about the pod tolerations",
       .header_text = {"# HELP kube_pod_tolerations Information about the pod tolerations\n# TYPE kube_pod_tolerations gauge\n", 100},
       .header_openmetrics = {"# HELP kube_pod_tolerations Information about the pod tolerations\n# TYPE kube_pod_tolerations gauge\n", 100},
     },
@@ -3869,12 +3809,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_nodeselectors",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Describes the Pod nodeSelectors.",
       .opt_in = true,
       .dynamic = KSMC_DYN_ALL,
       .labels = "namespace,pod,uid,nodeselector_*",
       .spec_file = "specs/pod.yaml",
       .spec_line = 638,
+      .help = "Describes the Pod nodeSelectors.",
       .header_text = {"# HELP kube_pod_nodeselectors Describes the Pod nodeSelectors.\n# TYPE kube_pod_nodeselectors gauge\n", 99},
       .header_openmetrics = {"# HELP kube_pod_nodeselectors Describes the Pod nodeSelectors.\n# TYPE kube_pod_nodeselectors gauge\n", 99},
     },
@@ -3882,12 +3822,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_service_account",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The service account for a pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,service_account",
       .spec_file = "specs/pod.yaml",
       .spec_line = 648,
+      .help = "The service account for a pod.",
       .header_text = {"# HELP kube_pod_service_account The service account for a pod.\n# TYPE kube_pod_service_account gauge\n", 101},
       .header_openmetrics = {"# HELP kube_pod_service_account The service account for a pod.\n# TYPE kube_pod_service_account gauge\n", 101},
     },
@@ -3895,12 +3835,12 @@ static const ksmc_family_desc families[60] = {
       .name = "kube_pod_scheduler",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The scheduler for a pod.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,name",
       .spec_file = "specs/pod.yaml",
       .spec_line = 656,
+      .help = "The scheduler for a pod.",
       .header_text = {"# HELP kube_pod_scheduler The scheduler for a pod.\n# TYPE kube_pod_scheduler gauge\n", 83},
       .header_openmetrics = {"# HELP kube_pod_scheduler The scheduler for a pod.\n# TYPE kube_pod_scheduler gauge\n", 83},
     },

@@ -166,7 +166,50 @@ static void test_errors_positions(void) {
   free(diag);
 }
 
+/* Editing one family's help text changes one hunk of the generated C (its descriptor). */
+static void test_help_edit_is_one_hunk(void) {
+  size_t n;
+  char *text = slurp("specs/pod.yaml", &n);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  const char *old_help = "help: The pods current phase.";
+  char *at = strstr(text, old_help);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+  char *edited = malloc(n + 64);
+  snprintf(edited, n + 64, "%.*shelp: The pod's current phase (edited).%s", (int)(at - text), text,
+           at + strlen(old_help));
+  ksmc_diag d = {stderr, 0, 0};
+  spec *a = spec_load_text("specs/pod.yaml", text, &sch, &d);
+  spec *b = spec_load_text("specs/pod.yaml", edited, &sch, &d);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+  char *ca = emit_to_string(a, "pod"), *cb = emit_to_string(b, "pod");
+  /* Walk both line by line: the differing lines must sit within one small window. */
+  int first = -1, last = -1, line = 0;
+  const char *p = ca, *q = cb;
+  while (*p && *q) {
+    const char *pe = strchr(p, '\n'), *qe = strchr(q, '\n');
+    if (!pe || !qe) break;
+    if (pe - p != qe - q || memcmp(p, q, (size_t)(pe - p)) != 0) {
+      if (first < 0) first = line;
+      last = line;
+    }
+    p = pe + 1;
+    q = qe + 1;
+    line++;
+  }
+  CU_ASSERT_TRUE(first >= 0);
+  CU_ASSERT_TRUE(last - first <= 2); /* .help and the two header literals */
+  CU_ASSERT_TRUE(*p == 0 && *q == 0); /* same number of lines */
+  free(ca);
+  free(cb);
+  free(edited);
+  free(text);
+  spec_free(a);
+  spec_free(b);
+}
+
 static const ktest_case cases[] = {
+    {"help edit is one hunk", test_help_edit_is_one_hunk},
     {"bad specs report exact diagnostics", test_bad_specs},
     {"real specs compile cleanly and deterministically", test_real_specs},
     {"language constructs", test_language_constructs},
