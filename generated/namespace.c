@@ -48,11 +48,11 @@ static void init_status_conditions(v_status_conditions_t *o) {
   o->status = -1;
 }
 
-static int walk_root(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_root_metadata(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_root_status(ksmc_render_ctx *ctx, int t, v_root_t *o);
-static int walk_status_conditions(ksmc_render_ctx *ctx, int t, v_status_conditions_t *o);
-static int walk_items_status_conditions(ksmc_render_ctx *ctx, int t, ksmc_items *out);
+static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
+static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o);
+static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}, {"annotations", 11}, {"labels", 6}};
 
@@ -84,45 +84,37 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root_metadata, 7);
 }
 
-static int walk_root_metadata(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root_metadata(ctx, k)) {
     case 0: /* uid */
-      o->metadata_uid = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* name */
-      o->metadata_name = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_name = ksmc_scan_leaf(ctx, &q);
       break;
     case 2: /* namespace */
-      o->metadata_namespace = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_namespace = ksmc_scan_leaf(ctx, &q);
       break;
     case 3: /* resourceVersion */
-      o->metadata_resourceVersion = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_resourceVersion = ksmc_scan_leaf(ctx, &q);
       break;
     case 4: /* creationTimestamp */
-      o->metadata_creationTimestamp = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_creationTimestamp = ksmc_scan_leaf(ctx, &q);
       break;
     case 5: /* annotations */
-      o->metadata_annotations = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_annotations = ksmc_scan_leaf(ctx, &q);
       break;
     case 6: /* labels */
-      o->metadata_labels = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->metadata_labels = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_root_status[] = {{"phase", 5}, {"conditions", 10}};
@@ -140,28 +132,25 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root_status, 2);
 }
 
-static int walk_root_status(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root_status(ctx, k)) {
     case 0: /* phase */
-      o->status_phase = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status_phase = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* conditions */
       {
-        int next = t;
-        next = walk_items_status_conditions(ctx, t, &o->status_conditions_items);
-        t = next;
+        size_t start = q;
+        q = walk_items_status_conditions(ctx, start, &o->status_conditions_items);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"status", 6}};
@@ -182,35 +171,31 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_root, 3);
 }
 
-static int walk_root(ksmc_render_ctx *ctx, int t, v_root_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_root(ctx, k)) {
     case 0: /* kind */
-      o->kind = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->kind = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* metadata */
       {
-        int next = t;
-        next = walk_root_metadata(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_root_metadata(ctx, start, o);
       }
       break;
     case 2: /* status */
       {
-        int next = t;
-        next = walk_root_status(ctx, t, o);
-        t = next;
+        size_t start = q;
+        q = walk_root_status(ctx, start, o);
       }
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
 static const ksmc_slice keys_status_conditions[] = {{"type", 4}, {"status", 6}};
@@ -228,41 +213,39 @@ static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
   return ksmc_key_lookup(ctx, k, keys_status_conditions, 2);
 }
 
-static int walk_status_conditions(ksmc_render_ctx *ctx, int t, v_status_conditions_t *o) {
-  if (ctx->tok[t].type != JSMN_OBJECT) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  t++;
-  for (int i = 0; i < n; i++) {
-    int k = t++;
+static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_status_conditions(ctx, k)) {
     case 0: /* type */
-      o->type = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->type = ksmc_scan_leaf(ctx, &q);
       break;
     case 1: /* status */
-      o->status = ksmc_tok_value(ctx, t);
-      t = ksmc_tok_skip(ctx, t);
+      o->status = ksmc_scan_leaf(ctx, &q);
       break;
-    default: t = ksmc_tok_skip(ctx, t);
+    default: q = ksmc_skip_value(ctx, q);
     }
   }
-  return t;
+  return q;
 }
 
-static int walk_items_status_conditions(ksmc_render_ctx *ctx, int t, ksmc_items *out) {
-  if (ctx->tok[t].type != JSMN_ARRAY) return ksmc_tok_skip(ctx, t);
-  int n = ctx->tok[t].size;
-  v_status_conditions_t *items = ksmc_arena_alloc(ctx, (size_t)n, sizeof *items);
-  if (!items) return ksmc_tok_skip(ctx, t);
+static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  uint32_t n = ksmc_arr_count(ctx, q);
+  v_status_conditions_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
+  if (!items) return ksmc_skip_value(ctx, p);
   out->items = items;
-  out->n = (uint32_t)n;
-  t++;
-  for (int i = 0; i < n; i++) {
+  out->n = n;
+  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
     init_status_conditions(&items[i]);
-    items[i]._self = ksmc_tok_value(ctx, t);
-    t = walk_status_conditions(ctx, t, &items[i]);
+    size_t start = q;
+    items[i]._self = ksmc_scan_leaf(ctx, &q);
+    walk_status_conditions(ctx, start, &items[i]);
   }
-  return t;
+  return ksmc_arr_close(ctx, q);
 }
 
 /* The default labels every family of Namespace starts with. */
@@ -271,8 +254,7 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_prefix_label(ctx, "{namespace=\"", 12, ksmc_sv_tok(ctx, v->metadata_name)); /* :12 */
 }
 
-/* specs/namespace.yaml:15: kube_namespace_created
- * Unix creation timestamp */
+/* specs/namespace.yaml:15: kube_namespace_created */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/namespace.yaml:19 */
@@ -281,8 +263,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
 }
 
-/* specs/namespace.yaml:22: kube_namespace_annotations
- * Kubernetes annotations converted to Prometheus labels. */
+/* specs/namespace.yaml:22: kube_namespace_annotations */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
@@ -292,8 +273,7 @@ static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/namespace.yaml:31: kube_namespace_labels
- * Kubernetes labels converted to Prometheus labels. */
+/* specs/namespace.yaml:31: kube_namespace_labels */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
@@ -303,8 +283,7 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/namespace.yaml:41: kube_namespace_status_phase
- * kubernetes namespace status phase. */
+/* specs/namespace.yaml:41: kube_namespace_status_phase */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sv of = ksmc_sv_tok(ctx, v->status_phase);
@@ -319,8 +298,7 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
 }
 
-/* specs/namespace.yaml:50: kube_namespace_status_condition
- * The condition of a namespace. */
+/* specs/namespace.yaml:50: kube_namespace_status_condition */
 static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -355,7 +333,8 @@ static int render(ksmc_render_ctx *ctx, const char *json, size_t len) {
   if (rc != KSMC_OK) return rc;
   v_root_t root;
   init_root(&root);
-  walk_root(ctx, 0, &root);
+  rc = ksmc_render_scanned(ctx, walk_root(ctx, 0, &root));
+  if (rc != KSMC_OK) return rc;
   rc = ksmc_render_meta(ctx, root.kind, "Namespace", root.metadata_uid, root.metadata_name, root.metadata_namespace, root.metadata_resourceVersion);
   if (rc != KSMC_OK) return rc;
   render_prefix(ctx, &root);
@@ -371,12 +350,12 @@ static const ksmc_family_desc families[5] = {
       .name = "kube_namespace_created",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Unix creation timestamp",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace",
       .spec_file = "specs/namespace.yaml",
       .spec_line = 15,
+      .help = "Unix creation timestamp",
       .header_text = {"# HELP kube_namespace_created [STABLE] Unix creation timestamp\n# TYPE kube_namespace_created gauge\n", 99},
       .header_openmetrics = {"# HELP kube_namespace_created [STABLE] Unix creation timestamp\n# TYPE kube_namespace_created gauge\n", 99},
     },
@@ -384,12 +363,12 @@ static const ksmc_family_desc families[5] = {
       .name = "kube_namespace_annotations",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Kubernetes annotations converted to Prometheus labels.",
       .opt_in = false,
       .dynamic = KSMC_DYN_ANNOTATIONS,
       .labels = "namespace,annotation_*",
       .spec_file = "specs/namespace.yaml",
       .spec_line = 22,
+      .help = "Kubernetes annotations converted to Prometheus labels.",
       .header_text = {"# HELP kube_namespace_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_namespace_annotations gauge\n", 129},
       .header_openmetrics = {"# HELP kube_namespace_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_namespace_annotations gauge\n", 129},
     },
@@ -397,12 +376,12 @@ static const ksmc_family_desc families[5] = {
       .name = "kube_namespace_labels",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Kubernetes labels converted to Prometheus labels.",
       .opt_in = false,
       .dynamic = KSMC_DYN_LABELS,
       .labels = "namespace,label_*",
       .spec_file = "specs/namespace.yaml",
       .spec_line = 31,
+      .help = "Kubernetes labels converted to Prometheus labels.",
       .header_text = {"# HELP kube_namespace_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_namespace_labels gauge\n", 123},
       .header_openmetrics = {"# HELP kube_namespace_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_namespace_labels gauge\n", 123},
     },
@@ -410,12 +389,12 @@ static const ksmc_family_desc families[5] = {
       .name = "kube_namespace_status_phase",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "kubernetes namespace status phase.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,phase",
       .spec_file = "specs/namespace.yaml",
       .spec_line = 41,
+      .help = "kubernetes namespace status phase.",
       .header_text = {"# HELP kube_namespace_status_phase [STABLE] kubernetes namespace status phase.\n# TYPE kube_namespace_status_phase gauge\n", 120},
       .header_openmetrics = {"# HELP kube_namespace_status_phase [STABLE] kubernetes namespace status phase.\n# TYPE kube_namespace_status_phase gauge\n", 120},
     },
@@ -423,12 +402,12 @@ static const ksmc_family_desc families[5] = {
       .name = "kube_namespace_status_condition",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The condition of a namespace.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,condition,status",
       .spec_file = "specs/namespace.yaml",
       .spec_line = 50,
+      .help = "The condition of a namespace.",
       .header_text = {"# HELP kube_namespace_status_condition The condition of a namespace.\n# TYPE kube_namespace_status_condition gauge\n", 114},
       .header_openmetrics = {"# HELP kube_namespace_status_condition The condition of a namespace.\n# TYPE kube_namespace_status_condition gauge\n", 114},
     },
