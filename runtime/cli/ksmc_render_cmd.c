@@ -182,7 +182,8 @@ static void on_object(void *user, const char *doc, size_t off, size_t len) {
   render_state *st = user;
   int rc = ksmc_render_object(&st->rc, doc + off, len);
   if (rc != KSMC_OK) {
-    fprintf(stderr, "%s: byte %zu: %s: %s\n", st->file, off, ksmc_strerror(rc), st->rc.err);
+    fprintf(stderr, "%s: byte %zu: %s: %s (in the object starting at byte %zu)\n", st->file,
+            off + st->rc.err_offset, ksmc_strerror(rc), st->rc.err, off);
     st->errors++;
     return;
   }

@@ -139,6 +139,7 @@ static void reset_object(ksmc_render_ctx *ctx) {
   ksmc_buf_reset(&ctx->ns);
   ksmc_buf_reset(&ctx->rv);
   ctx->err[0] = '\0';
+  ctx->err_offset = 0;
   ctx->warn[0] = '\0';
   ctx->warnings = 0;
   arena_reset(ctx);
@@ -164,6 +165,7 @@ int ksmc_render_begin(ksmc_render_ctx *ctx, const char *json, size_t len) {
   while (p < len && (json[p] == ' ' || json[p] == '\n' || json[p] == '\r' || json[p] == '\t')) p++;
   if (p == len || json[p] != '{') {
     snprintf(ctx->err, sizeof ctx->err, "expected a JSON object at byte offset %zu", p);
+    ctx->err_offset = p;
     return KSMC_E_NOT_OBJECT;
   }
   return KSMC_OK;

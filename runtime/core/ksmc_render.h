@@ -37,6 +37,7 @@ struct ksmc_render_ctx {
   ksmc_buf ns;       /* decoded metadata.namespace ("" for cluster-scoped kinds) */
   ksmc_buf rv;       /* decoded metadata.resourceVersion */
   char err[256];     /* human-readable detail of the last error (with byte offset) */
+  size_t err_offset; /* byte offset of that error within the object */
   unsigned warnings; /* non-fatal problems in the last object (bad timestamp, ...) */
   char warn[256];    /* the first of them */
   /* Working memory, private to the runtime and generated code. */

@@ -22,6 +22,7 @@ static size_t skip_ws(const ksmc_render_ctx *ctx, size_t p) {
 static size_t scan_fail(ksmc_render_ctx *ctx, size_t p, const char *what) {
   if (!ctx->scan_failed) {
     ctx->scan_failed = true;
+    ctx->err_offset = p;
     snprintf(ctx->err, sizeof ctx->err, "%s at byte offset %zu", what, p);
   }
   return ctx->json_len;
