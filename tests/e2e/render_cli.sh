@@ -13,9 +13,9 @@ printf '{"metadata":{"name":"a","namespace":"n","uid":"1"}}\n{"metadata":{"name"
 status=0
 "$KSMC" render --resource pods "$tmp/bad.ndjson" >"$tmp/out" 2>"$tmp/err" || status=$?
 [ "$status" = 1 ] || fail "malformed input: exit $status, want 1"
-grep -qx "$tmp/bad.ndjson: byte 60: malformed JSON: expected a string key at byte offset 24 (in the object starting at byte 36)" "$tmp/err" ||
+grep -qx "$tmp/bad.ndjson: byte 76: malformed JSON: expected a string key at byte offset 24 (in the object starting at byte 52)" "$tmp/err" ||
   { cat "$tmp/err" >&2; fail "malformed JSON message"; }
-grep -q "byte 73: object is of another kind: object is a Node, not a Pod" "$tmp/err" || fail "wrong kind message"
+grep -q "byte 89: object is of another kind: object is a Node, not a Pod" "$tmp/err" || fail "wrong kind message"
 grep -qx 'kube_pod_info{namespace="n",pod="a",uid="1",host_ip="",pod_ip="",node="",created_by_kind="",created_by_name="",priority_class="",host_network="false"} 1' "$tmp/out" ||
   fail "the good object was not rendered"
 echo "ok: malformed objects reported, the others rendered"
