@@ -6,15 +6,17 @@
 #include "namespace.h"
 #include "node.h"
 #include "pod.h"
+#include "replicaset.h"
 
 const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_namespace_kind,
     &ksmc_gen_node_kind,
     &ksmc_gen_pod_kind,
+    &ksmc_gen_replicaset_kind,
     NULL,
 };
 
-const size_t ksmc_nkinds = 3;
+const size_t ksmc_nkinds = 4;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)
