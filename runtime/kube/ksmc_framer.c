@@ -28,9 +28,9 @@ static size_t skip_plain(const char *p, size_t j, size_t n) {
 }
 
 /* Advances through p[*i..n) inside one value whose first byte is fed with depth 0.
- * Stops just after the byte that brings the depth back to 0 (NEST_CLOSED), at n
- * (NEST_MORE) or after a raw newline inside a string, which JSON forbids, or anywhere in
- * the value in line mode (NEST_BAD). */
+ * Stops just after the byte that brings the depth back to 0 (NEST_CLOSED, or NEST_BAD if
+ * it does not match the opening bracket), at n (NEST_MORE) or after a raw newline inside a
+ * string, which JSON forbids, or anywhere in the value in line mode (NEST_BAD). */
 static nest_result nest_scan(ksmc_jnest *st, const char *p, size_t n, size_t *i) {
   for (size_t j = *i; j < n; j++) {
     char c = p[j];
@@ -60,10 +60,10 @@ static nest_result nest_scan(ksmc_jnest *st, const char *p, size_t n, size_t *i)
     if (c == '"') {
       st->in_str = true;
     } else if (c == '{' || c == '[') {
-      st->depth++;
+      if (st->depth++ == 0) st->open = c;
     } else if (--st->depth == 0) {
       *i = j + 1;
-      return NEST_CLOSED;
+      return (c == '}') == (st->open == '{') ? NEST_CLOSED : NEST_BAD;
     }
   }
   *i = n;
@@ -183,7 +183,8 @@ bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer
     if (r == NEST_BAD) {
       f->in_event = false;
       trim(&f->ev);
-      snprintf(f->msg, sizeof f->msg, "malformed watch event: line ends inside the event");
+      snprintf(f->msg, sizeof f->msg, "malformed watch event: %s",
+               p[i - 1] == '\n' ? "line ends inside the event" : "mismatched brackets");
       if (!framer_error(f, cb, KSMC_E_JSON)) return false;
     }
   }
@@ -290,7 +291,9 @@ static bool list_capture(ksmc_list_parser *l, const char *p, size_t n, size_t *i
   nest_result r = nest_scan(&l->nest, p, n, i);
   size_t max = l->capture == CAP_META && l->max_item < META_MAX ? META_MAX : l->max_item;
   absorb(&l->cap, &l->oversized, &l->cap_bytes, max, p + start, *i - start);
-  if (r == NEST_BAD) return list_fail(l, cb, "newline inside a string", '\n');
+  if (r == NEST_BAD)
+    return list_fail(l, cb, "broken object (mismatched brackets or a newline in a string)",
+                     p[*i - 1]);
   return r == NEST_CLOSED ? finish_capture(l, cb) : true;
 }
 
@@ -412,7 +415,9 @@ bool ksmc_list_feed(ksmc_list_parser *l, const char *p, size_t n, const ksmc_lis
       break;
     case L_SKIPNEST: {
       nest_result r = nest_scan(&l->nest, p, n, &i);
-      if (r == NEST_BAD) return list_fail(l, cb, "newline inside a string", '\n');
+      if (r == NEST_BAD)
+        return list_fail(l, cb, "broken value (mismatched brackets or a newline in a string)",
+                         p[i - 1]);
       if (r == NEST_CLOSED) l->state = L_AFTER;
       break;
     }

@@ -36,6 +36,7 @@ typedef struct {
   bool in_str;
   bool esc;
   bool lines; /* a raw newline anywhere inside the value is an error (watch streams) */
+  char open;  /* the value's first byte, '{' or '[': its closing byte must match */
 } ksmc_jnest;
 
 typedef struct {

@@ -320,7 +320,8 @@ static int load_context(loader *ld, const char *want, ksmc_kube_config *c) {
 static int parse_yaml(loader *ld, kfile *f, const ksmc_buf *text) {
   yaml_parser_t p;
   if (!yaml_parser_initialize(&p)) return fail(ld, "out of memory");
-  yaml_parser_set_input_string(&p, (const unsigned char *)text->p, text->n);
+  /* an empty file has no buffer; libyaml asserts on NULL input */
+  yaml_parser_set_input_string(&p, (const unsigned char *)(text->p ? text->p : ""), text->n);
   int ok = yaml_parser_load(&p, &f->doc);
   const char *sep = ld->n > 1 ? ": " : "";
   const char *which = ld->n > 1 ? f->path : "";

@@ -191,6 +191,8 @@ static void test_bad_files(void) {
   expect_error(NULL, "current-context is not set and no --context was given");
   write_file("config", "apiVersion: v1\ncurrent-context: [a\nclusters:\n");
   expect_error(NULL, "YAML error at line 3 column 9: did not find expected ',' or ']'");
+  write_file("config", ""); /* an empty file (libyaml asserted on it; found by fuzz_kubeconfig) */
+  expect_error(NULL, "not a kubeconfig (the document is not a mapping)");
   write_file("config", "- just\n- a list\n");
   expect_error(NULL, "not a kubeconfig (the document is not a mapping)");
   remove_dir();

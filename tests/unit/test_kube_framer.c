@@ -179,6 +179,24 @@ static void test_watch_malformed(void) {
   check_all_splits_watch(s, 0);
 }
 
+/* An event closed by the wrong bracket is reported, not handed out. */
+static void test_watch_mismatched(void) {
+  const char *s = "{\"type\":\"ADDED\",\"object\":{\"a\":1]\n"
+                  "{\"type\":\"DELETED\",\"object\":{}}\n";
+  ksmc_buf got;
+  watch_reference(s, 0, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ERR 2 malformed watch event: line ends inside the event\n"
+                     "DELETED|{}\n");
+  ksmc_buf_free(&got);
+  watch_reference("{\"type\":\"ADDED\",\"object\":{}]\n{\"type\":\"ADDED\",\"object\":{}}", 0,
+                  &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ERR 2 malformed watch event: mismatched brackets\n"
+                     "ADDED|{}\n");
+  ksmc_buf_free(&got);
+}
+
 static void test_watch_stop(void) {
   ksmc_framer f;
   ksmc_framer_init(&f, 0);
@@ -328,6 +346,13 @@ static void test_list_malformed(void) {
                      "ERR 2 malformed list body: expected '{' (byte 0x5b)\n"
                      "rv= continue= items=0 complete=0\n");
   ksmc_buf_free(&got);
+  /* an item closed by the wrong bracket is never handed out (found by fuzz_list) */
+  list_reference("{\"items\":[{\"a\":[1}]}", 0, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ERR 2 malformed list body: broken object (mismatched brackets or a newline "
+                     "in a string) (byte 0x5d)\n"
+                     "rv= continue= items=0 complete=0\n");
+  ksmc_buf_free(&got);
   list_reference("{\"items\":[{\"a\":1}]", 0, &got); /* truncated */
   KTEST_ASSERT_BYTES(got.p, got.n, "ITEM {\"a\":1}\nrv= continue= items=1 complete=0\n");
   ksmc_buf_free(&got);
@@ -371,6 +396,7 @@ static const ktest_case cases[] = {{"watch events", test_watch_events},
                                    {"watch oversized", test_watch_oversized},
                                    {"watch oversized memory", test_watch_oversized_memory},
                                    {"watch malformed", test_watch_malformed},
+                                   {"watch mismatched brackets", test_watch_mismatched},
                                    {"watch stop", test_watch_stop},
                                    {"watch truncated", test_watch_truncated},
                                    {"list metadata first", test_list_meta_first},
