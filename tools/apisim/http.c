@@ -316,8 +316,6 @@ static int split_path(char *path, char **segs, int max) {
   return n;
 }
 
-static bool is_api_resource_path(int nseg) { return nseg > 0; }
-
 static enum MHD_Result route_resource(req *r, const char *group, const char *version, char **segs,
                                       int n) {
   bool force_watch = false;
@@ -344,7 +342,7 @@ static enum MHD_Result route_resource(req *r, const char *group, const char *ver
   if (ns && !KINDS[kind].namespaced)
     return send_status_details(r, 404, "NotFound",
                                "the server could not find the requested resource", "{}");
-  if (is_api_resource_path(n)) {
+  {
     apisim_faults *f = &r->sim->faults;
     if (fault_take(f, &f->stall_count)) {
       long ms;
@@ -507,8 +505,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms =
         (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6;
-    const char *ua = NULL;
-    (void)ua;
     fprintf(stderr, "apisim: %s %s%s%s %d %llu %.1fms%s\n", r->method, r->url,
             r->query[0] ? "?" : "", r->query, r->status, (unsigned long long)r->bytes, ms,
             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");

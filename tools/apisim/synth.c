@@ -58,6 +58,7 @@ typedef struct {
   int replicas;
   int ncont, ninit;
   const char *images[4];
+  char app_image[200];
   const char *cnames[4];
   int qos; /* 0 guaranteed, 1 burstable, 2 besteffort */
   bool pvc, configmap, ephemeral;
@@ -1404,13 +1405,11 @@ static void init_workload(rng *r, workload *wl, int type, const char *ns, const 
   wl->ncont = rng_chance(r, 0.68) ? 1 : rng_chance(r, 0.7) ? 2 : rng_range(r, 3, 4);
   wl->ninit = rng_chance(r, 0.15) ? rng_range(r, 1, 2) : 0;
   static const char *cn[] = {"app", "envoy", "log-shipper", "oauth-proxy"};
-  char img[200];
-  snprintf(img, sizeof img, IMAGES[rng_int(r, 7)], name);
-  /* images must outlive this function: pick from static tables, formatting into the workload */
-  (void)img;
+  /* the app image is per workload (IMAGES entries with %s take the workload name) */
+  snprintf(wl->app_image, sizeof wl->app_image, IMAGES[rng_int(r, 7)], name);
   for (int c = 0; c < 4; c++) {
     wl->cnames[c] = c == 0 ? "app" : cn[c];
-    wl->images[c] = c == 0 ? IMAGES[rng_int(r, 2)] : SIDECARS[c - 1];
+    wl->images[c] = c == 0 ? wl->app_image : SIDECARS[c - 1];
   }
   wl->qos = rng_int(r, 10) < 3 ? 0 : rng_int(r, 10) < 8 ? 1 : 2;
   wl->pvc = type == W_STS;
@@ -1419,14 +1418,12 @@ static void init_workload(rng *r, workload *wl, int type, const char *ns, const 
   wl->cpu_m = 50 * rng_range(r, 1, 40);
   wl->mem_mi = 64 * rng_range(r, 1, 64);
   wl->created = (time_t)epoch - 86400 * 25 + rng_int(r, 86400 * 20);
-  const char *ok = type == W_DEPLOY ? "rs" : "";
   if (type == W_DEPLOY)
     snprintf(wl->owner_name, sizeof wl->owner_name, "%s-%s", name, wl->hash);
   else if (type == W_JOB)
     snprintf(wl->owner_name, sizeof wl->owner_name, "%s-%d", name, 29000000 + rng_int(r, 900000));
   else
     snprintf(wl->owner_name, sizeof wl->owner_name, "%s", name);
-  (void)ok;
   uid_from(r, wl->owner_uid);
 }
 
@@ -1482,15 +1479,12 @@ void synth_cluster(apisim *sim) {
     int type = x < 72 ? W_DEPLOY : x < 86 ? W_STS : x < 96 ? W_JOB : W_BARE;
     const char *ns = nns > 0 ? nsn[rng_int(&r, (int)nns)] : "default";
     char name[96];
-    snprintf(name, sizeof name, "%s-%s%s", ns, APP_WORDS[rng_int(&r, 18)], wcount >= 18 ? "" : "");
-    if (wcount >= 18) {
-      size_t l = strlen(name);
-      snprintf(name + l, sizeof name - l, "-%ld", wcount);
-    }
-    /* shorter, realistic names: strip the namespace prefix */
-    char *dash = strchr(name, '-');
-    (void)dash;
-    init_workload(&r, &wl, type, ns, name + strlen(ns) + 1, cfg->epoch);
+    /* unique names: the 18 words once, then word-N */
+    if (wcount < 18)
+      snprintf(name, sizeof name, "%s", APP_WORDS[wcount]);
+    else
+      snprintf(name, sizeof name, "%s-%ld", APP_WORDS[rng_int(&r, 18)], wcount);
+    init_workload(&r, &wl, type, ns, name, cfg->epoch);
     wcount++;
     int rep = type == W_DEPLOY ? rng_range(&r, 1, 12)
               : type == W_STS  ? rng_range(&r, 1, 5)
