@@ -3,12 +3,14 @@
 #include <string.h>
 
 #include "ksmc_kind.h"
+#include "daemonset.h"
 #include "namespace.h"
 #include "node.h"
 #include "pod.h"
 #include "replicaset.h"
 
 const ksmc_kind_desc *const ksmc_kinds[] = {
+    &ksmc_gen_daemonset_kind,
     &ksmc_gen_namespace_kind,
     &ksmc_gen_node_kind,
     &ksmc_gen_pod_kind,
@@ -16,7 +18,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 4;
+const size_t ksmc_nkinds = 5;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)
