@@ -11,8 +11,29 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 static const char esc_fffd[3] = {'\xEF', '\xBF', '\xBD'};
+
+/* ---- 8 bytes at a time ----------------------------------------------------------------
+ * JSON strings are mostly plain ASCII with nothing to decode: json_plain_run first skips
+ * whole 8-byte words that contain no byte of interest, then looks at single bytes exactly
+ * as before. any_byte() is exact as an existence test (the classic "has zero byte" trick;
+ * it may misreport which byte, so only the yes/no answer is used). Label values are
+ * short, so esc_replace stays byte by byte (the word test made it slower in callgrind). */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline uint64_t load_word(const void *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static inline uint64_t any_byte(uint64_t v, unsigned char c) {
+  uint64_t y = v ^ (ONES * c);
+  return (y - ONES) & ~y & HIGHS;
+}
 
 /* Copies s, escaping `\` and LF (and `"` when quote) with a backslash. */
 static void esc_replace(ksmc_buf *b, const char *s, size_t n, bool quote) {
@@ -184,14 +205,27 @@ static size_t json_escape(ksmc_buf *b, const char *s, size_t n, bool esc) {
 static size_t json_plain_run(const unsigned char *s, size_t n, bool esc) {
   size_t i = 0;
   while (i < n) {
-    unsigned c = s[i];
-    if (c < 0x80) {
-      if (c == '\\' || (esc && (c == '"' || c == '\n'))) break;
-      i++;
-    } else {
-      size_t k = utf8_seq_len(s + i, n - i);
-      if (!k) break;
-      i += k;
+    size_t stop = n;
+    if (n - i >= 8) {
+      uint64_t v = load_word(s + i);
+      uint64_t hit = (v & HIGHS) | any_byte(v, '\\');
+      if (esc) hit |= any_byte(v, '"') | any_byte(v, '\n');
+      if (!hit) { /* plain ASCII word: nothing to decode or escape */
+        i += 8;
+        continue;
+      }
+      stop = i + 8; /* look at this word's bytes one by one */
+    }
+    while (i < stop) {
+      unsigned c = s[i];
+      if (c < 0x80) {
+        if (c == '\\' || (esc && (c == '"' || c == '\n'))) return i;
+        i++;
+      } else {
+        size_t k = utf8_seq_len(s + i, n - i);
+        if (!k) return i;
+        i += k;
+      }
     }
   }
   return i;
