@@ -4,7 +4,7 @@
 # bearer token. kubectl always runs with a fresh HOME and --cache-dir (discovery is cached).
 . "$(dirname "$0")/apisim_lib.sh"
 KUBECTL=${KUBECTL:-kubectl}
-command -v "$KUBECTL" > /dev/null || { echo "SKIP: kubectl not installed"; exit 77; }
+command -v "$KUBECTL" > /dev/null || { echo "FAIL: kubectl not installed (scripts/setup-debian.sh installs kubernetes-client)" >&2; exit 1; }
 export HOME="$WORK/home"
 mkdir -p "$HOME"
 start_apisim --nodes 8 --pods-per-node 12 --namespaces 3 --seed 5
