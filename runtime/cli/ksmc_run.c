@@ -284,28 +284,48 @@ static void set_series(ksmc_tm_family *f, const char *const *labels, double v) {
   if (s) ksmc_tm_set(s, v);
 }
 
-/* Copies the ingest counters and store sizes into the self-metrics. */
+/* Sum of one resource's stream counters (KSM labels self-metrics by resource, not by
+ * namespace stream). */
+typedef struct {
+  double list_ok, list_err, watch_ok, watch_err, relists, objects, bytes;
+  double events[5]; /* ADDED, MODIFIED, DELETED, BOOKMARK, ERROR */
+} resource_totals;
+
+static void add_stream_totals(app *a, size_t i, resource_totals *t) {
+  ksmc_stream_stats s;
+  ksmc_ingest_stats(a->ingest, i, &s);
+  t->list_ok += (double)(s.lists >= s.list_errors ? s.lists - s.list_errors : 0);
+  t->list_err += (double)s.list_errors;
+  t->watch_ok += (double)(s.watches >= s.watch_errors ? s.watches - s.watch_errors : 0);
+  t->watch_err += (double)s.watch_errors;
+  t->relists += (double)s.relists;
+  t->events[0] += (double)s.events_added;
+  t->events[1] += (double)s.events_modified;
+  t->events[2] += (double)s.events_deleted;
+  t->events[3] += (double)s.events_bookmark;
+  t->events[4] += (double)s.events_error;
+  t->objects += (double)ksmc_store_count(a->streams[i].store);
+  t->bytes += (double)ksmc_store_bytes(a->streams[i].store);
+}
+
+/* Copies the ingest counters and store sizes into the self-metrics, per resource. */
 static void refresh_selfmetrics(app *a) {
+  static const char *const types[] = {"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"};
   if (!a->self_ok) return;
-  for (size_t i = 0; i < a->nstreams; i++) {
-    stream *st = &a->streams[i];
-    ksmc_stream_stats s;
-    ksmc_ingest_stats(a->ingest, i, &s);
-    const char *r = st->name;
-    uint64_t list_ok = s.lists >= s.list_errors ? s.lists - s.list_errors : 0;
-    uint64_t watch_ok = s.watches >= s.watch_errors ? s.watches - s.watch_errors : 0;
-    set_series(a->self.list_total, (const char *[]){r, "success"}, (double)list_ok);
-    set_series(a->self.list_total, (const char *[]){r, "error"}, (double)s.list_errors);
-    set_series(a->self.watch_total, (const char *[]){r, "success"}, (double)watch_ok);
-    set_series(a->self.watch_total, (const char *[]){r, "error"}, (double)s.watch_errors);
-    set_series(a->self.events_total, (const char *[]){r, "ADDED"}, (double)s.events_added);
-    set_series(a->self.events_total, (const char *[]){r, "MODIFIED"}, (double)s.events_modified);
-    set_series(a->self.events_total, (const char *[]){r, "DELETED"}, (double)s.events_deleted);
-    set_series(a->self.events_total, (const char *[]){r, "BOOKMARK"}, (double)s.events_bookmark);
-    set_series(a->self.events_total, (const char *[]){r, "ERROR"}, (double)s.events_error);
-    set_series(a->self.relists_total, (const char *[]){r}, (double)s.relists);
-    set_series(a->self.objects, (const char *[]){r}, (double)ksmc_store_count(st->store));
-    set_series(a->self.store_bytes, (const char *[]){r}, (double)ksmc_store_bytes(st->store));
+  for (size_t k = 0; k < a->nkinds; k++) {
+    resource_totals t = {0};
+    for (size_t i = 0; i < a->nstreams; i++)
+      if (a->streams[i].kind == &a->kinds[k]) add_stream_totals(a, i, &t);
+    const char *r = a->kinds[k].kind->resource;
+    set_series(a->self.list_total, (const char *[]){r, "success"}, t.list_ok);
+    set_series(a->self.list_total, (const char *[]){r, "error"}, t.list_err);
+    set_series(a->self.watch_total, (const char *[]){r, "success"}, t.watch_ok);
+    set_series(a->self.watch_total, (const char *[]){r, "error"}, t.watch_err);
+    for (int e = 0; e < 5; e++)
+      set_series(a->self.events_total, (const char *[]){r, types[e]}, t.events[e]);
+    set_series(a->self.relists_total, (const char *[]){r}, t.relists);
+    set_series(a->self.objects, (const char *[]){r}, t.objects);
+    set_series(a->self.store_bytes, (const char *[]){r}, t.bytes);
   }
 }
 
