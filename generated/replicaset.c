@@ -336,8 +336,7 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_prefix_label(ctx, ",replicaset=\"", 13, ksmc_sv_tok(ctx, v->metadata_name)); /* :13 */
 }
 
-/* specs/replicaset.yaml:16: kube_replicaset_created
- * Unix creation timestamp */
+/* specs/replicaset.yaml:16: kube_replicaset_created */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/replicaset.yaml:20 */
@@ -346,32 +345,28 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
 }
 
-/* specs/replicaset.yaml:23: kube_replicaset_status_replicas
- * The number of replicas per ReplicaSet. */
+/* specs/replicaset.yaml:23: kube_replicaset_status_replicas */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_replicaset_status_replicas", 31);
   ksmc_sample_end(ctx, ksmc_num_tok(ctx, v->status_replicas), true);
 }
 
-/* specs/replicaset.yaml:29: kube_replicaset_status_fully_labeled_replicas
- * The number of fully labeled replicas per ReplicaSet. */
+/* specs/replicaset.yaml:29: kube_replicaset_status_fully_labeled_replicas */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_replicaset_status_fully_labeled_replicas", 45);
   ksmc_sample_end(ctx, ksmc_num_tok(ctx, v->status_fullyLabeledReplicas), true);
 }
 
-/* specs/replicaset.yaml:35: kube_replicaset_status_ready_replicas
- * The number of ready replicas per ReplicaSet. */
+/* specs/replicaset.yaml:35: kube_replicaset_status_ready_replicas */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_replicaset_status_ready_replicas", 37);
   ksmc_sample_end(ctx, ksmc_num_tok(ctx, v->status_readyReplicas), true);
 }
 
-/* specs/replicaset.yaml:42: kube_replicaset_status_terminating_replicas
- * The number of terminating replicas per ReplicaSet. */
+/* specs/replicaset.yaml:42: kube_replicaset_status_terminating_replicas */
 static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/replicaset.yaml:46 */
@@ -380,16 +375,14 @@ static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, ksmc_num_tok(ctx, v->status_terminatingReplicas), true);
 }
 
-/* specs/replicaset.yaml:49: kube_replicaset_status_observed_generation
- * The generation observed by the ReplicaSet controller. */
+/* specs/replicaset.yaml:49: kube_replicaset_status_observed_generation */
 static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_replicaset_status_observed_generation", 42);
   ksmc_sample_end(ctx, ksmc_num_tok(ctx, v->status_observedGeneration), true);
 }
 
-/* specs/replicaset.yaml:56: kube_replicaset_spec_replicas
- * Number of desired pods for a ReplicaSet. */
+/* specs/replicaset.yaml:56: kube_replicaset_spec_replicas */
 static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/replicaset.yaml:60 */
@@ -398,16 +391,14 @@ static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, ksmc_num_tok(ctx, v->spec_replicas), true);
 }
 
-/* specs/replicaset.yaml:63: kube_replicaset_metadata_generation
- * Sequence number representing a specific generation of the desired state. */
+/* specs/replicaset.yaml:63: kube_replicaset_metadata_generation */
 static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_replicaset_metadata_generation", 35);
   ksmc_sample_end(ctx, ksmc_num_tok(ctx, v->metadata_generation), true);
 }
 
-/* specs/replicaset.yaml:69: kube_replicaset_owner
- * Information about the ReplicaSet's owner. */
+/* specs/replicaset.yaml:69: kube_replicaset_owner */
 static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const size_t fam_start = ctx->out.n;
@@ -429,8 +420,7 @@ static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/replicaset.yaml:85: kube_replicaset_annotations
- * Kubernetes annotations converted to Prometheus labels. */
+/* specs/replicaset.yaml:85: kube_replicaset_annotations */
 static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
@@ -440,8 +430,7 @@ static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/replicaset.yaml:94: kube_replicaset_labels
- * Kubernetes labels converted to Prometheus labels. */
+/* specs/replicaset.yaml:94: kube_replicaset_labels */
 static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
@@ -477,12 +466,12 @@ static const ksmc_family_desc families[11] = {
       .name = "kube_replicaset_created",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Unix creation timestamp",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,replicaset",
       .spec_file = "specs/replicaset.yaml",
       .spec_line = 16,
+      .help = "Unix creation timestamp",
       .header_text = {"# HELP kube_replicaset_created [STABLE] Unix creation timestamp\n# TYPE kube_replicaset_created gauge\n", 101},
       .header_openmetrics = {"# HELP kube_replicaset_created [STABLE] Unix creation timestamp\n# TYPE kube_replicaset_created gauge\n", 101},
     },
@@ -490,12 +479,12 @@ static const ksmc_family_desc families[11] = {
       .name = "kube_replicaset_status_replicas",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "The number of replicas per ReplicaSet.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,replicaset",
       .spec_file = "specs/replicaset.yaml",
       .spec_line = 23,
+      .help = "The number of replicas per ReplicaSet.",
       .header_text = {"# HELP kube_replicaset_status_replicas [STABLE] The number of replicas per ReplicaSet.\n# TYPE kube_replicaset_status_replicas gauge\n", 132},
       .header_openmetrics = {"# HELP kube_replicaset_status_replicas [STABLE] The number of replicas per ReplicaSet.\n# TYPE kube_replicaset_status_replicas gauge\n", 132},
     },
@@ -503,12 +492,12 @@ static const ksmc_family_desc families[11] = {
       .name = "kube_replicaset_status_fully_labeled_replicas",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "The number of fully labeled replicas per ReplicaSet.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,replicaset",
       .spec_file = "specs/replicaset.yaml",
       .spec_line = 29,
+      .help = "The number of fully labeled replicas per ReplicaSet.",
       .header_text = {"# HELP kube_replicaset_status_fully_labeled_replicas [STABLE] The number of fully labeled replicas per ReplicaSet.\n# TYPE kube_replicaset_status_fully_labeled_replicas gauge\n", 174},
       .header_openmetrics = {"# HELP kube_replicaset_status_fully_labeled_replicas [STABLE] The number of fully labeled replicas per ReplicaSet.\n# TYPE kube_replicaset_status_fully_labeled_replicas gauge\n", 174},
     },
@@ -516,12 +505,12 @@ static const ksmc_family_desc families[11] = {
       .name = "kube_replicaset_status_ready_replicas",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "The number of ready replicas per ReplicaSet.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,replicaset",
       .spec_file = "specs/replicaset.yaml",
       .spec_line = 35,
+      .help = "The number of ready replicas per ReplicaSet.",
       .header_text = {"# HELP kube_replicaset_status_ready_replicas [STABLE] The number of ready replicas per ReplicaSet.\n# TYPE kube_replicaset_status_ready_replicas gauge\n", 150},
       .header_openmetrics = {"# HELP kube_replicaset_status_ready_replicas [STABLE] The number of ready replicas per ReplicaSet.\n# TYPE kube_replicaset_status_ready_replicas gauge\n", 150},
     },
@@ -529,12 +518,12 @@ static const ksmc_family_desc families[11] = {
       .name = "kube_replicaset_status_terminating_replicas",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "The number of terminating replicas per ReplicaSet.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,replicaset",
       .spec_file = "specs/replicaset.yaml",
       .spec_line = 42,
+      .help = "The number of terminating replicas per ReplicaSet.",
       .header_text = {"# HELP kube_replicaset_status_terminating_replicas The number of terminating replicas per ReplicaSet.\n# TYPE kube_replicaset_status_terminating_replicas gauge\n", 159},
       .header_openmetrics = {"# HELP kube_replicaset_status_terminating_replicas The number of terminating replicas per ReplicaSet.\n# TYPE kube_replicaset_status_terminating_replicas gauge\n", 159},
     },
@@ -542,12 +531,12 @@ static const ksmc_family_desc families[11] = {
       .name = "kube_replicaset_status_observed_generation",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "The generation observed by the ReplicaSet controller.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,replicaset",
       .spec_file = "specs/replicaset.yaml",
       .spec_line = 49,
+      .help = "The generation observed by the ReplicaSet controller.",
       .header_text = {"# HELP kube_replicaset_status_observed_generation [STABLE] The generation observed by the ReplicaSet controller.\n# TYPE kube_replicaset_status_observed_generation gauge\n", 169},
       .header_openmetrics = {"# HELP kube_replicaset_status_observed_generation [STABLE] The generation observed by the ReplicaSet controller.\n# TYPE kube_replicaset_status_observed_generation gauge\n", 169},
     },
@@ -555,12 +544,12 @@ static const ksmc_family_desc families[11] = {
       .name = "kube_replicaset_spec_replicas",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Number of desired pods for a ReplicaSet.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,replicaset",
       .spec_file = "specs/replicaset.yaml",
       .spec_line = 56,
+      .help = "Number of desired pods for a ReplicaSet.",
       .header_text = {"# HELP kube_replicaset_spec_replicas [STABLE] Number of desired pods for a ReplicaSet.\n# TYPE kube_replicaset_spec_replicas gauge\n", 130},
       .header_openmetrics = {"# HELP kube_replicaset_spec_replicas [STABLE] Number of desired pods for a ReplicaSet.\n# TYPE kube_replicaset_spec_replicas gauge\n", 130},
     },
@@ -568,12 +557,12 @@ static const ksmc_family_desc families[11] = {
       .name = "kube_replicaset_metadata_generation",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Sequence number representing a specific generation of the desired state.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,replicaset",
       .spec_file = "specs/replicaset.yaml",
       .spec_line = 63,
+      .help = "Sequence number representing a specific generation of the desired state.",
       .header_text = {"# HELP kube_replicaset_metadata_generation [STABLE] Sequence number representing a specific generation of the desired state.\n# TYPE kube_replicaset_metadata_generation gauge\n", 174},
       .header_openmetrics = {"# HELP kube_replicaset_metadata_generation [STABLE] Sequence number representing a specific generation of the desired state.\n# TYPE kube_replicaset_metadata_generation gauge\n", 174},
     },
@@ -581,12 +570,12 @@ static const ksmc_family_desc families[11] = {
       .name = "kube_replicaset_owner",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Information about the ReplicaSet's owner.",
       .opt_in = false,
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,replicaset,owner_kind,owner_name,owner_is_controller",
       .spec_file = "specs/replicaset.yaml",
       .spec_line = 69,
+      .help = "Information about the ReplicaSet's owner.",
       .header_text = {"# HELP kube_replicaset_owner [STABLE] Information about the ReplicaSet's owner.\n# TYPE kube_replicaset_owner gauge\n", 115},
       .header_openmetrics = {"# HELP kube_replicaset_owner [STABLE] Information about the ReplicaSet's owner.\n# TYPE kube_replicaset_owner gauge\n", 115},
     },
@@ -594,12 +583,12 @@ static const ksmc_family_desc families[11] = {
       .name = "kube_replicaset_annotations",
       .type = KSMC_GAUGE,
       .stability = KSMC_ALPHA,
-      .help = "Kubernetes annotations converted to Prometheus labels.",
       .opt_in = false,
       .dynamic = KSMC_DYN_ANNOTATIONS,
       .labels = "namespace,replicaset,annotation_*",
       .spec_file = "specs/replicaset.yaml",
       .spec_line = 85,
+      .help = "Kubernetes annotations converted to Prometheus labels.",
       .header_text = {"# HELP kube_replicaset_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_replicaset_annotations gauge\n", 131},
       .header_openmetrics = {"# HELP kube_replicaset_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_replicaset_annotations gauge\n", 131},
     },
@@ -607,12 +596,12 @@ static const ksmc_family_desc families[11] = {
       .name = "kube_replicaset_labels",
       .type = KSMC_GAUGE,
       .stability = KSMC_STABLE,
-      .help = "Kubernetes labels converted to Prometheus labels.",
       .opt_in = false,
       .dynamic = KSMC_DYN_LABELS,
       .labels = "namespace,replicaset,label_*",
       .spec_file = "specs/replicaset.yaml",
       .spec_line = 94,
+      .help = "Kubernetes labels converted to Prometheus labels.",
       .header_text = {"# HELP kube_replicaset_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_replicaset_labels gauge\n", 125},
       .header_openmetrics = {"# HELP kube_replicaset_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_replicaset_labels gauge\n", 125},
     },
