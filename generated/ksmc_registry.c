@@ -8,6 +8,7 @@
 #include "node.h"
 #include "pod.h"
 #include "replicaset.h"
+#include "service.h"
 #include "statefulset.h"
 
 const ksmc_kind_desc *const ksmc_kinds[] = {
@@ -16,11 +17,12 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_node_kind,
     &ksmc_gen_pod_kind,
     &ksmc_gen_replicaset_kind,
+    &ksmc_gen_service_kind,
     &ksmc_gen_statefulset_kind,
     NULL,
 };
 
-const size_t ksmc_nkinds = 6;
+const size_t ksmc_nkinds = 7;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)
