@@ -57,8 +57,19 @@ static int lab_cmp(ksmc_slice a, ksmc_slice b) {
   return a.n < b.n ? -1 : a.n > b.n;
 }
 
+/* Equal keys (a JSON map with a repeated key) are ordered by address, so that keys
+ * decoded in document order into one buffer keep that order. */
 static int lab_kv_cmp(const void *a, const void *b) {
-  return lab_cmp(((const ksmc_kv *)a)->key, ((const ksmc_kv *)b)->key);
+  const ksmc_kv *x = a, *y = b;
+  int c = lab_cmp(x->key, y->key);
+  if (c) return c;
+  return (uintptr_t)x->key.p < (uintptr_t)y->key.p ? -1 : (uintptr_t)x->key.p > (uintptr_t)y->key.p;
+}
+
+/* True if kv[i] is followed by the same key: a repeated map key, of which only the last
+ * counts (Go's encoding/json fills a map key by key, so the last value wins). */
+static bool lab_shadowed(const ksmc_kv *kv, size_t n, size_t i) {
+  return i + 1 < n && lab_cmp(kv[i].key, kv[i + 1].key) == 0;
 }
 
 void ksmc_kv_sort(ksmc_kv *kv, size_t n) {
@@ -100,22 +111,49 @@ static bool lab_name_eq(const lab_name *a, const lab_name *b) {
   return true;
 }
 
-/* True if the name of m[self] with suffix sfx equals the current name of m[0..upto)
- * other than m[self]. */
-static bool lab_taken(const char *scratch, const lab_meta *m, size_t upto, size_t self,
-                      unsigned long sfx) {
-  lab_name want = lab_compose(scratch, &m[self], sfx);
-  for (size_t k = 0; k < upto; k++) {
-    if (k == self) continue;
-    lab_name have = lab_compose(scratch, &m[k], m[k].sfx);
+/* Hash sets over the labels named so far, so that resolving n labels costs O(n) rather
+ * than O(n^2) (an object may carry tens of thousands of labels): `names` holds every
+ * label's current name (base + suffix), `bases` the first label of every base name. A
+ * slot is a label index + 1 (0: empty) and the suffix the label had when inserted; a
+ * label renamed later leaves a stale slot, skipped because its suffix no longer
+ * matches. */
+typedef struct {
+  const char *sc;
+  lab_meta *m;
+  size_t *name_idx, *base_idx;
+  unsigned long *name_sfx;
+  size_t mask;
+} lab_sets;
+
+static uint64_t lab_hash(const lab_name *a) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < a->blen + a->slen; i++)
+    h = (h ^ (unsigned char)lab_at(a, i)) * 1099511628211ull;
+  return h;
+}
+
+static void lab_name_add(lab_sets *t, size_t k) {
+  lab_name nm = lab_compose(t->sc, &t->m[k], t->m[k].sfx);
+  size_t at = (size_t)lab_hash(&nm) & t->mask;
+  while (t->name_idx[at]) at = (at + 1) & t->mask;
+  t->name_idx[at] = k + 1;
+  t->name_sfx[at] = t->m[k].sfx;
+}
+
+/* True if the name of m[self] with suffix sfx is the current name of another label. */
+static bool lab_taken(const lab_sets *t, size_t self, unsigned long sfx) {
+  lab_name want = lab_compose(t->sc, &t->m[self], sfx);
+  for (size_t at = (size_t)lab_hash(&want) & t->mask; t->name_idx[at]; at = (at + 1) & t->mask) {
+    size_t k = t->name_idx[at] - 1;
+    if (k == self || t->m[k].sfx != t->name_sfx[at]) continue;
+    lab_name have = lab_compose(t->sc, &t->m[k], t->m[k].sfx);
     if (lab_name_eq(&want, &have)) return true;
   }
   return false;
 }
 
-static unsigned long lab_next_free(const char *scratch, const lab_meta *m, size_t upto, size_t self,
-                                   unsigned long sfx) {
-  while (lab_taken(scratch, m, upto, self, sfx)) sfx++;
+static unsigned long lab_next_free(const lab_sets *t, size_t self, unsigned long sfx) {
+  while (lab_taken(t, self, sfx)) sfx++;
   return sfx;
 }
 
@@ -123,28 +161,42 @@ static bool lab_same_base(const char *scratch, const lab_meta *a, const lab_meta
   return a->len == b->len && memcmp(scratch + a->off, scratch + b->off, a->len) == 0;
 }
 
+/* The first label with the base name of m[i] (i itself if none), and i recorded as
+ * such a first label when it is one. */
+static size_t lab_first_of_base(lab_sets *t, size_t i) {
+  lab_name nm = lab_compose(t->sc, &t->m[i], 0);
+  size_t at = (size_t)lab_hash(&nm) & t->mask;
+  for (; t->base_idx[at]; at = (at + 1) & t->mask)
+    if (lab_same_base(t->sc, &t->m[t->base_idx[at] - 1], &t->m[i])) return t->base_idx[at] - 1;
+  t->base_idx[at] = i + 1;
+  return i;
+}
+
 /* KSM's mapToPrometheusLabels conflict rule for label i (labels 0..i-1 are named).
  * *renamed tells whether any earlier label has a suffix: base names of different groups
  * differ, so only a suffixed name can take a first label's base name. */
-static void lab_resolve(const char *sc, lab_meta *m, size_t i, bool *renamed) {
-  size_t j = 0;
-  while (j < i && !lab_same_base(sc, &m[j], &m[i])) j++;
+static void lab_resolve(lab_sets *t, size_t i, bool *renamed) {
+  lab_meta *m = t->m;
+  size_t j = lab_first_of_base(t, i);
   if (j == i) { /* first of its name; keep it unless another label already took it */
     m[i].grp = i;
-    m[i].sfx = *renamed && lab_taken(sc, m, i, i, 0) ? lab_next_free(sc, m, i, i, 1) : 0;
+    m[i].sfx = *renamed && lab_taken(t, i, 0) ? lab_next_free(t, i, 1) : 0;
     m[i].last = m[i].sfx;
     *renamed |= m[i].sfx != 0;
+    lab_name_add(t, i);
     return;
   }
   *renamed = true;
   lab_meta *g = &m[m[j].grp];
   if (g->last == 0) { /* first conflict: rename the label already emitted */
-    g->sfx = lab_next_free(sc, m, i, (size_t)(g - m), 1);
+    g->sfx = lab_next_free(t, (size_t)(g - m), 1);
     g->last = g->sfx;
+    lab_name_add(t, (size_t)(g - m));
   }
   m[i].grp = g->grp;
-  m[i].sfx = lab_next_free(sc, m, i, i, g->last + 1);
+  m[i].sfx = lab_next_free(t, i, g->last + 1);
   g->last = m[i].sfx;
+  lab_name_add(t, i);
 }
 
 /* Lays out the meta table followed by every base name in scratch and resolves the
@@ -154,17 +206,33 @@ static lab_meta *lab_build(ksmc_buf *scratch, const char *prefix, const ksmc_kv 
   size_t head = n * sizeof(lab_meta);
   if (!ksmc_buf_reserve(scratch, head)) return NULL;
   scratch->n = head;
+  size_t k = 0;                    /* labels kept: repeated keys count once */
   for (size_t i = 0; i < n; i++) { /* scratch may move: keep offsets, not pointers */
+    if (lab_shadowed(kv, n, i)) continue;
     lab_meta tmp = {scratch->n, 0, 0, 0, 0};
     ksmc_label_dynamic_name(scratch, prefix, kv[i].key.p, kv[i].key.n);
     tmp.len = scratch->n - tmp.off;
-    if (!ksmc_buf_failed(scratch)) memcpy(scratch->p + i * sizeof tmp, &tmp, sizeof tmp);
+    if (!ksmc_buf_failed(scratch)) memcpy(scratch->p + k * sizeof tmp, &tmp, sizeof tmp);
+    k++;
   }
   if (ksmc_buf_failed(scratch)) return NULL;
   lab_meta *m = (lab_meta *)(void *)scratch->p;
+  /* At most 2k names are inserted (k labels, each group's first renamed once). */
+  size_t cap = 16;
+  while (cap < 4 * k) cap *= 2;
+  lab_sets t = {scratch->p,
+                m,
+                calloc(cap, sizeof(size_t)),
+                calloc(cap, sizeof(size_t)),
+                calloc(cap, sizeof(unsigned long)),
+                cap - 1};
+  bool ok = t.name_idx && t.base_idx && t.name_sfx;
   bool renamed = false;
-  for (size_t i = 0; i < n; i++) lab_resolve(scratch->p, m, i, &renamed);
-  return m;
+  for (size_t i = 0; ok && i < k; i++) lab_resolve(&t, i, &renamed);
+  free(t.name_idx);
+  free(t.base_idx);
+  free(t.name_sfx);
+  return ok ? m : NULL;
 }
 
 void ksmc_labels_write_dynamic(ksmc_buf *out, const char *prefix, const ksmc_kv *kv, size_t n,
@@ -175,8 +243,10 @@ void ksmc_labels_write_dynamic(ksmc_buf *out, const char *prefix, const ksmc_kv 
     out->oom = true;
     return;
   }
-  for (size_t i = 0; i < n; i++) {
-    lab_name nm = lab_compose(scratch->p, &m[i], m[i].sfx);
+  for (size_t i = 0, k = 0; i < n; i++) {
+    if (lab_shadowed(kv, n, i)) continue;
+    lab_name nm = lab_compose(scratch->p, &m[k], m[k].sfx);
+    k++;
     ksmc_buf_putc(out, ',');
     ksmc_buf_put(out, nm.base, nm.blen);
     ksmc_buf_put(out, nm.sfx, nm.slen);

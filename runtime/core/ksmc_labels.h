@@ -24,10 +24,12 @@ typedef struct {
   ksmc_slice value;
 } ksmc_kv;
 
-/* Sorts kv by raw key, Go byte-wise string order. */
+/* Sorts kv by raw key, Go byte-wise string order; equal keys by address, so keys decoded
+ * in document order into one buffer stay in document order. */
 void ksmc_kv_sort(ksmc_kv *kv, size_t n);
 
-/* Appends `,name1="v1",name2="v2"...` for kv (already sorted by raw key), where names are
+/* Appends `,name1="v1",name2="v2"...` for kv (sorted by ksmc_kv_sort; of equal raw keys,
+ * a JSON map's repeated key, only the last counts, as Go's last-wins), where names are
  * ksmc_label_dynamic_name(prefix, key) with KSM's conflict rule: when two raw keys map to
  * the same name, the first is renamed `<name>_conflict1`, the next `<name>_conflict2`, and
  * so on in sorted raw-key order; a generated name that would collide with another

@@ -1,0 +1,468 @@
+/* Bad input: objects no API server should send, rendered by the generated serializers.
+ *
+ * Invalid UTF-8, multi-megabyte labels and annotations, 100k-level nesting, numbers out
+ * of range, duplicate keys, truncated JSON, non-object roots and objects of the wrong
+ * kind are either rendered safely (escaped, clamped) or skipped with an error code and a
+ * message -- never a crash, a stack overflow or a malformed exposition line. Every
+ * rendered byte goes through the strict line checker of tests/fuzz/ksmc_expo_lint.h
+ * (samples only, each of its own family, valid escapes and UTF-8, no repeated label). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../runtime/cli/ksmc_input.h"
+#include "../fuzz/ksmc_expo_lint.h"
+#include "ksmc_err.h"
+#include "ksmc_render.h"
+#include "ktest.h"
+
+typedef struct {
+  ksmc_allowlist labels, annotations;
+  ksmc_render_ctx ctx;
+} renderer;
+
+/* A renderer for `resource` with allowlists "*" for labels and annotations. */
+static void renderer_init(renderer *r, const char *resource) {
+  memset(r, 0, sizeof *r);
+  char err[128];
+  CU_ASSERT_TRUE_FATAL(ksmc_allowlist_parse(&r->labels, "*=[*]", err, sizeof err));
+  CU_ASSERT_TRUE_FATAL(ksmc_allowlist_parse(&r->annotations, "*=[*]", err, sizeof err));
+  const ksmc_kind_desc *k = ksmc_kind_find(resource);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+  ksmc_render_opts o = {.kind = k,
+                        .labels_allow = ksmc_allowlist_for(&r->labels, resource),
+                        .annotations_allow = ksmc_allowlist_for(&r->annotations, resource)};
+  CU_ASSERT_EQUAL_FATAL(ksmc_render_ctx_init(&r->ctx, &o), KSMC_OK);
+}
+
+static void renderer_free(renderer *r) {
+  ksmc_render_ctx_free(&r->ctx);
+  ksmc_allowlist_free(&r->labels);
+  ksmc_allowlist_free(&r->annotations);
+}
+
+/* Every family's bytes pass the line checker. Returns false (and says why) if not. */
+static bool output_valid(const ksmc_render_ctx *ctx) {
+  const ksmc_kind_desc *k = ctx->opts.kind;
+  for (size_t i = 0; i < k->nfamilies; i++) {
+    uint32_t s = ksmc_render_fam_start(ctx, i), e = ctx->fam_end[i];
+    size_t bad = 0;
+    const char *why = ksmc_lint_text(ctx->out.p + s, e - s, true, k->families[i].name, &bad);
+    if (why) {
+      size_t from = s + bad, show = e - from < 120 ? e - from : 120;
+      fprintf(stderr, "\n  %s: %s: [%.*s]\n", k->families[i].name, why, (int)show,
+              ctx->out.p + from);
+      return false;
+    }
+  }
+  return ctx->out.n == (ctx->opts.kind->nfamilies ? ctx->fam_end[k->nfamilies - 1] : 0);
+}
+
+/* Renders json; returns the result code after checking the contract: KSMC_OK with
+ * valid exposition, or an error with a message and no output. */
+static int render(renderer *r, const char *json, size_t len) {
+  int rc = ksmc_render_object(&r->ctx, json, len);
+  if (rc == KSMC_OK) {
+    CU_ASSERT_TRUE(output_valid(&r->ctx));
+  } else {
+    CU_ASSERT_TRUE(rc > KSMC_OK && rc <= KSMC_E_NO_UID);
+    CU_ASSERT_TRUE(r->ctx.err[0] != '\0');
+    CU_ASSERT_EQUAL(r->ctx.out.n, 0);
+  }
+  return rc;
+}
+
+static int render_s(renderer *r, const char *json) { return render(r, json, strlen(json)); }
+
+/* The output holds `needle`. */
+static bool out_has(const renderer *r, const char *needle) {
+  size_t n = strlen(needle);
+  if (r->ctx.out.n < n) return false;
+  for (size_t i = 0; i + n <= r->ctx.out.n; i++)
+    if (!memcmp(r->ctx.out.p + i, needle, n)) return true;
+  return false;
+}
+
+/* ---- invalid UTF-8 --------------------------------------------------------------- */
+
+static void test_invalid_utf8(void) {
+  renderer r;
+  renderer_init(&r, "pods");
+  /* Raw invalid bytes (lone continuation, overlong, surrogate, > U+10FFFF, truncated) in
+   * values and keys, plus escaped lone surrogates. */
+  const char *pod = "{\"metadata\":{\"name\":\"p\x80\xC0\xAF\",\"namespace\":\"n\xED\xA0\x80\","
+                    "\"uid\":\"u\xF4\x90\x80\x80\","
+                    "\"labels\":{\"k\xFF\":\"v\xE2\x82\",\"ok\":\"\\ud800x\\udc00\"},"
+                    "\"annotations\":{\"a\xC3\":\"\xF0\x9F\x98\"}},"
+                    "\"spec\":{\"nodeName\":\"\xFE\xFF\",\"containers\":[{\"name\":\"c\x80\","
+                    "\"image\":\"i\\u0000\\n\\\"\"}]},"
+                    "\"status\":{\"phase\":\"Running\xC0\",\"reason\":\"\\udfff\"}}";
+  CU_ASSERT_EQUAL(render_s(&r, pod), KSMC_OK);
+  /* Invalid bytes become U+FFFD (Go's encoding/json). */
+  CU_ASSERT_TRUE(out_has(&r, "pod=\"p\xEF\xBF\xBD"));
+  renderer_free(&r);
+
+  renderer_init(&r, "nodes");
+  CU_ASSERT_EQUAL(
+      render_s(&r, "{\"metadata\":{\"name\":\"\x80\",\"uid\":\"u\",\"labels\":{\"\x80\":\"\xFF\"}},"
+                   "\"status\":{\"nodeInfo\":{\"kernelVersion\":\"\xC1\xBF\"}}}"),
+      KSMC_OK);
+  renderer_free(&r);
+}
+
+/* ---- enormous labels and annotations ------------------------------------------- */
+
+static void test_enormous_labels(void) {
+  renderer r;
+  renderer_init(&r, "pods");
+  ksmc_buf j = {0};
+  ksmc_buf_puts(
+      &j,
+      KSMC_LIT("{\"metadata\":{\"name\":\"big\",\"namespace\":\"n\",\"uid\":\"u\",\"labels\":{"));
+  /* One 4 MB value full of characters that need escaping, one 1 MB key, 20000 labels. */
+  ksmc_buf_puts(&j, KSMC_LIT("\"huge\":\""));
+  for (size_t i = 0; i < (4u << 20) / 4; i++) ksmc_buf_puts(&j, KSMC_LIT("a\\\"\\n"));
+  ksmc_buf_puts(&j, KSMC_LIT("\",\""));
+  for (size_t i = 0; i < (1u << 20); i++) ksmc_buf_putc(&j, i % 7 ? 'k' : '.');
+  ksmc_buf_puts(&j, KSMC_LIT("\":\"x\""));
+  for (int i = 0; i < 20000; i++) {
+    char kv[64];
+    int n = snprintf(kv, sizeof kv, ",\"l%d\":\"v%d\"", i, i);
+    ksmc_buf_put(&j, kv, (size_t)n);
+  }
+  ksmc_buf_puts(&j, KSMC_LIT("},\"annotations\":{\"big\":\""));
+  for (size_t i = 0; i < (2u << 20) / 3; i++) ksmc_buf_puts(&j, KSMC_LIT("z\xC3\xA9"));
+  ksmc_buf_puts(&j, KSMC_LIT("\"}}}"));
+  CU_ASSERT_FALSE_FATAL(ksmc_buf_failed(&j));
+  CU_ASSERT_EQUAL(render(&r, j.p, j.n), KSMC_OK);
+  CU_ASSERT_TRUE(out_has(&r, "label_huge=\"a\\\"\\na\\\"\\n"));
+  CU_ASSERT_TRUE(out_has(&r, "label_l19999=\"v19999\""));
+  CU_ASSERT_TRUE(r.ctx.out.n > (6u << 20));
+  ksmc_buf_free(&j);
+  renderer_free(&r);
+}
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Tens of thousands of labels (an object within the API server's 1.5 MB limit can carry
+ * them) render in time linear in their number: naming them used to compare every label
+ * with every earlier one, 50 s for 50k labels. Half the keys collide after sanitizing and
+ * some look like the _conflictN names the collisions produce. */
+static void test_many_labels(void) {
+  renderer r;
+  renderer_init(&r, "pods");
+  ksmc_buf j = {0};
+  ksmc_buf_puts(
+      &j,
+      KSMC_LIT("{\"metadata\":{\"name\":\"many\",\"namespace\":\"n\",\"uid\":\"u\",\"labels\":{"));
+  for (int i = 0; i < 100000; i++) {
+    char kv[96];
+    int n = i % 4 == 0   ? snprintf(kv, sizeof kv, "\"c.%d\":\"1\",", i / 4)
+            : i % 4 == 1 ? snprintf(kv, sizeof kv, "\"c-%d\":\"2\",", i / 4)
+            : i % 4 == 2 ? snprintf(kv, sizeof kv, "\"c_%d_conflict1\":\"3\",", i / 4)
+                         : snprintf(kv, sizeof kv, "\"plain%d\":\"4\",", i);
+    ksmc_buf_put(&j, kv, (size_t)n);
+  }
+  ksmc_buf_puts(&j, KSMC_LIT("\"z\":\"\"}}}"));
+  double t0 = now_s();
+  CU_ASSERT_EQUAL(render(&r, j.p, j.n), KSMC_OK);
+  double took = now_s() - t0;
+  if (took > 10) fprintf(stderr, "\n  100k labels took %.1f s\n", took);
+  CU_ASSERT_TRUE(took < 10);
+  CU_ASSERT_TRUE(out_has(&r, "label_c_7_conflict1=\""));
+  CU_ASSERT_TRUE(out_has(&r, "label_plain99999=\"4\""));
+  ksmc_buf_free(&j);
+  renderer_free(&r);
+}
+
+/* ---- deep nesting ------------------------------------------------------------------ */
+
+typedef struct {
+  const char *json;
+  size_t len;
+  const char *resource;
+  int rc;
+} deep_job;
+
+static void *deep_render(void *arg) {
+  deep_job *d = arg;
+  renderer r;
+  renderer_init(&r, d->resource);
+  d->rc = render(&r, d->json, d->len);
+  renderer_free(&r);
+  return NULL;
+}
+
+/* Renders on a thread with a 256 KiB stack: a parser that recursed once per level would
+ * need megabytes for 100k levels and crash here. */
+static int render_small_stack(const char *resource, const char *json, size_t len) {
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  pthread_attr_setstacksize(&a, 256 * 1024);
+  deep_job d = {json, len, resource, -1};
+  pthread_t t;
+  CU_ASSERT_EQUAL_FATAL(pthread_create(&t, &a, deep_render, &d), 0);
+  pthread_join(t, NULL);
+  pthread_attr_destroy(&a);
+  return d.rc;
+}
+
+/* `{"metadata":{...},"<where>":` + levels of open + "1" + close + `}`. */
+static void nested(ksmc_buf *b, const char *where, size_t levels, const char *open,
+                   const char *close) {
+  ksmc_buf_reset(b);
+  ksmc_buf_puts(b,
+                KSMC_LIT("{\"metadata\":{\"name\":\"deep\",\"namespace\":\"n\",\"uid\":\"u\"},\""));
+  ksmc_buf_put(b, where, strlen(where));
+  ksmc_buf_puts(b, KSMC_LIT("\":"));
+  for (size_t i = 0; i < levels; i++) ksmc_buf_put(b, open, strlen(open));
+  ksmc_buf_putc(b, '1');
+  for (size_t i = 0; i < levels; i++) ksmc_buf_put(b, close, strlen(close));
+  ksmc_buf_putc(b, '}');
+}
+
+static void count_object(void *user, const char *doc, size_t off, size_t len) {
+  (void)doc, (void)off, (void)len;
+  ++*(size_t *)user;
+}
+
+static void ignore_error(void *user, size_t off, const char *msg) {
+  (void)user, (void)off, (void)msg;
+}
+
+static void test_deep_nesting(void) {
+  ksmc_buf b = {0};
+  /* An unknown member, 100k arrays and 100k objects deep: skipped, the rest renders. */
+  nested(&b, "x", 100000, "[", "]");
+  CU_ASSERT_EQUAL(render_small_stack("pods", b.p, b.n), KSMC_OK);
+  nested(&b, "x", 100000, "{\"a\":", "}");
+  CU_ASSERT_EQUAL(render_small_stack("pods", b.p, b.n), KSMC_OK);
+  /* Inside fields the serializer reads: spec, status, a container, a label value. */
+  nested(&b, "spec", 100000, "{\"containers\":[", "]}");
+  int rc = render_small_stack("pods", b.p, b.n);
+  CU_ASSERT_TRUE(rc == KSMC_OK || rc == KSMC_E_JSON);
+  nested(&b, "status", 100000, "{\"conditions\":[{\"type\":", "}]}");
+  rc = render_small_stack("pods", b.p, b.n);
+  CU_ASSERT_TRUE(rc == KSMC_OK || rc == KSMC_E_JSON);
+  nested(&b, "status", 100000, "{\"capacity\":", "}");
+  rc = render_small_stack("nodes", b.p, b.n);
+  CU_ASSERT_TRUE(rc == KSMC_OK || rc == KSMC_E_JSON);
+  /* Unbalanced: 100k opens, no closes. */
+  ksmc_buf_reset(&b);
+  for (size_t i = 0; i < 100000; i++) ksmc_buf_puts(&b, KSMC_LIT("{\"a\":["));
+  CU_ASSERT_EQUAL(render_small_stack("pods", b.p, b.n), KSMC_E_JSON);
+  /* ksmc render's input splitter on the same shapes. */
+  nested(&b, "x", 100000, "[", "]");
+  size_t objects = 0;
+  CU_ASSERT_EQUAL(ksmc_input_objects(b.p, b.n, count_object, ignore_error, &objects), 0);
+  CU_ASSERT_EQUAL(objects, 1);
+  ksmc_buf_reset(&b);
+  for (size_t i = 0; i < 100000; i++) ksmc_buf_puts(&b, KSMC_LIT("{\"items\":["));
+  CU_ASSERT_EQUAL(ksmc_input_objects(b.p, b.n, count_object, ignore_error, &objects), 1);
+  /* A value closed by the other kind of bracket is not an object (fuzz_input found
+   * `{...]` handed out as one). */
+  objects = 0;
+  static const char mismatched[] = "{\"a\":[1}]\n{\"items\":[{\"b\":1]]}\n{\"ok\":{}}\n";
+  CU_ASSERT_EQUAL(
+      ksmc_input_objects(mismatched, sizeof mismatched - 1, count_object, ignore_error, &objects),
+      2);
+  CU_ASSERT_EQUAL(objects, 1);
+  ksmc_buf_free(&b);
+}
+
+/* ---- numbers out of range ------------------------------------------------------------ */
+
+static void test_numbers_out_of_range(void) {
+  renderer r;
+  renderer_init(&r, "pods");
+  static const char *const nums[] = {"1e400",
+                                     "-1e400",
+                                     "-0",
+                                     "1e-400",
+                                     "123456789012345678901234567890",
+                                     "-9223372036854775809",
+                                     "9223372036854775808",
+                                     "4294967296",
+                                     "1.7976931348623157e308",
+                                     "0.000000000000000000001",
+                                     "-0.0",
+                                     "1E+2"};
+  for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+    char json[1024];
+    snprintf(
+        json, sizeof json,
+        "{\"metadata\":{\"name\":\"p\",\"namespace\":\"n\",\"uid\":\"u\",\"generation\":%s,"
+        "\"creationTimestamp\":\"2020-01-01T00:00:00Z\",\"deletionGracePeriodSeconds\":%s},"
+        "\"spec\":{\"priority\":%s,\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":"
+        "{\"cpu\":\"%se\",\"memory\":%s}}}]},"
+        "\"status\":{\"containerStatuses\":[{\"name\":\"c\",\"restartCount\":%s,\"ready\":true,"
+        "\"lastState\":{\"terminated\":{\"exitCode\":%s,\"reason\":\"OOMKilled\"}}}]}}",
+        nums[i], nums[i], nums[i], nums[i], nums[i], nums[i], nums[i]);
+    int rc = render_s(&r, json);
+    if (rc != KSMC_OK) fprintf(stderr, "\n  %s: %s\n", nums[i], r.ctx.err);
+    CU_ASSERT_TRUE(rc == KSMC_OK || rc == KSMC_E_JSON);
+  }
+  /* Quantities and timestamps out of range: clamped or dropped, never malformed. */
+  static const char *const qty[] = {
+      "1e400",  "99999999999999999999999999Ei",   "-1e400",
+      "1e-400", "0.0000000000000000000000000001", "9223372036854775808"};
+  renderer_free(&r);
+  renderer_init(&r, "nodes");
+  for (size_t i = 0; i < sizeof qty / sizeof qty[0]; i++) {
+    char json[512];
+    snprintf(json, sizeof json,
+             "{\"metadata\":{\"name\":\"n\",\"uid\":\"u\",\"creationTimestamp\":\"99999-01-01T00:"
+             "00:00Z\"},"
+             "\"status\":{\"capacity\":{\"cpu\":\"%s\",\"memory\":\"%s\",\"pods\":\"%s\"},"
+             "\"allocatable\":{\"cpu\":\"%s\"}}}",
+             qty[i], qty[i], qty[i], qty[i]);
+    CU_ASSERT_EQUAL(render_s(&r, json), KSMC_OK);
+  }
+  renderer_free(&r);
+}
+
+/* ---- duplicate keys: Go's encoding/json keeps the last ------------------------------- */
+
+static void test_duplicate_keys(void) {
+  renderer r;
+  renderer_init(&r, "pods");
+  CU_ASSERT_EQUAL(
+      render_s(&r, "{\"metadata\":{\"name\":\"first\",\"namespace\":\"n\",\"uid\":\"u\","
+                   "\"name\":\"last\",\"labels\":{\"app\":\"a\",\"app\":\"b\",\"x\":\"1\"},"
+                   "\"labels\":{\"app\":\"c\",\"app\":\"d\"}},"
+                   "\"status\":{\"phase\":\"Pending\"},\"status\":{\"phase\":\"Running\"}}"),
+      KSMC_OK);
+  CU_ASSERT_TRUE(out_has(&r, "pod=\"last\""));
+  CU_ASSERT_FALSE(out_has(&r, "pod=\"first\""));
+  CU_ASSERT_TRUE(out_has(&r, "label_app=\"d\""));
+  CU_ASSERT_FALSE(out_has(&r, "label_app=\"a\""));
+  /* (A repeated object member replaces the earlier one as a whole; Go would merge the two
+   * maps and keep x. The API server never sends repeated keys.) */
+  CU_ASSERT_TRUE(out_has(&r, "phase=\"Running\"} 1"));
+  /* Keys that differ but sanitize to one label name get _conflictN, never a repeat. */
+  CU_ASSERT_EQUAL(
+      render_s(&r, "{\"metadata\":{\"name\":\"p\",\"namespace\":\"n\",\"uid\":\"u\","
+                   "\"labels\":{\"a.b\":\"1\",\"a-b\":\"2\",\"a_b\":\"3\",\"a/b\":\"4\"}}}"),
+      KSMC_OK);
+  renderer_free(&r);
+}
+
+/* ---- truncated JSON, non-object roots, wrong kind ------------------------------------ */
+
+static void test_truncated(void) {
+  static const char pod[] =
+      "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"n\",\"uid\":\"u\","
+      "\"labels\":{\"a\":\"b\\\"c\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]},"
+      "\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"name\":\"c\",\"restartCount\":3}"
+      "]}}";
+  renderer r;
+  renderer_init(&r, "pods");
+  CU_ASSERT_EQUAL(render(&r, pod, sizeof pod - 1), KSMC_OK);
+  for (size_t n = 0; n < sizeof pod - 1; n++) {
+    /* A private copy of exactly n bytes, so reading past the end is caught by ASan. */
+    char *p = malloc(n ? n : 1);
+    memcpy(p, pod, n);
+    int rc = render(&r, p, n);
+    if (rc != KSMC_E_JSON && rc != KSMC_E_NOT_OBJECT)
+      fprintf(stderr, "\n  prefix of %zu bytes: %d %s\n", n, rc, r.ctx.err);
+    CU_ASSERT_TRUE(rc == KSMC_E_JSON || (n == 0 && rc == KSMC_E_NOT_OBJECT));
+    free(p);
+  }
+  renderer_free(&r);
+}
+
+static void test_non_object_roots(void) {
+  static const char *const roots[] = {"",
+                                      " ",
+                                      "[]",
+                                      "[{}]",
+                                      "\"pod\"",
+                                      "1",
+                                      "null",
+                                      "true",
+                                      "-0",
+                                      "{",
+                                      "}",
+                                      "{}}",
+                                      "{\"metadata\":{}} {\"metadata\":{}}",
+                                      "\xEF\xBB\xBF{}"};
+  renderer r;
+  renderer_init(&r, "pods");
+  for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+    int rc = render_s(&r, roots[i]);
+    if (rc != KSMC_E_NOT_OBJECT && rc != KSMC_E_JSON)
+      fprintf(stderr, "\n  root [%s]: %d %s\n", roots[i], rc, r.ctx.err);
+    CU_ASSERT_TRUE(rc == KSMC_E_NOT_OBJECT || rc == KSMC_E_JSON);
+  }
+  renderer_free(&r);
+}
+
+static void test_wrong_kind(void) {
+  renderer r;
+  renderer_init(&r, "pods");
+  CU_ASSERT_EQUAL(render_s(&r, "{\"kind\":\"Node\",\"metadata\":{\"name\":\"n\",\"uid\":\"u\"}}"),
+                  KSMC_E_KIND);
+  CU_ASSERT_PTR_NOT_NULL(strstr(r.ctx.err, "Node"));
+  /* The message stays bounded for a huge, hostile kind. */
+  ksmc_buf b = {0};
+  ksmc_buf_puts(&b, KSMC_LIT("{\"kind\":\""));
+  for (int i = 0; i < 100000; i++) ksmc_buf_puts(&b, KSMC_LIT("\\n\xFF"));
+  ksmc_buf_puts(&b, KSMC_LIT("\",\"metadata\":{\"uid\":\"u\"}}"));
+  CU_ASSERT_EQUAL(render(&r, b.p, b.n), KSMC_E_KIND);
+  CU_ASSERT_TRUE(strlen(r.ctx.err) < sizeof r.ctx.err);
+  CU_ASSERT_EQUAL(render_s(&r, "{\"kind\":7,\"metadata\":{\"uid\":\"u\"}}"), KSMC_E_KIND);
+  /* Still usable afterwards. */
+  CU_ASSERT_EQUAL(
+      render_s(
+          &r, "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"n\",\"uid\":\"u\"}}"),
+      KSMC_OK);
+  ksmc_buf_free(&b);
+  renderer_free(&r);
+}
+
+/* ---- the checker itself --------------------------------------------------------------- */
+
+static void test_lint(void) {
+  size_t bad;
+  static const char *const good[] = {"a 1\n", "a{b=\"\\\\\\\"\\n\xC3\xA9\"} -1.5e+06\n",
+                                     "a:b{c=\"\",d=\"x\"} NaN\n", "a +Inf\n"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    CU_ASSERT_PTR_NULL(ksmc_lint_text(good[i], strlen(good[i]), true, NULL, &bad));
+  static const char *const wrong[] = {"a 1",
+                                      "1a 1\n",
+                                      "a{} 1\n",
+                                      "a{b=\"x\"}1\n",
+                                      "a{b=\"\\t\"} 1\n",
+                                      "a{b=\"\xFF\"} 1\n",
+                                      "a{b=\"1\",b=\"2\"} 1\n",
+                                      "a 1.\n",
+                                      "a 1e5\n",
+                                      "a{b=\"x} 1\n",
+                                      "# HELP a b\n",
+                                      "a{b=\"x\",} 1\n",
+                                      "a inf\n"};
+  for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+    const char *why = ksmc_lint_text(wrong[i], strlen(wrong[i]), true, NULL, &bad);
+    if (!why) fprintf(stderr, "\n  accepted [%s]\n", wrong[i]);
+    CU_ASSERT_PTR_NOT_NULL(why);
+  }
+}
+
+static const ktest_case cases[] = {{"lint", test_lint},
+                                   {"invalid_utf8", test_invalid_utf8},
+                                   {"enormous_labels", test_enormous_labels},
+                                   {"many_labels", test_many_labels},
+                                   {"deep_nesting", test_deep_nesting},
+                                   {"numbers_out_of_range", test_numbers_out_of_range},
+                                   {"duplicate_keys", test_duplicate_keys},
+                                   {"truncated", test_truncated},
+                                   {"non_object_roots", test_non_object_roots},
+                                   {"wrong_kind", test_wrong_kind},
+                                   {0}};
+KTEST_MAIN("bad_input", cases)
