@@ -16,9 +16,11 @@ static size_t skip_string(const char *doc, size_t len, size_t i) {
 }
 
 /* End of the JSON value starting at doc[i] ('{' or '['), by bracket matching; 0 when the
- * brackets never balance. */
+ * brackets never balance or the value's last closer is not of its opener's kind (`{...]`;
+ * mismatches inside are left to the JSON parser that reads the value). */
 static size_t skip_value(const char *doc, size_t len, size_t i) {
-  int depth = 0;
+  char close = doc[i] == '{' ? '}' : ']';
+  size_t depth = 0;
   while (i < len) {
     char c = doc[i];
     if (c == '"') {
@@ -27,8 +29,8 @@ static size_t skip_value(const char *doc, size_t len, size_t i) {
     }
     if (c == '{' || c == '[') depth++;
     if (c == '}' || c == ']') {
-      if (--depth == 0) return i + 1;
-      if (depth < 0) return 0;
+      if (depth == 0) return 0;
+      if (--depth == 0) return c == close ? i + 1 : 0;
     }
     i++;
   }
