@@ -6,6 +6,7 @@
 #include "daemonset.h"
 #include "namespace.h"
 #include "node.h"
+#include "persistentvolumeclaim.h"
 #include "pod.h"
 #include "replicaset.h"
 #include "service.h"
@@ -15,6 +16,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_daemonset_kind,
     &ksmc_gen_namespace_kind,
     &ksmc_gen_node_kind,
+    &ksmc_gen_persistentvolumeclaim_kind,
     &ksmc_gen_pod_kind,
     &ksmc_gen_replicaset_kind,
     &ksmc_gen_service_kind,
@@ -22,7 +24,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 7;
+const size_t ksmc_nkinds = 8;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

@@ -131,7 +131,8 @@ def quantity_value(q):
     if not m:
         raise ValueError("bad quantity " + q)
     num, suf = Decimal(m.group(1)), m.group(2)
-    amount = num * (Decimal(10) ** int(suf[1:]) if suf[:1] in ("e", "E") else SUFFIX[suf])
+    exp = len(suf) > 1 and suf[0] in "eE"  # "E" alone is exa
+    amount = num * (Decimal(10) ** int(suf[1:]) if exp else SUFFIX[suf])
     nano = (amount * Decimal(10) ** 9).to_integral_value(
         rounding=ROUND_CEILING if amount >= 0 else ROUND_FLOOR)
     amount = nano / Decimal(10) ** 9
