@@ -4,6 +4,7 @@
 
 #include "ksmc_kind.h"
 #include "daemonset.h"
+#include "endpointslice.h"
 #include "namespace.h"
 #include "node.h"
 #include "persistentvolumeclaim.h"
@@ -14,6 +15,7 @@
 
 const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_daemonset_kind,
+    &ksmc_gen_endpointslice_kind,
     &ksmc_gen_namespace_kind,
     &ksmc_gen_node_kind,
     &ksmc_gen_persistentvolumeclaim_kind,
@@ -24,7 +26,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 8;
+const size_t ksmc_nkinds = 9;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)
