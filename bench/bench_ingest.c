@@ -15,7 +15,9 @@
  * FILE is NDJSON (one object per line, e.g. apisim's /_sim/objects) or one pretty-printed
  * object. Prints one line of key=value pairs; times are the fastest pass over all objects
  * (median in brackets), in nanoseconds per object. */
+#ifdef __SSE2__
 #include <emmintrin.h>
+#endif
 #include <jsmn.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -125,6 +127,7 @@ static const char *skip_container(const char *p, const char *end) {
 
 /* ---- block skip scan (64 bytes per step) ---------------------------------------------- */
 
+#ifdef __SSE2__
 static inline uint64_t eq_mask(const __m128i b[4], char c) {
   __m128i v = _mm_set1_epi8(c);
   uint64_t m0 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b[0], v));
@@ -188,6 +191,11 @@ static const char *skip_container64(const char *p, const char *end) {
   }
   return end;
 }
+
+#else /* no SSE2: the block scan falls back to the string-at-a-time one */
+static const char *skip_container(const char *p, const char *end);
+#define skip_container64 skip_container
+#endif
 
 static void pass_scan64(void *arg) {
   state *s = arg;
