@@ -17,6 +17,10 @@ echo "== generated/ is fresh"
 if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
   git -C "$root" diff --exit-code --stat -- generated/ ||
     { echo "generated/ differs from what specs/ produce: run the build and commit generated/" >&2; exit 1; }
+  # docs/metrics/ and the ClusterRole too, new pages included (ctest metrics_docs_are_fresh as well)
+  stale=$(git -C "$root" status --porcelain -- docs/metrics/ deploy/rbac/)
+  [ -z "$stale" ] ||
+    { echo "$stale" >&2; echo "docs/metrics/ or deploy/rbac/ differ from specs/: run the build and commit them" >&2; exit 1; }
 fi
 
 echo "== tests (release)"
