@@ -53,7 +53,29 @@ static size_t string_end(ksmc_render_ctx *ctx, size_t p) {
   }
 }
 
-/* End of a number/true/false/null starting at p. */
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* True if s[0..n) is a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool valid_number(const char *s, size_t n) {
+  size_t i = 0;
+  if (i < n && s[i] == '-') i++;
+  if (i >= n || !is_digit(s[i])) return false;
+  if (s[i++] != '0')
+    while (i < n && is_digit(s[i])) i++;
+  if (i < n && s[i] == '.') {
+    if (++i >= n || !is_digit(s[i])) return false;
+    while (i < n && is_digit(s[i])) i++;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    if (++i < n && (s[i] == '+' || s[i] == '-')) i++;
+    if (i >= n || !is_digit(s[i])) return false;
+    while (i < n && is_digit(s[i])) i++;
+  }
+  return i == n;
+}
+
+/* End of a number/true/false/null starting at p. Anything else (a bare word, stray bytes:
+ * JSON Go would reject) is an error, so no unchecked byte ever reaches a label value. */
 static size_t primitive_end(ksmc_render_ctx *ctx, size_t p) {
   size_t i = p;
   while (i < ctx->json_len) {
@@ -61,7 +83,12 @@ static size_t primitive_end(ksmc_render_ctx *ctx, size_t p) {
     if (c == ',' || c == '}' || c == ']' || is_ws(c)) break;
     i++;
   }
-  if (i == p) return scan_fail(ctx, p, "expected a value");
+  const char *s = ctx->json + p;
+  size_t n = i - p;
+  if (n == 0) return scan_fail(ctx, p, "expected a value");
+  if (!valid_number(s, n) && !(n == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "null", 4))) &&
+      !(n == 5 && !memcmp(s, "false", 5)))
+    return scan_fail(ctx, p, "invalid JSON value");
   return i;
 }
 

@@ -403,6 +403,34 @@ static void test_non_object_roots(void) {
   renderer_free(&r);
 }
 
+/* Bare words and malformed numbers where a value belongs: Go rejects the object, and no
+ * unchecked byte may reach a label (fuzz_render found `"name":pods-\x1c...\x99` rendered
+ * raw into a statefulset label). */
+static void test_invalid_values(void) {
+  static const char *const values[] = {
+      "pods-role\x1c\x99", "01",   "1.",    "-",     ".5", "1e", "+1", "tru", "nulll", "NaN",
+      "Infinity",          "0x10", "1_000", "\"a\"x"};
+  static const char *const where[] = {
+      "{\"metadata\":{\"name\":%s,\"namespace\":\"n\",\"uid\":\"u\"}}",
+      "{\"metadata\":{\"name\":\"p\",\"namespace\":\"n\",\"uid\":\"u\"},\"x\":%s}",
+      "{\"metadata\":{\"name\":\"p\",\"namespace\":\"n\",\"uid\":\"u\"},"
+      "\"status\":{\"containerStatuses\":[{\"name\":\"c\",\"restartCount\":%s}]}}"};
+  for (size_t k = 0; k < ksmc_nkinds; k++) {
+    renderer r;
+    renderer_init(&r, ksmc_kinds[k]->resource);
+    for (size_t w = 0; w < sizeof where / sizeof where[0]; w++)
+      for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+        char json[512];
+        snprintf(json, sizeof json, where[w], values[v]);
+        int rc = render_s(&r, json);
+        if (rc == KSMC_OK && w < 2)
+          fprintf(stderr, "\n  %s rendered: %s\n", ksmc_kinds[k]->resource, json);
+        if (w < 2) CU_ASSERT_EQUAL(rc, KSMC_E_JSON);
+      }
+    renderer_free(&r);
+  }
+}
+
 static void test_wrong_kind(void) {
   renderer r;
   renderer_init(&r, "pods");
@@ -464,5 +492,6 @@ static const ktest_case cases[] = {{"lint", test_lint},
                                    {"truncated", test_truncated},
                                    {"non_object_roots", test_non_object_roots},
                                    {"wrong_kind", test_wrong_kind},
+                                   {"invalid_values", test_invalid_values},
                                    {0}};
 KTEST_MAIN("bad_input", cases)
