@@ -64,7 +64,14 @@ ksmc_sv ksmc_sv_tok(const ksmc_render_ctx *ctx, int t) {
 /* Decodes v only when it carries JSON escapes or bytes that decoding would change. */
 static bool needs_decoding(ksmc_sv v) {
   if (v.kind != KSMC_SV_JSON) return false;
-  for (size_t i = 0; i < v.n; i++) {
+  size_t i = 0;
+  for (; i + 8 <= v.n; i += 8) { /* 8 bytes at a time: any byte >= 0x80 or a backslash */
+    uint64_t w, y;
+    memcpy(&w, v.p + i, 8);
+    y = w ^ 0x5C5C5C5C5C5C5C5Cull; /* a zero byte where w has a backslash */
+    if ((w | ((y - 0x0101010101010101ull) & ~y)) & 0x8080808080808080ull) return true;
+  }
+  for (; i < v.n; i++) {
     unsigned char c = (unsigned char)v.p[i];
     if (c == '\\' || c >= 0x80) return true;
   }
