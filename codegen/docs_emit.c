@@ -141,9 +141,17 @@ static bool write_page(const char *path, const ms_schema *m, const ms_kind *k, k
 bool docs_write(const ms_schema *m, const char *dir, ksmc_diag *d) {
   bool ok = true;
   char path[4096];
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-    ksmc_error(d, (ksmc_pos){dir, 0, 0}, "cannot create directory: %s", strerror(errno));
-    return false;
+  snprintf(path, sizeof path, "%s", dir); /* mkdir -p */
+  for (char *p = path + 1;; p++) {
+    if (*p && *p != '/') continue;
+    char c = *p;
+    *p = '\0';
+    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+      ksmc_error(d, (ksmc_pos){path, 0, 0}, "cannot create directory: %s", strerror(errno));
+      return false;
+    }
+    *p = c;
+    if (!c) break;
   }
   for (size_t i = 0; i < m->nkinds; i++) {
     char *stem = ms_file_stem(m->kinds[i].file);

@@ -19,8 +19,8 @@ void docs_emit_kind(const ms_kind *k, FILE *out);
 /* Writes the index of all kinds. */
 void docs_emit_index(const ms_schema *m, FILE *out);
 
-/* Writes <dir>/<stem>.md for every kind and <dir>/README.md; false after reporting a
- * write error. */
+/* Creates dir (and its parents) and writes <dir>/<stem>.md for every kind and
+ * <dir>/README.md; false after reporting a write error. */
 bool docs_write(const ms_schema *m, const char *dir, ksmc_diag *d);
 
 #endif

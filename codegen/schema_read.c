@@ -480,6 +480,8 @@ char **ms_expand_paths(char *const *paths, size_t npaths, size_t *count, ksmc_di
         PUSH(p);
       }
       closedir(dir);
+      if (n == first) /* a wrong path in CI would otherwise read as "every family removed" */
+        ksmc_warning(d, (ksmc_pos){paths[i], 0, 0}, "no *.yaml spec in this directory");
       if (n > first) qsort(out + first, n - first, sizeof *out, cmp_str);
     } else {
       char *p = strdup(paths[i]);
