@@ -16,12 +16,17 @@ expect() { # expect FILE TEXT
 cp -r specs "$tmp/base"
 cp -r specs "$tmp/pr"
 pod=$tmp/pr/pod.yaml node=$tmp/pr/node.yaml
+edit() { # edit FILE SED-SCRIPT: applies it and fails when it changed nothing
+  cp "$1" "$tmp/before"
+  sed -i "$2" "$1"
+  cmp -s "$1" "$tmp/before" && fail "edit '$2' changed nothing in $1"
+}
 # 1. a stable family loses a label (breaking)
-sed -i '/^      host_network: format_bool(.spec.hostNetwork)$/d' "$pod"
+edit "$pod" '/^      host_network: format_bool(.spec.hostNetwork)$/d'
 # 2. a typo fix in a help text (safe)
-sed -i 's/^    help: Unix creation timestamp$/    help: Unix creation timestamp./' "$node"
-# 3. the opt-in family becomes default-enabled (risky)
-sed -i '/^    opt_in: true$/d' "$pod"
+edit "$node" 's/^    help: Unix creation timestamp$/    help: Unix creation timestamp./'
+# 3. the opt-in family kube_pod_nodeselectors becomes default-enabled (risky)
+edit "$pod" '/^  - name: kube_pod_nodeselectors$/,/^  - name:/{/^    opt_in: true$/d}'
 # 4. a new family (safe)
 cat >>"$node" <<'YAML'
 
@@ -32,8 +37,7 @@ cat >>"$node" <<'YAML'
     value: quantity_int(.status.capacity.pods)
 YAML
 # 5. a stable family renamed (breaking)
-sed -i 's/^  - name: kube_pod_status_phase$/  - name: kube_pod_phase/' "$pod"
-cmp -s specs/pod.yaml "$pod" && fail "the edits did not apply"
+edit "$pod" 's/^  - name: kube_pod_status_phase$/  - name: kube_pod_phase/'
 
 # Dir against dir.
 "$gen" diff "$tmp/base" "$tmp/pr" >"$tmp/out.txt" 2>"$tmp/err"
