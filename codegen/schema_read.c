@@ -43,13 +43,11 @@ static ksmc_pos tok_pos(const jctx *c, int i) {
   return pos_at(c, at < 0 ? 0 : at);
 }
 
-/* Index of the token after the whole subtree at i. */
+/* Index of the token after the whole subtree at i: the tokens inside a value lie within
+ * its [start, end), so this needs no recursion however deep the input nests. */
 static int skip(const jctx *c, int i) {
-  int n = c->t[i].size, j = i + 1;
-  if (c->t[i].type == JSMN_OBJECT)
-    for (int k = 0; k < n; k++) j = skip(c, skip(c, j));
-  else if (c->t[i].type == JSMN_ARRAY)
-    for (int k = 0; k < n; k++) j = skip(c, j);
+  int j = i + 1;
+  while (j < c->n && c->t[j].start < c->t[i].end) j++;
   return j;
 }
 
