@@ -20,6 +20,7 @@ static void check_render(ksmc_render_ctx *ctx, const char *json, size_t len) {
     return;
   }
   FUZZ_CHECK(!ksmc_buf_failed(&ctx->out), "out of memory");
+  const char *out = ctx->out.p ? ctx->out.p : ""; /* no sample at all: nothing allocated */
   uint32_t prev = 0;
   for (size_t i = 0; i < k->nfamilies; i++) {
     uint32_t start = ksmc_render_fam_start(ctx, i), end = ctx->fam_end[i];
@@ -28,10 +29,9 @@ static void check_render(ksmc_render_ctx *ctx, const char *json, size_t len) {
     if (!ctx->enabled[i])
       FUZZ_CHECK(start == end, "disabled family %s has bytes", k->families[i].name);
     size_t bad = 0;
-    const char *why =
-        ksmc_lint_text(ctx->out.p + start, end - start, true, k->families[i].name, &bad);
+    const char *why = ksmc_lint_text(out + start, end - start, true, k->families[i].name, &bad);
     FUZZ_CHECK(!why, "%s: %s at offset %zu:\n%.*s", k->families[i].name, why, bad,
-               (int)(end - start), ctx->out.p + start);
+               (int)(end - start), out + start);
   }
   FUZZ_CHECK(prev == ctx->out.n, "bytes after the last family");
   /* Same object, same context: same bytes. */

@@ -48,12 +48,12 @@ static bool output_valid(const ksmc_render_ctx *ctx) {
   const ksmc_kind_desc *k = ctx->opts.kind;
   for (size_t i = 0; i < k->nfamilies; i++) {
     uint32_t s = ksmc_render_fam_start(ctx, i), e = ctx->fam_end[i];
+    const char *out = ctx->out.p ? ctx->out.p : ""; /* no sample at all: nothing allocated */
     size_t bad = 0;
-    const char *why = ksmc_lint_text(ctx->out.p + s, e - s, true, k->families[i].name, &bad);
+    const char *why = ksmc_lint_text(out + s, e - s, true, k->families[i].name, &bad);
     if (why) {
       size_t from = s + bad, show = e - from < 120 ? e - from : 120;
-      fprintf(stderr, "\n  %s: %s: [%.*s]\n", k->families[i].name, why, (int)show,
-              ctx->out.p + from);
+      fprintf(stderr, "\n  %s: %s: [%.*s]\n", k->families[i].name, why, (int)show, out + from);
       return false;
     }
   }
