@@ -211,6 +211,10 @@ static bool next_member(ksmc_render_ctx *ctx, size_t *pos, char close, bool firs
       return false;
     }
     p = skip_ws(ctx, p + 1);
+    if (p >= ctx->json_len) { /* `,` then the end: callers read json[p] */
+      *pos = scan_fail(ctx, p, "unexpected end of input");
+      return false;
+    }
   }
   *pos = p;
   return true;

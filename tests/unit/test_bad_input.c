@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../runtime/cli/ksmc_input.h"
 #include "../fuzz/ksmc_expo_lint.h"
@@ -364,16 +366,36 @@ static void test_truncated(void) {
   renderer r;
   renderer_init(&r, "pods");
   CU_ASSERT_EQUAL(render(&r, pod, sizeof pod - 1), KSMC_OK);
+  /* Each prefix ends right at an inaccessible page, so reading one byte past the end
+   * crashes even without ASan (fuzz_render found `...,"status":null,` read past its end). */
+  long pg = sysconf(_SC_PAGESIZE);
+  char *area =
+      mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CU_ASSERT_FATAL(area != MAP_FAILED);
+  CU_ASSERT_EQUAL_FATAL(mprotect(area + pg, (size_t)pg, PROT_NONE), 0);
   for (size_t n = 0; n < sizeof pod - 1; n++) {
-    /* A private copy of exactly n bytes, so reading past the end is caught by ASan. */
-    char *p = malloc(n ? n : 1);
+    char *p = area + pg - n;
     memcpy(p, pod, n);
     int rc = render(&r, p, n);
     if (rc != KSMC_E_JSON && rc != KSMC_E_NOT_OBJECT)
       fprintf(stderr, "\n  prefix of %zu bytes: %d %s\n", n, rc, r.ctx.err);
     CU_ASSERT_TRUE(rc == KSMC_E_JSON || (n == 0 && rc == KSMC_E_NOT_OBJECT));
-    free(p);
   }
+  /* Objects of every kind cut after a member's comma, with null and empty members. */
+  static const char *const cuts[] = {"{\"metadata\":{\"name\":\"s\",\"uid\":\"u\"},\"spec\":null,",
+                                     "{\"metadata\":{\"name\":\"s\",\"uid\":\"u\",",
+                                     "{\"status\":{\"conditions\":[{},", "{\"spec\":{\"x\":[1, "};
+  for (size_t k = 0; k < ksmc_nkinds; k++) {
+    renderer rk;
+    renderer_init(&rk, ksmc_kinds[k]->resource);
+    for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+      size_t n = strlen(cuts[c]);
+      memcpy(area + pg - n, cuts[c], n);
+      CU_ASSERT_EQUAL(render(&rk, area + pg - n, n), KSMC_E_JSON);
+    }
+    renderer_free(&rk);
+  }
+  munmap(area, (size_t)pg * 2);
   renderer_free(&r);
 }
 
