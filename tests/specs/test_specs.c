@@ -15,6 +15,7 @@
 static schema sch;
 
 static char *slurp(const char *path, size_t *n) {
+  *n = 0;
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
   fseek(f, 0, SEEK_END);
@@ -51,7 +52,7 @@ static void test_bad_specs(void) {
     char yaml[512], want_path[512];
     snprintf(yaml, sizeof yaml, "tests/specs/bad/%s", e->d_name);
     snprintf(want_path, sizeof want_path, "tests/specs/bad/%.*s.stderr", (int)(l - 5), e->d_name);
-    size_t wn;
+    size_t wn = 0;
     char *want = slurp(want_path, &wn);
     int errors;
     char *got = diagnostics_of(yaml, &errors);
@@ -91,7 +92,7 @@ static void check_real_spec(const char *file, const char *name, const char *comm
   CU_ASSERT_STRING_EQUAL(diag, "");
   char *a = emit_to_string(s, name), *b = emit_to_string(s, name);
   CU_ASSERT_STRING_EQUAL(a, b); /* deterministic */
-  size_t cn;
+  size_t cn = 0;
   char *c = slurp(committed, &cn);
   CU_ASSERT_PTR_NOT_NULL(c);
   if (c) CU_ASSERT_TRUE(strncmp(a, c, cn) == 0); /* the committed .c is what the spec gives */
@@ -168,7 +169,7 @@ static void test_errors_positions(void) {
 
 /* Editing one family's help text changes one hunk of the generated C (its descriptor). */
 static void test_help_edit_is_one_hunk(void) {
-  size_t n;
+  size_t n = 0;
   char *text = slurp("specs/pod.yaml", &n);
   CU_ASSERT_PTR_NOT_NULL_FATAL(text);
   const char *old_help = "help: The pods current phase.";
