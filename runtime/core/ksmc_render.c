@@ -198,6 +198,10 @@ int ksmc_render_meta(ksmc_render_ctx *ctx, int kind_tok, const char *kind, int u
 }
 
 int ksmc_render_finish(ksmc_render_ctx *ctx) {
+  if (ctx->scan_failed) { /* found while a family expanded a value it reads; err is set */
+    ksmc_buf_reset(&ctx->out);
+    return KSMC_E_JSON;
+  }
   if (ksmc_buf_failed(&ctx->out) || ksmc_buf_failed(&ctx->prefix) ||
       ksmc_buf_failed(&ctx->scratch) || ksmc_buf_failed(&ctx->scratch2)) {
     ksmc_buf_reset(&ctx->out);

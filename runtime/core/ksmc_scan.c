@@ -151,6 +151,18 @@ static int container_tokens(ksmc_render_ctx *ctx, size_t p, size_t end) {
       scan_fail(ctx, p + jp.pos, "invalid JSON");
       return -1;
     }
+    /* jsmn does not check that keys and values alternate: {"a""b"} parses as an object
+     * of two keys without values, and walkers pairing keys with values would run past
+     * the object's tokens. Every member of an object must be a string key with exactly
+     * one child (its value), and no other string may have children. */
+    for (int i = 0; i < r; i++) {
+      const jsmntok_t *t = &ctx->tok[base + (unsigned)i];
+      bool is_key = t->parent >= 0 && ctx->tok[base + (unsigned)t->parent].type == JSMN_OBJECT;
+      if (is_key ? t->type != JSMN_STRING || t->size != 1 : t->type == JSMN_STRING && t->size) {
+        scan_fail(ctx, p + (size_t)t->start, "invalid JSON (a key without a value)");
+        return -1;
+      }
+    }
     for (int i = 0; i < r; i++) {
       jsmntok_t *t = &ctx->tok[base + (unsigned)i];
       t->start += (int)p;

@@ -38,7 +38,15 @@ static void check_render(ksmc_render_ctx *ctx, const char *json, size_t len) {
   ksmc_buf first = {0};
   ksmc_buf_put(&first, ctx->out.p, ctx->out.n);
   FUZZ_CHECK(ksmc_render_object(ctx, json, len) == KSMC_OK, "second render failed");
-  FUZZ_CHECK(fuzz_same(first.p, first.n, ctx->out.p, ctx->out.n), "second render differs");
+  size_t d = 0;
+  while (d < first.n && d < ctx->out.n && first.p[d] == ctx->out.p[d]) d++;
+  size_t from = d > 200 ? d - 200 : 0;
+  FUZZ_CHECK(
+      fuzz_same(first.p, first.n, ctx->out.p, ctx->out.n),
+      "second render differs at byte %zu (%zu vs %zu bytes):\n--- first\n%.*s\n--- second\n%.*s", d,
+      first.n, ctx->out.n, (int)((first.n > d + 200 ? d + 200 : first.n) - from),
+      first.p ? first.p + from : "", (int)((ctx->out.n > d + 200 ? d + 200 : ctx->out.n) - from),
+      ctx->out.p ? ctx->out.p + from : "");
   ksmc_buf_free(&first);
 }
 
