@@ -16,7 +16,7 @@ KSMC=$1
 APISIM=$2
 STRICT=${3:-}
 . "$(dirname "$0")/lib.sh"
-command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
+command -v python3 >/dev/null || { echo "FAIL: python3 not found (scripts/setup-debian.sh installs it)" >&2; exit 1; }
 
 start_apisim --nodes 20 --pods-per-node 10 --namespaces 4 --seed 11
 start_ksmc main

@@ -14,7 +14,7 @@
 # committed corpus); a crash leaves <build-dir>/fuzz-artifacts/<target>/crash-* and makes
 # the script fail. Copy such a file to tests/fuzz/regressions/<target>/ (with a name that
 # says what it exercises) once the bug is fixed. Exit status: 0 all clean, 1 a finding or
-# a build failure, 77 clang or its libFuzzer runtime is missing (ctest: skipped).
+# a build failure or a missing clang/libFuzzer runtime (the setup script installs them).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,13 +41,13 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 
 if ! command -v clang >/dev/null; then
-  echo "run.sh: clang not found (apt-get install clang libclang-rt-14-dev); skipping" >&2
-  exit 77
+  echo "run.sh: clang not found (scripts/setup-debian.sh installs clang libclang-rt-14-dev)" >&2
+  exit 1
 fi
 if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
   clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
-  echo "run.sh: clang has no libFuzzer runtime (apt-get install libclang-rt-14-dev); skipping" >&2
-  exit 77
+  echo "run.sh: clang has no libFuzzer runtime (scripts/setup-debian.sh installs libclang-rt-14-dev)" >&2
+  exit 1
 fi
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
