@@ -199,7 +199,7 @@ static void test_help_edit_is_one_hunk(void) {
     line++;
   }
   CU_ASSERT_TRUE(first >= 0);
-  CU_ASSERT_TRUE(last - first <= 2); /* .help and the two header literals */
+  CU_ASSERT_TRUE(last - first <= 2);  /* .help and the two header literals */
   CU_ASSERT_TRUE(*p == 0 && *q == 0); /* same number of lines */
   free(ca);
   free(cb);
