@@ -196,6 +196,18 @@ const kind_def KINDS[] = {
      TABLE_GENERIC,
      {"metadata.name"},
      {"metadata.name"}},
+    {"discovery.k8s.io",
+     "v1",
+     "endpointslices",
+     "endpointslice",
+     "EndpointSlice",
+     "EndpointSliceList",
+     true,
+     "",
+     "",
+     TABLE_GENERIC,
+     {META_FIELDS},
+     {META_FIELDS}},
 };
 const size_t NKINDS = sizeof KINDS / sizeof KINDS[0];
 

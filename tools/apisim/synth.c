@@ -709,6 +709,79 @@ static void gen_owner(apisim *sim, rng *r, const workload *wl, long desired) {
   ksmc_buf_free(&b);
 }
 
+/* The EndpointSlice the endpointslice controller keeps for a Service: one endpoint per
+ * replica with a pod-network address, ready/serving/terminating conditions, a zone hint.
+ * Draws from its own generator so the rest of the cluster stays as before. */
+static void gen_endpointslice(apisim *sim, const rng *parent, const workload *wl, const char *svc,
+                              const char *svc_uid, const char *t) {
+  rng r = {parent->s ^ 0x5e1ce0f5e1ce0f5eull};
+  char uid[40], name[160], suffix[8];
+  uid_from(&r, uid);
+  for (int i = 0; i < 5; i++) suffix[i] = "bcdfghjklmnpqrstvwxz2456789"[rng_int(&r, 27)];
+  suffix[5] = 0;
+  snprintf(name, sizeof name, "%s-%s", svc, suffix);
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  jw_obj(&w, NULL);
+  jw_obj(&w, "metadata");
+  jw_s(&w, "name", name);
+  jw_fmt(&w, "generateName", "%s-", svc);
+  jw_s(&w, "namespace", wl->ns);
+  jw_s(&w, "uid", uid);
+  jw_s(&w, "creationTimestamp", t);
+  jw_obj(&w, "labels");
+  jw_s(&w, "endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io");
+  jw_s(&w, "kubernetes.io/service-name", svc);
+  jw_end(&w, '}');
+  jw_arr(&w, "ownerReferences");
+  jw_obj(&w, NULL);
+  jw_s(&w, "apiVersion", "v1");
+  jw_s(&w, "kind", "Service");
+  jw_s(&w, "name", svc);
+  jw_s(&w, "uid", svc_uid);
+  jw_b(&w, "controller", true);
+  jw_b(&w, "blockOwnerDeletion", true);
+  jw_end(&w, '}');
+  jw_end(&w, ']');
+  jw_end(&w, '}');
+  jw_s(&w, "addressType", "IPv4");
+  jw_arr(&w, "endpoints");
+  for (int i = 0; i < wl->replicas; i++) {
+    bool ready = !rng_chance(&r, 0.1);
+    char ip[32], zone[16];
+    snprintf(ip, sizeof ip, "10.%d.%d.%d", rng_int(&r, 256), rng_int(&r, 256),
+             rng_range(&r, 2, 254));
+    snprintf(zone, sizeof zone, "zone-%c", 'a' + rng_int(&r, 3));
+    jw_obj(&w, NULL);
+    jw_arr(&w, "addresses");
+    jw_s(&w, NULL, ip);
+    jw_end(&w, ']');
+    jw_obj(&w, "conditions");
+    jw_b(&w, "ready", ready);
+    jw_b(&w, "serving", ready);
+    jw_b(&w, "terminating", false);
+    jw_end(&w, '}');
+    jw_s(&w, "zone", zone);
+    if (rng_chance(&r, 0.5)) {
+      jw_obj(&w, "hints");
+      jw_arr(&w, "forZones");
+      jw_obj(&w, NULL);
+      jw_s(&w, "name", zone);
+      jw_end(&w, '}');
+      jw_end(&w, ']');
+      jw_end(&w, '}');
+    }
+    jw_end(&w, '}');
+  }
+  jw_end(&w, ']');
+  jw_raw(&w, "ports", "[{\"name\":\"http\",\"protocol\":\"TCP\",\"port\":8080}]");
+  jw_end(&w, '}');
+  insert(sim, kind_by_resource("endpointslices"), &b, "kube-controller-manager",
+         "kube-controller-manager", t, t);
+  ksmc_buf_free(&b);
+}
+
 static void gen_service(apisim *sim, rng *r, const workload *wl) {
   char t[32], uid[40], name[140];
   ts(t, wl->created);
@@ -745,6 +818,7 @@ static void gen_service(apisim *sim, rng *r, const workload *wl) {
   insert(sim, kind_by_resource("services"), &b, "kubectl-client-side-apply",
          "kube-controller-manager", t, t);
   ksmc_buf_free(&b);
+  gen_endpointslice(sim, r, wl, name, uid, t);
 }
 
 static void gen_configmap(apisim *sim, rng *r, const workload *wl) {
