@@ -58,7 +58,7 @@ static void agg_body(sb *b, const emit_scope *sc, const expr *e) {
   const char *f = e->str;
   const expr *arg = e->args[0];
   if (!strcmp(f, "count")) {
-    sb_printf(b, "    acc += 1;\n");
+    sb_printf(b, "    (void)ag;\n    acc += 1;\n");
   } else if (!strcmp(f, "any")) {
     sb_printf(b, "    if (");
     emit_bool(b, sc, arg);
@@ -98,7 +98,7 @@ static void emit_one(const expr *e, void *arg) {
                       : "ksmc_sv",
             sc.fam_index, e->id);
   emit_agg_params(&b, &sc);
-  sb_printf(&b, ") {\n  (void)v;\n");
+  sb_printf(&b, ") {\n  (void)ctx;\n  (void)v;\n");
   for (size_t i = 0; i < sc.f->nloops; i++)
     sb_printf(&b, "  (void)%s_%s;\n", sc.f->loops[i].kind != LOOP_VIEW ? "lv" : "it",
               sc.f->loops[i].var);

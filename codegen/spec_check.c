@@ -418,8 +418,9 @@ static vtype check_call(checker *c, expr *e) {
   if (!strcmp(n, "if")) {
     vtype a1 = check_expr(c, e->args[1]), a2 = check_expr(c, e->args[2]);
     want(c, e->args[0], a0, VT_BOOL, n);
-    a1 = as_string(e->args[1], a1);
-    a2 = as_string(e->args[2], a2);
+    /* A numeric path reads as its text only when the other branch is a string. */
+    if (a1 == VT_STR) a2 = as_string(e->args[2], a2);
+    if (a2 == VT_STR) a1 = as_string(e->args[1], a1);
     if (a1 != a2)
       ksmc_error(c->d, e->args[2]->pos,
                  "if() branches have different types: %s "

@@ -572,6 +572,7 @@ static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* any($ep.addresses[*] == $ep.addresses[*]) */
 static bool agg_2_0(ksmc_render_ctx *ctx, const v_root_t *v, const v_endpoints_t *it_ep, const v_endpoints_hints_forZones_t *it_z) {
+  (void)ctx;
   (void)v;
   (void)it_ep;
   (void)it_z;
@@ -585,6 +586,7 @@ static bool agg_2_0(ksmc_render_ctx *ctx, const v_root_t *v, const v_endpoints_t
 
 /* first($ep.addresses[*]) */
 static ksmc_sv agg_2_1(ksmc_render_ctx *ctx, const v_root_t *v, const v_endpoints_t *it_ep, const v_endpoints_hints_forZones_t *it_z) {
+  (void)ctx;
   (void)v;
   (void)it_ep;
   (void)it_z;

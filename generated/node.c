@@ -715,6 +715,7 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* last(.status.addresses[type="InternalIP"].address) */
 static ksmc_sv agg_3_0(ksmc_render_ctx *ctx, const v_root_t *v) {
+  (void)ctx;
   (void)v;
   ksmc_sv acc = ksmc_sv_lit("", 0);
   const ksmc_items *col = &v->status_addresses_items;

@@ -2076,6 +2076,7 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* max(timestamp(.status.containerStatuses[*].state.terminated.finishedAt)) */
 static double agg_0_0(ksmc_render_ctx *ctx, const v_root_t *v) {
+  (void)ctx;
   (void)v;
   double acc = 0;
   bool found = false;
@@ -2092,6 +2093,7 @@ static double agg_0_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* max(timestamp(.status.containerStatuses[*].state.terminated.finishedAt)) */
 static double agg_0_1(ksmc_render_ctx *ctx, const v_root_t *v) {
+  (void)ctx;
   (void)v;
   double acc = 0;
   bool found = false;
@@ -2355,6 +2357,7 @@ static void family_16(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* first(.metadata.ownerReferences[controller=true].kind) */
 static ksmc_sv agg_17_2(ksmc_render_ctx *ctx, const v_root_t *v) {
+  (void)ctx;
   (void)v;
   ksmc_sv acc = ksmc_sv_lit("", 0);
   const ksmc_items *col = &v->metadata_ownerReferences_items;
@@ -2369,6 +2372,7 @@ static ksmc_sv agg_17_2(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* first(.metadata.ownerReferences[controller=true].name) */
 static ksmc_sv agg_17_3(ksmc_render_ctx *ctx, const v_root_t *v) {
+  (void)ctx;
   (void)v;
   ksmc_sv acc = ksmc_sv_lit("", 0);
   const ksmc_items *col = &v->metadata_ownerReferences_items;
@@ -2691,6 +2695,7 @@ static void family_37(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* first(.status.resourceClaimStatuses[name=$rc.name].resourceClaimName) */
 static ksmc_sv agg_38_4(ksmc_render_ctx *ctx, const v_root_t *v, const v_spec_resourceClaims_t *it_rc) {
+  (void)ctx;
   (void)v;
   (void)it_rc;
   ksmc_sv acc = ksmc_sv_lit("", 0);
@@ -2891,6 +2896,7 @@ static void family_49(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* any(.status.conditions[*].reason == $reason) */
 static bool agg_50_5(ksmc_render_ctx *ctx, const v_root_t *v, ksmc_sv lv_reason) {
+  (void)ctx;
   (void)v;
   (void)lv_reason;
   const ksmc_items *col = &v->status_conditions_items;
@@ -2903,6 +2909,7 @@ static bool agg_50_5(ksmc_render_ctx *ctx, const v_root_t *v, ksmc_sv lv_reason)
 
 /* any(.status.containerStatuses[*].state.terminated.reason == $reason) */
 static bool agg_50_6(ksmc_render_ctx *ctx, const v_root_t *v, ksmc_sv lv_reason) {
+  (void)ctx;
   (void)v;
   (void)lv_reason;
   const ksmc_items *col = &v->status_containerStatuses_items;
