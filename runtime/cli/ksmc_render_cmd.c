@@ -3,11 +3,11 @@
 #include "ksmc_render_cmd.h"
 
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ksmc_flags.h"
 #include "ksmc_input.h"
 #include "ksmc_kind.h"
 #include "ksmc_labels.h"
@@ -27,19 +27,25 @@ static const char usage[] =
     "  --resource RESOURCE                 resource of the objects: %s\n"
     "  --metric-opt-in-list=REGEX,...      enable opt-in families matching a regex\n"
     "  --all-families                      enable every opt-in family\n"
+    "  --metric-allowlist=REGEX,...        only families matching a regex\n"
+    "  --metric-denylist=REGEX,...         no family matching a regex\n"
     "  --metric-labels-allowlist=SPEC      e.g. pods=[app,team],nodes=[*] (KSM syntax)\n"
     "  --metric-annotations-allowlist=SPEC same, for kube_*_annotations\n"
     "  -h, --help                          show this help\n"
     "\n"
+    "The filter flags are the exporter's (see ksmc --help): same syntax, same regex\n"
+    "rules, and an invalid pattern is a usage error (exit status 2).\n"
+    "\n"
     "Malformed input is reported as FILE: byte OFFSET: MESSAGE on stderr; the other\n"
     "objects are still rendered and the exit status is 1.\n";
 
+/* The filter flags are collected verbatim and parsed by ksmc_flags_parse, so `ksmc
+ * render` filters exactly as the exporter does. */
 typedef struct {
   const ksmc_kind_desc *kind;
-  bool all_families;
-  const char *opt_in;
-  ksmc_allowlist labels;
-  ksmc_allowlist annotations;
+  ksmc_config filter; /* from the filter flags, parsed by ksmc_flags_parse */
+  char **filter_argv; /* argv[0] plus the filter flags as `--name=value` */
+  int filter_argc;
   const char **files;
   int nfiles;
 } render_opts;
@@ -76,45 +82,58 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name) {
   return NULL;
 }
 
-static int parse_allowlist(ksmc_allowlist *al, const char *v, const char *flag) {
-  char err[256];
-  if (ksmc_allowlist_parse(al, v, err, sizeof err)) return 0;
-  fprintf(stderr, "ksmc render: %s: %s\n", flag, err);
-  return 2;
+/* Flags handed to ksmc_flags_parse unchanged. */
+static const char *const filter_flags[] = {"--metric-opt-in-list", "--metric-allowlist",
+                                           "--metric-denylist", "--metric-labels-allowlist",
+                                           "--metric-annotations-allowlist"};
+
+/* Appends `flag=value` to the filter argv (sized for every argument by the caller). */
+static int add_filter(render_opts *o, const char *flag, const char *value) {
+  size_t n = strlen(flag) + strlen(value) + 2;
+  char *arg = malloc(n);
+  if (!arg) return 2;
+  snprintf(arg, n, "%s=%s", flag, value);
+  o->filter_argv[o->filter_argc++] = arg;
+  return 0;
+}
+
+/* One argv item: a filter flag, --resource, --all-families or a file. */
+static int parse_arg(int argc, char **argv, int *i, render_opts *o) {
+  const char *v;
+  if (!strcmp(argv[*i], "-h") || !strcmp(argv[*i], "--help")) {
+    print_usage(stdout);
+    exit(0);
+  }
+  if ((v = flag_value(argc, argv, i, "--resource"))) {
+    o->kind = ksmc_kind_find(v);
+    if (o->kind) return 0;
+    fprintf(stderr, "ksmc render: unknown resource '%s'\n", v);
+    return 2;
+  }
+  /* Every opt-in family: an opt-in pattern matching every name. */
+  if (!strcmp(argv[*i], "--all-families")) return add_filter(o, "--metric-opt-in-list", ".*");
+  for (size_t f = 0; f < sizeof filter_flags / sizeof *filter_flags; f++)
+    if ((v = flag_value(argc, argv, i, filter_flags[f]))) return add_filter(o, filter_flags[f], v);
+  if (argv[*i][0] == '-' && argv[*i][1] != '\0') {
+    fprintf(stderr, "ksmc render: unknown flag %s (see ksmc render --help)\n", argv[*i]);
+    return 2;
+  }
+  o->files[o->nfiles++] = argv[*i];
+  return 0;
 }
 
 static int parse_opts(int argc, char **argv, render_opts *o) {
   memset(o, 0, sizeof *o);
   o->files = calloc((size_t)argc, sizeof *o->files);
-  if (!o->files) return 2;
+  o->filter_argv = calloc((size_t)argc + 1, sizeof *o->filter_argv);
+  if (!o->files || !o->filter_argv) return 2;
+  o->filter_argv[o->filter_argc++] = strdup("ksmc render");
   for (int i = 1; i < argc; i++) {
-    const char *v;
-    int rc = 0;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      print_usage(stdout);
-      exit(0);
-    } else if ((v = flag_value(argc, argv, &i, "--resource"))) {
-      o->kind = ksmc_kind_find(v);
-      if (!o->kind) {
-        fprintf(stderr, "ksmc render: unknown resource '%s'\n", v);
-        return 2;
-      }
-    } else if (!strcmp(argv[i], "--all-families")) {
-      o->all_families = true;
-    } else if ((v = flag_value(argc, argv, &i, "--metric-opt-in-list"))) {
-      o->opt_in = v;
-    } else if ((v = flag_value(argc, argv, &i, "--metric-labels-allowlist"))) {
-      rc = parse_allowlist(&o->labels, v, "--metric-labels-allowlist");
-    } else if ((v = flag_value(argc, argv, &i, "--metric-annotations-allowlist"))) {
-      rc = parse_allowlist(&o->annotations, v, "--metric-annotations-allowlist");
-    } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-      fprintf(stderr, "ksmc render: unknown flag %s (see ksmc render --help)\n", argv[i]);
-      return 2;
-    } else {
-      o->files[o->nfiles++] = argv[i];
-    }
+    int rc = parse_arg(argc, argv, &i, o);
     if (rc) return rc;
   }
+  int rc = ksmc_flags_parse(&o->filter, o->filter_argc, o->filter_argv, stdout, stderr);
+  if (rc != KSMC_FLAGS_RUN) return rc;
   if (!o->kind) {
     fprintf(stderr, "ksmc render: --resource is required (see ksmc render --help)\n");
     return 2;
@@ -126,28 +145,18 @@ static int parse_opts(int argc, char **argv, render_opts *o) {
   return 0;
 }
 
-/* True if some comma-separated regex of `list` matches name (unanchored, as KSM). */
-static bool opt_in_matches(const char *list, const char *name) {
-  char *copy = strdup(list);
-  bool hit = false;
-  for (char *save = NULL, *re = strtok_r(copy, ",", &save); re && !hit;
-       re = strtok_r(NULL, ",", &save)) {
-    regex_t rx;
-    if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0) continue;
-    hit = regexec(&rx, name, 0, NULL, 0) == 0;
-    regfree(&rx);
-  }
-  free(copy);
-  return hit;
+static void free_opts(render_opts *o) {
+  ksmc_config_free(&o->filter);
+  for (int i = 0; o->filter_argv && i < o->filter_argc; i++) free(o->filter_argv[i]);
+  free(o->filter_argv);
+  free(o->files);
 }
 
 static bool *family_flags(const render_opts *o) {
   bool *flags = calloc(o->kind->nfamilies ? o->kind->nfamilies : 1, sizeof *flags);
   if (!flags) return NULL;
-  for (size_t i = 0; i < o->kind->nfamilies; i++) {
-    const ksmc_family_desc *f = &o->kind->families[i];
-    flags[i] = !f->opt_in || o->all_families || (o->opt_in && opt_in_matches(o->opt_in, f->name));
-  }
+  for (size_t i = 0; i < o->kind->nfamilies; i++)
+    flags[i] = ksmc_config_family_enabled(&o->filter, &o->kind->families[i]);
   return flags;
 }
 
@@ -227,9 +236,7 @@ static void free_all(render_state *st, render_opts *o, bool *flags) {
   }
   free(st->objs);
   ksmc_render_ctx_free(&st->rc);
-  ksmc_allowlist_free(&o->labels);
-  ksmc_allowlist_free(&o->annotations);
-  free(o->files);
+  free_opts(o);
   free(flags);
 }
 
@@ -237,9 +244,7 @@ int ksmc_render_main(int argc, char **argv) {
   render_opts o;
   int rc = parse_opts(argc, argv, &o);
   if (rc) {
-    ksmc_allowlist_free(&o.labels);
-    ksmc_allowlist_free(&o.annotations);
-    free(o.files);
+    free_opts(&o);
     return rc;
   }
   bool *flags = family_flags(&o);
@@ -247,8 +252,8 @@ int ksmc_render_main(int argc, char **argv) {
   ksmc_render_opts ropts = {
       .kind = o.kind,
       .family_enabled = flags,
-      .labels_allow = ksmc_allowlist_for(&o.labels, o.kind->resource),
-      .annotations_allow = ksmc_allowlist_for(&o.annotations, o.kind->resource),
+      .labels_allow = ksmc_allowlist_for(&o.filter.labels_allow, o.kind->resource),
+      .annotations_allow = ksmc_allowlist_for(&o.filter.annotations_allow, o.kind->resource),
   };
   if (!flags || ksmc_render_ctx_init(&st.rc, &ropts) != KSMC_OK) {
     fprintf(stderr, "ksmc render: out of memory\n");

@@ -25,7 +25,8 @@ printf '{"kind":"PodList","items":[{"metadata":{"name":"x","uid":"9"}},{"metadat
 [ "$(grep -c '^kube_pod_info' "$tmp/list.out")" = 2 ] || fail "List from stdin"
 echo "ok: a List from stdin"
 
-for args in "--resource nope x.json" "--bogus" "render-no-resource.json"; do
+for args in "--resource nope x.json" "--bogus" "render-no-resource.json" \
+  "--resource pods --metric-opt-in-list=( x.json" "--resource pods --metric-allowlist=a --metric-denylist=b x.json"; do
   status=0
   # shellcheck disable=SC2086
   "$KSMC" render $args >/dev/null 2>"$tmp/usage" || status=$?
@@ -33,4 +34,16 @@ for args in "--resource nope x.json" "--bogus" "render-no-resource.json"; do
   [ -s "$tmp/usage" ] || fail "no message for 'ksmc render $args'"
 done
 echo "ok: usage errors exit 2 with a message"
+"$KSMC" render --resource pods --metric-opt-in-list='(' x.json >/dev/null 2>"$tmp/usage" || true
+grep -q 'invalid regex "(" in --metric-opt-in-list' "$tmp/usage" || fail "a bad opt-in regex is not named"
+
+# The filter flags filter as the exporter's do: opt-in families only when asked for.
+pod='{"metadata":{"name":"a","namespace":"n","uid":"1"},"spec":{"containers":[{"name":"c"}]}}'
+fams() { echo "$pod" | "$KSMC" render --resource pods "$@" - | grep -c '^# TYPE' || true; }
+base=$(fams) all=$(fams --all-families) optin=$(fams --metric-opt-in-list=nodeselectors)
+deny=$(fams --metric-denylist=kube_pod_container_.*)
+[ "$all" -gt "$base" ] || fail "--all-families adds no family ($all vs $base)"
+[ "$optin" = $((base + 1)) ] || fail "one opt-in pattern: $optin families, want $((base + 1))"
+[ "$deny" -lt "$base" ] && [ "$deny" -gt 0 ] || fail "--metric-denylist: $deny families of $base"
+echo "ok: --all-families, --metric-opt-in-list and --metric-denylist select families like the exporter"
 echo "1 passed, 0 failed"
