@@ -2,6 +2,7 @@
 # Installs every Debian package ksmc needs to build, test, benchmark and run its demo.
 # Idempotent: packages already present are skipped; apt-get runs only when something is missing.
 # Usage: scripts/setup-debian.sh            (called by the README's two commands and by .ci/run)
+#        scripts/setup-debian.sh --build    (only what building ksmc needs: the Containerfile)
 set -euo pipefail
 
 packages=(
@@ -14,13 +15,19 @@ packages=(
   libsimdjson-dev nginx-light wrk gnuplot-nox
 )
 
+build_only=false
+[ "${1:-}" = --build ] && build_only=true
+# Configuring the tree also wants CUnit (the unit tests are part of it).
+$build_only && packages=(build-essential cmake pkg-config re2c libyaml-dev libcurl4-openssl-dev
+  libjsmn-dev libmicrohttpd-dev libdeflate-dev zlib1g-dev libcunit1-dev ca-certificates)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
 # kubectl: the machine image may ship one (e.g. the gcloud dispatcher); fall back to Debian's.
-command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+$build_only || command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
