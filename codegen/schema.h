@@ -22,7 +22,8 @@ typedef enum {
   ST_QUANTITY,
   ST_OBJECT,
   ST_ARRAY,
-  ST_MAP
+  ST_MAP,
+  ST_ANY /* custom resources only (spec `schema:`): a scalar whose JSON type varies */
 } schema_type;
 
 typedef struct {

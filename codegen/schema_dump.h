@@ -106,7 +106,8 @@ bool ms_read_json_text(ms_schema *m, const char *file, const char *text, size_t 
 bool ms_load_inputs(ms_schema *m, char *const *paths, size_t npaths, const char *schema_file,
                     ksmc_diag *d);
 
-/* Expands directories among paths into their *.yaml files, sorted; other paths are kept
+/* Expands directories among paths into their *.yaml files and those of their custom/
+ * subdirectory (custom resources), sorted; other paths are kept
  * as given. Returns a NULL-terminated array (free with ms_free_paths); NULL after
  * reporting an unreadable directory. */
 char **ms_expand_paths(char *const *paths, size_t npaths, size_t *count, ksmc_diag *d);

@@ -40,7 +40,8 @@ static tk lex(lexer *l) {
 }
 
 static const char *const type_names[] = {"",          "string",   "int",    "number", "bool",
-                                         "timestamp", "quantity", "object", "array",  "map"};
+                                         "timestamp", "quantity", "object", "array",  "map",
+                                         "any"};
 
 const char *schema_type_name(schema_type t) { return type_names[t]; }
 

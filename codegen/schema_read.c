@@ -471,6 +471,23 @@ char **ms_expand_paths(char *const *paths, size_t npaths, size_t *count, ksmc_di
       while (plen > 1 && paths[i][plen - 1] == '/') plen--;
       struct dirent *e;
       while ((e = readdir(dir))) {
+        if (!strcmp(e->d_name, "custom")) { /* specs/custom/: custom resources, same rules */
+          char *sub = malloc(plen + 8);
+          if (!sub) abort();
+          sprintf(sub, "%.*s/custom", (int)plen, paths[i]);
+          DIR *cd = opendir(sub);
+          struct dirent *ce;
+          while (cd && (ce = readdir(cd))) {
+            if (ce->d_name[0] == '.' || !ends_with(ce->d_name, ".yaml")) continue;
+            char *p = malloc(strlen(sub) + strlen(ce->d_name) + 2);
+            if (!p) abort();
+            sprintf(p, "%s/%s", sub, ce->d_name);
+            PUSH(p);
+          }
+          if (cd) closedir(cd);
+          free(sub);
+          continue;
+        }
         if (e->d_name[0] == '.' || !ends_with(e->d_name, ".yaml")) continue;
         char *p = malloc(plen + strlen(e->d_name) + 2);
         if (!p) abort();

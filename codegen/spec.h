@@ -149,6 +149,7 @@ typedef struct {
   view **views;   /* views[0] is the root */
   size_t nviews;
   const schema_kind *schema;
+  schema_kind *custom_schema; /* from the spec's `schema:` section (custom resources) */
 } spec;
 
 /* Loads and checks one spec; returns NULL when any error was reported. */

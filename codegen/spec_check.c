@@ -108,6 +108,7 @@ static view *item_view(spec *s, view *v, vnode *n, const char *spath, bool is_ma
 static vtype vtype_of(schema_type t) {
   switch (t) {
   case ST_STRING:
+  case ST_ANY: /* custom resources: a scalar of varying JSON type reads as its text */
     return VT_STR;
   case ST_INT:
   case ST_NUMBER:
@@ -657,7 +658,7 @@ static void check_family(checker *c, family *f) {
 void spec_check(spec *s, const schema *sch, const yt_node *resource, ksmc_diag *d) {
   ksmc_pos rpos = resource ? resource->pos : (ksmc_pos){s->file, 1, 1};
   if (!s->kind) return;
-  s->schema = schema_find_kind(sch, s->kind);
+  s->schema = s->custom_schema ? s->custom_schema : schema_find_kind(sch, s->kind);
   if (!s->schema) {
     const char *names[64];
     int n = 0;
@@ -669,7 +670,10 @@ void spec_check(spec *s, const schema *sch, const yt_node *resource, ksmc_diag *
       ksmc_error(d, rpos, "kind '%s' is not in the field schema; did you mean '%s'?", s->kind,
                  hint);
     else
-      ksmc_error(d, rpos, "kind '%s' is not in the field schema", s->kind);
+      ksmc_error(d, rpos,
+                 "kind '%s' is not in the field schema; a custom resource declares the fields "
+                 "it reads in a schema: section (docs/custom-resources.md)",
+                 s->kind);
     return;
   }
   view *root = new_view(s, NULL, "root", "", false);

@@ -6,6 +6,7 @@
 
 #include "spec.h"
 #include "spec_check.h"
+#include "spec_schema.h"
 
 /* Allowed keys of one kind of mapping. */
 typedef struct {
@@ -308,7 +309,7 @@ static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
 static const char *const resource_keys[] = {"kind",   "group",      "version",
                                             "plural", "namespaced", NULL};
 static const char *const resource_required[] = {"kind", "version", "plural", "namespaced", NULL};
-static const char *const top_keys[] = {"resource", "labels", "families", NULL};
+static const char *const top_keys[] = {"resource", "schema", "labels", "families", NULL};
 static const char *const top_required[] = {"resource", "families", NULL};
 
 static void parse_resource(spec *s, const yt_node *m, ksmc_diag *d) {
@@ -339,6 +340,19 @@ static void parse_families(spec *s, const yt_node *seq, ksmc_diag *d) {
   }
 }
 
+/* A custom resource declares the fields it reads (spec_schema.h). */
+static void parse_custom_schema(spec *s, const yt_node *m, const schema *sch, ksmc_diag *d) {
+  if (!*s->group)
+    ksmc_error(d, m->pos, "schema: is for custom resources, which need an API group in resource:");
+  char *gv = malloc(strlen(s->group) + strlen(s->version ? s->version : "") + 2);
+  if (!gv) abort();
+  sprintf(gv, "%s.%s", s->group, s->version ? s->version : "");
+  s->custom_schema = calloc(1, sizeof *s->custom_schema);
+  if (!s->custom_schema) abort();
+  spec_schema_build(s->custom_schema, s->kind, gv, m, sch, d);
+  free(gv);
+}
+
 static spec *build(const char *file, yt_node *root, const schema *sch, ksmc_diag *d) {
   static const key_rules r = {"the spec", top_keys, top_required};
   spec *s = calloc(1, sizeof *s);
@@ -348,6 +362,7 @@ static spec *build(const char *file, yt_node *root, const schema *sch, ksmc_diag
     if (yt_get(root, "resource")) parse_resource(s, yt_get(root, "resource"), d);
     s->labels = parse_labels(yt_get(root, "labels"), &s->nlabels, d);
     if (yt_get(root, "families")) parse_families(s, yt_get(root, "families"), d);
+    if (yt_get(root, "schema") && s->kind) parse_custom_schema(s, yt_get(root, "schema"), sch, d);
   }
   spec_check(s, sch, yt_get(root, "resource"), d);
   return s;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "spec.h"
+#include "spec_schema.h"
 
 static void free_labels(label *ls, size_t n) {
   for (size_t i = 0; i < n; i++) {
@@ -73,6 +74,8 @@ void spec_free(spec *s) {
   free(s->group);
   free(s->version);
   free(s->resource);
+  if (s->custom_schema) spec_schema_free(s->custom_schema);
+  free(s->custom_schema);
   free(s);
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ksmc_kind.h"
+#include "certificate.h"
 #include "daemonset.h"
 #include "endpointslice.h"
 #include "namespace.h"
@@ -14,6 +15,7 @@
 #include "statefulset.h"
 
 const ksmc_kind_desc *const ksmc_kinds[] = {
+    &ksmc_gen_certificate_kind,
     &ksmc_gen_daemonset_kind,
     &ksmc_gen_endpointslice_kind,
     &ksmc_gen_namespace_kind,
@@ -26,7 +28,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 9;
+const size_t ksmc_nkinds = 10;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

@@ -10,7 +10,7 @@ packages=(
   build-essential cmake pkg-config re2c
   libyaml-dev libcurl4-openssl-dev libjsmn-dev libmicrohttpd-dev libdeflate-dev zlib1g-dev
   # tests
-  libcunit1-dev valgrind clang libclang-rt-14-dev clang-format curl python3 prometheus
+  libcunit1-dev valgrind clang libclang-rt-14-dev clang-format curl python3 python3-yaml prometheus
   # benchmarks and demo tooling
   libsimdjson-dev nginx-light wrk gnuplot-nox
 )
