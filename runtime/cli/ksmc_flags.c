@@ -134,7 +134,9 @@ static const flag_def flags[] = {
      "Accepted for KSM compatibility; sets the same idle timeout."},
     {"server-idle-timeout", F_DURATION, O(server_timeout_sec), G_SRV, "duration", "1m",
      "Accepted for KSM compatibility; sets the same idle timeout."},
-    {"server-read-header-timeout", F_IGNORE, 0, NULL, NULL, NULL, NULL},
+    {"server-read-header-timeout", F_DURATION, O(header_timeout_sec), G_SRV, "duration", "5s",
+     "A connection must deliver its request headers (and finish its TLS handshake)\n"
+     "this long after it is accepted, or it is closed (slowloris protection)."},
     {"log-level", F_LOGLEVEL, O(log_level), G_GEN, "level", "info",
      "One of debug, info, warn, error."},
     {"help", F_HELP, 0, G_GEN, NULL, NULL, "Show this help (also -h)."},
@@ -419,6 +421,7 @@ static bool set_defaults(ksmc_config *c) {
   c->port = 8080;
   c->telemetry_port = 8081;
   c->server_timeout_sec = 60;
+  c->header_timeout_sec = 5;
   c->log_level = KSMC_LOG_INFO;
   return set_str(&c->host, "::") && set_str(&c->telemetry_host, "::");
 }
@@ -487,7 +490,7 @@ void ksmc_flags_usage(FILE *out) {
         "    ECMAScript (regexp2) for allow/deny lists and RE2 for the opt-in list: ksmc has\n"
         "    no lookarounds, lazy quantifiers, (?:...) groups or \\d; use [0-9], [[:space:]].\n"
         "  * Accepted and ignored with a warning: --auto-gomemlimit(-ratio), --v,\n"
-        "    --logtostderr, --alsologtostderr, --server-read-header-timeout.\n"
+        "    --logtostderr, --alsologtostderr.\n"
         "  * Refused (exit 2): --pod/--pod-namespace (auto-sharding), --custom-resource-state-*,\n"
         "    --config, --tls-config, --auth-filter, --track-unscheduled-pods.\n"
         "  * Self-metrics keep KSM's names (kube_state_metrics_list_total, ..._watch_total,\n"

@@ -65,6 +65,7 @@ typedef struct {
   int telemetry_port;       /* --telemetry-port (default 8081) */
   bool enable_gzip;         /* --enable-gzip-encoding */
   int server_timeout_sec;   /* --server-write-timeout etc. (default 60) */
+  int header_timeout_sec;   /* --server-read-header-timeout (default 5) */
   ksmc_log_level log_level; /* --log-level (default info) */
 } ksmc_config;
 

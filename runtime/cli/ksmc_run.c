@@ -272,6 +272,7 @@ static bool start_http(app *a, char *err, size_t errlen) {
       .readyz = probe_ready,
       .readyz_arg = a,
       .timeout_seconds = (unsigned)a->cfg.server_timeout_sec,
+      .header_timeout_seconds = (unsigned)a->cfg.header_timeout_sec,
   };
   a->http = ksmc_http_start(&hc, err, errlen);
   return a->http != NULL;

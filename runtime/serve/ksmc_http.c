@@ -7,22 +7,51 @@
 #include "ksmc_http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_FILTER_VALUES 32
 #define METRICS_BLOCK (256 * 1024)
 #define CONN_MEMORY (320 * 1024)
+#define WATCHDOG_TICK_MS 100
+
+/* One listener: its daemon and how many connections it holds. */
+typedef struct {
+  struct ksmc_http *h;
+  struct MHD_Daemon *d;
+  size_t nconns; /* under h->lock */
+} listener;
+
+/* A live connection (MHD socket context), from accept to close. Every phase has a
+ * deadline; the watchdog shuts down the socket of a connection past it, which makes
+ * libmicrohttpd see EOF and close it (its own timeout is an *idle* timeout only, so a
+ * client sending a byte a second would keep its slot forever). */
+typedef struct conn_rec {
+  struct conn_rec *prev, *next;
+  listener *l;
+  int fd;
+  double deadline; /* monotonic seconds */
+  bool killed;
+} conn_rec;
 
 struct ksmc_http {
   ksmc_http_config cfg;
-  struct MHD_Daemon *main_d, *tele_d;
+  unsigned max_conns, per_ip, header_timeout, timeout; /* cfg with defaults applied */
+  listener main_l, tele_l;
+  pthread_mutex_t lock; /* conns, nconns, deadlines, stopping */
+  pthread_cond_t wake;
+  conn_rec *conns;
+  bool stopping, watchdog_started;
+  pthread_t watchdog;
   ksmc_tm_series *dur_get, *dur_head;
   ksmc_tm_series *scrape_plain, *scrape_gzip, *resp_plain, *resp_gzip;
 };
@@ -45,6 +74,12 @@ static const char landing_tele[] =
     "<html>\n<head><title>ksmc telemetry</title></head>\n<body>\n<h1>ksmc telemetry</h1>\n"
     "<ul>\n<li><a href=\"/metrics\">metrics</a></li>\n<li><a href=\"/readyz\">readyz</a></li>\n"
     "</ul>\n</body>\n</html>\n";
+
+static double mono_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static double since(const struct timespec *t0) {
   struct timespec t;
@@ -196,18 +231,132 @@ static enum MHD_Result serve_telemetry(ksmc_http *h, struct MHD_Connection *c) {
   return ret;
 }
 
+/* ---- connection tracking and deadlines ---- */
+
+static conn_rec *conn_of(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *i =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return i ? i->socket_context : NULL;
+}
+
+/* Moves a connection to its next phase: deadline `secs` from now. */
+static void conn_deadline(ksmc_http *h, struct MHD_Connection *c, unsigned secs) {
+  conn_rec *r = conn_of(c);
+  if (!r) return;
+  pthread_mutex_lock(&h->lock);
+  r->deadline = mono_now() + secs;
+  pthread_mutex_unlock(&h->lock);
+}
+
+/* Accepted: the request headers (and a TLS handshake) must be in within the header
+ * timeout. Closed: forget it. Runs on the pool thread that owns the connection. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode what) {
+  listener *l = cls;
+  ksmc_http *h = l->h;
+  if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+    conn_rec *r = calloc(1, sizeof *r);
+    if (!r) return; /* untracked: MHD's idle timeout still applies */
+    const union MHD_ConnectionInfo *i =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    r->fd = i ? i->connect_fd : -1;
+    r->l = l;
+    pthread_mutex_lock(&h->lock);
+    r->deadline = mono_now() + h->header_timeout;
+    r->next = h->conns;
+    if (h->conns) h->conns->prev = r;
+    h->conns = r;
+    l->nconns++;
+    pthread_mutex_unlock(&h->lock);
+    *socket_ctx = r;
+    return;
+  }
+  conn_rec *r = *socket_ctx;
+  if (!r) return;
+  /* libmicrohttpd notifies before it closes the socket, so the watchdog (which only
+   * touches listed connections, under the lock) never shuts down a reused fd. */
+  pthread_mutex_lock(&h->lock);
+  if (r->prev)
+    r->prev->next = r->next;
+  else
+    h->conns = r->next;
+  if (r->next) r->next->prev = r->prev;
+  l->nconns--;
+  pthread_mutex_unlock(&h->lock);
+  free(r);
+  *socket_ctx = NULL;
+}
+
+/* A request is done (response sent or connection failed): a kept-alive connection has
+ * the idle timeout to complete its next request's headers. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe) {
+  (void)req_cls, (void)toe;
+  listener *l = cls;
+  conn_deadline(l->h, c, l->h->timeout);
+}
+
+/* Shuts down the sockets of connections past their deadline, every WATCHDOG_TICK_MS. */
+static void *watchdog_main(void *arg) {
+  ksmc_http *h = arg;
+  pthread_mutex_lock(&h->lock);
+  while (!h->stopping) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += WATCHDOG_TICK_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&h->wake, &h->lock, &until);
+    double now = mono_now();
+    for (conn_rec *r = h->conns; r; r = r->next)
+      if (!r->killed && r->fd >= 0 && now > r->deadline) {
+        shutdown(r->fd, SHUT_RDWR);
+        r->killed = true;
+      }
+  }
+  pthread_mutex_unlock(&h->lock);
+  return NULL;
+}
+
 /* ---- routing ---- */
+
+/* Request markers in *req_cls (static, never freed): set by the URI callback from the
+ * raw request target, then "seen" once the handler had its first call. */
+static const char uri_ok = 0, uri_bad = 0, seen_ok = 0, seen_bad = 0;
+
+/* A raw path is served only if its percent-escapes are well-formed and decode to no NUL
+ * byte (libmicrohttpd leaves "%zz" alone and decodes "%00" into a C string that ends
+ * early: "/%00" would compare equal to "/"). */
+static bool raw_path_ok(const char *uri) {
+  for (const char *p = uri; *p && *p != '?'; p++) {
+    if (*p != '%') continue;
+    if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2])) return false;
+    if (p[1] == '0' && p[2] == '0') return false;
+    p += 2;
+  }
+  return true;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+  (void)cls, (void)c;
+  return (void *)(raw_path_ok(uri) ? &uri_ok : &uri_bad);
+}
 
 /* libmicrohttpd calls a handler once when the headers are in, then for each piece of
  * upload data, then once more with none left. Answering on the first call is an "early
  * response" after which MHD must close the connection, so answers wait for the last
  * call (keep-alive works) and request bodies are discarded. Returns true while the
- * request is still arriving (*ret set). */
-static bool request_pending(void **req_cls, size_t *upload_size, enum MHD_Result *ret) {
-  static const char seen_marker = 0;
+ * request is still arriving (*ret set). On the first call the connection enters its
+ * response phase: the rest of the request and the whole response must be done within
+ * the (write) timeout. */
+static bool request_pending(listener *l, struct MHD_Connection *c, void **req_cls,
+                            size_t *upload_size, enum MHD_Result *ret) {
   *ret = MHD_YES;
-  if (!*req_cls) {
-    *req_cls = (void *)&seen_marker;
+  if (*req_cls != &seen_ok && *req_cls != &seen_bad) {
+    *req_cls = (void *)(*req_cls == &uri_bad ? &seen_bad : &seen_ok);
+    conn_deadline(l->h, c, l->h->timeout);
     return true;
   }
   if (*upload_size) {
@@ -215,6 +364,28 @@ static bool request_pending(void **req_cls, size_t *upload_size, enum MHD_Result
     return true;
   }
   return false;
+}
+
+/* Beyond the listener's connection limit every request is answered 503 and the
+ * connection closed (the listener accepts a few more than the limit for that). */
+static bool over_limit(listener *l) {
+  pthread_mutex_lock(&l->h->lock);
+  bool over = l->nconns > l->h->max_conns;
+  pthread_mutex_unlock(&l->h->lock);
+  return over;
+}
+
+static enum MHD_Result reply_overloaded(struct MHD_Connection *c) {
+  static const char msg[] = "Service Unavailable: too many connections\n";
+  struct MHD_Response *r =
+      MHD_create_response_from_buffer(sizeof msg - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+  if (!r) return MHD_NO;
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+  MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+  enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+  MHD_destroy_response(r);
+  return ret;
 }
 
 /* Common checks; returns true when a response was queued into *ret. */
@@ -226,15 +397,29 @@ static bool check_method(struct MHD_Connection *c, const char *method, bool *hea
   return true;
 }
 
+/* The checks every request passes first; returns true when a response was queued. */
+static bool preamble(listener *l, struct MHD_Connection *c, const char *method, void **req_cls,
+                     size_t *upload_size, bool *head, bool *bad_path, enum MHD_Result *ret) {
+  if (request_pending(l, c, req_cls, upload_size, ret)) return true;
+  if (over_limit(l)) {
+    *ret = reply_overloaded(c);
+    return true;
+  }
+  if (check_method(c, method, head, ret)) return true;
+  *bad_path = *req_cls == &seen_bad;
+  return false;
+}
+
 static enum MHD_Result handle_main(void *cls, struct MHD_Connection *c, const char *url,
                                    const char *method, const char *version, const char *upload,
                                    size_t *upload_size, void **req_cls) {
   (void)version, (void)upload;
-  ksmc_http *h = cls;
-  bool head;
+  listener *l = cls;
+  ksmc_http *h = l->h;
+  bool head, bad_path;
   enum MHD_Result ret;
-  if (request_pending(req_cls, upload_size, &ret)) return ret;
-  if (check_method(c, method, &head, &ret)) return ret;
+  if (preamble(l, c, method, req_cls, upload_size, &head, &bad_path, &ret)) return ret;
+  if (bad_path) return reply_text(c, MHD_HTTP_NOT_FOUND, "404 page not found\n");
   if (strcmp(url, "/metrics") == 0) return serve_metrics(h, c, head);
   if (strcmp(url, "/healthz") == 0) return reply_text(c, MHD_HTTP_OK, "OK");
   if (strcmp(url, "/livez") == 0) return reply_probe(c, h->cfg.livez, h->cfg.livez_arg);
@@ -248,11 +433,12 @@ static enum MHD_Result handle_tele(void *cls, struct MHD_Connection *c, const ch
                                    const char *method, const char *version, const char *upload,
                                    size_t *upload_size, void **req_cls) {
   (void)version, (void)upload;
-  ksmc_http *h = cls;
-  bool head;
+  listener *l = cls;
+  ksmc_http *h = l->h;
+  bool head, bad_path;
   enum MHD_Result ret;
-  if (request_pending(req_cls, upload_size, &ret)) return ret;
-  if (check_method(c, method, &head, &ret)) return ret;
+  if (preamble(l, c, method, req_cls, upload_size, &head, &bad_path, &ret)) return ret;
+  if (bad_path) return reply_text(c, MHD_HTTP_NOT_FOUND, "404 page not found\n");
   if (strcmp(url, "/metrics") == 0) return serve_telemetry(h, c);
   if (strcmp(url, "/readyz") == 0) return reply_probe(c, h->cfg.readyz, h->cfg.readyz_arg);
   if (strcmp(url, "/") == 0)
@@ -263,16 +449,22 @@ static enum MHD_Result handle_tele(void *cls, struct MHD_Connection *c, const ch
 
 /* ---- listeners ---- */
 
-static struct MHD_Daemon *start_on(const ksmc_http *h, const struct sockaddr *sa,
-                                   unsigned extra_flags, MHD_AccessHandlerCallback fn, void *cls) {
-  const ksmc_http_config *c = &h->cfg;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | extra_flags;
+/* MHD_USE_ITC: without it a pool thread whose listen socket is paused (connection limit
+ * reached) only notices MHD_stop_daemon at its next connection timeout, up to a minute.
+ * The listener accepts max_conns + overflow connections; the overflow ones get a 503. */
+static struct MHD_Daemon *start_on(listener *l, const struct sockaddr *sa, unsigned extra_flags,
+                                   MHD_AccessHandlerCallback fn) {
+  const ksmc_http *h = l->h;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | extra_flags;
+  unsigned threads = h->cfg.threads ? h->cfg.threads : 4u;
+  unsigned hard = h->max_conns + h->max_conns / 8 + 2 * threads;
   return MHD_start_daemon(
-      flags, 0, NULL, NULL, fn, cls, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE,
-      c->threads ? c->threads : 4u, MHD_OPTION_CONNECTION_LIMIT,
-      c->max_connections ? c->max_connections : 128u, MHD_OPTION_CONNECTION_TIMEOUT,
-      c->timeout_seconds ? c->timeout_seconds : 60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-      (size_t)CONN_MEMORY, MHD_OPTION_END);
+      flags, 0, NULL, NULL, fn, l, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+      MHD_OPTION_CONNECTION_LIMIT, hard, MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->per_ip,
+      MHD_OPTION_CONNECTION_TIMEOUT, h->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      (size_t)CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
+      MHD_OPTION_END);
 }
 
 static bool any_host(const char *host) {
@@ -281,9 +473,8 @@ static bool any_host(const char *host) {
 
 /* Binds host:port. "::" (KSM's default) is dual stack, falling back to IPv4 when the
  * machine has no IPv6. */
-static struct MHD_Daemon *listen_on(const ksmc_http *h, const char *host, int port,
-                                    MHD_AccessHandlerCallback fn, void *cls, char *err,
-                                    size_t errlen) {
+static struct MHD_Daemon *listen_on(listener *l, const char *host, int port,
+                                    MHD_AccessHandlerCallback fn, char *err, size_t errlen) {
   struct sockaddr_in6 a6 = {
       .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = IN6ADDR_ANY_INIT};
   struct sockaddr_in a4 = {.sin_family = AF_INET,
@@ -291,8 +482,8 @@ static struct MHD_Daemon *listen_on(const ksmc_http *h, const char *host, int po
                            .sin_addr.s_addr = htonl(INADDR_ANY)};
   struct MHD_Daemon *d = NULL;
   if (any_host(host)) {
-    d = start_on(h, (struct sockaddr *)&a6, MHD_USE_IPv6 | MHD_USE_DUAL_STACK, fn, cls);
-    if (!d) d = start_on(h, (struct sockaddr *)&a4, 0, fn, cls);
+    d = start_on(l, (struct sockaddr *)&a6, MHD_USE_IPv6 | MHD_USE_DUAL_STACK, fn);
+    if (!d) d = start_on(l, (struct sockaddr *)&a4, 0, fn);
   } else {
     struct addrinfo hints = {.ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM}, *ai = NULL;
     int rc = getaddrinfo(host, NULL, &hints, &ai);
@@ -303,11 +494,11 @@ static struct MHD_Daemon *listen_on(const ksmc_http *h, const char *host, int po
     if (ai->ai_family == AF_INET6) {
       memcpy(&a6, ai->ai_addr, sizeof a6);
       a6.sin6_port = htons((uint16_t)port);
-      d = start_on(h, (struct sockaddr *)&a6, MHD_USE_IPv6, fn, cls);
+      d = start_on(l, (struct sockaddr *)&a6, MHD_USE_IPv6, fn);
     } else {
       memcpy(&a4, ai->ai_addr, sizeof a4);
       a4.sin_port = htons((uint16_t)port);
-      d = start_on(h, (struct sockaddr *)&a4, 0, fn, cls);
+      d = start_on(l, (struct sockaddr *)&a4, 0, fn);
     }
     freeaddrinfo(ai);
   }
@@ -335,15 +526,28 @@ ksmc_http *ksmc_http_start(const ksmc_http_config *cfg, char *err, size_t errlen
     return NULL;
   }
   h->cfg = *cfg;
+  h->max_conns = cfg->max_connections ? cfg->max_connections : 1024u;
+  h->per_ip = cfg->max_connections_per_ip ? cfg->max_connections_per_ip : h->max_conns / 4 + 1;
+  h->header_timeout = cfg->header_timeout_seconds ? cfg->header_timeout_seconds : 5u;
+  h->timeout = cfg->timeout_seconds ? cfg->timeout_seconds : 60u;
+  h->main_l.h = h->tele_l.h = h;
+  pthread_mutex_init(&h->lock, NULL);
+  pthread_cond_init(&h->wake, NULL);
   cache_series(h);
+  if (pthread_create(&h->watchdog, NULL, watchdog_main, h) != 0) {
+    snprintf(err, errlen, "cannot start the connection watchdog thread");
+    ksmc_http_stop(h);
+    return NULL;
+  }
+  h->watchdog_started = true;
   if (cfg->port >= 0 &&
-      !(h->main_d = listen_on(h, cfg->host, cfg->port, handle_main, h, err, errlen))) {
+      !(h->main_l.d = listen_on(&h->main_l, cfg->host, cfg->port, handle_main, err, errlen))) {
     ksmc_http_stop(h);
     return NULL;
   }
   if (cfg->telemetry_port >= 0 &&
-      !(h->tele_d =
-            listen_on(h, cfg->telemetry_host, cfg->telemetry_port, handle_tele, h, err, errlen))) {
+      !(h->tele_l.d = listen_on(&h->tele_l, cfg->telemetry_host, cfg->telemetry_port, handle_tele,
+                                err, errlen))) {
     ksmc_http_stop(h);
     return NULL;
   }
@@ -356,12 +560,30 @@ static uint16_t bound_port(struct MHD_Daemon *d) {
   return i ? i->port : 0;
 }
 
-uint16_t ksmc_http_port(const ksmc_http *h) { return bound_port(h->main_d); }
-uint16_t ksmc_http_telemetry_port(const ksmc_http *h) { return bound_port(h->tele_d); }
+uint16_t ksmc_http_port(const ksmc_http *h) { return bound_port(h->main_l.d); }
+uint16_t ksmc_http_telemetry_port(const ksmc_http *h) { return bound_port(h->tele_l.d); }
 
+/* Both listeners stop accepting first, then each closes its connections (stuck ones
+ * included: MHD shuts their sockets down) and joins its threads; the watchdog goes last
+ * (the connection list is empty by then). */
 void ksmc_http_stop(ksmc_http *h) {
   if (!h) return;
-  if (h->main_d) MHD_stop_daemon(h->main_d);
-  if (h->tele_d) MHD_stop_daemon(h->tele_d);
+  listener *ls[] = {&h->main_l, &h->tele_l};
+  MHD_socket quiesced[2] = {MHD_INVALID_SOCKET, MHD_INVALID_SOCKET};
+  for (int i = 0; i < 2; i++)
+    if (ls[i]->d) quiesced[i] = MHD_quiesce_daemon(ls[i]->d);
+  for (int i = 0; i < 2; i++) {
+    if (ls[i]->d) MHD_stop_daemon(ls[i]->d);
+    if (quiesced[i] != MHD_INVALID_SOCKET) close(quiesced[i]);
+  }
+  if (h->watchdog_started) {
+    pthread_mutex_lock(&h->lock);
+    h->stopping = true;
+    pthread_cond_signal(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+    pthread_join(h->watchdog, NULL);
+  }
+  pthread_cond_destroy(&h->wake);
+  pthread_mutex_destroy(&h->lock);
   free(h);
 }

@@ -10,11 +10,22 @@
  *   /metrics  self-metrics (ksmc_telemetry)
  *   /readyz   200 "OK" once the readyz probe says every stream has synced, else 503
  *   /         landing page
- * Only GET and HEAD are allowed (405 with an Allow header otherwise); unknown paths give
- * 404. Each listener runs its own libmicrohttpd thread pool (epoll where available): a
- * socket is only serviced when it is readable/writable, so a stalled client occupies a
- * connection slot, never a thread, until the idle timeout closes it. Connection limits
- * bound memory. */
+ * Only GET and HEAD are allowed (405 with an Allow header otherwise). Paths are matched
+ * exactly after percent-decoding; anything else, and any path with a malformed escape or
+ * an escaped NUL ("/%00"), gives 404. Each listener runs its own libmicrohttpd thread
+ * pool (epoll where available): a socket is only serviced when it is readable/writable,
+ * so a stalled client occupies a connection slot, never a thread.
+ *
+ * Hostile clients: every connection phase has a deadline, enforced by a watchdog thread
+ * that shuts the socket down (libmicrohttpd's own timeout is an idle timeout, which a
+ * client sending a byte a second never hits):
+ *   accept -> request headers complete (TLS handshake included): header timeout;
+ *   headers complete -> response fully sent (body upload included): timeout;
+ *   response sent -> next request's headers on a kept-alive connection: timeout.
+ * A listener holds at most max_connections connections that are served, plus a small
+ * overflow band whose requests are answered 503 (Retry-After: 1, Connection: close);
+ * beyond that, and beyond max_connections_per_ip from one client address, connections
+ * are closed right after accept. Both bound memory (at most ~320 KiB per connection). */
 #ifndef KSMC_HTTP_H
 #define KSMC_HTTP_H
 
@@ -41,9 +52,11 @@ typedef struct {
   void *livez_arg;
   ksmc_probe_fn readyz; /* NULL: always ready */
   void *readyz_arg;
-  unsigned threads;         /* pool threads per listener; 0: 4 */
-  unsigned max_connections; /* per listener; 0: 128 */
-  unsigned timeout_seconds; /* idle connection timeout; 0: 60 (KSM's write timeout) */
+  unsigned threads;                /* pool threads per listener; 0: 4 */
+  unsigned max_connections;        /* served connections per listener; 0: 1024 */
+  unsigned max_connections_per_ip; /* per client address and listener; 0: max / 4 + 1 */
+  unsigned header_timeout_seconds; /* accept -> headers in; 0: 5 (KSM's read-header timeout) */
+  unsigned timeout_seconds;        /* response and keep-alive idle deadline; 0: 60 */
 } ksmc_http_config;
 
 typedef struct ksmc_http ksmc_http;
@@ -56,7 +69,8 @@ ksmc_http *ksmc_http_start(const ksmc_http_config *cfg, char *err, size_t errlen
 uint16_t ksmc_http_port(const ksmc_http *h);
 uint16_t ksmc_http_telemetry_port(const ksmc_http *h);
 
-/* Stops both listeners (closes connections, joins threads) and frees h. NULL ignored. */
+/* Stops both listeners (stops accepting, closes every connection, stalled ones included,
+ * joins the threads) and frees h; bounded time whatever the clients do. NULL ignored. */
 void ksmc_http_stop(ksmc_http *h);
 
 #endif

@@ -61,6 +61,7 @@ static void test_defaults(void) {
   CU_ASSERT_PTR_NULL(c->node);
   CU_ASSERT_EQUAL(c->log_level, KSMC_LOG_INFO);
   CU_ASSERT_EQUAL(c->server_timeout_sec, 60);
+  CU_ASSERT_EQUAL(c->header_timeout_sec, 5);
   CU_ASSERT_STRING_EQUAL(r.err, "");
   CU_ASSERT_EQUAL(ksmc_ndefault_resources, 32);
   done(&r);
@@ -120,6 +121,12 @@ static void test_every_flag_both_forms(void) {
   run r = PARSE("--metric-allowlist", "kube_pod_.*", "--metric-allowlist=x");
   CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
   CU_ASSERT_EQUAL(r.cfg.metric_allowlist.n, 2);
+  done(&r);
+  r = PARSE("--server-read-header-timeout=2s");
+  CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
+  CU_ASSERT_EQUAL(r.cfg.header_timeout_sec, 2);
+  CU_ASSERT_EQUAL(r.cfg.server_timeout_sec, 60);
+  CU_ASSERT_STRING_EQUAL(r.err, "");
   done(&r);
 }
 

@@ -44,7 +44,12 @@ static void put(ksmc_store *s, const char *uid, const char *line) {
   CU_ASSERT_EQUAL(ksmc_store_upsert(s, uid, strlen(uid), line, end, &end), KSMC_OK);
 }
 
-static void server_start(server *sv, bool gzip, unsigned timeout) {
+/* Limits for server_start_limits; zeros are ksmc_http's defaults. */
+typedef struct {
+  unsigned max, per_ip, header_timeout;
+} limits;
+
+static void server_start_limits(server *sv, bool gzip, unsigned timeout, limits lim) {
   memset(sv, 0, sizeof *sv);
   sv->pods = ksmc_store_new(&pods, "");
   sv->nodes = ksmc_store_new(&nodes, "");
@@ -64,7 +69,9 @@ static void server_start(server *sv, bool gzip, unsigned timeout) {
                           .readyz = probe,
                           .readyz_arg = &sv->ready,
                           .threads = 1,
-                          .max_connections = 16,
+                          .max_connections = lim.max ? lim.max : 16,
+                          .max_connections_per_ip = lim.per_ip,
+                          .header_timeout_seconds = lim.header_timeout,
                           .timeout_seconds = timeout};
   char err[256];
   sv->http = ksmc_http_start(&cfg, err, sizeof err);
@@ -72,6 +79,10 @@ static void server_start(server *sv, bool gzip, unsigned timeout) {
   CU_ASSERT_PTR_NOT_NULL_FATAL(sv->http);
   snprintf(sv->base, sizeof sv->base, "http://127.0.0.1:%u", ksmc_http_port(sv->http));
   snprintf(sv->tele, sizeof sv->tele, "http://127.0.0.1:%u", ksmc_http_telemetry_port(sv->http));
+}
+
+static void server_start(server *sv, bool gzip, unsigned timeout) {
+  server_start_limits(sv, gzip, timeout, (limits){0, 0, 0});
 }
 
 static void server_stop(server *sv) {
@@ -364,6 +375,177 @@ static void test_stalled_clients(void) {
   server_stop(&sv);
 }
 
+/* ---- hostile clients: raw sockets ---- */
+
+/* A socket from source address src (127.x.y.z) to the listener on `port`. */
+static int connect_from(const char *src, uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in s = {.sin_family = AF_INET},
+                     a = {.sin_family = AF_INET, .sin_port = htons(port)};
+  inet_pton(AF_INET, src, &s.sin_addr);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CU_ASSERT_EQUAL(bind(fd, (struct sockaddr *)&s, sizeof s), 0);
+  CU_ASSERT_EQUAL(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+  return fd;
+}
+
+/* Reads until the peer closes or `ms` pass; returns the bytes read (NUL-terminated into
+ * buf) or -1 if the connection was reset before anything arrived. */
+static ssize_t read_all(int fd, char *buf, size_t cap, int ms) {
+  size_t n = 0;
+  double end = now() + ms / 1e3;
+  while (n + 1 < cap) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int left = (int)((end - now()) * 1e3);
+    if (left <= 0 || poll(&p, 1, left) != 1) break;
+    ssize_t k = read(fd, buf + n, cap - 1 - n);
+    if (k < 0 && n == 0) return -1;
+    if (k <= 0) break;
+    n += (size_t)k;
+  }
+  buf[n] = 0;
+  return (ssize_t)n;
+}
+
+/* Sends one raw request from src and returns the response's status (0: none). */
+static int raw_status(const char *src, uint16_t port, const char *req, char *resp_out, size_t cap) {
+  int fd = connect_from(src, port);
+  CU_ASSERT(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+  char buf[4096];
+  ssize_t n = read_all(fd, buf, sizeof buf, 3000);
+  close(fd);
+  int status = 0;
+  if (n > 12 && strncmp(buf, "HTTP/1.1 ", 9) == 0) status = atoi(buf + 9);
+  if (resp_out) snprintf(resp_out, cap, "%s", n > 0 ? buf : "");
+  return status;
+}
+
+static int get_status(uint16_t port, const char *path) {
+  char req[256];
+  snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+  return raw_status("127.0.0.1", port, req, NULL, 0);
+}
+
+/* Paths match exactly after decoding; NUL escapes and malformed escapes are 404. */
+static void test_odd_paths(void) {
+  server sv;
+  server_start(&sv, false, 0);
+  uint16_t mp = ksmc_http_port(sv.http), tp = ksmc_http_telemetry_port(sv.http);
+  static const char *const not_found[] = {"/%00", "/%00/",      "/metrics%00", "/%zz",
+                                          "/%",   "/metrics%",  "/%2",         "/metrics%2F",
+                                          "//",   "/metrics/.", "/./metrics",  "/healthz%00x",
+                                          "/%2e", "/METRICS",   "/metrics;x",  "/livez%0a"};
+  for (size_t i = 0; i < sizeof not_found / sizeof not_found[0]; i++) {
+    int st = get_status(mp, not_found[i]);
+    if (st != 404) fprintf(stderr, "\n  GET %s -> %d, want 404\n", not_found[i], st);
+    CU_ASSERT_EQUAL(st, 404);
+  }
+  CU_ASSERT_EQUAL(get_status(mp, "/"), 200);
+  CU_ASSERT_EQUAL(get_status(mp, "/?%00"), 200);      /* query strings are not the path */
+  CU_ASSERT_EQUAL(get_status(mp, "/metric%73"), 200); /* decoded, like Go's mux */
+  CU_ASSERT_EQUAL(get_status(mp, "/metrics?resources=%00"), 200);
+  CU_ASSERT_EQUAL(get_status(tp, "/readyz%00"), 404);
+  CU_ASSERT_EQUAL(get_status(tp, "/%00"), 404);
+  CU_ASSERT_EQUAL(get_status(tp, "/"), 200);
+  server_stop(&sv);
+}
+
+/* A client dribbling its headers a byte at a time is cut off at the header timeout (the
+ * idle timeout alone would never fire); a kept-alive connection may idle longer. */
+static void test_header_deadline(void) {
+  server sv;
+  server_start_limits(&sv, false, 10, (limits){0, 0, 1});
+  uint16_t port = ksmc_http_port(sv.http);
+  int fd = connect_from("127.0.0.1", port);
+  const char req[] =
+      "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  double t0 = now(), closed = 0;
+  for (size_t i = 0; i < sizeof req - 1 && !closed; i++) {
+    if (write(fd, req + i, 1) != 1) closed = now() - t0;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (!closed && poll(&p, 1, 100) == 1) closed = now() - t0; /* EOF */
+  }
+  close(fd);
+  fprintf(stderr, " [slowloris closed after %.2f s] ", closed);
+  CU_ASSERT_TRUE(closed > 0.8 && closed < 2.5);
+  /* keep-alive: a second request 1.5 s after the first is still served */
+  fd = connect_from("127.0.0.1", port);
+  const char get[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  char buf[1024];
+  for (int i = 0; i < 2; i++) {
+    if (i) usleep(1500 * 1000);
+    CU_ASSERT(write(fd, get, sizeof get - 1) == (ssize_t)sizeof get - 1);
+    ssize_t n = read_all(fd, buf, sizeof buf, 500);
+    CU_ASSERT_TRUE(n > 0 && strncmp(buf, "HTTP/1.1 200", 12) == 0);
+  }
+  close(fd);
+  server_stop(&sv);
+}
+
+/* Beyond max_connections requests get a clear 503; below it service resumes. */
+static void test_connection_limit(void) {
+  server sv;
+  server_start_limits(&sv, false, 10, (limits){4, 100, 10});
+  uint16_t port = ksmc_http_port(sv.http);
+  int idle[4];
+  for (int i = 0; i < 4; i++) idle[i] = connect_from("127.0.0.1", port);
+  usleep(200 * 1000);
+  char resp_text[4096];
+  const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  CU_ASSERT_EQUAL(raw_status("127.0.0.2", port, req, resp_text, sizeof resp_text), 503);
+  CU_ASSERT_PTR_NOT_NULL(strstr(resp_text, "Retry-After: 1\r\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(resp_text, "too many connections"));
+  for (int i = 0; i < 4; i++) close(idle[i]);
+  usleep(200 * 1000);
+  CU_ASSERT_EQUAL(raw_status("127.0.0.2", port, req, NULL, 0), 200);
+  server_stop(&sv);
+}
+
+/* One address may hold max_connections_per_ip connections; others are unaffected. */
+static void test_per_ip_limit(void) {
+  server sv;
+  server_start_limits(&sv, false, 10, (limits){64, 3, 10});
+  uint16_t port = ksmc_http_port(sv.http);
+  int idle[3];
+  for (int i = 0; i < 3; i++) idle[i] = connect_from("127.0.0.3", port);
+  usleep(200 * 1000);
+  const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  CU_ASSERT_EQUAL(raw_status("127.0.0.3", port, req, NULL, 0), 0); /* closed at accept */
+  CU_ASSERT_EQUAL(raw_status("127.0.0.4", port, req, NULL, 0), 200);
+  for (int i = 0; i < 3; i++) close(idle[i]);
+  usleep(200 * 1000);
+  CU_ASSERT_EQUAL(raw_status("127.0.0.3", port, req, NULL, 0), 200);
+  server_stop(&sv);
+}
+
+/* Stopping is prompt with the listener full of stalled clients (its listen socket paused)
+ * and a response nobody reads. */
+static void test_stop_prompt(void) {
+  server sv;
+  server_start_limits(&sv, false, 60, (limits){8, 100, 60});
+  char line[160];
+  for (int i = 0; i < 20000; i++) {
+    char uid[16];
+    snprintf(uid, sizeof uid, "u%d", i);
+    snprintf(line, sizeof line, "kube_pod_info{pod=\"pod-%d\",namespace=\"ns-%d\"} 1\n", i, i % 9);
+    put(sv.pods, uid, line);
+  }
+  uint16_t port = ksmc_http_port(sv.http);
+  int fds[40];
+  for (int i = 0; i < 40; i++) {
+    fds[i] = connect_from("127.0.0.5", port);
+    const char *req = i == 0 ? "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" : "GET /metr";
+    CU_ASSERT(write(fds[i], req, strlen(req)) == (ssize_t)strlen(req));
+  }
+  usleep(500 * 1000);
+  double t0 = now();
+  server_stop(&sv);
+  double dt = now() - t0;
+  fprintf(stderr, " [stopped in %.3f s] ", dt);
+  CU_ASSERT_TRUE(dt < 1.0);
+  for (int i = 0; i < 40; i++) close(fds[i]);
+}
+
 static void test_bind_errors(void) {
   server sv;
   server_start(&sv, false, 0);
@@ -396,6 +578,11 @@ static const ktest_case cases[] = {
     {"gzip end to end through curl", test_gzip},
     {"stalled clients block nobody; idle timeout", test_stalled_clients},
     {"bind errors and default host", test_bind_errors},
+    {"odd paths: %00, bad escapes -> 404", test_odd_paths},
+    {"header deadline (slowloris); keep-alive idles longer", test_header_deadline},
+    {"connection limit: 503 beyond it, recovery", test_connection_limit},
+    {"per-IP connection limit", test_per_ip_limit},
+    {"stop is prompt with stalled clients", test_stop_prompt},
     {0}};
 
 int main(void) {
