@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ksmc_kind.h"
+#include "application.h"
 #include "certificate.h"
 #include "daemonset.h"
 #include "endpointslice.h"
@@ -15,6 +16,7 @@
 #include "statefulset.h"
 
 const ksmc_kind_desc *const ksmc_kinds[] = {
+    &ksmc_gen_application_kind,
     &ksmc_gen_certificate_kind,
     &ksmc_gen_daemonset_kind,
     &ksmc_gen_endpointslice_kind,
@@ -28,7 +30,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 10;
+const size_t ksmc_nkinds = 11;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

@@ -1,12 +1,13 @@
 #include "kinds.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define META_FIELDS "metadata.name", "metadata.namespace"
 
-const kind_def KINDS[] = {
+static const kind_def BUILTIN[] = {
     {"",
      "v1",
      "pods",
@@ -209,7 +210,80 @@ const kind_def KINDS[] = {
      {META_FIELDS},
      {META_FIELDS}},
 };
-const size_t NKINDS = sizeof KINDS / sizeof KINDS[0];
+
+kind_def KINDS[KINDS_MAX];
+size_t NKINDS;
+
+void kinds_init(void) {
+  NKINDS = sizeof BUILTIN / sizeof BUILTIN[0];
+  if (NKINDS > KINDS_MAX) abort(); /* kinds.c grew past KINDS_MAX */
+  memcpy(KINDS, BUILTIN, sizeof BUILTIN);
+}
+
+/* A DNS-1123-ish name: lower-case letters, digits, '-' and '.', not empty. */
+static bool dns_name(const char *s, bool dots) {
+  if (!*s) return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || (dots && *s == '.')))
+      return false;
+  return true;
+}
+
+static char *xstrdup(const char *s) {
+  char *d = strdup(s);
+  if (!d) abort();
+  return d;
+}
+
+bool kinds_add_crd(const char *spec, char *err, size_t errlen) {
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", spec);
+  /* GROUP/VERSION/PLURAL:KIND[:cluster] */
+  char *colon = strchr(buf, ':');
+  if (colon) *colon = '\0';
+  char *group = buf, *version = NULL, *plural = NULL;
+  char *sl = strchr(group, '/');
+  if (sl) *sl = '\0', version = sl + 1, sl = strchr(version, '/');
+  if (sl) *sl = '\0', plural = sl + 1;
+  char *kind = colon ? colon + 1 : NULL, *scope = kind ? strchr(kind, ':') : NULL;
+  if (scope) *scope++ = '\0';
+  if (!version || !plural || !kind || !*kind || !dns_name(group, true) || !strchr(group, '.') ||
+      !dns_name(version, false) || !dns_name(plural, false) || strchr(plural, '/') ||
+      (scope && strcmp(scope, "cluster") && strcmp(scope, "namespaced"))) {
+    snprintf(err, errlen,
+             "bad --crd '%s': want GROUP/VERSION/PLURAL:KIND[:cluster], e.g. "
+             "cert-manager.io/v1/certificates:Certificate (the group needs a dot)",
+             spec);
+    return false;
+  }
+  if (kind_find(group, version, plural) >= 0 || kind_by_resource(plural) >= 0) {
+    snprintf(err, errlen, "--crd '%s': resource %s is already served", spec, plural);
+    return false;
+  }
+  if (NKINDS == KINDS_MAX) {
+    snprintf(err, errlen, "--crd '%s': at most %d kinds", spec, KINDS_MAX);
+    return false;
+  }
+  char singular[128], list_kind[160];
+  size_t i = 0;
+  for (; kind[i] && i + 1 < sizeof singular; i++)
+    singular[i] = (char)(kind[i] >= 'A' && kind[i] <= 'Z' ? kind[i] - 'A' + 'a' : kind[i]);
+  singular[i] = '\0';
+  snprintf(list_kind, sizeof list_kind, "%sList", kind);
+  KINDS[NKINDS++] = (kind_def){.group = xstrdup(group),
+                               .version = xstrdup(version),
+                               .resource = xstrdup(plural),
+                               .singular = xstrdup(singular),
+                               .kind = xstrdup(kind),
+                               .list_kind = xstrdup(list_kind),
+                               .namespaced = !scope || !strcmp(scope, "namespaced"),
+                               .short_names = "",
+                               .categories = "",
+                               .table = TABLE_GENERIC,
+                               .fields = {"metadata.name", "metadata.namespace"},
+                               .paths = {"metadata.name", "metadata.namespace"}};
+  return true;
+}
 
 int kind_find(const char *group, const char *version, const char *resource) {
   for (size_t i = 0; i < NKINDS; i++)

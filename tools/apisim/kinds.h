@@ -9,7 +9,7 @@
 enum { TABLE_GENERIC, TABLE_POD, TABLE_NODE, TABLE_NAMESPACE, TABLE_DEPLOYMENT, TABLE_REPLICASET };
 
 #define KIND_MAX_FIELDS 16
-#define KINDS_MAX 24 /* capacity of per-kind arrays; NKINDS <= KINDS_MAX */
+#define KINDS_MAX 48 /* capacity of per-kind arrays; NKINDS <= KINDS_MAX */
 
 typedef struct {
   const char *group;    /* "" for core */
@@ -27,8 +27,20 @@ typedef struct {
   const char *paths[KIND_MAX_FIELDS];
 } kind_def;
 
-extern const kind_def KINDS[];
-extern const size_t NKINDS;
+/* The kind registry: the built-in table plus the custom resources of --crd. Written only
+ * by kinds_init() and kinds_add_crd() at start-up, before any thread exists; read-only
+ * from then on. */
+extern kind_def KINDS[KINDS_MAX];
+extern size_t NKINDS;
+
+/* Fills KINDS with the built-in kinds. */
+void kinds_init(void);
+
+/* Registers a custom resource from "GROUP/VERSION/PLURAL:KIND[:cluster]" (namespaced
+ * unless ":cluster"), e.g. "cert-manager.io/v1/certificates:Certificate". It is then
+ * served like any kind: discovery, LIST/WATCH, GET and writes (so kubectl apply works).
+ * Returns false with a message in err for a malformed spec or a name already served. */
+bool kinds_add_crd(const char *spec, char *err, size_t errlen);
 
 /* Kind index by group/version/resource; -1 if unknown. */
 int kind_find(const char *group, const char *version, const char *resource);

@@ -46,6 +46,10 @@ static const char HELP[] =
     "  --no-gzip             never gzip (default: gzip LIST/GET bodies > 128 KiB when asked)\n"
     "  --faults SPEC         initial faults, same syntax as POST /_sim/faults, e.g.\n"
     "                        'watch_close_events=100&error_code=503&error_count=3'\n"
+    "  --crd GROUP/VERSION/PLURAL:KIND[:cluster]   also serve this custom resource\n"
+    "                        (namespaced unless :cluster; repeatable), empty until objects\n"
+    "                        are created (POST or kubectl apply), e.g.\n"
+    "                        --crd cert-manager.io/v1/certificates:Certificate\n"
     "  --quiet               no per-request log lines on stderr\n"
     "  --help                this text\n"
     "\n"
@@ -97,7 +101,8 @@ static int parse_args(apisim_config *c, int argc, char **argv) {
     O_FAULTS,
     O_QUIET,
     O_HELP,
-    O_EPOCH
+    O_EPOCH,
+    O_CRD
   };
   static const struct option opts[] = {{"nodes", 1, 0, O_NODES},
                                        {"pods-per-node", 1, 0, O_PPN},
@@ -121,6 +126,7 @@ static int parse_args(apisim_config *c, int argc, char **argv) {
                                        {"quiet", 0, 0, O_QUIET},
                                        {"help", 0, 0, O_HELP},
                                        {"epoch", 1, 0, O_EPOCH},
+                                       {"crd", 1, 0, O_CRD},
                                        {0, 0, 0, 0}};
   int o;
   while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -190,6 +196,14 @@ static int parse_args(apisim_config *c, int argc, char **argv) {
     case O_QUIET:
       c->quiet = true;
       break;
+    case O_CRD: {
+      char err[400];
+      if (!kinds_add_crd(optarg, err, sizeof err)) {
+        fprintf(stderr, "apisim: %s\n", err);
+        return -1;
+      }
+      break;
+    }
     case 'h':
     case O_HELP:
       fputs(HELP, stdout);
@@ -223,6 +237,7 @@ int main(int argc, char **argv) {
   c->continue_ttl = 300;
   c->bookmark_interval = 60;
   c->epoch = 1793491200; /* 2026-11-01T00:00:00Z */
+  kinds_init();
   if (parse_args(c, argc, argv) != 0) return 2;
   if (c->bookmark_interval <= 0) c->bookmark_interval = 60;
 
