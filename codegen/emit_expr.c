@@ -207,6 +207,16 @@ void emit_num(sb *b, const emit_scope *sc, const expr *e) {
     emit_agg_call(b, sc, e);
   } else if (is_fn(e, "if")) {
     emit_if(b, sc, e, 0, num_branch);
+  } else if (is_fn(e, "number")) {
+    sb_printf(b, "ksmc_fn_number(ctx, ");
+    emit_sv(b, sc, e->args[0], 0);
+    sb_printf(b, ")");
+  } else if (is_fn(e, "scaled_int_or_percent")) {
+    sb_printf(b, "ksmc_fn_scaled_int_or_percent(ctx, ");
+    emit_tok(b, sc, e->args[0]);
+    sb_printf(b, ", ");
+    emit_num(b, sc, e->args[1]);
+    sb_printf(b, ", %s)", e->args[2]->b ? "true" : "false");
   } else if (e->kind == E_CALL) {
     const char *fn = is_fn(e, "timestamp")  ? "ksmc_ts_tok"
                      : is_fn(e, "quantity") ? "ksmc_qty_tok"
@@ -220,6 +230,14 @@ void emit_num(sb *b, const emit_scope *sc, const expr *e) {
 static void emit_eq(sb *b, const emit_scope *sc, const expr *e) {
   const expr *l = e->l, *r = e->r;
   sb_printf(b, e->kind == E_NE ? "!" : "");
+  if (l->type == VT_NUM && r->type == VT_NUM) {
+    sb_printf(b, "(");
+    emit_num(b, sc, l);
+    sb_printf(b, " == ");
+    emit_num(b, sc, r);
+    sb_printf(b, ")");
+    return;
+  }
   if (l->type == VT_BOOL) {
     sb_printf(b, "(");
     emit_bool(b, sc, l);

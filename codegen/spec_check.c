@@ -308,17 +308,34 @@ typedef struct {
   int nargs; /* -1: one or more */
 } fn_sig;
 
-static const fn_sig functions[] = {{"timestamp", 1},   {"nonzero", 1},     {"present", 1},
-                                   {"nonempty", 1},    {"quantity", 1},    {"quantity_int", 1},
-                                   {"key", 1},         {"sanitize", 1},    {"resource_units", 1},
-                                   {"ip_family", 1},   {"format_bool", 1}, {"has_prefix", 2},
-                                   {"trim_prefix", 2}, {"concat", -1},     {"if", 3},
-                                   {"in", 2},          {"first", 1},       {"last", 1},
-                                   {"max", 1},         {"count", 1},       {"any", 1},
+static const fn_sig functions[] = {{"timestamp", 1},
+                                   {"nonzero", 1},
+                                   {"present", 1},
+                                   {"nonempty", 1},
+                                   {"quantity", 1},
+                                   {"quantity_int", 1},
+                                   {"key", 1},
+                                   {"sanitize", 1},
+                                   {"resource_units", 1},
+                                   {"ip_family", 1},
+                                   {"format_bool", 1},
+                                   {"has_prefix", 2},
+                                   {"trim_prefix", 2},
+                                   {"concat", -1},
+                                   {"if", 3},
+                                   {"in", 2},
+                                   {"first", 1},
+                                   {"last", 1},
+                                   {"max", 1},
+                                   {"count", 1},
+                                   {"any", 1},
+                                   /* Go conversions KSM applies to single fields */
+                                   {"number", 1},
+                                   {"scaled_int_or_percent", 3},
                                    {NULL, 0}};
 
 static const fn_sig *find_fn(checker *c, const expr *e) {
-  const char *names[32];
+  const char *names[64];
   int n = 0;
   for (const fn_sig *f = functions; f->name; f++) {
     if (!strcmp(f->name, e->str)) return f;
@@ -445,6 +462,20 @@ static vtype check_call(checker *c, expr *e) {
       want(c, e->args[i], as_string(e->args[i], check_expr(c, e->args[i])), VT_STR, n);
     return want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n) ? VT_STR : VT_ERR;
   }
+  if (!strcmp(n, "number"))
+    return want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n) ? VT_NUM : VT_ERR;
+  if (!strcmp(n, "scaled_int_or_percent")) {
+    vtype total = check_expr(c, e->args[1]);
+    check_expr(c, e->args[2]);
+    bool ok =
+        want_path(c, e->args[0], n) && want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n);
+    ok &= want(c, e->args[1], total, VT_NUM, n);
+    if (e->args[2]->kind != E_BOOL) {
+      ksmc_error(c->d, e->args[2]->pos, "%s() takes true (round up) or false (round down) here", n);
+      ok = false;
+    }
+    return ok ? VT_NUM : VT_ERR;
+  }
   if (!strcmp(n, "resource_units")) {
     if (!c->each_source)
       ksmc_error(c->d, e->pos, "resource_units() gives a list: use it as an each: source");
@@ -471,9 +502,9 @@ static vtype check_binary(checker *c, expr *e) {
     if (r != VT_BOOL) ksmc_error(c->d, e->r->pos, "expected a condition, found %s", vtype_name(r));
     return VT_BOOL;
   }
-  l = as_string(e->l, l);
-  r = as_string(e->r, r);
-  if (l != r || (l != VT_STR && l != VT_BOOL))
+  if (l == VT_NUM && r == VT_NUM) return VT_BOOL; /* numbers compare as float64 */
+  vtype ls = as_string(e->l, l), rs = as_string(e->r, r);
+  if (ls != rs || (ls != VT_STR && ls != VT_BOOL))
     ksmc_error(c->d, e->pos, "cannot compare %s with %s", vtype_name(l), vtype_name(r));
   return VT_BOOL;
 }

@@ -6,6 +6,7 @@
 
 #include "ksmc_escape.h"
 #include "ksmc_fmt.h"
+#include "ksmc_gonum.h"
 #include "ksmc_kube_names.h"
 #include "ksmc_labels.h"
 #include "ksmc_quantity.h"
@@ -165,6 +166,33 @@ static double qty(ksmc_render_ctx *ctx, int t, bool (*conv)(const char *, size_t
 double ksmc_qty_tok(ksmc_render_ctx *ctx, int t) { return qty(ctx, t, ksmc_quantity_float); }
 
 double ksmc_qty_int_tok(ksmc_render_ctx *ctx, int t) { return qty(ctx, t, ksmc_quantity_int); }
+
+double ksmc_fn_number(ksmc_render_ctx *ctx, ksmc_sv v) {
+  double d;
+  if (v.kind != KSMC_SV_NONE) {
+    ksmc_slice s = ksmc_sv_decode(ctx, v, 0);
+    if (ksmc_go_parse_float(s.p, s.n, &d)) return d;
+  }
+  ctx->sample_drop = true;
+  return 0;
+}
+
+double ksmc_fn_scaled_int_or_percent(ksmc_render_ctx *ctx, int t, double total, bool round_up) {
+  if (t < 0) {
+    ctx->sample_drop = true; /* "nil value for IntOrString" */
+    return 0;
+  }
+  const jsmntok_t *k = &ctx->tok[t];
+  ksmc_slice s = ksmc_sv_decode(ctx, ksmc_sv_tok(ctx, t), 0);
+  int64_t v;
+  bool is_string = k->type == JSMN_STRING;
+  if ((is_string || k->type == JSMN_PRIMITIVE) &&
+      ksmc_intstr_scaled(s.p, s.n, is_string, (int64_t)total, round_up, &v))
+    return (double)v;
+  ksmc_render_warn(ctx, "invalid IntOrString", t);
+  ctx->sample_drop = true;
+  return 0;
+}
 
 static ksmc_buf *slot_buf(ksmc_render_ctx *ctx, int slot) {
   return slot ? &ctx->scratch2 : &ctx->scratch;

@@ -172,6 +172,17 @@ double ksmc_qty_tok(ksmc_render_ctx *ctx, int t);
 /* float64(Quantity.Value()) of a quantity token (0 when absent); malformed as above. */
 double ksmc_qty_int_tok(ksmc_render_ctx *ctx, int t);
 
+/* ---- number functions -------------------------------------------------------------- */
+
+/* strconv.ParseFloat(v, 64) (ksmc_go_parse_float); a string that does not parse drops
+ * the sample being written. */
+double ksmc_fn_number(ksmc_render_ctx *ctx, ksmc_sv v);
+
+/* intstr.GetScaledValueFromIntOrPercent of an IntOrString token (a JSON number or a
+ * "<n>%" string) against total (ksmc_intstr_scaled). Absent (Go's nil) or invalid drops
+ * the sample being written; invalid also counts a render warning. */
+double ksmc_fn_scaled_int_or_percent(ksmc_render_ctx *ctx, int t, double total, bool round_up);
+
 /* ---- string functions -------------------------------------------------------------- */
 
 /* SanitizeLabelName(v), into scratch slot `slot`. */

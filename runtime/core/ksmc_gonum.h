@@ -1,0 +1,26 @@
+/* ksmc_gonum: Go number parsers whose exact acceptance KSM's output depends on
+ * (strconv.ParseFloat, strconv.Atoi, intstr.GetScaledValueFromIntOrPercent). */
+#ifndef KSMC_GONUM_H
+#define KSMC_GONUM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* strconv.ParseFloat(s, 64): decimal and hexadecimal (with a 'p' exponent) floats,
+ * underscores between digits only after a base prefix, "inf"/"infinity"/"nan" in any
+ * case with an optional sign. No leading or trailing space. False when Go returns an
+ * error (syntax, or a finite number too large: ErrRange). */
+bool ksmc_go_parse_float(const char *s, size_t n, double *out);
+
+/* strconv.Atoi(s) on a 64-bit machine: optional sign, decimal digits, fits int64. */
+bool ksmc_go_atoi(const char *s, size_t n, int64_t *out);
+
+/* intstr.GetScaledValueFromIntOrPercent(v, total, roundUp). An IntOrString is a JSON
+ * number (is_string false: must be an int32) or a string (is_string true: must be
+ * "<Atoi>%"); a percentage is scaled as int(math.Ceil|Floor(float64(p)*float64(total)/100)).
+ * False when Go returns an error (not a percentage, bad number). */
+bool ksmc_intstr_scaled(const char *s, size_t n, bool is_string, int64_t total, bool round_up,
+                        int64_t *out);
+
+#endif
