@@ -6,6 +6,7 @@
 #include "application.h"
 #include "certificate.h"
 #include "daemonset.h"
+#include "deployment.h"
 #include "endpointslice.h"
 #include "namespace.h"
 #include "node.h"
@@ -19,6 +20,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_application_kind,
     &ksmc_gen_certificate_kind,
     &ksmc_gen_daemonset_kind,
+    &ksmc_gen_deployment_kind,
     &ksmc_gen_endpointslice_kind,
     &ksmc_gen_namespace_kind,
     &ksmc_gen_node_kind,

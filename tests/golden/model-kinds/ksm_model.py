@@ -480,6 +480,85 @@ KINDS["endpointslices"] = (
         "kube_endpointslice_labels": labels_family,
     })
 
+# deployments ------------------------------------------------------------------------
+
+DEPLOY_REASONS = ["ReplicaSetUpdated", "ReplicaSetCreateError", "NewReplicaSetCreated",
+                  "FoundNewReplicaSet", "NewReplicaSetAvailable", "ProgressDeadlineExceeded",
+                  "DeploymentPaused", "DeploymentResumed", "MinimumReplicasAvailable",
+                  "MinimumReplicasUnavailable", ""]
+
+
+def go_atoi(t):
+    """strconv.Atoi on 64-bit: [+-]digits within int64, else None."""
+    if not re.fullmatch(r"[+-]?[0-9]+", t):
+        return None
+    v = int(t)
+    return v if -2 ** 63 <= v < 2 ** 63 else None
+
+
+def scaled_int_or_percent(v, total, round_up):
+    """intstr.GetScaledValueFromIntOrPercent; None for Go's error (nil, not a percentage,
+    bad number). A JSON number is the int32 IntVal; a string must be '<int>%'."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v if -2 ** 31 <= v < 2 ** 31 else None
+    if isinstance(v, float):
+        return None
+    if not v.endswith("%"):
+        return None
+    p = go_atoi(v[:-1])
+    if p is None:
+        return None
+    f = float(p) * float(total) / 100  # Go: float64(value) * float64(total) / 100
+    import math
+    return int(math.ceil(f) if round_up else math.floor(f))
+
+
+def deploy_rolling(field, round_up):
+    def f(ctx, o):
+        ru = get(o, "spec", "strategy", "rollingUpdate")
+        reps = get(o, "spec", "replicas")
+        if ru is None or reps is None:
+            return []
+        v = scaled_int_or_percent(get(ru, field), reps, round_up)
+        return [] if v is None else [([], v)]
+    return f
+
+
+def deploy_conditions(ctx, o):
+    return conditions(["reason", "condition", "status"], lst(o, "status", "conditions"),
+                      lambda c: [s(c, "reason") if s(c, "reason") in DEPLOY_REASONS else "unknown",
+                                 s(c, "type")])
+
+
+KINDS["deployments"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("deployment", s(o, "metadata", "name"))],
+    {
+        "kube_deployment_owner": owners(False),
+        "kube_deployment_created": created,
+        "kube_deployment_status_replicas": always("status", "replicas"),
+        "kube_deployment_status_replicas_ready": always("status", "readyReplicas"),
+        "kube_deployment_status_replicas_available": always("status", "availableReplicas"),
+        "kube_deployment_status_replicas_unavailable": always("status", "unavailableReplicas"),
+        "kube_deployment_status_replicas_updated": always("status", "updatedReplicas"),
+        "kube_deployment_status_terminating_replicas": if_set("status", "terminatingReplicas"),
+        "kube_deployment_status_observed_generation": always("status", "observedGeneration"),
+        "kube_deployment_status_condition": deploy_conditions,
+        "kube_deployment_spec_replicas": if_set("spec", "replicas"),
+        "kube_deployment_spec_paused": lambda ctx, o: [([], 1 if get(o, "spec", "paused") else 0)],
+        "kube_deployment_spec_strategy_rollingupdate_max_unavailable":
+            deploy_rolling("maxUnavailable", False),
+        "kube_deployment_spec_strategy_rollingupdate_max_surge": deploy_rolling("maxSurge", True),
+        "kube_deployment_metadata_generation": always("metadata", "generation"),
+        "kube_deployment_deletion_timestamp": deleted,
+        "kube_deployment_annotations": annotations_family,
+        "kube_deployment_labels": labels_family,
+    })
+
 # ---- driver ---------------------------------------------------------------------------
 
 
