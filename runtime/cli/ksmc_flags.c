@@ -111,6 +111,14 @@ static const flag_def flags[] = {
     {"total-shards", F_INT, O(total_shards), G_OBJ, "n", "1",
      "Number of shards. An object belongs to shard jump_hash(fnv64a(uid), total),\n"
      "exactly like KSM, so ksmc and KSM shards can be mixed."},
+    {"pod", F_STR, O(pod), G_OBJ, "name", "",
+     "Autosharding (KSM's): this pod's name, from the downward API (POD_NAME). ksmc reads\n"
+     "the pod, its owning StatefulSet gives the total (spec.replicas) and the name's\n"
+     "ordinal suffix the shard; when replicas change it re-shards (relists, /readyz 503\n"
+     "until done). Needs --pod-namespace; excludes --shard/--total-shards. RBAC: get\n"
+     "pods and get/watch that StatefulSet in the pod's namespace."},
+    {"pod-namespace", F_STR, O(pod_namespace), G_OBJ, "name", "",
+     "The namespace of --pod, from the downward API (POD_NAMESPACE)."},
     {"kubeconfig", F_STR, O(kubeconfig), G_API, "path", "in-cluster config",
      "Path to a kubeconfig file."},
     {"context", F_STR, O(context), G_API, "name", "current-context",
@@ -148,9 +156,6 @@ static const flag_def flags[] = {
     {"logtostderr", F_IGNORE_B, 0, NULL, NULL, NULL, NULL},
     {"alsologtostderr", F_IGNORE_B, 0, NULL, NULL, NULL, NULL},
     /* KSM flags ksmc cannot honour: refusing beats exporting something else. */
-    {"pod", F_UNSUPPORTED, 0, NULL, NULL, NULL, "automatic sharding; use --shard/--total-shards"},
-    {"pod-namespace", F_UNSUPPORTED, 0, NULL, NULL, NULL,
-     "automatic sharding; use --shard/--total-shards"},
     {"custom-resource-state-config", F_UNSUPPORTED, 0, NULL, NULL, NULL,
      "custom resource metrics are compiled from specs in ksmc"},
     {"custom-resource-state-config-file", F_UNSUPPORTED, 0, NULL, NULL, NULL,
@@ -296,6 +301,7 @@ static int apply_value(ksmc_config *cfg, const flag_def *f, const char *v, FILE 
   case F_LIST:
     return list_add(field(cfg, f), v) ? KSMC_FLAGS_RUN : nomem(err);
   case F_INT:
+    if (f->off == O(shard) || f->off == O(total_shards)) cfg->shard_flags_set = true;
     if (parse_int(v, INT_MIN, INT_MAX, field(cfg, f))) return KSMC_FLAGS_RUN;
     return usage_error(err, "invalid value \"%s\" for --%s: want an integer", v, f->name);
   case F_PORT:
@@ -402,6 +408,14 @@ static int validate(ksmc_config *c, FILE *err) {
             c->total_shards);
     return KSMC_EXIT_USAGE;
   }
+  if (c->pod && c->shard_flags_set)
+    return usage_error(err,
+                       "--pod (autosharding) and --shard/--total-shards (static sharding) are "
+                       "mutually exclusive%s%s",
+                       "", "");
+  if (!c->pod != !c->pod_namespace)
+    return usage_error(err, "--pod and --pod-namespace go together: set both (autosharding)%s%s",
+                       "", "");
   if ((rc = compile_list(&c->allow_re, &c->metric_allowlist, "metric-allowlist", err)) >= 0 ||
       (rc = compile_list(&c->deny_re, &c->metric_denylist, "metric-denylist", err)) >= 0 ||
       (rc = compile_list(&c->opt_in_re, &c->metric_opt_in_list, "metric-opt-in-list", err)) >= 0)
@@ -491,8 +505,8 @@ void ksmc_flags_usage(FILE *out) {
         "    no lookarounds, lazy quantifiers, (?:...) groups or \\d; use [0-9], [[:space:]].\n"
         "  * Accepted and ignored with a warning: --auto-gomemlimit(-ratio), --v,\n"
         "    --logtostderr, --alsologtostderr.\n"
-        "  * Refused (exit 2): --pod/--pod-namespace (auto-sharding), --custom-resource-state-*,\n"
-        "    --config, --tls-config, --auth-filter, --track-unscheduled-pods.\n"
+        "  * Refused (exit 2): --custom-resource-state-*, --config, --tls-config,\n"
+        "    --auth-filter, --track-unscheduled-pods.\n"
         "  * Self-metrics keep KSM's names (kube_state_metrics_list_total, ..._watch_total,\n"
         "    ..._shard_ordinal, ..._total_shards, ..._build_info).\n"
         "\nEndpoints: main listener /metrics /healthz /livez /; telemetry listener /metrics\n"

@@ -53,6 +53,9 @@ typedef struct {
   char *node;                       /* --node: pods with spec.nodeName=<node> */
   int shard;                        /* --shard (default 0) */
   int total_shards;                 /* --total-shards (default 1) */
+  bool shard_flags_set;             /* --shard or --total-shards was given */
+  char *pod;                        /* --pod: autosharding from this pod's StatefulSet */
+  char *pod_namespace;              /* --pod-namespace: the pod's namespace */
   /* API server */
   char *kubeconfig;         /* --kubeconfig; NULL: in-cluster config */
   char *context;            /* --context: kubeconfig context instead of current-context */

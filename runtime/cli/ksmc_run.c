@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ksmc_autoshard.h"
 #include "ksmc_flags.h"
 #include "ksmc_http.h"
 #include "ksmc_reflector.h"
@@ -45,6 +46,7 @@ typedef struct {
   size_t nstreams;
   ksmc_kube_config kube;
   ksmc_ingest *ingest;
+  ksmc_autoshard *autoshard; /* --pod: sets the ingest's shard */
   ksmc_expo *expo;
   ksmc_selfmetrics self;
   bool self_ok;
@@ -242,6 +244,7 @@ static bool start_ingest(app *a, char *err, size_t errlen) {
       .sink = {a, sink_list_begin, sink_object, sink_list_end},
       .shard = a->cfg.shard,
       .total_shards = a->cfg.total_shards,
+      .await_shard = a->cfg.pod != NULL,
       .use_apiserver_cache = a->cfg.use_apiserver_cache,
       .log = ingest_log,
       .log_user = a,
@@ -256,6 +259,35 @@ static void *ingest_main(void *arg) {
   app *a = arg;
   if (ksmc_ingest_run(a->ingest) != 0) logf_(a, KSMC_LOG_ERROR, "ingest stopped on a fatal error");
   return NULL;
+}
+
+static void set_series(ksmc_tm_family *f, const char *const *labels, double v);
+
+/* Autosharding: the StatefulSet's replicas (and so this pod's shard) changed. */
+static void on_shard(void *user, const ksmc_autoshard_state *st) {
+  app *a = user;
+  ksmc_ingest_set_shard(a->ingest, st->shard, st->total);
+  if (!a->self_ok) return;
+  char ord[16];
+  snprintf(ord, sizeof ord, "%d", (int)st->ordinal);
+  set_series(a->self.shard_ordinal, (const char *[]){ord}, st->ordinal);
+  set_series(a->self.total_shards, NULL, st->total);
+}
+
+static bool start_autoshard(app *a, char *err, size_t errlen) {
+  if (!a->cfg.pod) return true;
+  ksmc_autoshard_opts o = {
+      .config = {a->cfg.kubeconfig, a->cfg.context, a->cfg.apiserver, NULL, NULL, NULL},
+      .pod = a->cfg.pod,
+      .pod_namespace = a->cfg.pod_namespace,
+      .on_change = on_shard,
+      .user = a,
+      .log = ingest_log,
+      .log_user = a,
+      .log_level = a->cfg.log_level,
+  };
+  a->autoshard = ksmc_autoshard_start(&o, err, errlen);
+  return a->autoshard != NULL;
 }
 
 static bool probe_ready(void *arg) { return ksmc_ingest_all_synced(((app *)arg)->ingest); }
@@ -333,6 +365,7 @@ static void refresh_selfmetrics(app *a) {
 /* ---- lifecycle ---------------------------------------------------------------------------- */
 
 static void shutdown_app(app *a) {
+  ksmc_autoshard_stop(a->autoshard); /* first: it calls into the ingest */
   if (a->ingest_started) {
     ksmc_ingest_stop(a->ingest);
     pthread_join(a->ingest_thread, NULL);
@@ -373,13 +406,15 @@ static int setup(app *a, char *err, size_t errlen) {
   logf_(a, KSMC_LOG_INFO, "ksmc %s: API server %s (%s)", KSMC_VERSION, a->kube.server,
         a->kube.source);
   if (a->kube.warning) logf_(a, KSMC_LOG_WARN, "%s", a->kube.warning);
-  a->self_ok = ksmc_selfmetrics_init(&a->self, KSMC_VERSION, "", a->cfg.shard, a->cfg.total_shards);
+  a->self_ok = ksmc_selfmetrics_init(&a->self, KSMC_VERSION, "", a->cfg.pod ? -1 : a->cfg.shard,
+                                     a->cfg.total_shards);
   if (!build_streams(a) || !build_expo(a)) {
     snprintf(err, errlen, "out of memory");
     return 1;
   }
   if (!start_ingest(a, err, errlen)) return 1;
   if (!start_http(a, err, errlen)) return 1;
+  if (!start_autoshard(a, err, errlen)) return 1;
   return 0;
 }
 

@@ -63,6 +63,9 @@ struct ksmc_ingest {
   stream *s;
   size_t n;
   atomic_bool stop;
+  bool awaiting_shard;  /* ingest thread only */
+  bool reshard_pending; /* guarded by mu, with new_shard/new_total */
+  int32_t new_shard, new_total;
   bool all_synced_logged;
   int64_t start_ms;
   pthread_mutex_t mu;
@@ -427,7 +430,8 @@ static void list_finished(stream *s) {
   copy_slice(&s->rv, (ksmc_slice){s->lp.rv.p ? s->lp.rv.p : "", s->lp.rv.n});
   end_list(s, true);
   s->ever_listed = true;
-  LOCKED(s, (s->st.synced = true, s->st.objects_listed = s->list_items, s->st.last_list_ms = took));
+  LOCKED(s, (s->st.synced = !ig->reshard_pending, s->st.objects_listed = s->list_items,
+             s->st.last_list_ms = took));
   logf_(ig, KSMC_LOG_INFO,
         "%s: list done: %llu objects (%llu on this shard) in %.2f s at resourceVersion %s",
         s->spec.name, (unsigned long long)s->list_items, (unsigned long long)s->list_kept,
@@ -585,20 +589,67 @@ static void restore_sigpipe(const sigset_t *old) {
   pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+/* Takes a pending ksmc_ingest_set_shard: aborts every request and schedules a fresh
+ * list of every stream with the new shard. */
+static void apply_reshard(ksmc_ingest *ig) {
+  pthread_mutex_lock(&ig->mu);
+  bool pending = ig->reshard_pending;
+  int32_t shard = ig->new_shard, total = ig->new_total;
+  ig->reshard_pending = false;
+  for (size_t i = 0; pending && i < ig->n; i++) ig->s[i].st.synced = false;
+  pthread_mutex_unlock(&ig->mu);
+  if (!pending) return;
+  bool first = ig->awaiting_shard;
+  ig->awaiting_shard = false;
+  ig->o.shard = shard;
+  ig->o.total_shards = total;
+  int64_t now = now_ms();
+  for (size_t i = 0; i < ig->n; i++) {
+    stream *s = &ig->s[i];
+    if (s->phase != PH_IDLE) curl_multi_remove_handle(ig->multi, s->easy);
+    s->phase = PH_IDLE;
+    end_list(s, false);
+    s->next = NEXT_LIST;
+    s->rv_mode = ig->o.use_apiserver_cache ? RV_ANY : RV_CONSISTENT;
+    s->paginate = true;
+    ksmc_buf_reset(&s->cont);
+    s->due_ms = now;
+  }
+  ig->all_synced_logged = false;
+  ig->start_ms = now;
+  logf_(ig, KSMC_LOG_INFO, "%s: shard %d of %d; listing every stream",
+        first ? "sharding" : "re-sharding", shard, total);
+}
+
+void ksmc_ingest_set_shard(ksmc_ingest *ig, int32_t shard, int32_t total) {
+  pthread_mutex_lock(&ig->mu);
+  ig->reshard_pending = true;
+  ig->new_shard = shard;
+  ig->new_total = total;
+  for (size_t i = 0; i < ig->n; i++) ig->s[i].st.synced = false;
+  pthread_mutex_unlock(&ig->mu);
+  curl_multi_wakeup(ig->multi);
+}
+
 int ksmc_ingest_run(ksmc_ingest *ig) {
   sigset_t old;
   block_sigpipe(&old);
   ig->start_ms = now_ms();
-  logf_(ig, KSMC_LOG_INFO, "connecting to %s (%s) with %zu streams, shard %d of %d",
-        ig->o.config->server, ig->o.config->source, ig->n, ig->o.shard, ig->o.total_shards);
+  if (ig->awaiting_shard)
+    logf_(ig, KSMC_LOG_INFO, "connecting to %s (%s) with %zu streams once the shard is known",
+          ig->o.config->server, ig->o.config->source, ig->n);
+  else
+    logf_(ig, KSMC_LOG_INFO, "connecting to %s (%s) with %zu streams, shard %d of %d",
+          ig->o.config->server, ig->o.config->source, ig->n, ig->o.shard, ig->o.total_shards);
   int rc = 0;
   while (!atomic_load(&ig->stop)) {
     /* finished transfers schedule their successors, which start right away: curl's own
      * timer for a new handle is 0, so the poll returns at once */
     int running;
+    apply_reshard(ig);
     CURLMcode mc = curl_multi_perform(ig->multi, &running);
     drain(ig);
-    int wait = start_due(ig);
+    int wait = ig->awaiting_shard ? 1000 : start_due(ig);
     if (mc == CURLM_OK) mc = curl_multi_poll(ig->multi, NULL, 0, wait, NULL);
     if (mc != CURLM_OK) {
       logf_(ig, KSMC_LOG_ERROR, "curl multi failed: %s", curl_multi_strerror(mc));
@@ -672,6 +723,7 @@ ksmc_ingest *ksmc_ingest_new(const ksmc_ingest_opts *o, char *err, size_t errlen
   ig->o = *o;
   fill_defaults(&ig->o);
   ig->o.streams = NULL;
+  ig->awaiting_shard = o->await_shard;
   pthread_mutex_init(&ig->mu, NULL);
   atomic_init(&ig->stop, false);
   ig->multi = curl_multi_init();

@@ -61,7 +61,8 @@ typedef struct {
   const ksmc_stream_spec *streams; /* copied */
   size_t nstreams;
   ksmc_sink sink;
-  int32_t shard, total_shards; /* total <= 1: no filtering */
+  int32_t shard, total_shards; /* shard 0 of total <= 1: no filtering */
+  bool await_shard;            /* start no stream until ksmc_ingest_set_shard (autosharding) */
   bool use_apiserver_cache;    /* first list with resourceVersion=0 */
   size_t page_size;            /* LIST limit; 0: 500 */
   size_t max_object_bytes;     /* larger objects are skipped; 0: 64 MiB */
@@ -104,6 +105,13 @@ int ksmc_ingest_run(ksmc_ingest *ig);
 /* Asks ksmc_ingest_run to return soon (wakes its poll). Any thread, but not a signal
  * handler (curl_multi_wakeup is not async-signal-safe). */
 void ksmc_ingest_stop(ksmc_ingest *ig);
+
+/* Changes the sharding (autosharding): every stream drops its request and relists with
+ * the new shard (shard -1 or >= total: keep nothing); each list still replaces its
+ * stream's objects atomically, so a scrape sees the old shard's set until the new one is
+ * complete, never a mix. The synced flags drop at once and come back as the streams
+ * relist. With await_shard, the first call starts the streams. Any thread. */
+void ksmc_ingest_set_shard(ksmc_ingest *ig, int32_t shard, int32_t total);
 
 /* Copies the counters of stream s. Any thread. */
 void ksmc_ingest_stats(ksmc_ingest *ig, size_t s, ksmc_stream_stats *out);

@@ -21,6 +21,7 @@ int32_t ksmc_jump_hash(uint64_t key, int32_t buckets) {
 }
 
 bool ksmc_shard_keep(const char *uid, size_t uid_len, int32_t shard, int32_t total) {
+  if (shard < 0 || (total >= 1 && shard >= total)) return false;
   if (total <= 1) return true;
   return ksmc_jump_hash(ksmc_fnv1a64(uid, uid_len), total) == shard;
 }

@@ -17,8 +17,10 @@ uint64_t ksmc_fnv1a64(const void *p, size_t n);
 /* go-jump's Hash(key, buckets): the bucket in [0, buckets) of key; -1 if buckets <= 0. */
 int32_t ksmc_jump_hash(uint64_t key, int32_t buckets);
 
-/* True if the object with this uid belongs to `shard` of `total` shards. total <= 1 keeps
- * everything (KSM disables filtering for shard 0 of 1). */
+/* True if the object with this uid belongs to `shard` of `total` shards. Shard 0 of
+ * total <= 1 keeps everything (KSM disables filtering for shard 0 of 1); a shard outside
+ * [0, total) keeps nothing (an autosharded replica whose ordinal is >= the StatefulSet's
+ * replicas, as KSM's jump-hash comparison never matches it). */
 bool ksmc_shard_keep(const char *uid, size_t uid_len, int32_t shard, int32_t total);
 
 #endif

@@ -365,8 +365,10 @@ bool ksmc_selfmetrics_init(ksmc_selfmetrics *sm, const char *version, const char
   char ord[16];
   snprintf(ord, sizeof ord, "%d", shard);
   ksmc_tm_set(ksmc_tm_series_get(sm->build_info, (const char *[]){"ksmc", revision, version}), 1);
-  ksmc_tm_set(ksmc_tm_series_get(sm->shard_ordinal, (const char *[]){ord}), shard);
-  ksmc_tm_set(ksmc_tm_series_get(sm->total_shards, NULL), total_shards);
+  if (shard >= 0) { /* autosharding sets them once the StatefulSet is read */
+    ksmc_tm_set(ksmc_tm_series_get(sm->shard_ordinal, (const char *[]){ord}), shard);
+    ksmc_tm_set(ksmc_tm_series_get(sm->total_shards, NULL), total_shards);
+  }
   return true;
 }
 

@@ -68,7 +68,8 @@ typedef struct {
 } ksmc_selfmetrics;
 
 /* Creates the registry and the standard families, and sets build info and the shard
- * gauges. Returns false on allocation failure (everything freed). */
+ * gauges (not when shard < 0: autosharding sets them later). Returns false on allocation failure
+ * (everything freed). */
 bool ksmc_selfmetrics_init(ksmc_selfmetrics *sm, const char *version, const char *revision,
                            int shard, int total_shards);
 void ksmc_selfmetrics_free(ksmc_selfmetrics *sm);

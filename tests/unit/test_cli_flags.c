@@ -195,9 +195,28 @@ static void test_errors(void) {
   expect_error(PARSE("pods"), "unexpected argument \"pods\"");
   expect_error(PARSE("-x"), "unknown shorthand flag -x");
   expect_error(PARSE("--", "x"), "unexpected argument \"x\"");
-  expect_error(PARSE("--pod=ksm-0"), "--pod is not supported by ksmc: automatic sharding");
+  expect_error(PARSE("--pod=ksm-0"), "--pod and --pod-namespace go together");
+  expect_error(PARSE("--pod-namespace=kube-system"), "--pod and --pod-namespace go together");
+  expect_error(PARSE("--pod=ksm-0", "--pod-namespace=m", "--shard=0"),
+               "--pod (autosharding) and --shard/--total-shards (static sharding) are mutually "
+               "exclusive");
+  expect_error(PARSE("--total-shards=1", "--pod=ksm-0", "--pod-namespace=m"),
+               "are mutually exclusive");
   expect_error(PARSE("--custom-resource-state-only"),
                "--custom-resource-state-only is not supported");
+}
+
+static void test_autosharding_flags(void) {
+  run r = PARSE("--pod=ksmc-1", "--pod-namespace", "monitoring");
+  CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
+  CU_ASSERT_STRING_EQUAL(r.cfg.pod, "ksmc-1");
+  CU_ASSERT_STRING_EQUAL(r.cfg.pod_namespace, "monitoring");
+  CU_ASSERT_FALSE(r.cfg.shard_flags_set);
+  done(&r);
+  r = PARSE("--shard=1", "--total-shards=2");
+  CU_ASSERT_TRUE(r.cfg.shard_flags_set);
+  CU_ASSERT_PTR_NULL(r.cfg.pod);
+  done(&r);
 }
 
 static void test_help_version_ignored(void) {
@@ -308,6 +327,7 @@ static const ktest_case cases[] = {{"defaults", test_defaults},
                                    {"booleans", test_booleans},
                                    {"lists", test_lists},
                                    {"errors and exit codes", test_errors},
+                                   {"autosharding flags", test_autosharding_flags},
                                    {"help, version, ignored flags", test_help_version_ignored},
                                    {"family filter (allow/deny/opt-in)", test_family_filter},
                                    {"resource resolution", test_resolve},
