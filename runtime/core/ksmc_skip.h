@@ -1,0 +1,23 @@
+/* ksmc_skip: finding where a JSON object or array ends without looking at what is in it.
+ *
+ * Most of a Kubernetes object is never read by any metric family (managedFields, env,
+ * volumes, probes...): the renderer and the watch/list plumbing only need to know where
+ * such a value ends. This scanner classifies 64 bytes per step (quotes, backslashes and
+ * brackets as bitmasks, with SSE2 on x86-64 and an 8-byte SWAR fallback elsewhere),
+ * resolves escaped quotes and in-string ranges with carries and a prefix XOR (the stage 1
+ * of simdjson), and checks nesting depth per block with popcounts, so a block that cannot
+ * close the value costs a few dozen instructions whatever it contains. */
+#ifndef KSMC_SKIP_H
+#define KSMC_SKIP_H
+
+#include <stddef.h>
+
+/* s[p] is `{` or `[`. Returns the offset just past the bracket that brings the nesting
+ * depth back to 0 (brackets inside strings, escaped quotes included, do not count), or 0
+ * when the value is not closed within s[0..len) or nests deeper than max_depth. Brackets
+ * are counted, not matched: `{]` closes (a parser of the kept values rejects that), and a
+ * backslash outside a string (invalid JSON too) escapes a following quote. Never reads
+ * outside s[0..len). */
+size_t ksmc_skip_container(const char *s, size_t len, size_t p, size_t max_depth);
+
+#endif
