@@ -105,7 +105,8 @@ static void emit_matcher(FILE *out, const view *v, const vnode *n, const sb *nam
 }
 
 /* The statements for child c, whose value starts at q: keep its token (leaf), walk its
- * items (iterated) and/or its fields (kids); q ends after the value. */
+ * items (iterated) and/or its fields (kids); q ends after the value. A kept value that is
+ * also walked gets its token from the walk's end (not skipped once more to find it). */
 static void emit_child_case(FILE *out, const view *v, const vnode *c) {
   if (!c->iter && !c->nkids) {
     if (c->leaf)
@@ -115,17 +116,16 @@ static void emit_child_case(FILE *out, const view *v, const vnode *c) {
     return;
   }
   fprintf(out, "      {\n        size_t start = q;\n");
-  if (c->leaf) fprintf(out, "        o->%s = ksmc_scan_leaf(ctx, &q);\n", c->cname);
   if (c->iter)
-    fprintf(out, "        %swalk_items_%s(ctx, start, &o->%s_items);\n",
-            c->leaf ? "" : "q = ", c->iter->cname, c->cname);
+    fprintf(out, "        q = walk_items_%s(ctx, start, &o->%s_items);\n", c->iter->cname,
+            c->cname);
   if (c->nkids) {
     sb name = {0};
     node_fn(&name, v, c);
-    fprintf(out, "        %swalk_%s(ctx, start, o);\n",
-            c->leaf || c->iter ? "" : "q = ", sb_str(&name));
+    fprintf(out, "        q = walk_%s(ctx, start, o);\n", sb_str(&name));
     sb_free(&name);
   }
+  if (c->leaf) fprintf(out, "        o->%s = ksmc_leaf_token(ctx, start, q);\n", c->cname);
   fprintf(out, "      }\n");
 }
 
@@ -152,8 +152,8 @@ static void emit_walker(FILE *out, const view *v, const vnode *n) {
   sb_free(&t);
 }
 
-/* walk_items_<view>: counts an array's elements (or a map's entries), allocates their
- * views and walks each one. */
+/* walk_items_<view>: walks an array's elements (or a map's entries) once, appending each
+ * one's view to an arena array that grows as needed (ksmc_items_push). */
 static void emit_items_walker(FILE *out, const view *v) {
   sb t = {0}, root = {0};
   view_type(&t, v);
@@ -163,26 +163,29 @@ static void emit_items_walker(FILE *out, const view *v) {
           v->cname);
   fprintf(out, "  size_t q = ksmc_%s_open(ctx, p);\n", kind);
   fprintf(out, "  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);\n");
-  fprintf(out, "  uint32_t n = ksmc_%s_count(ctx, q);\n", kind);
-  fprintf(out, "  %s *items = ksmc_arena_alloc(ctx, n, sizeof *items);\n", sb_str(&t));
-  fprintf(out, "  if (!items) return ksmc_skip_value(ctx, p);\n");
-  fprintf(out, "  out->items = items;\n  out->n = n;\n");
+  fprintf(out, "  out->items = NULL;\n  out->n = 0;\n  uint32_t cap = 0;\n");
   if (v->is_map)
-    fprintf(out, "  int k;\n  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {\n");
+    fprintf(out, "  int k;\n  while (ksmc_obj_key(ctx, &q, &k)) {\n");
   else
-    fprintf(out, "  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {\n");
-  fprintf(out, "    init_%s(&items[i]);\n", v->cname);
-  if (v->is_map) fprintf(out, "    items[i]._key = k;\n");
+    fprintf(out, "  while (ksmc_arr_next(ctx, &q)) {\n");
+  fprintf(out, "    %s *item = ksmc_items_push(ctx, out, &cap, sizeof *item);\n", sb_str(&t));
+  fprintf(out, "    if (!item) return ksmc_skip_value(ctx, p);\n");
+  fprintf(out, "    init_%s(item);\n", v->cname);
+  if (v->is_map) fprintf(out, "    item->_key = k;\n");
   if (v->root.leaf) {
-    if (v->root.nkids) fprintf(out, "    size_t start = q;\n");
-    fprintf(out, "    items[i]._self = ksmc_scan_leaf(ctx, &q);\n");
-    if (v->root.nkids) fprintf(out, "    walk_%s(ctx, start, &items[i]);\n", sb_str(&root));
+    if (v->root.nkids) {
+      fprintf(out, "    size_t start = q;\n");
+      fprintf(out, "    q = walk_%s(ctx, start, item);\n", sb_str(&root));
+      fprintf(out, "    item->_self = ksmc_leaf_token(ctx, start, q);\n");
+    } else {
+      fprintf(out, "    item->_self = ksmc_scan_leaf(ctx, &q);\n");
+    }
   } else if (v->root.nkids) {
-    fprintf(out, "    q = walk_%s(ctx, q, &items[i]);\n", sb_str(&root));
+    fprintf(out, "    q = walk_%s(ctx, q, item);\n", sb_str(&root));
   } else {
     fprintf(out, "    q = ksmc_skip_value(ctx, q);\n");
   }
-  fprintf(out, "  }\n  return ksmc_%s_close(ctx, q);\n}\n\n", kind);
+  fprintf(out, "  }\n  return q;\n}\n\n");
   sb_free(&t);
   sb_free(&root);
 }

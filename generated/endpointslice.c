@@ -483,67 +483,67 @@ static size_t walk_ports(ksmc_render_ctx *ctx, size_t p, v_ports_t *o) {
 static size_t walk_items_endpoints(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_endpoints_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_endpoints(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_endpoints_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_endpoints(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_endpoints(ctx, start, &items[i]);
+    q = walk_endpoints(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_endpoints_hints_forZones(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_endpoints_hints_forZones_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_endpoints_hints_forZones(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_endpoints_hints_forZones_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_endpoints_hints_forZones(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_endpoints_hints_forZones(ctx, start, &items[i]);
+    q = walk_endpoints_hints_forZones(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_endpoints_addresses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_endpoints_addresses_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_endpoints_addresses(&items[i]);
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_endpoints_addresses_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_endpoints_addresses(item);
+    item->_self = ksmc_scan_leaf(ctx, &q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_ports(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_ports_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_ports(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_ports_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_ports(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_ports(ctx, start, &items[i]);
+    q = walk_ports(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 /* The default labels every family of EndpointSlice starts with. */

@@ -223,8 +223,8 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
     case 7: /* labels */
       {
         size_t start = q;
-        o->metadata_labels = ksmc_scan_leaf(ctx, &q);
-        walk_items_metadata_labels(ctx, start, &o->metadata_labels_items);
+        q = walk_items_metadata_labels(ctx, start, &o->metadata_labels_items);
+        o->metadata_labels = ksmc_leaf_token(ctx, start, q);
       }
       break;
     default: q = ksmc_skip_value(ctx, q);
@@ -565,118 +565,118 @@ static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_co
 static size_t walk_items_status_addresses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_status_addresses_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_status_addresses(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_status_addresses_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_status_addresses(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_status_addresses(ctx, start, &items[i]);
+    q = walk_status_addresses(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_metadata_labels(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_obj_count(ctx, q);
-  v_metadata_labels_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
   int k;
-  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
-    init_metadata_labels(&items[i]);
-    items[i]._key = k;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
+  while (ksmc_obj_key(ctx, &q, &k)) {
+    v_metadata_labels_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_metadata_labels(item);
+    item->_key = k;
+    item->_self = ksmc_scan_leaf(ctx, &q);
   }
-  return ksmc_obj_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_spec_podCIDRs(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_spec_podCIDRs_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_spec_podCIDRs(&items[i]);
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_spec_podCIDRs_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_podCIDRs(item);
+    item->_self = ksmc_scan_leaf(ctx, &q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_spec_taints(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_spec_taints_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_spec_taints(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_spec_taints_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_taints(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_spec_taints(ctx, start, &items[i]);
+    q = walk_spec_taints(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_status_allocatable(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_obj_count(ctx, q);
-  v_status_allocatable_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
   int k;
-  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
-    init_status_allocatable(&items[i]);
-    items[i]._key = k;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
+  while (ksmc_obj_key(ctx, &q, &k)) {
+    v_status_allocatable_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_status_allocatable(item);
+    item->_key = k;
+    item->_self = ksmc_scan_leaf(ctx, &q);
   }
-  return ksmc_obj_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_status_capacity(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_obj_count(ctx, q);
-  v_status_capacity_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
   int k;
-  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
-    init_status_capacity(&items[i]);
-    items[i]._key = k;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
+  while (ksmc_obj_key(ctx, &q, &k)) {
+    v_status_capacity_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_status_capacity(item);
+    item->_key = k;
+    item->_self = ksmc_scan_leaf(ctx, &q);
   }
-  return ksmc_obj_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_status_conditions_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_status_conditions(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_status_conditions_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_status_conditions(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_status_conditions(ctx, start, &items[i]);
+    q = walk_status_conditions(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 /* The default labels every family of Node starts with. */

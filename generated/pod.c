@@ -897,22 +897,22 @@ static size_t walk_status_containerStatuses_state(ksmc_render_ctx *ctx, size_t p
     case 0: /* terminated */
       {
         size_t start = q;
-        o->state_terminated = ksmc_scan_leaf(ctx, &q);
-        walk_status_containerStatuses_state_terminated(ctx, start, o);
+        q = walk_status_containerStatuses_state_terminated(ctx, start, o);
+        o->state_terminated = ksmc_leaf_token(ctx, start, q);
       }
       break;
     case 1: /* running */
       {
         size_t start = q;
-        o->state_running = ksmc_scan_leaf(ctx, &q);
-        walk_status_containerStatuses_state_running(ctx, start, o);
+        q = walk_status_containerStatuses_state_running(ctx, start, o);
+        o->state_running = ksmc_leaf_token(ctx, start, q);
       }
       break;
     case 2: /* waiting */
       {
         size_t start = q;
-        o->state_waiting = ksmc_scan_leaf(ctx, &q);
-        walk_status_containerStatuses_state_waiting(ctx, start, o);
+        q = walk_status_containerStatuses_state_waiting(ctx, start, o);
+        o->state_waiting = ksmc_leaf_token(ctx, start, q);
       }
       break;
     default: q = ksmc_skip_value(ctx, q);
@@ -981,8 +981,8 @@ static size_t walk_status_containerStatuses_lastState(ksmc_render_ctx *ctx, size
     case 0: /* terminated */
       {
         size_t start = q;
-        o->lastState_terminated = ksmc_scan_leaf(ctx, &q);
-        walk_status_containerStatuses_lastState_terminated(ctx, start, o);
+        q = walk_status_containerStatuses_lastState_terminated(ctx, start, o);
+        o->lastState_terminated = ksmc_leaf_token(ctx, start, q);
       }
       break;
     default: q = ksmc_skip_value(ctx, q);
@@ -1406,22 +1406,22 @@ static size_t walk_status_initContainerStatuses_state(ksmc_render_ctx *ctx, size
     case 0: /* running */
       {
         size_t start = q;
-        o->state_running = ksmc_scan_leaf(ctx, &q);
-        walk_status_initContainerStatuses_state_running(ctx, start, o);
+        q = walk_status_initContainerStatuses_state_running(ctx, start, o);
+        o->state_running = ksmc_leaf_token(ctx, start, q);
       }
       break;
     case 1: /* terminated */
       {
         size_t start = q;
-        o->state_terminated = ksmc_scan_leaf(ctx, &q);
-        walk_status_initContainerStatuses_state_terminated(ctx, start, o);
+        q = walk_status_initContainerStatuses_state_terminated(ctx, start, o);
+        o->state_terminated = ksmc_leaf_token(ctx, start, q);
       }
       break;
     case 2: /* waiting */
       {
         size_t start = q;
-        o->state_waiting = ksmc_scan_leaf(ctx, &q);
-        walk_status_initContainerStatuses_state_waiting(ctx, start, o);
+        q = walk_status_initContainerStatuses_state_waiting(ctx, start, o);
+        o->state_waiting = ksmc_leaf_token(ctx, start, q);
       }
       break;
     default: q = ksmc_skip_value(ctx, q);
@@ -1490,8 +1490,8 @@ static size_t walk_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, 
     case 0: /* terminated */
       {
         size_t start = q;
-        o->lastState_terminated = ksmc_scan_leaf(ctx, &q);
-        walk_status_initContainerStatuses_lastState_terminated(ctx, start, o);
+        q = walk_status_initContainerStatuses_lastState_terminated(ctx, start, o);
+        o->lastState_terminated = ksmc_leaf_token(ctx, start, q);
       }
       break;
     default: q = ksmc_skip_value(ctx, q);
@@ -1703,8 +1703,8 @@ static size_t walk_spec_volumes(ksmc_render_ctx *ctx, size_t p, v_spec_volumes_t
     case 0: /* persistentVolumeClaim */
       {
         size_t start = q;
-        o->persistentVolumeClaim = ksmc_scan_leaf(ctx, &q);
-        walk_spec_volumes_persistentVolumeClaim(ctx, start, o);
+        q = walk_spec_volumes_persistentVolumeClaim(ctx, start, o);
+        o->persistentVolumeClaim = ksmc_leaf_token(ctx, start, q);
       }
       break;
     case 1: /* ephemeral */
@@ -1816,254 +1816,254 @@ static size_t walk_spec_tolerations(ksmc_render_ctx *ctx, size_t p, v_spec_toler
 static size_t walk_items_status_containerStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_status_containerStatuses_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_status_containerStatuses(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_status_containerStatuses_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_status_containerStatuses(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_status_containerStatuses(ctx, start, &items[i]);
+    q = walk_status_containerStatuses(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_spec_containers(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_spec_containers_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_spec_containers(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_spec_containers_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_containers(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_spec_containers(ctx, start, &items[i]);
+    q = walk_spec_containers(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_spec_containers_resources_limits(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_obj_count(ctx, q);
-  v_spec_containers_resources_limits_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
   int k;
-  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
-    init_spec_containers_resources_limits(&items[i]);
-    items[i]._key = k;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
+  while (ksmc_obj_key(ctx, &q, &k)) {
+    v_spec_containers_resources_limits_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_containers_resources_limits(item);
+    item->_key = k;
+    item->_self = ksmc_scan_leaf(ctx, &q);
   }
-  return ksmc_obj_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_spec_containers_resources_requests(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_obj_count(ctx, q);
-  v_spec_containers_resources_requests_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
   int k;
-  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
-    init_spec_containers_resources_requests(&items[i]);
-    items[i]._key = k;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
+  while (ksmc_obj_key(ctx, &q, &k)) {
+    v_spec_containers_resources_requests_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_containers_resources_requests(item);
+    item->_key = k;
+    item->_self = ksmc_scan_leaf(ctx, &q);
   }
-  return ksmc_obj_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_metadata_ownerReferences_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_metadata_ownerReferences(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_metadata_ownerReferences_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_metadata_ownerReferences(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_metadata_ownerReferences(ctx, start, &items[i]);
+    q = walk_metadata_ownerReferences(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_status_podIPs(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_status_podIPs_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_status_podIPs(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_status_podIPs_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_status_podIPs(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_status_podIPs(ctx, start, &items[i]);
+    q = walk_status_podIPs(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_spec_initContainers(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_spec_initContainers_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_spec_initContainers(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_spec_initContainers_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_initContainers(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_spec_initContainers(ctx, start, &items[i]);
+    q = walk_spec_initContainers(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_status_initContainerStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_status_initContainerStatuses_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_status_initContainerStatuses(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_status_initContainerStatuses_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_status_initContainerStatuses(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_status_initContainerStatuses(ctx, start, &items[i]);
+    q = walk_status_initContainerStatuses(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_spec_initContainers_resources_limits(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_obj_count(ctx, q);
-  v_spec_initContainers_resources_limits_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
   int k;
-  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
-    init_spec_initContainers_resources_limits(&items[i]);
-    items[i]._key = k;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
+  while (ksmc_obj_key(ctx, &q, &k)) {
+    v_spec_initContainers_resources_limits_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_initContainers_resources_limits(item);
+    item->_key = k;
+    item->_self = ksmc_scan_leaf(ctx, &q);
   }
-  return ksmc_obj_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_spec_initContainers_resources_requests(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_obj_count(ctx, q);
-  v_spec_initContainers_resources_requests_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
   int k;
-  for (uint32_t i = 0; i < n && ksmc_obj_key(ctx, &q, &k); i++) {
-    init_spec_initContainers_resources_requests(&items[i]);
-    items[i]._key = k;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
+  while (ksmc_obj_key(ctx, &q, &k)) {
+    v_spec_initContainers_resources_requests_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_initContainers_resources_requests(item);
+    item->_key = k;
+    item->_self = ksmc_scan_leaf(ctx, &q);
   }
-  return ksmc_obj_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_spec_resourceClaims(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_spec_resourceClaims_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_spec_resourceClaims(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_spec_resourceClaims_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_resourceClaims(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_spec_resourceClaims(ctx, start, &items[i]);
+    q = walk_spec_resourceClaims(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_status_resourceClaimStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_status_resourceClaimStatuses_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_status_resourceClaimStatuses(&items[i]);
-    q = walk_status_resourceClaimStatuses(ctx, q, &items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_status_resourceClaimStatuses_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_status_resourceClaimStatuses(item);
+    q = walk_status_resourceClaimStatuses(ctx, q, item);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_spec_volumes(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_spec_volumes_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_spec_volumes(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_spec_volumes_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_volumes(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_spec_volumes(ctx, start, &items[i]);
+    q = walk_spec_volumes(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_status_conditions_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_status_conditions(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_status_conditions_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_status_conditions(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_status_conditions(ctx, start, &items[i]);
+    q = walk_status_conditions(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_spec_tolerations(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_spec_tolerations_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_spec_tolerations(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_spec_tolerations_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_tolerations(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_spec_tolerations(ctx, start, &items[i]);
+    q = walk_spec_tolerations(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 /* The default labels every family of Pod starts with. */

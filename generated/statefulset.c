@@ -294,8 +294,8 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
     case 1: /* ordinals */
       {
         size_t start = q;
-        o->spec_ordinals = ksmc_scan_leaf(ctx, &q);
-        walk_root_spec_ordinals(ctx, start, o);
+        q = walk_root_spec_ordinals(ctx, start, o);
+        o->spec_ordinals = ksmc_leaf_token(ctx, start, q);
       }
       break;
     case 2: /* persistentVolumeClaimRetentionPolicy */

@@ -54,6 +54,10 @@ size_t ksmc_skip_value(ksmc_render_ctx *ctx, size_t p);
  * children are not tokenized (parent == KSMC_DEFERRED) until ksmc_tok_expand. */
 int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos);
 
+/* As ksmc_scan_leaf for a value already walked: its token, for the value that starts at
+ * `start` (after leading whitespace) and ends at `end` (what the walk returned). */
+int ksmc_leaf_token(ksmc_render_ctx *ctx, size_t start, size_t end);
+
 /* Marks a container token whose children are not tokenized yet. */
 #define KSMC_DEFERRED (-2)
 
@@ -73,15 +77,6 @@ bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, int *key);
 /* Next element of an array opened with ksmc_arr_open: true with *pos at it; false at the
  * closing `]` (*pos after it). */
 bool ksmc_arr_next(ksmc_render_ctx *ctx, size_t *pos);
-
-/* Number of elements (members) from a position just after `[` (`{`), without keeping
- * tokens. */
-uint32_t ksmc_arr_count(ksmc_render_ctx *ctx, size_t p);
-uint32_t ksmc_obj_count(ksmc_render_ctx *ctx, size_t p);
-
-/* Skips the remaining elements (members) and the closing bracket. */
-size_t ksmc_arr_close(ksmc_render_ctx *ctx, size_t p);
-size_t ksmc_obj_close(ksmc_render_ctx *ctx, size_t p);
 
 /* Makes room for `extra` more tokens. False when memory runs out. */
 bool ksmc_tok_reserve(ksmc_render_ctx *ctx, unsigned extra);
@@ -115,6 +110,12 @@ static inline bool ksmc_tok_is(const ksmc_render_ctx *ctx, int t, jsmntype_t typ
 /* Allocates n zeroed items of size sz from the per-object arena (stable addresses until
  * the next object). Returns NULL (and marks the render failed) when memory runs out. */
 void *ksmc_arena_alloc(ksmc_render_ctx *ctx, size_t n, size_t sz);
+
+/* Appends one item to an array of views filled in one pass (*cap: its capacity, 0 for a
+ * new array): returns the new item (not initialised), it->items may move to a larger
+ * arena allocation (doubling; grown in place while it is the arena's newest). Items
+ * already filled must not hold pointers into the array. NULL when memory runs out. */
+void *ksmc_items_push(ksmc_render_ctx *ctx, ksmc_items *it, uint32_t *cap, size_t sz);
 
 /* Normalises a value token: JSON null becomes absent (-1). */
 static inline int ksmc_tok_value(const ksmc_render_ctx *ctx, int t) {

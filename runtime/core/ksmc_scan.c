@@ -167,7 +167,12 @@ int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos) {
   size_t p = skip_ws(ctx, *pos);
   size_t end = ksmc_skip_value(ctx, p);
   *pos = end;
+  return ksmc_leaf_token(ctx, p, end);
+}
+
+int ksmc_leaf_token(ksmc_render_ctx *ctx, size_t start, size_t end) {
   if (ctx->scan_failed) return -1;
+  size_t p = skip_ws(ctx, start);
   char c = ctx->json[p];
   if (c == '"') return scalar_token(ctx, JSMN_STRING, p + 1, end - 1);
   if (c == '{' || c == '[') /* children are tokenized on demand (ksmc_tok_expand) */
@@ -247,40 +252,6 @@ bool ksmc_arr_next(ksmc_render_ctx *ctx, size_t *pos) {
   }
   *pos = p;
   return true;
-}
-
-uint32_t ksmc_arr_count(ksmc_render_ctx *ctx, size_t p) {
-  uint32_t n = 0;
-  while (ksmc_arr_next(ctx, &p)) {
-    n++;
-    p = ksmc_skip_value(ctx, p);
-  }
-  return n;
-}
-
-uint32_t ksmc_obj_count(ksmc_render_ctx *ctx, size_t p) {
-  uint32_t n = 0;
-  int key;
-  while (ksmc_obj_key(ctx, &p, &key)) {
-    n++;
-    ctx->ntok--; /* the key token is not kept */
-    p = ksmc_skip_value(ctx, p);
-  }
-  return n;
-}
-
-size_t ksmc_arr_close(ksmc_render_ctx *ctx, size_t p) {
-  while (ksmc_arr_next(ctx, &p)) p = ksmc_skip_value(ctx, p);
-  return p;
-}
-
-size_t ksmc_obj_close(ksmc_render_ctx *ctx, size_t p) {
-  int key;
-  while (ksmc_obj_key(ctx, &p, &key)) {
-    ctx->ntok--;
-    p = ksmc_skip_value(ctx, p);
-  }
-  return p;
 }
 
 int ksmc_render_scanned(ksmc_render_ctx *ctx, size_t end) {
