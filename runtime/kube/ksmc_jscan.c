@@ -2,6 +2,8 @@
 
 #include <limits.h>
 
+#include "ksmc_skip.h"
+
 static size_t skip_ws(const char *s, size_t len, size_t i) {
   while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
   return i;
@@ -19,22 +21,9 @@ static size_t skip_string(const char *s, size_t len, size_t i) {
   return 0;
 }
 
+/* s[i] is `{` or `[`: the block skipper (64 bytes per step). */
 static size_t skip_nested(const char *s, size_t len, size_t i) {
-  int depth = 0;
-  while (i < len) {
-    char c = s[i];
-    if (c == '"') {
-      i = skip_string(s, len, i);
-      if (!i) return 0;
-      continue;
-    }
-    if (c == '{' || c == '[') depth++;
-    if (c == '}' || c == ']') {
-      if (--depth == 0) return i + 1;
-    }
-    i++;
-  }
-  return 0;
+  return ksmc_skip_container(s, len, i, (size_t)-1);
 }
 
 static bool is_delim(char c) {
@@ -52,33 +41,89 @@ size_t ksmc_jscan_skip(const char *s, size_t len, size_t i) {
   return j;
 }
 
-static bool key_is(const char *s, size_t start, size_t end, const char *key) {
+/* An iterator over the members of one object. */
+typedef struct {
+  const char *s;
+  size_t len, i; /* i: after the `{` or after the previous value */
+  bool first;
+} members;
+
+static bool members_begin(members *m, const char *s, size_t len, size_t at) {
+  at = skip_ws(s, len, at);
+  *m = (members){s, len, at + 1, true};
+  return at < len && s[at] == '{';
+}
+
+/* The next member: its key (without quotes, escapes as they are) and the offset of its
+ * value. False at the closing `}` or when the object is malformed. */
+static bool members_next(members *m, ksmc_slice *key, size_t *vstart) {
+  const char *s = m->s;
+  size_t len = m->len, i = skip_ws(s, len, m->i);
+  if (i >= len || s[i] == '}') return false;
+  if (!m->first) {
+    if (s[i] != ',') return false;
+    i = skip_ws(s, len, i + 1);
+  }
+  m->first = false;
+  if (i >= len || s[i] != '"') return false;
+  size_t kend = skip_string(s, len, i);
+  if (!kend) return false;
+  size_t colon = skip_ws(s, len, kend);
+  if (colon >= len || s[colon] != ':') return false;
+  *key = (ksmc_slice){s + i + 1, kend - i - 2};
+  *vstart = skip_ws(s, len, colon + 1);
+  return true;
+}
+
+static bool key_eq(ksmc_slice k, const char *key) {
   size_t n = strlen(key);
-  return end - start == n + 2 && memcmp(s + start + 1, key, n) == 0;
+  return k.n == n && memcmp(k.p, key, n) == 0;
 }
 
 bool ksmc_jscan_member(const char *s, size_t len, const char *key, ksmc_slice *val) {
-  size_t i = skip_ws(s, len, 0);
-  if (i >= len || s[i] != '{') return false;
-  i = skip_ws(s, len, i + 1);
-  if (i < len && s[i] == '}') return false;
-  while (i < len && s[i] == '"') {
-    size_t kend = skip_string(s, len, i);
-    if (!kend) return false;
-    size_t colon = skip_ws(s, len, kend);
-    if (colon >= len || s[colon] != ':') return false;
-    size_t vstart = skip_ws(s, len, colon + 1);
+  members m;
+  ksmc_slice k;
+  size_t vstart;
+  if (!members_begin(&m, s, len, 0)) return false;
+  while (members_next(&m, &k, &vstart)) {
     size_t vend = ksmc_jscan_skip(s, len, vstart);
     if (!vend) return false;
-    if (key_is(s, i, kend, key)) {
+    if (key_eq(k, key)) {
       *val = (ksmc_slice){s + vstart, vend - vstart};
       return true;
     }
-    i = skip_ws(s, len, vend);
-    if (i >= len || s[i] != ',') return false;
-    i = skip_ws(s, len, i + 1);
+    m.i = vend;
   }
   return false;
+}
+
+unsigned ksmc_jscan_members_in(const char *s, size_t len, const char *key1, const char *const *keys,
+                               size_t n, ksmc_slice *vals) {
+  members m;
+  ksmc_slice k;
+  size_t vstart, outer = 0;
+  if (n == 0 || n > 16 || !members_begin(&m, s, len, 0)) return 0;
+  while (members_next(&m, &k, &vstart)) {
+    if (key_eq(k, key1)) {
+      outer = vstart; /* entered, not skipped */
+      break;
+    }
+    if (!(m.i = ksmc_jscan_skip(s, len, vstart))) return 0;
+  }
+  unsigned found = 0, all = (1u << n) - 1;
+  if (!outer || !members_begin(&m, s, len, outer)) return 0;
+  while (found != all && members_next(&m, &k, &vstart)) {
+    size_t vend = ksmc_jscan_skip(s, len, vstart);
+    if (!vend) break;
+    for (size_t j = 0; j < n; j++)
+      if (!(found >> j & 1) && key_eq(k, keys[j])) {
+        vals[j] = (ksmc_slice){s + vstart, vend - vstart};
+        found |= 1u << j;
+        break;
+      }
+    m.i = vend;
+  }
+  return found;
 }
 
 bool ksmc_jscan_member2(const char *s, size_t len, const char *key1, const char *key2,

@@ -29,6 +29,15 @@ bool ksmc_jscan_member(const char *s, size_t len, const char *key, ksmc_slice *v
 bool ksmc_jscan_member2(const char *s, size_t len, const char *key1, const char *key2,
                         ksmc_slice *val);
 
+/* Finds members keys[0..n) (n <= 16) of the object that is top-level member key1 of
+ * s[0..len), entering key1's value instead of skipping it first and stopping as soon as
+ * every key was found: metadata.uid and metadata.resourceVersion come before
+ * managedFields, so the bulk of an object is never scanned. Sets vals[j] to key j's raw
+ * value when found. Returns the bitmask of the keys found (bit j: keys[j]); keys after a
+ * malformed part are not found. */
+unsigned ksmc_jscan_members_in(const char *s, size_t len, const char *key1, const char *const *keys,
+                               size_t n, ksmc_slice *vals);
+
 /* If v is a JSON string, sets *out to its contents without quotes (escapes are left as
  * they are) and returns true. */
 bool ksmc_jscan_unquote(ksmc_slice v, ksmc_slice *out);

@@ -121,7 +121,19 @@ static bool slice_is(ksmc_slice v, const char *s) {
 /* metadata.<key> of an object, unquoted. */
 static bool meta_field(const char *json, size_t len, const char *key, ksmc_slice *out) {
   ksmc_slice v;
-  return ksmc_jscan_member2(json, len, "metadata", key, &v) && ksmc_jscan_unquote(v, out);
+  return ksmc_jscan_members_in(json, len, "metadata", &key, 1, &v) && ksmc_jscan_unquote(v, out);
+}
+
+/* metadata.uid and metadata.resourceVersion (unquoted) in one pass that stops at the
+ * later of the two, before labels, annotations and managedFields. Returns a bitmask:
+ * 1 uid found, 2 resourceVersion found. */
+static unsigned meta_uid_rv(const char *json, size_t len, ksmc_slice *uid, ksmc_slice *rv) {
+  static const char *const keys[2] = {"uid", "resourceVersion"};
+  ksmc_slice v[2];
+  unsigned f = ksmc_jscan_members_in(json, len, "metadata", keys, 2, v);
+  if ((f & 1) && !ksmc_jscan_unquote(v[0], uid)) f &= ~1u;
+  if ((f & 2) && !ksmc_jscan_unquote(v[1], rv)) f &= ~2u;
+  return f;
 }
 
 /* "HTTP 403: <Status message>" or the curl error, for logs and last_error. */
@@ -239,9 +251,10 @@ static bool on_event(void *u, ksmc_slice type, ksmc_slice obj) {
   else
     return watch_abort(s, AB_MALFORMED, "unknown watch event type %.*s", (int)type.n, type.p);
   ksmc_slice uid, rv;
-  if (!meta_field(obj.p, obj.n, "uid", &uid))
+  unsigned f = meta_uid_rv(obj.p, obj.n, &uid, &rv);
+  if (!(f & 1))
     return watch_abort(s, AB_MALFORMED, "%.*s event without metadata.uid", (int)type.n, type.p);
-  if (meta_field(obj.p, obj.n, "resourceVersion", &rv)) copy_slice(&s->rv, rv);
+  if (f & 2) copy_slice(&s->rv, rv);
   count_event(s, t);
   if (ksmc_shard_keep(uid.p, uid.n, ig->o.shard, ig->o.total_shards))
     ig->o.sink.object(ig->o.sink.user, s->idx, t, false, obj.p, obj.n);

@@ -2,6 +2,7 @@
  * the body is split into chunks, including at every single byte boundary. */
 #include "ksmc_err.h"
 #include "ksmc_framer.h"
+#include "ksmc_jscan.h"
 #include "ktest.h"
 
 /* Everything a parser reported, as text, so runs can be compared byte for byte. */
@@ -391,6 +392,41 @@ static void test_list_large(void) {
   ksmc_list_free(&l);
 }
 
+/* ksmc_jscan: members of a member found in one pass that enters the outer value and
+ * stops at the last key wanted (what the reflector reads from every object). */
+static void test_jscan_members_in(void) {
+  static const char *const keys[2] = {"uid", "resourceVersion"};
+  ksmc_slice v[2];
+  const char *o = "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\",\"uid\":\"u-1\","
+                  "\"resourceVersion\":\"42\",\"managedFields\":[{\"x\":\"}\"}]},\"spec\":{}}";
+  CU_ASSERT_EQUAL(ksmc_jscan_members_in(o, strlen(o), "metadata", keys, 2, v), 3);
+  KTEST_ASSERT_BYTES(v[0].p, v[0].n, "\"u-1\"");
+  KTEST_ASSERT_BYTES(v[1].p, v[1].n, "\"42\"");
+  /* stops at resourceVersion: what follows is never looked at, even if broken */
+  const char *cut = "{\"metadata\":{\"uid\":\"u\",\"resourceVersion\":\"7\",\"managedFields\":[{";
+  CU_ASSERT_EQUAL(ksmc_jscan_members_in(cut, strlen(cut), "metadata", keys, 2, v), 3);
+  /* the keys in any order, after large values */
+  const char *late = "{\"metadata\":{\"resourceVersion\":\"9\",\"labels\":{\"uid\":\"no\"},"
+                     "\"managedFields\":[[],{}],\"uid\":\"yes\"}}";
+  CU_ASSERT_EQUAL(ksmc_jscan_members_in(late, strlen(late), "metadata", keys, 2, v), 3);
+  KTEST_ASSERT_BYTES(v[0].p, v[0].n, "\"yes\"");
+  KTEST_ASSERT_BYTES(v[1].p, v[1].n, "\"9\"");
+  /* missing keys, a missing or non-object outer member, malformed input */
+  const char *no_rv = "{\"metadata\":{\"uid\":\"u\"}}";
+  CU_ASSERT_EQUAL(ksmc_jscan_members_in(no_rv, strlen(no_rv), "metadata", keys, 2, v), 1);
+  const char *no_meta = "{\"spec\":{\"metadata\":{\"uid\":\"u\"}}}";
+  CU_ASSERT_EQUAL(ksmc_jscan_members_in(no_meta, strlen(no_meta), "metadata", keys, 2, v), 0);
+  const char *str_meta = "{\"metadata\":\"uid\"}";
+  CU_ASSERT_EQUAL(ksmc_jscan_members_in(str_meta, strlen(str_meta), "metadata", keys, 2, v), 0);
+  const char *bad = "{\"kind\":{\"metadata\":{\"uid\":\"u\"}";
+  CU_ASSERT_EQUAL(ksmc_jscan_members_in(bad, strlen(bad), "metadata", keys, 2, v), 0);
+  /* ksmc_jscan_member itself, unchanged: skips values, finds the top-level key */
+  ksmc_slice m;
+  CU_ASSERT_TRUE(ksmc_jscan_member(o, strlen(o), "spec", &m));
+  KTEST_ASSERT_BYTES(m.p, m.n, "{}");
+  CU_ASSERT_FALSE(ksmc_jscan_member(o, strlen(o), "uid", &m));
+}
+
 static const ktest_case cases[] = {{"watch events", test_watch_events},
                                    {"watch every split", test_watch_every_split},
                                    {"watch oversized", test_watch_oversized},
@@ -405,5 +441,6 @@ static const ktest_case cases[] = {{"watch events", test_watch_events},
                                    {"list oversized item", test_list_oversized_item},
                                    {"list malformed", test_list_malformed},
                                    {"list 30000 items", test_list_large},
+                                   {"jscan members in", test_jscan_members_in},
                                    {0}};
 KTEST_MAIN("kube_framer", cases)
