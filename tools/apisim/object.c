@@ -46,6 +46,23 @@ obj *obj_build(int kind, jv *root, uint64_t rv, jarena *a) {
   char rvs[24];
   snprintf(rvs, sizeof rvs, "%llu", (unsigned long long)rv);
   jo_set(a, meta, "resourceVersion", jv_str(a, rvs));
+  /* right after uid, like the API server (ObjectMeta's field order), not after
+   * managedFields: clients that stop scanning at resourceVersion see realistic costs */
+  jv *uid_m = NULL, *rv_m = NULL, *before_rv = NULL;
+  for (jv *f = meta->head, *prev = NULL; f; prev = f, f = f->next) {
+    if (jkey_eq(f, "uid")) uid_m = f;
+    if (jkey_eq(f, "resourceVersion")) rv_m = f, before_rv = prev;
+  }
+  if (uid_m && rv_m && uid_m->next != rv_m) {
+    if (before_rv)
+      before_rv->next = rv_m->next;
+    else
+      meta->head = rv_m->next;
+    if (meta->tail == rv_m) meta->tail = before_rv;
+    rv_m->next = uid_m->next;
+    uid_m->next = rv_m;
+    if (meta->tail == uid_m) meta->tail = rv_m;
+  }
   /* metadata first, like the API server */
   if (root->head != meta) {
     jo_del(root, "metadata");
