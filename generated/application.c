@@ -354,15 +354,15 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
     case 2: /* spec */
       {
         size_t start = q;
-        o->spec = ksmc_scan_leaf(ctx, &q);
-        walk_root_spec(ctx, start, o);
+        q = walk_root_spec(ctx, start, o);
+        o->spec = ksmc_leaf_token(ctx, start, q);
       }
       break;
     case 3: /* status */
       {
         size_t start = q;
-        o->status = ksmc_scan_leaf(ctx, &q);
-        walk_root_status(ctx, start, o);
+        q = walk_root_status(ctx, start, o);
+        o->status = ksmc_leaf_token(ctx, start, q);
       }
       break;
     default: q = ksmc_skip_value(ctx, q);
@@ -401,18 +401,18 @@ static size_t walk_status_resources(ksmc_render_ctx *ctx, size_t p, v_status_res
 static size_t walk_items_status_resources(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_status_resources_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_status_resources(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_status_resources_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_status_resources(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_status_resources(ctx, start, &items[i]);
+    q = walk_status_resources(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 /* The default labels every family of Application starts with. */
