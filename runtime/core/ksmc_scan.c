@@ -39,14 +39,21 @@ static inline uint64_t has_byte(uint64_t w, uint64_t rep) {
 #define REP(c) (0x0101010101010101ULL * (unsigned char)(c))
 
 /* End of the string whose opening quote is at p (index after the closing quote). Eight
- * bytes at a time until a quote or backslash may be near. */
+ * bytes at a time; the lowest bit of has_byte's mask is exact (false positives only
+ * appear above a real match), so it jumps straight to the first quote or backslash. */
 static size_t string_end(ksmc_render_ctx *ctx, size_t p) {
   const unsigned char *s = (const unsigned char *)ctx->json;
   size_t n = ctx->json_len, i = p + 1;
   for (;;) {
-    for (uint64_t w; i + 8 <= n; i += 8) {
+    for (uint64_t w, m; i + 8 <= n; i += 8) {
       memcpy(&w, s + i, 8);
-      if (has_byte(w, REP('"')) | has_byte(w, REP('\\'))) break;
+      m = has_byte(w, REP('"')) | has_byte(w, REP('\\'));
+      if (m) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        i += (size_t)__builtin_ctzll(m) >> 3;
+#endif
+        break;
+      }
     }
     while (i < n && s[i] != '"' && s[i] != '\\') i++;
     if (i >= n) return scan_fail(ctx, p, "unterminated string");
