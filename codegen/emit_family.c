@@ -189,6 +189,31 @@ static void emit_if_empty(sb *b, const emit_scope *sc) {
 
 static void emit_family(FILE *out, const emit_scope *sc) {
   const family *f = sc->f;
+  if (f->nalso) {
+    /* The family's own samples and each also: block are functions of their own (a
+     * where: returns early), called in order by the family's function. */
+    family own = *f;
+    own.nalso = 0;
+    emit_scope osc = *sc;
+    osc.f = &own;
+    osc.fam_index = f->part_index;
+    emit_family(out, &osc);
+    for (size_t i = 0; i < f->nalso; i++) {
+      emit_scope bsc = *sc;
+      bsc.f = &f->also[i];
+      bsc.fam_index = f->also[i].part_index;
+      emit_family(out, &bsc);
+    }
+    fprintf(out, "/* %s:%d: %s */\n", sc->display, f->pos.line, f->name);
+    fprintf(out, "static void family_%d(ksmc_render_ctx *ctx, const v_root_t *v) {\n",
+            sc->fam_index);
+    fprintf(out, "  family_%d(ctx, v);\n", f->part_index);
+    for (size_t i = 0; i < f->nalso; i++)
+      fprintf(out, "  family_%d(ctx, v); /* also: %s:%d */\n", f->also[i].part_index, sc->display,
+              f->also[i].pos.line);
+    fprintf(out, "}\n\n");
+    return;
+  }
   emit_aggregates(out, sc);
   sb b = {0};
   /* The help text appears once, in the family table, so editing it is one hunk. */
@@ -223,6 +248,13 @@ static void emit_family(FILE *out, const emit_scope *sc) {
 }
 
 void emit_families(FILE *out, const spec *s, const char *display) {
+  int next = (int)s->nfamilies; /* also: blocks are numbered after the families */
+  for (size_t i = 0; i < s->nfamilies; i++) {
+    family *f = &s->families[i];
+    if (!f->nalso) continue;
+    f->part_index = next++;
+    for (size_t j = 0; j < f->nalso; j++) f->also[j].part_index = next++;
+  }
   for (size_t i = 0; i < s->nfamilies; i++) {
     emit_scope sc = {s, &s->families[i], (int)i, display, NULL};
     emit_family(out, &sc);

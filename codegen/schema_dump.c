@@ -136,11 +136,23 @@ static void build_family(ms_family *mf, const spec *s, const family *f) {
   mf->deprecated = f->deprecated_since ? xstrdup(f->deprecated_since) : NULL;
   mf->help = xstrdup(f->help);
   mf->opt_in = f->opt_in;
-  mf->labels = xcalloc(s->nlabels + f->nlabels + 2, sizeof *mf->labels);
+  size_t nblock = 0;
+  for (size_t b = 0; b < f->nalso; b++) nblock += f->also[b].nlabels;
+  mf->labels = xcalloc(s->nlabels + f->nlabels + nblock + 2, sizeof *mf->labels);
   for (size_t i = 0; i < s->nlabels; i++)
     add_label(mf, s->labels[i].name, expr_text(s->labels[i].value), false, true);
   for (size_t i = 0; i < f->nlabels; i++)
     add_label(mf, f->labels[i].name, expr_text(f->labels[i].value), false, false);
+  /* Labels that only the samples of also: blocks have, at their first use. */
+  for (size_t b = 0; b < f->nalso; b++)
+    for (size_t i = 0; i < f->also[b].nlabels; i++) {
+      bool seen = false;
+      for (size_t j = 0; j < mf->nlabels; j++)
+        seen |= !strcmp(mf->labels[j].name, f->also[b].labels[i].name);
+      if (!seen)
+        add_label(mf, f->also[b].labels[i].name, expr_text(f->also[b].labels[i].value), false,
+                  false);
+    }
   if (f->st) {
     add_label(mf, f->st->label, expr_text(f->st->of), false, false);
     mf->states = xcalloc(f->st->n, sizeof *mf->states);

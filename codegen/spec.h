@@ -112,7 +112,7 @@ typedef enum { FT_GAUGE, FT_COUNTER, FT_INFO, FT_STATESET } family_type;
 
 typedef enum { STAB_STABLE, STAB_ALPHA, STAB_BETA, STAB_EXPERIMENTAL } stability;
 
-typedef struct {
+typedef struct family {
   char *name;
   ksmc_pos pos;
   family_type type;
@@ -132,6 +132,12 @@ typedef struct {
   size_t nif_empty;
   bool has_if_empty;
   bool distinct;
+  /* `also:` blocks: more samples of this family, written after these, each with its own
+   * each/where/labels/value (so the label set may differ between samples). A block is a
+   * family sharing name, help and type; it has no blocks itself. */
+  struct family *also;
+  size_t nalso;
+  int part_index; /* blocks: index of the generated render function (emitter) */
 } family;
 
 typedef struct {

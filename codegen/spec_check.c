@@ -664,7 +664,21 @@ static void check_if_empty(checker *c, family *f) {
   }
 }
 
+static void check_family(checker *c, family *f);
+
+/* also: blocks: their own loops, where, labels and value (no states or dynamic labels). */
+static void check_also(checker *c, family *f) {
+  for (size_t i = 0; i < f->nalso; i++) {
+    family *b = &f->also[i];
+    if (f->st || f->dyn || f->has_if_empty)
+      ksmc_error(c->d, b->pos,
+                 "also: blocks cannot be combined with states:, dynamic_labels: or if_empty:");
+    if (b->value) check_family(c, b); /* a block without one was reported when loaded */
+  }
+}
+
 static void check_family(checker *c, family *f) {
+  check_also(c, f);
   c->nvars = 0;
   check_loops(c, f);
   if (f->where) {

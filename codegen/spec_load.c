@@ -270,7 +270,42 @@ const char *stability_name(stability s) { return stabilities[s]; }
 
 static const char *const family_keys[] = {
     "name",   "type",   "help",           "stability", "deprecated", "opt_in",   "each", "where",
-    "labels", "states", "dynamic_labels", "value",     "if_empty",   "distinct", NULL};
+    "labels", "states", "dynamic_labels", "value",     "if_empty",   "distinct", "also", NULL};
+static const char *const block_keys[] = {"each", "where", "labels", "value", NULL};
+static const char *const block_required[] = {"value", NULL};
+
+/* The sample-producing keys shared by a family and its also: blocks. */
+static void parse_samples(family *f, const yt_node *m, ksmc_diag *d) {
+  parse_loops(f, yt_get(m, "each"), d);
+  if (yt_get(m, "where")) f->where = parse_expr_node(yt_get(m, "where"), "where", d);
+  f->labels = parse_labels(yt_get(m, "labels"), &f->nlabels, d);
+  if (yt_get(m, "value")) f->value = parse_expr_node(yt_get(m, "value"), "value", d);
+}
+
+static void parse_also(family *f, const yt_node *seq, ksmc_diag *d) {
+  if (seq->type != YT_SEQ) {
+    ksmc_error(d, seq->pos, "also must be a sequence of sample blocks");
+    return;
+  }
+  f->also = calloc(seq->nitems ? seq->nitems : 1, sizeof *f->also);
+  if (!f->also) abort();
+  char what[200];
+  snprintf(what, sizeof what, "an also: block of '%s'", f->name ? f->name : "?");
+  key_rules r = {what, block_keys, block_required};
+  for (size_t i = 0; i < seq->nitems; i++) {
+    family *b = &f->also[f->nalso++];
+    b->name = xstrdup(f->name);
+    b->help = xstrdup(f->help);
+    b->type = f->type;
+    b->stab = f->stab;
+    b->pos = seq->items[i]->pos;
+    if (seq->items[i]->type != YT_MAP) {
+      ksmc_error(d, seq->items[i]->pos, "%s must be a mapping", what);
+      continue;
+    }
+    if (check_keys(seq->items[i], &r, d)) parse_samples(b, seq->items[i], d);
+  }
+}
 static const char *const family_required[] = {"name", "type", "help", "stability", NULL};
 
 static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
@@ -294,12 +329,10 @@ static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
     f->deprecated_since = xstrdup(scalar(yt_get(m, "deprecated"), "deprecated", d));
   if (yt_get(m, "opt_in")) parse_bool(yt_get(m, "opt_in"), "opt_in", &f->opt_in, d);
   if (yt_get(m, "distinct")) parse_bool(yt_get(m, "distinct"), "distinct", &f->distinct, d);
-  parse_loops(f, yt_get(m, "each"), d);
-  if (yt_get(m, "where")) f->where = parse_expr_node(yt_get(m, "where"), "where", d);
-  f->labels = parse_labels(yt_get(m, "labels"), &f->nlabels, d);
+  parse_samples(f, m, d);
   if (yt_get(m, "states")) f->st = parse_states(yt_get(m, "states"), d);
   if (yt_get(m, "dynamic_labels")) f->dyn = parse_dynamic(yt_get(m, "dynamic_labels"), d);
-  if (yt_get(m, "value")) f->value = parse_expr_node(yt_get(m, "value"), "value", d);
+  if (yt_get(m, "also")) parse_also(f, yt_get(m, "also"), d);
   if (yt_get(m, "if_empty")) {
     f->has_if_empty = true;
     f->if_empty = parse_labels(yt_get(m, "if_empty"), &f->nif_empty, d);

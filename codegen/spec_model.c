@@ -55,6 +55,8 @@ static void free_family(family *f) {
   }
   expr_free(f->value);
   free_labels(f->if_empty, f->nif_empty);
+  for (size_t i = 0; i < f->nalso; i++) free_family(&f->also[i]);
+  free(f->also);
 }
 
 void spec_free(spec *s) {
@@ -91,12 +93,38 @@ static void append(char **out, size_t *len, const char *s) {
   *len += n;
 }
 
+static bool has_label(const family *f, const char *name) {
+  for (size_t i = 0; i < f->nlabels; i++)
+    if (!strcmp(f->labels[i].name, name)) return true;
+  return false;
+}
+
+/* True if block b (0: the family itself, then its also: blocks) is the first to use name. */
+static bool first_use(const family *f, size_t b, const char *name) {
+  for (size_t c = 0; c < b; c++)
+    if (has_label(c ? &f->also[c - 1] : f, name)) return false;
+  return true;
+}
+
 char *spec_family_label_list(const spec *s, const family *f) {
   char *out = calloc(1, 1);
   size_t len = 0;
   if (!out) abort();
   for (size_t i = 0; i < s->nlabels; i++) append(&out, &len, s->labels[i].name);
-  for (size_t i = 0; i < f->nlabels; i++) append(&out, &len, f->labels[i].name);
+  /* The family's labels, then those its also: blocks add; a label that only some
+   * samples have is written in brackets, as KSM's docs do ("[reason]"). */
+  for (size_t b = 0; b <= f->nalso; b++) {
+    const family *blk = b ? &f->also[b - 1] : f;
+    for (size_t i = 0; i < blk->nlabels; i++) {
+      const char *name = blk->labels[i].name;
+      if (!first_use(f, b, name)) continue;
+      bool all = true;
+      for (size_t c = 0; c <= f->nalso; c++) all &= has_label(c ? &f->also[c - 1] : f, name);
+      char text[300];
+      snprintf(text, sizeof text, all ? "%s" : "[%s]", name);
+      append(&out, &len, text);
+    }
+  }
   if (f->st) append(&out, &len, f->st->label);
   if (f->dyn) {
     char dyn[300];
