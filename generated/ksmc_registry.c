@@ -8,6 +8,7 @@
 #include "daemonset.h"
 #include "deployment.h"
 #include "endpointslice.h"
+#include "job.h"
 #include "namespace.h"
 #include "node.h"
 #include "persistentvolumeclaim.h"
@@ -22,6 +23,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_daemonset_kind,
     &ksmc_gen_deployment_kind,
     &ksmc_gen_endpointslice_kind,
+    &ksmc_gen_job_kind,
     &ksmc_gen_namespace_kind,
     &ksmc_gen_node_kind,
     &ksmc_gen_persistentvolumeclaim_kind,
@@ -32,7 +34,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 12;
+const size_t ksmc_nkinds = 13;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

@@ -8,7 +8,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.dirname(HERE)
 TSV = os.path.normpath(os.path.join(GOLDEN, "..", "..", "..", "shared", "ksm-catalogue.tsv"))
 KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
-         "persistentvolumeclaim", "endpointslice", "deployment"]
+         "persistentvolumeclaim", "endpointslice", "deployment", "job"]
 rows = collections.defaultdict(list)
 with open(TSV, encoding="utf-8") as f:
     hdr = f.readline().rstrip("\n").split("\t")

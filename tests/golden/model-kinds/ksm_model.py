@@ -559,6 +559,69 @@ KINDS["deployments"] = (
         "kube_deployment_labels": labels_family,
     })
 
+# jobs ---------------------------------------------------------------------------------
+
+JOB_FAILURE_REASONS = ["BackoffLimitExceeded", "DeadlineExceeded", "Evicted"]
+
+
+def job_status_failed(ctx, o):
+    failed = n(o, "status", "failed")
+    if float(failed) == 0:
+        return [([], failed)]  # no reason label at all
+    out = []
+    for c in lst(o, "status", "conditions"):
+        if s(c, "type") != "Failed":
+            continue
+        known = False
+        for r in JOB_FAILURE_REASONS:
+            hit = s(c, "reason") == r
+            known = known or hit
+            out.append(([("reason", r)], 1 if hit else 0))
+        if not known:
+            out.append(([("reason", "")], failed))
+    return out
+
+
+def job_condition(ctype):
+    def f(ctx, o):
+        cs = [c for c in lst(o, "status", "conditions") if s(c, "type") == ctype]
+        return [([(k, v) for k, v in ls if k == "condition"], val)
+                for ls, val in conditions(["condition"], cs, lambda c: [])]
+    return f
+
+
+def job_suspended(ctx, o):
+    return [([], 1 if s(c, "status") == "True" else 0)
+            for c in lst(o, "status", "conditions") if s(c, "type") == "Suspended"]
+
+
+def ts_if_set(*path):
+    return lambda ctx, o: [([], unix(get(o, *path)))] if get(o, *path) is not None else []
+
+
+KINDS["jobs"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("job_name", s(o, "metadata", "name"))],
+    {
+        "kube_job_annotations": annotations_family,
+        "kube_job_labels": labels_family,
+        "kube_job_info": lambda ctx, o: [([], 1)],
+        "kube_job_created": created,
+        "kube_job_spec_parallelism": if_set("spec", "parallelism"),
+        "kube_job_spec_completions": if_set("spec", "completions"),
+        "kube_job_spec_active_deadline_seconds": if_set("spec", "activeDeadlineSeconds"),
+        "kube_job_status_succeeded": always("status", "succeeded"),
+        "kube_job_status_failed": job_status_failed,
+        "kube_job_status_active": always("status", "active"),
+        "kube_job_status_ready": always("status", "ready"),
+        "kube_job_complete": job_condition("Complete"),
+        "kube_job_failed": job_condition("Failed"),
+        "kube_job_status_start_time": ts_if_set("status", "startTime"),
+        "kube_job_status_completion_time": ts_if_set("status", "completionTime"),
+        "kube_job_status_suspended": job_suspended,
+        "kube_job_owner": owners(True),
+    })
+
 # ---- driver ---------------------------------------------------------------------------
 
 
@@ -613,14 +676,21 @@ def render(tsv, resource, path, args):
             continue
         name = r["metric"]
         out.append(f"# HELP {name} {r['help']}\n# TYPE {name} {r['type']}\n")
-        want_keys = [k for k in r["labels"].split(",") if not k.endswith("*")]
+        # TSV label sets: "a,b,[c]" (c only on some samples), "a,b | a,c" (alternatives)
+        alts = []
+        for alt in r["labels"].split(" | "):
+            ks = [k for k in alt.split(",") if not k.endswith("*")]
+            opt = [k.strip("[]") for k in ks]
+            alts.append(opt)
+            if any(k.startswith("[") for k in ks):
+                alts.append([k for k in ks if not k.startswith("[")])
         for o in objs:
             for labels, value in fams[name](ctx, o):
                 ls = defaults(o) + labels
                 keys = [k for k, _ in ls]
                 dyn = "label_" in r["labels"] or "annotation_" in r["labels"]
-                if not dyn and keys != want_keys:
-                    raise SystemExit(f"{name}: label order {keys} != TSV {want_keys}")
+                if not dyn and keys not in alts:
+                    raise SystemExit(f"{name}: label order {keys} not in TSV {alts}")
                 body = ",".join(f'{k}="{esc(v)}"' for k, v in ls)
                 out.append(f"{name}{{{body}}} {go_float(value)}\n")
     return "".join(out)

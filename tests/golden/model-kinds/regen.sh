@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 golden=$(dirname "$here")
 tsv=${KSM_TSV:-$golden/../../../shared/ksm-catalogue.tsv}
 kinds=("$@")
-[ ${#kinds[@]} -eq 0 ] && kinds=(daemonset deployment endpointslice namespace persistentvolumeclaim replicaset service statefulset)
+[ ${#kinds[@]} -eq 0 ] && kinds=(daemonset deployment endpointslice job namespace persistentvolumeclaim replicaset service statefulset)
 for kind in "${kinds[@]}"; do
   case $kind in *s) res=${kind}es ;; *) res=${kind}s ;; esac
   cd "$golden/$kind"
