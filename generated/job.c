@@ -390,35 +390,35 @@ static size_t walk_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, v_me
 static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_status_conditions_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_status_conditions(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_status_conditions_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_status_conditions(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_status_conditions(ctx, start, &items[i]);
+    q = walk_status_conditions(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 static size_t walk_items_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  uint32_t n = ksmc_arr_count(ctx, q);
-  v_metadata_ownerReferences_t *items = ksmc_arena_alloc(ctx, n, sizeof *items);
-  if (!items) return ksmc_skip_value(ctx, p);
-  out->items = items;
-  out->n = n;
-  for (uint32_t i = 0; i < n && ksmc_arr_next(ctx, &q); i++) {
-    init_metadata_ownerReferences(&items[i]);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_metadata_ownerReferences_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_metadata_ownerReferences(item);
     size_t start = q;
-    items[i]._self = ksmc_scan_leaf(ctx, &q);
-    walk_metadata_ownerReferences(ctx, start, &items[i]);
+    q = walk_metadata_ownerReferences(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
   }
-  return ksmc_arr_close(ctx, q);
+  return q;
 }
 
 /* The default labels every family of Job starts with. */
