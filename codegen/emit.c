@@ -77,6 +77,7 @@ static void emit_prefix(FILE *out, const spec *s) {
   fprintf(out, "/* The default labels every family of %s starts with. */\n", s->kind);
   fprintf(out, "static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {\n");
   fprintf(out, "  (void)v;\n");
+  if (!s->nlabels) fprintf(out, "  (void)ctx;\n"); /* no default labels */
   emit_scope sc = {s, NULL, -1, NULL, NULL};
   for (size_t i = 0; i < s->nlabels; i++) {
     sb b = {0}, lit = {0};

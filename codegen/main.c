@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crs_import.h"
 #include "docs_emit.h"
 #include "emit.h"
 #include "rbac_emit.h"
@@ -33,10 +34,17 @@ static const char usage[] =
     "  docs       write the metric reference: <out>/<name>.md per spec and <out>/README.md\n"
     "  rbac       write the ClusterRole granting list and watch on exactly the specs'\n"
     "             resources, grouped by API group\n"
+    "  import-crs CONFIG\n"
+    "             convert a kube-state-metrics CustomResourceStateMetrics config into\n"
+    "             specs for specs/custom/ (one per resource, same series); with --out DIR\n"
+    "             writes DIR/<kind>.yaml, else prints them. What cannot be converted is\n"
+    "             an error, what converts with a difference a warning, assumptions notes\n"
+    "             (docs/custom-resources.md)\n"
     "\n"
     "options:\n"
     "  --schema FILE      field schema of Kubernetes objects (default schema/k8s.schema)\n"
-    "  --out PATH         generate, registry: directory (default generated); docs: directory\n"
+    "  --out PATH         generate, registry, import-crs: directory (default generated;\n"
+    "                     import-crs: stdout); docs: directory\n"
     "                     (default docs/metrics); schema, diff, rbac: file (default stdout)\n"
     "  --format FMT       schema: text or json; diff: text, markdown or json (default text)\n"
     "  --allow NAME       diff: accept the breaking changes of family NAME (a fnmatch pattern\n"
@@ -81,8 +89,8 @@ typedef struct {
   int nspecs;
 } options;
 
-static const char *const commands[] = {"generate", "registry", "check", "schema",
-                                       "diff",     "docs",     "rbac",  NULL};
+static const char *const commands[] = {"generate", "registry", "check",      "schema", "diff",
+                                       "docs",     "rbac",     "import-crs", NULL};
 
 static void push(char ***v, size_t *n, const char *s, size_t len) {
   char **p = realloc(*v, (*n + 1) * sizeof *p);
@@ -186,6 +194,8 @@ static int parse_args(int argc, char **argv, options *o) {
     return usage_error("diff compares exactly two inputs, OLD and NEW, got %s",
                        o->nspecs < 2 ? "fewer" : "more");
   if (o->nspecs == 0) return usage_error("no spec files given%s", "");
+  if (!strcmp(o->command, "import-crs") && o->nspecs != 1)
+    return usage_error("import-crs converts exactly one config file%s", "");
   return 0;
 }
 
@@ -356,12 +366,41 @@ static int diff(const options *o) {
   return rc;
 }
 
+/* import-crs: a CRS config -> specs (stdout, or --out DIR/<kind>.yaml). */
+static int import_crs(const options *o) {
+  ksmc_diag d = {stderr, 0, 0};
+  crs_spec *v;
+  int n = crs_import(o->specs[0], &v, &d);
+  if (n < 0) {
+    report_errors(&d);
+    return 1;
+  }
+  bool ok = true;
+  for (int i = 0; i < n && ok; i++) {
+    if (!o->out) {
+      fputs(i ? "---\n" : "", stdout);
+      fputs(v[i].text, stdout);
+      continue;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.yaml", o->out, v[i].name);
+    FILE *f = fopen(path, "w");
+    ok = f && fputs(v[i].text, f) >= 0;
+    if (f) ok &= fclose(f) == 0;
+    if (!ok) fprintf(stderr, "ksmc-gen: cannot write %s: %s\n", path, strerror(errno));
+  }
+  crs_specs_free(v, n);
+  return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   options o;
   int rc = parse_args(argc, argv, &o);
   if (!rc) {
     if (!strcmp(o.command, "diff"))
       rc = diff(&o);
+    else if (!strcmp(o.command, "import-crs"))
+      rc = import_crs(&o);
     else if (!strcmp(o.command, "schema") || !strcmp(o.command, "docs") ||
              !strcmp(o.command, "rbac"))
       rc = describe(&o);

@@ -332,6 +332,8 @@ static const fn_sig functions[] = {{"timestamp", 1},
                                    /* Go conversions KSM applies to single fields */
                                    {"number", 1},
                                    {"scaled_int_or_percent", 3},
+                                   /* KSM CustomResourceStateMetrics' value conversion */
+                                   {"crs_number", 1},
                                    {NULL, 0}};
 
 static const fn_sig *find_fn(checker *c, const expr *e) {
@@ -422,6 +424,15 @@ static vtype check_call(checker *c, expr *e) {
   if (!strcmp(n, "nonzero"))
     return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_TS, n) ? VT_BOOL : VT_ERR;
   if (!strcmp(n, "present")) return want_path(c, e->args[0], n) ? VT_BOOL : VT_ERR;
+  if (!strcmp(n, "crs_number")) { /* KSM CRS's toFloat64 of any scalar */
+    bool ok = want_path(c, e->args[0], n) && a0 != VT_ERR;
+    if (ok && (a0 == VT_OBJ || a0 == VT_LIST)) {
+      ksmc_error(c->d, e->args[0]->pos, "crs_number() needs a scalar field, not %s",
+                 vtype_name(a0));
+      ok = false;
+    }
+    return ok ? VT_NUM : VT_ERR;
+  }
   if (!strcmp(n, "quantity") || !strcmp(n, "quantity_int"))
     return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_QTY, n) ? VT_NUM : VT_ERR;
   if (!strcmp(n, "format_bool"))

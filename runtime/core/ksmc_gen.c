@@ -1,8 +1,10 @@
 /* ksmc_gen: primitives called by generated serializers (see ksmc_gen.h). */
 #include "ksmc_gen.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ksmc_escape.h"
 #include "ksmc_fmt.h"
@@ -377,4 +379,54 @@ void ksmc_sample_end_distinct(ksmc_render_ctx *ctx, double value, bool close, si
   if (ctx->sample_drop || ksmc_buf_failed(&ctx->out)) return;
   if (line_seen(ctx->out.p, family_start, ctx->sample_mark, ctx->out.n))
     ksmc_buf_truncate(&ctx->out, ctx->sample_mark);
+}
+
+/* ---- custom resources ------------------------------------------------------------------ */
+
+static bool ieq(const char *p, size_t n, const char *lit) {
+  size_t m = strlen(lit);
+  if (n != m) return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] - 'A' + 'a') : p[i];
+    if (c != lit[i]) return false;
+  }
+  return true;
+}
+
+/* strconv.ParseFloat of the whole of p[0..n): false when anything is left over. */
+static bool parse_float(const char *p, size_t n, double *out) {
+  char tmp[128];
+  if (n == 0 || n >= sizeof tmp) return false;
+  memcpy(tmp, p, n);
+  tmp[n] = '\0';
+  if (tmp[0] == ' ' || tmp[0] == '\t' || tmp[0] == '\n') return false; /* strtod skips them */
+  char *end;
+  errno = 0;
+  double v = strtod(tmp, &end);
+  if (*end || errno == ERANGE) return false;
+  *out = v;
+  return true;
+}
+
+double ksmc_fn_crs_number(ksmc_render_ctx *ctx, int t) {
+  if (t < 0) return 0;
+  const jsmntok_t *k = &ctx->tok[t];
+  double v = 0;
+  if (k->type == JSMN_PRIMITIVE) {
+    const char *p = ctx->json + k->start;
+    if (p[0] == 't' || p[0] == 'f' || p[0] == 'n') return p[0] == 't';
+    if (parse_float(p, (size_t)(k->end - k->start), &v)) return v;
+  } else if (k->type == JSMN_STRING) {
+    ksmc_slice s = ksmc_sv_decode(ctx, ksmc_sv_tok(ctx, t), 0);
+    int64_t unix_sec;
+    if (ieq(s.p, s.n, "true") || ieq(s.p, s.n, "yes")) return 1;
+    if (ieq(s.p, s.n, "false") || ieq(s.p, s.n, "no") || ieq(s.p, s.n, "unknown")) return 0;
+    if (ksmc_time_parse_rfc3339(s.p, s.n, &unix_sec)) return (double)unix_sec;
+    if (s.n > 1 && s.p[s.n - 1] == '%' && parse_float(s.p, s.n - 1, &v)) return v / 100;
+    if (ksmc_quantity_float(s.p, s.n, &v)) return v;
+    if (parse_float(s.p, s.n, &v)) return v;
+  }
+  ksmc_render_warn(ctx, "value is not a number", t);
+  ctx->sample_drop = true;
+  return 0;
 }

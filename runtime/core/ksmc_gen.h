@@ -184,6 +184,13 @@ double ksmc_fn_number(ksmc_render_ctx *ctx, ksmc_sv v);
  * the sample being written; invalid also counts a render warning. */
 double ksmc_fn_scaled_int_or_percent(ksmc_render_ctx *ctx, int t, double total, bool round_up);
 
+/* KSM CustomResourceStateMetrics' toFloat64 of any scalar token: numbers as float64,
+ * booleans 1/0, strings "true"/"yes" 1 and "false"/"no"/"unknown" 0 (any case), RFC 3339
+ * as Unix seconds, "N%" as N/100, quantities (MilliValue()/1000), else strconv.ParseFloat.
+ * An absent token reads 0; anything unconvertible counts a warning and drops the sample
+ * being written (CRS logs an error and writes no sample). */
+double ksmc_fn_crs_number(ksmc_render_ctx *ctx, int t);
+
 /* ---- string functions -------------------------------------------------------------- */
 
 /* SanitizeLabelName(v), into scratch slot `slot`. */
