@@ -16,7 +16,7 @@ cmp "$tmp/a.txt" "$tmp/b.txt" || fail "schema text differs between two runs"
 "$gen" schema --format json specs >"$tmp/b.json"
 cmp "$tmp/a.json" "$tmp/b.json" || fail "schema json differs between two runs"
 # shellcheck disable=SC2046
-"$gen" schema --format json $(ls specs/*.yaml | sort -r) >"$tmp/c.json"
+"$gen" schema --format json $(ls specs/*.yaml specs/custom/*.yaml | sort -r) >"$tmp/c.json"
 cmp "$tmp/a.json" "$tmp/c.json" || fail "schema json depends on the order of the inputs"
 "$gen" schema --format json "$tmp/a.json" >"$tmp/d.json"
 cmp "$tmp/a.json" "$tmp/d.json" || fail "schema json does not read back to itself"
