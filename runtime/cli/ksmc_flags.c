@@ -107,6 +107,9 @@ static const flag_def flags[] = {
     {"node", F_STR, O(node), G_OBJ, "name", "",
      "Export only pods scheduled on this node (spec.nodeName field selector), for\n"
      "per-node DaemonSet deployments. Other resources are not filtered."},
+    {"track-unscheduled-pods", F_BOOL, O(track_unscheduled_pods), G_OBJ, NULL, "false",
+     "Export only pods not scheduled on any node (field selector spec.nodeName=), to\n"
+     "complete per-node --node DaemonSets. Other resources are not filtered. Excludes --node."},
     {"shard", F_INT, O(shard), G_OBJ, "n", "0", "This instance's shard ordinal (0-based)."},
     {"total-shards", F_INT, O(total_shards), G_OBJ, "n", "1",
      "Number of shards. An object belongs to shard jump_hash(fnv64a(uid), total),\n"
@@ -165,7 +168,6 @@ static const flag_def flags[] = {
     {"config", F_UNSUPPORTED, 0, NULL, NULL, NULL, "pass the options as flags"},
     {"tls-config", F_UNSUPPORTED, 0, NULL, NULL, NULL, "terminate TLS in front of ksmc"},
     {"auth-filter", F_UNSUPPORTED, 0, NULL, NULL, NULL, "protect the endpoints in front of ksmc"},
-    {"track-unscheduled-pods", F_UNSUPPORTED, 0, NULL, NULL, NULL, "not implemented yet"},
 };
 #define NFLAGS (sizeof flags / sizeof flags[0])
 
@@ -413,6 +415,9 @@ static int validate(ksmc_config *c, FILE *err) {
                        "--pod (autosharding) and --shard/--total-shards (static sharding) are "
                        "mutually exclusive%s%s",
                        "", "");
+  if (c->track_unscheduled_pods && c->node)
+    return usage_error(err, "--track-unscheduled-pods and --node are mutually exclusive%s%s", "",
+                       "");
   if (!c->pod != !c->pod_namespace)
     return usage_error(err, "--pod and --pod-namespace go together: set both (autosharding)%s%s",
                        "", "");
@@ -506,7 +511,7 @@ void ksmc_flags_usage(FILE *out) {
         "  * Accepted and ignored with a warning: --auto-gomemlimit(-ratio), --v,\n"
         "    --logtostderr, --alsologtostderr.\n"
         "  * Refused (exit 2): --custom-resource-state-*, --config, --tls-config,\n"
-        "    --auth-filter, --track-unscheduled-pods.\n"
+        "    --auth-filter.\n"
         "  * Self-metrics keep KSM's names (kube_state_metrics_list_total, ..._watch_total,\n"
         "    ..._shard_ordinal, ..._total_shards, ..._build_info).\n"
         "\nEndpoints: main listener /metrics /healthz /livez /; telemetry listener /metrics\n"

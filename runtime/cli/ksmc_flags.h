@@ -51,6 +51,7 @@ typedef struct {
   ksmc_strlist namespaces;          /* --namespaces in order, duplicates kept; empty: all */
   ksmc_strlist namespaces_denylist; /* --namespaces-denylist */
   char *node;                       /* --node: pods with spec.nodeName=<node> */
+  bool track_unscheduled_pods;      /* --track-unscheduled-pods: pods with spec.nodeName= */
   int shard;                        /* --shard (default 0) */
   int total_shards;                 /* --total-shards (default 1) */
   bool shard_flags_set;             /* --shard or --total-shards was given */

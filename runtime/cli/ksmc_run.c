@@ -151,17 +151,19 @@ static char *xstrdup(const char *s) {
   return d;
 }
 
-/* Joins "spec.nodeName=x" and the namespace denylist selector (either may be NULL). */
+/* Joins "spec.nodeName=x" (--node; "spec.nodeName=" for --track-unscheduled-pods) and the
+ * namespace denylist selector (either may be NULL). */
 static char *field_selector(const app *a, const ksmc_kind_desc *k) {
   char *deny = NULL, *node = NULL;
   if (k->namespaced && a->cfg.namespaces_denylist.n)
     deny = ksmc_denylist_selector((const char *const *)a->cfg.namespaces_denylist.v,
                                   a->cfg.namespaces_denylist.n);
-  if (a->cfg.node && !strcmp(k->resource, "pods")) {
-    size_t n = strlen(a->cfg.node) + 16;
+  if ((a->cfg.node || a->cfg.track_unscheduled_pods) && !strcmp(k->resource, "pods")) {
+    const char *name = a->cfg.node ? a->cfg.node : ""; /* "": pods bound to no node */
+    size_t n = strlen(name) + 16;
     node = malloc(n);
     if (!node) abort();
-    snprintf(node, n, "spec.nodeName=%s", a->cfg.node);
+    snprintf(node, n, "spec.nodeName=%s", name);
   }
   if (!deny) return node;
   if (!node) return deny;

@@ -212,9 +212,9 @@ def main():
         c = ds[0]["spec"]["template"]["spec"]["containers"][0]
         check(arg_value(c, "resources") == "pods" and arg_value(c, "node") == "$(NODE_NAME)", "daemonset: the DaemonSet must export pods with --node=$(NODE_NAME)")
         check(env_field(c, "NODE_NAME") == "spec.nodeName", "daemonset: NODE_NAME must come from spec.nodeName")
-        rest = arg_value(dep[0]["spec"]["template"]["spec"]["containers"][0], "resources")
-        rest = set(rest.split(",")) if rest else set()
-        check(rest and "pods" not in rest and rest <= cr_resources, "daemonset: the Deployment's --resources %r must leave out pods and be within the ClusterRole's %r" % (sorted(rest), sorted(cr_resources)))
+        dc = dep[0]["spec"]["template"]["spec"]["containers"][0]
+        check("--track-unscheduled-pods" in dc.get("args", []) and arg_value(dc, "node") is None and arg_value(dc, "resources") is None,
+              "daemonset: the Deployment must export every resource with --track-unscheduled-pods (the pods bound to no node) and no --node")
 
     # 4. Optional: the workloads against the simulator (server-side dry run).
     if APISIM:

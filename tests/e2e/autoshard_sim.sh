@@ -13,7 +13,7 @@ APISIM=$2
 . "$(dirname "$0")/lib.sh"
 
 NS=monitoring
-start_apisim --nodes 8 --pods-per-node 10 --namespaces 3 --seed 5
+start_apisim --nodes 4 --pods-per-node 8 --namespaces 2 --seed 5
 
 api() { # METHOD PATH [JSON [CONTENT-TYPE]]
   curl -sf -X "$1" -H "Content-Type: ${4:-application/json}" ${3:+--data-binary "$3"} "$SIM$2"

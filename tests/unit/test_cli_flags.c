@@ -213,6 +213,12 @@ static void test_autosharding_flags(void) {
   CU_ASSERT_STRING_EQUAL(r.cfg.pod_namespace, "monitoring");
   CU_ASSERT_FALSE(r.cfg.shard_flags_set);
   done(&r);
+  r = PARSE("--track-unscheduled-pods");
+  CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
+  CU_ASSERT_TRUE(r.cfg.track_unscheduled_pods);
+  done(&r);
+  expect_error(PARSE("--track-unscheduled-pods", "--node=n1"),
+               "--track-unscheduled-pods and --node are mutually exclusive");
   r = PARSE("--shard=1", "--total-shards=2");
   CU_ASSERT_TRUE(r.cfg.shard_flags_set);
   CU_ASSERT_PTR_NULL(r.cfg.pod);
