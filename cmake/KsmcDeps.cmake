@@ -18,6 +18,11 @@ ksmc_require_pkg(CUNIT cunit libcunit1-dev)
 ksmc_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
 ksmc_require_pkg(DEFLATE libdeflate libdeflate-dev)
 ksmc_require_pkg(ZLIB zlib zlib1g-dev)
+# TLS for the HTTP listeners (--tls-config): libmicrohttpd's TLS is GnuTLS, and ksmc sets
+# each session's credentials itself to reload certificates.
+ksmc_require_pkg(GNUTLS gnutls libgnutls28-dev)
+# bcrypt for basic_auth_users (crypt_rn).
+ksmc_require_pkg(XCRYPT libxcrypt libcrypt-dev)
 
 find_path(JSMN_INCLUDE_DIR jsmn.h)
 if(NOT JSMN_INCLUDE_DIR)

@@ -9,8 +9,10 @@ packages=(
   # build
   build-essential cmake pkg-config re2c
   libyaml-dev libcurl4-openssl-dev libjsmn-dev libmicrohttpd-dev libdeflate-dev zlib1g-dev
+  libgnutls28-dev libcrypt-dev
   # tests
   libcunit1-dev valgrind clang libclang-rt-14-dev clang-format curl python3 python3-yaml prometheus
+  openssl
   # benchmarks and demo tooling
   libsimdjson-dev nginx-light wrk gnuplot-nox
 )
@@ -19,7 +21,8 @@ build_only=false
 [ "${1:-}" = --build ] && build_only=true
 # Configuring the tree also wants CUnit (the unit tests are part of it).
 $build_only && packages=(build-essential cmake pkg-config re2c libyaml-dev libcurl4-openssl-dev
-  libjsmn-dev libmicrohttpd-dev libdeflate-dev zlib1g-dev libcunit1-dev ca-certificates)
+  libjsmn-dev libmicrohttpd-dev libdeflate-dev zlib1g-dev libgnutls28-dev libcrypt-dev
+  libcunit1-dev ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do

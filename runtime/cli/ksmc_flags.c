@@ -148,6 +148,14 @@ static const flag_def flags[] = {
     {"server-read-header-timeout", F_DURATION, O(header_timeout_sec), G_SRV, "duration", "5s",
      "A connection must deliver its request headers (and finish its TLS handshake)\n"
      "this long after it is accepted, or it is closed (slowloris protection)."},
+    {"tls-config", F_STR, O(tls_config), G_SRV, "path", "",
+     "Web config file like KSM's (Prometheus exporter-toolkit format): HTTPS with\n"
+     "tls_server_config (cert_file, key_file, client_auth_type, client_ca_file,\n"
+     "min_version), basic_auth_users (bcrypt hashes), http_server_config.headers.\n"
+     "Both listeners; certificates and users reload when the files change."},
+    {"web-bearer-token-file", F_STR, O(web_token_file), G_SRV, "path", "",
+     "ksmc extension: also accept 'Authorization: Bearer <token>' with the token in\n"
+     "this file (one line; reloaded on change), on both listeners."},
     {"log-level", F_LOGLEVEL, O(log_level), G_GEN, "level", "info",
      "One of debug, info, warn, error."},
     {"help", F_HELP, 0, G_GEN, NULL, NULL, "Show this help (also -h)."},
@@ -166,7 +174,6 @@ static const flag_def flags[] = {
     {"custom-resource-state-only", F_UNSUPPORTED, 0, NULL, NULL, NULL,
      "custom resource metrics are compiled from specs in ksmc"},
     {"config", F_UNSUPPORTED, 0, NULL, NULL, NULL, "pass the options as flags"},
-    {"tls-config", F_UNSUPPORTED, 0, NULL, NULL, NULL, "terminate TLS in front of ksmc"},
     {"auth-filter", F_UNSUPPORTED, 0, NULL, NULL, NULL, "protect the endpoints in front of ksmc"},
 };
 #define NFLAGS (sizeof flags / sizeof flags[0])
@@ -510,8 +517,7 @@ void ksmc_flags_usage(FILE *out) {
         "    no lookarounds, lazy quantifiers, (?:...) groups or \\d; use [0-9], [[:space:]].\n"
         "  * Accepted and ignored with a warning: --auto-gomemlimit(-ratio), --v,\n"
         "    --logtostderr, --alsologtostderr.\n"
-        "  * Refused (exit 2): --custom-resource-state-*, --config, --tls-config,\n"
-        "    --auth-filter.\n"
+        "  * Refused (exit 2): --custom-resource-state-*, --config, --auth-filter.\n"
         "  * Self-metrics keep KSM's names (kube_state_metrics_list_total, ..._watch_total,\n"
         "    ..._shard_ordinal, ..._total_shards, ..._build_info).\n"
         "\nEndpoints: main listener /metrics /healthz /livez /; telemetry listener /metrics\n"

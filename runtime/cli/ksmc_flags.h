@@ -70,6 +70,8 @@ typedef struct {
   bool enable_gzip;         /* --enable-gzip-encoding */
   int server_timeout_sec;   /* --server-write-timeout etc. (default 60) */
   int header_timeout_sec;   /* --server-read-header-timeout (default 5) */
+  char *tls_config;         /* --tls-config: web config file (ksmc_webcfg) */
+  char *web_token_file;     /* --web-bearer-token-file (ksmc extension) */
   ksmc_log_level log_level; /* --log-level (default info) */
 } ksmc_config;
 

@@ -51,6 +51,7 @@ typedef struct {
   ksmc_selfmetrics self;
   bool self_ok;
   ksmc_http *http;
+  ksmc_websec *websec; /* --tls-config / --web-bearer-token-file; NULL: neither */
   pthread_t ingest_thread;
   bool ingest_started;
   pthread_mutex_t log_lock;
@@ -307,6 +308,7 @@ static bool start_http(app *a, char *err, size_t errlen) {
       .readyz_arg = a,
       .timeout_seconds = (unsigned)a->cfg.server_timeout_sec,
       .header_timeout_seconds = (unsigned)a->cfg.header_timeout_sec,
+      .sec = a->websec,
   };
   a->http = ksmc_http_start(&hc, err, errlen);
   return a->http != NULL;
@@ -373,6 +375,7 @@ static void shutdown_app(app *a) {
     pthread_join(a->ingest_thread, NULL);
   }
   ksmc_http_stop(a->http);
+  ksmc_websec_free(a->websec);
   ksmc_ingest_free(a->ingest);
   ksmc_expo_free(a->expo);
   for (size_t i = 0; i < a->nstreams; i++) {
@@ -427,6 +430,19 @@ int ksmc_run_main(int argc, char **argv) {
   int rc = ksmc_flags_parse(&a.cfg, argc, argv, stdout, stderr);
   if (rc == KSMC_FLAGS_RUN)
     rc = ksmc_config_resolve(&a.cfg, ksmc_kinds, ksmc_nkinds, &a.kinds, &a.nkinds, stderr);
+  if (rc == KSMC_FLAGS_RUN && (a.cfg.tls_config || a.cfg.web_token_file)) {
+    /* A bad web config is a usage error, like in KSM: refuse to start. */
+    char err[768] = "";
+    ksmc_websec_opts wo = {.config_file = a.cfg.tls_config,
+                           .bearer_token_file = a.cfg.web_token_file,
+                           .log = ingest_log,
+                           .log_arg = &a};
+    if (!(a.websec = ksmc_websec_new(&wo, err, sizeof err))) {
+      fprintf(stderr, "ksmc: --%s: %s\n", a.cfg.tls_config ? "tls-config" : "web-bearer-token-file",
+              err);
+      rc = KSMC_EXIT_USAGE;
+    }
+  }
   if (rc != KSMC_FLAGS_RUN) {
     shutdown_app(&a);
     return rc;
@@ -445,9 +461,10 @@ int ksmc_run_main(int argc, char **argv) {
     return 1;
   }
   logf_(&a, KSMC_LOG_INFO,
-        "serving /metrics on port %u, telemetry and /readyz on port %u; %zu stream%s",
+        "serving /metrics on port %u, telemetry and /readyz on port %u; %zu stream%s%s%s",
         ksmc_http_port(a.http), ksmc_http_telemetry_port(a.http), a.nstreams,
-        a.nstreams == 1 ? "" : "s");
+        a.nstreams == 1 ? "" : "s", a.websec && ksmc_websec_tls(a.websec) ? "; HTTPS" : "",
+        a.websec ? "; authentication as configured" : "");
   a.ingest_started = pthread_create(&a.ingest_thread, NULL, ingest_main, &a) == 0;
   int sig = wait_for_signal(&a, &set);
   logf_(&a, KSMC_LOG_INFO, "%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");

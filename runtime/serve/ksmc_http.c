@@ -6,6 +6,8 @@
  * body), and automatic HEAD handling. */
 #include "ksmc_http.h"
 
+#include "ksmc_websec.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <microhttpd.h>
@@ -38,6 +40,7 @@ typedef struct {
 typedef struct conn_rec {
   struct conn_rec *prev, *next;
   listener *l;
+  ksmc_websec_gen *gen; /* TLS and auth generation (NULL without --tls-config/token) */
   int fd;
   double deadline; /* monotonic seconds */
   bool killed;
@@ -87,6 +90,21 @@ static double since(const struct timespec *t0) {
   return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+static struct conn_rec *conn_of(struct MHD_Connection *c);
+
+/* Queues r (and releases it), with the web config's extra headers. */
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r) {
+  struct conn_rec *cr = conn_of(c);
+  if (cr && cr->gen) {
+    size_t n;
+    const ksmc_webcfg_pair *hv = ksmc_websec_headers(cr->gen, &n);
+    for (size_t i = 0; i < n; i++) MHD_add_response_header(r, hv[i].name, hv[i].value);
+  }
+  enum MHD_Result ret = MHD_queue_response(c, status, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
 /* Queues a static (or copied) body with a content type. */
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body, size_t n,
                              const char *ctype, enum MHD_ResponseMemoryMode mode) {
@@ -94,9 +112,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
   if (!r) return MHD_NO;
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
   if (status == MHD_HTTP_METHOD_NOT_ALLOWED) MHD_add_response_header(r, "Allow", "GET, HEAD");
-  enum MHD_Result ret = MHD_queue_response(c, status, r);
-  MHD_destroy_response(r);
-  return ret;
+  return queue(c, status, r);
 }
 
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *s) {
@@ -188,9 +204,7 @@ static enum MHD_Result serve_metrics(ksmc_http *h, struct MHD_Connection *c, boo
   }
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, neg.content_type);
   if (m->gzip) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-  enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-  MHD_destroy_response(r);
-  return ret;
+  return queue(c, MHD_HTTP_OK, r);
 }
 
 /* ---- telemetry /metrics ---- */
@@ -261,8 +275,18 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     r->fd = i ? i->connect_fd : -1;
     r->l = l;
+    if (h->cfg.sec) {
+      r->gen = ksmc_websec_acquire(h->cfg.sec);
+      if (ksmc_websec_tls(h->cfg.sec)) {
+        const union MHD_ConnectionInfo *ti =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        /* without its generation's credentials the handshake must not go ahead */
+        if (!ti || !ti->tls_session || !ksmc_websec_setup_session(r->gen, ti->tls_session))
+          r->deadline = 0, r->killed = r->fd >= 0 && shutdown(r->fd, SHUT_RDWR) == 0;
+      }
+    }
     pthread_mutex_lock(&h->lock);
-    r->deadline = mono_now() + h->header_timeout;
+    if (!r->killed) r->deadline = mono_now() + h->header_timeout;
     r->next = h->conns;
     if (h->conns) h->conns->prev = r;
     h->conns = r;
@@ -283,6 +307,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
   if (r->next) r->next->prev = r->prev;
   l->nconns--;
   pthread_mutex_unlock(&h->lock);
+  if (r->gen) ksmc_websec_release(h->cfg.sec, r->gen);
   free(r);
   *socket_ctx = NULL;
 }
@@ -383,9 +408,40 @@ static enum MHD_Result reply_overloaded(struct MHD_Connection *c) {
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
   MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-  enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
-  MHD_destroy_response(r);
-  return ret;
+  return queue(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+}
+
+/* Authentication (basic auth users or bearer token): 401 with the challenges, or 503
+ * when too many password checks are running. Returns true when a response was queued. */
+static bool check_auth(ksmc_http *h, struct MHD_Connection *c, enum MHD_Result *ret) {
+  if (!h->cfg.sec) return false;
+  conn_rec *r = conn_of(c);
+  const char *authz =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+  ksmc_auth_result a =
+      r && r->gen ? ksmc_websec_check(h->cfg.sec, r->gen, authz) : KSMC_AUTH_DENIED;
+  if (a == KSMC_AUTH_OK) return false;
+  static const char busy[] = "Service Unavailable: too many password checks\n";
+  static const char denied[] = "Unauthorized\n";
+  bool is_busy = a == KSMC_AUTH_BUSY;
+  struct MHD_Response *resp =
+      MHD_create_response_from_buffer(is_busy ? sizeof busy - 1 : sizeof denied - 1,
+                                      (void *)(is_busy ? busy : denied), MHD_RESPMEM_PERSISTENT);
+  if (!resp) {
+    *ret = MHD_NO;
+    return true;
+  }
+  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+  if (is_busy) {
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+  } else if (r && r->gen) {
+    bool basic, bearer;
+    ksmc_websec_challenges(r->gen, &basic, &bearer);
+    if (basic) MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic");
+    if (bearer) MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+  }
+  *ret = queue(c, is_busy ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_UNAUTHORIZED, resp);
+  return true;
 }
 
 /* Common checks; returns true when a response was queued into *ret. */
@@ -405,6 +461,7 @@ static bool preamble(listener *l, struct MHD_Connection *c, const char *method, 
     *ret = reply_overloaded(c);
     return true;
   }
+  if (check_auth(l->h, c, ret)) return true;
   if (check_method(c, method, head, ret)) return true;
   *bad_path = *req_cls == &seen_bad;
   return false;
@@ -458,6 +515,19 @@ static struct MHD_Daemon *start_on(listener *l, const struct sockaddr *sa, unsig
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | extra_flags;
   unsigned threads = h->cfg.threads ? h->cfg.threads : 4u;
   unsigned hard = h->max_conns + h->max_conns / 8 + 2 * threads;
+  const ksmc_websec *sec = h->cfg.sec;
+  if (sec && ksmc_websec_tls(sec))
+    /* The first generation's certificate starts the listener; every connection then gets
+     * its generation's credentials in on_connection (that is how certificates reload). */
+    return MHD_start_daemon(
+        flags | MHD_USE_TLS, 0, NULL, NULL, fn, l, MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, hard,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->per_ip, MHD_OPTION_CONNECTION_TIMEOUT, h->timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, l, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_URI_LOG_CALLBACK,
+        on_uri, l, MHD_OPTION_HTTPS_MEM_CERT, ksmc_websec_cert_pem(sec), MHD_OPTION_HTTPS_MEM_KEY,
+        ksmc_websec_key_pem(sec), MHD_OPTION_HTTPS_PRIORITIES, ksmc_websec_priorities(sec),
+        MHD_OPTION_END);
   return MHD_start_daemon(
       flags, 0, NULL, NULL, fn, l, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
       MHD_OPTION_CONNECTION_LIMIT, hard, MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->per_ip,
@@ -503,8 +573,9 @@ static struct MHD_Daemon *listen_on(listener *l, const char *host, int port,
     freeaddrinfo(ai);
   }
   if (!d)
-    snprintf(err, errlen, "cannot listen on %s:%d (address in use or not permitted?)",
-             any_host(host) ? "[::]" : host, port);
+    snprintf(err, errlen, "cannot listen on %s:%d (address in use or not permitted%s?)",
+             any_host(host) ? "[::]" : host, port,
+             l->h->cfg.sec && ksmc_websec_tls(l->h->cfg.sec) ? ", or TLS setup failed" : "");
   return d;
 }
 

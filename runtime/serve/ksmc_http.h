@@ -25,7 +25,13 @@
  * A listener holds at most max_connections connections that are served, plus a small
  * overflow band whose requests are answered 503 (Retry-After: 1, Connection: close);
  * beyond that, and beyond max_connections_per_ip from one client address, connections
- * are closed right after accept. Both bound memory (at most ~320 KiB per connection). */
+ * are closed right after accept. Both bound memory (at most ~320 KiB per connection).
+ *
+ * With cfg.sec (ksmc_websec: --tls-config, --web-bearer-token-file) both listeners serve
+ * HTTPS if configured, each connection with the credentials current when it was accepted
+ * (reloaded on file change), and every request is authenticated first: 401 with
+ * WWW-Authenticate (Basic and/or Bearer) before any routing, as exporter-toolkit does;
+ * the configured extra headers go on every response. */
 #ifndef KSMC_HTTP_H
 #define KSMC_HTTP_H
 
@@ -35,6 +41,7 @@
 
 #include "ksmc_expo.h"
 #include "ksmc_telemetry.h"
+#include "ksmc_websec.h"
 
 /* A health probe; must be quick and thread-safe. */
 typedef bool (*ksmc_probe_fn)(void *arg);
@@ -57,6 +64,7 @@ typedef struct {
   unsigned max_connections_per_ip; /* per client address and listener; 0: max / 4 + 1 */
   unsigned header_timeout_seconds; /* accept -> headers in; 0: 5 (KSM's read-header timeout) */
   unsigned timeout_seconds;        /* response and keep-alive idle deadline; 0: 60 */
+  ksmc_websec *sec;                /* TLS and authentication (both listeners); NULL: plain, open */
 } ksmc_http_config;
 
 typedef struct ksmc_http ksmc_http;
