@@ -74,6 +74,18 @@ bool fault_take(apisim_faults *f, long *counter);
 
 /* synth.c */
 void synth_cluster(apisim *sim);
+/* Parses one generated object (JSON text), adds the managedFields an API server would
+ * write (spec_mgr owns metadata+spec at t1, status_mgr owns status at t2) and stores it;
+ * a duplicate name is skipped. */
+void synth_insert(apisim *sim, int kind, ksmc_buf *text, const char *spec_mgr,
+                  const char *status_mgr, const char *t1, const char *t2);
+/* synth_infra.c */
+/* StorageClasses, IngressClasses, a Lease per node plus leader-election Leases,
+ * NetworkPolicies and the odd ReplicationController in the given namespaces. */
+void synth_infra(apisim *sim, const char *const *nodes, long nn, const char *const *namespaces,
+                 long nns);
+/* The CSI VolumeAttachment of PersistentVolume pv on node (deterministic from pv). */
+void synth_volumeattachment(apisim *sim, const char *pv, const char *node, time_t created);
 /* churn.c */
 void *churn_main(void *arg);
 /* tls.c */

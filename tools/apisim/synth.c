@@ -237,6 +237,11 @@ static void insert(apisim *sim, int kind, ksmc_buf *text, const char *spec_mgr,
   }
 }
 
+void synth_insert(apisim *sim, int kind, ksmc_buf *text, const char *spec_mgr,
+                  const char *status_mgr, const char *t1, const char *t2) {
+  insert(sim, kind, text, spec_mgr, status_mgr, t1, t2);
+}
+
 /* ---- namespaces ---- */
 
 static void gen_namespace(apisim *sim, const char *name, time_t created, rng *r) {
@@ -842,7 +847,7 @@ static void gen_configmap(apisim *sim, rng *r, const workload *wl) {
   ksmc_buf_free(&b);
 }
 
-static void gen_pvc(apisim *sim, rng *r, const workload *wl, int replica) {
+static void gen_pvc(apisim *sim, rng *r, const workload *wl, int replica, const char *node) {
   char t[32], uid[40], name[160], vol[64];
   ts(t, wl->created);
   uid_from(r, uid);
@@ -866,6 +871,7 @@ static void gen_pvc(apisim *sim, rng *r, const workload *wl, int replica) {
   insert(sim, kind_by_resource("persistentvolumeclaims"), &b, "kube-controller-manager",
          "kube-controller-manager", t, t);
   ksmc_buf_free(&b);
+  synth_volumeattachment(sim, vol, node, wl->created);
 }
 
 /* ---- pods ---- */
@@ -1570,14 +1576,19 @@ void synth_cluster(apisim *sim) {
     if (type == W_STS || type == W_JOB) gen_owner(sim, &r, &wl, rep);
     if (type == W_DEPLOY || type == W_STS) gen_service(sim, &r, &wl);
     if (wl.configmap) gen_configmap(sim, &r, &wl);
-    for (int i = 0; type == W_STS && i < rep; i++) gen_pvc(sim, &r, &wl, i);
+    for (int i = 0; type == W_STS && i < rep; i++)
+      gen_pvc(sim, &r, &wl, i, nodes[order[used + i]].name);
     for (int i = 0; i < rep; i++) {
       long slot = used++;
       gen_pod(sim, &r, &wl, i, &nodes[order[slot]]);
     }
   }
   free(order);
-done:
+done:;
+  const char **node_names = calloc((size_t)(nn > 0 ? nn : 1), sizeof *node_names);
+  for (long i = 0; i < nn; i++) node_names[i] = nodes[i].name;
+  synth_infra(sim, node_names, nn, (const char *const *)nsn, nns);
+  free(node_names);
   ja_free(&sim->scratch);
   for (long i = 0; i < nns; i++) free(nsn[i]);
   free(nsn);

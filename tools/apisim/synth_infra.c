@@ -1,0 +1,344 @@
+/* synth_infra: the cluster-level objects no synthetic workload owns — StorageClasses,
+ * IngressClasses, node and leader-election Leases, NetworkPolicies, the odd legacy
+ * ReplicationController, and the CSI VolumeAttachments of bound volumes. Counts are those
+ * of a small real cluster (a handful per namespace, one Lease per node). Everything draws
+ * from its own generator seeded from the cluster seed, so adding these objects does not
+ * change any other synthetic object. */
+#include "apisim.h"
+#include "rng.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void uid_of(rng *r, char out[40]) {
+  uint64_t a = rng_next(r), b = rng_next(r);
+  snprintf(out, 40, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a & 0xffff),
+           (unsigned)((a >> 16) & 0xfff), (unsigned)(0x8000 | (b & 0x3fff)),
+           (unsigned long long)(b >> 16));
+}
+
+/* A MicroTime as the API server writes it: RFC 3339 with six fractional digits. */
+static void micro_time(char out[40], time_t t, int usec) {
+  char base[32];
+  fmt_time(base, t); /* "YYYY-MM-DDTHH:MM:SSZ" */
+  size_t n = strlen(base);
+  if (n) base[n - 1] = 0;
+  snprintf(out, 40, "%s.%06dZ", base, usec);
+}
+
+static void meta(jw *w, const char *name, const char *ns, const char *uid, const char *t) {
+  jw_obj(w, "metadata");
+  jw_s(w, "name", name);
+  if (ns) jw_s(w, "namespace", ns);
+  jw_s(w, "uid", uid);
+  jw_s(w, "creationTimestamp", t);
+}
+
+static int kind_of(const char *resource) {
+  int k = kind_by_resource(resource);
+  if (k < 0) {
+    fprintf(stderr, "apisim: internal error: kind %s is not in kinds.c\n", resource);
+    abort();
+  }
+  return k;
+}
+
+/* ---- storage and ingress classes ---- */
+
+static void gen_storageclasses(apisim *sim, rng *r, time_t born) {
+  static const struct {
+    const char *name, *provisioner, *reclaim, *binding, *params;
+    bool dflt;
+  } SC[] = {
+      {"gp3", "ebs.csi.aws.com", "Delete", "WaitForFirstConsumer",
+       "{\"type\":\"gp3\",\"encrypted\":\"true\",\"csi.storage.k8s.io/fstype\":\"ext4\"}", true},
+      /* created by the installer long ago: no reclaimPolicy/volumeBindingMode written */
+      {"gp2", "kubernetes.io/aws-ebs", NULL, NULL, "{\"type\":\"gp2\",\"fsType\":\"ext4\"}", false},
+      {"efs-sc", "efs.csi.aws.com", "Retain", "Immediate",
+       "{\"provisioningMode\":\"efs-ap\",\"fileSystemId\":\"fs-0a1b2c3d4e5f\","
+       "\"directoryPerms\":\"700\"}",
+       false},
+  };
+  for (size_t i = 0; i < sizeof SC / sizeof SC[0]; i++) {
+    char t[32], uid[40];
+    fmt_time(t, born + (time_t)i * 3600);
+    uid_of(r, uid);
+    ksmc_buf b = {0};
+    jw w;
+    jw_init(&w, &b);
+    jw_obj(&w, NULL);
+    meta(&w, SC[i].name, NULL, uid, t);
+    jw_obj(&w, "labels");
+    jw_s(&w, "app.kubernetes.io/managed-by", i == 1 ? "EKS" : "Helm");
+    jw_end(&w, '}');
+    if (SC[i].dflt) {
+      jw_obj(&w, "annotations");
+      jw_s(&w, "storageclass.kubernetes.io/is-default-class", "true");
+      jw_end(&w, '}');
+    }
+    jw_end(&w, '}');
+    jw_s(&w, "provisioner", SC[i].provisioner);
+    jw_raw(&w, "parameters", SC[i].params);
+    if (SC[i].reclaim) jw_s(&w, "reclaimPolicy", SC[i].reclaim);
+    if (SC[i].binding) jw_s(&w, "volumeBindingMode", SC[i].binding);
+    jw_b(&w, "allowVolumeExpansion", i != 1);
+    jw_end(&w, '}');
+    synth_insert(sim, kind_of("storageclasses"), &b, "helm", "helm", t, t);
+    ksmc_buf_free(&b);
+  }
+}
+
+static void gen_ingressclasses(apisim *sim, rng *r, time_t born) {
+  static const char *IC[][2] = {{"nginx", "k8s.io/ingress-nginx"}, {"alb", "ingress.k8s.aws/alb"}};
+  for (size_t i = 0; i < 2; i++) {
+    char t[32], uid[40];
+    fmt_time(t, born + 7200 + (time_t)i * 600);
+    uid_of(r, uid);
+    ksmc_buf b = {0};
+    jw w;
+    jw_init(&w, &b);
+    jw_obj(&w, NULL);
+    meta(&w, IC[i][0], NULL, uid, t);
+    jw_obj(&w, "labels");
+    jw_s(&w, "app.kubernetes.io/name", i ? "aws-load-balancer-controller" : "ingress-nginx");
+    jw_s(&w, "app.kubernetes.io/component", "controller");
+    jw_end(&w, '}');
+    if (i == 0) {
+      jw_obj(&w, "annotations");
+      jw_s(&w, "ingressclass.kubernetes.io/is-default-class", "true");
+      jw_end(&w, '}');
+    }
+    jw_end(&w, '}');
+    jw_obj(&w, "spec");
+    jw_s(&w, "controller", IC[i][1]);
+    jw_end(&w, '}');
+    jw_end(&w, '}');
+    synth_insert(sim, kind_of("ingressclasses"), &b, "helm", "helm", t, t);
+    ksmc_buf_free(&b);
+  }
+}
+
+/* ---- leases: one per node in kube-node-lease, leader election in kube-system ---- */
+
+static void gen_leases(apisim *sim, rng *r, const char *const *nodes, long nn, time_t now) {
+  for (long i = 0; i < nn; i++) {
+    char t[32], uid[40], nuid[40], renew[40];
+    fmt_time(t, now - 86400 * 30 + rng_int(r, 86400));
+    uid_of(r, uid);
+    uid_of(r, nuid);
+    micro_time(renew, now - rng_int(r, 10), rng_int(r, 1000000));
+    ksmc_buf b = {0};
+    jw w;
+    jw_init(&w, &b);
+    jw_obj(&w, NULL);
+    meta(&w, nodes[i], "kube-node-lease", uid, t);
+    jw_arr(&w, "ownerReferences");
+    jw_obj(&w, NULL);
+    jw_s(&w, "apiVersion", "v1");
+    jw_s(&w, "kind", "Node");
+    jw_s(&w, "name", nodes[i]);
+    jw_s(&w, "uid", nuid);
+    jw_end(&w, '}');
+    jw_end(&w, ']');
+    jw_end(&w, '}');
+    jw_obj(&w, "spec");
+    jw_s(&w, "holderIdentity", nodes[i]);
+    jw_i(&w, "leaseDurationSeconds", 40);
+    jw_s(&w, "renewTime", renew);
+    jw_end(&w, '}');
+    jw_end(&w, '}');
+    synth_insert(sim, kind_of("leases"), &b, "kubelet", "kubelet", t, t);
+    ksmc_buf_free(&b);
+  }
+  static const char *LEADERS[] = {"kube-controller-manager", "kube-scheduler",
+                                  "cloud-controller-manager", "apiserver-4kyw5qzsm3xjdnbg"};
+  for (size_t i = 0; i < sizeof LEADERS / sizeof LEADERS[0]; i++) {
+    char t[32], uid[40], acquire[40], renew[40], holder[96], id[40];
+    fmt_time(t, now - 86400 * 40);
+    uid_of(r, uid);
+    uid_of(r, id);
+    micro_time(acquire, now - 86400 * (time_t)rng_range(r, 1, 9), rng_int(r, 1000000));
+    micro_time(renew, now - rng_int(r, 2), rng_int(r, 1000000));
+    bool apiserver = !strncmp(LEADERS[i], "apiserver-", 10);
+    if (apiserver)
+      snprintf(holder, sizeof holder, "%s_%s", LEADERS[i], id);
+    else
+      snprintf(holder, sizeof holder, "ip-10-0-%d-%d.eu-west-1.compute.internal_%s",
+               rng_range(r, 0, 15), rng_range(r, 2, 250), id);
+    ksmc_buf b = {0};
+    jw w;
+    jw_init(&w, &b);
+    jw_obj(&w, NULL);
+    meta(&w, LEADERS[i], "kube-system", uid, t);
+    if (apiserver) {
+      jw_obj(&w, "labels");
+      jw_s(&w, "apiserver.kubernetes.io/identity", "kube-apiserver");
+      jw_s(&w, "kubernetes.io/hostname", "ip-10-0-1-10.eu-west-1.compute.internal");
+      jw_end(&w, '}');
+    }
+    jw_end(&w, '}');
+    jw_obj(&w, "spec");
+    jw_s(&w, "holderIdentity", holder);
+    jw_i(&w, "leaseDurationSeconds", apiserver ? 3600 : 15);
+    if (!apiserver) jw_s(&w, "acquireTime", acquire);
+    jw_s(&w, "renewTime", renew);
+    if (!apiserver) jw_i(&w, "leaseTransitions", rng_range(r, 0, 6));
+    jw_end(&w, '}');
+    jw_end(&w, '}');
+    synth_insert(sim, kind_of("leases"), &b, LEADERS[i], LEADERS[i], t, t);
+    ksmc_buf_free(&b);
+  }
+}
+
+/* ---- network policies: default deny plus an allow list in most app namespaces ---- */
+
+static void gen_networkpolicy(apisim *sim, rng *r, const char *ns, const char *name, time_t born,
+                              int kind) {
+  char t[32], uid[40];
+  fmt_time(t, born);
+  uid_of(r, uid);
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  jw_obj(&w, NULL);
+  meta(&w, name, ns, uid, t);
+  jw_i(&w, "generation", rng_range(r, 1, 4));
+  jw_obj(&w, "labels");
+  jw_s(&w, "app.kubernetes.io/part-of", ns);
+  jw_s(&w, "policy-tier", kind == 0 ? "baseline" : "app");
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  jw_obj(&w, "spec");
+  if (kind == 0) {
+    jw_raw(&w, "podSelector", "{}");
+    jw_raw(&w, "policyTypes", "[\"Ingress\"]");
+  } else if (kind == 1) {
+    jw_raw(&w, "podSelector", "{}");
+    jw_raw(&w, "ingress",
+           "[{\"from\":[{\"podSelector\":{}}]},{\"from\":[{\"namespaceSelector\":{\"matchLabels\":"
+           "{\"kubernetes.io/metadata.name\":\"monitoring\"}}}],\"ports\":[{\"protocol\":\"TCP\","
+           "\"port\":\"metrics\"}]}]");
+    jw_raw(&w, "policyTypes", "[\"Ingress\"]");
+  } else {
+    jw_raw(&w, "podSelector", "{}");
+    jw_raw(&w, "egress",
+           "[{\"to\":[{\"namespaceSelector\":{},\"podSelector\":{\"matchLabels\":{\"k8s-app\":"
+           "\"kube-dns\"}}}],\"ports\":[{\"protocol\":\"UDP\",\"port\":53},{\"protocol\":\"TCP\","
+           "\"port\":53}]},{\"to\":[{\"podSelector\":{}}]},{\"to\":[{\"ipBlock\":{\"cidr\":"
+           "\"0.0.0.0/0\",\"except\":[\"169.254.169.254/32\"]}}],\"ports\":[{\"protocol\":\"TCP\","
+           "\"port\":443}]}]");
+    jw_raw(&w, "policyTypes", "[\"Egress\"]");
+  }
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  synth_insert(sim, kind_of("networkpolicies"), &b, "kubectl-client-side-apply",
+               "kubectl-client-side-apply", t, t);
+  ksmc_buf_free(&b);
+}
+
+/* ---- a legacy ReplicationController (still found in old namespaces) ---- */
+
+static void gen_replicationcontroller(apisim *sim, rng *r, const char *ns, time_t born) {
+  static const char *NAMES[] = {"legacy-frontend", "redis-master", "memcached"};
+  const char *name = NAMES[rng_int(r, 3)];
+  char t[32], uid[40];
+  fmt_time(t, born);
+  uid_of(r, uid);
+  int want = rng_range(r, 1, 3), ready = rng_chance(r, 0.8) ? want : want - 1;
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  jw_obj(&w, NULL);
+  meta(&w, name, ns, uid, t);
+  jw_i(&w, "generation", rng_range(r, 1, 5));
+  jw_obj(&w, "labels");
+  jw_s(&w, "app", name);
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  jw_obj(&w, "spec");
+  jw_i(&w, "replicas", want);
+  jw_obj(&w, "selector");
+  jw_s(&w, "app", name);
+  jw_end(&w, '}');
+  char tmpl[400];
+  snprintf(tmpl, sizeof tmpl,
+           "{\"metadata\":{\"labels\":{\"app\":\"%s\"}},\"spec\":{\"containers\":[{\"name\":"
+           "\"%s\",\"image\":\"registry.k8s.io/%s:1.0\",\"ports\":[{\"containerPort\":80}]}]}}",
+           name, name, name);
+  jw_raw(&w, "template", tmpl);
+  jw_end(&w, '}');
+  jw_obj(&w, "status");
+  jw_i(&w, "replicas", want);
+  jw_i(&w, "fullyLabeledReplicas", want);
+  jw_i(&w, "readyReplicas", ready);
+  jw_i(&w, "availableReplicas", ready);
+  jw_i(&w, "observedGeneration", 1);
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  synth_insert(sim, kind_of("replicationcontrollers"), &b, "kubectl-create",
+               "kube-controller-manager", t, t);
+  ksmc_buf_free(&b);
+}
+
+void synth_volumeattachment(apisim *sim, const char *pv, const char *node, time_t created) {
+  uint64_t h = 1469598103934665603ull;
+  for (const char *p = pv; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  rng r = {h};
+  char t[32], uid[40], name[80], dev[40];
+  fmt_time(t, created + rng_range(&r, 5, 120));
+  uid_of(&r, uid);
+  snprintf(name, sizeof name, "csi-%016llx%016llx%016llx%016llx", (unsigned long long)rng_next(&r),
+           (unsigned long long)rng_next(&r), (unsigned long long)rng_next(&r),
+           (unsigned long long)rng_next(&r));
+  snprintf(dev, sizeof dev, "/dev/xvda%c", 'a' + rng_int(&r, 26));
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  jw_obj(&w, NULL);
+  meta(&w, name, NULL, uid, t);
+  jw_obj(&w, "annotations");
+  jw_s(&w, "csi.alpha.kubernetes.io/node-id", "i-0123456789abcdef0");
+  jw_end(&w, '}');
+  jw_raw(&w, "finalizers", "[\"external-attacher/ebs-csi-aws-com\"]");
+  jw_end(&w, '}');
+  jw_obj(&w, "spec");
+  jw_s(&w, "attacher", "ebs.csi.aws.com");
+  jw_s(&w, "nodeName", node);
+  jw_obj(&w, "source");
+  jw_s(&w, "persistentVolumeName", pv);
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  bool attached = !rng_chance(&r, 0.03);
+  jw_obj(&w, "status");
+  jw_b(&w, "attached", attached);
+  if (attached) {
+    jw_obj(&w, "attachmentMetadata");
+    jw_s(&w, "devicePath", dev);
+    jw_end(&w, '}');
+  }
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  synth_insert(sim, kind_of("volumeattachments"), &b, "csi-attacher", "csi-attacher", t, t);
+  ksmc_buf_free(&b);
+}
+
+void synth_infra(apisim *sim, const char *const *nodes, long nn, const char *const *namespaces,
+                 long nns) {
+  rng r = {sim->cfg.seed * 0x9E3779B97F4A7C15ull + 0x1f2a3b4c5d6e7f80ull};
+  time_t born = (time_t)sim->cfg.epoch - 86400 * 40;
+  gen_storageclasses(sim, &r, born);
+  gen_ingressclasses(sim, &r, born);
+  gen_leases(sim, &r, nodes, nn, (time_t)sim->cfg.epoch);
+  gen_networkpolicy(sim, &r, "kube-system", "allow-dns-egress", born + 86400, 2);
+  for (long i = 0; i < nns; i++) {
+    time_t t = born + 86400 * 5 + rng_int(&r, 86400 * 10);
+    if (rng_chance(&r, 0.8))
+      gen_networkpolicy(sim, &r, namespaces[i], "default-deny-ingress", t, 0);
+    if (rng_chance(&r, 0.6))
+      gen_networkpolicy(sim, &r, namespaces[i], "allow-same-namespace", t + 60, 1);
+    if (rng_chance(&r, 0.3))
+      gen_networkpolicy(sim, &r, namespaces[i], "restrict-egress", t + 120, 2);
+    if (i % 8 == 3 || (nns < 4 && i == 0)) gen_replicationcontroller(sim, &r, namespaces[i], t);
+  }
+}
