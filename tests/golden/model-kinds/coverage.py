@@ -8,17 +8,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.dirname(HERE)
 TSV = os.path.normpath(os.path.join(GOLDEN, "..", "..", "..", "shared", "ksm-catalogue.tsv"))
 KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
-         "persistentvolumeclaim", "endpointslice", "deployment", "job"]
+         "persistentvolumeclaim", "endpointslice", "deployment", "job", "replicationcontroller",
+         "storageclass", "ingressclass", "networkpolicy", "lease", "volumeattachment"]
 rows = collections.defaultdict(list)
-with open(TSV, encoding="utf-8") as f:
-    hdr = f.readline().rstrip("\n").split("\t")
-    for line in f:
-        r = dict(zip(hdr, line.rstrip("\n").split("\t")))
-        rows[r["resource"]].append(r)
+for path in (TSV, os.path.join(HERE, "catalogue-extra.tsv")):
+    with open(path, encoding="utf-8") as f:
+        hdr = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            r = dict(zip(hdr, line.rstrip("\n").split("\t")))
+            rows[r["resource"]].append(r)
 bad = 0
 table = "--table" in sys.argv
 for kind in KINDS:
-    res = kind + ("es" if kind.endswith("s") else "s")
+    res = (kind + "es" if kind.endswith("s") else kind[:-1] + "ies" if kind.endswith("y")
+           else kind + "s")
     d = os.path.join(GOLDEN, kind)
     cases = sorted(f[:-5] for f in os.listdir(d) if f.endswith(".json"))
     seen = collections.defaultdict(set)

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Independent model of kube-state-metrics v2.20 exposition for the kinds added after
 nodes and pods (namespaces, replicasets, daemonsets, statefulsets, services,
-persistentvolumeclaims, endpointslices).
+persistentvolumeclaims, endpointslices, replicationcontrollers, storageclasses,
+ingressclasses, leases, networkpolicies, volumeattachments).
 
 Written from KSM's internal/store/<kind>.go semantics, shared/ksm-catalogue.tsv and
 shared/reference/ksm-exposition.md, WITHOUT reading ksmc's specs/, generated/ or output.
-HELP texts, types and family order come from the TSV; every family's samples come from a
+HELP texts, types and family order come from the TSV (catalogue-extra.tsv beside this file
+for the kinds the shared TSV has no rows for); every family's samples come from a
 hand-written function below. Stdlib only.
 
 usage: ksm_model.py TSV RESOURCE INPUT.json [--metric-labels-allowlist=...]
@@ -15,6 +17,7 @@ Prints the expected `ksmc render --resource RESOURCE` output (family-major, obje
 input order). The .prom files are the reference, not this model: review every diff.
 """
 import json
+import os
 import re
 import sys
 from datetime import datetime, timedelta, timezone
@@ -622,6 +625,115 @@ KINDS["jobs"] = (
         "kube_job_owner": owners(True),
     })
 
+
+def owners_none(ctx, o):
+    """Owner families that predate the "" convention: no owners -> all labels "<none>"."""
+    refs = lst(o, "metadata", "ownerReferences")
+    names = ["owner_kind", "owner_name", "owner_is_controller"]
+    if not refs:
+        return [([(k, "<none>") for k in names], 1)]
+    return [(list(zip(names, [s(r, "kind"), s(r, "name"), go_bool(get(r, "controller") is True)])), 1)
+            for r in refs]
+
+
+KINDS["replicationcontrollers"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("replicationcontroller", s(o, "metadata", "name"))],
+    {
+        "kube_replicationcontroller_created": created,
+        "kube_replicationcontroller_status_replicas": always("status", "replicas"),
+        "kube_replicationcontroller_status_fully_labeled_replicas":
+            always("status", "fullyLabeledReplicas"),
+        "kube_replicationcontroller_status_ready_replicas": always("status", "readyReplicas"),
+        "kube_replicationcontroller_status_available_replicas":
+            always("status", "availableReplicas"),
+        "kube_replicationcontroller_status_observed_generation":
+            always("status", "observedGeneration"),
+        "kube_replicationcontroller_spec_replicas": if_set("spec", "replicas"),
+        "kube_replicationcontroller_metadata_generation": always("metadata", "generation"),
+        "kube_replicationcontroller_owner": owners_none,
+    })
+
+
+def all_keys(prefix, *path):
+    """mapToPrometheusLabels over every key of a map: always one sample."""
+    return lambda ctx, o: [(dynamic(prefix, get(o, *path), ["*"]), 1)]
+
+
+def opt_str(v, default):
+    return default if v is None else v
+
+
+KINDS["storageclasses"] = (
+    lambda o: [("storageclass", s(o, "metadata", "name"))],
+    {
+        "kube_storageclass_info": lambda ctx, o: [([
+            ("provisioner", s(o, "provisioner")),
+            ("reclaim_policy", opt_str(get(o, "reclaimPolicy"), "Delete")),
+            ("volume_binding_mode", opt_str(get(o, "volumeBindingMode"), "Immediate"))], 1)],
+        "kube_storageclass_created": created,
+        "kube_storageclass_annotations": annotations_family,
+        "kube_storageclass_labels": labels_family,
+    })
+
+KINDS["ingressclasses"] = (
+    lambda o: [("ingressclass", s(o, "metadata", "name"))],
+    {
+        "kube_ingressclass_info":
+            lambda ctx, o: [([("controller", s(o, "spec", "controller"))], 1)],
+        "kube_ingressclass_created": created,
+        "kube_ingressclass_annotations": annotations_family,
+        "kube_ingressclass_labels": labels_family,
+    })
+
+KINDS["networkpolicies"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("networkpolicy", s(o, "metadata", "name"))],
+    {
+        "kube_networkpolicy_created":
+            lambda ctx, o: [([], unix(get(o, "metadata", "creationTimestamp")))],
+        "kube_networkpolicy_annotations": annotations_family,
+        "kube_networkpolicy_labels": labels_family,
+        "kube_networkpolicy_spec_ingress_rules":
+            lambda ctx, o: [([], len(lst(o, "spec", "ingress")))],
+        "kube_networkpolicy_spec_egress_rules":
+            lambda ctx, o: [([], len(lst(o, "spec", "egress")))],
+    })
+
+
+def lease_owner(ctx, o):
+    tail = [("namespace", s(o, "metadata", "namespace")),
+            ("lease_holder", s(o, "spec", "holderIdentity"))]
+    refs = lst(o, "metadata", "ownerReferences")
+    if not refs:
+        return [([("owner_kind", "<none>"), ("owner_name", "<none>")] + tail, 1)]
+    return [([("owner_kind", s(r, "kind")), ("owner_name", s(r, "name"))] + tail, 1) for r in refs]
+
+
+KINDS["leases"] = (
+    lambda o: [("lease", s(o, "metadata", "name"))],
+    {
+        "kube_lease_owner": lease_owner,
+        "kube_lease_renew_time": lambda ctx, o: [([], unix(get(o, "spec", "renewTime")))]
+        if nonzero_time(get(o, "spec", "renewTime")) else [],
+    })
+
+KINDS["volumeattachments"] = (
+    lambda o: [("volumeattachment", s(o, "metadata", "name"))],
+    {
+        "kube_volumeattachment_labels": all_keys("label", "metadata", "labels"),
+        "kube_volumeattachment_info": lambda ctx, o: [([
+            ("attacher", s(o, "spec", "attacher")), ("node", s(o, "spec", "nodeName"))], 1)],
+        "kube_volumeattachment_created": created,
+        "kube_volumeattachment_spec_source_persistentvolume": lambda ctx, o: [
+            ([("volumename", get(o, "spec", "source", "persistentVolumeName"))], 1)]
+        if get(o, "spec", "source", "persistentVolumeName") is not None else [],
+        "kube_volumeattachment_status_attached":
+            lambda ctx, o: [([], 1 if get(o, "status", "attached") is True else 0)],
+        "kube_volumeattachment_status_attachment_metadata":
+            all_keys("metadata", "status", "attachmentMetadata"),
+    })
+
 # ---- driver ---------------------------------------------------------------------------
 
 
@@ -643,14 +755,20 @@ def load_objects(path):
     return objs
 
 
+# Kinds the shared TSV has no rows for: the same columns, written from KSM's
+# internal/store/<kind>.go for this model (catalogue-extra.tsv beside this file).
+EXTRA_TSV = os.path.join(os.path.dirname(os.path.abspath(__file__)), "catalogue-extra.tsv")
+
+
 def load_tsv(path, resource):
     rows = []
-    with open(path, encoding="utf-8") as f:
-        header = f.readline().rstrip("\n").split("\t")
-        for line in f:
-            r = dict(zip(header, line.rstrip("\n").split("\t")))
-            if r["resource"] == resource:
-                rows.append(r)
+    for p in (path, EXTRA_TSV):
+        with open(p, encoding="utf-8") as f:
+            header = f.readline().rstrip("\n").split("\t")
+            for line in f:
+                r = dict(zip(header, line.rstrip("\n").split("\t")))
+                if r["resource"] == resource:
+                    rows.append(r)
     return rows
 
 
@@ -688,7 +806,7 @@ def render(tsv, resource, path, args):
             for labels, value in fams[name](ctx, o):
                 ls = defaults(o) + labels
                 keys = [k for k, _ in ls]
-                dyn = "label_" in r["labels"] or "annotation_" in r["labels"]
+                dyn = "*" in r["labels"]
                 if not dyn and keys not in alts:
                     raise SystemExit(f"{name}: label order {keys} not in TSV {alts}")
                 body = ",".join(f'{k}="{esc(v)}"' for k, v in ls)
