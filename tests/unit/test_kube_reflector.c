@@ -426,6 +426,44 @@ static void test_sharding_and_cache(void) {
   cleanup(&h);
 }
 
+static void h_reshard(int n, const char *t, resp *r) {
+  (void)t;
+  if (n % 2 == 0) /* every list: both pods; every watch: hangs until the re-shard aborts it */
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[" POD(
+        "a", UID_A, "1") "," POD("z", UID_Z, "2") "]}";
+  else
+    r->hang = true;
+}
+
+/* Autosharding: with await_shard nothing starts until the shard is set; each
+ * ksmc_ingest_set_shard drops synced at once, aborts the watch and relists with the new
+ * shard (a shard outside [0, total) keeps nothing). */
+static void test_reshard(void) {
+  harness h;
+  ksmc_ingest_opts o = {.await_shard = true, .page_size = 500};
+  start(&h, h_reshard, &o, NULL);
+  usleep(200000);
+  CU_ASSERT_EQUAL(nreq(), 0);
+  CU_ASSERT_FALSE(ksmc_ingest_all_synced(h.ig));
+  ksmc_ingest_set_shard(h.ig, 3, 4);
+  wait_requests(2);
+  usleep(50000);
+  CU_ASSERT_TRUE(ksmc_ingest_all_synced(h.ig));
+  ksmc_ingest_set_shard(h.ig, 1, 4);
+  CU_ASSERT_FALSE(ksmc_ingest_all_synced(h.ig)); /* /readyz 503 from the call on */
+  wait_requests(4);
+  usleep(50000);
+  CU_ASSERT_TRUE(ksmc_ingest_all_synced(h.ig));
+  ksmc_ingest_set_shard(h.ig, -1, 4);
+  wait_requests(6);
+  usleep(50000);
+  finish(&h);
+  assert_log("begin\nitem a\nend complete\nbegin\nitem z\nend complete\nbegin\nend complete\n");
+  for (int i = 0; i < 6; i += 2)
+    CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[i], "/api/v1/pods?limit=500"));
+  cleanup(&h);
+}
+
 static void h_malformed(int n, const char *t, resp *r) {
   (void)t;
   if (n == 0 || n == 2) {
@@ -501,6 +539,7 @@ static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_fu
                                    {"expired continue", test_expired_continue},
                                    {"429 Retry-After", test_retry_after},
                                    {"sharding, apiserver cache, selector", test_sharding_and_cache},
+                                   {"re-sharding (autosharding)", test_reshard},
                                    {"malformed event relists", test_malformed_event_relists},
                                    {"EOF re-watch, 500 relist", test_eof_then_500},
                                    {"connection refused", test_connection_refused},
