@@ -122,6 +122,11 @@ static void test_every_flag_both_forms(void) {
   CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
   CU_ASSERT_EQUAL(r.cfg.metric_allowlist.n, 2);
   done(&r);
+  r = PARSE("--tls-config=/etc/ksmc/web.yml", "--web-bearer-token-file", "/t/token");
+  CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
+  CU_ASSERT_STRING_EQUAL(r.cfg.tls_config, "/etc/ksmc/web.yml");
+  CU_ASSERT_STRING_EQUAL(r.cfg.web_token_file, "/t/token");
+  done(&r);
   r = PARSE("--server-read-header-timeout=2s");
   CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
   CU_ASSERT_EQUAL(r.cfg.header_timeout_sec, 2);
