@@ -84,7 +84,9 @@ typedef struct {
 
 static const flag_def flags[] = {
     {"resources", F_LIST, O(resources), G_SEL, "list", "KSM's 32 default resources",
-     "Comma-separated resources to export, e.g. pods,nodes. Unknown names are an error."},
+     "Comma-separated resources to export, e.g. pods,nodes. Unknown names are an error.\n"
+     "Compiled custom resources (specs/custom/, e.g. certificates) are exported only\n"
+     "when named here (docs/custom-resources.md)."},
     {"metric-allowlist", F_LIST, O(metric_allowlist), G_SEL, "regexes", "",
      "Comma-separated regexes; export only families whose name matches one. Unanchored:\n"
      "'kube_pod_info' also keeps kube_pod_info_x; anchor with ^...$ for exact names.\n"
