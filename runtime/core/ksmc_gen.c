@@ -203,13 +203,14 @@ static ksmc_buf *slot_buf(ksmc_render_ctx *ctx, int slot) {
 ksmc_sv ksmc_fn_sanitize(ksmc_render_ctx *ctx, ksmc_sv v, int slot) {
   if (v.kind == KSMC_SV_NONE) return v;
   ksmc_slice s = ksmc_sv_decode(ctx, v, slot);
-  /* Decoding may have used the same slot: sanitize from a private copy. */
-  ksmc_buf tmp = {0};
-  ksmc_buf_put(&tmp, s.p, s.n);
+  /* Decoding may have used the same slot: sanitize from a copy in the private slot. */
+  ksmc_buf *tmp = &ctx->scratch3;
+  ksmc_buf_reset(tmp);
+  ksmc_buf_put(tmp, s.p, s.n);
+  if (ksmc_buf_failed(tmp)) ctx->out.oom = true; /* the render fails with KSMC_E_NOMEM */
   ksmc_buf *b = slot_buf(ctx, slot);
   ksmc_buf_reset(b);
-  ksmc_label_sanitize(b, tmp.p ? tmp.p : "", tmp.n);
-  ksmc_buf_free(&tmp);
+  ksmc_label_sanitize(b, tmp->p ? tmp->p : "", tmp->n);
   return ksmc_sv_lit(b->p ? b->p : "", b->n);
 }
 
@@ -240,21 +241,20 @@ ksmc_sv ksmc_fn_trim_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, si
 }
 
 ksmc_sv ksmc_fn_concat(ksmc_render_ctx *ctx, const ksmc_sv *parts, size_t n, int slot) {
-  ksmc_buf joined = {0};
+  /* Parts may point into the destination slot: join in the private slot first. */
+  ksmc_buf *joined = &ctx->scratch3;
+  ksmc_buf_reset(joined);
   for (size_t i = 0; i < n; i++) {
-    if (parts[i].kind == KSMC_SV_NONE) {
-      ksmc_buf_free(&joined);
-      return ksmc_sv_none();
-    }
+    if (parts[i].kind == KSMC_SV_NONE) return ksmc_sv_none();
     if (parts[i].kind == KSMC_SV_JSON)
-      ksmc_json_unescape(&joined, parts[i].p, parts[i].n);
+      ksmc_json_unescape(joined, parts[i].p, parts[i].n);
     else
-      ksmc_buf_put(&joined, parts[i].p, parts[i].n);
+      ksmc_buf_put(joined, parts[i].p, parts[i].n);
   }
+  if (ksmc_buf_failed(joined)) ctx->out.oom = true;
   ksmc_buf *b = slot_buf(ctx, slot);
   ksmc_buf_reset(b);
-  ksmc_buf_put(b, joined.p ? joined.p : "", joined.n);
-  ksmc_buf_free(&joined);
+  ksmc_buf_put(b, joined->p ? joined->p : "", joined->n);
   return ksmc_sv_lit(b->p ? b->p : "", b->n);
 }
 

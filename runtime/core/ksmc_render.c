@@ -67,6 +67,7 @@ void ksmc_render_ctx_free(ksmc_render_ctx *ctx) {
   ksmc_buf_free(&ctx->prefix);
   ksmc_buf_free(&ctx->scratch);
   ksmc_buf_free(&ctx->scratch2);
+  ksmc_buf_free(&ctx->scratch3);
   free(ctx->fam_end);
   free(ctx->enabled);
   free(ctx->tok);

@@ -50,7 +50,8 @@ struct ksmc_render_ctx {
   ksmc_buf prefix;  /* `{` + default labels of the current object */
   ksmc_buf scratch; /* decoded strings for computations */
   ksmc_buf scratch2;
-  ksmc_kv *kv; /* map entries for dynamic labels */
+  ksmc_buf scratch3; /* private to ksmc_fn_sanitize/concat: their input may be in slot 0/1 */
+  ksmc_kv *kv;       /* map entries for dynamic labels */
   size_t kv_cap;
   void *arena; /* per-object views of array items (generated code) */
   size_t arena_cap;
