@@ -244,6 +244,26 @@ def check_containerfile():
     check(re.search(r"^COPY\s+--from=\S+\s+\S*/ksmc\s+/usr/local/bin/ksmc\s*$", final, re.M), "Containerfile: the runtime stage must copy the built ksmc to /usr/local/bin/ksmc")
     check("scripts/setup-debian.sh" in text, "Containerfile: the build stage should install with scripts/setup-debian.sh")
     check(not re.search(r"^ADD\s+https?:", text, re.M), "Containerfile: no remote ADD")
+    # Every shared library the built ksmc links (except glibc's) comes from a package the
+    # runtime stage installs.
+    installed = set()
+    for m in re.finditer(r"apt-get install([^&]*)", final):
+        installed |= {w for w in m.group(1).replace("\\", " ").split() if not w.startswith("-")}
+    od = subprocess.run(["objdump", "-p", KSMC], capture_output=True, text=True)
+    if check(od.returncode == 0, "objdump -p ksmc failed: " + od.stderr.strip()):
+        for lib in re.findall(r"NEEDED\s+(\S+)", od.stdout):
+            if lib.startswith(("libc.so", "libm.so", "libpthread.so", "libdl.so", "ld-linux")):
+                continue
+            path = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True).stdout
+            m = re.search(r"\s%s \(.*?\) => (\S+)" % re.escape(lib), path)
+            pkgs = set()
+            if m:
+                real = os.path.realpath(m.group(1))
+                for cand in (m.group(1), real):
+                    r = subprocess.run(["dpkg", "-S", cand], capture_output=True, text=True)
+                    if r.returncode == 0:
+                        pkgs |= {line.split(":")[0] for line in r.stdout.splitlines()}
+            check(pkgs & installed, "Containerfile: the runtime stage installs none of %r, which provide %s that ksmc links" % (sorted(pkgs), lib))
     for ex in re.findall(r"^EXPOSE\s+(.+)$", final, re.M):
         check(set(ex.split()) == {"8080", "8081"}, "Containerfile: EXPOSE %s, want 8080 8081" % ex)
 
