@@ -145,6 +145,16 @@ def main():
     for i, t in enumerate(["2024-02-29T23:59:59Z", "1970-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999+23:59",
               "2023-06-15T08:30:00.123-07:00", "2021-04-31T00:00:00Z", "2021-01-01T7:00:00,5Z", "2021-01-01T24:00:00Z"]):
         write("fuzz_time", "t%02d" % i, t)
+    h = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi"
+    for i, w in enumerate([
+            "tls_server_config:\n  cert_file: tls/s.crt\n  key_file: /k/s.key\n  client_auth_type: "
+            "RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n  min_version: TLS12\n  max_version: TLS13\n",
+            "http_server_config:\n  http2: true\n  headers:\n    X-Frame-Options: deny\n"
+            "    Strict-Transport-Security: max-age=1\nbasic_auth_users:\n  alice: " + h + "\n",
+            "tls_server_config: {cert_file: a, key_file: b, client_auth_type: RequestClientCert}\n"
+            "basic_auth_users: {'u': '" + h + "'}\n",
+            "tls_server_config:\n  cert_file: a\n  cert_file: b\n", "- x\n- y\n", "", "&a [*a]\n"]):
+        write("fuzz_webcfg", "w%02d" % i, w)
 
 
 if __name__ == "__main__":
