@@ -1,21 +1,50 @@
 /* The /metrics body writer; see ksmc_expo.h. The body is a sequence of slices (headers
  * and record family ranges) produced by a resumable cursor (next_slice); ksmc_expo_read
- * copies slices into the caller's buffer, ksmc_expo_write_fd hands them to writev, and
- * gzip compresses KSMC_EXPO_GZIP_BLOCK-sized blocks into independent gzip members. */
+ * copies slices into the caller's buffer, ksmc_expo_write_fd hands them to writev.
+ *
+ * gzip: the response is ONE gzip member whose deflate stream is a concatenation of
+ * independent, byte-aligned, non-final pieces: family headers as stored blocks, and per
+ * (store, family, segment of KSMC_EXPO_GZIP_SEGMENT objects) a raw deflate block ended
+ * with Z_SYNC_FLUSH from a freshly reset compressor (so it references nothing before
+ * it), then an empty final block and the trailer (crc32_combine of the pieces' CRCs).
+ * Segment blocks are cached per store and reused while the segment's objects have the
+ * same family versions (ksmc_store.h), so an unchanged cluster is compressed once. */
 #include "ksmc_expo.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <zlib.h>
 
+/* A compressed segment block: family f of objects [k*SEG, k*SEG+count) of a store. */
+typedef struct {
+  atomic_uint refs; /* the cache's reference + one per response using it */
+  int level;
+  uint64_t key;   /* hash of the objects' family versions, in position order */
+  uint32_t count; /* objects */
+  uint32_t plain; /* uncompressed bytes */
+  uint32_t crc;   /* crc32 of the uncompressed bytes */
+  size_t zn;      /* raw deflate bytes: non-final, byte-aligned, self-contained */
+  unsigned char z[];
+} gz_blk;
+
+/* The compressed blocks of one store: blk[k * nfamilies + f], NULL when not cached. */
+typedef struct {
+  pthread_mutex_t mu;
+  size_t nseg;
+  gz_blk **blk;
+} gz_cache;
+
 typedef struct {
   ksmc_expo_resource r; /* family_enabled points into `enabled` */
   bool *enabled;
   uint32_t *name_id; /* per family: equal names share an id */
+  gz_cache *gz;      /* per store */
 } expo_res;
 
 struct ksmc_expo {
@@ -29,6 +58,7 @@ typedef struct {
   const expo_res *er;
   ksmc_store_snap **snaps;
   size_t total;
+  uint64_t **keys; /* gzip: per store, nseg * nfamilies block keys of the snapshot */
 } req_res;
 
 typedef enum { ST_HEADER, ST_BODY } cursor_state;
@@ -45,10 +75,17 @@ struct ksmc_expo_req {
   bool eof_done;
   ksmc_slice cur; /* unread rest of the current slice */
   size_t produced;
-  /* gzip: one zlib stream (a single gzip member) fed from `plain` */
+  /* gzip: the current output piece (unit), the running CRC of the uncompressed body */
+  int level;
+  bool gz_head, gz_tail;
+  const unsigned char *up;
+  size_t un;
+  gz_blk *uref;  /* block the unit points into, or NULL (own buffer `ubuf`) */
+  ksmc_buf ubuf; /* stored blocks, gzip header and trailer */
+  uint32_t crc;
+  ksmc_buf plain; /* a segment's uncompressed bytes */
   z_stream z;
-  bool z_init, z_finish, z_end;
-  char *plain;
+  bool z_init;
 };
 
 /* ---- setup ---- */
@@ -93,10 +130,13 @@ static bool copy_res(expo_res *dst, const ksmc_expo_resource *src) {
   dst->enabled = malloc(nf ? nf : 1);
   dst->name_id = malloc((nf ? nf : 1) * sizeof *dst->name_id);
   ksmc_store **stores = malloc((src->nstores ? src->nstores : 1) * sizeof *stores);
-  if (!dst->enabled || !dst->name_id || !stores) {
+  dst->gz = calloc(src->nstores ? src->nstores : 1, sizeof *dst->gz);
+  if (!dst->enabled || !dst->name_id || !stores || !dst->gz) {
     free(stores);
+    dst->r.nstores = 0; /* no cache mutex was initialised */
     return false;
   }
+  for (size_t i = 0; i < src->nstores; i++) pthread_mutex_init(&dst->gz[i].mu, NULL);
   for (size_t f = 0; f < nf; f++)
     dst->enabled[f] = src->family_enabled ? src->family_enabled[f] : !src->kind->families[f].opt_in;
   if (src->nstores) memcpy(stores, src->stores, src->nstores * sizeof *stores);
@@ -127,9 +167,21 @@ ksmc_expo *ksmc_expo_new(const ksmc_expo_resource *res, size_t n) {
   return e;
 }
 
+static void blk_unref(gz_blk *b) {
+  if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) free(b);
+}
+
 void ksmc_expo_free(ksmc_expo *e) {
   if (!e) return;
   for (size_t i = 0; i < e->n; i++) {
+    size_t nf = e->res[i].r.kind->nfamilies;
+    for (size_t s = 0; e->res[i].gz && s < e->res[i].r.nstores; s++) {
+      gz_cache *c = &e->res[i].gz[s];
+      for (size_t k = 0; k < c->nseg * nf; k++) blk_unref(c->blk[k]);
+      free(c->blk);
+      pthread_mutex_destroy(&c->mu);
+    }
+    free(e->res[i].gz);
     free(e->res[i].enabled);
     free(e->res[i].name_id);
     free((void *)e->res[i].r.stores);
@@ -191,13 +243,51 @@ static bool snapshot_res(req_res *rr, const expo_res *er) {
   return true;
 }
 
-static bool gzip_init(ksmc_expo_req *q) {
-  int level = q->o.gzip_level ? q->o.gzip_level : KSMC_EXPO_GZIP_LEVEL;
-  q->plain = malloc(KSMC_EXPO_GZIP_BLOCK);
-  if (!q->plain) return false;
-  /* windowBits 16 + 15: gzip wrapper; memLevel 8 (zlib's default). */
-  q->z_init = deflateInit2(&q->z, level, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
-  return q->z_init;
+static uint64_t mix64(uint64_t x) { /* splitmix64's finaliser: a bijection */
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+/* The block keys of every (segment, enabled family) of a snapshot: a hash chained over
+ * the objects' family versions in position order (record-major, one pass). */
+static uint64_t *block_keys(const expo_res *er, const ksmc_store_snap *snap) {
+  size_t nf = er->r.kind->nfamilies, n = ksmc_store_snap_count(snap);
+  size_t nseg = (n + KSMC_EXPO_GZIP_SEGMENT - 1) / KSMC_EXPO_GZIP_SEGMENT;
+  uint64_t *keys = calloc(nseg * nf + 1, sizeof *keys);
+  if (!keys) return NULL;
+  const ksmc_record *const *recs = ksmc_store_snap_records(snap);
+  for (size_t p = 0; p < n; p++) {
+    uint64_t *row = keys + p / KSMC_EXPO_GZIP_SEGMENT * nf;
+    for (size_t f = 0; f < nf; f++)
+      if (er->enabled[f]) row[f] = mix64(row[f] ^ ksmc_record_family_version(recs[p], f));
+  }
+  return keys;
+}
+
+/* Drops cached blocks of segments beyond the snapshot's (the store shrank). */
+static void gz_trim(gz_cache *c, size_t nseg, size_t nf) {
+  pthread_mutex_lock(&c->mu);
+  for (size_t k = nseg * nf; k < c->nseg * nf; k++) {
+    blk_unref(c->blk[k]);
+    c->blk[k] = NULL;
+  }
+  if (c->nseg > nseg) c->nseg = nseg;
+  pthread_mutex_unlock(&c->mu);
+}
+
+static bool gzip_prepare(req_res *rr) {
+  size_t ns = rr->er->r.nstores, nf = rr->er->r.kind->nfamilies;
+  rr->keys = calloc(ns ? ns : 1, sizeof *rr->keys);
+  if (!rr->keys) return false;
+  for (size_t s = 0; s < ns; s++) {
+    if (!(rr->keys[s] = block_keys(rr->er, rr->snaps[s]))) return false;
+    size_t n = ksmc_store_snap_count(rr->snaps[s]);
+    gz_trim(&rr->er->gz[s], (n + KSMC_EXPO_GZIP_SEGMENT - 1) / KSMC_EXPO_GZIP_SEGMENT, nf);
+  }
+  return true;
 }
 
 ksmc_expo_req *ksmc_expo_begin(const ksmc_expo *e, const ksmc_expo_opts *o) {
@@ -207,10 +297,12 @@ ksmc_expo_req *ksmc_expo_begin(const ksmc_expo *e, const ksmc_expo_opts *o) {
   q->o = *o;
   q->res = calloc(e->n ? e->n : 1, sizeof *q->res);
   q->printed = calloc(e->nnames ? e->nnames : 1, sizeof *q->printed);
-  bool ok = q->res && q->printed && (!o->gzip || gzip_init(q));
+  q->level = o->gzip_level ? o->gzip_level : KSMC_EXPO_GZIP_LEVEL;
+  bool ok = q->res && q->printed;
   for (size_t i = 0; ok && i < e->n; i++) {
     if (!selected(o, e->res[i].r.kind->resource)) continue;
     ok = snapshot_res(&q->res[q->nres++], &e->res[i]);
+    if (ok && o->gzip) ok = gzip_prepare(&q->res[q->nres - 1]);
   }
   if (!ok) {
     ksmc_expo_end(q);
@@ -224,12 +316,16 @@ void ksmc_expo_end(ksmc_expo_req *q) {
   for (size_t i = 0; q->res && i < q->nres; i++) {
     for (size_t s = 0; q->res[i].snaps && s < q->res[i].er->r.nstores; s++)
       ksmc_store_snap_release(q->res[i].snaps[s]);
+    for (size_t s = 0; q->res[i].keys && s < q->res[i].er->r.nstores; s++) free(q->res[i].keys[s]);
+    free(q->res[i].keys);
     free(q->res[i].snaps);
   }
   free(q->res);
   free(q->printed);
+  blk_unref(q->uref);
+  ksmc_buf_free(&q->ubuf);
+  ksmc_buf_free(&q->plain);
   if (q->z_init) deflateEnd(&q->z);
-  free(q->plain);
   free(q);
 }
 
@@ -311,25 +407,213 @@ static size_t read_plain(ksmc_expo_req *q, char *buf, size_t max) {
   return n;
 }
 
-/* Compresses into buf: input is pulled from the cursor KSMC_EXPO_GZIP_BLOCK bytes at a
- * time; output goes straight into the caller's buffer. */
-static ssize_t read_gzip(ksmc_expo_req *q, char *buf, size_t max) {
-  q->z.next_out = (Bytef *)buf;
-  q->z.avail_out = (uInt)(max > UINT_MAX ? UINT_MAX : max);
-  while (q->z.avail_out > 0 && !q->z_end) {
-    if (q->z.avail_in == 0 && !q->z_finish) {
-      size_t n = read_plain(q, q->plain, KSMC_EXPO_GZIP_BLOCK);
-      q->z.next_in = (Bytef *)q->plain;
-      q->z.avail_in = (uInt)n;
-      q->z_finish = n < KSMC_EXPO_GZIP_BLOCK; /* read_plain stops short only at the end */
-    }
-    int rc = deflate(&q->z, q->z_finish ? Z_FINISH : Z_NO_FLUSH);
-    if (rc == Z_STREAM_END)
-      q->z_end = true;
-    else if (rc != Z_OK && rc != Z_BUF_ERROR)
-      return -1;
+/* ---- gzip ---- */
+
+/* Makes ubuf's bytes the current unit. */
+static void unit_own(ksmc_expo_req *q) {
+  blk_unref(q->uref);
+  q->uref = NULL;
+  q->up = (const unsigned char *)q->ubuf.p;
+  q->un = q->ubuf.n;
+}
+
+/* Plain bytes as deflate stored blocks (non-final, each at most 65535 bytes). */
+static bool unit_stored(ksmc_expo_req *q, ksmc_slice t) {
+  ksmc_buf_reset(&q->ubuf);
+  for (size_t off = 0; off < t.n;) {
+    size_t k = t.n - off < 65535 ? t.n - off : 65535;
+    unsigned char h[5] = {0, (unsigned char)k, (unsigned char)(k >> 8), (unsigned char)~k,
+                          (unsigned char)(~k >> 8)};
+    ksmc_buf_put(&q->ubuf, h, 5);
+    ksmc_buf_put(&q->ubuf, t.p + off, k);
+    off += k;
   }
-  return (ssize_t)(max - q->z.avail_out);
+  if (ksmc_buf_failed(&q->ubuf)) return false;
+  q->crc = (uint32_t)crc32(q->crc, (const Bytef *)t.p, (uInt)t.n);
+  q->produced += t.n;
+  unit_own(q);
+  return true;
+}
+
+static void put_le32(unsigned char *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Compresses family fi of the segment's objects into a new block (refs = 1). */
+static gz_blk *compress_block(ksmc_expo_req *q, const ksmc_record *const *recs, size_t count,
+                              size_t fi, uint64_t key) {
+  ksmc_buf_reset(&q->plain);
+  for (size_t p = 0; p < count; p++) {
+    ksmc_slice sl = ksmc_record_family(recs[p], fi);
+    ksmc_buf_put(&q->plain, sl.p, sl.n);
+  }
+  if (ksmc_buf_failed(&q->plain) || q->plain.n > UINT32_MAX) return NULL;
+  if (!q->z_init) {
+    /* raw deflate (windowBits -15); memLevel 8 is zlib's default */
+    if (deflateInit2(&q->z, q->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
+    q->z_init = true;
+  } else if (deflateReset(&q->z) != Z_OK) {
+    return NULL;
+  }
+  size_t cap = q->plain.n ? deflateBound(&q->z, q->plain.n) + 64 : 0;
+  gz_blk *b = malloc(sizeof *b + cap);
+  if (!b) return NULL;
+  atomic_init(&b->refs, 1);
+  b->level = q->level;
+  b->key = key;
+  b->count = (uint32_t)count;
+  b->plain = (uint32_t)q->plain.n;
+  b->crc = (uint32_t)crc32(0, (const Bytef *)q->plain.p, (uInt)q->plain.n);
+  b->zn = 0;
+  if (q->plain.n) {
+    q->z.next_in = (Bytef *)q->plain.p;
+    q->z.avail_in = (uInt)q->plain.n;
+    q->z.next_out = b->z;
+    q->z.avail_out = (uInt)cap;
+    int rc = deflate(&q->z, Z_SYNC_FLUSH);
+    if (rc != Z_OK || q->z.avail_in != 0 || q->z.avail_out == 0) {
+      free(b);
+      return NULL;
+    }
+    b->zn = cap - q->z.avail_out;
+    gz_blk *shrunk = realloc(b, sizeof *b + b->zn);
+    if (shrunk) b = shrunk;
+  }
+  return b;
+}
+
+/* The block of (store si, segment k, family fi): from the cache when its key matches,
+ * else compressed and cached. Returns a referenced block, NULL on allocation failure. */
+static gz_blk *segment_block(ksmc_expo_req *q, const req_res *rr, size_t si, size_t k) {
+  size_t nf = rr->er->r.kind->nfamilies, fi = q->fi;
+  const ksmc_store_snap *snap = rr->snaps[si];
+  size_t n = ksmc_store_snap_count(snap), first = k * KSMC_EXPO_GZIP_SEGMENT;
+  size_t count = n - first < KSMC_EXPO_GZIP_SEGMENT ? n - first : KSMC_EXPO_GZIP_SEGMENT;
+  uint64_t key = rr->keys[si][k * nf + fi];
+  gz_cache *c = &rr->er->gz[si];
+  gz_blk *b = NULL;
+  pthread_mutex_lock(&c->mu);
+  if (k < c->nseg && (b = c->blk[k * nf + fi]) && b->key == key && b->count == count &&
+      b->level == q->level)
+    atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+  else
+    b = NULL;
+  pthread_mutex_unlock(&c->mu);
+  if (b) return b;
+  b = compress_block(q, ksmc_store_snap_records(snap) + first, count, fi, key);
+  if (!b) return NULL;
+  gz_blk *old = NULL;
+  pthread_mutex_lock(&c->mu);
+  if (k >= c->nseg) {
+    size_t nseg = k + 1;
+    gz_blk **grown = realloc(c->blk, nseg * nf * sizeof *grown);
+    if (grown) {
+      memset(grown + c->nseg * nf, 0, (nseg - c->nseg) * nf * sizeof *grown);
+      c->blk = grown;
+      c->nseg = nseg;
+    }
+  }
+  if (k < c->nseg) { /* else not cached (allocation failure): still served */
+    old = c->blk[k * nf + fi];
+    c->blk[k * nf + fi] = b;
+    atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+  }
+  pthread_mutex_unlock(&c->mu);
+  blk_unref(old);
+  return b;
+}
+
+/* Produces the next output unit; 1: q->up/q->un set (un > 0), 0: end, -1: no memory. */
+static int gz_next_unit(ksmc_expo_req *q) {
+  if (!q->gz_head) {
+    static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+    q->gz_head = true;
+    blk_unref(q->uref);
+    q->uref = NULL;
+    q->up = head;
+    q->un = sizeof head;
+    return 1;
+  }
+  while (q->ri < q->nres) {
+    const req_res *rr = &q->res[q->ri];
+    if (rr->total == 0 || q->fi >= rr->er->r.kind->nfamilies) {
+      q->ri++;
+      q->fi = 0;
+      q->st = ST_HEADER;
+      continue;
+    }
+    if (!rr->er->enabled[q->fi]) {
+      q->fi++;
+      continue;
+    }
+    if (q->st == ST_HEADER) {
+      q->st = ST_BODY;
+      q->si = q->oi = 0;
+      uint32_t id = rr->er->name_id[q->fi];
+      if (q->printed[id]) continue;
+      q->printed[id] = true;
+      ksmc_slice h = header_of(q, &rr->er->r.kind->families[q->fi]);
+      if (h.n == 0) continue;
+      return unit_stored(q, h) ? 1 : -1;
+    }
+    for (; q->si < rr->er->r.nstores; q->si++, q->oi = 0) {
+      size_t n = ksmc_store_snap_count(rr->snaps[q->si]);
+      size_t nseg = (n + KSMC_EXPO_GZIP_SEGMENT - 1) / KSMC_EXPO_GZIP_SEGMENT;
+      while (q->oi < nseg) {
+        gz_blk *b = segment_block(q, rr, q->si, q->oi++);
+        if (!b) return -1;
+        if (b->zn == 0) {
+          blk_unref(b);
+          continue;
+        }
+        q->crc = (uint32_t)crc32_combine(q->crc, b->crc, (z_off_t)b->plain);
+        q->produced += b->plain;
+        blk_unref(q->uref);
+        q->uref = b;
+        q->up = b->z;
+        q->un = b->zn;
+        return 1;
+      }
+    }
+    q->fi++;
+    q->st = ST_HEADER;
+  }
+  if (q->o.format == KSMC_EXPO_OPENMETRICS && !q->eof_done) {
+    q->eof_done = true;
+    return unit_stored(q, KSMC_LIT("# EOF\n")) ? 1 : -1;
+  }
+  if (!q->gz_tail) {
+    /* an empty final block with fixed codes (BFINAL 1, BTYPE 01, end of block), then the
+     * gzip trailer: CRC-32 and length mod 2^32 of the uncompressed body */
+    unsigned char tail[10] = {0x03, 0x00};
+    put_le32(tail + 2, q->crc);
+    put_le32(tail + 6, (uint32_t)q->produced);
+    q->gz_tail = true;
+    ksmc_buf_reset(&q->ubuf);
+    ksmc_buf_put(&q->ubuf, tail, sizeof tail);
+    if (ksmc_buf_failed(&q->ubuf)) return -1;
+    unit_own(q);
+    return 1;
+  }
+  return 0;
+}
+
+static ssize_t read_gzip(ksmc_expo_req *q, char *buf, size_t max) {
+  size_t n = 0;
+  while (n < max) {
+    if (q->un == 0) {
+      int rc = gz_next_unit(q);
+      if (rc < 0) return -1;
+      if (rc == 0) break;
+      continue;
+    }
+    size_t k = q->un < max - n ? q->un : max - n;
+    memcpy(buf + n, q->up, k);
+    q->up += k;
+    q->un -= k;
+    n += k;
+  }
+  return (ssize_t)n;
 }
 
 ssize_t ksmc_expo_read(ksmc_expo_req *q, char *buf, size_t max) {

@@ -32,7 +32,8 @@ typedef struct {
   size_t nstores;
 } ksmc_expo_resource;
 
-/* The immutable set of resources of a running exporter (stores are shared, not owned). */
+/* The set of resources of a running exporter (stores are shared, not owned). Immutable
+ * except for its gzip block cache, which is internally locked: any thread may use it. */
 typedef struct ksmc_expo ksmc_expo;
 
 /* Copies the descriptions (arrays are copied, stores are referenced) and sorts them by
@@ -85,9 +86,12 @@ typedef struct {
 
 /* zlib level 1: ~8x faster than Go's default gzip at 1.3x the size (docs/runtime.md). */
 #define KSMC_EXPO_GZIP_LEVEL 1
-/* Uncompressed bytes handed to zlib per deflate() call. The output is ONE gzip member
- * (libdeflate is faster but has no streaming API; concatenated members break curl). */
-#define KSMC_EXPO_GZIP_BLOCK (256u * 1024)
+/* Objects per cached gzip block. The output is ONE gzip member (concatenated members
+ * break curl 7.88) made of independent deflate blocks: per store, family and segment of
+ * this many objects, compressed once and reused by later responses while the segment's
+ * objects keep the same family versions (ksmc_store.h), so a scrape of an unchanged
+ * cluster only copies compressed bytes. */
+#define KSMC_EXPO_GZIP_SEGMENT 256u
 
 typedef struct ksmc_expo_req ksmc_expo_req;
 

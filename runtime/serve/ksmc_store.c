@@ -62,6 +62,7 @@ struct ksmc_store {
   rset live;
   rset pending;
   bool relisting;
+  uint64_t vclock; /* family versions handed out (under wlock) */
   uint64_t gen;
   ksmc_store_snap *snaps_head, *snaps_tail; /* oldest first */
   ksmc_record *retired_head, *retired_tail;
@@ -75,9 +76,13 @@ static uint64_t uid_hash(const char *p, size_t n) {
   return h ^ (h >> 29);
 }
 
-static ksmc_record *record_new(size_t nfam, const char *uid, size_t uid_len, const char *bytes,
-                               size_t len, const uint32_t *fam_end) {
-  ksmc_record *r = malloc(sizeof *r + nfam * sizeof(uint32_t) + len + uid_len);
+/* A new record; `pred` is the record of the same uid it succeeds (NULL: none). Families
+ * whose bytes equal pred's keep pred's version, the others get vbase, a fresh number. */
+static ksmc_record *record_new(ksmc_store *s, const ksmc_record *pred, const char *uid,
+                               size_t uid_len, const char *bytes, size_t len,
+                               const uint32_t *fam_end) {
+  size_t nfam = s->kind->nfamilies;
+  ksmc_record *r = malloc(sizeof *r + 2 * nfam * sizeof(uint32_t) + len + uid_len);
   if (!r) return NULL;
   r->next = NULL;
   r->retire_gen = 0;
@@ -86,8 +91,19 @@ static ksmc_record *record_new(size_t nfam, const char *uid, size_t uid_len, con
   r->len = (uint32_t)len;
   r->uid_len = (uint32_t)uid_len;
   r->nfam = (uint32_t)nfam;
+  r->vbase = ++s->vclock;
   if (nfam) memcpy(r->fam_end, fam_end, nfam * sizeof(uint32_t));
-  char *b = (char *)(r->fam_end + nfam);
+  uint32_t *voff = r->fam_end + nfam;
+  for (size_t f = 0; f < nfam; f++) {
+    voff[f] = 0;
+    if (!pred || pred->nfam != nfam) continue;
+    uint32_t a = f ? fam_end[f - 1] : 0;
+    ksmc_slice old = ksmc_record_family(pred, f);
+    uint64_t back = r->vbase - ksmc_record_family_version(pred, f);
+    if (old.n == fam_end[f] - a && back <= UINT32_MAX && memcmp(old.p, bytes + a, old.n) == 0)
+      voff[f] = (uint32_t)back;
+  }
+  char *b = (char *)(r->fam_end + 2 * nfam);
   if (len) memcpy(b, bytes, len);
   if (uid_len) memcpy(b + len, uid, uid_len);
   return r;
@@ -328,7 +344,7 @@ int ksmc_store_upsert(ksmc_store *s, const char *uid, size_t uid_len, const char
   pthread_mutex_lock(&s->wlock);
   ksmc_record *cur = rset_get(&s->live, h, uid, uid_len);
   if (cur && record_same(cur, bytes, len, fam_end)) goto out;
-  ksmc_record *r = record_new(s->kind->nfamilies, uid, uid_len, bytes, len, fam_end);
+  ksmc_record *r = record_new(s, cur, uid, uid_len, bytes, len, fam_end);
   pthread_mutex_lock(&s->lock); /* rset_reserve may move the shared dense array */
   bool ok = r && rset_reserve(&s->live);
   pthread_mutex_unlock(&s->lock);
@@ -411,7 +427,7 @@ static int relist_add_locked(ksmc_store *s, const char *uid, size_t uid_len, con
   if (!rset_reserve(&s->pending)) return KSMC_E_NOMEM;
   ksmc_record *r = rset_get(&s->live, h, uid, uid_len);
   if (!r || !record_same(r, bytes, len, fam_end)) {
-    r = record_new(s->kind->nfamilies, uid, uid_len, bytes, len, fam_end);
+    r = record_new(s, r, uid, uid_len, bytes, len, fam_end);
     if (!r) return KSMC_E_NOMEM;
   }
   size_t i = rset_find(&s->pending, h, uid, uid_len);

@@ -15,8 +15,14 @@
  *    contain them are alive are retired, and freed when the last such snapshot is
  *    released (epoch-based reclamation; see docs/runtime.md "The store").
  *
- * Memory: one allocation per object (bytes + offsets + uid + a 40-byte header), one
- * hash slot and one pointer per object. No per-line allocations. */
+ * Family versions: every record carries, per family, a 64-bit version with one rule:
+ * equal versions of family f (of records of the same store) mean equal bytes of family f.
+ * A new record takes its predecessor's (same uid) version for each family whose bytes did
+ * not change and a fresh store-wide number for the others. Caches of derived data (the
+ * gzip blocks of ksmc_expo) key on them.
+ *
+ * Memory: one allocation per object (bytes + offsets + versions + uid + a 48-byte
+ * header), one hash slot and one pointer per object. No per-line allocations. */
 #ifndef KSMC_STORE_H
 #define KSMC_STORE_H
 
@@ -40,12 +46,19 @@ typedef struct ksmc_record {
   uint32_t len;             /* rendered bytes */
   uint32_t uid_len;
   uint32_t nfam;
-  uint32_t fam_end[]; /* nfam end offsets, then len bytes, then uid_len bytes */
+  uint64_t vbase;     /* store-private: family f's version is vbase - fam_end[nfam + f] */
+  uint32_t fam_end[]; /* nfam end offsets, nfam version offsets, len bytes, uid_len bytes */
 } ksmc_record;
 
 /* All of the object's rendered bytes. */
 static inline const char *ksmc_record_bytes(const ksmc_record *r) {
-  return (const char *)(r->fam_end + r->nfam);
+  return (const char *)(r->fam_end + 2 * (size_t)r->nfam);
+}
+
+/* The version of family i's bytes: two records of one store with the same version of
+ * family i have identical bytes for it (see "Family versions" above). */
+static inline uint64_t ksmc_record_family_version(const ksmc_record *r, size_t i) {
+  return r->vbase - r->fam_end[r->nfam + i];
 }
 
 static inline size_t ksmc_record_len(const ksmc_record *r) { return r->len; }

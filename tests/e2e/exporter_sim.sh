@@ -2,7 +2,8 @@
 # End to end: ksmc against the API simulator. After the initial sync, after churn, and
 # after each injected fault, /metrics must equal `ksmc render` of exactly the objects the
 # simulator holds (nothing lost, nothing stale, nothing duplicated). Three shards must
-# union to the unsharded output. promtool must accept the output.
+# union to the unsharded output. promtool must accept the output. The gzip body (built
+# from cached per-segment blocks) must inflate to the plain body after sync and churn.
 # usage: exporter_sim.sh KSMC APISIM
 set -euo pipefail
 KSMC=$1
@@ -10,10 +11,30 @@ APISIM=$2
 . "$(dirname "$0")/lib.sh"
 
 start_apisim --nodes 20 --pods-per-node 12 --namespaces 4 --seed 7 --continue-ttl 2
-start_ksmc main --metric-labels-allowlist='pods=[app,team],nodes=[*]' --log-level debug
+start_ksmc main --metric-labels-allowlist='pods=[app,team],nodes=[*]' --log-level debug \
+  --enable-gzip-encoding
 wait_ready main
 metrics_equal main --metric-labels-allowlist='pods=[app,team],nodes=[*]'
 echo "ok: initial sync equals ground truth"
+
+gzip_equal() { # gzip_equal WHEN: one gzip member that python and curl inflate to the plain body
+  local u="http://127.0.0.1:$PORT_main/metrics"
+  curl -sf "$u" >"$E2E_TMP/plain.txt"
+  curl -sf -H 'Accept-Encoding: gzip' -D "$E2E_TMP/gz.headers" "$u" >"$E2E_TMP/body.gz"
+  grep -qi '^content-encoding: gzip' "$E2E_TMP/gz.headers" || fail "$1: no gzip response"
+  python3 - "$E2E_TMP/body.gz" "$E2E_TMP/plain.txt" <<'PYEOF' || fail "$1: gzip body wrong"
+import gzip, sys, zlib
+z = open(sys.argv[1], "rb").read()
+d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+out = d.decompress(z)
+assert d.eof and not d.unused_data, "not exactly one gzip member"
+assert out == open(sys.argv[2], "rb").read(), "gzip body differs from the plain body"
+assert gzip.decompress(z) == out
+PYEOF
+  curl -sf --compressed "$u" | cmp -s - "$E2E_TMP/plain.txt" || fail "$1: curl --compressed differs"
+  echo "ok: $1: the gzip body inflates to the plain body"
+}
+gzip_equal "after sync"
 
 churn() { # churn for $1 seconds at 200 events/s, then stop
   sim_post "churn?rate=200"
@@ -24,6 +45,7 @@ churn() { # churn for $1 seconds at 200 events/s, then stop
 churn 2
 metrics_equal main --metric-labels-allowlist='pods=[app,team],nodes=[*]'
 echo "ok: churn then quiesce"
+gzip_equal "after churn (cached blocks of unchanged segments reused)"
 
 for fault in "watch_close_events=5" "watch_gone_after=3" "watch_gone_start=2" \
   "watch_malformed_after=2" "watch_truncate_after=2" \
@@ -46,6 +68,7 @@ sim_post "faults?reset=1"
 churn 0.3
 metrics_equal main --metric-labels-allowlist='pods=[app,team],nodes=[*]'
 echo "ok: expired continue tokens"
+gzip_equal "after faults and relists"
 
 # promtool lints the text format (it parses 0.0.4 only).
 if command -v promtool >/dev/null; then

@@ -312,7 +312,7 @@ static void test_gzip(void) {
   CU_ASSERT_STRING_EQUAL(plain.cenc, "");
   resp z = fetch(sv.base, "/metrics", "GET", NULL, "gzip");
   CU_ASSERT_STRING_EQUAL(z.cenc, "gzip");
-  CU_ASSERT_TRUE(plain.body.n > KSMC_EXPO_GZIP_BLOCK);
+  CU_ASSERT_TRUE(plain.body.n > 256 * 1024); /* several reader calls */
   CU_ASSERT_EQUAL(z.body.n, plain.body.n);
   CU_ASSERT_TRUE(z.body.n == plain.body.n && memcmp(z.body.p, plain.body.p, z.body.n) == 0);
   ksmc_buf_free(&plain.body);

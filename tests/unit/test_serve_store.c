@@ -249,6 +249,62 @@ static void *relister(void *arg) {
   return NULL;
 }
 
+/* Upserts with separately given family texts. */
+static void put2(ksmc_store *s, const char *uid, const char *fa, const char *fb, int relist) {
+  char buf[256];
+  int a = snprintf(buf, sizeof buf, "%s", fa);
+  int b = snprintf(buf + a, sizeof buf - a, "%s", fb);
+  uint32_t ends[2] = {(uint32_t)a, (uint32_t)(a + b)};
+  int rc = relist ? ksmc_store_relist_add(s, uid, strlen(uid), buf, a + b, ends)
+                  : ksmc_store_upsert(s, uid, strlen(uid), buf, a + b, ends);
+  CU_ASSERT_EQUAL(rc, KSMC_OK);
+}
+
+static uint64_t version(ksmc_store *s, const char *uid, size_t f) {
+  ksmc_store_snap *snap = ksmc_store_snapshot(s);
+  const ksmc_record *r = find(snap, uid);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+  uint64_t v = ksmc_record_family_version(r, f);
+  ksmc_store_snap_release(snap);
+  return v;
+}
+
+/* Equal family versions mean equal family bytes: a family whose bytes an update keeps
+ * keeps its version, a changed one gets a new version never used before, including
+ * across relists and upserts racing a relist. */
+static void test_family_versions(void) {
+  ksmc_store *s = ksmc_store_new(&kind, "");
+  put2(s, "u1", "a 1\n", "b 1\n", 0);
+  put2(s, "u2", "a 1\n", "b 1\n", 0);
+  uint64_t a1 = version(s, "u1", 0), b1 = version(s, "u1", 1);
+  CU_ASSERT_NOT_EQUAL(version(s, "u2", 0), a1); /* other object: other versions */
+  put2(s, "u1", "a 1\n", "b 2\n", 0);
+  CU_ASSERT_EQUAL(version(s, "u1", 0), a1);
+  uint64_t b2 = version(s, "u1", 1);
+  CU_ASSERT_NOT_EQUAL(b2, b1);
+  put2(s, "u1", "a 1\n", "b 1\n", 0); /* back to old bytes: still a new version */
+  uint64_t b3 = version(s, "u1", 1);
+  CU_ASSERT_TRUE(b3 != b1 && b3 != b2);
+  /* relist: an unchanged object shares its record, a changed family moves on */
+  ksmc_store_relist_begin(s);
+  put2(s, "u1", "a 1\n", "b 1\n", 1);
+  put2(s, "u2", "a 9\n", "b 1\n", 1);
+  uint64_t u2b = version(s, "u2", 1);
+  put2(s, "u2", "a 8\n", "b 1\n", 0); /* upsert during the relist, from the live record */
+  uint64_t live_a = version(s, "u2", 0);
+  ksmc_store_relist_commit(s);
+  CU_ASSERT_EQUAL(version(s, "u1", 0), a1);
+  CU_ASSERT_EQUAL(version(s, "u1", 1), b3);
+  CU_ASSERT_EQUAL(version(s, "u2", 1), u2b);
+  /* "a 9" (committed) and "a 8" (live before the commit) must not share a version */
+  CU_ASSERT_NOT_EQUAL(version(s, "u2", 0), live_a);
+  /* delete + re-add: nothing inherited */
+  CU_ASSERT_TRUE(ksmc_store_delete(s, "u1", 2));
+  put2(s, "u1", "a 1\n", "b 1\n", 0);
+  CU_ASSERT_NOT_EQUAL(version(s, "u1", 0), a1);
+  ksmc_store_free(s);
+}
+
 static void test_concurrent_relists(void) {
   race r = {.s = ksmc_store_new(&kind, "")};
   relist_gen(r.s, 0);
@@ -301,6 +357,7 @@ static const ktest_case cases[] = {
     {"relist commit is atomic and shares unchanged records", test_relist},
     {"relist abort, upsert during relist", test_relist_abort_and_upsert_during},
     {"feeding from a render context", test_from_render_ctx},
+    {"family versions: equal version means equal bytes", test_family_versions},
     {"scrapers only see complete relist generations", test_concurrent_relists},
     {"scrapers never see torn objects during upserts", test_concurrent_upserts},
     {0}};
