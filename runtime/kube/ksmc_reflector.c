@@ -21,6 +21,9 @@
 #define ERRBODY_MAX 16384
 #define VERY_SHORT_WATCH_MS 1000
 #define MAX_RETRY_AFTER_MS 600000
+/* Bytes of a prefetched page buffered before its transfer is paused (the rest waits,
+ * compressed, in socket buffers): bounds the memory pipelining adds to one page. */
+#define PREFETCH_BUFFER_MAX (1u << 20)
 
 typedef enum { PH_IDLE, PH_LIST, PH_WATCH } phase;
 typedef enum { NEXT_LIST, NEXT_PAGE, NEXT_WATCH } next_step;
@@ -28,13 +31,43 @@ typedef enum { AB_NONE, AB_GONE, AB_ERROR_EVENT, AB_MALFORMED } abort_reason;
 /* Which resourceVersion a list asks for (when not continuing). */
 typedef enum { RV_CONSISTENT, RV_ANY, RV_NOT_OLDER } list_rv_mode;
 
+struct stream;
+
+/* One of a stream's two easy handles and what curl keeps pointers to for its lifetime:
+ * callbacks get the tag, and tell the current request from the prefetch by tag->easy. */
 typedef struct {
+  struct stream *s;
+  CURL *easy;
+  char err[CURL_ERROR_SIZE];
+} handle_tag;
+
+/* The next LIST page, requested as soon as the current page's metadata.continue is
+ * parsed (it precedes items), so the server prepares it while the current page is still
+ * being parsed. Its body is buffered until it becomes the current page (promote). */
+typedef struct {
+  bool active; /* requested for the current page's continue token */
+  bool done;   /* transfer finished with `res` (handle no longer in the multi) */
+  bool paused; /* PREFETCH_BUFFER_MAX reached: resumed when it becomes current */
+  CURLcode res;
+  CURL *easy;
+  ksmc_request_lists lists;
+  long http;
+  bool got_status;
+  int64_t retry_after_ms, req_start_ms;
+  ksmc_buf body, spare;
+} prefetch;
+
+typedef struct stream {
   ksmc_ingest *ig;
   size_t idx;
   ksmc_stream_spec spec; /* strings owned */
-  CURL *easy;
+  CURL *easy;            /* the current request's handle */
   ksmc_request_lists lists;
-  char curl_err[CURL_ERROR_SIZE];
+  handle_tag tags[2];
+  prefetch pre;
+  bool prefetched;    /* the current page's next page was requested */
+  bool want_prefetch; /* its continue token is known: request it (outside curl callbacks) */
+  bool held;          /* the current transfer is paused until the loop requested it */
   phase phase;
   next_step next;
   int64_t due_ms;
@@ -56,6 +89,10 @@ typedef struct {
   ksmc_backoff backoff;
   ksmc_stream_stats st; /* guarded by ig->mu */
 } stream;
+
+static handle_tag *tag_of(stream *s, CURL *easy) {
+  return s->tags[0].easy == easy ? &s->tags[0] : &s->tags[1];
+}
 
 struct ksmc_ingest {
   ksmc_ingest_opts o;
@@ -147,7 +184,8 @@ static void describe_failure(stream *s, CURLcode res, char *out, size_t outlen) 
   } else if (s->abort != AB_NONE) {
     snprintf(out, outlen, "%s", s->abort_msg);
   } else {
-    snprintf(out, outlen, "%s", s->curl_err[0] ? s->curl_err : curl_easy_strerror(res));
+    const char *err = tag_of(s, s->easy)->err;
+    snprintf(out, outlen, "%s", err[0] ? err : curl_easy_strerror(res));
   }
 }
 
@@ -267,10 +305,10 @@ static bool on_watch_error(void *u, int err, const char *msg) {
   return watch_abort(s, AB_MALFORMED, "%s", msg);
 }
 
-static size_t on_body(char *p, size_t size, size_t nmemb, void *u) {
-  stream *s = u;
-  size_t n = size * nmemb;
-  LOCKED(s, s->st.bytes += n);
+static void maybe_prefetch(stream *s);
+
+/* Body bytes of the current request. */
+static bool body_current(stream *s, const char *p, size_t n) {
   if (!s->got_status) {
     curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->http);
     s->got_status = true;
@@ -278,17 +316,46 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *u) {
   if (s->http != 200) {
     size_t room = ERRBODY_MAX - s->errbody.n;
     ksmc_buf_put(&s->errbody, p, n < room ? n : room);
-    return n;
+    return true;
   }
-  bool ok;
   if (s->phase == PH_LIST) {
     ksmc_list_cb cb = {s, on_item, on_list_error};
-    ok = ksmc_list_feed(&s->lp, p, n, &cb);
-  } else {
-    ksmc_framer_cb cb = {s, on_event, on_watch_error};
-    ok = ksmc_framer_feed(&s->framer, p, n, &cb);
+    if (!ksmc_list_feed(&s->lp, p, n, &cb)) return false;
+    maybe_prefetch(s);
+    return true;
   }
-  return ok ? n : 0;
+  ksmc_framer_cb cb = {s, on_event, on_watch_error};
+  return ksmc_framer_feed(&s->framer, p, n, &cb);
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *u) {
+  handle_tag *t = u;
+  stream *s = t->s;
+  size_t n = size * nmemb;
+  LOCKED(s, s->st.bytes += n);
+  if (t->easy == s->easy) {
+    /* curl reads a whole page within one curl_multi_perform: pause (these bytes come again
+     * after the unpause) so that the loop can request the next page right now */
+    if (s->want_prefetch && !s->held) {
+      s->held = true;
+      return CURL_WRITEFUNC_PAUSE;
+    }
+    return body_current(s, p, n) ? n : 0;
+  }
+  /* the prefetched page: kept until it becomes the current one */
+  if (!s->pre.got_status) {
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &s->pre.http);
+    s->pre.got_status = true;
+  }
+  if (s->pre.body.n >= PREFETCH_BUFFER_MAX) {
+    if (!s->pre.paused)
+      logf_(s->ig, KSMC_LOG_DEBUG, "%s: next page paused after %zu bytes", s->spec.name,
+            s->pre.body.n);
+    s->pre.paused = true;
+    return CURL_WRITEFUNC_PAUSE; /* curl delivers these bytes again after the unpause */
+  }
+  ksmc_buf_put(&s->pre.body, p, n);
+  return ksmc_buf_failed(&s->pre.body) ? 0 : n;
 }
 
 /* Retry-After in seconds or as an HTTP date; 0 if absent or unparsable. */
@@ -310,10 +377,12 @@ static int64_t parse_retry_after(const char *v, size_t n) {
 }
 
 static size_t on_header(char *p, size_t size, size_t nitems, void *u) {
-  stream *s = u;
+  handle_tag *t = u;
+  stream *s = t->s;
   size_t n = size * nitems;
   if (n > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
-    s->retry_after_ms = parse_retry_after(p + 12, n - 12);
+    *(t->easy == s->easy ? &s->retry_after_ms : &s->pre.retry_after_ms) =
+        parse_retry_after(p + 12, n - 12);
   return n;
 }
 
@@ -324,29 +393,38 @@ static void url_selectors(stream *s) {
   if (s->spec.label_selector) ksmc_url_param(&s->url, "labelSelector", s->spec.label_selector);
 }
 
+/* Sets up easy for s->url and adds it to the multi handle. */
+static CURLcode setup_easy(stream *s, CURL *easy, ksmc_request_lists *lists, long timeout_s,
+                           int64_t start_ms) {
+  ksmc_ingest *ig = s->ig;
+  handle_tag *t = tag_of(s, easy);
+  curl_easy_reset(easy);
+  ksmc_request_lists_free(lists);
+  ksmc_request_limits lim = {ig->o.idle_timeout_s, timeout_s};
+  t->err[0] = 0;
+  CURLcode rc =
+      ksmc_buf_failed(&s->url)
+          ? CURLE_OUT_OF_MEMORY
+          : ksmc_request_setup(easy, ig->o.config, ksmc_buf_cstr(&s->url), start_ms, &lim, lists);
+  if (!rc) rc = curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  if (!rc) rc = curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+  if (!rc) rc = curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  if (!rc) rc = curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
+  if (!rc) rc = curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+  if (!rc) rc = curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->err);
+  if (!rc && curl_multi_add_handle(ig->multi, easy) != CURLM_OK) rc = CURLE_FAILED_INIT;
+  return rc;
+}
+
 static bool start_request(stream *s, phase ph, long timeout_s) {
   ksmc_ingest *ig = s->ig;
-  curl_easy_reset(s->easy);
-  ksmc_request_lists_free(&s->lists);
-  ksmc_request_limits lim = {ig->o.idle_timeout_s, timeout_s};
   s->http = 0;
   s->got_status = false;
   s->retry_after_ms = 0;
   s->abort = AB_NONE;
-  s->curl_err[0] = 0;
   ksmc_buf_reset(&s->errbody);
   s->req_start_ms = now_ms();
-  CURLcode rc = ksmc_buf_failed(&s->url)
-                    ? CURLE_OUT_OF_MEMORY
-                    : ksmc_request_setup(s->easy, ig->o.config, ksmc_buf_cstr(&s->url),
-                                         s->req_start_ms, &lim, &s->lists);
-  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
-  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
-  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
-  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
-  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
-  if (!rc) rc = curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->curl_err);
-  if (!rc && curl_multi_add_handle(ig->multi, s->easy) != CURLM_OK) rc = CURLE_FAILED_INIT;
+  CURLcode rc = setup_easy(s, s->easy, &s->lists, timeout_s, s->req_start_ms);
   if (rc) {
     set_last_error(s, "cannot start request: %s", curl_easy_strerror(rc));
     logf_(ig, KSMC_LOG_ERROR, "%s: cannot start request: %s", s->spec.name, curl_easy_strerror(rc));
@@ -371,7 +449,8 @@ static void begin_list(stream *s) {
         relist ? "relist" : "list", mode ? mode : "", s->paginate ? "paginated" : "one page");
 }
 
-static void request_page(stream *s) {
+/* s->url for a page: `cont` (NUL-terminated, may be empty) continues a paginated list. */
+static void page_url(stream *s, const ksmc_buf *cont) {
   char limit[32];
   ksmc_buf_reset(&s->url);
   ksmc_buf_put(&s->url, s->spec.path, strlen(s->spec.path));
@@ -379,19 +458,119 @@ static void request_page(stream *s) {
     snprintf(limit, sizeof limit, "%zu", s->ig->o.page_size);
     ksmc_url_param(&s->url, "limit", limit);
   }
-  if (s->cont.n) {
-    ksmc_url_param(&s->url, "continue", ksmc_buf_cstr(&s->cont));
+  if (cont->n) {
+    ksmc_url_param(&s->url, "continue", cont->p);
   } else if (s->rv_mode == RV_ANY) {
     ksmc_url_param(&s->url, "resourceVersion", "0");
   } else if (s->rv_mode == RV_NOT_OLDER && s->rv.n) {
     ksmc_url_param(&s->url, "resourceVersion", ksmc_buf_cstr(&s->rv));
   }
   url_selectors(s);
+}
+
+static void request_page(stream *s) {
+  ksmc_buf_cstr(&s->cont);
+  page_url(s, &s->cont);
   ksmc_list_reset(&s->lp);
+  s->prefetched = s->want_prefetch = s->held = false;
   if (!start_request(s, PH_LIST, 0)) {
     end_list(s, false);
     LOCKED(s, s->st.list_errors++);
     schedule(s, NEXT_LIST, true);
+  }
+}
+
+/* Drops the prefetched page (the list failed or the ingest stops). */
+static void cancel_prefetch(stream *s) {
+  prefetch *pf = &s->pre;
+  if (!pf->active) return;
+  if (!pf->done) curl_multi_remove_handle(s->ig->multi, pf->easy);
+  if (pf->paused) { /* do not reuse a handle left paused: take a fresh one */
+    CURL *fresh = curl_easy_init();
+    if (fresh) {
+      tag_of(s, pf->easy)->easy = fresh;
+      curl_easy_cleanup(pf->easy);
+      pf->easy = fresh;
+    }
+  }
+  pf->active = pf->paused = false;
+  ksmc_buf_reset(&pf->body);
+}
+
+/* The page buffers are only needed while a list runs. */
+static void free_prefetch_buffers(stream *s) {
+  ksmc_buf_free(&s->pre.body);
+  ksmc_buf_free(&s->pre.spare);
+}
+
+/* Notes that the next page can be requested (the body callback cannot add handles). */
+static void maybe_prefetch(stream *s) {
+  if (!s->prefetched && !s->pre.active && s->lp.cont.n) s->want_prefetch = true;
+}
+
+/* Requests the next page as soon as the current one's continue token is known. A failure
+ * to start it is not an error: the page is then requested after the current one. */
+static void start_prefetch(stream *s) {
+  s->want_prefetch = false;
+  if (s->prefetched || s->pre.active || s->phase != PH_LIST || !s->lp.cont.n ||
+      atomic_load(&s->ig->stop))
+    return;
+  s->prefetched = true;
+  page_url(s, &s->lp.cont);
+  prefetch *pf = &s->pre;
+  pf->http = 0;
+  pf->got_status = false;
+  pf->retry_after_ms = 0;
+  pf->done = pf->paused = false;
+  pf->req_start_ms = now_ms();
+  ksmc_buf_reset(&pf->body);
+  if (setup_easy(s, pf->easy, &pf->lists, 0, pf->req_start_ms) == CURLE_OK) {
+    pf->active = true;
+    logf_(s->ig, KSMC_LOG_DEBUG, "%s: next page requested after %zu items of this one",
+          s->spec.name, s->lp.items);
+  }
+}
+
+static void list_done(stream *s, CURLcode res);
+
+/* The prefetched page becomes the current request: its handle and request state are
+ * swapped in, the bytes received so far are parsed, and if it already finished it is
+ * completed at once. */
+static void promote_prefetch(stream *s) {
+  prefetch *pf = &s->pre;
+  CURL *e = s->easy;
+  s->easy = pf->easy;
+  pf->easy = e;
+  ksmc_request_lists l = s->lists;
+  s->lists = pf->lists;
+  pf->lists = l;
+  s->http = pf->http;
+  s->got_status = pf->got_status;
+  s->retry_after_ms = pf->retry_after_ms;
+  s->req_start_ms = pf->req_start_ms;
+  s->abort = AB_NONE;
+  ksmc_buf_reset(&s->errbody);
+  ksmc_list_reset(&s->lp);
+  s->prefetched = s->want_prefetch = s->held = false;
+  s->phase = PH_LIST;
+  pf->active = false;
+  bool done = pf->done, paused = pf->paused;
+  pf->paused = false;
+  CURLcode res = pf->res;
+  /* replay from a buffer a new prefetch (started by this very replay) cannot touch */
+  ksmc_buf body = pf->body;
+  pf->body = pf->spare;
+  bool ok = body.n == 0 || body_current(s, body.p, body.n);
+  ksmc_buf_reset(&body);
+  pf->spare = body;
+  if (ok && paused && !done) { /* may deliver the held bytes right here, in order */
+    CURLcode rc = curl_easy_pause(s->easy, CURLPAUSE_CONT);
+    if (rc != CURLE_OK) ok = false, res = rc;
+  }
+  if (!ok && !done) curl_multi_remove_handle(s->ig->multi, s->easy);
+  if (!ok || done) {
+    s->phase = PH_IDLE;
+    list_done(s, ok || res != CURLE_OK ? res : CURLE_WRITE_ERROR);
   }
 }
 
@@ -441,6 +620,7 @@ static void list_finished(stream *s) {
   ksmc_ingest *ig = s->ig;
   int64_t took = now_ms() - s->list_start_ms;
   copy_slice(&s->rv, (ksmc_slice){s->lp.rv.p ? s->lp.rv.p : "", s->lp.rv.n});
+  free_prefetch_buffers(s);
   end_list(s, true);
   s->ever_listed = true;
   LOCKED(s, (s->st.synced = !ig->reshard_pending, s->st.objects_listed = s->list_items,
@@ -457,6 +637,8 @@ static void list_finished(stream *s) {
 }
 
 static void list_failed(stream *s, CURLcode res) {
+  cancel_prefetch(s);
+  free_prefetch_buffers(s);
   char why[300];
   describe_failure(s, res, why, sizeof why);
   end_list(s, false);
@@ -489,7 +671,10 @@ static void list_done(stream *s, CURLcode res) {
           (long long)(now_ms() - s->req_start_ms));
     if (s->lp.cont.n) {
       copy_slice(&s->cont, (ksmc_slice){s->lp.cont.p, s->lp.cont.n});
-      schedule(s, NEXT_PAGE, false);
+      if (s->pre.active)
+        promote_prefetch(s);
+      else
+        schedule(s, NEXT_PAGE, false);
     } else {
       list_finished(s);
     }
@@ -543,10 +728,18 @@ static void watch_done(stream *s, CURLcode res) {
 }
 
 static void on_done(ksmc_ingest *ig, CURL *easy, CURLcode res) {
-  stream *s = NULL;
-  curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&s);
+  handle_tag *t = NULL;
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
   curl_multi_remove_handle(ig->multi, easy);
-  if (!s) return;
+  if (!t) return;
+  stream *s = t->s;
+  if (easy != s->easy) { /* the prefetched page: completed when it becomes current */
+    if (!s->pre.got_status) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &s->pre.http);
+    s->pre.got_status = true;
+    s->pre.done = true;
+    s->pre.res = res;
+    return;
+  }
   if (!s->got_status) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &s->http);
   phase ph = s->phase;
   s->phase = PH_IDLE;
@@ -569,11 +762,25 @@ static void drain(ksmc_ingest *ig) {
   }
 }
 
+/* Resumes the current transfer paused for start_prefetch; curl may deliver the held
+ * bytes right here. */
+static void resume_held(stream *s) {
+  s->held = false;
+  if (s->phase != PH_LIST) return;
+  CURLcode rc = curl_easy_pause(s->easy, CURLPAUSE_CONT);
+  if (rc == CURLE_OK) return;
+  curl_multi_remove_handle(s->ig->multi, s->easy);
+  s->phase = PH_IDLE;
+  list_done(s, rc);
+}
+
 /* Starts due streams; returns the ms until the next one is due (capped at 1 s). */
 static int start_due(ksmc_ingest *ig) {
   int64_t now = now_ms(), wait = 1000;
   for (size_t i = 0; i < ig->n && !atomic_load(&ig->stop); i++) {
     stream *s = &ig->s[i];
+    if (s->want_prefetch) start_prefetch(s);
+    if (s->held) resume_held(s);
     if (s->phase != PH_IDLE) continue;
     if (s->due_ms <= now)
       start_next(s);
@@ -674,6 +881,7 @@ int ksmc_ingest_run(ksmc_ingest *ig) {
     stream *s = &ig->s[i];
     if (s->phase != PH_IDLE) curl_multi_remove_handle(ig->multi, s->easy);
     s->phase = PH_IDLE;
+    cancel_prefetch(s);
     end_list(s, false);
   }
   restore_sigpipe(&old);
@@ -698,6 +906,9 @@ static bool stream_init(ksmc_ingest *ig, size_t i, const ksmc_stream_spec *spec)
   s->spec.field_selector = dup_or_null(spec->field_selector);
   s->spec.label_selector = dup_or_null(spec->label_selector);
   s->easy = curl_easy_init();
+  s->pre.easy = curl_easy_init();
+  s->tags[0] = (handle_tag){.s = s, .easy = s->easy};
+  s->tags[1] = (handle_tag){.s = s, .easy = s->pre.easy};
   ksmc_framer_init(&s->framer, ig->o.max_object_bytes);
   ksmc_list_init(&s->lp, ig->o.max_object_bytes);
   ksmc_backoff_init(&s->backoff, ig->o.seed + i * 0x9e3779b97f4a7c15ULL);
@@ -706,7 +917,7 @@ static bool stream_init(ksmc_ingest *ig, size_t i, const ksmc_stream_spec *spec)
   s->next = NEXT_LIST;
   s->rv_mode = ig->o.use_apiserver_cache ? RV_ANY : RV_CONSISTENT;
   s->paginate = true;
-  return s->spec.name && s->spec.path && s->easy;
+  return s->spec.name && s->spec.path && s->easy && s->pre.easy;
 }
 
 static void fill_defaults(ksmc_ingest_opts *o) {
@@ -759,7 +970,11 @@ oom:
 
 static void stream_free(stream *s) {
   if (s->easy) curl_easy_cleanup(s->easy);
+  if (s->pre.easy) curl_easy_cleanup(s->pre.easy);
   ksmc_request_lists_free(&s->lists);
+  ksmc_request_lists_free(&s->pre.lists);
+  ksmc_buf_free(&s->pre.body);
+  ksmc_buf_free(&s->pre.spare);
   ksmc_framer_free(&s->framer);
   ksmc_list_free(&s->lp);
   ksmc_buf_free(&s->url);
@@ -776,6 +991,7 @@ void ksmc_ingest_free(ksmc_ingest *ig) {
   if (!ig) return;
   for (size_t i = 0; i < ig->n; i++) {
     if (ig->s[i].phase != PH_IDLE) curl_multi_remove_handle(ig->multi, ig->s[i].easy);
+    cancel_prefetch(&ig->s[i]);
     stream_free(&ig->s[i]);
   }
   if (ig->multi) curl_multi_cleanup(ig->multi);

@@ -38,6 +38,7 @@ typedef struct {
   int nreq;
   char targets[32][512];
   int64_t times[32];
+  int64_t ends[32]; /* when the response was completely written */
   char first_headers[4096];
 } server;
 
@@ -101,6 +102,11 @@ static void *conn_thread(void *arg) {
   srv.handler(idx, target, &r);
   pthread_mutex_unlock(&srv.mu);
   send_resp(fd, &r);
+  if (idx < 32) {
+    pthread_mutex_lock(&srv.mu);
+    srv.ends[idx] = mono_ms();
+    pthread_mutex_unlock(&srv.mu);
+  }
   close(fd);
   atomic_fetch_sub(&srv.active, 1);
   return NULL;
@@ -188,8 +194,11 @@ static void sink_end(void *u, size_t s, bool complete) {
   rec_line(complete ? "end complete\n" : "end discard\n");
 }
 
+static atomic_int paused_logs; /* "next page paused" lines */
+
 static void quiet_log(void *u, ksmc_log_level l, const char *line) {
   (void)u;
+  if (strstr(line, "next page paused")) atomic_fetch_add(&paused_logs, 1);
   if (getenv("KSMC_TEST_VERBOSE")) fprintf(stderr, "  [%d] %s\n", l, line);
 }
 
@@ -335,6 +344,79 @@ static void test_full_cycle(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(srv.first_headers, "User-Agent: ksmc/"));
   CU_ASSERT_PTR_NULL(strstr(srv.first_headers, "Authorization")); /* plain http */
   cleanup(&h);
+}
+
+/* Pipelined pages: page 1 trickles in 16 chunks; page 2 (over 1 MiB) must be requested
+ * as soon as page 1's continue token is parsed, buffered, paused at the buffer limit and
+ * resumed, and its items delivered after page 1's, in order. */
+#define BIG_ITEMS 4000
+static char *big_page;
+static const char *small_items[14] = {
+    "," POD("p1", "u1", "1"),   "," POD("p2", "u2", "1"),   "," POD("p3", "u3", "1"),
+    "," POD("p4", "u4", "1"),   "," POD("p5", "u5", "1"),   "," POD("p6", "u6", "1"),
+    "," POD("p7", "u7", "1"),   "," POD("p8", "u8", "1"),   "," POD("p9", "u9", "1"),
+    "," POD("p10", "u10", "1"), "," POD("p11", "u11", "1"), "," POD("p12", "u12", "1"),
+    "," POD("p13", "u13", "1"), "," POD("p14", "u14", "1")};
+
+static void h_pipelined(int n, const char *t, resp *r) {
+  (void)t;
+  if (n == 0) {
+    r->chunks[0] =
+        "{\"metadata\":{\"resourceVersion\":\"100\",\"continue\":\"c1\"},\"items\":[" POD("a", "ua",
+                                                                                          "1");
+    for (int i = 0; i < 14; i++) r->chunks[1 + i] = small_items[i];
+    r->chunks[15] = "]}";
+  } else if (n == 1) {
+    r->chunks[0] = big_page;
+  } else {
+    r->hang = true;
+  }
+}
+
+static void test_pipelined_pages(void) {
+  ksmc_buf page = {0}, want = {0};
+  char item[400], pad[257];
+  memset(pad, 'x', 256);
+  pad[256] = 0;
+  ksmc_buf_puts(&want, KSMC_LIT("begin\nitem a\n"));
+  for (int i = 1; i <= 14; i++) {
+    snprintf(item, sizeof item, "item p%d\n", i);
+    ksmc_buf_put(&want, item, strlen(item));
+  }
+  ksmc_buf_puts(&page, KSMC_LIT("{\"metadata\":{\"resourceVersion\":\"100\"},\"items\":["));
+  for (int i = 0; i < BIG_ITEMS; i++) {
+    int k = snprintf(item, sizeof item,
+                     "%s{\"metadata\":{\"name\":\"big%d\",\"uid\":\"b%d\",\"resourceVersion\":"
+                     "\"1\",\"annotations\":{\"x\":\"%s\"}}}",
+                     i ? "," : "", i, i, pad);
+    ksmc_buf_put(&page, item, (size_t)k);
+    k = snprintf(item, sizeof item, "item big%d\n", i);
+    ksmc_buf_put(&want, item, (size_t)k);
+  }
+  ksmc_buf_puts(&page, KSMC_LIT("]}"));
+  ksmc_buf_puts(&want, KSMC_LIT("end complete\n"));
+  CU_ASSERT_TRUE(page.n > (1u << 20) + (1u << 18)); /* over the prefetch buffer limit */
+  big_page = (char *)ksmc_buf_cstr(&page);
+  atomic_store(&paused_logs, 0);
+  harness h;
+  start(&h, h_pipelined, NULL, NULL);
+  wait_requests(3); /* both pages and the watch */
+  int64_t until = mono_ms() + 5000;
+  while (!ksmc_ingest_synced(h.ig, 0) && mono_ms() < until) usleep(5000);
+  CU_ASSERT_TRUE(ksmc_ingest_synced(h.ig, 0));
+  finish(&h);
+  KTEST_ASSERT_BYTES(rec.log.p, rec.log.n, ksmc_buf_cstr(&want));
+  CU_ASSERT_STRING_EQUAL(srv.targets[1], "/api/v1/pods?limit=2&continue=c1");
+  /* page 2 was asked for while page 1 was still being sent */
+  CU_ASSERT_TRUE(srv.times[1] < srv.ends[0]);
+  CU_ASSERT_TRUE(atomic_load(&paused_logs) >= 1);
+  ksmc_stream_stats st;
+  ksmc_ingest_stats(h.ig, 0, &st);
+  CU_ASSERT_EQUAL(st.objects_listed, 15 + BIG_ITEMS);
+  CU_ASSERT_EQUAL(st.lists, 1);
+  cleanup(&h);
+  ksmc_buf_free(&page);
+  ksmc_buf_free(&want);
 }
 
 static void h_expired_continue(int n, const char *t, resp *r) {
@@ -537,6 +619,7 @@ static void test_connection_refused(void) {
 
 static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_full_cycle},
                                    {"expired continue", test_expired_continue},
+                                   {"pipelined pages, paused prefetch", test_pipelined_pages},
                                    {"429 Retry-After", test_retry_after},
                                    {"sharding, apiserver cache, selector", test_sharding_and_cache},
                                    {"re-sharding (autosharding)", test_reshard},
