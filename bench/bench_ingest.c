@@ -6,11 +6,12 @@
  *   render  ksmc_render_object with the default families (tokenize + walk + write lines)
  *   jsmn    jsmn tokenize only (the tokenizer ksmc_render uses today, same flags)
  *   scan    a SWAR structural scan that only finds the end of each object (strings
- *           skipped 8 bytes at a time, one string at a time): the way ksmc_scan.c skips
+ *           skipped 8 bytes at a time, one string at a time): how ksmc_scan.c skipped
  *   scan64  the same result from a block scanner: 64 bytes per step, bitmasks of quotes,
  *           backslashes and brackets (SSE2), escapes and in-string ranges by carries and
  *           prefix XOR (simdjson's stage 1), depth checked per block by popcounts. The
- *           cost of skipping what no family reads independent of how many strings it has.
+ *           cost of skipping what no family reads independent of how many strings it has
+ *           (runtime/core/ksmc_skip.c is this scanner).
  *
  * FILE is NDJSON (one object per line, e.g. apisim's /_sim/objects) or one pretty-printed
  * object. Prints one line of key=value pairs; times are the fastest pass over all objects
