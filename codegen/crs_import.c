@@ -363,7 +363,7 @@ static void convert_metric(conv *c, const res_info *ri, const yt_node *m) {
     ftype = "gauge";
     const yt_node *path = yt_get(g, "path");
     cpath p = convert_path(c, path, "", "", true);
-    if (!p.ok) return;
+    if (!p.ok) goto done;
     const char *lfk = scalar_of(g, "labelFromKey");
     bool rel = yt_get(g, "valueFrom") || yt_get(g, "labelsFromPath");
     char eb[2048] = "", es[2048] = "";
@@ -393,10 +393,10 @@ static void convert_metric(conv *c, const res_info *ri, const yt_node *m) {
       snprintf(es, sizeof es, "%s", p.spath);
     }
     cpath vp = convert_path(c, yt_get(g, "valueFrom"), eb, es, false);
-    if (!vp.ok) return;
+    if (!vp.ok) goto done;
     if (!vp.expr[0]) {
       ksmc_error(c->d, ppos, "%s: a gauge needs a path to its value", name);
-      return;
+      goto done;
     }
     /* the element is an object when a field is read below it, else the value itself */
     if (loops[0] && !p.filter_end && strcmp(vp.spath, es)) declare(c, es, "object", ppos);
@@ -417,10 +417,10 @@ static void convert_metric(conv *c, const res_info *ri, const yt_node *m) {
     ksmc_pos ppos = path ? path->pos : s ? s->pos : each->pos;
     if (!label || !list || list->type != YT_SEQ || !list->nitems) {
       ksmc_error(c->d, ppos, "%s: a stateSet needs labelName and a non-empty list", name);
-      return;
+      goto done;
     }
     cpath p = convert_path(c, path, "", "", true);
-    if (!p.ok) return;
+    if (!p.ok) goto done;
     char eb[2048], es[2048];
     snprintf(eb, sizeof eb, "%s", p.expr);
     snprintf(es, sizeof es, "%s", p.spath);
@@ -455,10 +455,10 @@ static void convert_metric(conv *c, const res_info *ri, const yt_node *m) {
     snprintf(loops, sizeof loops, "%s", sb_str(&l));
     sb_free(&l);
     cpath vp = convert_path(c, yt_get(s, "valueFrom"), eb, es, false);
-    if (!vp.ok) return;
+    if (!vp.ok) goto done;
     if (!vp.expr[0]) {
       ksmc_error(c->d, ppos, "%s: a stateSet needs a path to its value", name);
-      return;
+      goto done;
     }
     if (p.filter_end || strcmp(vp.spath, es)) declare(c, es, "object", ppos);
     declare(c, vp.spath, "any", ppos);
@@ -476,10 +476,10 @@ static void convert_metric(conv *c, const res_info *ri, const yt_node *m) {
       ksmc_error(c->d, yt_get(in, "labelFromKey")->pos,
                  "cannot convert labelFromKey on an info metric: CRS writes samples with two "
                  "different label sets in one family");
-      return;
+      goto done;
     }
     cpath p = convert_path(c, path, "", "", true);
-    if (!p.ok) return;
+    if (!p.ok) goto done;
     char eb[2048], es[2048];
     snprintf(eb, sizeof eb, "%s", p.expr);
     snprintf(es, sizeof es, "%s", p.spath);
@@ -502,9 +502,10 @@ static void convert_metric(conv *c, const res_info *ri, const yt_node *m) {
   } else {
     ksmc_error(c->d, yt_get(each, "type")->pos,
                "unknown metric type '%s' (Gauge, StateSet or Info)", t);
-    return;
+    goto done;
   }
   write_family(c, name, ftype, help, loops, where, v, n, value);
+done:
   for (int i = 0; i < n; i++) {
     free(v[i].name);
     free(v[i].expr);
