@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ksmc_kind.h"
+#include "configmap.h"
 #include "application.h"
 #include "certificate.h"
 #include "daemonset.h"
@@ -18,6 +19,7 @@
 #include "pod.h"
 #include "replicaset.h"
 #include "replicationcontroller.h"
+#include "secret.h"
 #include "service.h"
 #include "statefulset.h"
 #include "storageclass.h"
@@ -26,6 +28,7 @@
 const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_application_kind,
     &ksmc_gen_certificate_kind,
+    &ksmc_gen_configmap_kind,
     &ksmc_gen_daemonset_kind,
     &ksmc_gen_deployment_kind,
     &ksmc_gen_endpointslice_kind,
@@ -39,6 +42,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_pod_kind,
     &ksmc_gen_replicaset_kind,
     &ksmc_gen_replicationcontroller_kind,
+    &ksmc_gen_secret_kind,
     &ksmc_gen_service_kind,
     &ksmc_gen_statefulset_kind,
     &ksmc_gen_storageclass_kind,
@@ -46,7 +50,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 19;
+const size_t ksmc_nkinds = 21;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

@@ -1,6 +1,7 @@
 /* synth_infra: the cluster-level objects no synthetic workload owns — StorageClasses,
  * IngressClasses, node and leader-election Leases, NetworkPolicies, the odd legacy
- * ReplicationController, and the CSI VolumeAttachments of bound volumes. Counts are those
+ * ReplicationController, Secrets (Helm release records, credentials, TLS), and the CSI
+ * VolumeAttachments of bound volumes. Counts are those
  * of a small real cluster (a handful per namespace, one Lease per node). Everything draws
  * from its own generator seeded from the cluster seed, so adding these objects does not
  * change any other synthetic object. */
@@ -281,6 +282,64 @@ static void gen_replicationcontroller(apisim *sim, rng *r, const char *ns, time_
   ksmc_buf_free(&b);
 }
 
+/* ---- secrets: Helm release records, app credentials, a cert-manager TLS secret ---- */
+
+static void gen_secret(apisim *sim, rng *r, const char *ns, const char *name, const char *type,
+                       time_t born, const char *owner_kind) {
+  char t[32], uid[40], ouid[40];
+  fmt_time(t, born);
+  uid_of(r, uid);
+  uid_of(r, ouid);
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  jw_obj(&w, NULL);
+  meta(&w, name, ns, uid, t);
+  bool helm = !strcmp(type, "helm.sh/release.v1");
+  if (helm) {
+    jw_obj(&w, "labels");
+    jw_s(&w, "name", ns);
+    jw_s(&w, "owner", "helm");
+    jw_s(&w, "status", "deployed");
+    jw_fmt(&w, "version", "%d", rng_range(r, 1, 40));
+    jw_end(&w, '}');
+  }
+  if (owner_kind) {
+    jw_obj(&w, "annotations");
+    jw_s(&w, "cert-manager.io/certificate-name", "edge-tls");
+    jw_s(&w, "cert-manager.io/issuer-kind", "ClusterIssuer");
+    jw_end(&w, '}');
+    jw_arr(&w, "ownerReferences");
+    jw_obj(&w, NULL);
+    jw_s(&w, "apiVersion", "cert-manager.io/v1");
+    jw_s(&w, "kind", owner_kind);
+    jw_s(&w, "name", "edge-tls");
+    jw_s(&w, "uid", ouid);
+    jw_b(&w, "controller", true);
+    jw_b(&w, "blockOwnerDeletion", true);
+    jw_end(&w, '}');
+    jw_end(&w, ']');
+  }
+  jw_end(&w, '}');
+  jw_s(&w, "type", type);
+  /* values are opaque base64 of the right size; ksmc never reads them */
+  jw_obj(&w, "data");
+  if (helm)
+    jw_s(&w, "release", "SDRzSUFBQUFBQUFDLyt4OWEzUGJPTExvWDBIeC9tZG5ibDNKbGg4WlNqNGRqZT0=");
+  else if (owner_kind) {
+    jw_s(&w, "tls.crt", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMuLi4KLS0tLS1FTkQ=");
+    jw_s(&w, "tls.key", "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUUuLi4=");
+  } else {
+    jw_s(&w, "username", "YXBw");
+    jw_s(&w, "password", "cGFzc3dvcmQtcm90YXRlZC0yMDI2");
+  }
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  synth_insert(sim, kind_of("secrets"), &b, helm ? "helm" : "kubectl-client-side-apply",
+               helm ? "helm" : "kubectl-client-side-apply", t, t);
+  ksmc_buf_free(&b);
+}
+
 void synth_volumeattachment(apisim *sim, const char *pv, const char *node, time_t created) {
   uint64_t h = 1469598103934665603ull;
   for (const char *p = pv; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
@@ -331,6 +390,8 @@ void synth_infra(apisim *sim, const char *const *nodes, long nn, const char *con
   gen_ingressclasses(sim, &r, born);
   gen_leases(sim, &r, nodes, nn, (time_t)sim->cfg.epoch);
   gen_networkpolicy(sim, &r, "kube-system", "allow-dns-egress", born + 86400, 2);
+  gen_secret(sim, &r, "kube-system", "bootstrap-token-q3v9xk", "bootstrap.kubernetes.io/token",
+             born, NULL);
   for (long i = 0; i < nns; i++) {
     time_t t = born + 86400 * 5 + rng_int(&r, 86400 * 10);
     if (rng_chance(&r, 0.8))
@@ -340,5 +401,12 @@ void synth_infra(apisim *sim, const char *const *nodes, long nn, const char *con
     if (rng_chance(&r, 0.3))
       gen_networkpolicy(sim, &r, namespaces[i], "restrict-egress", t + 120, 2);
     if (i % 8 == 3 || (nns < 4 && i == 0)) gen_replicationcontroller(sim, &r, namespaces[i], t);
+    char name[96];
+    snprintf(name, sizeof name, "sh.helm.release.v1.%s.v%d", namespaces[i], rng_range(&r, 1, 9));
+    gen_secret(sim, &r, namespaces[i], name, "helm.sh/release.v1", t, NULL);
+    if (rng_chance(&r, 0.7))
+      gen_secret(sim, &r, namespaces[i], "db-credentials", "Opaque", t + 30, NULL);
+    if (rng_chance(&r, 0.3))
+      gen_secret(sim, &r, namespaces[i], "edge-tls", "kubernetes.io/tls", t + 90, "Certificate");
   }
 }

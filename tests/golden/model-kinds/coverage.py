@@ -9,7 +9,8 @@ GOLDEN = os.path.dirname(HERE)
 TSV = os.path.normpath(os.path.join(GOLDEN, "..", "..", "..", "shared", "ksm-catalogue.tsv"))
 KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
          "persistentvolumeclaim", "endpointslice", "deployment", "job", "replicationcontroller",
-         "storageclass", "ingressclass", "networkpolicy", "lease", "volumeattachment"]
+         "storageclass", "ingressclass", "networkpolicy", "lease", "volumeattachment",
+         "configmap", "secret"]
 rows = collections.defaultdict(list)
 for path in (TSV, os.path.join(HERE, "catalogue-extra.tsv")):
     with open(path, encoding="utf-8") as f:

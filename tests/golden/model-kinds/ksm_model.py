@@ -35,6 +35,10 @@ def go_float(v):
         return "0"
     if v == -1:
         return "-1"
+    if v != v:
+        return "NaN"
+    if v in (float("inf"), float("-inf")):
+        return "+Inf" if v > 0 else "-Inf"
     r = repr(v)  # shortest round-trip digits
     d = Decimal(r)
     sign, digits, exp = d.as_tuple()
@@ -732,6 +736,52 @@ KINDS["volumeattachments"] = (
             lambda ctx, o: [([], 1 if get(o, "status", "attached") is True else 0)],
         "kube_volumeattachment_status_attachment_metadata":
             all_keys("metadata", "status", "attachmentMetadata"),
+    })
+
+
+GO_FLOAT = re.compile(r"^[+-]?(?:(?:[0-9]+(?:_[0-9]+)*\.?(?:[0-9]+(?:_[0-9]+)*)?|\.[0-9]+(?:_[0-9]+)*)"
+                      r"(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)$", re.I)
+
+
+def go_parse_float(t):
+    """strconv.ParseFloat(t, 64): None on error (syntax, or out of range). Decimal forms,
+    inf/infinity/nan in any case; no surrounding spaces. Underscores are only legal with
+    a base prefix, so any "_" here is a syntax error."""
+    if t is None or not GO_FLOAT.match(t) or "_" in t:
+        return None
+    v = float(t)
+    if v in (float("inf"), float("-inf")) and t.lstrip("+-").lower() not in ("inf", "infinity"):
+        return None  # ErrRange
+    return v
+
+
+def resource_version(ctx, o):
+    v = go_parse_float(s(o, "metadata", "resourceVersion"))
+    return [] if v is None else [([], v)]
+
+
+KINDS["configmaps"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("configmap", s(o, "metadata", "name"))],
+    {
+        "kube_configmap_annotations": annotations_family,
+        "kube_configmap_labels": labels_family,
+        "kube_configmap_info": lambda ctx, o: [([], 1)],
+        "kube_configmap_created": created,
+        "kube_configmap_metadata_resource_version": resource_version,
+    })
+
+KINDS["secrets"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("secret", s(o, "metadata", "name"))],
+    {
+        "kube_secret_info": lambda ctx, o: [([], 1)],
+        "kube_secret_type": lambda ctx, o: [([("type", s(o, "type"))], 1)],
+        "kube_secret_annotations": annotations_family,
+        "kube_secret_labels": labels_family,
+        "kube_secret_created": created,
+        "kube_secret_metadata_resource_version": resource_version,
+        "kube_secret_owner": owners(True),
     })
 
 # ---- driver ---------------------------------------------------------------------------
