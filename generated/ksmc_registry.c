@@ -19,6 +19,7 @@
 #include "pod.h"
 #include "replicaset.h"
 #include "replicationcontroller.h"
+#include "resourcequota.h"
 #include "secret.h"
 #include "service.h"
 #include "statefulset.h"
@@ -42,6 +43,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_pod_kind,
     &ksmc_gen_replicaset_kind,
     &ksmc_gen_replicationcontroller_kind,
+    &ksmc_gen_resourcequota_kind,
     &ksmc_gen_secret_kind,
     &ksmc_gen_service_kind,
     &ksmc_gen_statefulset_kind,
@@ -50,7 +52,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 21;
+const size_t ksmc_nkinds = 22;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

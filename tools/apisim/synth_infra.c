@@ -1,10 +1,9 @@
 /* synth_infra: the cluster-level objects no synthetic workload owns — StorageClasses,
  * IngressClasses, node and leader-election Leases, NetworkPolicies, the odd legacy
- * ReplicationController, Secrets (Helm release records, credentials, TLS), and the CSI
- * VolumeAttachments of bound volumes. Counts are those
- * of a small real cluster (a handful per namespace, one Lease per node). Everything draws
- * from its own generator seeded from the cluster seed, so adding these objects does not
- * change any other synthetic object. */
+ * ReplicationController, Secrets (Helm release records, credentials, TLS), ResourceQuotas, and the
+ * CSI VolumeAttachments of bound volumes. Counts are those of a small real cluster (a handful per
+ * namespace, one Lease per node). Everything draws from its own generator seeded from the cluster
+ * seed, so adding these objects does not change any other synthetic object. */
 #include "apisim.h"
 #include "rng.h"
 
@@ -340,6 +339,41 @@ static void gen_secret(apisim *sim, rng *r, const char *ns, const char *name, co
   ksmc_buf_free(&b);
 }
 
+/* ---- a compute quota per application namespace ---- */
+
+static void gen_resourcequota(apisim *sim, rng *r, const char *ns, time_t born) {
+  char t[32], uid[40], hard[300], used[300];
+  fmt_time(t, born);
+  uid_of(r, uid);
+  int cpu = 8 * rng_range(r, 1, 8), pods = 25 * rng_range(r, 1, 8);
+  snprintf(hard, sizeof hard,
+           "{\"limits.cpu\":\"%d\",\"limits.memory\":\"%dGi\",\"pods\":\"%d\",\"requests.cpu\":"
+           "\"%d\",\"requests.memory\":\"%dGi\"}",
+           cpu * 2, cpu * 8, pods, cpu, cpu * 4);
+  snprintf(used, sizeof used,
+           "{\"limits.cpu\":\"%dm\",\"limits.memory\":\"%dMi\",\"pods\":\"%d\",\"requests.cpu\":"
+           "\"%dm\",\"requests.memory\":\"%dMi\"}",
+           rng_range(r, 100, cpu * 1500), rng_range(r, 128, cpu * 6000), rng_range(r, 0, pods),
+           rng_range(r, 50, cpu * 900), rng_range(r, 64, cpu * 3000));
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  jw_obj(&w, NULL);
+  meta(&w, "compute-resources", ns, uid, t);
+  jw_end(&w, '}');
+  jw_obj(&w, "spec");
+  jw_raw(&w, "hard", hard);
+  jw_end(&w, '}');
+  jw_obj(&w, "status");
+  jw_raw(&w, "hard", hard);
+  jw_raw(&w, "used", used);
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  synth_insert(sim, kind_of("resourcequotas"), &b, "kubectl-client-side-apply",
+               "kube-controller-manager", t, t);
+  ksmc_buf_free(&b);
+}
+
 void synth_volumeattachment(apisim *sim, const char *pv, const char *node, time_t created) {
   uint64_t h = 1469598103934665603ull;
   for (const char *p = pv; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
@@ -401,6 +435,7 @@ void synth_infra(apisim *sim, const char *const *nodes, long nn, const char *con
     if (rng_chance(&r, 0.3))
       gen_networkpolicy(sim, &r, namespaces[i], "restrict-egress", t + 120, 2);
     if (i % 8 == 3 || (nns < 4 && i == 0)) gen_replicationcontroller(sim, &r, namespaces[i], t);
+    if (rng_chance(&r, 0.7)) gen_resourcequota(sim, &r, namespaces[i], t);
     char name[96];
     snprintf(name, sizeof name, "sh.helm.release.v1.%s.v%d", namespaces[i], rng_range(&r, 1, 9));
     gen_secret(sim, &r, namespaces[i], name, "helm.sh/release.v1", t, NULL);

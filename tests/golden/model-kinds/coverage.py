@@ -10,7 +10,7 @@ TSV = os.path.normpath(os.path.join(GOLDEN, "..", "..", "..", "shared", "ksm-cat
 KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
          "persistentvolumeclaim", "endpointslice", "deployment", "job", "replicationcontroller",
          "storageclass", "ingressclass", "networkpolicy", "lease", "volumeattachment",
-         "configmap", "secret"]
+         "configmap", "secret", "resourcequota"]
 rows = collections.defaultdict(list)
 for path in (TSV, os.path.join(HERE, "catalogue-extra.tsv")):
     with open(path, encoding="utf-8") as f:

@@ -784,6 +784,45 @@ KINDS["secrets"] = (
         "kube_secret_owner": owners(True),
     })
 
+
+def quantity_float(q):
+    """convertValueToFloat64: float64(MilliValue())/1000, or float64(Value()) when
+    Value() > MaxMilliValue ((2^63-1)/1000). MilliValue rounds up away from zero."""
+    q = str(q)
+    m = QTY.match(q)
+    if not m:
+        raise ValueError("bad quantity " + q)
+    num, suf = Decimal(m.group(1)), m.group(2)
+    exp = len(suf) > 1 and suf[0] in "eE"
+    amount = num * (Decimal(10) ** int(suf[1:]) if exp else SUFFIX[suf])
+    nano = (amount * Decimal(10) ** 9).to_integral_value(
+        rounding=ROUND_CEILING if amount >= 0 else ROUND_FLOOR)
+    amount = nano / Decimal(10) ** 9
+    value = quantity_value(q)
+    if value > MAX_INT64 // 1000:
+        return value
+    milli = (amount * 1000).to_integral_value(rounding=ROUND_CEILING if amount >= 0 else ROUND_FLOOR)
+    return float(int(milli)) / 1000
+
+
+def quota(ctx, o):
+    out = []
+    for typ in ("hard", "used"):
+        for k, v in (get(o, "status", typ) or {}).items():
+            out.append(([("resource", k), ("type", typ)], quantity_float(v)))
+    return out
+
+
+KINDS["resourcequotas"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("resourcequota", s(o, "metadata", "name"))],
+    {
+        "kube_resourcequota_created": created,
+        "kube_resourcequota": quota,
+        "kube_resourcequota_annotations": annotations_family,
+        "kube_resourcequota_labels": labels_family,
+    })
+
 # ---- driver ---------------------------------------------------------------------------
 
 
