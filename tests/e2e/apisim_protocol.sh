@@ -260,6 +260,36 @@ check "watch_gone_start=1: 200 + single ERROR 410" bash -c "[ \$(wc -l < '$WORK/
 post "/_sim/faults?reset=1&stall_ms=700&stall_count=1"
 t0=$(date +%s%N); get /api/v1/namespaces > /dev/null; t1=$(date +%s%N)
 check "stall_ms=700 delays the next request" [ $(((t1 - t0) / 1000000)) -ge 650 ]
+post "/_sim/faults?reset=1&list_cut=1"
+curl -s --max-time 10 -o "$WORK/cut.json" "$BASE/api/v1/pods"; rc=$?
+full=$(curl -s --max-time 10 "$BASE/api/v1/pods" | wc -c); got=$(wc -c < "$WORK/cut.json")
+check "list_cut=1: half a LIST body then a broken connection (curl rc $rc, $got of $full bytes), then whole" \
+  bash -c "[ $rc -ne 0 ] && [ $got -gt 0 ] && [ $got -lt $full ]"
+post "/_sim/faults?reset=1&gzip_corrupt=2"
+curl -s --max-time 10 --compressed -o /dev/null "$BASE/api/v1/pods"; g1=$?
+curl -s --max-time 10 --compressed -o /dev/null "$BASE/api/v1/pods"; g2=$?
+curl -s --max-time 10 --compressed -o /dev/null "$BASE/api/v1/pods"; g3=$?
+check "gzip_corrupt=2: two gzip LISTs fail to inflate (curl rc $g1 $g2), the third is fine ($g3)" \
+  bash -c "[ $g1 -ne 0 ] && [ $g2 -ne 0 ] && [ $g3 = 0 ]"
+post "/_sim/faults?reset=1"
+# restart: open watches are cut, requests during down_ms are refused, then all is served;
+# rv_jump + compact: the RV moves on and a watch from the old RV gets 410.
+RV0=$(curl -s "$BASE/api/v1/nodes?limit=1" | grep -o '"resourceVersion":"[0-9]*"' | head -1 | cut -d'"' -f4)
+curl -sN --max-time 10 "$BASE/api/v1/nodes?watch=1&resourceVersion=$RV0&timeoutSeconds=8" > /dev/null & W=$!
+sleep 0.5
+t0=$(date +%s%N)
+post "/_sim/restart?down_ms=800&rv_jump=1000&compact=1"
+wait $W; wrc=$?; t1=$(date +%s%N)
+curl -s --max-time 5 -o /dev/null "$BASE/api/v1/nodes"; drc=$?
+sleep 1
+RV1=$(curl -s "$BASE/api/v1/nodes?limit=1" | grep -o '"resourceVersion":"[0-9]*"' | head -1 | cut -d'"' -f4)
+check "restart cuts an open watch at once (curl rc $wrc, $(((t1 - t0) / 1000000)) ms)" \
+  bash -c "[ $wrc -ne 0 ] && [ $(((t1 - t0) / 1000000)) -lt 3000 ]"
+check "restart: a request while down gets no answer (curl rc $drc)" [ "$drc" -ne 0 ]
+check "restart rv_jump=1000: resourceVersion $RV0 -> $RV1" [ "$RV1" -ge $((RV0 + 1000)) ]
+curl -sN --max-time 5 "$BASE/api/v1/nodes?watch=1&resourceVersion=$RV0&timeoutSeconds=2" > "$WORK/rj.ndjson"
+check "restart compact=1: a watch from the old RV gets ERROR 410" grep -q '"code":410' "$WORK/rj.ndjson"
+check "/_sim/stats counts restarts" bash -c "curl -s '$BASE/_sim/stats' | grep -q '\"restarts\":1'"
 post "/_sim/faults?reset=1"
 check "/_sim/stats reports counters" bash -c "curl -s '$BASE/_sim/stats' | grep -q '\"faultsInjected\"'"
 

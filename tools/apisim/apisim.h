@@ -39,7 +39,9 @@ typedef struct {
   long expire_continue;       /* next K continue tokens are answered 410 Expired */
   long error_code, error_count, retry_after; /* next K API requests get error_code */
   long stall_ms, stall_count;                /* next K API requests sleep stall_ms first */
-  long fired;                                /* how many faults were injected */
+  long list_cut;     /* next K LIST responses: half the body, then the connection is cut */
+  long gzip_corrupt; /* next K gzip LIST responses: corrupted deflate data or CRC trailer */
+  long fired;        /* how many faults were injected */
 } apisim_faults;
 
 typedef struct {
@@ -62,6 +64,12 @@ typedef struct apisim {
   char *cert_pem, *key_pem;
   char tls_dir_buf[256];
   jarena scratch; /* synth: reused per generated object */
+  /* Simulated API server restarts (POST /_sim/restart): a bump of restart_gen cuts every
+   * open watch and LIST stream and every connection made before it on its next request;
+   * until down_until_ms (CLOCK_MONOTONIC) every new API request has its connection closed. */
+  atomic_uint restart_gen;
+  atomic_llong down_until_ms;
+  atomic_ullong restarts;
 } apisim;
 
 /* faults.c */
@@ -71,6 +79,16 @@ const char *faults_apply(apisim_faults *f, const char *spec, char *err, size_t e
 void faults_json(apisim_faults *f, ksmc_buf *b);
 /* Takes one unit of a counted fault; returns true if it fires. */
 bool fault_take(apisim_faults *f, long *counter);
+
+/* Simulates an API server restart: every open watch and LIST is cut, older connections are
+ * closed on their next request, new API requests are refused for down_ms. rv_jump > 0
+ * advances the resourceVersion by that much (objects keep theirs); compact drops all watch
+ * history and continue tokens so resuming clients get 410. Objects are kept. */
+void faults_restart(apisim *sim, long down_ms, unsigned long long rv_jump, bool compact);
+/* True while a simulated restart keeps the API down. */
+bool faults_down(apisim *sim);
+/* Monotonic milliseconds. */
+long long faults_now_ms(void);
 
 /* synth.c */
 void synth_cluster(apisim *sim);

@@ -5,7 +5,8 @@
  *   GET  /_sim/faults                                current fault switches (JSON)
  *   POST /_sim/faults?k=v&...  (or body k=v&...)     set fault switches; reset=1 clears
  *   POST /_sim/compact                               forget all history and continue tokens
- *   POST /_sim/churn?rate=N                          change the churn rate (events/s) */
+ *   POST /_sim/churn?rate=N                          change the churn rate (events/s)
+ *   POST /_sim/restart[?down_ms=MS&rv_jump=N&compact=1]  simulate an API server restart */
 #include "http.h"
 
 #include <stdio.h>
@@ -76,22 +77,23 @@ static enum MHD_Result stats(req *r) {
   }
   double rate = sim->churn_rate;
   pthread_mutex_unlock(&sim->st.mu);
-  int n =
-      snprintf(tmp, sizeof tmp,
-               "{\"resourceVersion\":%llu,\"events\":%llu,\"requests\":%llu,\"lists\":%llu,"
-               "\"gets\":%llu,\"writes\":%llu,\"watches\":%llu,\"watchesActive\":%llu,"
-               "\"watchEvents\":%llu,\"bytesSent\":%llu,\"gzipResponses\":%llu,"
-               "\"errors4xx\":%llu,\"errors5xx\":%llu,\"faultsInjected\":%llu,"
-               "\"churnRate\":%g,\"churnCreates\":%llu,\"churnUpdates\":%llu,\"churnDeletes\":%llu,"
-               "\"objects\":{",
-               (unsigned long long)rv, (unsigned long long)evs, (unsigned long long)st->requests,
-               (unsigned long long)st->lists, (unsigned long long)st->gets,
-               (unsigned long long)st->writes, (unsigned long long)st->watches,
-               (unsigned long long)st->watches_active, (unsigned long long)st->watch_events,
-               (unsigned long long)st->bytes_sent, (unsigned long long)st->gzip_responses,
-               (unsigned long long)st->errors_4xx, (unsigned long long)st->errors_5xx,
-               (unsigned long long)st->faults_injected, rate, (unsigned long long)st->churn_creates,
-               (unsigned long long)st->churn_updates, (unsigned long long)st->churn_deletes);
+  int n = snprintf(
+      tmp, sizeof tmp,
+      "{\"resourceVersion\":%llu,\"events\":%llu,\"requests\":%llu,\"lists\":%llu,"
+      "\"gets\":%llu,\"writes\":%llu,\"watches\":%llu,\"watchesActive\":%llu,"
+      "\"watchEvents\":%llu,\"bytesSent\":%llu,\"gzipResponses\":%llu,"
+      "\"errors4xx\":%llu,\"errors5xx\":%llu,\"faultsInjected\":%llu,"
+      "\"restarts\":%llu,\"churnRate\":%g,\"churnCreates\":%llu,\"churnUpdates\":%llu,"
+      "\"churnDeletes\":%llu,"
+      "\"objects\":{",
+      (unsigned long long)rv, (unsigned long long)evs, (unsigned long long)st->requests,
+      (unsigned long long)st->lists, (unsigned long long)st->gets, (unsigned long long)st->writes,
+      (unsigned long long)st->watches, (unsigned long long)st->watches_active,
+      (unsigned long long)st->watch_events, (unsigned long long)st->bytes_sent,
+      (unsigned long long)st->gzip_responses, (unsigned long long)st->errors_4xx,
+      (unsigned long long)st->errors_5xx, (unsigned long long)st->faults_injected,
+      (unsigned long long)atomic_load(&sim->restarts), rate, (unsigned long long)st->churn_creates,
+      (unsigned long long)st->churn_updates, (unsigned long long)st->churn_deletes);
   ksmc_buf_put(&b, tmp, (size_t)n);
   for (size_t i = 0; i < NKINDS; i++) {
     n = snprintf(tmp, sizeof tmp, "%s\"%s\":%zu", i ? "," : "", KINDS[i].resource, counts[i]);
@@ -151,6 +153,25 @@ enum MHD_Result handle_control(req *r, const char *path) {
     ksmc_buf b = {0};
     char tmp[64];
     int n = snprintf(tmp, sizeof tmp, "{\"compactedTo\":%llu}\n", (unsigned long long)sim->st.rv);
+    ksmc_buf_put(&b, tmp, (size_t)n);
+    return send_body(r, 200, "application/json", &b);
+  }
+  if (!strcmp(path, "/_sim/restart") && post) {
+    const char *down = req_arg(r, "down_ms"), *jump = req_arg(r, "rv_jump"),
+               *compact = req_arg(r, "compact");
+    long down_ms = down ? strtol(down, NULL, 10) : 0;
+    unsigned long long rv_jump = jump ? strtoull(jump, NULL, 10) : 0;
+    bool comp = compact && strcmp(compact, "0") && strcmp(compact, "false");
+    if (down_ms < 0 || down_ms > 600000)
+      return send_status(r, 400, "BadRequest", "down_ms must be 0..600000");
+    faults_restart(sim, down_ms, rv_jump, comp);
+    pthread_mutex_lock(&sim->st.mu);
+    unsigned long long rv = sim->st.rv;
+    pthread_mutex_unlock(&sim->st.mu);
+    ksmc_buf b = {0};
+    char tmp[128];
+    int n = snprintf(tmp, sizeof tmp, "{\"restarts\":%llu,\"resourceVersion\":%llu}\n",
+                     (unsigned long long)atomic_load(&sim->restarts), rv);
     ksmc_buf_put(&b, tmp, (size_t)n);
     return send_body(r, 200, "application/json", &b);
   }

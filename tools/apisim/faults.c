@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void faults_init(apisim_faults *f) {
   memset(f, 0, sizeof *f);
@@ -18,9 +19,20 @@ typedef struct {
 #define FF(n)                                                                                      \
   { #n, offsetof(apisim_faults, n) }
 static const fault_field FIELDS[] = {
-    FF(watch_close_events),   FF(watch_close_seconds),   FF(watch_gone_start), FF(watch_gone_after),
-    FF(watch_truncate_after), FF(watch_malformed_after), FF(expire_continue),  FF(error_code),
-    FF(error_count),          FF(retry_after),           FF(stall_ms),         FF(stall_count),
+    FF(watch_close_events),
+    FF(watch_close_seconds),
+    FF(watch_gone_start),
+    FF(watch_gone_after),
+    FF(watch_truncate_after),
+    FF(watch_malformed_after),
+    FF(expire_continue),
+    FF(error_code),
+    FF(error_count),
+    FF(retry_after),
+    FF(stall_ms),
+    FF(stall_count),
+    FF(list_cut),
+    FF(gzip_corrupt),
 };
 
 const char *faults_apply(apisim_faults *f, const char *spec, char *err, size_t errn) {
@@ -82,4 +94,27 @@ bool fault_take(apisim_faults *f, long *counter) {
   if (fire) f->fired++;
   pthread_mutex_unlock(&f->mu);
   return fire;
+}
+
+long long faults_now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+bool faults_down(apisim *sim) { return faults_now_ms() < atomic_load(&sim->down_until_ms); }
+
+void faults_restart(apisim *sim, long down_ms, unsigned long long rv_jump, bool compact) {
+  atomic_store(&sim->down_until_ms, faults_now_ms() + (down_ms > 0 ? down_ms : 0));
+  atomic_fetch_add(&sim->restart_gen, 1);
+  atomic_fetch_add(&sim->restarts, 1);
+  atomic_fetch_add(&sim->stats.faults_injected, 1);
+  pthread_mutex_lock(&sim->faults.mu);
+  sim->faults.fired++;
+  pthread_mutex_unlock(&sim->faults.mu);
+  pthread_mutex_lock(&sim->st.mu);
+  sim->st.rv += rv_jump;
+  store_wake_all_locked(&sim->st); /* watchers notice the new generation at once */
+  pthread_mutex_unlock(&sim->st.mu);
+  if (compact) store_compact(&sim->st);
 }

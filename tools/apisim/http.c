@@ -220,12 +220,20 @@ void rb_free(rbuilder *rb) {
 
 typedef struct {
   rbuilder rb;
-  size_t seg, off; /* next byte to send */
+  size_t seg, off;     /* next byte to send */
+  size_t sent, cut_at; /* list_cut fault: end with an error after cut_at bytes (0: never) */
+  apisim *sim;
+  unsigned gen; /* a simulated restart cuts the body */
 } rb_reader;
 
 static ssize_t rb_read(void *cls, uint64_t pos, char *buf, size_t max) {
   (void)pos;
   rb_reader *rd = cls;
+  if (rd->gen != atomic_load(&rd->sim->restart_gen)) return MHD_CONTENT_READER_END_WITH_ERROR;
+  if (rd->cut_at) {
+    if (rd->sent >= rd->cut_at) return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (max > rd->cut_at - rd->sent) max = rd->cut_at - rd->sent;
+  }
   size_t n = 0;
   while (n < max && rd->seg < rd->rb.nseg) {
     rb_seg *s = &rd->rb.segs[rd->seg];
@@ -240,6 +248,7 @@ static ssize_t rb_read(void *cls, uint64_t pos, char *buf, size_t max) {
       rd->off = 0;
     }
   }
+  rd->sent += n;
   return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
 }
 
@@ -249,11 +258,27 @@ static void rb_reader_free(void *cls) {
   free(rd);
 }
 
+/* gzip_corrupt fault: odd firings scramble bytes in the middle of the deflate data (an
+ * inflate error or garbage, caught by the CRC at the latest), even ones only the CRC-32
+ * trailer (every byte inflates correctly, then the check fails). */
+static void corrupt_gzip(ksmc_buf *gz, long nth) {
+  if (gz->n < 64) return;
+  if (nth % 2) {
+    for (size_t i = gz->n / 2; i < gz->n / 2 + 16; i++) gz->p[i] = (char)(gz->p[i] ^ 0x5a);
+  } else {
+    gz->p[gz->n - 8] = (char)(gz->p[gz->n - 8] ^ 0xff);
+  }
+}
+
 enum MHD_Result rb_send(req *r, rbuilder *rb, int code, const char *ctype) {
   if (ksmc_buf_failed(&rb->arena)) {
     rb_free(rb);
     return send_status(r, 500, "InternalError", "out of memory");
   }
+  apisim_faults *f = &r->sim->faults;
+  bool cut = r->list && code == 200 && fault_take(f, &f->list_cut);
+  if (cut) atomic_fetch_add(&r->sim->stats.faults_injected, 1);
+  bool gz = false;
   if (rb->total > GZIP_THRESHOLD && req_gzip_ok(r)) {
     ksmc_buf out = {0};
     bool ok = gzip_segments(rb, &out);
@@ -262,21 +287,18 @@ enum MHD_Result rb_send(req *r, rbuilder *rb, int code, const char *ctype) {
       ksmc_buf_free(&out);
       return send_status(r, 500, "InternalError", "gzip failed");
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(out.n, out.p, free_buf_cb);
-    http_add_std_headers(resp, ctype);
-    add_extra_headers(r, resp);
-    MHD_add_response_header(resp, "Content-Encoding", "gzip");
-    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+    if (r->list && code == 200 && fault_take(f, &f->gzip_corrupt)) {
+      unsigned long long nth = atomic_fetch_add(&r->sim->stats.faults_injected, 1);
+      corrupt_gzip(&out, (long)nth);
+    }
     atomic_fetch_add(&r->sim->stats.gzip_responses, 1);
-    count_status(r, code);
-    r->bytes = out.n;
-    atomic_fetch_add(&r->sim->stats.bytes_sent, out.n);
-    enum MHD_Result ret = MHD_queue_response(r->c, (unsigned)code, resp);
-    MHD_destroy_response(resp);
-    return ret;
-  }
-  if (rb->total <= 64 * 1024) {
+    /* stream the compressed bytes through the same reader (restart and list_cut apply) */
+    size_t n = out.n;
+    rb->arena = out;
+    rb->total = 0;
+    rb_push(rb, (rb_seg){NULL, 0, n});
+    gz = true;
+  } else if (rb->total <= 64 * 1024 && !cut) {
     ksmc_buf flat = {0};
     ksmc_buf_reserve(&flat, rb->total + 1);
     for (size_t i = 0; i < rb->nseg; i++)
@@ -291,7 +313,10 @@ enum MHD_Result rb_send(req *r, rbuilder *rb, int code, const char *ctype) {
   if (!rd) abort();
   rd->rb = *rb;
   memset(rb, 0, sizeof *rb);
+  rd->sim = r->sim;
+  rd->gen = r->gen;
   size_t total = rd->rb.total;
+  if (cut) rd->cut_at = total / 2 ? total / 2 : 1;
   struct MHD_Response *resp =
       MHD_create_response_from_callback(total, 256 * 1024, rb_read, rd, rb_reader_free);
   if (!resp) {
@@ -300,6 +325,10 @@ enum MHD_Result rb_send(req *r, rbuilder *rb, int code, const char *ctype) {
   }
   http_add_std_headers(resp, ctype);
   add_extra_headers(r, resp);
+  if (gz) {
+    MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+  }
   count_status(r, code);
   r->bytes = total;
   atomic_fetch_add(&r->sim->stats.bytes_sent, total);
@@ -394,7 +423,9 @@ static enum MHD_Result route_resource(req *r, const char *group, const char *ver
       if (watch) return handle_watch(r, kind, ns, name);
       return handle_get(r, kind, ns, name);
     }
-    return watch ? handle_watch(r, kind, ns, NULL) : handle_list(r, kind, ns);
+    if (watch) return handle_watch(r, kind, ns, NULL);
+    r->list = true;
+    return handle_list(r, kind, ns);
   }
   if (!strcmp(r->method, "POST") && !name) return handle_create(r, kind, ns);
   if (!strcmp(r->method, "PUT") && name) return handle_update(r, kind, ns, name);
@@ -479,8 +510,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r->query = strdup(q.n ? ksmc_buf_cstr(&q) : "");
     ksmc_buf_free(&q);
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    r->gen = atomic_load(&sim->restart_gen);
     *con_cls = r;
     atomic_fetch_add(&sim->stats.requests, 1);
+    /* A simulated restart: connections from before it and every API request while the
+     * server is "down" are closed without an answer (control endpoints stay reachable). */
+    if (strncmp(url, "/_sim", 5)) {
+      const union MHD_ConnectionInfo *ci =
+          MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+      unsigned conn_gen =
+          ci && ci->socket_context ? (unsigned)(uintptr_t)ci->socket_context - 1 : r->gen;
+      if (conn_gen != r->gen || faults_down(sim)) return MHD_NO;
+    }
     return MHD_YES;
   }
   if (*upload_size) {
@@ -491,6 +532,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (r->handled) return MHD_YES;
   r->handled = true;
   return dispatch(r);
+}
+
+/* Remembers the restart generation a connection was accepted in (+1, so never NULL). */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+  (void)c;
+  apisim *sim = cls;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED)
+    *socket_context = (void *)(uintptr_t)(atomic_load(&sim->restart_gen) + 1);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -544,6 +594,7 @@ int http_start(apisim *sim) {
       {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
       {MHD_OPTION_SOCK_ADDR, 0, &sa},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, sim},
+      {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, sim},
       {MHD_OPTION_CONNECTION_TIMEOUT, 0, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, 4000, NULL},
       {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 1024 * 1024, NULL},

@@ -21,6 +21,8 @@ typedef struct req {
   bool streaming;
   bool handled;
   char rv_header[32]; /* if set: X-Apisim-Resource-Version on the response */
+  bool list;          /* a LIST of an API resource: list_cut/gzip_corrupt faults apply */
+  unsigned gen;       /* sim->restart_gen when the request arrived */
 } req;
 
 const char *req_arg(req *r, const char *name);

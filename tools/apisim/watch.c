@@ -40,6 +40,7 @@ typedef struct {
   size_t pend_off;
   int state;
   int fd;
+  unsigned gen; /* sim->restart_gen when the watch began: a restart cuts the stream */
 } watcher;
 
 static void ts_add(struct timespec *t, double secs) {
@@ -299,6 +300,7 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max) {
   (void)pos;
   watcher *w = cls;
   for (;;) {
+    if (w->gen != atomic_load(&w->sim->restart_gen)) return MHD_CONTENT_READER_END_WITH_ERROR;
     if (w->pend_off < w->pending.n) {
       size_t n = w->pending.n - w->pend_off;
       if (n > max) n = max;
@@ -372,6 +374,7 @@ enum MHD_Result handle_watch(req *r, int kind, const char *ns, const char *name)
   w->ns = ns ? strdup(ns) : NULL;
   w->name = name ? strdup(name) : NULL;
   w->fd = -1;
+  w->gen = atomic_load(&sim->restart_gen);
   const char *e = label_selector_parse(&w->ls, req_arg(r, "labelSelector"), err, sizeof err);
   if (!e) e = field_selector_parse(&w->fs, kind, req_arg(r, "fieldSelector"), err, sizeof err);
   if (e) {
