@@ -253,6 +253,10 @@ static bool start_ingest(app *a, char *err, size_t errlen) {
       .log_user = a,
       .log_level = a->cfg.log_level,
   };
+  /* Test knob for the fault soak (tests/e2e/fault_soak.sh): caps the reconnect backoff so
+   * a run with dozens of faults per minute converges in seconds. Unset: client-go's 30 s. */
+  const char *bmax = getenv("KSMC_BACKOFF_MAX_MS");
+  if (bmax && *bmax) o.backoff_max_ms = strtol(bmax, NULL, 10);
   a->ingest = ksmc_ingest_new(&o, err, errlen);
   free(specs);
   return a->ingest != NULL;

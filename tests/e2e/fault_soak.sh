@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Fault soak: ksmc against apisim under pod churn while every fault kind rotates in
+# phases (dropped connections, truncated and malformed watch events, 410 storms, expired
+# continue tokens, LIST bodies cut short, corrupt gzip, 429/5xx with Retry-After, stalls,
+# API server restarts that reset nothing and ones that jump the resourceVersion and
+# compact). After each phase the churn stops and /metrics must equal `ksmc render` of the
+# simulator's ground truth exactly: 0 lost, 0 stale, 0 duplicated lines. Ingest must keep
+# going during every phase (self-metrics counters increase), RSS must not grow after the
+# first phase (max <= first * 1.10 + 8 MiB; not checked under ASan, whose quarantine grows
+# by design), and ksmc must exit 0 on SIGTERM at the end (under ASan: no leak reports).
+#
+# usage: fault_soak.sh KSMC APISIM [--long] [--duration SECONDS] [--seed N] [--churn-seconds S]
+#                                   [--phases REGEX]
+#   default    one cycle of all 15 phases (~90 s)
+#   --long     cycles until 30 minutes have passed (same as --duration 1800)
+#   --duration repeat the cycle until SECONDS have passed (at least one cycle)
+#   --phases   only the phases whose name matches REGEX (for debugging)
+# ksmc's reconnect backoff is capped at KSMC_BACKOFF_MAX_MS (default here 2000; set it to
+# the empty string for client-go's 30 s cap, under which one phase can take 2 minutes to
+# converge because the backoff never gets 2 quiet minutes to reset).
+set -euo pipefail
+KSMC=$1
+APISIM=$2
+shift 2
+DURATION=0
+SEED=11
+CHURN_S=2
+ONLY=.
+export KSMC_BACKOFF_MAX_MS=${KSMC_BACKOFF_MAX_MS-2000}
+while [ $# -gt 0 ]; do
+  case $1 in
+  --long) DURATION=1800; shift ;;
+  --duration) DURATION=$2; shift 2 ;;
+  --seed) SEED=$2; shift 2 ;;
+  --churn-seconds) CHURN_S=$2; shift 2 ;;
+  --phases) ONLY=$2; shift 2 ;;
+  *) echo "fault_soak.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+. "$(dirname "$0")/lib.sh"
+
+ALLOW='--metric-labels-allowlist=pods=[app,team],nodes=[*]'
+ASAN=0
+if ldd "$KSMC" 2>/dev/null | grep -q libasan || nm "$KSMC" 2>/dev/null | grep -q ' __asan_init'; then
+  ASAN=1
+fi
+
+# > 500 pods: ksmc lists in pages of 500, so relists use continue tokens.
+start_apisim --nodes 50 --pods-per-node 12 --namespaces 6 --seed "$SEED" --continue-ttl 5
+start_ksmc main "$ALLOW"
+wait_ready main
+echo "soak: seed $SEED, churn ${CHURN_S}s per phase, duration ${DURATION}s (0: one cycle), backoff cap ${KSMC_BACKOFF_MAX_MS:-30000} ms, asan=$ASAN"
+
+stats() { curl -sf "$SIM/_sim/stats" || fail "apisim stats"; }
+faults_injected() { stats | sed 's/.*"faultsInjected":\([0-9]*\).*/\1/'; }
+# Ingest progress: watch events processed plus successful LISTs (relists count: during a
+# 410 storm ksmc ingests by listing).
+ingest() {
+  curl -sf "http://127.0.0.1:$TPORT_main/metrics" |
+    awk '/^ksmc_watch_events_total\{/ || /^kube_state_metrics_list_total\{.*result="success"/ {s += $NF} END {printf "%d\n", s}'
+}
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$PID_main/status"; }
+drop_connections() { sim_post "restart?down_ms=0"; }
+
+# converge: stop-churn state; waits up to 150 s for /metrics to equal the ground truth
+# (2 backoffs at client-go's cap), then prints "objects lines lost stale dup seconds".
+converge() {
+  local t0 objects
+  t0=$(date +%s.%N)
+  while [ "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN {print (a - b < 150)}')" = 1 ]; do
+    ground_truth "$E2E_TMP/want.prom" "$ALLOW"
+    if curl -sf "http://127.0.0.1:$PORT_main/metrics" >"$E2E_TMP/got.prom"; then
+      sort "$E2E_TMP/want.prom" >"$E2E_TMP/want.sorted"
+      sort "$E2E_TMP/got.prom" >"$E2E_TMP/got.sorted"
+      cmp -s "$E2E_TMP/want.sorted" "$E2E_TMP/got.sorted" && break
+    fi
+    sleep 0.5
+  done
+  objects=0
+  for res in $RESOURCES; do objects=$((objects + $(wc -l <"$E2E_TMP/$res.ndjson"))); done
+  local lost stale dup lines
+  lines=$(wc -l <"$E2E_TMP/want.sorted")
+  lost=$(comm -23 "$E2E_TMP/want.sorted" "$E2E_TMP/got.sorted" | wc -l)
+  stale=$(comm -13 "$E2E_TMP/want.sorted" "$E2E_TMP/got.sorted" | wc -l)
+  dup=$(($(wc -l <"$E2E_TMP/got.sorted") - $(uniq "$E2E_TMP/got.sorted" | wc -l) -
+    ($(wc -l <"$E2E_TMP/want.sorted") - $(uniq "$E2E_TMP/want.sorted" | wc -l))))
+  echo "$objects $lines $lost $stale $dup $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN {printf "%.1f", a - b}')"
+}
+
+# Phases: NAME ACTION, ACTION = faults:SPEC (set before the churn) or restart:ARGS (done
+# in the middle of the churn) or drop (connections dropped three times during the churn).
+# Faults that act on requests come with watch_close_events/watch_gone_start so ksmc makes
+# requests (and relists, which need continue tokens and gzip) while they are armed.
+PHASES=(
+  "dropped-connections drop"
+  "truncated-events faults:watch_truncate_after=3"
+  "malformed-events faults:watch_malformed_after=2"
+  "410-storm faults:watch_gone_start=6&watch_gone_after=4"
+  "expired-continue faults:expire_continue=3&watch_close_events=3&watch_gone_start=2"
+  "cut-list-bodies faults:list_cut=2&watch_close_events=3&watch_gone_start=2"
+  "gzip-errors faults:gzip_corrupt=2&watch_close_events=3&watch_gone_start=2"
+  "429-retry-after faults:error_code=429&error_count=4&retry_after=1&watch_close_events=3"
+  "500-retry-after faults:error_code=500&error_count=3&retry_after=1&watch_close_events=3"
+  "503-retry-after faults:error_code=503&error_count=3&retry_after=1&watch_close_events=3"
+  "504-retry-after faults:error_code=504&error_count=3&retry_after=1&watch_close_events=3"
+  "stalls faults:stall_ms=1500&stall_count=3&watch_close_events=3"
+  "watch-close-timer faults:watch_close_seconds=1"
+  "restart restart:down_ms=1500"
+  "restart-rv-jump restart:down_ms=500&rv_jump=1000000&compact=1"
+)
+
+t_start=$(date +%s)
+cycle=0
+phase_no=0
+total_faults=0
+total_objects=0
+total_lines=0
+rss_series=()
+rss_first=
+while :; do
+  cycle=$((cycle + 1))
+  for ph in "${PHASES[@]}"; do
+    name=${ph%% *}
+    action=${ph#* }
+    [[ $name =~ $ONLY ]] || continue
+    phase_no=$((phase_no + 1))
+    f0=$(faults_injected)
+    i0=$(ingest)
+    case $action in
+    faults:*) sim_post "faults?${action#faults:}" ;;
+    esac
+    # cut the streams opened before the phase so its faults apply to fresh watches
+    drop_connections
+    sim_post "churn?rate=150"
+    case $action in
+    drop)
+      for _ in 1 2 3; do
+        sleep "$(awk -v s="$CHURN_S" 'BEGIN {print s / 3}')"
+        drop_connections
+      done
+      ;;
+    restart:*)
+      sleep "$(awk -v s="$CHURN_S" 'BEGIN {print s / 2}')"
+      sim_post "restart?${action#restart:}"
+      sleep "$(awk -v s="$CHURN_S" 'BEGIN {print s / 2}')"
+      ;;
+    *) sleep "$CHURN_S" ;;
+    esac
+    sim_post "faults?reset=1"
+    # Ingest kept going: give ksmc up to 5 s after the churn burst (backoff, Retry-After).
+    i1=$i0
+    for _ in $(seq 20); do
+      i1=$(ingest)
+      [ "$i1" -gt "$i0" ] && break
+      sleep 0.25
+    done
+    sim_post "churn?rate=0"
+    [ "$i1" -gt "$i0" ] || fail "phase $name: ingest stopped (counter stayed at $i0)"
+    read -r objects lines lost stale dup secs < <(converge)
+    f1=$(faults_injected)
+    nf=$((f1 - f0))
+    i2=$(ingest)
+    rss=$(rss_kib)
+    rss_series+=("$rss")
+    [ -n "$rss_first" ] || rss_first=$rss
+    printf 'phase %2d (cycle %d) %-20s faults %3d, %4d objects / %6d lines compared: %d lost, %d stale, %d duplicated; ingest +%d; converged in %.1fs; RSS %d KiB\n' \
+      "$phase_no" "$cycle" "$name" "$nf" "$objects" "$lines" "$lost" "$stale" "$dup" $((i2 - i0)) "$secs" "$rss"
+    if [ "$lost" != 0 ] || [ "$stale" != 0 ] || [ "$dup" != 0 ]; then
+      diff "$E2E_TMP/want.sorted" "$E2E_TMP/got.sorted" | head -20 >&2
+      fail "phase $name: /metrics differs from the ground truth"
+    fi
+    [ "$nf" -gt 0 ] || fail "phase $name: no fault was injected"
+    total_faults=$((total_faults + nf))
+    total_objects=$((total_objects + objects))
+    total_lines=$((total_lines + lines))
+  done
+  [ $(($(date +%s) - t_start)) -lt "$DURATION" ] || break
+done
+
+echo "RSS series (KiB, after each phase): ${rss_series[*]}"
+limit=$((rss_first * 110 / 100 + 8192))
+max=$(printf '%s\n' "${rss_series[@]}" | sort -n | tail -1)
+if [ "$ASAN" = 1 ]; then
+  echo "RSS bound not checked under ASan (its quarantine holds freed memory); max $max KiB"
+elif [ "$max" -gt "$limit" ]; then
+  fail "RSS grew: max $max KiB > first phase $rss_first KiB * 1.10 + 8 MiB = $limit KiB"
+else
+  echo "ok: RSS max $max KiB <= $limit KiB (first phase $rss_first KiB * 1.10 + 8 MiB)"
+fi
+
+# A clean exit: SIGTERM, exit status 0 (under ASan, LeakSanitizer would make it non-zero).
+kill -TERM "$PID_main"
+rc=0
+wait "$PID_main" || rc=$?
+if [ "$rc" != 0 ]; then
+  tail -30 "$E2E_TMP/ksmc-main.log" >&2
+  fail "ksmc exited with $rc after SIGTERM"
+fi
+grep -q 'LeakSanitizer\|AddressSanitizer' "$E2E_TMP/ksmc-main.log" && fail "sanitizer report in the ksmc log"
+elapsed=$(($(date +%s) - t_start))
+echo "soak: $cycle cycle(s), $phase_no phases in ${elapsed}s: $total_faults faults injected, $total_objects objects ($total_lines lines) compared, 0 lost, 0 stale, 0 duplicated; ksmc exited 0"
+echo "1 passed, 0 failed"
