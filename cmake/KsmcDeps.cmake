@@ -44,3 +44,10 @@ function(ksmc_re2c out re)
     COMMENT "re2c ${re}")
   set(${out} ${c} PARENT_SCOPE)
 endfunction()
+
+# The differential fuzz test (tests/golden/diff_fuzz.py) builds the independent Go model of
+# KSM (tests/golden/model, standard library only). Not needed to build ksmc.
+find_program(GO_EXECUTABLE go)
+if(NOT GO_EXECUTABLE)
+  message(WARNING "go not found: the golden_diff_fuzz test will fail; apt-get install golang-go (or run scripts/setup-debian.sh)")
+endif()

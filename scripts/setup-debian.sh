@@ -12,7 +12,7 @@ packages=(
   libgnutls28-dev libcrypt-dev
   # tests
   libcunit1-dev valgrind clang libclang-rt-14-dev clang-format curl python3 python3-yaml prometheus
-  openssl
+  openssl golang-go
   # benchmarks and demo tooling
   libsimdjson-dev nginx-light wrk gnuplot-nox
 )

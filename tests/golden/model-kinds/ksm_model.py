@@ -138,7 +138,7 @@ def quantity_value(q):
     if not m:
         raise ValueError("bad quantity " + q)
     num, suf = Decimal(m.group(1)), m.group(2)
-    exp = len(suf) > 1 and suf[0] in "eE"  # "E" alone is exa
+    exp = len(suf) > 1 and suf[0] in "eE" and suf != "Ei"  # "E" alone is exa, "Ei" exbi
     amount = num * (Decimal(10) ** int(suf[1:]) if exp else SUFFIX[suf])
     nano = (amount * Decimal(10) ** 9).to_integral_value(
         rounding=ROUND_CEILING if amount >= 0 else ROUND_FLOOR)
@@ -826,9 +826,34 @@ KINDS["resourcequotas"] = (
 # ---- driver ---------------------------------------------------------------------------
 
 
+def go_decode(b):
+    """Bytes to text as Go's encoding/json does: one U+FFFD per invalid UTF-8 byte."""
+    out, i = [], 0
+    while i < len(b):
+        try:
+            out.append(b[i:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as e:
+            out.append(b[i:i + e.start].decode("utf-8"))
+            out.append("\ufffd")
+            i += e.start + 1
+    return "".join(out)
+
+
+def no_lone_surrogates(v):
+    """Go decodes an escaped lone surrogate (\\ud800) as U+FFFD; Python keeps it."""
+    if isinstance(v, str):
+        return re.sub("[\ud800-\udfff]", "\ufffd", v)
+    if isinstance(v, list):
+        return [no_lone_surrogates(x) for x in v]
+    if isinstance(v, dict):
+        return {no_lone_surrogates(k): no_lone_surrogates(x) for k, x in v.items()}
+    return v
+
+
 def load_objects(path):
-    text = open(path, encoding="utf-8").read()
-    dec = json.JSONDecoder()
+    text = go_decode(open(path, "rb").read())
+    dec = json.JSONDecoder(object_hook=no_lone_surrogates)
     objs, i = [], 0
     while True:
         while i < len(text) and text[i] in " \t\r\n":

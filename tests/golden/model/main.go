@@ -488,11 +488,15 @@ func podFamilies(p *Pod, o Opts) map[string][]Sample {
 		f["kube_pod_owner"] = append(f["kube_pod_owner"], s(ok, L(r.Kind, r.Name, c), 1))
 	}
 	for _, rc := range sp.ResourceClaims {
+		// TSV: resourceclaim_template_name = .resourceClaimTemplateName or "", whether or not
+		// resourceClaimName is set too (the API server rejects both; diff_fuzz found it).
 		var name, tmpl string
+		if rc.ResourceClaimTemplateName != nil {
+			tmpl = *rc.ResourceClaimTemplateName
+		}
 		if rc.ResourceClaimName != nil {
 			name = *rc.ResourceClaimName
 		} else if rc.ResourceClaimTemplateName != nil {
-			tmpl = *rc.ResourceClaimTemplateName
 			for _, rs := range st.ResourceClaimStatuses {
 				if rs.Name == rc.Name && rs.ResourceClaimName != nil {
 					name = *rs.ResourceClaimName
@@ -518,7 +522,8 @@ func podFamilies(p *Pod, o Opts) map[string][]Sample {
 			f["kube_pod_spec_volumes_persistentvolumeclaims_readonly"] = append(f["kube_pod_spec_volumes_persistentvolumeclaims_readonly"], s(vk, L(v.Name, pvc, "true"), 0))
 		}
 	}
-	if st.StartTime != nil && !st.StartTime.IsZero() {
+	// TSV: "no sample if unset": only nil counts, a zero time is a value (diff_fuzz).
+	if st.StartTime != nil {
 		f["kube_pod_start_time"] = []Sample{s(nil, nil, float64(st.StartTime.Unix()))}
 	}
 	if st.Phase != "" {
