@@ -11,7 +11,7 @@
 #
 # usage: fault_soak.sh KSMC APISIM [--long] [--duration SECONDS] [--seed N] [--churn-seconds S]
 #                                   [--phases REGEX]
-#   default    one cycle of all 15 phases (~90 s)
+#   default    one cycle of all 15 phases (about 1 CPU-minute; 4-12 min wall on a loaded machine)
 #   --long     cycles until 30 minutes have passed (same as --duration 1800)
 #   --duration repeat the cycle until SECONDS have passed (at least one cycle)
 #   --phases   only the phases whose name matches REGEX (for debugging)
