@@ -211,7 +211,7 @@ static void on_object(void *user, const char *doc, size_t off, size_t len) {
   r->bytes = malloc(st->rc.out.n ? st->rc.out.n : 1);
   r->fam_end = malloc(nf * sizeof *r->fam_end);
   if (!r->bytes || !r->fam_end) abort();
-  memcpy(r->bytes, st->rc.out.p, st->rc.out.n);
+  if (st->rc.out.n) memcpy(r->bytes, st->rc.out.p, st->rc.out.n); /* p is NULL when empty */
   memcpy(r->fam_end, st->rc.fam_end, nf * sizeof *r->fam_end);
 }
 
