@@ -8,6 +8,7 @@
 #include "certificate.h"
 #include "daemonset.h"
 #include "deployment.h"
+#include "endpoints.h"
 #include "endpointslice.h"
 #include "ingressclass.h"
 #include "job.h"
@@ -32,6 +33,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_configmap_kind,
     &ksmc_gen_daemonset_kind,
     &ksmc_gen_deployment_kind,
+    &ksmc_gen_endpoints_kind,
     &ksmc_gen_endpointslice_kind,
     &ksmc_gen_ingressclass_kind,
     &ksmc_gen_job_kind,
@@ -52,7 +54,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 22;
+const size_t ksmc_nkinds = 23;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

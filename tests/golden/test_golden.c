@@ -239,10 +239,12 @@ static void run_kind(const char *kind, const char *resource) {
 }
 
 /* kind directory -> resource: node -> nodes, ingress -> ingresses, networkpolicy ->
- * networkpolicies. */
+ * networkpolicies; endpoints (kind Endpoints is already plural) -> endpoints. */
 static void plural_of(const char *kind, char *out, size_t len) {
   size_t l = strlen(kind);
-  if (l > 0 && kind[l - 1] == 's')
+  if (!strcmp(kind, "endpoints"))
+    snprintf(out, len, "%s", kind);
+  else if (l > 0 && kind[l - 1] == 's')
     snprintf(out, len, "%ses", kind);
   else if (l > 1 && kind[l - 1] == 'y' && !strchr("aeiou", kind[l - 2]))
     snprintf(out, len, "%.*sies", (int)(l - 1), kind);

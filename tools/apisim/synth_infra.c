@@ -1,9 +1,10 @@
 /* synth_infra: the cluster-level objects no synthetic workload owns — StorageClasses,
  * IngressClasses, node and leader-election Leases, NetworkPolicies, the odd legacy
- * ReplicationController, Secrets (Helm release records, credentials, TLS), ResourceQuotas, and the
- * CSI VolumeAttachments of bound volumes. Counts are those of a small real cluster (a handful per
- * namespace, one Lease per node). Everything draws from its own generator seeded from the cluster
- * seed, so adding these objects does not change any other synthetic object. */
+ * ReplicationController, Secrets (Helm release records, credentials, TLS), ResourceQuotas,
+ * Endpoints of selector-less Services, and the CSI VolumeAttachments of bound volumes. Counts are
+ * those of a small real cluster (a handful per namespace, one Lease per node). Everything draws
+ * from its own generator seeded from the cluster seed, so adding these objects does not change any
+ * other synthetic object. */
 #include "apisim.h"
 #include "rng.h"
 
@@ -374,6 +375,66 @@ static void gen_resourcequota(apisim *sim, rng *r, const char *ns, time_t born) 
   ksmc_buf_free(&b);
 }
 
+/* ---- Endpoints of selector-less Services (hand-managed, as for external databases) and
+ * the kube-system DNS Endpoints: one subset with ready and not-ready addresses, 1-2 ports ---- */
+
+static void gen_endpoints(apisim *sim, rng *r, const char *ns, const char *name, time_t born,
+                          bool dns) {
+  char t[32], uid[40], ip[32];
+  fmt_time(t, born);
+  uid_of(r, uid);
+  int ready = rng_range(r, 1, 3), not_ready = rng_chance(r, 0.3) ? 1 : 0,
+      net = rng_range(r, 1, 250);
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  jw_obj(&w, NULL);
+  meta(&w, name, ns, uid, t);
+  jw_obj(&w, "labels");
+  jw_s(&w, dns ? "k8s-app" : "app", dns ? "kube-dns" : name);
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  jw_arr(&w, "subsets");
+  jw_obj(&w, NULL);
+  jw_arr(&w, "addresses");
+  for (int i = 0; i < ready; i++) {
+    jw_obj(&w, NULL);
+    snprintf(ip, sizeof ip, "10.%d.%d.%d", dns ? 244 : 32, net, 10 + i);
+    jw_s(&w, "ip", ip);
+    jw_end(&w, '}');
+  }
+  jw_end(&w, ']');
+  if (not_ready) {
+    jw_arr(&w, "notReadyAddresses");
+    jw_obj(&w, NULL);
+    snprintf(ip, sizeof ip, "10.%d.%d.%d", dns ? 244 : 32, net, 10 + ready);
+    jw_s(&w, "ip", ip);
+    jw_end(&w, '}');
+    jw_end(&w, ']');
+  }
+  jw_arr(&w, "ports");
+  jw_obj(&w, NULL);
+  jw_s(&w, "name", dns ? "dns" : "postgres");
+  jw_i(&w, "port", dns ? 53 : 5432);
+  jw_s(&w, "protocol", dns ? "UDP" : "TCP");
+  jw_end(&w, '}');
+  if (dns) {
+    jw_obj(&w, NULL);
+    jw_s(&w, "name", "dns-tcp");
+    jw_i(&w, "port", 53);
+    jw_s(&w, "protocol", "TCP");
+    jw_end(&w, '}');
+  }
+  jw_end(&w, ']');
+  jw_end(&w, '}');
+  jw_end(&w, ']');
+  jw_end(&w, '}');
+  synth_insert(sim, kind_of("endpoints"), &b,
+               dns ? "kube-controller-manager" : "kubectl-client-side-apply",
+               dns ? "kube-controller-manager" : "kubectl-client-side-apply", t, t);
+  ksmc_buf_free(&b);
+}
+
 void synth_volumeattachment(apisim *sim, const char *pv, const char *node, time_t created) {
   uint64_t h = 1469598103934665603ull;
   for (const char *p = pv; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
@@ -444,4 +505,10 @@ void synth_infra(apisim *sim, const char *const *nodes, long nn, const char *con
     if (rng_chance(&r, 0.3))
       gen_secret(sim, &r, namespaces[i], "edge-tls", "kubernetes.io/tls", t + 90, "Certificate");
   }
+  /* Drawn after every other object so that adding them changed none of those. */
+  gen_endpoints(sim, &r, "kube-system", "kube-dns", born, true);
+  for (long i = 0; i < nns; i++)
+    if (i % 4 == 1 || (nns < 2 && i == 0))
+      gen_endpoints(sim, &r, namespaces[i], "external-db", born + 86400 * 7 + rng_int(&r, 86400),
+                    false);
 }

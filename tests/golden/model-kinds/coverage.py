@@ -10,7 +10,7 @@ TSV = os.path.normpath(os.path.join(GOLDEN, "..", "..", "..", "shared", "ksm-cat
 KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
          "persistentvolumeclaim", "endpointslice", "deployment", "job", "replicationcontroller",
          "storageclass", "ingressclass", "networkpolicy", "lease", "volumeattachment",
-         "configmap", "secret", "resourcequota"]
+         "configmap", "secret", "resourcequota", "endpoints"]
 rows = collections.defaultdict(list)
 for path in (TSV, os.path.join(HERE, "catalogue-extra.tsv")):
     with open(path, encoding="utf-8") as f:
@@ -21,7 +21,7 @@ for path in (TSV, os.path.join(HERE, "catalogue-extra.tsv")):
 bad = 0
 table = "--table" in sys.argv
 for kind in KINDS:
-    res = (kind + "es" if kind.endswith("s") else kind[:-1] + "ies" if kind.endswith("y")
+    res = (kind if kind == "endpoints" else kind + "es" if kind.endswith("s") else kind[:-1] + "ies" if kind.endswith("y")
            else kind + "s")
     d = os.path.join(GOLDEN, kind)
     cases = sorted(f[:-5] for f in os.listdir(d) if f.endswith(".json"))

@@ -823,6 +823,49 @@ KINDS["resourcequotas"] = (
         "kube_resourcequota_labels": labels_family,
     })
 
+# endpoints (internal/store/endpoint.go) -------------------------------------------------
+
+
+def ep_port_labels(p):
+    """Port labels as KSM writes them: Port is an int32, 0 when absent."""
+    port = get(p, "port")
+    return s(p, "protocol"), str(int(port) if port is not None else 0), s(p, "name")
+
+
+def ep_address(ctx, o):
+    """Per subset, per port: the ready addresses, then the not-ready ones (KSM's loop)."""
+    out = []
+    for sub in lst(o, "subsets"):
+        for p in lst(sub, "ports"):
+            proto, num, name = ep_port_labels(p)
+            for field, ready in (("addresses", "true"), ("notReadyAddresses", "false")):
+                for a in lst(sub, field):
+                    out.append(([("port_protocol", proto), ("port_number", num),
+                                 ("port_name", name), ("ip", s(a, "ip")), ("ready", ready)], 1))
+    return out
+
+
+def ep_ports(ctx, o):
+    out = []
+    for sub in lst(o, "subsets"):
+        for p in lst(sub, "ports"):
+            proto, num, name = ep_port_labels(p)
+            out.append(([("port_name", name), ("port_protocol", proto), ("port_number", num)], 1))
+    return out
+
+
+KINDS["endpoints"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("endpoint", s(o, "metadata", "name"))],
+    {
+        "kube_endpoint_info": lambda ctx, o: [([], 1)],
+        "kube_endpoint_created": created,
+        "kube_endpoint_annotations": annotations_family,
+        "kube_endpoint_labels": labels_family,
+        "kube_endpoint_address": ep_address,
+        "kube_endpoint_ports": ep_ports,
+    })
+
 # ---- driver ---------------------------------------------------------------------------
 
 

@@ -7,9 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 golden=$(dirname "$here")
 tsv=${KSM_TSV:-$golden/../../../shared/ksm-catalogue.tsv}
 kinds=("$@")
-[ ${#kinds[@]} -eq 0 ] && kinds=(configmap daemonset resourcequota deployment endpointslice ingressclass job lease namespace networkpolicy persistentvolumeclaim replicaset replicationcontroller secret service statefulset storageclass volumeattachment)
+[ ${#kinds[@]} -eq 0 ] && kinds=(configmap daemonset resourcequota endpoints deployment endpointslice ingressclass job lease namespace networkpolicy persistentvolumeclaim replicaset replicationcontroller secret service statefulset storageclass volumeattachment)
 for kind in "${kinds[@]}"; do
-  case $kind in *s) res=${kind}es ;; *[^aeiou]y) res=${kind%y}ies ;; *) res=${kind}s ;; esac
+  case $kind in endpoints) res=$kind ;; *s) res=${kind}es ;; *[^aeiou]y) res=${kind%y}ies ;; *) res=${kind}s ;; esac
   cd "$golden/$kind"
   for j in *.json; do
     c=${j%.json}
