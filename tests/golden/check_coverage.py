@@ -20,7 +20,7 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_TSV = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "ksm-catalogue.tsv"))
+DEFAULT_TSV = os.path.join(HERE, "model", "ksm-catalogue.tsv")
 KINDS = {"node": ("nodes", ['node']), "pod": ("pods", ['namespace', 'pod', 'uid'])}
 
 

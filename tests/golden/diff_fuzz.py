@@ -7,7 +7,7 @@ usage: diff_fuzz.py KSMC [--seed N] [--count N] [--long] [--kinds k1,k2|all] [--
 
 Objects are made by a seeded mutator from templates: every golden input of the kind
 (tests/golden/<kind>/*.json) and the all-fields object of its type in
-shared/k8s-api-fields/. Mutations keep each field's JSON type (the API server would reject
+tests/golden/api-fields/ (copied from shared/k8s-api-fields/). Mutations keep each field's JSON type (the API server would reject
 anything else, and KSM would fail to decode it): fields removed or set to null, strings
 replaced by odd ones (quotes, backslashes, LF, CR, TAB, control bytes, U+2028, emoji, escaped
 and raw invalid UTF-8, lone surrogates, 2 KB strings), timestamps by other valid RFC 3339
@@ -40,8 +40,10 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-SHARED = os.environ.get("KSMC_SHARED", os.path.join(os.path.dirname(REPO), "shared"))
-TSV = os.environ.get("KSM_TSV", os.path.join(SHARED, "ksm-catalogue.tsv"))
+# The models' inputs are committed next to them (copies of shared/ksm-catalogue.tsv and of
+# shared/k8s-api-fields/, see tests/golden/README.md), so a fresh clone runs the same test.
+TSV = os.environ.get("KSM_TSV", os.path.join(HERE, "model", "ksm-catalogue.tsv"))
+API_FIELDS_DIR = os.path.join(HERE, "api-fields")
 
 # The kinds this test checks by default, each verified against its model.
 DEFAULT_KINDS = ["node", "pod", "namespace", "replicaset", "daemonset", "statefulset",
@@ -102,8 +104,8 @@ def load_templates(kind):
             elif isinstance(o, dict):
                 objs.append(o)
     af = API_FIELDS.get(kind)
-    if af and os.path.exists(os.path.join(SHARED, "k8s-api-fields", af + ".json")):
-        objs.append(json.load(open(os.path.join(SHARED, "k8s-api-fields", af + ".json"))))
+    if af:  # every kind with a template must have it: a missing file is an error, not a skip
+        objs.append(json.load(open(os.path.join(API_FIELDS_DIR, af + ".json"))))
     return objs
 
 
@@ -433,6 +435,8 @@ def main():
     ap.add_argument("--kinds", default=",".join(DEFAULT_KINDS))
     ap.add_argument("--keep", default=None)
     a = ap.parse_args()
+    if not os.path.isfile(TSV):
+        sys.exit("diff_fuzz: the KSM catalogue the models read is missing: %s" % TSV)
     seed = a.seed if a.seed is not None else random.SystemRandom().randrange(1 << 31)
     count = a.count or (5000 if a.long else 300)
     kinds = a.kinds.split(",")

@@ -6,7 +6,7 @@ usage: coverage.py [--table]   (prints family -> cases with samples)"""
 import collections, os, sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.dirname(HERE)
-TSV = os.path.normpath(os.path.join(GOLDEN, "..", "..", "..", "shared", "ksm-catalogue.tsv"))
+TSV = os.path.join(GOLDEN, "model", "ksm-catalogue.tsv")
 KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
          "persistentvolumeclaim", "endpointslice", "deployment", "job", "replicationcontroller",
          "storageclass", "ingressclass", "networkpolicy", "lease", "volumeattachment",

@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 golden=$(dirname "$here")
-tsv=${KSM_TSV:-$golden/../../../shared/ksm-catalogue.tsv}
+tsv=${KSM_TSV:-$golden/model/ksm-catalogue.tsv}
 kinds=("$@")
 [ ${#kinds[@]} -eq 0 ] && kinds=(configmap daemonset resourcequota endpoints deployment endpointslice ingressclass job lease namespace networkpolicy persistentvolumeclaim replicaset replicationcontroller secret service statefulset storageclass volumeattachment)
 for kind in "${kinds[@]}"; do

@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 golden=$(dirname "$here")
-tsv=${KSM_TSV:-$golden/../../../shared/ksm-catalogue.tsv}
+tsv=${KSM_TSV:-$golden/model/ksm-catalogue.tsv}
 bin=$(mktemp -d)/ksm-model
 (cd "$here" && go build -o "$bin" .)
 kinds=("$@"); [ ${#kinds[@]} -eq 0 ] && kinds=(node pod)
