@@ -13,6 +13,7 @@
 #include "ingressclass.h"
 #include "job.h"
 #include "lease.h"
+#include "limitrange.h"
 #include "namespace.h"
 #include "networkpolicy.h"
 #include "node.h"
@@ -38,6 +39,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_ingressclass_kind,
     &ksmc_gen_job_kind,
     &ksmc_gen_lease_kind,
+    &ksmc_gen_limitrange_kind,
     &ksmc_gen_namespace_kind,
     &ksmc_gen_networkpolicy_kind,
     &ksmc_gen_node_kind,
@@ -54,7 +56,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 23;
+const size_t ksmc_nkinds = 24;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

@@ -1,10 +1,10 @@
 /* synth_infra: the cluster-level objects no synthetic workload owns — StorageClasses,
  * IngressClasses, node and leader-election Leases, NetworkPolicies, the odd legacy
  * ReplicationController, Secrets (Helm release records, credentials, TLS), ResourceQuotas,
- * Endpoints of selector-less Services, and the CSI VolumeAttachments of bound volumes. Counts are
- * those of a small real cluster (a handful per namespace, one Lease per node). Everything draws
- * from its own generator seeded from the cluster seed, so adding these objects does not change any
- * other synthetic object. */
+ * LimitRanges, Endpoints of selector-less Services, and the CSI VolumeAttachments of bound volumes.
+ * Counts are those of a small real cluster (a handful per namespace, one Lease per node).
+ * Everything draws from its own generator seeded from the cluster seed, so adding these objects
+ * does not change any other synthetic object. */
 #include "apisim.h"
 #include "rng.h"
 
@@ -435,6 +435,36 @@ static void gen_endpoints(apisim *sim, rng *r, const char *ns, const char *name,
   ksmc_buf_free(&b);
 }
 
+/* ---- the default container limits of a namespace (a LimitRange as tenancy tooling writes it) ----
+ */
+
+static void gen_limitrange(apisim *sim, rng *r, const char *ns, time_t born) {
+  char t[32], uid[40], lim[400];
+  fmt_time(t, born);
+  uid_of(r, uid);
+  int cpu = 100 * rng_range(r, 1, 5), mem = 128 * rng_range(r, 1, 8);
+  snprintf(lim, sizeof lim,
+           "[{\"type\":\"Container\",\"max\":{\"cpu\":\"%d\",\"memory\":\"%dGi\"},"
+           "\"min\":{\"cpu\":\"10m\",\"memory\":\"16Mi\"},\"default\":{\"cpu\":\"%dm\","
+           "\"memory\":\"%dMi\"},\"defaultRequest\":{\"cpu\":\"%dm\",\"memory\":\"%dMi\"},"
+           "\"maxLimitRequestRatio\":{\"cpu\":\"%d\"}}]",
+           rng_range(r, 2, 8), rng_range(r, 4, 16), cpu * 2, mem * 2, cpu, mem,
+           rng_range(r, 2, 10));
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  jw_obj(&w, NULL);
+  meta(&w, "default-limits", ns, uid, t);
+  jw_end(&w, '}');
+  jw_obj(&w, "spec");
+  jw_raw(&w, "limits", lim);
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  synth_insert(sim, kind_of("limitranges"), &b, "kubectl-client-side-apply",
+               "kubectl-client-side-apply", t, t);
+  ksmc_buf_free(&b);
+}
+
 void synth_volumeattachment(apisim *sim, const char *pv, const char *node, time_t created) {
   uint64_t h = 1469598103934665603ull;
   for (const char *p = pv; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
@@ -511,4 +541,6 @@ void synth_infra(apisim *sim, const char *const *nodes, long nn, const char *con
     if (i % 4 == 1 || (nns < 2 && i == 0))
       gen_endpoints(sim, &r, namespaces[i], "external-db", born + 86400 * 7 + rng_int(&r, 86400),
                     false);
+  for (long i = 0; i < nns; i++)
+    if (i % 3 == 0) gen_limitrange(sim, &r, namespaces[i], born + 86400 * 6 + rng_int(&r, 86400));
 }

@@ -10,7 +10,7 @@ TSV = os.path.join(GOLDEN, "model", "ksm-catalogue.tsv")
 KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
          "persistentvolumeclaim", "endpointslice", "deployment", "job", "replicationcontroller",
          "storageclass", "ingressclass", "networkpolicy", "lease", "volumeattachment",
-         "configmap", "secret", "resourcequota", "endpoints"]
+         "configmap", "secret", "resourcequota", "endpoints", "limitrange"]
 rows = collections.defaultdict(list)
 for path in (TSV, os.path.join(HERE, "catalogue-extra.tsv")):
     with open(path, encoding="utf-8") as f:

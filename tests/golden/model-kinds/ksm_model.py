@@ -866,6 +866,30 @@ KINDS["endpoints"] = (
         "kube_endpoint_ports": ep_ports,
     })
 
+# limitranges (internal/store/limitrange.go) ---------------------------------------------
+
+LIMIT_CONSTRAINTS = ["min", "max", "default", "defaultRequest", "maxLimitRequestRatio"]
+
+
+def limitrange(ctx, o):
+    """Per spec.limits[] item: its min, max, default, defaultRequest, maxLimitRequestRatio."""
+    out = []
+    for item in lst(o, "spec", "limits"):
+        for c in LIMIT_CONSTRAINTS:
+            for k, v in (get(item, c) or {}).items():
+                out.append(([("resource", k), ("type", s(item, "type")), ("constraint", c)],
+                            quantity_float(v)))
+    return out
+
+
+KINDS["limitranges"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("limitrange", s(o, "metadata", "name"))],
+    {
+        "kube_limitrange": limitrange,
+        "kube_limitrange_created": created,
+    })
+
 # ---- driver ---------------------------------------------------------------------------
 
 
