@@ -1,4 +1,4 @@
-/* emit_agg: aggregates (first, last, max, count, any) become small static functions that
+/* emit_agg: aggregates (first, last, max, count, any, join) become small static functions that
  * loop over one collection's items. */
 #include <string.h>
 
@@ -67,6 +67,13 @@ static void agg_body(sb *b, const emit_scope *sc, const expr *e) {
     sb_printf(b, "    double x = ");
     emit_num(b, sc, arg);
     sb_printf(b, ";\n    if (!found || x > acc) acc = x;\n    found = true;\n");
+  } else if (!strcmp(f, "join")) {
+    const char *sep = e->args[1]->str;
+    sb_printf(b, "    ksmc_fn_join_add(ctx, &acc, ");
+    emit_sv(b, sc, arg, 0);
+    sb_printf(b, ", \"");
+    sb_cstr(b, sep, strlen(sep));
+    sb_printf(b, "\", %zu);\n", strlen(sep));
   } else { /* first, last */
     sb_printf(b, "    acc = ");
     emit_sv(b, sc, arg, 0);
@@ -79,7 +86,8 @@ static void emit_one(const expr *e, void *arg) {
   const char *f = e->str;
   bool num = !strcmp(f, "max") || !strcmp(f, "count");
   bool boolean = !strcmp(f, "any");
-  if (!num && !boolean && strcmp(f, "first") && strcmp(f, "last")) return;
+  bool join = !strcmp(f, "join");
+  if (!num && !boolean && !join && strcmp(f, "first") && strcmp(f, "last")) return;
   const agg_ctx *a = arg;
   const expr *it = NULL;
   visit(e->args[0], find_iter, &it);
@@ -104,7 +112,10 @@ static void emit_one(const expr *e, void *arg) {
               sc.f->loops[i].var);
   if (num)
     sb_printf(&b, "  double acc = 0;\n%s", !strcmp(f, "max") ? "  bool found = false;\n" : "");
-  if (!num && !boolean) sb_printf(&b, "  ksmc_sv acc = ksmc_sv_lit(\"\", 0);\n");
+  if (join)
+    sb_printf(&b, "  ksmc_buf acc = {0};\n");
+  else if (!num && !boolean)
+    sb_printf(&b, "  ksmc_sv acc = ksmc_sv_lit(\"\", 0);\n");
   sb_printf(&b, "  const ksmc_items *col = &%s%s->%s_items;\n", r->var ? "it_" : "v",
             r->var ? r->var : "", r->coll_node->cname);
   sb_printf(&b, "  for (uint32_t i = 0; i < col->n; i++) {\n    const ");
@@ -120,7 +131,10 @@ static void emit_one(const expr *e, void *arg) {
   agg_body(&b, &sc, e);
   sb_printf(&b, "  }\n");
   if (!strcmp(f, "max")) sb_printf(&b, "  if (!found) ctx->sample_drop = true;\n");
-  sb_printf(&b, "  return %s;\n}\n\n", boolean ? "false" : "acc");
+  sb_printf(&b, "  return %s;\n}\n\n",
+            boolean ? "false"
+            : join  ? "ksmc_fn_join_end(ctx, &acc)"
+                    : "acc");
   fputs(sb_str(&b), a->out);
   sb_free(&b);
 }

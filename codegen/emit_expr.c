@@ -104,7 +104,7 @@ static void emit_agg_call(sb *b, const emit_scope *sc, const expr *e) {
 
 static bool is_aggregate(const expr *e) {
   return is_fn(e, "first") || is_fn(e, "last") || is_fn(e, "max") || is_fn(e, "count") ||
-         is_fn(e, "any");
+         is_fn(e, "any") || is_fn(e, "join");
 }
 
 static void emit_if(sb *b, const emit_scope *sc, const expr *e, int slot,

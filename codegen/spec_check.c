@@ -334,6 +334,7 @@ static const fn_sig functions[] = {{"timestamp", 1},
                                    {"scaled_int_or_percent", 3},
                                    /* KSM CustomResourceStateMetrics' value conversion */
                                    {"crs_number", 1},
+                                   {"join", 2},
                                    {NULL, 0}};
 
 static const fn_sig *find_fn(checker *c, const expr *e) {
@@ -353,7 +354,7 @@ static const fn_sig *find_fn(checker *c, const expr *e) {
 
 static bool is_aggregate(const char *name) {
   return !strcmp(name, "first") || !strcmp(name, "last") || !strcmp(name, "max") ||
-         !strcmp(name, "count") || !strcmp(name, "any");
+         !strcmp(name, "count") || !strcmp(name, "any") || !strcmp(name, "join");
 }
 
 static bool want(checker *c, const expr *arg, vtype got, vtype want, const char *fn) {
@@ -405,6 +406,7 @@ static vtype check_aggregate(checker *c, expr *e) {
   if (!strcmp(f, "count")) return VT_NUM;
   if (!strcmp(f, "any")) return want(c, e->args[0], t, VT_BOOL, f) ? VT_BOOL : VT_ERR;
   if (!strcmp(f, "max")) return want(c, e->args[0], t, VT_NUM, f) ? VT_NUM : VT_ERR;
+  if (!strcmp(f, "join") && !want_lit(c, e->args[1], f)) return VT_ERR;
   return want(c, e->args[0], as_string(e->args[0], t), VT_STR, f) ? VT_STR : VT_ERR;
 }
 

@@ -240,6 +240,22 @@ ksmc_sv ksmc_fn_trim_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, si
   return ksmc_sv_lit(s.p, s.n);
 }
 
+void ksmc_fn_join_add(ksmc_render_ctx *ctx, ksmc_buf *acc, ksmc_sv v, const char *sep, size_t n) {
+  if (v.kind == KSMC_SV_NONE) return;
+  ksmc_slice s = ksmc_sv_decode(ctx, v, 0);
+  if (acc->n) ksmc_buf_put(acc, sep, n);
+  ksmc_buf_put(acc, s.p, s.n);
+}
+
+ksmc_sv ksmc_fn_join_end(ksmc_render_ctx *ctx, ksmc_buf *acc) {
+  if (ksmc_buf_failed(acc)) ctx->out.oom = true;
+  char *p = acc->n ? ksmc_arena_alloc(ctx, acc->n, 1) : NULL;
+  size_t n = p ? acc->n : 0;
+  if (p) memcpy(p, acc->p, n);
+  ksmc_buf_free(acc);
+  return ksmc_sv_lit(p ? p : "", n);
+}
+
 ksmc_sv ksmc_fn_concat(ksmc_render_ctx *ctx, const ksmc_sv *parts, size_t n, int slot) {
   /* Parts may point into the destination slot: join in the private slot first. */
   ksmc_buf *joined = &ctx->scratch3;

@@ -214,6 +214,14 @@ bool ksmc_fn_has_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t
 /* v without the leading lit (v unchanged if it does not start with lit). */
 ksmc_sv ksmc_fn_trim_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t n, int slot);
 
+/* join(): appends the decoded v to acc, after sep unless acc is still empty (KSM's
+ * `if len(s) != 0 { s += "," }; s += x` loops; strings.Join unless leading elements are
+ * ""). A NONE value is skipped. */
+void ksmc_fn_join_add(ksmc_render_ctx *ctx, ksmc_buf *acc, ksmc_sv v, const char *sep, size_t n);
+
+/* The joined string, copied into the object's arena; frees acc. */
+ksmc_sv ksmc_fn_join_end(ksmc_render_ctx *ctx, ksmc_buf *acc);
+
 /* Concatenation of n decoded values into scratch slot `slot`. */
 ksmc_sv ksmc_fn_concat(ksmc_render_ctx *ctx, const ksmc_sv *parts, size_t n, int slot);
 
