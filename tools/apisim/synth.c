@@ -847,6 +847,65 @@ static void gen_configmap(apisim *sim, rng *r, const workload *wl) {
   ksmc_buf_free(&b);
 }
 
+/* The CSI volume bound to a PVC (cluster-scoped; its uid is derived from the claim's, so
+ * the random sequence of every other object stays the same). */
+static void gen_pv(apisim *sim, const workload *wl, const char *claim, const char *claim_uid,
+                   const char *name, const char *t) {
+  char uid[40];
+  snprintf(uid, sizeof uid, "f%s", claim_uid + 1);
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  jw_obj(&w, NULL);
+  jw_obj(&w, "metadata");
+  jw_s(&w, "name", name);
+  jw_s(&w, "uid", uid);
+  jw_s(&w, "creationTimestamp", t);
+  jw_obj(&w, "labels");
+  jw_s(&w, "topology.kubernetes.io/zone", "eu-west-1a");
+  jw_end(&w, '}');
+  jw_obj(&w, "annotations");
+  jw_s(&w, "pv.kubernetes.io/provisioned-by", "ebs.csi.aws.com");
+  jw_s(&w, "volume.kubernetes.io/provisioner-deletion-secret-name", "");
+  jw_end(&w, '}');
+  jw_raw(&w, "finalizers",
+         "[\"kubernetes.io/pv-protection\",\"external-attacher/ebs-csi-aws-com\"]");
+  jw_end(&w, '}');
+  jw_obj(&w, "spec");
+  jw_raw(&w, "capacity", "{\"storage\":\"20Gi\"}");
+  jw_obj(&w, "csi");
+  jw_s(&w, "driver", "ebs.csi.aws.com");
+  jw_fmt(&w, "volumeHandle", "vol-%.17s", uid + 1);
+  jw_s(&w, "fsType", "ext4");
+  jw_raw(
+      &w, "volumeAttributes",
+      "{\"storage.kubernetes.io/csiProvisionerIdentity\":\"1700000000000-8081-ebs.csi.aws.com\"}");
+  jw_end(&w, '}');
+  jw_raw(&w, "accessModes", "[\"ReadWriteOnce\"]");
+  jw_obj(&w, "claimRef");
+  jw_s(&w, "kind", "PersistentVolumeClaim");
+  jw_s(&w, "namespace", wl->ns);
+  jw_s(&w, "name", claim);
+  jw_s(&w, "uid", claim_uid);
+  jw_s(&w, "apiVersion", "v1");
+  jw_end(&w, '}');
+  jw_s(&w, "persistentVolumeReclaimPolicy", "Delete");
+  jw_s(&w, "storageClassName", "gp3");
+  jw_s(&w, "volumeMode", "Filesystem");
+  jw_raw(&w, "nodeAffinity",
+         "{\"required\":{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":"
+         "\"topology.ebs.csi.aws.com/zone\",\"operator\":\"In\",\"values\":[\"eu-west-1a\"]}]}]}}");
+  jw_end(&w, '}');
+  jw_obj(&w, "status");
+  jw_s(&w, "phase", "Bound");
+  jw_s(&w, "lastPhaseTransitionTime", t);
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  insert(sim, kind_by_resource("persistentvolumes"), &b, "csi-provisioner",
+         "kube-controller-manager", t, t);
+  ksmc_buf_free(&b);
+}
+
 static void gen_pvc(apisim *sim, rng *r, const workload *wl, int replica, const char *node) {
   char t[32], uid[40], name[160], vol[64];
   ts(t, wl->created);
@@ -872,6 +931,7 @@ static void gen_pvc(apisim *sim, rng *r, const workload *wl, int replica, const 
          "kube-controller-manager", t, t);
   ksmc_buf_free(&b);
   synth_volumeattachment(sim, vol, node, wl->created);
+  gen_pv(sim, wl, name, uid, vol, t);
 }
 
 /* ---- pods ---- */

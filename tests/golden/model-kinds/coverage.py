@@ -10,7 +10,8 @@ TSV = os.path.join(GOLDEN, "model", "ksm-catalogue.tsv")
 KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
          "persistentvolumeclaim", "endpointslice", "deployment", "job", "replicationcontroller",
          "storageclass", "ingressclass", "networkpolicy", "lease", "volumeattachment",
-         "configmap", "secret", "resourcequota", "endpoints", "limitrange"]
+         "configmap", "secret", "resourcequota", "endpoints", "limitrange",
+         "persistentvolume"]
 rows = collections.defaultdict(list)
 for path in (TSV, os.path.join(HERE, "catalogue-extra.tsv")):
     with open(path, encoding="utf-8") as f:

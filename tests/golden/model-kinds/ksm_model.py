@@ -888,6 +888,97 @@ KINDS["limitranges"] = (
     {
         "kube_limitrange": limitrange,
         "kube_limitrange_created": created,
+
+# persistentvolumes --------------------------------------------------------------------
+
+
+def ksm_join(items):
+    """KSM's `if len(acc) != 0 { acc += "," }; acc += x` accumulation."""
+    acc = ""
+    for x in items:
+        if len(acc) != 0:
+            acc += ","
+        acc += "" if x is None else x
+    return acc
+
+
+def pv_info(ctx, o):
+    spec = get(o, "spec") or {}
+    v = {k: "" for k in ["gce_persistent_disk_name", "ebs_volume_id", "azure_disk_name",
+                         "fc_wwids", "fc_lun", "fc_target_wwns", "iscsi_target_portal",
+                         "iscsi_iqn", "iscsi_lun", "iscsi_initiator_name", "nfs_server",
+                         "nfs_path", "csi_driver", "csi_volume_handle", "local_path", "local_fs",
+                         "host_path", "host_path_type"]}
+    src = lambda k: get(spec, k) is not None  # noqa: E731
+    if src("gcePersistentDisk"):
+        v["gce_persistent_disk_name"] = s(spec, "gcePersistentDisk", "pdName")
+    elif src("awsElasticBlockStore"):
+        v["ebs_volume_id"] = s(spec, "awsElasticBlockStore", "volumeID")
+    elif src("azureDisk"):
+        v["azure_disk_name"] = s(spec, "azureDisk", "diskName")
+    elif src("fc"):
+        if get(spec, "fc", "lun") is not None:
+            v["fc_lun"] = str(int(get(spec, "fc", "lun")))
+        v["fc_target_wwns"] = ksm_join(lst(spec, "fc", "targetWWNs"))
+        v["fc_wwids"] = ksm_join(lst(spec, "fc", "wwids"))
+    elif src("iscsi"):
+        v["iscsi_target_portal"] = s(spec, "iscsi", "targetPortal")
+        v["iscsi_iqn"] = s(spec, "iscsi", "iqn")
+        v["iscsi_lun"] = str(int(n(spec, "iscsi", "lun")))
+        v["iscsi_initiator_name"] = s(spec, "iscsi", "initiatorName")
+    elif src("nfs"):
+        v["nfs_server"] = s(spec, "nfs", "server")
+        v["nfs_path"] = s(spec, "nfs", "path")
+    elif src("csi"):
+        v["csi_driver"] = s(spec, "csi", "driver")
+        v["csi_volume_handle"] = s(spec, "csi", "volumeHandle")
+    elif src("local"):
+        v["local_path"] = s(spec, "local", "path")
+        v["local_fs"] = s(spec, "local", "fsType")
+    elif src("hostPath"):
+        v["host_path"] = s(spec, "hostPath", "path")
+        v["host_path_type"] = s(spec, "hostPath", "type")
+    labels = [("storageclass", s(spec, "storageClassName"))] + list(v.items()) + \
+        [("reclaim_policy", s(spec, "persistentVolumeReclaimPolicy"))]
+    return [(labels, 1)]
+
+
+def pv_capacity(ctx, o):
+    cap = get(o, "spec", "capacity") or {}
+    return [([], quantity_value(cap["storage"]) if cap.get("storage") is not None else 0)]
+
+
+def pv_csi_attributes(ctx, o):
+    csi = get(o, "spec", "csi")
+    if csi is None:
+        return []
+    attrs = get(csi, "volumeAttributes") or {}
+    return [([("csi_mounter", attrs.get("mounter") or ""),
+              ("csi_map_options", attrs.get("mapOptions") or "")], 1)]
+
+
+KINDS["persistentvolumes"] = (
+    lambda o: [("persistentvolume", s(o, "metadata", "name"))],
+    {
+        "kube_persistentvolume_claim_ref": lambda ctx, o: [
+            ([("name", s(o, "spec", "claimRef", "name")),
+              ("claim_namespace", s(o, "spec", "claimRef", "namespace"))], 1)]
+            if get(o, "spec", "claimRef") is not None else [],
+        "kube_persistentvolume_annotations": annotations_family,
+        "kube_persistentvolume_labels": labels_family,
+        "kube_persistentvolume_status_phase": phase_states(
+            "phase", ("status", "phase"), ["Pending", "Available", "Bound", "Released", "Failed"],
+            True),
+        "kube_persistentvolume_info": pv_info,
+        "kube_persistentvolume_capacity_bytes": pv_capacity,
+        "kube_persistentvolume_created": created,
+        "kube_persistentvolume_deletion_timestamp": deleted,
+        "kube_persistentvolume_csi_attributes": pv_csi_attributes,
+        "kube_persistentvolume_volume_mode": lambda ctx, o: [
+            ([("volumemode", get(o, "spec", "volumeMode")
+               if get(o, "spec", "volumeMode") is not None else "Filesystem")], 1)],
+        "kube_persistentvolume_access_mode": lambda ctx, o: [
+            ([("access_mode", "" if m is None else m)], 1) for m in lst(o, "spec", "accessModes")],
     })
 
 # ---- driver ---------------------------------------------------------------------------
