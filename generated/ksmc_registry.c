@@ -8,15 +8,21 @@
 #include "daemonset.h"
 #include "deployment.h"
 #include "endpointslice.h"
+#include "ingressclass.h"
 #include "job.h"
+#include "lease.h"
 #include "namespace.h"
+#include "networkpolicy.h"
 #include "node.h"
 #include "persistentvolume.h"
 #include "persistentvolumeclaim.h"
 #include "pod.h"
 #include "replicaset.h"
+#include "replicationcontroller.h"
 #include "service.h"
 #include "statefulset.h"
+#include "storageclass.h"
+#include "volumeattachment.h"
 
 const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_application_kind,
@@ -24,19 +30,25 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_daemonset_kind,
     &ksmc_gen_deployment_kind,
     &ksmc_gen_endpointslice_kind,
+    &ksmc_gen_ingressclass_kind,
     &ksmc_gen_job_kind,
+    &ksmc_gen_lease_kind,
     &ksmc_gen_namespace_kind,
+    &ksmc_gen_networkpolicy_kind,
     &ksmc_gen_node_kind,
     &ksmc_gen_persistentvolumeclaim_kind,
     &ksmc_gen_persistentvolume_kind,
     &ksmc_gen_pod_kind,
     &ksmc_gen_replicaset_kind,
+    &ksmc_gen_replicationcontroller_kind,
     &ksmc_gen_service_kind,
     &ksmc_gen_statefulset_kind,
+    &ksmc_gen_storageclass_kind,
+    &ksmc_gen_volumeattachment_kind,
     NULL,
 };
 
-const size_t ksmc_nkinds = 14;
+const size_t ksmc_nkinds = 20;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)
