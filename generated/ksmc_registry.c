@@ -3,14 +3,17 @@
 #include <string.h>
 
 #include "ksmc_kind.h"
+#include "configmap.h"
 #include "application.h"
 #include "certificate.h"
 #include "daemonset.h"
 #include "deployment.h"
+#include "endpoints.h"
 #include "endpointslice.h"
 #include "ingressclass.h"
 #include "job.h"
 #include "lease.h"
+#include "limitrange.h"
 #include "namespace.h"
 #include "networkpolicy.h"
 #include "node.h"
@@ -19,6 +22,8 @@
 #include "pod.h"
 #include "replicaset.h"
 #include "replicationcontroller.h"
+#include "resourcequota.h"
+#include "secret.h"
 #include "service.h"
 #include "statefulset.h"
 #include "storageclass.h"
@@ -27,12 +32,15 @@
 const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_application_kind,
     &ksmc_gen_certificate_kind,
+    &ksmc_gen_configmap_kind,
     &ksmc_gen_daemonset_kind,
     &ksmc_gen_deployment_kind,
+    &ksmc_gen_endpoints_kind,
     &ksmc_gen_endpointslice_kind,
     &ksmc_gen_ingressclass_kind,
     &ksmc_gen_job_kind,
     &ksmc_gen_lease_kind,
+    &ksmc_gen_limitrange_kind,
     &ksmc_gen_namespace_kind,
     &ksmc_gen_networkpolicy_kind,
     &ksmc_gen_node_kind,
@@ -41,6 +49,8 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_pod_kind,
     &ksmc_gen_replicaset_kind,
     &ksmc_gen_replicationcontroller_kind,
+    &ksmc_gen_resourcequota_kind,
+    &ksmc_gen_secret_kind,
     &ksmc_gen_service_kind,
     &ksmc_gen_statefulset_kind,
     &ksmc_gen_storageclass_kind,
@@ -48,7 +58,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 20;
+const size_t ksmc_nkinds = 25;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

@@ -888,6 +888,7 @@ KINDS["limitranges"] = (
     {
         "kube_limitrange": limitrange,
         "kube_limitrange_created": created,
+    })
 
 # persistentvolumes --------------------------------------------------------------------
 
