@@ -51,3 +51,9 @@ find_program(GO_EXECUTABLE go)
 if(NOT GO_EXECUTABLE)
   message(WARNING "go not found: the golden_diff_fuzz test will fail; apt-get install golang-go (or run scripts/setup-debian.sh)")
 endif()
+
+# CronJob time zones (kube_cronjob_next_schedule_time) are read at run time from the system
+# tz database, like Go's time.LoadLocation; test_cron and the cronjob golden cases need it.
+if(NOT EXISTS /usr/share/zoneinfo/Europe/Berlin)
+  message(WARNING "tz database not found in /usr/share/zoneinfo: CronJob time zones will not load and test_cron will fail; apt-get install tzdata (or run scripts/setup-debian.sh)")
+endif()

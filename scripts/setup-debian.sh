@@ -10,6 +10,8 @@ packages=(
   build-essential cmake pkg-config re2c
   libyaml-dev libcurl4-openssl-dev libjsmn-dev libmicrohttpd-dev libdeflate-dev zlib1g-dev
   libgnutls28-dev libcrypt-dev
+  # run time: the tz database CronJob time zones are read from (runtime/core/ksmc_cron.c)
+  tzdata
   # tests
   libcunit1-dev valgrind clang libclang-rt-14-dev clang-format curl python3 python3-yaml prometheus
   openssl golang-go
@@ -22,7 +24,7 @@ build_only=false
 # Configuring the tree also wants CUnit (the unit tests are part of it).
 $build_only && packages=(build-essential cmake pkg-config re2c libyaml-dev libcurl4-openssl-dev
   libjsmn-dev libmicrohttpd-dev libdeflate-dev zlib1g-dev libgnutls28-dev libcrypt-dev
-  libcunit1-dev ca-certificates)
+  libcunit1-dev ca-certificates tzdata)
 
 missing=()
 for p in "${packages[@]}"; do
