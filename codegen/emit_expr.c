@@ -217,6 +217,10 @@ void emit_num(sb *b, const emit_scope *sc, const expr *e) {
     sb_printf(b, ", ");
     emit_num(b, sc, e->args[1]);
     sb_printf(b, ", %s)", e->args[2]->b ? "true" : "false");
+  } else if (is_fn(e, "base64_len")) {
+    sb_printf(b, "ksmc_fn_base64_len(ctx, ");
+    emit_tok(b, sc, e->args[0]);
+    sb_printf(b, ")");
   } else if (is_fn(e, "crs_number")) {
     sb_printf(b, "ksmc_fn_crs_number(ctx, ");
     emit_tok(b, sc, e->args[0]);

@@ -332,6 +332,7 @@ static const fn_sig functions[] = {{"timestamp", 1},
                                    /* Go conversions KSM applies to single fields */
                                    {"number", 1},
                                    {"scaled_int_or_percent", 3},
+                                   {"base64_len", 1},
                                    /* KSM CustomResourceStateMetrics' value conversion */
                                    {"crs_number", 1},
                                    {"join", 2},
@@ -477,6 +478,8 @@ static vtype check_call(checker *c, expr *e) {
   }
   if (!strcmp(n, "number"))
     return want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n) ? VT_NUM : VT_ERR;
+  if (!strcmp(n, "base64_len")) /* a []byte field: JSON carries it as base64 */
+    return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_STR, n) ? VT_NUM : VT_ERR;
   if (!strcmp(n, "scaled_int_or_percent")) {
     vtype total = check_expr(c, e->args[1]);
     check_expr(c, e->args[2]);

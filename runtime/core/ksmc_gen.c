@@ -196,6 +196,22 @@ double ksmc_fn_scaled_int_or_percent(ksmc_render_ctx *ctx, int t, double total, 
   return 0;
 }
 
+double ksmc_fn_base64_len(ksmc_render_ctx *ctx, int t) {
+  if (t < 0) return 0;
+  const jsmntok_t *k = &ctx->tok[t];
+  if (k->type == JSMN_PRIMITIVE && k->end - k->start == 4 &&
+      !memcmp(ctx->json + k->start, "null", 4))
+    return 0;
+  size_t n;
+  if (k->type == JSMN_STRING) {
+    ksmc_slice s = ksmc_sv_decode(ctx, ksmc_sv_tok(ctx, t), 0);
+    if (ksmc_go_base64_len(s.p, s.n, &n)) return (double)n;
+  }
+  ksmc_render_warn(ctx, "invalid base64", t);
+  ctx->sample_drop = true;
+  return 0;
+}
+
 static ksmc_buf *slot_buf(ksmc_render_ctx *ctx, int slot) {
   return slot ? &ctx->scratch2 : &ctx->scratch;
 }

@@ -184,6 +184,12 @@ double ksmc_fn_number(ksmc_render_ctx *ctx, ksmc_sv v);
  * the sample being written; invalid also counts a render warning. */
 double ksmc_fn_scaled_int_or_percent(ksmc_render_ctx *ctx, int t, double total, bool round_up);
 
+/* len() of the []byte field in a JSON string token: the length after Go's base64
+ * decoding (ksmc_go_base64_len). Absent or null (Go's nil slice) reads 0; a string that is
+ * not valid base64, or a token that is not a string, counts a render warning and drops
+ * the sample being written (Go fails to decode the whole object). */
+double ksmc_fn_base64_len(ksmc_render_ctx *ctx, int t);
+
 /* KSM CustomResourceStateMetrics' toFloat64 of any scalar token: numbers as float64,
  * booleans 1/0, strings "true"/"yes" 1 and "false"/"no"/"unknown" 0 (any case), RFC 3339
  * as Unix seconds, "N%" as N/100, quantities (MilliValue()/1000), else strconv.ParseFloat.

@@ -132,3 +132,27 @@ bool ksmc_intstr_scaled(const char *s, size_t n, bool is_string, int64_t total, 
   *out = go_int(round_up ? ceil(scaled) : floor(scaled));
   return true;
 }
+
+static bool b64_char(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
+}
+
+bool ksmc_go_base64_len(const char *s, size_t n, size_t *out) {
+  size_t chars = 0, pad = 0; /* significant characters, '=' seen (the trailing run) */
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '\r' || c == '\n') continue;
+    if (c == '=') {
+      /* padding may only start at the 3rd or 4th character of a quantum */
+      if (pad == 0 && chars % 4 < 2) return false;
+      pad++;
+    } else if (pad || !b64_char(c)) {
+      return false; /* data after padding, or outside the alphabet */
+    }
+    chars++;
+  }
+  if (chars % 4 || pad > 2) return false;
+  *out = chars / 4 * 3 - pad;
+  return true;
+}

@@ -1,5 +1,6 @@
-/* ksmc_gonum: Go number parsers whose exact acceptance KSM's output depends on
- * (strconv.ParseFloat, strconv.Atoi, intstr.GetScaledValueFromIntOrPercent). */
+/* ksmc_gonum: Go number parsers and decoders whose exact acceptance KSM's output depends
+ * on (strconv.ParseFloat, strconv.Atoi, intstr.GetScaledValueFromIntOrPercent, the
+ * base64 of encoding/json's []byte fields). */
 #ifndef KSMC_GONUM_H
 #define KSMC_GONUM_H
 
@@ -22,5 +23,11 @@ bool ksmc_go_atoi(const char *s, size_t n, int64_t *out);
  * False when Go returns an error (not a percentage, bad number). */
 bool ksmc_intstr_scaled(const char *s, size_t n, bool is_string, int64_t total, bool round_up,
                         int64_t *out);
+
+/* len() of a []byte field that encoding/json decoded from the string s: Go's
+ * base64.StdEncoding.Decode, which skips CR and LF anywhere, needs '=' padding to a
+ * multiple of 4 characters, allows nothing after the padding and does not check the
+ * unused bits of the last character. False when Go returns a CorruptInputError. */
+bool ksmc_go_base64_len(const char *s, size_t n, size_t *out);
 
 #endif

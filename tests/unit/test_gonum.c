@@ -73,9 +73,34 @@ static void test_intstr(void) {
   CU_ASSERT_FALSE(sc(" 5%", true, 10, true, &v));
 }
 
+static bool b64(const char *s, size_t *out) { return ksmc_go_base64_len(s, strlen(s), out); }
+
+static void test_base64_len(void) {
+  size_t n = 99;
+  CU_ASSERT_TRUE(b64("", &n) && n == 0);
+  CU_ASSERT_TRUE(b64("AAEC", &n) && n == 3);
+  CU_ASSERT_TRUE(b64("AAECAw==", &n) && n == 4);
+  CU_ASSERT_TRUE(b64("AAECAwQ=", &n) && n == 5);
+  CU_ASSERT_TRUE(b64("QR==", &n) && n == 1);               /* unused bits not checked */
+  CU_ASSERT_TRUE(b64("QUJD\nREVG\r\nR0g=", &n) && n == 8); /* CR and LF skipped */
+  CU_ASSERT_TRUE(b64("QQ=\n=", &n) && n == 1);             /* even inside the padding */
+  CU_ASSERT_TRUE(b64("\r\n", &n) && n == 0);
+  CU_ASSERT_TRUE(b64("+/+/", &n) && n == 3);
+  CU_ASSERT_FALSE(b64("QUJDRA", &n)); /* padding is required */
+  CU_ASSERT_FALSE(b64("Q===", &n));   /* padding at the 2nd character */
+  CU_ASSERT_FALSE(b64("====", &n));
+  CU_ASSERT_FALSE(b64("QUJD=", &n));    /* padding starting a quantum */
+  CU_ASSERT_FALSE(b64("QQ==QQ==", &n)); /* data after the padding */
+  CU_ASSERT_FALSE(b64("QQ=A", &n));
+  CU_ASSERT_FALSE(b64("_-_-", &n)); /* the URL alphabet */
+  CU_ASSERT_FALSE(b64("QUJD REVG", &n));
+  CU_ASSERT_FALSE(b64("QU\tD", &n));
+}
+
 static const ktest_case cases[] = {{"ParseFloat accepts", test_parse_float_accepts},
                                    {"ParseFloat rejects", test_parse_float_rejects},
                                    {"Atoi", test_atoi},
                                    {"intstr scaled", test_intstr},
+                                   {"base64 decoded length", test_base64_len},
                                    {0}};
 KTEST_MAIN("ksmc_gonum", cases)
