@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ksmc_kind.h"
+#include "certificatesigningrequest.h"
 #include "configmap.h"
 #include "application.h"
 #include "certificate.h"
@@ -14,12 +15,14 @@
 #include "job.h"
 #include "lease.h"
 #include "limitrange.h"
+#include "mutatingwebhookconfiguration.h"
 #include "namespace.h"
 #include "networkpolicy.h"
 #include "node.h"
 #include "persistentvolume.h"
 #include "persistentvolumeclaim.h"
 #include "pod.h"
+#include "poddisruptionbudget.h"
 #include "replicaset.h"
 #include "replicationcontroller.h"
 #include "resourcequota.h"
@@ -27,11 +30,13 @@
 #include "service.h"
 #include "statefulset.h"
 #include "storageclass.h"
+#include "validatingwebhookconfiguration.h"
 #include "volumeattachment.h"
 
 const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_application_kind,
     &ksmc_gen_certificate_kind,
+    &ksmc_gen_certificatesigningrequest_kind,
     &ksmc_gen_configmap_kind,
     &ksmc_gen_daemonset_kind,
     &ksmc_gen_deployment_kind,
@@ -41,11 +46,13 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_job_kind,
     &ksmc_gen_lease_kind,
     &ksmc_gen_limitrange_kind,
+    &ksmc_gen_mutatingwebhookconfiguration_kind,
     &ksmc_gen_namespace_kind,
     &ksmc_gen_networkpolicy_kind,
     &ksmc_gen_node_kind,
     &ksmc_gen_persistentvolumeclaim_kind,
     &ksmc_gen_persistentvolume_kind,
+    &ksmc_gen_poddisruptionbudget_kind,
     &ksmc_gen_pod_kind,
     &ksmc_gen_replicaset_kind,
     &ksmc_gen_replicationcontroller_kind,
@@ -54,11 +61,12 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_service_kind,
     &ksmc_gen_statefulset_kind,
     &ksmc_gen_storageclass_kind,
+    &ksmc_gen_validatingwebhookconfiguration_kind,
     &ksmc_gen_volumeattachment_kind,
     NULL,
 };
 
-const size_t ksmc_nkinds = 25;
+const size_t ksmc_nkinds = 29;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

@@ -57,6 +57,11 @@ API_FIELDS = {
     "job": "batch.v1.Job", "cronjob": "batch.v1.CronJob", "configmap": "core.v1.ConfigMap",
     "secret": "core.v1.Secret", "ingress": "networking.k8s.io.v1.Ingress",
     "persistentvolume": "core.v1.PersistentVolume",
+    "poddisruptionbudget": "policy.v1.PodDisruptionBudget",
+    "certificatesigningrequest": "certificates.k8s.io.v1.CertificateSigningRequest",
+    "mutatingwebhookconfiguration": "admissionregistration.k8s.io.v1.MutatingWebhookConfiguration",
+    "validatingwebhookconfiguration":
+        "admissionregistration.k8s.io.v1.ValidatingWebhookConfiguration",
 }
 MAP_ORDER_FAMILIES = {
     "kube_node_status_capacity", "kube_node_status_allocatable", "kube_node_role",

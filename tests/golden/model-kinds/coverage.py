@@ -11,7 +11,8 @@ KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
          "persistentvolumeclaim", "endpointslice", "deployment", "job", "replicationcontroller",
          "storageclass", "ingressclass", "networkpolicy", "lease", "volumeattachment",
          "configmap", "secret", "resourcequota", "endpoints", "limitrange",
-         "persistentvolume"]
+         "persistentvolume", "poddisruptionbudget", "certificatesigningrequest",
+         "mutatingwebhookconfiguration", "validatingwebhookconfiguration"]
 rows = collections.defaultdict(list)
 for path in (TSV, os.path.join(HERE, "catalogue-extra.tsv")):
     with open(path, encoding="utf-8") as f:

@@ -982,6 +982,89 @@ KINDS["persistentvolumes"] = (
             ([("access_mode", "" if m is None else m)], 1) for m in lst(o, "spec", "accessModes")],
     })
 
+KINDS["poddisruptionbudgets"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("poddisruptionbudget", s(o, "metadata", "name"))],
+    {
+        "kube_poddisruptionbudget_annotations": annotations_family,
+        "kube_poddisruptionbudget_labels": labels_family,
+        "kube_poddisruptionbudget_created": created,
+        "kube_poddisruptionbudget_status_current_healthy": always("status", "currentHealthy"),
+        "kube_poddisruptionbudget_status_desired_healthy": always("status", "desiredHealthy"),
+        "kube_poddisruptionbudget_status_pod_disruptions_allowed":
+            always("status", "disruptionsAllowed"),
+        "kube_poddisruptionbudget_status_expected_pods": always("status", "expectedPods"),
+        "kube_poddisruptionbudget_status_observed_generation":
+            always("status", "observedGeneration"),
+    })
+
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def go_base64_len(t):
+    """len() of a []byte field: encoding/json decodes it with base64.StdEncoding, which
+    skips CR and LF and needs '=' padding. None: Go's decode error (KSM drops the whole
+    object; the model and ksmc drop only the sample)."""
+    t = t.replace("\r", "").replace("\n", "")
+    if len(t) % 4:
+        return None
+    body = t.rstrip("=")
+    pad = len(t) - len(body)
+    if pad > 2 or any(ch not in B64 for ch in body):
+        return None
+    if pad and len(body) % 4 == 1:  # "x===" is caught above, "xxxxx=" by % 4
+        return None
+    return len(t) // 4 * 3 - pad
+
+
+def csr_conditions(ctx, o):
+    """addCSRConditionMetrics: counts of Approved and Denied conditions, always both."""
+    types = [get(c, "type") for c in lst(o, "status", "conditions")]
+    return [([("condition", "approved")], types.count("Approved")),
+            ([("condition", "denied")], types.count("Denied"))]
+
+
+def csr_cert_length(ctx, o):
+    v = get(o, "status", "certificate")
+    if v is None:
+        return [([], 0)]
+    n_ = go_base64_len(v)
+    return [] if n_ is None else [([], n_)]
+
+
+KINDS["certificatesigningrequests"] = (
+    lambda o: [("certificatesigningrequest", s(o, "metadata", "name")),
+               ("signer_name", s(o, "spec", "signerName"))],
+    {
+        "kube_certificatesigningrequest_annotations": annotations_family,
+        "kube_certificatesigningrequest_labels": labels_family,
+        "kube_certificatesigningrequest_created": created,
+        "kube_certificatesigningrequest_condition": csr_conditions,
+        "kube_certificatesigningrequest_cert_length": csr_cert_length,
+    })
+
+
+def webhook_services(ctx, o):
+    """One sample per webhook; service name/namespace "" when clientConfig has no service."""
+    out = []
+    for w in lst(o, "webhooks"):
+        svc = get(w, "clientConfig", "service")
+        out.append(([("webhook_name", s(w, "name")), ("service_name", s(svc, "name")),
+                     ("service_namespace", s(svc, "namespace"))], 1))
+    return out
+
+
+for _kind in ("mutatingwebhookconfiguration", "validatingwebhookconfiguration"):
+    KINDS[_kind + "s"] = (
+        (lambda k: lambda o: [("namespace", s(o, "metadata", "namespace")),
+                              (k, s(o, "metadata", "name"))])(_kind),
+        {
+            f"kube_{_kind}_info": lambda ctx, o: [([], 1)],
+            f"kube_{_kind}_created": created,
+            f"kube_{_kind}_metadata_resource_version": resource_version,
+            f"kube_{_kind}_webhook_clientconfig_service": webhook_services,
+        })
+
 # ---- driver ---------------------------------------------------------------------------
 
 
