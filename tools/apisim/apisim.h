@@ -104,6 +104,12 @@ void synth_infra(apisim *sim, const char *const *nodes, long nn, const char *con
                  long nns);
 /* The CSI VolumeAttachment of PersistentVolume pv on node (deterministic from pv). */
 void synth_volumeattachment(apisim *sim, const char *pv, const char *node, time_t created);
+/* synth_policy.c */
+/* The PodDisruptionBudget of a replicated workload (deterministic from ns/app). */
+void synth_pdb(apisim *sim, const char *ns, const char *app, int replicas, time_t created);
+/* Admission webhook configurations of common add-ons and the kubelets' recent
+ * CertificateSigningRequests (issued, one pending, one denied). */
+void synth_admission(apisim *sim, const char *const *nodes, long nn);
 /* churn.c */
 void *churn_main(void *arg);
 /* tls.c */

@@ -1635,6 +1635,8 @@ void synth_cluster(apisim *sim) {
     if (type == W_DEPLOY) gen_deployment(sim, &r, &wl);
     if (type == W_STS || type == W_JOB) gen_owner(sim, &r, &wl, rep);
     if (type == W_DEPLOY || type == W_STS) gen_service(sim, &r, &wl);
+    if ((type == W_DEPLOY || type == W_STS) && rep >= 2)
+      synth_pdb(sim, wl.ns, wl.name, rep, wl.created);
     if (wl.configmap) gen_configmap(sim, &r, &wl);
     for (int i = 0; type == W_STS && i < rep; i++)
       gen_pvc(sim, &r, &wl, i, nodes[order[used + i]].name);
@@ -1648,6 +1650,7 @@ done:;
   const char **node_names = calloc((size_t)(nn > 0 ? nn : 1), sizeof *node_names);
   for (long i = 0; i < nn; i++) node_names[i] = nodes[i].name;
   synth_infra(sim, node_names, nn, (const char *const *)nsn, nns);
+  synth_admission(sim, node_names, nn);
   free(node_names);
   ja_free(&sim->scratch);
   for (long i = 0; i < nns; i++) free(nsn[i]);
