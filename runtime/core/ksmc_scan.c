@@ -8,13 +8,19 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ksmc_gen.h"
 #include "ksmc_skip.h"
 
 static bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-static size_t skip_ws(const ksmc_render_ctx *ctx, size_t p) {
+/* Inline: API servers send compact JSON, so the first byte is almost never blank (every
+ * blank is <= ' '). */
+static inline size_t skip_ws(const ksmc_render_ctx *ctx, size_t p) {
+  if (p < ctx->json_len && (unsigned char)ctx->json[p] > ' ') return p;
   while (p < ctx->json_len && is_ws(ctx->json[p])) p++;
   return p;
 }
@@ -38,12 +44,28 @@ static inline uint64_t has_byte(uint64_t w, uint64_t rep) {
 
 #define REP(c) (0x0101010101010101ULL * (unsigned char)(c))
 
-/* End of the string whose opening quote is at p (index after the closing quote). Eight
- * bytes at a time; the lowest bit of has_byte's mask is exact (false positives only
+/* End of the string whose opening quote is at p (index after the closing quote). Sixteen
+ * bytes per SSE2 compare while they fit (keys and most values end in the first), then
+ * eight at a time; the lowest bit of has_byte's mask is exact (false positives only
  * appear above a real match), so it jumps straight to the first quote or backslash. */
-static size_t string_end(ksmc_render_ctx *ctx, size_t p) {
+static inline size_t string_end(ksmc_render_ctx *ctx, size_t p) {
   const unsigned char *s = (const unsigned char *)ctx->json;
   size_t n = ctx->json_len, i = p + 1;
+#ifdef __SSE2__
+  const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\');
+  while (i + 16 <= n) {
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+    unsigned m =
+        (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(b, vq), _mm_cmpeq_epi8(b, vb)));
+    if (!m) {
+      i += 16;
+      continue;
+    }
+    i += (unsigned)__builtin_ctz(m);
+    if (s[i] == '"') return i + 1;
+    i += 2; /* a backslash and the byte it escapes */
+  }
+#endif
   for (;;) {
     for (uint64_t w, m; i + 8 <= n; i += 8) {
       memcpy(&w, s + i, 8);
@@ -113,12 +135,12 @@ size_t ksmc_skip_value(ksmc_render_ctx *ctx, size_t p) {
 }
 
 /* A new token slot (the array grows as needed); -1 when memory runs out. */
-static int new_token(ksmc_render_ctx *ctx) {
+static inline int new_token(ksmc_render_ctx *ctx) {
   if (ctx->ntok == ctx->ntok_cap && !ksmc_tok_reserve(ctx, 1)) return -1;
   return (int)ctx->ntok++;
 }
 
-static int scalar_token(ksmc_render_ctx *ctx, jsmntype_t type, size_t start, size_t end) {
+static inline int scalar_token(ksmc_render_ctx *ctx, jsmntype_t type, size_t start, size_t end) {
   int t = new_token(ctx);
   if (t < 0) return -1;
   bool container = type == JSMN_OBJECT || type == JSMN_ARRAY;
@@ -230,6 +252,24 @@ static bool next_member(ksmc_render_ctx *ctx, size_t *pos, char close, bool firs
 bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, int *key) {
   size_t p = *pos;
   bool first = p > 0 && ctx->json[p - 1] == '{';
+  /* Fast path for compact JSON: `,"key":` (or `"key":` right after the `{`). Anything
+   * else -- blanks, the closing brace, errors -- takes the general path below, which
+   * reports exactly what it always did. */
+  if (!ctx->scan_failed && p + 1 < ctx->json_len) {
+    const char *j = ctx->json;
+    size_t ks = first ? (j[p] == '"' ? p : 0) : (j[p] == ',' && j[p + 1] == '"' ? p + 1 : 0);
+    if (ks) {
+      size_t end = string_end(ctx, ks);
+      if (ctx->scan_failed) return (*pos = ctx->json_len, false);
+      if (end < ctx->json_len && j[end] == ':') {
+        *key = scalar_token(ctx, JSMN_STRING, ks + 1, end - 1);
+        if (*key >= 0) {
+          *pos = skip_ws(ctx, end + 1);
+          return true;
+        }
+      }
+    }
+  }
   if (ctx->scan_failed || !next_member(ctx, &p, '}', first)) {
     *pos = ctx->scan_failed ? ctx->json_len : p;
     return false;
@@ -253,6 +293,12 @@ bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, int *key) {
 bool ksmc_arr_next(ksmc_render_ctx *ctx, size_t *pos) {
   size_t p = *pos;
   bool first = p > 0 && ctx->json[p - 1] == '[';
+  /* Fast path for compact JSON: `,` then a value that is not blank. */
+  if (!first && !ctx->scan_failed && p + 1 < ctx->json_len && ctx->json[p] == ',' &&
+      (unsigned char)ctx->json[p + 1] > ' ' && ctx->json[p + 1] != ']') {
+    *pos = p + 1;
+    return true;
+  }
   if (ctx->scan_failed || !next_member(ctx, &p, ']', first)) {
     *pos = ctx->scan_failed ? ctx->json_len : p;
     return false;
