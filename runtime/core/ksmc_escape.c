@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static const char esc_fffd[3] = {'\xEF', '\xBF', '\xBD'};
 
@@ -35,8 +38,53 @@ static inline uint64_t any_byte(uint64_t v, unsigned char c) {
   return (y - ONES) & ~y & HIGHS;
 }
 
+/* True if no byte of s[0..n) is a backslash, or a `"` or LF when `esc`, or >= 0x80 when
+ * `high`: such a string is copied unchanged by every function here. Whole-string test,
+ * 16 bytes per SSE2 step with an overlapping last step (never reads outside s[0..n)),
+ * 8 bytes per word below 16 bytes; most label values and compared strings pass. */
+static inline bool plain(const char *s, size_t n, bool esc, bool high) {
+  size_t i = 0;
+#ifdef __SSE2__
+  if (n >= 16) {
+    const __m128i vb = _mm_set1_epi8('\\'), vq = _mm_set1_epi8('"'), vn = _mm_set1_epi8('\n');
+    for (;; i += 16) {
+      if (i + 16 > n) i = n - 16;
+      __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+      __m128i hit = _mm_cmpeq_epi8(v, vb);
+      if (esc) hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vn)));
+      if (high) hit = _mm_or_si128(hit, v); /* the sign bit is the byte's high bit */
+      if (_mm_movemask_epi8(hit)) return false;
+      if (i + 16 == n) return true;
+    }
+  }
+#endif
+  for (; i < n; i += 8) {
+    uint64_t v;
+    if (n - i >= 8) {
+      v = load_word(s + i);
+    } else if (n >= 8) { /* the last, overlapping word */
+      v = load_word(s + n - 8);
+    } else { /* a short string: pad with spaces */
+      unsigned char pad[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+      memcpy(pad, s, n);
+      v = load_word(pad);
+    }
+    uint64_t hit = any_byte(v, '\\');
+    if (esc) hit |= any_byte(v, '"') | any_byte(v, '\n');
+    if (high) hit |= v & HIGHS;
+    if (hit) return false;
+  }
+  return true;
+}
+
+bool ksmc_json_is_plain(const char *raw, size_t n) { return plain(raw, n, false, true); }
+
 /* Copies s, escaping `\` and LF (and `"` when quote) with a backslash. */
 static void esc_replace(ksmc_buf *b, const char *s, size_t n, bool quote) {
+  if (plain(s, n, true, false)) {
+    ksmc_buf_put(b, s, n);
+    return;
+  }
   size_t start = 0;
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
@@ -232,6 +280,10 @@ static size_t json_plain_run(const unsigned char *s, size_t n, bool esc) {
 }
 
 static void json_decode(ksmc_buf *b, const char *raw, size_t n, bool esc) {
+  if (plain(raw, n, esc, true)) {
+    ksmc_buf_put(b, raw, n);
+    return;
+  }
   size_t i = 0;
   while (i < n) {
     size_t run = json_plain_run((const unsigned char *)raw + i, n - i, esc);

@@ -30,6 +30,10 @@ void ksmc_escape_json_to_label_value(ksmc_buf *b, const char *raw, size_t n);
  * (label-name sanitizing, comparisons, quantity parsing). */
 void ksmc_json_unescape(ksmc_buf *b, const char *raw, size_t n);
 
+/* True if the raw bytes of a JSON string decode to themselves: no `\` and only ASCII
+ * (a string with bytes >= 0x80 may still decode unchanged; this says false for it). */
+bool ksmc_json_is_plain(const char *raw, size_t n);
+
 /* Bytes Go's utf8.DecodeRune consumes at s (n > 0 bytes left): 1 for an ASCII byte and
  * for a byte that does not start a valid UTF-8 sequence (RuneError, 1: overlong forms,
  * encoded surrogates, > U+10FFFF, truncated), else the 2..4 bytes of a valid rune. */

@@ -65,20 +65,8 @@ ksmc_sv ksmc_sv_tok(const ksmc_render_ctx *ctx, int t) {
 }
 
 /* Decodes v only when it carries JSON escapes or bytes that decoding would change. */
-static bool needs_decoding(ksmc_sv v) {
-  if (v.kind != KSMC_SV_JSON) return false;
-  size_t i = 0;
-  for (; i + 8 <= v.n; i += 8) { /* 8 bytes at a time: any byte >= 0x80 or a backslash */
-    uint64_t w, y;
-    memcpy(&w, v.p + i, 8);
-    y = w ^ 0x5C5C5C5C5C5C5C5Cull; /* a zero byte where w has a backslash */
-    if ((w | ((y - 0x0101010101010101ull) & ~y)) & 0x8080808080808080ull) return true;
-  }
-  for (; i < v.n; i++) {
-    unsigned char c = (unsigned char)v.p[i];
-    if (c == '\\' || c >= 0x80) return true;
-  }
-  return false;
+static inline bool needs_decoding(ksmc_sv v) {
+  return v.kind == KSMC_SV_JSON && !ksmc_json_is_plain(v.p, v.n);
 }
 
 ksmc_slice ksmc_sv_decode(ksmc_render_ctx *ctx, ksmc_sv v, int slot) {
@@ -91,12 +79,17 @@ ksmc_slice ksmc_sv_decode(ksmc_render_ctx *ctx, ksmc_sv v, int slot) {
 
 bool ksmc_sv_eq_lit(ksmc_render_ctx *ctx, ksmc_sv a, const char *lit, size_t n) {
   if (a.kind == KSMC_SV_NONE) return false;
+  /* Raw bytes that decode to themselves (the common case) compare as they are. */
+  if (a.kind == KSMC_SV_PLAIN || ksmc_json_is_plain(a.p, a.n))
+    return a.n == n && memcmp(a.p, lit, n) == 0;
   ksmc_slice s = ksmc_sv_decode(ctx, a, 0);
   return s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
 bool ksmc_sv_eq(ksmc_render_ctx *ctx, ksmc_sv a, ksmc_sv b) {
   if (a.kind == KSMC_SV_NONE || b.kind == KSMC_SV_NONE) return false;
+  /* Identical bytes of the same kind decode identically. */
+  if (a.kind == b.kind && a.n == b.n && memcmp(a.p, b.p, a.n) == 0) return true;
   ksmc_slice x = ksmc_sv_decode(ctx, a, 0);
   ksmc_slice y = ksmc_sv_decode(ctx, b, 1);
   return x.n == y.n && memcmp(x.p, y.p, x.n) == 0;

@@ -116,7 +116,59 @@ static void test_json_malformed(void) {
   CHECK(ksmc_json_unescape, "\\'", "'");
 }
 
-static const ktest_case cases[] = {{"label value", test_label_value},
+/* The whole-string fast path (16-byte SSE2 steps with an overlapping last one, 8-byte
+ * words, padded short strings): a special byte at every position of strings of every
+ * length 0..40 must still be found, and plain strings must come out unchanged. */
+static void test_fast_path_positions(void) {
+  static const char specials[] = {'\\', '"', '\n', '\xff'};
+  for (size_t n = 0; n <= 40; n++) {
+    char in[41], want[64];
+    memset(in, 'a', n);
+    check(ksmc_escape_label_value, in, n, (memcpy(want, in, n), want[n] = 0, want));
+    check(ksmc_escape_json_to_label_value, in, n, want);
+    check(ksmc_json_unescape, in, n, want);
+    CU_ASSERT_TRUE(ksmc_json_is_plain(in, n));
+    for (size_t at = 0; at < n; at++) {
+      for (size_t k = 0; k < sizeof specials; k++) {
+        char c = specials[k];
+        memset(in, 'a', n);
+        in[at] = c;
+        bool plain_json = c != '\\' && c != '\xff';
+        CU_ASSERT_EQUAL(ksmc_json_is_plain(in, n), plain_json);
+        /* label escaping: `\` -> `\\`, `"` -> `\"`, LF -> `\n`, other bytes copied */
+        size_t w = 0;
+        memset(want, 'a', at);
+        w = at;
+        if (c == '\xff') {
+          want[w++] = c;
+        } else {
+          want[w++] = '\\';
+          want[w++] = c == '\n' ? 'n' : c;
+        }
+        memset(want + w, 'a', n - at - 1);
+        w += n - at - 1;
+        want[w] = 0;
+        check(ksmc_escape_label_value, in, n, want);
+        if (c == '"' || c == '\n') { /* not valid JSON, but decoded then escaped alike */
+          check(ksmc_escape_json_to_label_value, in, n, want);
+          memcpy(want, in, n);
+          want[n] = 0;
+          check(ksmc_json_unescape, in, n, want);
+        } else if (c == '\xff') { /* an invalid UTF-8 byte decodes to U+FFFD */
+          memset(want, 'a', at);
+          memcpy(want + at, "\xef\xbf\xbd", 3);
+          memset(want + at + 3, 'a', n - at - 1);
+          want[n + 2] = 0;
+          check(ksmc_escape_json_to_label_value, in, n, want);
+          check(ksmc_json_unescape, in, n, want);
+        }
+      }
+    }
+  }
+}
+
+static const ktest_case cases[] = {{"fast path positions", test_fast_path_positions},
+                                   {"label value", test_label_value},
                                    {"help", test_help},
                                    {"json plain", test_json_plain},
                                    {"json escapes", test_json_escapes},
