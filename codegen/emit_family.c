@@ -1,5 +1,6 @@
 /* emit_family: one static render function per metric family: loops over the views'
  * items, the where: condition, then straight-line sample writes. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit_internal.h"
@@ -11,10 +12,10 @@ static void where_comment(sb *b, const char *display, ksmc_pos pos, int depth) {
   sb_printf(b, "/* %s:%d */\n", display, pos.line);
 }
 
-/* Opens the family's loops; returns the nesting depth of the body. */
-static int open_loops(sb *b, const emit_scope *sc, int depth) {
+/* Opens loops [from, to) of the scope's family; returns the nesting depth of the body. */
+static int open_loops_range(sb *b, const emit_scope *sc, size_t from, size_t to, int depth) {
   const family *f = sc->f;
-  for (size_t i = 0; i < f->nloops; i++) {
+  for (size_t i = from; i < to; i++) {
     const loop *l = &f->loops[i];
     if (l->kind == LOOP_LIST) {
       indent(b, depth);
@@ -70,6 +71,18 @@ static int open_loops(sb *b, const emit_scope *sc, int depth) {
     depth++;
   }
   return depth;
+}
+
+/* Opens all the family's loops; returns the nesting depth of the body. */
+static int open_loops(sb *b, const emit_scope *sc, int depth) {
+  return open_loops_range(b, sc, 0, sc->f->nloops, depth);
+}
+
+static void close_loops(sb *b, int depth, int down_to) {
+  for (int d = depth - 1; d >= down_to; d--) {
+    indent(b, d);
+    sb_printf(b, "}\n");
+  }
 }
 
 static bool has_static_labels(const emit_scope *sc) {
@@ -187,8 +200,80 @@ static void emit_if_empty(sb *b, const emit_scope *sc) {
   sb_printf(b, "  }\n");
 }
 
+/* A then: block as a family of its own whose loops are the family's loops followed by
+ * the block's (what its expressions and aggregate helpers see). Free with free(m->loops). */
+static family merged_block(const family *f, const family *blk) {
+  family m = *blk;
+  m.nloops = f->nloops + blk->nloops;
+  m.loops = malloc((m.nloops ? m.nloops : 1) * sizeof *m.loops);
+  if (!m.loops) abort();
+  if (f->nloops) memcpy(m.loops, f->loops, f->nloops * sizeof *m.loops);
+  if (blk->nloops) memcpy(m.loops + f->nloops, blk->loops, blk->nloops * sizeof *m.loops);
+  m.distinct = f->distinct;
+  return m;
+}
+
+/* A family with then: blocks: one function; inside each iteration of the family's loops
+ * (that passes its where:), every block in order runs its own loops, where and sample. */
+static void emit_then_family(FILE *out, const emit_scope *sc) {
+  const family *f = sc->f;
+  family *m = calloc(f->nthen, sizeof *m);
+  if (!m) abort();
+  emit_aggregates(out, sc);
+  for (size_t i = 0; i < f->nthen; i++) {
+    m[i] = merged_block(f, &f->then[i]);
+    emit_scope msc = *sc;
+    msc.f = &m[i];
+    msc.fam_index = f->then[i].part_index;
+    emit_aggregates(out, &msc);
+  }
+  sb b = {0};
+  sb_printf(&b, "/* %s:%d: %s */\n", sc->display, f->pos.line, f->name);
+  sb_printf(&b, "static void family_%d(ksmc_render_ctx *ctx, const v_root_t *v) {\n",
+            sc->fam_index);
+  sb_printf(&b, "  (void)v;\n");
+  if (f->distinct) sb_printf(&b, "  const size_t fam_start = ctx->out.n;\n");
+  int depth = open_loops(&b, sc, 1);
+  if (f->where) {
+    where_comment(&b, sc->display, f->where->pos, depth);
+    indent(&b, depth);
+    sb_printf(&b, "if (!(");
+    emit_bool(&b, sc, f->where);
+    sb_printf(&b, ")) %s;\n", f->nloops ? "continue" : "return");
+  }
+  for (size_t i = 0; i < f->nthen; i++) {
+    emit_scope msc = *sc;
+    msc.f = &m[i];
+    msc.fam_index = f->then[i].part_index;
+    indent(&b, depth);
+    sb_printf(&b, "{ /* then: %s:%d */\n", sc->display, f->then[i].pos.line);
+    int d = open_loops_range(&b, &msc, f->nloops, m[i].nloops, depth + 1);
+    int body = d;
+    if (m[i].where) {
+      where_comment(&b, sc->display, m[i].where->pos, d);
+      indent(&b, d);
+      sb_printf(&b, "if (");
+      emit_bool(&b, &msc, m[i].where);
+      sb_printf(&b, ") {\n");
+      body = d + 1;
+    }
+    emit_sample(&b, &msc, body);
+    close_loops(&b, body, depth);
+  }
+  close_loops(&b, depth, 1);
+  sb_printf(&b, "}\n\n");
+  fputs(sb_str(&b), out);
+  sb_free(&b);
+  for (size_t i = 0; i < f->nthen; i++) free(m[i].loops);
+  free(m);
+}
+
 static void emit_family(FILE *out, const emit_scope *sc) {
   const family *f = sc->f;
+  if (f->nthen) {
+    emit_then_family(out, sc);
+    return;
+  }
   if (f->nalso) {
     /* The family's own samples and each also: block are functions of their own (a
      * where: returns early), called in order by the family's function. */
@@ -237,10 +322,7 @@ static void emit_family(FILE *out, const emit_scope *sc) {
     sb_printf(&b, ")) %s;\n", f->nloops ? "continue" : "return");
   }
   emit_sample(&b, sc, depth);
-  for (int d = depth - 1; d >= 1; d--) {
-    indent(&b, d);
-    sb_printf(&b, "}\n");
-  }
+  close_loops(&b, depth, 1);
   if (f->has_if_empty) emit_if_empty(&b, sc);
   sb_printf(&b, "}\n\n");
   fputs(sb_str(&b), out);
@@ -251,6 +333,7 @@ void emit_families(FILE *out, const spec *s, const char *display) {
   int next = (int)s->nfamilies; /* also: blocks are numbered after the families */
   for (size_t i = 0; i < s->nfamilies; i++) {
     family *f = &s->families[i];
+    for (size_t j = 0; j < f->nthen; j++) f->then[j].part_index = next++;
     if (!f->nalso) continue;
     f->part_index = next++;
     for (size_t j = 0; j < f->nalso; j++) f->also[j].part_index = next++;

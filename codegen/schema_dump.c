@@ -136,23 +136,25 @@ static void build_family(ms_family *mf, const spec *s, const family *f) {
   mf->deprecated = f->deprecated_since ? xstrdup(f->deprecated_since) : NULL;
   mf->help = xstrdup(f->help);
   mf->opt_in = f->opt_in;
+  /* Sample blocks: the then: blocks, or the family itself and its also: blocks. */
+  size_t nb = f->nthen ? f->nthen : f->nalso + 1;
+  const family *first = f->nthen ? &f->then[0] : f;
   size_t nblock = 0;
-  for (size_t b = 0; b < f->nalso; b++) nblock += f->also[b].nlabels;
-  mf->labels = xcalloc(s->nlabels + f->nlabels + nblock + 2, sizeof *mf->labels);
+  for (size_t b = 0; b < nb; b++)
+    nblock += (f->nthen ? &f->then[b] : b ? &f->also[b - 1] : f)->nlabels;
+  mf->labels = xcalloc(s->nlabels + nblock + 2, sizeof *mf->labels);
   for (size_t i = 0; i < s->nlabels; i++)
     add_label(mf, s->labels[i].name, expr_text(s->labels[i].value), false, true);
-  for (size_t i = 0; i < f->nlabels; i++)
-    add_label(mf, f->labels[i].name, expr_text(f->labels[i].value), false, false);
-  /* Labels that only the samples of also: blocks have, at their first use. */
-  for (size_t b = 0; b < f->nalso; b++)
-    for (size_t i = 0; i < f->also[b].nlabels; i++) {
+  /* Every block's labels at their first use (labels only some samples have included). */
+  for (size_t b = 0; b < nb; b++) {
+    const family *blk = f->nthen ? &f->then[b] : b ? &f->also[b - 1] : f;
+    for (size_t i = 0; i < blk->nlabels; i++) {
       bool seen = false;
-      for (size_t j = 0; j < mf->nlabels; j++)
-        seen |= !strcmp(mf->labels[j].name, f->also[b].labels[i].name);
-      if (!seen)
-        add_label(mf, f->also[b].labels[i].name, expr_text(f->also[b].labels[i].value), false,
-                  false);
+      for (size_t j = s->nlabels; j < mf->nlabels; j++)
+        seen |= !strcmp(mf->labels[j].name, blk->labels[i].name);
+      if (!seen) add_label(mf, blk->labels[i].name, expr_text(blk->labels[i].value), false, false);
     }
+  }
   if (f->st) {
     add_label(mf, f->st->label, expr_text(f->st->of), false, false);
     mf->states = xcalloc(f->st->n, sizeof *mf->states);
@@ -165,8 +167,8 @@ static void build_family(ms_family *mf, const spec *s, const family *f) {
     add_label(mf, name, expr_text(f->dyn->from), true, false);
     mf->dynamic = allow[f->dyn->allow] ? xstrdup(allow[f->dyn->allow]) : NULL;
   }
-  mf->unit = xstrdup(ms_value_unit(f));
-  mf->value = expr_text(f->value);
+  mf->unit = xstrdup(ms_value_unit(first));
+  mf->value = expr_text(first->value);
   mf->select = select_text(f);
   mf->file = xstrdup(s->file);
   mf->line = f->pos.line;

@@ -137,6 +137,12 @@ typedef struct family {
    * family sharing name, help and type; it has no blocks itself. */
   struct family *also;
   size_t nalso;
+  /* `then:` blocks: written inside every iteration of this family's loops (after its
+   * where:), one after the other; each block has its own nested each/where/labels/value,
+   * whose loops and expressions may use the family's loop variables. A family with
+   * blocks has no labels or value of its own. */
+  struct family *then;
+  size_t nthen;
   int part_index; /* blocks: index of the generated render function (emitter) */
 } family;
 

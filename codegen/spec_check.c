@@ -693,14 +693,44 @@ static void check_also(checker *c, family *f) {
   }
 }
 
+static void check_where(checker *c, family *f) {
+  if (!f->where) return;
+  vtype t = check_expr(c, f->where);
+  if (t != VT_BOOL && t != VT_ERR)
+    ksmc_error(c->d, f->where->pos, "where needs a condition, not %s", vtype_name(t));
+}
+
+/* then: blocks run inside the family's loops: the family's variables stay bound while
+ * each block's own loops, where, labels and value are checked. */
+static void check_then(checker *c, family *f) {
+  int outer = c->nvars;
+  for (size_t i = 0; i < f->nthen; i++) {
+    family *b = &f->then[i];
+    if (!b->value) continue; /* reported when loaded */
+    check_loops(c, b);
+    check_where(c, b);
+    for (size_t j = 0; j < b->nlabels; j++) check_label_value(c, &b->labels[j]);
+    check_value(c, b);
+    check_unique_labels(c, b);
+    c->nvars = outer;
+  }
+}
+
+static void warn_counter_name(checker *c, const family *f) {
+  if (f->type == FT_COUNTER && strlen(f->name) > 6 &&
+      strcmp(f->name + strlen(f->name) - 6, "_total"))
+    ksmc_warning(c->d, f->pos, "counter '%s' should end in _total", f->name);
+}
+
 static void check_family(checker *c, family *f) {
   check_also(c, f);
   c->nvars = 0;
   check_loops(c, f);
-  if (f->where) {
-    vtype t = check_expr(c, f->where);
-    if (t != VT_BOOL && t != VT_ERR)
-      ksmc_error(c->d, f->where->pos, "where needs a condition, not %s", vtype_name(t));
+  check_where(c, f);
+  if (f->nthen) {
+    check_then(c, f);
+    warn_counter_name(c, f);
+    return;
   }
   for (size_t i = 0; i < f->nlabels; i++) check_label_value(c, &f->labels[i]);
   check_states(c, f);
@@ -711,9 +741,7 @@ static void check_family(checker *c, family *f) {
   check_if_empty(c, f);
   c->nvars = nvars;
   check_unique_labels(c, f);
-  if (f->type == FT_COUNTER && strlen(f->name) > 6 &&
-      strcmp(f->name + strlen(f->name) - 6, "_total"))
-    ksmc_warning(c->d, f->pos, "counter '%s' should end in _total", f->name);
+  warn_counter_name(c, f);
 }
 
 void spec_check(spec *s, const schema *sch, const yt_node *resource, ksmc_diag *d) {

@@ -269,8 +269,9 @@ const char *family_type_name(family_type t) { return family_types[t]; }
 const char *stability_name(stability s) { return stabilities[s]; }
 
 static const char *const family_keys[] = {
-    "name",   "type",   "help",           "stability", "deprecated", "opt_in",   "each", "where",
-    "labels", "states", "dynamic_labels", "value",     "if_empty",   "distinct", "also", NULL};
+    "name",  "type",   "help",   "stability",      "deprecated", "opt_in",   "each",
+    "where", "labels", "states", "dynamic_labels", "value",      "if_empty", "distinct",
+    "also",  "then",   NULL};
 static const char *const block_keys[] = {"each", "where", "labels", "value", NULL};
 static const char *const block_required[] = {"value", NULL};
 
@@ -282,18 +283,21 @@ static void parse_samples(family *f, const yt_node *m, ksmc_diag *d) {
   if (yt_get(m, "value")) f->value = parse_expr_node(yt_get(m, "value"), "value", d);
 }
 
-static void parse_also(family *f, const yt_node *seq, ksmc_diag *d) {
+/* Parses an `also:` or `then:` sequence of sample blocks into *out. */
+static void parse_blocks(family *f, const yt_node *seq, const char *key, family **out, size_t *nout,
+                         ksmc_diag *d) {
   if (seq->type != YT_SEQ) {
-    ksmc_error(d, seq->pos, "also must be a sequence of sample blocks");
+    ksmc_error(d, seq->pos, "%s must be a sequence of sample blocks", key);
     return;
   }
-  f->also = calloc(seq->nitems ? seq->nitems : 1, sizeof *f->also);
-  if (!f->also) abort();
+  *out = calloc(seq->nitems ? seq->nitems : 1, sizeof **out);
+  if (!*out) abort();
   char what[200];
-  snprintf(what, sizeof what, "an also: block of '%s'", f->name ? f->name : "?");
+  snprintf(what, sizeof what, "a%s %s: block of '%s'", key[0] == 'a' ? "n" : "", key,
+           f->name ? f->name : "?");
   key_rules r = {what, block_keys, block_required};
   for (size_t i = 0; i < seq->nitems; i++) {
-    family *b = &f->also[f->nalso++];
+    family *b = &(*out)[(*nout)++];
     b->name = xstrdup(f->name);
     b->help = xstrdup(f->help);
     b->type = f->type;
@@ -306,6 +310,28 @@ static void parse_also(family *f, const yt_node *seq, ksmc_diag *d) {
     if (check_keys(seq->items[i], &r, d)) parse_samples(b, seq->items[i], d);
   }
 }
+
+/* The key node of a mapping entry (for its position), or NULL. */
+static const yt_node *key_node(const yt_node *m, const char *key) {
+  for (size_t i = 0; m && m->type == YT_MAP && i < m->npairs; i++)
+    if (m->pairs[i].key->str && !strcmp(m->pairs[i].key->str, key)) return m->pairs[i].key;
+  return NULL;
+}
+
+/* A family with then: blocks writes samples only from them. */
+static void check_then_keys(const yt_node *m, ksmc_diag *d) {
+  static const char *const own[] = {"labels",   "value", "states", "dynamic_labels",
+                                    "if_empty", "also",  NULL};
+  for (int i = 0; own[i]; i++) {
+    const yt_node *k = key_node(m, own[i]);
+    if (k)
+      ksmc_error(d, k->pos,
+                 "%s: cannot be combined with then: (each then: block has its own labels and "
+                 "value)",
+                 own[i]);
+  }
+}
+
 static const char *const family_required[] = {"name", "type", "help", "stability", NULL};
 
 static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
@@ -332,7 +358,11 @@ static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
   parse_samples(f, m, d);
   if (yt_get(m, "states")) f->st = parse_states(yt_get(m, "states"), d);
   if (yt_get(m, "dynamic_labels")) f->dyn = parse_dynamic(yt_get(m, "dynamic_labels"), d);
-  if (yt_get(m, "also")) parse_also(f, yt_get(m, "also"), d);
+  if (yt_get(m, "also")) parse_blocks(f, yt_get(m, "also"), "also", &f->also, &f->nalso, d);
+  if (yt_get(m, "then")) {
+    check_then_keys(m, d);
+    parse_blocks(f, yt_get(m, "then"), "then", &f->then, &f->nthen, d);
+  }
   if (yt_get(m, "if_empty")) {
     f->has_if_empty = true;
     f->if_empty = parse_labels(yt_get(m, "if_empty"), &f->nif_empty, d);

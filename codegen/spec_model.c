@@ -57,6 +57,8 @@ static void free_family(family *f) {
   free_labels(f->if_empty, f->nif_empty);
   for (size_t i = 0; i < f->nalso; i++) free_family(&f->also[i]);
   free(f->also);
+  for (size_t i = 0; i < f->nthen; i++) free_family(&f->then[i]);
+  free(f->then);
 }
 
 void spec_free(spec *s) {
@@ -99,27 +101,33 @@ static bool has_label(const family *f, const char *name) {
   return false;
 }
 
-/* True if block b (0: the family itself, then its also: blocks) is the first to use name. */
-static bool first_use(const family *f, size_t b, const char *name) {
-  for (size_t c = 0; c < b; c++)
-    if (has_label(c ? &f->also[c - 1] : f, name)) return false;
-  return true;
+/* Sample block b of family f: the family's then: blocks if it has any, else the family
+ * itself (b == 0) followed by its also: blocks. */
+static const family *block_of(const family *f, size_t b) {
+  if (f->nthen) return &f->then[b];
+  return b ? &f->also[b - 1] : f;
 }
+
+static size_t nblocks(const family *f) { return f->nthen ? f->nthen : f->nalso + 1; }
 
 char *spec_family_label_list(const spec *s, const family *f) {
   char *out = calloc(1, 1);
   size_t len = 0;
   if (!out) abort();
   for (size_t i = 0; i < s->nlabels; i++) append(&out, &len, s->labels[i].name);
-  /* The family's labels, then those its also: blocks add; a label that only some
+  /* The labels of every sample block, at their first use; a label that only some
    * samples have is written in brackets, as KSM's docs do ("[reason]"). */
-  for (size_t b = 0; b <= f->nalso; b++) {
-    const family *blk = b ? &f->also[b - 1] : f;
+  for (size_t b = 0; b < nblocks(f); b++) {
+    const family *blk = block_of(f, b);
     for (size_t i = 0; i < blk->nlabels; i++) {
       const char *name = blk->labels[i].name;
-      if (!first_use(f, b, name)) continue;
-      bool all = true;
-      for (size_t c = 0; c <= f->nalso; c++) all &= has_label(c ? &f->also[c - 1] : f, name);
+      bool first = true, all = true;
+      for (size_t c = 0; c < nblocks(f); c++) {
+        bool has = has_label(block_of(f, c), name);
+        if (c < b) first &= !has;
+        all &= has;
+      }
+      if (!first) continue;
       char text[300];
       snprintf(text, sizeof text, all ? "%s" : "[%s]", name);
       append(&out, &len, text);

@@ -36,8 +36,8 @@ static void init_root(v_root_t *o) {
 typedef struct {
   int _self;
   ksmc_items ports_items;
-  ksmc_items notReadyAddresses_items;
   ksmc_items addresses_items;
+  ksmc_items notReadyAddresses_items;
 } v_subsets_t;
 
 static void init_subsets(v_subsets_t *o) {
@@ -61,18 +61,6 @@ static void init_subsets_ports(v_subsets_ports_t *o) {
   o->name = -1;
 }
 
-/* The fields read from each item of .subsets[].notReadyAddresses[]. */
-typedef struct {
-  int _self;
-  int ip;
-} v_subsets_notReadyAddresses_t;
-
-static void init_subsets_notReadyAddresses(v_subsets_notReadyAddresses_t *o) {
-  memset(o, 0, sizeof *o);
-  o->_self = -1;
-  o->ip = -1;
-}
-
 /* The fields read from each item of .subsets[].addresses[]. */
 typedef struct {
   int _self;
@@ -85,16 +73,28 @@ static void init_subsets_addresses(v_subsets_addresses_t *o) {
   o->ip = -1;
 }
 
+/* The fields read from each item of .subsets[].notReadyAddresses[]. */
+typedef struct {
+  int _self;
+  int ip;
+} v_subsets_notReadyAddresses_t;
+
+static void init_subsets_notReadyAddresses(v_subsets_notReadyAddresses_t *o) {
+  memset(o, 0, sizeof *o);
+  o->_self = -1;
+  o->ip = -1;
+}
+
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
 static size_t walk_subsets(ksmc_render_ctx *ctx, size_t p, v_subsets_t *o);
 static size_t walk_subsets_ports(ksmc_render_ctx *ctx, size_t p, v_subsets_ports_t *o);
-static size_t walk_subsets_notReadyAddresses(ksmc_render_ctx *ctx, size_t p, v_subsets_notReadyAddresses_t *o);
 static size_t walk_subsets_addresses(ksmc_render_ctx *ctx, size_t p, v_subsets_addresses_t *o);
+static size_t walk_subsets_notReadyAddresses(ksmc_render_ctx *ctx, size_t p, v_subsets_notReadyAddresses_t *o);
 static size_t walk_items_subsets(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_subsets_ports(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
-static size_t walk_items_subsets_notReadyAddresses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_subsets_addresses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_subsets_notReadyAddresses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}, {"annotations", 11}, {"labels", 6}};
 
@@ -204,7 +204,7 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   return q;
 }
 
-static const ksmc_slice keys_subsets[] = {{"ports", 5}, {"notReadyAddresses", 17}, {"addresses", 9}};
+static const ksmc_slice keys_subsets[] = {{"ports", 5}, {"addresses", 9}, {"notReadyAddresses", 17}};
 
 static int match_subsets(ksmc_render_ctx *ctx, int k) {
   const char *p = ctx->json + ctx->tok[k].start;
@@ -213,10 +213,10 @@ static int match_subsets(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "ports", 5) == 0) return 0;
     break;
   case 9:
-    if (memcmp(p, "addresses", 9) == 0) return 2;
+    if (memcmp(p, "addresses", 9) == 0) return 1;
     break;
   case 17:
-    if (memcmp(p, "notReadyAddresses", 17) == 0) return 1;
+    if (memcmp(p, "notReadyAddresses", 17) == 0) return 2;
     break;
   }
   return ksmc_key_lookup(ctx, k, keys_subsets, 3);
@@ -234,16 +234,16 @@ static size_t walk_subsets(ksmc_render_ctx *ctx, size_t p, v_subsets_t *o) {
         q = walk_items_subsets_ports(ctx, start, &o->ports_items);
       }
       break;
-    case 1: /* notReadyAddresses */
-      {
-        size_t start = q;
-        q = walk_items_subsets_notReadyAddresses(ctx, start, &o->notReadyAddresses_items);
-      }
-      break;
-    case 2: /* addresses */
+    case 1: /* addresses */
       {
         size_t start = q;
         q = walk_items_subsets_addresses(ctx, start, &o->addresses_items);
+      }
+      break;
+    case 2: /* notReadyAddresses */
+      {
+        size_t start = q;
+        q = walk_items_subsets_notReadyAddresses(ctx, start, &o->notReadyAddresses_items);
       }
       break;
     default: q = ksmc_skip_value(ctx, q);
@@ -289,33 +289,6 @@ static size_t walk_subsets_ports(ksmc_render_ctx *ctx, size_t p, v_subsets_ports
   return q;
 }
 
-static const ksmc_slice keys_subsets_notReadyAddresses[] = {{"ip", 2}};
-
-static int match_subsets_notReadyAddresses(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
-  case 2:
-    if (memcmp(p, "ip", 2) == 0) return 0;
-    break;
-  }
-  return ksmc_key_lookup(ctx, k, keys_subsets_notReadyAddresses, 1);
-}
-
-static size_t walk_subsets_notReadyAddresses(ksmc_render_ctx *ctx, size_t p, v_subsets_notReadyAddresses_t *o) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_subsets_notReadyAddresses(ctx, k)) {
-    case 0: /* ip */
-      o->ip = ksmc_scan_leaf(ctx, &q);
-      break;
-    default: q = ksmc_skip_value(ctx, q);
-    }
-  }
-  return q;
-}
-
 static const ksmc_slice keys_subsets_addresses[] = {{"ip", 2}};
 
 static int match_subsets_addresses(ksmc_render_ctx *ctx, int k) {
@@ -334,6 +307,33 @@ static size_t walk_subsets_addresses(ksmc_render_ctx *ctx, size_t p, v_subsets_a
   int k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_subsets_addresses(ctx, k)) {
+    case 0: /* ip */
+      o->ip = ksmc_scan_leaf(ctx, &q);
+      break;
+    default: q = ksmc_skip_value(ctx, q);
+    }
+  }
+  return q;
+}
+
+static const ksmc_slice keys_subsets_notReadyAddresses[] = {{"ip", 2}};
+
+static int match_subsets_notReadyAddresses(ksmc_render_ctx *ctx, int k) {
+  const char *p = ctx->json + ctx->tok[k].start;
+  switch (ctx->tok[k].end - ctx->tok[k].start) {
+  case 2:
+    if (memcmp(p, "ip", 2) == 0) return 0;
+    break;
+  }
+  return ksmc_key_lookup(ctx, k, keys_subsets_notReadyAddresses, 1);
+}
+
+static size_t walk_subsets_notReadyAddresses(ksmc_render_ctx *ctx, size_t p, v_subsets_notReadyAddresses_t *o) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
+    switch (match_subsets_notReadyAddresses(ctx, k)) {
     case 0: /* ip */
       o->ip = ksmc_scan_leaf(ctx, &q);
       break;
@@ -377,23 +377,6 @@ static size_t walk_items_subsets_ports(ksmc_render_ctx *ctx, size_t p, ksmc_item
   return q;
 }
 
-static size_t walk_items_subsets_notReadyAddresses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
-  size_t q = ksmc_arr_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  out->items = NULL;
-  out->n = 0;
-  uint32_t cap = 0;
-  while (ksmc_arr_next(ctx, &q)) {
-    v_subsets_notReadyAddresses_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
-    if (!item) return ksmc_skip_value(ctx, p);
-    init_subsets_notReadyAddresses(item);
-    size_t start = q;
-    q = walk_subsets_notReadyAddresses(ctx, start, item);
-    item->_self = ksmc_leaf_token(ctx, start, q);
-  }
-  return q;
-}
-
 static size_t walk_items_subsets_addresses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
@@ -406,6 +389,23 @@ static size_t walk_items_subsets_addresses(ksmc_render_ctx *ctx, size_t p, ksmc_
     init_subsets_addresses(item);
     size_t start = q;
     q = walk_subsets_addresses(ctx, start, item);
+    item->_self = ksmc_leaf_token(ctx, start, q);
+  }
+  return q;
+}
+
+static size_t walk_items_subsets_notReadyAddresses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_arr_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  while (ksmc_arr_next(ctx, &q)) {
+    v_subsets_notReadyAddresses_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_subsets_notReadyAddresses(item);
+    size_t start = q;
+    q = walk_subsets_notReadyAddresses(ctx, start, item);
     item->_self = ksmc_leaf_token(ctx, start, q);
   }
   return q;
@@ -454,61 +454,46 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/endpoints.yaml:54: kube_endpoint_address */
-static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->subsets_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_subsets_t *it_s = &((const v_subsets_t *)col_s->items)[i_s];
-    const ksmc_items *col_p = &it_s->ports_items;
-    for (uint32_t i_p = 0; i_p < col_p->n; i_p++) {
-      const v_subsets_ports_t *it_p = &((const v_subsets_ports_t *)col_p->items)[i_p];
-      const ksmc_items *col_a = &it_s->addresses_items;
-      for (uint32_t i_a = 0; i_a < col_a->n; i_a++) {
-        const v_subsets_addresses_t *it_a = &((const v_subsets_addresses_t *)col_a->items)[i_a];
-        ksmc_sample_begin(ctx, "kube_endpoint_address", 21);
-        ksmc_sample_label(ctx, ",port_protocol=\"", 16, ksmc_sv_tok(ctx, it_p->protocol)); /* :63 */
-        ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_lit("0", 1))); /* :64 */
-        ksmc_sample_label(ctx, ",port_name=\"", 12, ksmc_sv_tok(ctx, it_p->name)); /* :65 */
-        ksmc_sample_label(ctx, ",ip=\"", 5, ksmc_sv_tok(ctx, it_a->ip)); /* :66 */
-        ksmc_sample_label(ctx, ",ready=\"", 8, ksmc_sv_lit("true", 4)); /* :67 */
-        ksmc_sample_end(ctx, 1.0, true);
-      }
-    }
-  }
-}
-
-/* specs/endpoints.yaml:70: kube_endpoint_address */
-static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->subsets_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_subsets_t *it_s = &((const v_subsets_t *)col_s->items)[i_s];
-    const ksmc_items *col_p = &it_s->ports_items;
-    for (uint32_t i_p = 0; i_p < col_p->n; i_p++) {
-      const v_subsets_ports_t *it_p = &((const v_subsets_ports_t *)col_p->items)[i_p];
-      const ksmc_items *col_n = &it_s->notReadyAddresses_items;
-      for (uint32_t i_n = 0; i_n < col_n->n; i_n++) {
-        const v_subsets_notReadyAddresses_t *it_n = &((const v_subsets_notReadyAddresses_t *)col_n->items)[i_n];
-        ksmc_sample_begin(ctx, "kube_endpoint_address", 21);
-        ksmc_sample_label(ctx, ",port_protocol=\"", 16, ksmc_sv_tok(ctx, it_p->protocol)); /* :75 */
-        ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_lit("0", 1))); /* :76 */
-        ksmc_sample_label(ctx, ",port_name=\"", 12, ksmc_sv_tok(ctx, it_p->name)); /* :77 */
-        ksmc_sample_label(ctx, ",ip=\"", 5, ksmc_sv_tok(ctx, it_n->ip)); /* :78 */
-        ksmc_sample_label(ctx, ",ready=\"", 8, ksmc_sv_lit("false", 5)); /* :79 */
-        ksmc_sample_end(ctx, 1.0, true);
-      }
-    }
-  }
-}
-
-/* specs/endpoints.yaml:54: kube_endpoint_address */
+/* specs/endpoints.yaml:53: kube_endpoint_address */
 static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
-  family_6(ctx, v);
-  family_7(ctx, v); /* also: specs/endpoints.yaml:70 */
+  (void)v;
+  const ksmc_items *col_s = &v->subsets_items;
+  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
+    const v_subsets_t *it_s = &((const v_subsets_t *)col_s->items)[i_s];
+    const ksmc_items *col_p = &it_s->ports_items;
+    for (uint32_t i_p = 0; i_p < col_p->n; i_p++) {
+      const v_subsets_ports_t *it_p = &((const v_subsets_ports_t *)col_p->items)[i_p];
+      { /* then: specs/endpoints.yaml:61 */
+        const ksmc_items *col_a = &it_s->addresses_items;
+        for (uint32_t i_a = 0; i_a < col_a->n; i_a++) {
+          const v_subsets_addresses_t *it_a = &((const v_subsets_addresses_t *)col_a->items)[i_a];
+          ksmc_sample_begin(ctx, "kube_endpoint_address", 21);
+          ksmc_sample_label(ctx, ",port_protocol=\"", 16, ksmc_sv_tok(ctx, it_p->protocol)); /* :63 */
+          ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_lit("0", 1))); /* :64 */
+          ksmc_sample_label(ctx, ",port_name=\"", 12, ksmc_sv_tok(ctx, it_p->name)); /* :65 */
+          ksmc_sample_label(ctx, ",ip=\"", 5, ksmc_sv_tok(ctx, it_a->ip)); /* :66 */
+          ksmc_sample_label(ctx, ",ready=\"", 8, ksmc_sv_lit("true", 4)); /* :67 */
+          ksmc_sample_end(ctx, 1.0, true);
+        }
+      }
+      { /* then: specs/endpoints.yaml:69 */
+        const ksmc_items *col_n = &it_s->notReadyAddresses_items;
+        for (uint32_t i_n = 0; i_n < col_n->n; i_n++) {
+          const v_subsets_notReadyAddresses_t *it_n = &((const v_subsets_notReadyAddresses_t *)col_n->items)[i_n];
+          ksmc_sample_begin(ctx, "kube_endpoint_address", 21);
+          ksmc_sample_label(ctx, ",port_protocol=\"", 16, ksmc_sv_tok(ctx, it_p->protocol)); /* :71 */
+          ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_lit("0", 1))); /* :72 */
+          ksmc_sample_label(ctx, ",port_name=\"", 12, ksmc_sv_tok(ctx, it_p->name)); /* :73 */
+          ksmc_sample_label(ctx, ",ip=\"", 5, ksmc_sv_tok(ctx, it_n->ip)); /* :74 */
+          ksmc_sample_label(ctx, ",ready=\"", 8, ksmc_sv_lit("false", 5)); /* :75 */
+          ksmc_sample_end(ctx, 1.0, true);
+        }
+      }
+    }
+  }
 }
 
-/* specs/endpoints.yaml:82: kube_endpoint_ports */
+/* specs/endpoints.yaml:78: kube_endpoint_ports */
 static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_s = &v->subsets_items;
@@ -518,9 +503,9 @@ static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
     for (uint32_t i_p = 0; i_p < col_p->n; i_p++) {
       const v_subsets_ports_t *it_p = &((const v_subsets_ports_t *)col_p->items)[i_p];
       ksmc_sample_begin(ctx, "kube_endpoint_ports", 19);
-      ksmc_sample_label(ctx, ",port_name=\"", 12, ksmc_sv_tok(ctx, it_p->name)); /* :91 */
-      ksmc_sample_label(ctx, ",port_protocol=\"", 16, ksmc_sv_tok(ctx, it_p->protocol)); /* :92 */
-      ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_lit("0", 1))); /* :93 */
+      ksmc_sample_label(ctx, ",port_name=\"", 12, ksmc_sv_tok(ctx, it_p->name)); /* :87 */
+      ksmc_sample_label(ctx, ",port_protocol=\"", 16, ksmc_sv_tok(ctx, it_p->protocol)); /* :88 */
+      ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_lit("0", 1))); /* :89 */
       ksmc_sample_end(ctx, 1.0, true);
     }
   }
@@ -608,7 +593,7 @@ static const ksmc_family_desc families[6] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,endpoint,port_protocol,port_number,port_name,ip,ready",
       .spec_file = "specs/endpoints.yaml",
-      .spec_line = 54,
+      .spec_line = 53,
       .help = "Information about Endpoint available and non available addresses.",
       .header_text = {"# HELP kube_endpoint_address [STABLE] Information about Endpoint available and non available addresses.\n# TYPE kube_endpoint_address gauge\n", 139},
       .header_openmetrics = {"# HELP kube_endpoint_address [STABLE] Information about Endpoint available and non available addresses.\n# TYPE kube_endpoint_address gauge\n", 139},
@@ -622,7 +607,7 @@ static const ksmc_family_desc families[6] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,endpoint,port_name,port_protocol,port_number",
       .spec_file = "specs/endpoints.yaml",
-      .spec_line = 82,
+      .spec_line = 78,
       .help = "Information about the Endpoint ports.",
       .header_text = {"# HELP kube_endpoint_ports [STABLE] (Deprecated since v2.14.0) Information about the Endpoint ports.\n# TYPE kube_endpoint_ports gauge\n", 134},
       .header_openmetrics = {"# HELP kube_endpoint_ports [STABLE] (Deprecated since v2.14.0) Information about the Endpoint ports.\n# TYPE kube_endpoint_ports gauge\n", 134},

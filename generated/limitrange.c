@@ -31,18 +31,30 @@ static void init_root(v_root_t *o) {
 /* The fields read from each item of .spec.limits[]. */
 typedef struct {
   int _self;
-  ksmc_items max_items;
+  ksmc_items min_items;
   int type;
+  ksmc_items max_items;
   ksmc_items default_items;
   ksmc_items defaultRequest_items;
   ksmc_items maxLimitRequestRatio_items;
-  ksmc_items min_items;
 } v_spec_limits_t;
 
 static void init_spec_limits(v_spec_limits_t *o) {
   memset(o, 0, sizeof *o);
   o->_self = -1;
   o->type = -1;
+}
+
+/* The fields read from each entry of .spec.limits[].min{}. */
+typedef struct {
+  int _self;
+  int _key;
+} v_spec_limits_min_t;
+
+static void init_spec_limits_min(v_spec_limits_min_t *o) {
+  memset(o, 0, sizeof *o);
+  o->_self = -1;
+  o->_key = -1;
 }
 
 /* The fields read from each entry of .spec.limits[].max{}. */
@@ -93,28 +105,16 @@ static void init_spec_limits_maxLimitRequestRatio(v_spec_limits_maxLimitRequestR
   o->_key = -1;
 }
 
-/* The fields read from each entry of .spec.limits[].min{}. */
-typedef struct {
-  int _self;
-  int _key;
-} v_spec_limits_min_t;
-
-static void init_spec_limits_min(v_spec_limits_min_t *o) {
-  memset(o, 0, sizeof *o);
-  o->_self = -1;
-  o->_key = -1;
-}
-
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o);
 static size_t walk_spec_limits(ksmc_render_ctx *ctx, size_t p, v_spec_limits_t *o);
 static size_t walk_items_spec_limits(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
+static size_t walk_items_spec_limits_min(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_spec_limits_max(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_spec_limits_default(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_spec_limits_defaultRequest(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_spec_limits_maxLimitRequestRatio(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
-static size_t walk_items_spec_limits_min(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}};
 
@@ -240,26 +240,26 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   return q;
 }
 
-static const ksmc_slice keys_spec_limits[] = {{"max", 3}, {"type", 4}, {"default", 7}, {"defaultRequest", 14}, {"maxLimitRequestRatio", 20}, {"min", 3}};
+static const ksmc_slice keys_spec_limits[] = {{"min", 3}, {"type", 4}, {"max", 3}, {"default", 7}, {"defaultRequest", 14}, {"maxLimitRequestRatio", 20}};
 
 static int match_spec_limits(ksmc_render_ctx *ctx, int k) {
   const char *p = ctx->json + ctx->tok[k].start;
   switch (ctx->tok[k].end - ctx->tok[k].start) {
   case 3:
-    if (memcmp(p, "max", 3) == 0) return 0;
-    if (memcmp(p, "min", 3) == 0) return 5;
+    if (memcmp(p, "max", 3) == 0) return 2;
+    if (memcmp(p, "min", 3) == 0) return 0;
     break;
   case 4:
     if (memcmp(p, "type", 4) == 0) return 1;
     break;
   case 7:
-    if (memcmp(p, "default", 7) == 0) return 2;
+    if (memcmp(p, "default", 7) == 0) return 3;
     break;
   case 14:
-    if (memcmp(p, "defaultRequest", 14) == 0) return 3;
+    if (memcmp(p, "defaultRequest", 14) == 0) return 4;
     break;
   case 20:
-    if (memcmp(p, "maxLimitRequestRatio", 20) == 0) return 4;
+    if (memcmp(p, "maxLimitRequestRatio", 20) == 0) return 5;
     break;
   }
   return ksmc_key_lookup(ctx, k, keys_spec_limits, 6);
@@ -271,37 +271,37 @@ static size_t walk_spec_limits(ksmc_render_ctx *ctx, size_t p, v_spec_limits_t *
   int k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     switch (match_spec_limits(ctx, k)) {
-    case 0: /* max */
+    case 0: /* min */
       {
         size_t start = q;
-        q = walk_items_spec_limits_max(ctx, start, &o->max_items);
+        q = walk_items_spec_limits_min(ctx, start, &o->min_items);
       }
       break;
     case 1: /* type */
       o->type = ksmc_scan_leaf(ctx, &q);
       break;
-    case 2: /* default */
+    case 2: /* max */
+      {
+        size_t start = q;
+        q = walk_items_spec_limits_max(ctx, start, &o->max_items);
+      }
+      break;
+    case 3: /* default */
       {
         size_t start = q;
         q = walk_items_spec_limits_default(ctx, start, &o->default_items);
       }
       break;
-    case 3: /* defaultRequest */
+    case 4: /* defaultRequest */
       {
         size_t start = q;
         q = walk_items_spec_limits_defaultRequest(ctx, start, &o->defaultRequest_items);
       }
       break;
-    case 4: /* maxLimitRequestRatio */
+    case 5: /* maxLimitRequestRatio */
       {
         size_t start = q;
         q = walk_items_spec_limits_maxLimitRequestRatio(ctx, start, &o->maxLimitRequestRatio_items);
-      }
-      break;
-    case 5: /* min */
-      {
-        size_t start = q;
-        q = walk_items_spec_limits_min(ctx, start, &o->min_items);
       }
       break;
     default: q = ksmc_skip_value(ctx, q);
@@ -323,6 +323,23 @@ static size_t walk_items_spec_limits(ksmc_render_ctx *ctx, size_t p, ksmc_items 
     size_t start = q;
     q = walk_spec_limits(ctx, start, item);
     item->_self = ksmc_leaf_token(ctx, start, q);
+  }
+  return q;
+}
+
+static size_t walk_items_spec_limits_min(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
+  size_t q = ksmc_obj_open(ctx, p);
+  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
+  out->items = NULL;
+  out->n = 0;
+  uint32_t cap = 0;
+  int k;
+  while (ksmc_obj_key(ctx, &q, &k)) {
+    v_spec_limits_min_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
+    if (!item) return ksmc_skip_value(ctx, p);
+    init_spec_limits_min(item);
+    item->_key = k;
+    item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;
 }
@@ -395,23 +412,6 @@ static size_t walk_items_spec_limits_maxLimitRequestRatio(ksmc_render_ctx *ctx, 
   return q;
 }
 
-static size_t walk_items_spec_limits_min(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  out->items = NULL;
-  out->n = 0;
-  uint32_t cap = 0;
-  int k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    v_spec_limits_min_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
-    if (!item) return ksmc_skip_value(ctx, p);
-    init_spec_limits_min(item);
-    item->_key = k;
-    item->_self = ksmc_scan_leaf(ctx, &q);
-  }
-  return q;
-}
-
 /* The default labels every family of LimitRange starts with. */
 static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
@@ -419,109 +419,74 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_prefix_label(ctx, ",limitrange=\"", 13, ksmc_sv_tok(ctx, v->metadata_name)); /* :14 */
 }
 
-/* specs/limitrange.yaml:23: kube_limitrange */
-static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_l = &v->spec_limits_items;
-  for (uint32_t i_l = 0; i_l < col_l->n; i_l++) {
-    const v_spec_limits_t *it_l = &((const v_spec_limits_t *)col_l->items)[i_l];
-    const ksmc_items *col_q = &it_l->min_items;
-    for (uint32_t i_q = 0; i_q < col_q->n; i_q++) {
-      const v_spec_limits_min_t *it_q = &((const v_spec_limits_min_t *)col_q->items)[i_q];
-      ksmc_sample_begin(ctx, "kube_limitrange", 15);
-      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :31 */
-      ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :32 */
-      ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("min", 3)); /* :33 */
-      ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
-    }
-  }
-}
-
-/* specs/limitrange.yaml:36: kube_limitrange */
-static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_l = &v->spec_limits_items;
-  for (uint32_t i_l = 0; i_l < col_l->n; i_l++) {
-    const v_spec_limits_t *it_l = &((const v_spec_limits_t *)col_l->items)[i_l];
-    const ksmc_items *col_q = &it_l->max_items;
-    for (uint32_t i_q = 0; i_q < col_q->n; i_q++) {
-      const v_spec_limits_max_t *it_q = &((const v_spec_limits_max_t *)col_q->items)[i_q];
-      ksmc_sample_begin(ctx, "kube_limitrange", 15);
-      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :40 */
-      ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :41 */
-      ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("max", 3)); /* :42 */
-      ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
-    }
-  }
-}
-
-/* specs/limitrange.yaml:44: kube_limitrange */
-static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_l = &v->spec_limits_items;
-  for (uint32_t i_l = 0; i_l < col_l->n; i_l++) {
-    const v_spec_limits_t *it_l = &((const v_spec_limits_t *)col_l->items)[i_l];
-    const ksmc_items *col_q = &it_l->default_items;
-    for (uint32_t i_q = 0; i_q < col_q->n; i_q++) {
-      const v_spec_limits_default_t *it_q = &((const v_spec_limits_default_t *)col_q->items)[i_q];
-      ksmc_sample_begin(ctx, "kube_limitrange", 15);
-      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :48 */
-      ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :49 */
-      ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("default", 7)); /* :50 */
-      ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
-    }
-  }
-}
-
-/* specs/limitrange.yaml:52: kube_limitrange */
-static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_l = &v->spec_limits_items;
-  for (uint32_t i_l = 0; i_l < col_l->n; i_l++) {
-    const v_spec_limits_t *it_l = &((const v_spec_limits_t *)col_l->items)[i_l];
-    const ksmc_items *col_q = &it_l->defaultRequest_items;
-    for (uint32_t i_q = 0; i_q < col_q->n; i_q++) {
-      const v_spec_limits_defaultRequest_t *it_q = &((const v_spec_limits_defaultRequest_t *)col_q->items)[i_q];
-      ksmc_sample_begin(ctx, "kube_limitrange", 15);
-      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :56 */
-      ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :57 */
-      ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("defaultRequest", 14)); /* :58 */
-      ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
-    }
-  }
-}
-
-/* specs/limitrange.yaml:60: kube_limitrange */
-static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_l = &v->spec_limits_items;
-  for (uint32_t i_l = 0; i_l < col_l->n; i_l++) {
-    const v_spec_limits_t *it_l = &((const v_spec_limits_t *)col_l->items)[i_l];
-    const ksmc_items *col_q = &it_l->maxLimitRequestRatio_items;
-    for (uint32_t i_q = 0; i_q < col_q->n; i_q++) {
-      const v_spec_limits_maxLimitRequestRatio_t *it_q = &((const v_spec_limits_maxLimitRequestRatio_t *)col_q->items)[i_q];
-      ksmc_sample_begin(ctx, "kube_limitrange", 15);
-      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :64 */
-      ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :65 */
-      ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("maxLimitRequestRatio", 20)); /* :66 */
-      ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
-    }
-  }
-}
-
-/* specs/limitrange.yaml:23: kube_limitrange */
+/* specs/limitrange.yaml:21: kube_limitrange */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  family_2(ctx, v);
-  family_3(ctx, v); /* also: specs/limitrange.yaml:36 */
-  family_4(ctx, v); /* also: specs/limitrange.yaml:44 */
-  family_5(ctx, v); /* also: specs/limitrange.yaml:52 */
-  family_6(ctx, v); /* also: specs/limitrange.yaml:60 */
+  (void)v;
+  const ksmc_items *col_l = &v->spec_limits_items;
+  for (uint32_t i_l = 0; i_l < col_l->n; i_l++) {
+    const v_spec_limits_t *it_l = &((const v_spec_limits_t *)col_l->items)[i_l];
+    { /* then: specs/limitrange.yaml:28 */
+      const ksmc_items *col_q = &it_l->min_items;
+      for (uint32_t i_q = 0; i_q < col_q->n; i_q++) {
+        const v_spec_limits_min_t *it_q = &((const v_spec_limits_min_t *)col_q->items)[i_q];
+        ksmc_sample_begin(ctx, "kube_limitrange", 15);
+        ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :30 */
+        ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :31 */
+        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("min", 3)); /* :32 */
+        ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
+      }
+    }
+    { /* then: specs/limitrange.yaml:34 */
+      const ksmc_items *col_q = &it_l->max_items;
+      for (uint32_t i_q = 0; i_q < col_q->n; i_q++) {
+        const v_spec_limits_max_t *it_q = &((const v_spec_limits_max_t *)col_q->items)[i_q];
+        ksmc_sample_begin(ctx, "kube_limitrange", 15);
+        ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :36 */
+        ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :37 */
+        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("max", 3)); /* :38 */
+        ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
+      }
+    }
+    { /* then: specs/limitrange.yaml:40 */
+      const ksmc_items *col_q = &it_l->default_items;
+      for (uint32_t i_q = 0; i_q < col_q->n; i_q++) {
+        const v_spec_limits_default_t *it_q = &((const v_spec_limits_default_t *)col_q->items)[i_q];
+        ksmc_sample_begin(ctx, "kube_limitrange", 15);
+        ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :42 */
+        ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :43 */
+        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("default", 7)); /* :44 */
+        ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
+      }
+    }
+    { /* then: specs/limitrange.yaml:46 */
+      const ksmc_items *col_q = &it_l->defaultRequest_items;
+      for (uint32_t i_q = 0; i_q < col_q->n; i_q++) {
+        const v_spec_limits_defaultRequest_t *it_q = &((const v_spec_limits_defaultRequest_t *)col_q->items)[i_q];
+        ksmc_sample_begin(ctx, "kube_limitrange", 15);
+        ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :48 */
+        ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :49 */
+        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("defaultRequest", 14)); /* :50 */
+        ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
+      }
+    }
+    { /* then: specs/limitrange.yaml:52 */
+      const ksmc_items *col_q = &it_l->maxLimitRequestRatio_items;
+      for (uint32_t i_q = 0; i_q < col_q->n; i_q++) {
+        const v_spec_limits_maxLimitRequestRatio_t *it_q = &((const v_spec_limits_maxLimitRequestRatio_t *)col_q->items)[i_q];
+        ksmc_sample_begin(ctx, "kube_limitrange", 15);
+        ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :54 */
+        ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :55 */
+        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("maxLimitRequestRatio", 20)); /* :56 */
+        ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
+      }
+    }
+  }
 }
 
-/* specs/limitrange.yaml:69: kube_limitrange_created */
+/* specs/limitrange.yaml:59: kube_limitrange_created */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/limitrange.yaml:73 */
+  /* specs/limitrange.yaml:63 */
   if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
   ksmc_sample_begin(ctx, "kube_limitrange_created", 23);
   ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
@@ -557,7 +522,7 @@ static const ksmc_family_desc families[2] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,limitrange,resource,type,constraint",
       .spec_file = "specs/limitrange.yaml",
-      .spec_line = 23,
+      .spec_line = 21,
       .help = "Information about limit range.",
       .header_text = {"# HELP kube_limitrange [STABLE] Information about limit range.\n# TYPE kube_limitrange gauge\n", 92},
       .header_openmetrics = {"# HELP kube_limitrange [STABLE] Information about limit range.\n# TYPE kube_limitrange gauge\n", 92},
@@ -570,7 +535,7 @@ static const ksmc_family_desc families[2] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,limitrange",
       .spec_file = "specs/limitrange.yaml",
-      .spec_line = 69,
+      .spec_line = 59,
       .help = "Unix creation timestamp",
       .header_text = {"# HELP kube_limitrange_created [STABLE] Unix creation timestamp\n# TYPE kube_limitrange_created gauge\n", 101},
       .header_openmetrics = {"# HELP kube_limitrange_created [STABLE] Unix creation timestamp\n# TYPE kube_limitrange_created gauge\n", 101},

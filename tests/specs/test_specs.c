@@ -164,6 +164,43 @@ static void test_language_constructs(void) {
   free(diag);
 }
 
+/* then: blocks run inside each iteration of the family's loops, see its variables, and
+ * may give different label sets (shown in brackets when only some blocks have them). */
+static void test_then_blocks(void) {
+  int errors;
+  char *diag = NULL;
+  spec *s = load_text("  - name: t\n    type: gauge\n    stability: alpha\n    help: h\n"
+                      "    each: {c: '.spec.containers[*]'}\n"
+                      "    where: nonempty($c.name)\n"
+                      "    then:\n"
+                      "      - each: {p: '$c.ports[*]'}\n"
+                      "        labels: {container: $c.name, port: $p.name}\n"
+                      "        value: 1\n"
+                      "      - where: present($c.image)\n"
+                      "        labels: {container: $c.name, image: $c.image}\n"
+                      "        value: count($c.args[*])\n",
+                      &errors, &diag);
+  CU_ASSERT_EQUAL(errors, 0);
+  if (errors) fprintf(stderr, "%s", diag);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  CU_ASSERT_EQUAL(s->families[0].nthen, 2);
+  CU_ASSERT_EQUAL(s->families[0].then[0].nloops, 1);
+  char *labels = spec_family_label_list(s, &s->families[0]);
+  CU_ASSERT_STRING_EQUAL(labels, "pod,container,[port],[image]");
+  free(labels);
+  char *c = emit_to_string(s, "t");
+  /* both blocks inside the containers loop, the second's where as an if (not continue) */
+  const char *loop = strstr(c, "for (uint32_t i_c = 0;");
+  const char *b1 = strstr(c, "{ /* then: mem.yaml:11 */");
+  const char *b2 = strstr(c, "{ /* then: mem.yaml:14 */");
+  CU_ASSERT_TRUE(loop && b1 && b2 && loop < b1 && b1 < b2);
+  CU_ASSERT_PTR_NOT_NULL(b2 ? strstr(b2, "if (") : NULL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(c, "acc += 1;")); /* the count() helper of the block */
+  free(c);
+  spec_free(s);
+  free(diag);
+}
+
 static void test_errors_positions(void) {
   int errors;
   char *diag = NULL;
@@ -224,6 +261,7 @@ static const ktest_case cases[] = {
     {"bad specs report exact diagnostics", test_bad_specs},
     {"real specs compile cleanly and deterministically", test_real_specs},
     {"language constructs", test_language_constructs},
+    {"then: blocks", test_then_blocks},
     {"error positions", test_errors_positions},
     {NULL, NULL}};
 
