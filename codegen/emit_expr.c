@@ -221,6 +221,13 @@ void emit_num(sb *b, const emit_scope *sc, const expr *e) {
     sb_printf(b, "ksmc_fn_base64_len(ctx, ");
     emit_tok(b, sc, e->args[0]);
     sb_printf(b, ")");
+  } else if (is_fn(e, "cron_next")) {
+    /* slot 1: timestamp() decodes into slot 0, and argument order is unspecified */
+    sb_printf(b, "ksmc_fn_cron_next(ctx, ");
+    emit_sv(b, sc, e->args[0], 1);
+    sb_printf(b, ", ");
+    emit_num(b, sc, e->args[1]);
+    sb_printf(b, ")");
   } else if (is_fn(e, "crs_number")) {
     sb_printf(b, "ksmc_fn_crs_number(ctx, ");
     emit_tok(b, sc, e->args[0]);
@@ -315,6 +322,10 @@ static void emit_bool_call(sb *b, const emit_scope *sc, const expr *e) {
     sb_printf(b, ")");
   } else if (is_fn(e, "in")) {
     emit_in(b, sc, e);
+  } else if (is_fn(e, "cron_valid")) {
+    sb_printf(b, "ksmc_fn_cron_valid(ctx, ");
+    emit_sv(b, sc, e->args[0], 0);
+    sb_printf(b, ")");
   } else if (is_fn(e, "if")) {
     emit_if(b, sc, e, 0, bool_branch);
   }

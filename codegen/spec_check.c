@@ -336,6 +336,9 @@ static const fn_sig functions[] = {{"timestamp", 1},
                                    /* KSM CustomResourceStateMetrics' value conversion */
                                    {"crs_number", 1},
                                    {"join", 2},
+                                   /* go-cron schedules (KSM's CronJob next schedule time) */
+                                   {"cron_next", 2},
+                                   {"cron_valid", 1},
                                    {NULL, 0}};
 
 static const fn_sig *find_fn(checker *c, const expr *e) {
@@ -480,6 +483,14 @@ static vtype check_call(checker *c, expr *e) {
     return want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n) ? VT_NUM : VT_ERR;
   if (!strcmp(n, "base64_len")) /* a []byte field: JSON carries it as base64 */
     return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_STR, n) ? VT_NUM : VT_ERR;
+  if (!strcmp(n, "cron_valid"))
+    return want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n) ? VT_BOOL : VT_ERR;
+  if (!strcmp(n, "cron_next")) {
+    vtype from = check_expr(c, e->args[1]);
+    bool ok = want(c, e->args[0], as_string(e->args[0], a0), VT_STR, n);
+    ok &= want(c, e->args[1], from, VT_NUM, n);
+    return ok ? VT_NUM : VT_ERR;
+  }
   if (!strcmp(n, "scaled_int_or_percent")) {
     vtype total = check_expr(c, e->args[1]);
     check_expr(c, e->args[2]);

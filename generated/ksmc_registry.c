@@ -5,6 +5,7 @@
 #include "ksmc_kind.h"
 #include "certificatesigningrequest.h"
 #include "configmap.h"
+#include "cronjob.h"
 #include "application.h"
 #include "certificate.h"
 #include "daemonset.h"
@@ -38,6 +39,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_certificate_kind,
     &ksmc_gen_certificatesigningrequest_kind,
     &ksmc_gen_configmap_kind,
+    &ksmc_gen_cronjob_kind,
     &ksmc_gen_daemonset_kind,
     &ksmc_gen_deployment_kind,
     &ksmc_gen_endpoints_kind,
@@ -66,7 +68,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 29;
+const size_t ksmc_nkinds = 30;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ksmc_cron.h"
 #include "ksmc_escape.h"
 #include "ksmc_fmt.h"
 #include "ksmc_gonum.h"
@@ -170,6 +171,31 @@ double ksmc_fn_number(ksmc_render_ctx *ctx, ksmc_sv v) {
   }
   ctx->sample_drop = true;
   return 0;
+}
+
+/* Parses a cron spec string value with the context's zone cache. */
+static bool cron_parse(ksmc_render_ctx *ctx, ksmc_sv spec, ksmc_cron_sched *s) {
+  if (spec.kind == KSMC_SV_NONE) return false;
+  if (!ctx->cron && !(ctx->cron = ksmc_cron_ctx_from_env())) {
+    ctx->out.oom = true;
+    return false;
+  }
+  ksmc_slice v = ksmc_sv_decode(ctx, spec, 1);
+  return ksmc_cron_parse(ctx->cron, v.p, v.n, s, NULL, 0);
+}
+
+double ksmc_fn_cron_next(ksmc_render_ctx *ctx, ksmc_sv spec, double from) {
+  ksmc_cron_sched s;
+  if (!cron_parse(ctx, spec, &s)) {
+    ctx->sample_drop = true;
+    return 0;
+  }
+  return (double)ksmc_cron_next(&s, (int64_t)from);
+}
+
+bool ksmc_fn_cron_valid(ksmc_render_ctx *ctx, ksmc_sv spec) {
+  ksmc_cron_sched s;
+  return cron_parse(ctx, spec, &s);
 }
 
 double ksmc_fn_scaled_int_or_percent(ksmc_render_ctx *ctx, int t, double total, bool round_up) {

@@ -179,6 +179,16 @@ double ksmc_qty_int_tok(ksmc_render_ctx *ctx, int t);
  * the sample being written. */
 double ksmc_fn_number(ksmc_render_ctx *ctx, ksmc_sv v);
 
+/* cron_next(spec, from): go-cron's ParseStandard(spec).Next(from) in Unix seconds
+ * (ksmc_cron_parse, ksmc_cron_next; the zero time's -62135596800 when nothing matches
+ * within five years). A spec that does not parse drops the sample being written. Zones
+ * are loaded once per render context (ctx->cron, from $ZONEINFO and $TZ like Go). Reads
+ * `spec` before decoding anything into scratch slot 1. */
+double ksmc_fn_cron_next(ksmc_render_ctx *ctx, ksmc_sv spec, double from);
+
+/* cron_valid(spec): spec parses as ksmc_fn_cron_next reads it. */
+bool ksmc_fn_cron_valid(ksmc_render_ctx *ctx, ksmc_sv spec);
+
 /* intstr.GetScaledValueFromIntOrPercent of an IntOrString token (a JSON number or a
  * "<n>%" string) against total (ksmc_intstr_scaled). Absent (Go's nil) or invalid drops
  * the sample being written; invalid also counts a render warning. */

@@ -1,6 +1,8 @@
 /* ksmc_render: render contexts and the object frame (tokenize, metadata, finish). */
 #include "ksmc_render.h"
 
+#include "ksmc_cron.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -73,6 +75,7 @@ void ksmc_render_ctx_free(ksmc_render_ctx *ctx) {
   free(ctx->tok);
   free(ctx->kv);
   arena_free_all(ctx);
+  ksmc_cron_ctx_free(ctx->cron);
   memset(ctx, 0, sizeof *ctx);
 }
 

@@ -56,10 +56,11 @@ struct ksmc_render_ctx {
   void *arena; /* per-object views of array items (generated code) */
   size_t arena_cap;
   size_t arena_used;
-  size_t sample_mark; /* start of the sample being written */
-  bool sample_drop;   /* the sample being written must be discarded */
-  bool scan_failed;   /* the document is malformed (ctx->err says where) */
-  int family;         /* family being rendered */
+  size_t sample_mark;         /* start of the sample being written */
+  bool sample_drop;           /* the sample being written must be discarded */
+  bool scan_failed;           /* the document is malformed (ctx->err says where) */
+  int family;                 /* family being rendered */
+  struct ksmc_cron_ctx *cron; /* zone cache of cron_next()/cron_valid(), made on first use */
 };
 
 /* Prepares ctx for objects of opts->kind. Returns KSMC_OK or KSMC_E_NOMEM. */

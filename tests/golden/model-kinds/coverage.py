@@ -12,7 +12,7 @@ KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
          "storageclass", "ingressclass", "networkpolicy", "lease", "volumeattachment",
          "configmap", "secret", "resourcequota", "endpoints", "limitrange",
          "persistentvolume", "poddisruptionbudget", "certificatesigningrequest",
-         "mutatingwebhookconfiguration", "validatingwebhookconfiguration"]
+         "mutatingwebhookconfiguration", "validatingwebhookconfiguration", "cronjob"]
 rows = collections.defaultdict(list)
 for path in (TSV, os.path.join(HERE, "catalogue-extra.tsv")):
     with open(path, encoding="utf-8") as f:

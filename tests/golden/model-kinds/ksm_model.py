@@ -1065,6 +1065,353 @@ for _kind in ("mutatingwebhookconfiguration", "validatingwebhookconfiguration"):
             f"kube_{_kind}_webhook_clientconfig_service": webhook_services,
         })
 
+
+# cronjobs -------------------------------------------------------------------------------
+# kube_cronjob_next_schedule_time: KSM's getNextScheduledTime = go-cron ParseStandard of
+# "CRON_TZ=<tz> <schedule>" (or the bare schedule) and SpecSchedule.Next / ConstantDelay
+# Next (robfig/cron v3 semantics, kept by netresearch/go-cron). Written here from go-cron's
+# documented rules and Go's time package behaviour with Python's zoneinfo for the zone
+# data; it does not share code or structure with runtime/core/ksmc_cron.c. The local zone
+# (time.Local, a schedule without CRON_TZ) is UTC: the golden tests run with TZ=UTC.
+
+class CronError(Exception):
+    pass
+
+
+GO_SPACES = set("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | {
+    chr(c) for c in range(0x2000, 0x200b)}
+
+
+def go_fields(text):
+    """strings.Fields: split on unicode.IsSpace runs."""
+    out, cur = [], []
+    for ch in text:
+        if ch in GO_SPACES:
+            if cur:
+                out.append("".join(cur))
+                cur = []
+        else:
+            cur.append(ch)
+    if cur:
+        out.append("".join(cur))
+    return out
+
+
+def go_trim_space(text):
+    a, b = 0, len(text)
+    while a < b and text[a] in GO_SPACES:
+        a += 1
+    while b > a and text[b - 1] in GO_SPACES:
+        b -= 1
+    return text[a:b]
+
+
+class Zone:
+    """A Go *time.Location: None for UTC, else a zoneinfo key."""
+
+    def __init__(self, key):
+        from zoneinfo import ZoneInfo
+        self.tz = ZoneInfo(key)
+
+    def offset(self, t):
+        """Seconds east of UTC at Unix time t."""
+        d = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=t)
+        return int(d.astimezone(self.tz).utcoffset().total_seconds())
+
+
+def load_location(name):
+    """time.LoadLocation; UTC is None."""
+    if name in ("", "UTC", "Local"):  # Local: the golden tests' TZ=UTC
+        return None
+    if ".." in name or name[0] in "/\\" or "\x00" in name:
+        raise CronError("time: invalid location name")
+    try:
+        return Zone(name)
+    except Exception as e:  # ZoneInfoNotFoundError, IsADirectoryError, ValueError
+        raise CronError("unknown time zone " + name) from e
+
+
+MIN_DATE = datetime(1, 1, 1, tzinfo=timezone.utc)
+
+
+def zone_offset(loc, t):
+    return 0 if loc is None else loc.offset(t)
+
+
+def civil(loc, t):
+    """(year, month, day, hour, minute, second, weekday Sunday=0) of t in loc."""
+    d = datetime(1970, 1, 1) + timedelta(seconds=t + zone_offset(loc, t))
+    return d.year, d.month, d.day, d.hour, d.minute, d.second, (d.weekday() + 1) % 7
+
+
+def go_date(loc, y, mo, d, h, mi, sec):
+    """time.Date(...).Unix(): fields carry over; a wall time in a DST gap or overlap takes
+    the offset in force at (wall time read as UTC - that offset), as Go's Date does."""
+    y += (mo - 1) // 12
+    mo = (mo - 1) % 12 + 1
+    wall = int((datetime(y, mo, 1) - datetime(1970, 1, 1)).total_seconds()) + \
+        (d - 1) * 86400 + h * 3600 + mi * 60 + sec
+    off = zone_offset(loc, wall)
+    if off == 0:
+        return wall
+    return wall - zone_offset(loc, wall - off)
+
+
+def go_atoi(text):
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise CronError("failed to parse int from " + text)
+    v = int(text)
+    if v > 2 ** 63 - 1 or v < -2 ** 63:
+        raise CronError("failed to parse int from " + text)
+    if v < 0:
+        raise CronError("negative number")
+    return v
+
+
+MONTHS = {m: i + 1 for i, m in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split())}
+DOWS = {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}
+STAR = 1 << 63
+
+
+def cron_range(expr, lo, hi, names):
+    parts = expr.split("/")
+    ends = parts[0].split("-")
+    star = 0
+    if ends[0] in ("*", "?"):
+        first, last, star = lo, hi, STAR
+    else:
+        def num(t):
+            if names and t.lower() in names:
+                return names[t.lower()]
+            return go_atoi(t)
+        first = num(ends[0])
+        if len(ends) == 1:
+            last = first
+        elif len(ends) == 2:
+            last = num(ends[1])
+        else:
+            raise CronError("too many hyphens")
+    if len(parts) == 1:
+        step = 1
+    elif len(parts) == 2:
+        step = go_atoi(parts[1])
+        if len(ends) == 1:
+            last = hi
+        if step > 1:
+            star = 0
+    else:
+        raise CronError("too many slashes")
+    if first < lo or last > hi or first > last or step == 0:
+        raise CronError("bad range " + expr)
+    bits = 0
+    for v in range(first, last + 1, step):
+        bits |= 1 << v
+    return bits | star
+
+
+def cron_field(text, lo, hi, names=None):
+    bits = 0
+    for piece in text.split(","):
+        if piece:
+            bits |= cron_range(piece, lo, hi, names)
+    return bits
+
+
+def go_duration_seconds(text):
+    """time.ParseDuration, then go-cron's Every: at least 1s, whole seconds."""
+    m = re.fullmatch(r"([-+]?)((?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:ns|us|\xb5s|\u03bcs|ms|s|m|h))+|0)",
+                     text)
+    if not m:
+        raise CronError("failed to parse duration")
+    units = {"ns": 1, "us": 10 ** 3, "\xb5s": 10 ** 3, "\u03bcs": 10 ** 3, "ms": 10 ** 6,
+             "s": 10 ** 9, "m": 60 * 10 ** 9, "h": 3600 * 10 ** 9}
+    total = 0
+    for num, unit in re.findall(r"([0-9]*\.?[0-9]*)(ns|us|\xb5s|\u03bcs|ms|s|m|h)", m.group(2)):
+        whole, _, frac = num.partition(".")
+        v = int(whole or "0") * units[unit]
+        if frac:
+            v += int(Decimal(int(frac)) * units[unit] / Decimal(10) ** len(frac))
+        total += v
+    if total > 2 ** 63 - (0 if m.group(1) == "-" else 1):
+        raise CronError("failed to parse duration")
+    ns = -total if m.group(1) == "-" else total
+    return max(ns, 10 ** 9) // 10 ** 9
+
+
+def cron_parse(spec):
+    """go-cron ParseStandard: ('every', seconds) or ('spec', fields dict, location)."""
+    if spec == "":
+        raise CronError("empty spec string")
+    loc = None  # time.Local: UTC here
+    if spec.startswith("TZ=") or spec.startswith("CRON_TZ="):
+        if " " not in spec:
+            raise CronError("no schedule after the time zone")  # go-cron slices out of range
+        i = spec.index(" ")
+        loc = load_location(spec[spec.index("=") + 1:i])
+        spec = go_trim_space(spec[i:])
+    if spec.startswith("@"):
+        every = 0
+        if spec in ("@yearly", "@annually"):
+            f = ["0", "0", "1", "1", "*"]
+        elif spec == "@monthly":
+            f = ["0", "0", "1", "*", "*"]
+        elif spec == "@weekly":
+            f = ["0", "0", "*", "*", "0"]
+        elif spec in ("@daily", "@midnight"):
+            f = ["0", "0", "*", "*", "*"]
+        elif spec == "@hourly":
+            f = ["0", "*", "*", "*", "*"]
+        elif spec.startswith("@every "):
+            return ("every", go_duration_seconds(spec[len("@every "):]))
+        else:
+            raise CronError("unrecognized descriptor")
+    else:
+        f = go_fields(spec)
+        if len(f) != 5:
+            raise CronError("expected exactly 5 fields")
+    return ("spec", {"sec": 1, "min": cron_field(f[0], 0, 59), "hour": cron_field(f[1], 0, 23),
+                     "dom": cron_field(f[2], 1, 31), "month": cron_field(f[3], 1, 12, MONTHS),
+                     "dow": cron_field(f[4], 0, 6, DOWS)}, loc)
+
+
+def cron_next(parsed, t):
+    """SpecSchedule.Next(t) in Unix seconds (t whole seconds); the zero time's Unix value
+    when nothing matches within five years."""
+    if parsed[0] == "every":
+        return t + parsed[1]
+    _, f, loc = parsed
+    has = lambda set_, v: (set_ >> v) & 1 == 1
+
+    def day_ok(c):
+        d, w = has(f["dom"], c[2]), has(f["dow"], c[6])
+        if f["dom"] & STAR or f["dow"] & STAR:
+            return d and w
+        return d or w
+
+    t += 1
+    added = False
+    limit = civil(loc, t)[0] + 5
+    while True:  # one pass per WRAP
+        c = civil(loc, t)
+        if c[0] > limit:
+            return ZERO_TIME
+        wrapped = False
+        while not has(f["month"], c[1]):
+            if not added:
+                added = True
+                t = go_date(loc, c[0], c[1], 1, 0, 0, 0)
+                c = civil(loc, t)
+            t = go_date(loc, c[0], c[1] + 1, c[2], c[3], c[4], c[5])
+            c = civil(loc, t)
+            if c[1] == 1:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        while not day_ok(c):
+            if not added:
+                added = True
+                t = go_date(loc, c[0], c[1], c[2], 0, 0, 0)
+                c = civil(loc, t)
+            t = go_date(loc, c[0], c[1], c[2] + 1, c[3], c[4], c[5])
+            c = civil(loc, t)
+            if c[3] != 0:  # midnight moved by DST
+                t += (24 - c[3]) * 3600 if c[3] > 12 else -c[3] * 3600
+                c = civil(loc, t)
+            if c[2] == 1:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        while not has(f["hour"], c[3]):
+            if not added:
+                added = True
+                t = go_date(loc, c[0], c[1], c[2], c[3], 0, 0)
+            t += 3600
+            c = civil(loc, t)
+            if c[3] == 0:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        while not has(f["min"], c[4]):
+            if not added:
+                added = True
+                t -= t % 60
+            t += 60
+            c = civil(loc, t)
+            if c[4] == 0:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        while not has(f["sec"], c[5]):
+            added = True
+            t += 1
+            c = civil(loc, t)
+            if c[5] == 0:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        return t
+
+
+def cronjob_spec_string(o):
+    sched = s(o, "spec", "schedule")
+    tz = get(o, "spec", "timeZone")
+    return sched if tz is None else f"CRON_TZ={tz} {sched}"
+
+
+def cronjob_parsed(o):
+    try:
+        return cron_parse(cronjob_spec_string(o))
+    except CronError:
+        return None
+
+
+def cronjob_next(ctx, o):
+    parsed = cronjob_parsed(o)
+    if parsed is None or get(o, "spec", "suspend") is True:
+        return []
+    last, created_ = get(o, "status", "lastScheduleTime"), get(o, "metadata", "creationTimestamp")
+    if nonzero_time(last):
+        base = unix(last)
+    elif nonzero_time(created_):
+        base = unix(created_)
+    else:
+        return []  # "createdTime and lastScheduleTime are both zero"
+    return [([], cron_next(parsed, base))]
+
+
+KINDS["cronjobs"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("cronjob", s(o, "metadata", "name"))],
+    {
+        "kube_cronjob_annotations": annotations_family,
+        "kube_cronjob_labels": labels_family,
+        "kube_cronjob_info": lambda ctx, o: [
+            ([("schedule", s(o, "spec", "schedule")),
+              ("concurrency_policy", s(o, "spec", "concurrencyPolicy")),
+              ("timezone", get(o, "spec", "timeZone") if get(o, "spec", "timeZone") is not None
+               else "local")], 1)],
+        "kube_cronjob_created": created,
+        "kube_cronjob_status_active": lambda ctx, o: [([], len(lst(o, "status", "active")))],
+        "kube_cronjob_status_last_schedule_time": ts_if_set("status", "lastScheduleTime"),
+        "kube_cronjob_status_last_successful_time": ts_if_set("status", "lastSuccessfulTime"),
+        "kube_cronjob_spec_suspend": lambda ctx, o: [
+            ([], 1 if get(o, "spec", "suspend") is True else 0)],
+        "kube_cronjob_spec_starting_deadline_seconds": if_set("spec", "startingDeadlineSeconds"),
+        "kube_cronjob_next_schedule_time": cronjob_next,
+        "kube_cronjob_schedule_invalid": lambda ctx, o: [([], 1)] if cronjob_parsed(o) is None
+        else [],
+        "kube_cronjob_metadata_resource_version": resource_version,
+        "kube_cronjob_spec_successful_job_history_limit": if_set(
+            "spec", "successfulJobsHistoryLimit"),
+        "kube_cronjob_spec_failed_job_history_limit": if_set("spec", "failedJobsHistoryLimit"),
+    })
+
 # ---- driver ---------------------------------------------------------------------------
 
 
