@@ -110,6 +110,10 @@ void synth_pdb(apisim *sim, const char *ns, const char *app, int replicas, time_
 /* Admission webhook configurations of common add-ons and the kubelets' recent
  * CertificateSigningRequests (issued, one pending, one denied). */
 void synth_admission(apisim *sim, const char *const *nodes, long nn);
+/* synth_batch.c */
+/* One to three CronJobs per namespace (schedules in several time zones, suspended ones,
+ * never-run ones, running jobs) and one with a schedule that does not parse. */
+void synth_cronjobs(apisim *sim, const char *const *namespaces, long nns);
 /* churn.c */
 void *churn_main(void *arg);
 /* tls.c */

@@ -1651,6 +1651,7 @@ done:;
   for (long i = 0; i < nn; i++) node_names[i] = nodes[i].name;
   synth_infra(sim, node_names, nn, (const char *const *)nsn, nns);
   synth_admission(sim, node_names, nn);
+  synth_cronjobs(sim, (const char *const *)nsn, nns);
   free(node_names);
   ja_free(&sim->scratch);
   for (long i = 0; i < nns; i++) free(nsn[i]);
