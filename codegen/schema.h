@@ -36,6 +36,9 @@ typedef struct {
   char *group_version; /* "core.v1" */
   schema_field *fields;
   size_t nfields;
+  /* private: indices of fields sorted by path (schema_load builds it), so schema_lookup
+   * is a binary search; NULL (a custom resource's small schema): a linear scan */
+  size_t *by_path;
 } schema_kind;
 
 typedef struct {
@@ -52,7 +55,7 @@ void schema_free(schema *s);
 const schema_kind *schema_find_kind(const schema *s, const char *kind);
 
 /* Type of a normalized path (e.g. ".spec.containers[].name"), ST_NONE if unknown. The
- * root path "" is an object. */
+ * root path "" is an object. A path listed twice has the type of its first line. */
 schema_type schema_lookup(const schema_kind *k, const char *path);
 
 /* Fills names[] (up to max) with the field names directly under `parent` (for "did you

@@ -74,7 +74,7 @@ static schema_kind *add_kind(schema *s, char *name, char *gv) {
   schema_kind *k = realloc(s->kinds, (s->nkinds + 1) * sizeof *k);
   if (!k) abort();
   s->kinds = k;
-  s->kinds[s->nkinds] = (schema_kind){name, gv, NULL, 0};
+  s->kinds[s->nkinds] = (schema_kind){name, gv, NULL, 0, NULL};
   return &s->kinds[s->nkinds++];
 }
 
@@ -125,6 +125,30 @@ static bool parse_lines(schema *s, const char *file, lexer *l, ksmc_diag *d) {
   return d->errors == errors;
 }
 
+/* A field's path and line order, sorted to build by_path. */
+typedef struct {
+  const char *path;
+  size_t index;
+} path_index;
+
+static int cmp_path_index(const void *a, const void *b) {
+  const path_index *x = a, *y = b;
+  int c = strcmp(x->path, y->path);
+  return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Builds k->by_path: field indices ordered by (path, line) for schema_lookup. */
+static void index_kind(schema_kind *k) {
+  if (!k->nfields) return;
+  path_index *t = malloc(k->nfields * sizeof *t);
+  k->by_path = malloc(k->nfields * sizeof *k->by_path);
+  if (!t || !k->by_path) abort();
+  for (size_t i = 0; i < k->nfields; i++) t[i] = (path_index){k->fields[i].path, i};
+  qsort(t, k->nfields, sizeof *t, cmp_path_index);
+  for (size_t i = 0; i < k->nfields; i++) k->by_path[i] = t[i].index;
+  free(t);
+}
+
 bool schema_load(schema *s, const char *file, ksmc_diag *d) {
   memset(s, 0, sizeof *s);
   FILE *f = fopen(file, "rb");
@@ -150,6 +174,7 @@ bool schema_load(schema *s, const char *file, ksmc_diag *d) {
   lexer l = {buf, buf + len, buf, buf, 1};
   bool ok = parse_lines(s, file, &l, d);
   free(buf);
+  for (size_t i = 0; i < s->nkinds; i++) index_kind(&s->kinds[i]);
   return ok;
 }
 
@@ -157,6 +182,7 @@ void schema_free(schema *s) {
   for (size_t i = 0; i < s->nkinds; i++) {
     for (size_t j = 0; j < s->kinds[i].nfields; j++) free(s->kinds[i].fields[j].path);
     free(s->kinds[i].fields);
+    free(s->kinds[i].by_path);
     free(s->kinds[i].kind);
     free(s->kinds[i].group_version);
   }
@@ -172,8 +198,22 @@ const schema_kind *schema_find_kind(const schema *s, const char *kind) {
 
 schema_type schema_lookup(const schema_kind *k, const char *path) {
   if (!*path) return ST_OBJECT;
-  for (size_t i = 0; i < k->nfields; i++)
-    if (strcmp(k->fields[i].path, path) == 0) return k->fields[i].type;
+  if (!k->by_path) {
+    for (size_t i = 0; i < k->nfields; i++)
+      if (strcmp(k->fields[i].path, path) == 0) return k->fields[i].type;
+    return ST_NONE;
+  }
+  /* The first of the sorted entries not below path (the earliest line if repeated). */
+  size_t lo = 0, hi = k->nfields;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (strcmp(k->fields[k->by_path[mid]].path, path) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < k->nfields && strcmp(k->fields[k->by_path[lo]].path, path) == 0)
+    return k->fields[k->by_path[lo]].type;
   return ST_NONE;
 }
 

@@ -79,7 +79,7 @@ static bool is_meta(const char *p) {
 bool spec_schema_build(schema_kind *out, const char *kind, const char *gv, const yt_node *m,
                        const schema *k8s, ksmc_diag *d) {
   int errors = d->errors;
-  *out = (schema_kind){dup_n(kind, strlen(kind)), dup_n(gv, strlen(gv)), NULL, 0};
+  *out = (schema_kind){dup_n(kind, strlen(kind)), dup_n(gv, strlen(gv)), NULL, 0, NULL};
   add(out, ".kind", 5, ST_STRING);
   add(out, ".apiVersion", 11, ST_STRING);
   for (size_t i = 0; k8s && i < k8s->nkinds; i++) {
@@ -158,6 +158,7 @@ bool spec_schema_build(schema_kind *out, const char *kind, const char *gv, const
 void spec_schema_free(schema_kind *k) {
   for (size_t i = 0; i < k->nfields; i++) free(k->fields[i].path);
   free(k->fields);
+  free(k->by_path);
   free(k->kind);
   free(k->group_version);
   memset(k, 0, sizeof *k);

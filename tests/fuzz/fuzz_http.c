@@ -20,6 +20,16 @@
 
 #define MAX_FILTER_VALUES 32
 
+/* What every input renders from, made once per process (libFuzzer's entry points are the
+ * only place for it): the stores are only read while rendering, so sharing them does not
+ * carry anything from one input to the next (the ksmc_expo, which has caches, is made per
+ * input). The buffers are reused to keep allocation off the hot path. */
+static struct {
+  const ksmc_kind_desc *pods, *nodes;
+  ksmc_store *ps, *ns, *empty;
+  ksmc_buf body, gz, plain;
+} fx;
+
 /* Two objects per store; family i of object j is "<family name>{uid="j"} i". */
 static ksmc_store *make_store(const ksmc_kind_desc *k, int objects) {
   ksmc_store *s = ksmc_store_new(k, "");
@@ -100,6 +110,17 @@ static void inflate_all(const ksmc_buf *gz, ksmc_buf *out) {
   inflateEnd(&z);
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc, (void)argv;
+  fx.pods = ksmc_kind_find("pods");
+  fx.nodes = ksmc_kind_find("nodes");
+  FUZZ_CHECK(fx.pods && fx.nodes, "kinds not compiled in");
+  fx.ps = make_store(fx.pods, 2);
+  fx.ns = make_store(fx.nodes, 1);
+  fx.empty = make_store(fx.nodes, 0);
+  return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint64_t opt = fuzz_take_seed(&data, &size, 2);
   size_t chunk = 1 + opt % 8192;
@@ -144,13 +165,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     p = amp ? amp + 1 : NULL;
   }
 
-  const ksmc_kind_desc *pods = ksmc_kind_find("pods"), *nodes = ksmc_kind_find("nodes");
-  FUZZ_CHECK(pods && nodes, "kinds not compiled in");
-  ksmc_store *ps = make_store(pods, 2), *ns = make_store(nodes, 1), *empty = make_store(nodes, 0);
-  ksmc_store *pod_stores[] = {ps};
-  ksmc_store *node_stores[] = {ns, empty};
-  ksmc_expo_resource r[] = {{.kind = pods, .stores = pod_stores, .nstores = 1},
-                            {.kind = nodes, .stores = node_stores, .nstores = 2}};
+  ksmc_store *pod_stores[] = {fx.ps};
+  ksmc_store *node_stores[] = {fx.ns, fx.empty};
+  ksmc_expo_resource r[] = {{.kind = fx.pods, .stores = pod_stores, .nstores = 1},
+                            {.kind = fx.nodes, .stores = node_stores, .nstores = 2}};
   ksmc_expo *e = ksmc_expo_new(r, 2);
   FUZZ_CHECK(e != NULL, "expo");
 
@@ -161,35 +179,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                       .nresources = nres,
                       .exclude = (const char *const *)exc,
                       .nexclude = nexc};
-  ksmc_buf body = {0};
-  read_body(e, &o, chunk, &body);
+  ksmc_buf *body = &fx.body;
+  ksmc_buf_reset(body);
+  read_body(e, &o, chunk, body);
   size_t bad = 0;
-  const char *why = ksmc_lint_text(body.p, body.n, false, NULL, &bad);
-  FUZZ_CHECK(!why, "%s at %zu:\n%.*s", why, bad, (int)body.n, body.p);
+  const char *why = ksmc_lint_text(body->p, body->n, false, NULL, &bad);
+  FUZZ_CHECK(!why, "%s at %zu:\n%.*s", why, bad, (int)body->n, body->p);
   bool om = neg.format == KSMC_EXPO_OPENMETRICS;
-  bool eof = body.n >= 6 && !memcmp(body.p + body.n - 6, "# EOF\n", 6);
+  bool eof = body->n >= 6 && !memcmp(body->p + body->n - 6, "# EOF\n", 6);
   FUZZ_CHECK(om == eof, "openmetrics %d but # EOF %d", om, eof);
-  ksmc_buf_putc(&body, '\0');
-  bool has_pods = strstr(body.p, "\nkube_pod_") || !strncmp(body.p, "kube_pod_", 9);
-  bool has_nodes = strstr(body.p, "\nkube_node_") || !strncmp(body.p, "kube_node_", 10);
+  ksmc_buf_putc(body, '\0');
+  FUZZ_CHECK(!ksmc_buf_failed(body), "out of memory");
+  bool has_pods = strstr(body->p, "\nkube_pod_") || !strncmp(body->p, "kube_pod_", 9);
+  bool has_nodes = strstr(body->p, "\nkube_node_") || !strncmp(body->p, "kube_node_", 10);
   FUZZ_CHECK(has_pods == ref_selected("pods", res, nres, exc, nexc), "pods %d", has_pods);
   FUZZ_CHECK(has_nodes == ref_selected("nodes", res, nres, exc, nexc), "nodes %d", has_nodes);
-  body.n--;
+  body->n--;
 
   if (gzip) {
-    ksmc_buf gz = {0}, plain = {0};
+    ksmc_buf_reset(&fx.gz);
+    ksmc_buf_reset(&fx.plain);
     o.gzip = true;
-    read_body(e, &o, chunk, &gz);
-    inflate_all(&gz, &plain);
-    FUZZ_CHECK(fuzz_same(plain.p, plain.n, body.p, body.n), "gzip body differs");
-    ksmc_buf_free(&gz);
-    ksmc_buf_free(&plain);
+    read_body(e, &o, chunk, &fx.gz);
+    inflate_all(&fx.gz, &fx.plain);
+    FUZZ_CHECK(fuzz_same(fx.plain.p, fx.plain.n, body->p, body->n), "gzip body differs");
   }
-  ksmc_buf_free(&body);
   ksmc_expo_free(e);
-  ksmc_store_free(ps);
-  ksmc_store_free(ns);
-  ksmc_store_free(empty);
   free(text);
   return 0;
 }

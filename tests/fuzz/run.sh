@@ -3,11 +3,13 @@
 # replays every regression input (tests/fuzz/regressions/<target>/) and the seed corpus
 # (tests/fuzz/corpus/<target>/), then fuzzes each target for a bounded time.
 #
-#   tests/fuzz/run.sh [--seconds N] [--runs N] [--jobs N] [--build-dir DIR] [target...]
+#   tests/fuzz/run.sh [--seconds N] [--runs N] [--jobs N] [--timeout S] [--build-dir DIR] [target...]
 #
 #   --seconds N   fuzz each target for N seconds (default 10); 0 only replays
 #   --runs N      stop each target after N executions instead (e.g. 10000000)
 #   --jobs N      libFuzzer worker processes per target (default 1)
+#   --timeout S   libFuzzer's per-input limit in seconds (default 25; raise it on a loaded
+#                 machine, where one input can wait seconds for a core)
 #   --build-dir   clang build directory (default <repo>/build-fuzz)
 #
 # New inputs found while fuzzing go to <build-dir>/fuzz-work/<target>/ (never into the
@@ -16,12 +18,16 @@
 # says what it exercises) once the bug is fixed. Exit status: 0 all clean, 1 a finding or
 # a build failure or a missing clang/libFuzzer runtime (the setup script installs them).
 set -euo pipefail
+# The whole script is one brace group: bash reads it completely before running it, so
+# editing run.sh (a git checkout, a rebase) during an hours-long run cannot break it.
+{
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 seconds=10
 runs=
 jobs=1
+timeout=25
 build=$repo/build-fuzz
 targets=()
 while [ $# -gt 0 ]; do
@@ -29,8 +35,9 @@ while [ $# -gt 0 ]; do
   --seconds) seconds=$2; shift 2 ;;
   --runs) runs=$2; shift 2 ;;
   --jobs) jobs=$2; shift 2 ;;
+  --timeout) timeout=$2; shift 2 ;;
   --build-dir) build=$2; shift 2 ;;
-  -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
   -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   *) targets+=("$1"); shift ;;
   esac
@@ -77,7 +84,7 @@ for t in "${targets[@]}"; do
     [ -d "$d" ] && while IFS= read -r -d '' f; do inputs+=("$f"); done < <(find "$d" -type f -print0 | sort -z)
   done
   if [ ${#inputs[@]} -gt 0 ]; then
-    if ! "$bin" -timeout=25 -rss_limit_mb=4096 "${inputs[@]}" >"$log.replay" 2>&1; then
+    if ! "$bin" -timeout="$timeout" -rss_limit_mb=4096 "${inputs[@]}" >"$log.replay" 2>&1; then
       echo "FAIL $t: a regression or seed input fails (see $log.replay)" >&2
       tail -40 "$log.replay" >&2
       status=1
@@ -96,7 +103,7 @@ for t in "${targets[@]}"; do
   [ -d "$here/corpus/$t" ] && dirs+=("$here/corpus/$t")
   par=()
   [ "$jobs" -gt 1 ] && par=(-fork="$jobs")
-  if "$bin" "${limit[@]}" "${par[@]}" -timeout=25 -rss_limit_mb=4096 \
+  if "$bin" "${limit[@]}" "${par[@]}" -timeout="$timeout" -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$art/" "${dirs[@]}" >"$log" 2>&1; then
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{s+=$2} END {print s+0}')
     [ "$execs" = 0 ] && execs=$(grep -o '#[0-9]*' "$log" | tail -1 | tr -d '#')
@@ -111,3 +118,4 @@ for t in "${targets[@]}"; do
 done
 printf '%s\n' "${summary[@]}"
 exit $status
+}
