@@ -150,6 +150,17 @@ static const flag_def flags[] = {
     {"server-read-header-timeout", F_DURATION, O(header_timeout_sec), G_SRV, "duration", "5s",
      "A connection must deliver its request headers (and finish its TLS handshake)\n"
      "this long after it is accepted, or it is closed (slowloris protection)."},
+    {"server-max-connections", F_INT, O(max_connections), G_SRV, "n", "1024",
+     "ksmc extension: connections served at once per listener (1-1000000). A band of\n"
+     "n/8 + 8 more is accepted only to answer 503 with Retry-After: 1; beyond that new\n"
+     "connections are closed at accept. Each connection holds a file descriptor and up\n"
+     "to 320 KiB: ksmc warns at start when both listeners' connections could exceed the\n"
+     "open-files limit (ulimit -n)."},
+    {"server-max-connections-per-ip", F_INT, O(max_connections_per_ip), G_SRV, "n",
+     "--server-max-connections / 4 + 1",
+     "ksmc extension: connections one client address may hold per listener (1 to\n"
+     "--server-max-connections); the excess is closed at accept, so one address cannot\n"
+     "fill the listener. 0: the default."},
     {"tls-config", F_STR, O(tls_config), G_SRV, "path", "",
      "Web config file like KSM's (Prometheus exporter-toolkit format): HTTPS with\n"
      "tls_server_config (cert_file, key_file, client_auth_type, client_ca_file,\n"
@@ -427,6 +438,18 @@ static int validate(ksmc_config *c, FILE *err) {
   if (c->track_unscheduled_pods && c->node)
     return usage_error(err, "--track-unscheduled-pods and --node are mutually exclusive%s%s", "",
                        "");
+  if (c->max_connections < 1 || c->max_connections > 1000000) {
+    fprintf(err, "ksmc: --server-max-connections=%d must be in [1, 1000000] (see ksmc --help)\n",
+            c->max_connections);
+    return KSMC_EXIT_USAGE;
+  }
+  if (c->max_connections_per_ip < 0 || c->max_connections_per_ip > c->max_connections) {
+    fprintf(err,
+            "ksmc: --server-max-connections-per-ip=%d must be in [1, --server-max-connections=%d] "
+            "(0: the default) (see ksmc --help)\n",
+            c->max_connections_per_ip, c->max_connections);
+    return KSMC_EXIT_USAGE;
+  }
   if (!c->pod != !c->pod_namespace)
     return usage_error(err, "--pod and --pod-namespace go together: set both (autosharding)%s%s",
                        "", "");
@@ -450,6 +473,7 @@ static bool set_defaults(ksmc_config *c) {
   c->telemetry_port = 8081;
   c->server_timeout_sec = 60;
   c->header_timeout_sec = 5;
+  c->max_connections = 1024;
   c->log_level = KSMC_LOG_INFO;
   return set_str(&c->host, "::") && set_str(&c->telemetry_host, "::");
 }

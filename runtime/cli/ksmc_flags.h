@@ -63,16 +63,18 @@ typedef struct {
   char *apiserver;          /* --apiserver: URL overriding the configured server */
   bool use_apiserver_cache; /* --use-apiserver-cache: LIST with resourceVersion=0 */
   /* Serving */
-  char *host;               /* --host (default "::") */
-  int port;                 /* --port (default 8080) */
-  char *telemetry_host;     /* --telemetry-host (default "::") */
-  int telemetry_port;       /* --telemetry-port (default 8081) */
-  bool enable_gzip;         /* --enable-gzip-encoding */
-  int server_timeout_sec;   /* --server-write-timeout etc. (default 60) */
-  int header_timeout_sec;   /* --server-read-header-timeout (default 5) */
-  char *tls_config;         /* --tls-config: web config file (ksmc_webcfg) */
-  char *web_token_file;     /* --web-bearer-token-file (ksmc extension) */
-  ksmc_log_level log_level; /* --log-level (default info) */
+  char *host;                 /* --host (default "::") */
+  int port;                   /* --port (default 8080) */
+  char *telemetry_host;       /* --telemetry-host (default "::") */
+  int telemetry_port;         /* --telemetry-port (default 8081) */
+  bool enable_gzip;           /* --enable-gzip-encoding */
+  int server_timeout_sec;     /* --server-write-timeout etc. (default 60) */
+  int header_timeout_sec;     /* --server-read-header-timeout (default 5) */
+  int max_connections;        /* --server-max-connections: served per listener (default 1024) */
+  int max_connections_per_ip; /* --server-max-connections-per-ip; 0: max_connections / 4 + 1 */
+  char *tls_config;           /* --tls-config: web config file (ksmc_webcfg) */
+  char *web_token_file;       /* --web-bearer-token-file (ksmc extension) */
+  ksmc_log_level log_level;   /* --log-level (default info) */
 } ksmc_config;
 
 /* Parses argv[1..argc) into cfg (which it initialises with the defaults; free it with

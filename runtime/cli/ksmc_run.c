@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "ksmc_autoshard.h"
@@ -299,7 +300,22 @@ static bool start_autoshard(app *a, char *err, size_t errlen) {
 
 static bool probe_ready(void *arg) { return ksmc_ingest_all_synced(((app *)arg)->ingest); }
 
+/* Both listeners may hold max + max/8 + 8 connections each (the 503 band included): warn
+ * when that does not fit the open-files limit, which would make accept fail first. */
+static void check_fd_limit(app *a) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return;
+  unsigned long max = (unsigned long)a->cfg.max_connections;
+  unsigned long need = 2 * (max + max / 8 + 8) + 64;
+  if ((unsigned long)rl.rlim_cur < need)
+    logf_(a, KSMC_LOG_WARN,
+          "--server-max-connections=%lu: both listeners may need %lu file descriptors, but the "
+          "open-files limit is %lu (raise ulimit -n or lower the flag)",
+          max, need, (unsigned long)rl.rlim_cur);
+}
+
 static bool start_http(app *a, char *err, size_t errlen) {
+  check_fd_limit(a);
   ksmc_http_config hc = {
       .host = a->cfg.host,
       .port = a->cfg.port,
@@ -312,6 +328,8 @@ static bool start_http(app *a, char *err, size_t errlen) {
       .readyz_arg = a,
       .timeout_seconds = (unsigned)a->cfg.server_timeout_sec,
       .header_timeout_seconds = (unsigned)a->cfg.header_timeout_sec,
+      .max_connections = (unsigned)a->cfg.max_connections,
+      .max_connections_per_ip = (unsigned)a->cfg.max_connections_per_ip,
       .sec = a->websec,
   };
   a->http = ksmc_http_start(&hc, err, errlen);

@@ -135,6 +135,35 @@ static void test_every_flag_both_forms(void) {
   done(&r);
 }
 
+/* --server-max-connections[-per-ip]: defaults, values, range checks. */
+static void test_connection_limits(void) {
+  run r = PARSE("--port=1");
+  CU_ASSERT_EQUAL(r.cfg.max_connections, 1024);
+  CU_ASSERT_EQUAL(r.cfg.max_connections_per_ip, 0); /* ksmc_http: max / 4 + 1 */
+  done(&r);
+  r = PARSE("--server-max-connections=64", "--server-max-connections-per-ip", "8");
+  CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
+  CU_ASSERT_EQUAL(r.cfg.max_connections, 64);
+  CU_ASSERT_EQUAL(r.cfg.max_connections_per_ip, 8);
+  done(&r);
+  r = PARSE("--server-max-connections=5", "--server-max-connections-per-ip=5");
+  CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
+  done(&r);
+  expect_error(PARSE("--server-max-connections=0"),
+               "ksmc: --server-max-connections=0 must be in [1, 1000000]");
+  expect_error(PARSE("--server-max-connections=1000001"), "must be in [1, 1000000]");
+  expect_error(PARSE("--server-max-connections=many"),
+               "invalid value \"many\" for --server-max-connections: want an integer");
+  expect_error(PARSE("--server-max-connections=10", "--server-max-connections-per-ip=11"),
+               "--server-max-connections-per-ip=11 must be in [1, --server-max-connections=10]");
+  expect_error(PARSE("--server-max-connections-per-ip=-1"),
+               "--server-max-connections-per-ip=-1 must be in");
+  r = PARSE("--help");
+  CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "--server-max-connections=n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "--server-max-connections-per-ip=n"));
+  done(&r);
+}
+
 static void test_booleans(void) {
   static const struct {
     const char *arg;
@@ -336,6 +365,7 @@ static void test_resolve(void) {
 static const ktest_case cases[] = {{"defaults", test_defaults},
                                    {"every flag, both forms", test_every_flag_both_forms},
                                    {"booleans", test_booleans},
+                                   {"connection limits", test_connection_limits},
                                    {"lists", test_lists},
                                    {"errors and exit codes", test_errors},
                                    {"autosharding flags", test_autosharding_flags},
