@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,13 +37,20 @@ typedef struct {
 /* A live connection (MHD socket context), from accept to close. Every phase has a
  * deadline; the watchdog shuts down the socket of a connection past it, which makes
  * libmicrohttpd see EOF and close it (its own timeout is an *idle* timeout only, so a
- * client sending a byte a second would keep its slot forever). */
+ * client sending a byte a second would keep its slot forever). The watchdog also closes
+ * a connection whose peer has shut down its sending side (FIN) once no response is being
+ * written to it: libmicrohttpd (epoll, edge-triggered) does not always read that EOF and
+ * would keep such a socket until a deadline. */
 typedef struct conn_rec {
   struct conn_rec *prev, *next;
   listener *l;
   ksmc_websec_gen *gen; /* TLS and auth generation (NULL without --tls-config/token) */
   int fd;
   double deadline; /* monotonic seconds */
+  unsigned phase;  /* bumped by every phase change (conn_deadline) */
+  bool responding; /* a response is queued and not yet completed */
+  bool eof_seen;   /* the watchdog saw the peer's FIN during phase eof_phase */
+  unsigned eof_phase;
   bool killed;
 } conn_rec;
 
@@ -53,6 +61,8 @@ struct ksmc_http {
   pthread_mutex_t lock; /* conns, nconns, deadlines, stopping */
   pthread_cond_t wake;
   conn_rec *conns;
+  struct pollfd *pfd; /* the watchdog's poll set, pfd_cap entries (watchdog thread only) */
+  size_t pfd_cap;
   bool stopping, watchdog_started;
   pthread_t watchdog;
   ksmc_tm_series *dur_get, *dur_head;
@@ -99,6 +109,11 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct M
     size_t n;
     const ksmc_webcfg_pair *hv = ksmc_websec_headers(cr->gen, &n);
     for (size_t i = 0; i < n; i++) MHD_add_response_header(r, hv[i].name, hv[i].value);
+  }
+  if (cr) {
+    pthread_mutex_lock(&cr->l->h->lock);
+    cr->responding = true;
+    pthread_mutex_unlock(&cr->l->h->lock);
   }
   enum MHD_Result ret = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
@@ -259,6 +274,7 @@ static void conn_deadline(ksmc_http *h, struct MHD_Connection *c, unsigned secs)
   if (!r) return;
   pthread_mutex_lock(&h->lock);
   r->deadline = mono_now() + secs;
+  r->phase++;
   pthread_mutex_unlock(&h->lock);
 }
 
@@ -318,7 +334,50 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe) {
   (void)req_cls, (void)toe;
   listener *l = cls;
+  conn_rec *r = conn_of(c);
+  if (r) {
+    pthread_mutex_lock(&l->h->lock);
+    r->responding = false;
+    pthread_mutex_unlock(&l->h->lock);
+  }
   conn_deadline(l->h, c, l->h->timeout);
+}
+
+/* Half-closed peers (under h->lock): a connection whose peer has sent its FIN
+ * (POLLRDHUP) and that is not being answered is shut down once it has stayed in the
+ * same phase for a whole tick. The tick of grace lets libmicrohttpd finish requests it
+ * has already read (pipelined ones) before the FIN: each moves the connection to a new
+ * phase. */
+static void close_half_closed(ksmc_http *h) {
+  size_t n = 0;
+  for (conn_rec *r = h->conns; r; r = r->next) n++;
+  if (n > h->pfd_cap) {
+    struct pollfd *p = realloc(h->pfd, n * 2 * sizeof *p);
+    if (!p) return;
+    h->pfd = p;
+    h->pfd_cap = n * 2;
+  }
+  size_t k = 0;
+  for (conn_rec *r = h->conns; r; r = r->next, k++)
+    h->pfd[k] = (struct pollfd){
+        .fd = r->killed || r->responding ? -1 : r->fd, .events = POLLRDHUP, .revents = 0};
+  if (k == 0 || poll(h->pfd, k, 0) <= 0) {
+    for (conn_rec *r = h->conns; r; r = r->next) r->eof_seen = false;
+    return;
+  }
+  k = 0;
+  for (conn_rec *r = h->conns; r; r = r->next, k++) {
+    bool eof = h->pfd[k].fd >= 0 && (h->pfd[k].revents & (POLLRDHUP | POLLHUP | POLLERR));
+    if (!eof) {
+      r->eof_seen = false;
+    } else if (!r->eof_seen || r->eof_phase != r->phase) {
+      r->eof_seen = true;
+      r->eof_phase = r->phase;
+    } else {
+      shutdown(r->fd, SHUT_RDWR);
+      r->killed = true;
+    }
+  }
 }
 
 /* Shuts down the sockets of connections past their deadline, every WATCHDOG_TICK_MS. */
@@ -340,6 +399,7 @@ static void *watchdog_main(void *arg) {
         shutdown(r->fd, SHUT_RDWR);
         r->killed = true;
       }
+    close_half_closed(h);
   }
   pthread_mutex_unlock(&h->lock);
   return NULL;
@@ -656,5 +716,6 @@ void ksmc_http_stop(ksmc_http *h) {
   }
   pthread_cond_destroy(&h->wake);
   pthread_mutex_destroy(&h->lock);
+  free(h->pfd);
   free(h);
 }
