@@ -83,6 +83,7 @@ typedef struct stream {
   int64_t req_start_ms, list_start_ms;
   uint64_t list_items, list_kept, watch_events;
   bool list_open, paginate, ever_listed;
+  bool absent; /* optional stream, last LIST answered 404 (see ksmc_stream_spec) */
   list_rv_mode rv_mode;
   abort_reason abort;
   char abort_msg[256];
@@ -623,8 +624,12 @@ static void list_finished(stream *s) {
   free_prefetch_buffers(s);
   end_list(s, true);
   s->ever_listed = true;
-  LOCKED(s, (s->st.synced = !ig->reshard_pending, s->st.objects_listed = s->list_items,
-             s->st.last_list_ms = took));
+  if (s->absent)
+    logf_(ig, KSMC_LOG_INFO, "%s: now served by the API server (its CRD was installed)",
+          s->spec.name);
+  s->absent = false;
+  LOCKED(s, (s->st.synced = !ig->reshard_pending, s->st.absent = false,
+             s->st.objects_listed = s->list_items, s->st.last_list_ms = took));
   logf_(ig, KSMC_LOG_INFO,
         "%s: list done: %llu objects (%llu on this shard) in %.2f s at resourceVersion %s",
         s->spec.name, (unsigned long long)s->list_items, (unsigned long long)s->list_kept,
@@ -636,11 +641,43 @@ static void list_finished(stream *s) {
   maybe_log_all_synced(ig);
 }
 
+/* The first page of a LIST of an optional stream answered 404: the API server does not
+ * serve the resource (a CRD that is not installed, or was deleted). Like KSM's discovery
+ * of custom resources, that is a state, not an error: the stream serves no objects,
+ * counts as synced, and looks again every absent_recheck_ms without backoff or retries
+ * in between. One warning when it becomes absent, debug lines after that. */
+static void resource_absent(stream *s, const char *why) {
+  ksmc_ingest *ig = s->ig;
+  end_list(s, true); /* nothing was received: a deleted CRD's objects disappear */
+  bool first = !s->absent;
+  s->absent = true;
+  s->rv_mode = RV_CONSISTENT;
+  s->paginate = true;
+  ksmc_buf_reset(&s->rv);
+  LOCKED(s, (s->st.synced = !ig->reshard_pending, s->st.absent = true, s->st.objects_listed = 0));
+  set_last_error(s, "list: %s", why);
+  double every = (double)ig->o.absent_recheck_ms / 1000;
+  if (first)
+    logf_(ig, KSMC_LOG_WARN,
+          "%s: not served by the API server (%s): is its CRD installed? Exporting no objects "
+          "and checking again every %g s",
+          s->spec.name, why, every);
+  else
+    logf_(ig, KSMC_LOG_DEBUG, "%s: still not served; checking again in %g s", s->spec.name, every);
+  s->next = NEXT_LIST;
+  s->due_ms = now_ms() + ig->o.absent_recheck_ms;
+  maybe_log_all_synced(ig);
+}
+
 static void list_failed(stream *s, CURLcode res) {
   cancel_prefetch(s);
   free_prefetch_buffers(s);
   char why[300];
   describe_failure(s, res, why, sizeof why);
+  if (s->http == 404 && s->spec.optional && s->cont.n == 0) {
+    resource_absent(s, why);
+    return;
+  }
   end_list(s, false);
   LOCKED(s, s->st.list_errors++);
   set_last_error(s, "list: %s", why);
@@ -905,6 +942,7 @@ static bool stream_init(ksmc_ingest *ig, size_t i, const ksmc_stream_spec *spec)
   s->spec.path = strdup(spec->path);
   s->spec.field_selector = dup_or_null(spec->field_selector);
   s->spec.label_selector = dup_or_null(spec->label_selector);
+  s->spec.optional = spec->optional;
   s->easy = curl_easy_init();
   s->pre.easy = curl_easy_init();
   s->tags[0] = (handle_tag){.s = s, .easy = s->easy};
@@ -925,6 +963,7 @@ static void fill_defaults(ksmc_ingest_opts *o) {
   if (!o->idle_timeout_s) o->idle_timeout_s = 150;
   if (!o->min_watch_timeout_s) o->min_watch_timeout_s = 300;
   if (!o->progress_every) o->progress_every = 10000;
+  if (!o->absent_recheck_ms) o->absent_recheck_ms = 30000;
   if (o->total_shards < 1) o->total_shards = 1;
   if (!o->seed) {
     struct timespec ts;

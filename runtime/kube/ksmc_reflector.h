@@ -54,6 +54,11 @@ typedef struct {
   const char *path;           /* collection path (ksmc_collection_path), e.g. "/api/v1/pods" */
   const char *field_selector; /* e.g. "spec.nodeName=n1" or NULL */
   const char *label_selector; /* or NULL */
+  /* A resource that may not exist (a custom resource whose CRD is not installed): a 404
+   * on the first page of a LIST marks it absent instead of failed. An absent stream
+   * serves no objects (a complete empty list replaces what it had), counts as synced for
+   * readiness, logs one warning and lists again every absent_recheck_ms. */
+  bool optional;
 } ksmc_stream_spec;
 
 typedef struct {
@@ -72,6 +77,7 @@ typedef struct {
   uint64_t seed;               /* jitter and watch timeouts; 0: from the clock */
   long backoff_init_ms;        /* first backoff; 0: client-go's 800 ms (tests use less) */
   long backoff_max_ms;         /* backoff cap; 0: client-go's 30 s (tests use less) */
+  long absent_recheck_ms;      /* re-list period of an absent optional stream; 0: 30 s */
   ksmc_log_fn log;             /* or NULL */
   void *log_user;
   ksmc_log_level log_level; /* lines above this level are not formatted */
@@ -90,6 +96,7 @@ typedef struct {
   uint64_t bytes;           /* response body bytes received (after gzip decoding) */
   int64_t last_list_ms;     /* duration of the last complete list */
   bool synced;              /* a first full list completed */
+  bool absent;              /* optional stream whose resource the API server does not serve */
   char last_error[256];     /* "" if none yet */
 } ksmc_stream_stats;
 

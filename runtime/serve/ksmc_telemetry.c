@@ -352,6 +352,9 @@ bool ksmc_selfmetrics_init(ksmc_selfmetrics *sm, const char *version, const char
       "resource");
   FAM(store_bytes, "ksmc_store_bytes", "Pre-rendered exposition bytes held in the store",
       KSMC_TM_GAUGE, "resource");
+  FAM(absent, "ksmc_resource_absent",
+      "1 while the API server does not serve a custom resource (its CRD is not installed)",
+      KSMC_TM_GAUGE, "resource");
   FAM(request_seconds, "http_request_duration_seconds",
       "A histogram of requests for the ksmc metrics handler.", KSMC_TM_HISTOGRAM, "handler,method");
   FAM(scrape_bytes, "ksmc_scrape_bytes_total", "Uncompressed /metrics body bytes produced",

@@ -62,6 +62,7 @@ typedef struct {
   ksmc_tm_family *relists_total;   /* ksmc_relists_total{resource} */
   ksmc_tm_family *objects;         /* ksmc_store_objects{resource} */
   ksmc_tm_family *store_bytes;     /* ksmc_store_bytes{resource} */
+  ksmc_tm_family *absent;          /* ksmc_resource_absent{resource}: CRD not installed */
   ksmc_tm_family *request_seconds; /* http_request_duration_seconds{handler,method} */
   ksmc_tm_family *scrape_bytes;    /* ksmc_scrape_bytes_total{encoding} (uncompressed) */
   ksmc_tm_family *response_bytes;  /* ksmc_scrape_response_bytes_total{encoding} (sent) */

@@ -4,7 +4,8 @@
 # ksmc exports the compiled custom specs (--resources=certificates,applications), and
 # /metrics must equal `ksmc render` of the simulator's ground truth: after the initial
 # sync, after status patches and a delete (the watch path), and with the default
-# resources (custom resources are off unless named).
+# resources (custom resources are off unless named), and without the CRD (absent: ready,
+# one warning, rechecked).
 # usage: custom_resources.sh KSMC APISIM
 set -euo pipefail
 KSMC=$1
@@ -76,6 +77,9 @@ grep -q '^kube_customresource_certificate_ready_status{.*name="web-tls".*status=
   "$E2E_TMP/got.prom" || fail "web-tls is not Ready in /metrics"
 grep -q '^kube_customresource_application_resources{.*name="guestbook".*sync_status="OutOfSync"} 2$' \
   "$E2E_TMP/got.prom" || fail "guestbook's OutOfSync resource count is not 2"
+curl -sf "http://127.0.0.1:$TPORT_main/metrics" >"$E2E_TMP/self.prom" || fail "scrape self-metrics"
+grep -q '^ksmc_resource_absent{resource="certificates"} 0$' "$E2E_TMP/self.prom" ||
+  fail "ksmc_resource_absent is not 0 for a served custom resource"
 echo "ok: initial sync equals ground truth ($(wc -l <"$E2E_TMP/got.prom") lines)"
 
 # status changes and a delete arrive through the watch
@@ -108,4 +112,25 @@ curl -sf "http://127.0.0.1:$port/metrics" >"$E2E_TMP/default.prom" || fail "scra
 grep -q kube_customresource "$E2E_TMP/default.prom" && fail "custom resources exported by default"
 grep -q '^kube_namespace_created' "$E2E_TMP/default.prom" || fail "default resources not exported"
 echo "ok: custom resources are off by default"
+
+# A custom resource whose CRD is not installed: ksmc becomes ready without it, warns once,
+# exports nothing for it and looks again every KSMC_ABSENT_RECHECK_MS (30 s by default).
+start_apisim
+RESOURCES="certificates namespaces"
+KSMC_ABSENT_RECHECK_MS=200 start_ksmc nocrd --log-level debug
+wait_ready nocrd
+sleep 1
+log=$E2E_TMP/ksmc-nocrd.log
+[ "$(grep -c 'certificates: not served by the API server (HTTP 404' "$log")" = 1 ] ||
+  { cat "$log" >&2; fail "want exactly one 'not served' warning for certificates"; }
+[ "$(grep -c 'certificates: still not served; checking again in 0.2 s' "$log")" -ge 2 ] ||
+  { cat "$log" >&2; fail "the absent CRD is not looked for again"; }
+grep -q 'certificates: list failed' "$log" && fail "a missing CRD is logged as a failed list"
+curl -sf "http://127.0.0.1:$PORT_nocrd/metrics" >"$E2E_TMP/nocrd.prom" || fail "scrape nocrd"
+grep -q kube_customresource "$E2E_TMP/nocrd.prom" && fail "series for a CRD that does not exist"
+grep -q '^kube_namespace_created' "$E2E_TMP/nocrd.prom" || fail "namespaces not exported"
+curl -sf "http://127.0.0.1:$TPORT_nocrd/metrics" >"$E2E_TMP/self.prom" || fail "scrape self-metrics"
+grep -q '^ksmc_resource_absent{resource="certificates"} 1$' "$E2E_TMP/self.prom" ||
+  fail "ksmc_resource_absent is not 1 for certificates"
+echo "ok: a missing CRD does not block /readyz, warns once and is looked for again"
 echo "custom_resources: 1 passed, 0 failed"

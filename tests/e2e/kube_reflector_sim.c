@@ -349,7 +349,7 @@ static bool runner_start(runner *r, int shard, int total, const char *who) {
   if (ksmc_kube_config_load(&co, &r->cfg, err, sizeof err)) return fail("%s", err), false;
   for (size_t i = 0; i < NRES; i++) {
     r->paths[i] = ksmc_collection_path(RES_GROUP[i], RES_VERSION[i], RES_NAME[i], NULL);
-    r->spec[i] = (ksmc_stream_spec){RES_NAME[i], r->paths[i], NULL, NULL};
+    r->spec[i] = (ksmc_stream_spec){RES_NAME[i], r->paths[i], NULL, NULL, false};
   }
   ksmc_ingest_opts o = {.config = &r->cfg,
                         .streams = r->spec,

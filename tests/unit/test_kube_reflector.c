@@ -213,6 +213,8 @@ static void *run(void *ig) {
   return NULL;
 }
 
+static bool start_optional; /* the next start()'s stream is optional (a custom resource) */
+
 static void start(harness *h, handler_fn fn, const ksmc_ingest_opts *extra,
                   const char *field_selector) {
   server_start(fn);
@@ -223,7 +225,7 @@ static void start(harness *h, handler_fn fn, const ksmc_ingest_opts *extra,
   ksmc_kube_config_opts co = {.apiserver = url, .service_host = ""};
   CU_ASSERT_EQUAL_FATAL(ksmc_kube_config_load(&co, &h->cfg, err, sizeof err), 0);
   static ksmc_stream_spec spec;
-  spec = (ksmc_stream_spec){"pods", "/api/v1/pods", field_selector, NULL};
+  spec = (ksmc_stream_spec){"pods", "/api/v1/pods", field_selector, NULL, start_optional};
   ksmc_ingest_opts o = extra ? *extra : (ksmc_ingest_opts){0};
   o.config = &h->cfg;
   o.streams = &spec;
@@ -617,6 +619,74 @@ static void test_connection_refused(void) {
   cleanup(&h);
 }
 
+#define NOT_FOUND                                                                                  \
+  "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","             \
+  "\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\","      \
+  "\"code\":404}"
+
+/* A custom resource whose CRD is missing, installed, then deleted again. */
+static void h_absent(int n, const char *t, resp *r) {
+  (void)t;
+  switch (n) {
+  case 0:
+  case 1:
+  case 4:
+    r->status = 404;
+    r->chunks[0] = NOT_FOUND;
+    break;
+  case 2:
+    r->chunks[0] =
+        "{\"metadata\":{\"resourceVersion\":\"10\"},\"items\":[" POD("a", "ua", "9") "]}";
+    break;
+  case 3: /* the watch: the CRD was deleted */
+    r->status = 404;
+    r->chunks[0] = NOT_FOUND;
+    break;
+  default:
+    r->hang = true;
+  }
+}
+
+/* An optional stream (a custom resource): a 404 LIST is "not served", not a failure: an
+ * empty complete list (objects of a deleted CRD go), synced for /readyz, and the next
+ * look after absent_recheck_ms, not after a growing backoff. A non-optional stream treats
+ * the same 404 as a failed list. */
+static void test_absent_resource(void) {
+  harness h;
+  ksmc_ingest_opts o = {.absent_recheck_ms = 150};
+  start_optional = true;
+  start(&h, h_absent, &o, NULL);
+  start_optional = false;
+  wait_requests(1);
+  int64_t until = mono_ms() + 2000;
+  while (!ksmc_ingest_synced(h.ig, 0) && mono_ms() < until) usleep(2000);
+  CU_ASSERT_TRUE(ksmc_ingest_all_synced(h.ig));
+  ksmc_stream_stats st;
+  ksmc_ingest_stats(h.ig, 0, &st);
+  CU_ASSERT_TRUE(st.absent);
+  CU_ASSERT_EQUAL(st.list_errors, 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(st.last_error, "HTTP 404: the server could not find"));
+  wait_requests(6);
+  finish(&h);
+  assert_log("begin\nend complete\nbegin\nend complete\nbegin\nitem a\nend complete\n"
+             "begin\nend complete\nbegin\nend discard\n"); /* the last one hangs */
+  CU_ASSERT_TRUE(srv.times[1] - srv.times[0] >= 140);      /* the recheck period */
+  CU_ASSERT_TRUE(srv.times[2] - srv.times[1] >= 140);
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[3], "watch=true"));
+  CU_ASSERT_TRUE(srv.times[5] - srv.times[4] >= 140); /* absent again after the relist */
+  ksmc_ingest_stats(h.ig, 0, &st);
+  CU_ASSERT_TRUE(st.absent);
+  CU_ASSERT_TRUE(ksmc_ingest_synced(h.ig, 0));
+  cleanup(&h);
+
+  start(&h, h_absent, NULL, NULL); /* the same answers for a built-in kind */
+  wait_requests(2);
+  finish(&h);
+  CU_ASSERT_EQUAL(strncmp(rec.log.p, "begin\nend discard\nbegin\nend discard\n", 36), 0);
+  CU_ASSERT_FALSE(ksmc_ingest_synced(h.ig, 0));
+  cleanup(&h);
+}
+
 static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_full_cycle},
                                    {"expired continue", test_expired_continue},
                                    {"pipelined pages, paused prefetch", test_pipelined_pages},
@@ -626,5 +696,6 @@ static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_fu
                                    {"malformed event relists", test_malformed_event_relists},
                                    {"EOF re-watch, 500 relist", test_eof_then_500},
                                    {"connection refused", test_connection_refused},
+                                   {"absent optional resource (CRD)", test_absent_resource},
                                    {0}};
 KTEST_MAIN("kube_reflector", cases)
