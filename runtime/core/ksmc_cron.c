@@ -18,7 +18,7 @@
 #define OMEGA INT64_MAX
 #define DAY 86400
 #define STAR_BIT (UINT64_C(1) << 63)
-#define MAX_CACHED 256
+#define MAX_CACHED 1024          /* more than the tz database has names */
 #define MAX_ZONE_FILE (10 << 20) /* Go's readFile limit */
 
 /* ---- civil calendar (proleptic Gregorian, Unix days) -------------------------------- */
@@ -656,9 +656,9 @@ bool ksmc_cron_zone(ksmc_cron_ctx *c, const char *name, size_t n, const ksmc_tz 
     errf(err, errlen, "time: invalid location name");
     return false;
   }
-  for (size_t i = 0; i < c->ncache; i++) {
-    const cache_entry *e = &c->cache[i];
-    if (strlen(e->name) == n && !memcmp(e->name, name, n))
+  for (size_t i = 0; i <= c->ncache; i++) {
+    const cache_entry *e = i < c->ncache ? &c->cache[i] : &c->spill;
+    if (e->name && strlen(e->name) == n && !memcmp(e->name, name, n))
       return entry_result(c, e, out, err, errlen);
   }
   cache_entry *e = c->ncache < MAX_CACHED ? &c->cache[c->ncache++] : &c->spill;

@@ -56,7 +56,8 @@ void ksmc_cron_ctx_free(ksmc_cron_ctx *ctx);
  * Returns true with *out filled, or false with a message in err[0..errlen) (like
  * go-cron's: "expected exactly 5 fields, found 4: [...]", "provided bad location X: ...").
  * A zone prefix without a schedule after it (Go panics there) is an error too. out->zone
- * stays valid until ctx is freed or, past 256 distinct zone names, the next parse. */
+ * stays valid until ctx is freed or, past 1024 distinct zone names, the next parse
+ * naming another uncached zone. */
 bool ksmc_cron_parse(ksmc_cron_ctx *ctx, const char *spec, size_t n, ksmc_cron_sched *out,
                      char *err, size_t errlen);
 

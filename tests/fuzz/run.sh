@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_spec fuzz_render fuzz_watch fuzz_list fuzz_kubeconfig fuzz_http fuzz_allowlist
-    fuzz_quantity fuzz_time fuzz_input fuzz_webcfg)
+    fuzz_quantity fuzz_time fuzz_input fuzz_webcfg fuzz_cron)
 fi
 
 if ! command -v clang >/dev/null; then

@@ -47,7 +47,9 @@ API_FIELDS_DIR = os.path.join(HERE, "api-fields")
 
 # The kinds this test checks by default, each verified against its model.
 DEFAULT_KINDS = ["node", "pod", "namespace", "replicaset", "daemonset", "statefulset",
-                 "service", "persistentvolumeclaim", "endpointslice"]
+                 "service", "persistentvolumeclaim", "endpointslice", "cronjob"]
+# Go's time.Local (a CronJob without spec.timeZone) is UTC for both sides, as in KSM's image.
+os.environ["TZ"] = "UTC"
 API_FIELDS = {
     "node": "core.v1.Node", "pod": "core.v1.Pod", "namespace": "core.v1.Namespace",
     "replicaset": "apps.v1.ReplicaSet", "daemonset": "apps.v1.DaemonSet",
@@ -204,6 +206,31 @@ def rand_timestamp(rng):
     return s
 
 
+CRON_FIELDS = ["*", "?", "*/5", "0", "1", "3", "30", "1-5", "2-6/2", "10-50/20", "7/20", "5,6",
+               "*/2"]
+CRON_BAD_FIELDS = ["60", "5-1", "*/0", "jan-mar", "MON-FRI", "sun", "7", "1,15,L", ",", "+3",
+                   "1-2-3", "1/2/3", "x"]
+CRON_ZONES = ["", "UTC", "Local", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
+              "Asia/Kolkata", "America/Sao_Paulo", "Pacific/Apia", "Mars/Base", "../etc",
+              "Europe", "Etc/GMT+5"]
+
+
+def rand_schedule(rng):
+    """A CronJob schedule: mostly well-formed five fields, descriptors, zone prefixes."""
+    r = rng.random()
+    if r < 0.15:
+        s = rng.choice(["@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly",
+                        "@annually", "@every 1h30m", "@every 500ms", "@every -1s", "@every 0",
+                        "@every 3x", "@daily ", "@fortnightly"])
+    else:
+        n = 5 if rng.random() < 0.9 else rng.choice([4, 6])
+        s = " ".join(rng.choice(CRON_FIELDS) if rng.random() < 0.97
+                     else rng.choice(CRON_BAD_FIELDS) for _ in range(n))
+    if rng.random() < 0.2:
+        s = rng.choice(["CRON_TZ=", "TZ="]) + rng.choice(CRON_ZONES) + rng.choice([" ", "\t", ""]) + s
+    return s
+
+
 def rand_quantity(rng):
     r = rng.random()
     if r < 0.1:
@@ -251,6 +278,10 @@ class Mutator:
             return v if rng.random() < 0.3 else rand_timestamp(rng)
         if parent in QTY_PARENTS and QTY_RE.match(v):
             return v if rng.random() < 0.2 else rand_quantity(rng)
+        if path == ("spec", "schedule"):
+            return rand_schedule(rng)
+        if path == ("spec", "timeZone") and rng.random() < 0.95:
+            return rng.choice(CRON_ZONES)
         r = rng.random()
         if r < 0.45:
             return v

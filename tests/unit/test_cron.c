@@ -260,6 +260,27 @@ static void test_zoneinfo_dir(void) {
   rmdir(dir);
 }
 
+/* Past the cache's capacity zones still load (into one spare slot), and a name asked twice
+ * in a row gives the same zone (found by fuzz_cron). */
+static void test_zone_cache_full(void) {
+  ksmc_cron_ctx *c = ksmc_cron_ctx_new(NULL, "UTC");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  char name[32], err[160];
+  const ksmc_tz *z, *z2;
+  for (int i = 0; i < 1100; i++) {
+    int n = snprintf(name, sizeof name, "No/Zone%d", i);
+    CU_ASSERT_FALSE(ksmc_cron_zone(c, name, (size_t)n, &z, err, sizeof err));
+  }
+  CU_ASSERT_TRUE_FATAL(ksmc_cron_zone(c, "Europe//Berlin", 14, &z, err, sizeof err));
+  CU_ASSERT_TRUE_FATAL(ksmc_cron_zone(c, "Europe//Berlin", 14, &z2, err, sizeof err));
+  CU_ASSERT_PTR_EQUAL(z, z2);
+  CU_ASSERT_EQUAL(ksmc_tz_offset(z2, utc(2026, 7, 1, 0, 0, 0)), 7200);
+  ksmc_cron_sched s;
+  CU_ASSERT_TRUE_FATAL(ksmc_cron_parse(c, "CRON_TZ=Asia/Tokyo 0 9 * * *", 28, &s, err, sizeof err));
+  CU_ASSERT_EQUAL(ksmc_cron_next(&s, utc(2026, 7, 1, 0, 0, 0)), utc(2026, 7, 2, 0, 0, 0));
+  ksmc_cron_ctx_free(c);
+}
+
 static void bad(const char *spec, const char *want) {
   ksmc_cron_sched s;
   char err[256] = "";
@@ -319,6 +340,7 @@ static const ktest_case cases[] = {{"civil dates", test_civil},
                                    {"DST transitions", test_dst},
                                    {"Go's time.Date and zone lookup", test_go_date},
                                    {"$ZONEINFO, $TZ, TZif files", test_zoneinfo_dir},
+                                   {"zone cache full", test_zone_cache_full},
                                    {"invalid schedules", test_invalid},
                                    {"whitespace", test_whitespace},
                                    {0}};
