@@ -1,10 +1,19 @@
 /* test_golden: every tests/golden/<kind>/<case>.json is rendered with
  * `ksmc render --resource <plural of kind> [args from <case>.args]` and compared with
- * <case>.prom. Every subdirectory holding .json files is a kind, named by the singular
- * lower-case kind (node, pod, replicaset, ingress, networkpolicy); its resource is the
- * English plural: +es after s, y -> ies, else +s. Comparison:
- * byte for byte for cases named exact-*, otherwise as KSM's own tests compare (multiset
- * of lines, labels sorted inside each line), since KSM's map iteration order is random.
+ * <case>.prom. A kind directory is named by the singular lower-case kind (node, pod,
+ * replicaset, ingress, networkpolicy); its resource is the English plural: +es after s,
+ * y -> ies, else +s (endpoints stays endpoints). Which directories are kinds is decided
+ * by the resources ksmc compiles (the list `ksmc render --help` prints), not by name:
+ *   - a directory whose resource is compiled is a kind: it must hold cases, and every
+ *     .prom must have its .json (and every .json its .prom);
+ *   - every compiled resource must have its kind directory (no kind goes unchecked);
+ *   - any other directory holding expected output (.prom or .args) is an error (a
+ *     misspelled kind, or cases of a spec that is not compiled); one holding neither is
+ *     support data (the models, the diff fuzzer's api-fields/ templates) and is listed as
+ *     such in the test output.
+ * Comparison: byte for byte for cases named exact-*, otherwise as KSM's own tests compare
+ * (multiset of lines, labels sorted inside each line), since KSM's map iteration order is
+ * random.
  *
  * usage: test_golden KSMC_BINARY GOLDEN_DIR */
 #include <dirent.h>
@@ -24,33 +33,34 @@ typedef struct {
   size_t n;
 } text;
 
-static text read_file(const char *path) {
-  text t = {NULL, 0};
-  FILE *f = fopen(path, "rb");
-  if (!f) return t;
+/* Reads f to its end into a malloc'ed buffer (p is never NULL). */
+static text read_stream(FILE *f) {
   size_t cap = 4096, r;
-  t.p = malloc(cap);
+  text t = {malloc(cap), 0};
   while ((r = fread(t.p + t.n, 1, cap - t.n, f)) > 0) {
     t.n += r;
     if (t.n == cap) t.p = realloc(t.p, cap *= 2);
   }
+  return t;
+}
+
+/* The file's bytes; p is NULL when it cannot be opened. */
+static text read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return (text){NULL, 0};
+  text t = read_stream(f);
   fclose(f);
   return t;
 }
 
 /* Runs a shell command and captures stdout; *status gets the exit status. */
 static text run(const char *cmd, int *status) {
-  text t = {malloc(4096), 0};
-  size_t cap = 4096, r;
   FILE *p = popen(cmd, "r");
   if (!p) {
     *status = -1;
-    return t;
+    return (text){malloc(1), 0};
   }
-  while ((r = fread(t.p + t.n, 1, cap - t.n, p)) > 0) {
-    t.n += r;
-    if (t.n == cap) t.p = realloc(t.p, cap *= 2);
-  }
+  text t = read_stream(p);
   int st = pclose(p);
   *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return t;
@@ -213,29 +223,75 @@ static int cmp_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void run_kind(const char *kind, const char *resource) {
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s/%s", golden_dir, kind);
+typedef struct {
+  char *v[1024];
+  int n;
+} names;
+
+static void free_names(names *l) {
+  for (int i = 0; i < l->n; i++) free(l->v[i]);
+  l->n = 0;
+}
+
+/* The entries of dir, sorted: with suffix (e.g. ".json"), the files ending in it, named
+ * without it; with suffix NULL, the subdirectories (hidden ones left out). Returns false
+ * when dir cannot be read. */
+static bool list_dir(const char *dir, const char *suffix, names *out) {
+  out->n = 0;
   DIR *d = opendir(dir);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-  char *names[1024];
-  int n = 0;
+  if (!d) return false;
+  size_t sl = suffix ? strlen(suffix) : 0;
   struct dirent *e;
-  while ((e = readdir(d)) && n < 1024) {
+  while ((e = readdir(d)) && out->n < 1024) {
     size_t l = strlen(e->d_name);
-    if (l > 5 && !strcmp(e->d_name + l - 5, ".json")) names[n++] = strndup(e->d_name, l - 5);
+    if (e->d_name[0] == '.') continue;
+    if (suffix) {
+      if (l > sl && !strcmp(e->d_name + l - sl, suffix))
+        out->v[out->n++] = strndup(e->d_name, l - sl);
+    } else {
+      char sub[2048];
+      DIR *s;
+      snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+      if ((s = opendir(sub))) {
+        closedir(s);
+        out->v[out->n++] = strdup(e->d_name);
+      }
+    }
   }
   closedir(d);
-  qsort(names, (size_t)n, sizeof *names, cmp_names);
+  qsort(out->v, (size_t)out->n, sizeof *out->v, cmp_names);
+  return true;
+}
+
+static bool has_name(const names *l, const char *name) {
+  for (int i = 0; i < l->n; i++)
+    if (!strcmp(l->v[i], name)) return true;
+  return false;
+}
+
+static void run_kind(const char *kind, const char *resource) {
+  char dir[1024];
+  names cases, proms;
+  snprintf(dir, sizeof dir, "%s/%s", golden_dir, kind);
+  CU_ASSERT_TRUE_FATAL(list_dir(dir, ".json", &cases));
+  CU_ASSERT_TRUE_FATAL(list_dir(dir, ".prom", &proms));
   int failed = 0;
-  for (int i = 0; i < n; i++) {
-    int f = run_case(kind, resource, names[i]);
-    fprintf(stderr, "  golden %s/%s: %s\n", kind, names[i], f ? "FAIL" : "ok");
+  for (int i = 0; i < cases.n; i++) {
+    int f = run_case(kind, resource, cases.v[i]);
+    fprintf(stderr, "  golden %s/%s: %s\n", kind, cases.v[i], f ? "FAIL" : "ok");
     failed += f;
-    free(names[i]);
   }
-  CU_ASSERT_TRUE(n > 0);
+  for (int i = 0; i < proms.n; i++)
+    if (!has_name(&cases, proms.v[i])) {
+      fprintf(stderr, "  golden %s/%s.prom: no %s.json (an expected output with no input)\n", kind,
+              proms.v[i], proms.v[i]);
+      failed++;
+    }
+  if (cases.n == 0) fprintf(stderr, "  golden %s/: no cases\n", kind);
+  CU_ASSERT_TRUE(cases.n > 0);
   CU_ASSERT_EQUAL(failed, 0);
+  free_names(&cases);
+  free_names(&proms);
 }
 
 /* kind directory -> resource: node -> nodes, ingress -> ingresses, networkpolicy ->
@@ -252,44 +308,75 @@ static void plural_of(const char *kind, char *out, size_t len) {
     snprintf(out, len, "%ss", kind);
 }
 
-static bool has_json(const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d) return false;
-  struct dirent *e;
-  bool found = false;
-  while (!found && (e = readdir(d))) {
-    size_t l = strlen(e->d_name);
-    found = l > 5 && !strcmp(e->d_name + l - 5, ".json");
+/* The resources ksmc compiles, from the `resource of the objects: a, b, c` line of
+ * `ksmc render --help`. */
+static void compiled_resources(names *out) {
+  static const char key[] = "resource of the objects: ";
+  char cmd[1100];
+  int status;
+  out->n = 0;
+  snprintf(cmd, sizeof cmd, "'%s' render --help 2>&1", ksmc_bin);
+  text help = run(cmd, &status);
+  help.p = realloc(help.p, help.n + 1);
+  help.p[help.n] = '\0';
+  const char *at = strstr(help.p, key);
+  if (at) {
+    at += sizeof key - 1;
+    const char *end = at + strcspn(at, "\n");
+    while (at < end && out->n < 1024) {
+      size_t l = strcspn(at, ",\n");
+      if (at + l > end) l = (size_t)(end - at);
+      out->v[out->n++] = strndup(at, l);
+      at += l;
+      while (at < end && (*at == ',' || *at == ' ')) at++;
+    }
   }
-  closedir(d);
+  free(help.p);
+  if (out->n < 2) fprintf(stderr, "  no resource list in `%s`\n", cmd);
+}
+
+/* True when dir holds a file ending in suffix. */
+static bool has_suffix(const char *dir, const char *suffix) {
+  names l;
+  bool found = list_dir(dir, suffix, &l) && l.n > 0;
+  free_names(&l);
   return found;
 }
 
-/* Every subdirectory of the golden directory that holds .json cases (all but api-fields/),
- * sorted. */
+/* Every subdirectory of the golden directory: kinds are run, the rest must hold no
+ * expected output; every compiled resource must have its kind (see the top of the file). */
 static void test_all_kinds(void) {
-  DIR *d = opendir(golden_dir);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-  char *kinds[256];
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) && n < 256) {
-    char sub[1024];
-    if (e->d_name[0] == '.') continue;
-    /* api-fields/ holds the diff fuzzer's object templates (one per k8s type), not cases. */
-    if (!strcmp(e->d_name, "api-fields")) continue;
-    snprintf(sub, sizeof sub, "%s/%s", golden_dir, e->d_name);
-    if (has_json(sub)) kinds[n++] = strdup(e->d_name);
+  names dirs, resources;
+  compiled_resources(&resources);
+  CU_ASSERT_TRUE_FATAL(resources.n >= 2); /* nodes and pods at least */
+  CU_ASSERT_TRUE_FATAL(list_dir(golden_dir, NULL, &dirs));
+  names covered = {.n = 0};
+  for (int i = 0; i < dirs.n; i++) {
+    char resource[256], sub[2048];
+    plural_of(dirs.v[i], resource, sizeof resource);
+    snprintf(sub, sizeof sub, "%s/%s", golden_dir, dirs.v[i]);
+    if (has_name(&resources, resource)) {
+      run_kind(dirs.v[i], resource);
+      covered.v[covered.n++] = strdup(resource);
+    } else if (has_suffix(sub, ".prom") || has_suffix(sub, ".args")) {
+      fprintf(stderr,
+              "  golden %s/: holds expected output, but '%s' is not a resource ksmc compiles "
+              "(a misspelled kind directory, or a spec missing from the build)\n",
+              dirs.v[i], resource);
+      CU_FAIL("a directory of cases that is not a compiled kind");
+    } else {
+      fprintf(stderr, "  golden %s/: not a kind, no cases (support data)\n", dirs.v[i]);
+    }
   }
-  closedir(d);
-  qsort(kinds, (size_t)n, sizeof *kinds, cmp_names);
-  CU_ASSERT_TRUE(n >= 2); /* node and pod at least */
-  for (int i = 0; i < n; i++) {
-    char resource[256];
-    plural_of(kinds[i], resource, sizeof resource);
-    run_kind(kinds[i], resource);
-    free(kinds[i]);
-  }
+  for (int i = 0; i < resources.n; i++)
+    if (!has_name(&covered, resources.v[i])) {
+      fprintf(stderr, "  resource %s is compiled but has no golden cases directory\n",
+              resources.v[i]);
+      CU_FAIL("a compiled resource without golden cases");
+    }
+  free_names(&covered);
+  free_names(&dirs);
+  free_names(&resources);
 }
 
 static const ktest_case cases[] = {{"golden cases of every kind", test_all_kinds}, {NULL, NULL}};
