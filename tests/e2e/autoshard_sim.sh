@@ -34,29 +34,6 @@ set_replicas() {
 make_pod 0
 make_pod 1
 
-# union_equal NAME...: retries for up to 30 s until the union of the exporters' series
-# equals the ground truth's, each exactly once.
-union_equal() {
-  local n port
-  for _ in $(seq 60); do
-    ground_truth "$E2E_TMP/want.prom"
-    grep -v '^#' "$E2E_TMP/want.prom" | sort >"$E2E_TMP/want.sorted"
-    : >"$E2E_TMP/union.prom"
-    for n in "$@"; do
-      eval "port=\$PORT_$n"
-      curl -sf "http://127.0.0.1:$port/metrics" | grep -v '^#' >>"$E2E_TMP/union.prom" || true
-    done
-    sort "$E2E_TMP/union.prom" >"$E2E_TMP/union.sorted"
-    if cmp -s "$E2E_TMP/want.sorted" "$E2E_TMP/union.sorted"; then
-      [ -s "$E2E_TMP/union.sorted" ] || fail "empty /metrics"
-      return 0
-    fi
-    sleep 0.5
-  done
-  echo "series doubled: $(uniq -d "$E2E_TMP/union.sorted" | wc -l); diff (want < > got):" >&2
-  diff "$E2E_TMP/want.sorted" "$E2E_TMP/union.sorted" | head -10 >&2 || true
-  fail "the union of $* differs from the ground truth"
-}
 telemetry_has() { # NAME LINE
   local tport
   eval "tport=\$TPORT_$1"
