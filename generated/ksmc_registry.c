@@ -12,6 +12,7 @@
 #include "deployment.h"
 #include "endpoints.h"
 #include "endpointslice.h"
+#include "ingress.h"
 #include "ingressclass.h"
 #include "job.h"
 #include "lease.h"
@@ -45,6 +46,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_endpoints_kind,
     &ksmc_gen_endpointslice_kind,
     &ksmc_gen_ingressclass_kind,
+    &ksmc_gen_ingress_kind,
     &ksmc_gen_job_kind,
     &ksmc_gen_lease_kind,
     &ksmc_gen_limitrange_kind,

@@ -465,6 +465,73 @@ static void gen_limitrange(apisim *sim, rng *r, const char *ns, time_t born) {
   ksmc_buf_free(&b);
 }
 
+/* ---- an Ingress per web namespace: nginx with service backends and TLS, or an ALB with the
+ * legacy class annotation, a resource backend and a default backend ---- */
+
+static void gen_ingress(apisim *sim, rng *r, const char *ns, time_t born, bool alb) {
+  char t[32], uid[40], host[160], rules[1200];
+  fmt_time(t, born);
+  uid_of(r, uid);
+  snprintf(host, sizeof host, "%s.example.com", ns);
+  if (!alb)
+    snprintf(rules, sizeof rules,
+             "[{\"host\":\"shop.%s\",\"http\":{\"paths\":[{\"path\":\"/\",\"pathType\":"
+             "\"Prefix\",\"backend\":{\"service\":{\"name\":\"web\",\"port\":{\"number\":80}}}},"
+             "{\"path\":\"/api\",\"pathType\":\"Prefix\",\"backend\":{\"service\":{\"name\":"
+             "\"api\",\"port\":{\"name\":\"http\"}}}}]}},{\"host\":\"admin.%s\",\"http\":{"
+             "\"paths\":[{\"path\":\"/\",\"pathType\":\"Exact\",\"backend\":{\"service\":{"
+             "\"name\":\"admin\",\"port\":{\"number\":%d}}}}]}}]",
+             host, host, 8000 + rng_int(r, 1000));
+  else
+    snprintf(rules, sizeof rules,
+             "[{\"host\":\"static.%s\",\"http\":{\"paths\":[{\"path\":\"/assets\",\"pathType\":"
+             "\"ImplementationSpecific\",\"backend\":{\"resource\":{\"apiGroup\":"
+             "\"k8s.example.com\",\"kind\":\"StorageBucket\",\"name\":\"assets\"}}},{\"path\":"
+             "\"/\",\"pathType\":\"Prefix\",\"backend\":{\"service\":{\"name\":\"web\",\"port\":"
+             "{\"number\":8080}}}}]}}]",
+             host);
+  ksmc_buf b = {0};
+  jw w;
+  jw_init(&w, &b);
+  jw_obj(&w, NULL);
+  meta(&w, alb ? "public" : "web", ns, uid, t);
+  jw_i(&w, "generation", rng_range(r, 1, 6));
+  jw_obj(&w, "labels");
+  jw_s(&w, "app.kubernetes.io/part-of", ns);
+  jw_end(&w, '}');
+  if (alb) {
+    jw_obj(&w, "annotations");
+    jw_s(&w, "kubernetes.io/ingress.class", "alb");
+    jw_s(&w, "alb.ingress.kubernetes.io/scheme", "internet-facing");
+    jw_end(&w, '}');
+  }
+  jw_end(&w, '}');
+  jw_obj(&w, "spec");
+  if (!alb) {
+    jw_s(&w, "ingressClassName", "nginx");
+    jw_arr(&w, "tls");
+    jw_obj(&w, NULL);
+    jw_arr(&w, "hosts");
+    jw_fmt(&w, NULL, "shop.%s", host);
+    jw_fmt(&w, NULL, "admin.%s", host);
+    jw_end(&w, ']');
+    jw_fmt(&w, "secretName", "%s-tls", ns);
+    jw_end(&w, '}');
+    jw_end(&w, ']');
+  } else {
+    jw_raw(&w, "defaultBackend", "{\"service\":{\"name\":\"fallback\",\"port\":{\"number\":80}}}");
+  }
+  jw_raw(&w, "rules", rules);
+  jw_end(&w, '}');
+  jw_obj(&w, "status");
+  jw_raw(&w, "loadBalancer", "{\"ingress\":[{\"ip\":\"203.0.113.10\"}]}");
+  jw_end(&w, '}');
+  jw_end(&w, '}');
+  synth_insert(sim, kind_of("ingresses"), &b, alb ? "aws-load-balancer-controller" : "helm",
+               "ingress-nginx-controller", t, t);
+  ksmc_buf_free(&b);
+}
+
 void synth_volumeattachment(apisim *sim, const char *pv, const char *node, time_t created) {
   uint64_t h = 1469598103934665603ull;
   for (const char *p = pv; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
@@ -543,4 +610,7 @@ void synth_infra(apisim *sim, const char *const *nodes, long nn, const char *con
                     false);
   for (long i = 0; i < nns; i++)
     if (i % 3 == 0) gen_limitrange(sim, &r, namespaces[i], born + 86400 * 6 + rng_int(&r, 86400));
+  for (long i = 0; i < nns; i++)
+    if (i % 2 == 0 || nns < 2)
+      gen_ingress(sim, &r, namespaces[i], born + 86400 * 8 + rng_int(&r, 86400), i % 4 == 2);
 }

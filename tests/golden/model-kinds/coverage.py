@@ -9,7 +9,7 @@ GOLDEN = os.path.dirname(HERE)
 TSV = os.path.join(GOLDEN, "model", "ksm-catalogue.tsv")
 KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
          "persistentvolumeclaim", "endpointslice", "deployment", "job", "replicationcontroller",
-         "storageclass", "ingressclass", "networkpolicy", "lease", "volumeattachment",
+         "storageclass", "ingress", "ingressclass", "networkpolicy", "lease", "volumeattachment",
          "configmap", "secret", "resourcequota", "endpoints", "limitrange",
          "persistentvolume", "poddisruptionbudget", "certificatesigningrequest",
          "mutatingwebhookconfiguration", "validatingwebhookconfiguration", "cronjob"]

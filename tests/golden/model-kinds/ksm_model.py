@@ -2,7 +2,7 @@
 """Independent model of kube-state-metrics v2.20 exposition for the kinds added after
 nodes and pods (namespaces, replicasets, daemonsets, statefulsets, services,
 persistentvolumeclaims, endpointslices, replicationcontrollers, storageclasses,
-ingressclasses, leases, networkpolicies, volumeattachments).
+ingressclasses, leases, networkpolicies, volumeattachments, ingresses).
 
 Written from KSM's internal/store/<kind>.go semantics, shared/ksm-catalogue.tsv and
 shared/reference/ksm-exposition.md, WITHOUT reading ksmc's specs/, generated/ or output.
@@ -1410,6 +1410,60 @@ KINDS["cronjobs"] = (
         "kube_cronjob_spec_successful_job_history_limit": if_set(
             "spec", "successfulJobsHistoryLimit"),
         "kube_cronjob_spec_failed_job_history_limit": if_set("spec", "failedJobsHistoryLimit"),
+# ingresses (internal/store/ingress.go) --------------------------------------------------
+
+
+def ingress_info(ctx, o):
+    """ingressclass: the kubernetes.io/ingress.class annotation if the key exists, else
+    *spec.ingressClassName if the pointer is set, else "_default"."""
+    cls = "_default"
+    if get(o, "spec", "ingressClassName") is not None:
+        cls = get(o, "spec", "ingressClassName")
+    ann = get(o, "metadata", "annotations")
+    if isinstance(ann, dict) and "kubernetes.io/ingress.class" in ann:
+        cls = s(ann, "kubernetes.io/ingress.class")
+    return [([("ingressclass", cls)], 1)]
+
+
+def ingress_path(ctx, o):
+    """Per rule with HTTP != nil, per path: the service backend's labels, else the resource
+    backend's (APIGroup nil -> ""). Both nil (KSM: nil dereference) -> no sample."""
+    out = []
+    for rule in lst(o, "spec", "rules"):
+        if get(rule, "http") is None:
+            continue
+        for p in lst(rule, "http", "paths"):
+            head = [("host", s(rule, "host")), ("path", s(p, "path")),
+                    ("path_type", s(p, "pathType"))]
+            svc = get(p, "backend", "service")
+            res = get(p, "backend", "resource")
+            if svc is not None:
+                num = get(svc, "port", "number")
+                out.append((head + [("service_name", s(svc, "name")),
+                                    ("service_port", str(int(num) if num is not None else 0))], 1))
+            elif res is not None:
+                out.append((head + [("resource_api_group", s(res, "apiGroup")),
+                                    ("resource_kind", s(res, "kind")),
+                                    ("resource_name", s(res, "name"))], 1))
+    return out
+
+
+def ingress_tls(ctx, o):
+    return [([("tls_host", "" if h is None else h), ("secret", s(t, "secretName"))], 1)
+            for t in lst(o, "spec", "tls") for h in lst(t, "hosts")]
+
+
+KINDS["ingresses"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("ingress", s(o, "metadata", "name"))],
+    {
+        "kube_ingress_info": ingress_info,
+        "kube_ingress_annotations": annotations_family,
+        "kube_ingress_labels": labels_family,
+        "kube_ingress_created": created,
+        "kube_ingress_metadata_resource_version": resource_version,
+        "kube_ingress_path": ingress_path,
+        "kube_ingress_tls": ingress_tls,
     })
 
 # ---- driver ---------------------------------------------------------------------------
