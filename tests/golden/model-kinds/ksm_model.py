@@ -1410,6 +1410,8 @@ KINDS["cronjobs"] = (
         "kube_cronjob_spec_successful_job_history_limit": if_set(
             "spec", "successfulJobsHistoryLimit"),
         "kube_cronjob_spec_failed_job_history_limit": if_set("spec", "failedJobsHistoryLimit"),
+    })
+
 # ingresses (internal/store/ingress.go) --------------------------------------------------
 
 
