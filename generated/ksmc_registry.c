@@ -70,7 +70,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 30;
+const size_t ksmc_nkinds = 31;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)
