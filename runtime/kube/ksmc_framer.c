@@ -6,6 +6,7 @@
 
 #include "ksmc_err.h"
 #include "ksmc_jscan.h"
+#include "ksmc_skip.h"
 
 /* Memory above this is given back after an object instead of kept for the next one. */
 #define KEEP_BYTES ((size_t)1 << 20)
@@ -121,7 +122,7 @@ void ksmc_framer_init(ksmc_framer *f, size_t max_event) {
 void ksmc_framer_reset(ksmc_framer *f) {
   trim(&f->ev);
   f->nest = (ksmc_jnest){0};
-  f->in_event = f->oversized = f->skip_line = false;
+  f->in_event = f->oversized = f->skip_line = f->lazy = false;
   f->event_bytes = 0;
 }
 
@@ -133,7 +134,8 @@ static bool framer_error(ksmc_framer *f, const ksmc_framer_cb *cb, int err) {
   return cb->error ? cb->error(cb->user, err, f->msg) : true;
 }
 
-static bool finish_event(ksmc_framer *f, const ksmc_framer_cb *cb) {
+/* Hands out (or reports) the complete event ev[0..n). */
+static bool finish_event_at(ksmc_framer *f, const ksmc_framer_cb *cb, const char *ev, size_t n) {
   f->in_event = false;
   if (f->oversized) {
     snprintf(f->msg, sizeof f->msg, "watch event of %zu bytes exceeds the %zu-byte limit; skipped",
@@ -141,19 +143,30 @@ static bool finish_event(ksmc_framer *f, const ksmc_framer_cb *cb) {
     return framer_error(f, cb, KSMC_E_TOO_BIG);
   }
   ksmc_slice type, tq, obj;
-  bool ok = ksmc_jscan_member(f->ev.p, f->ev.n, "type", &tq) && ksmc_jscan_unquote(tq, &type) &&
-            ksmc_jscan_member(f->ev.p, f->ev.n, "object", &obj);
+  bool ok = ksmc_jscan_member(ev, n, "type", &tq) && ksmc_jscan_unquote(tq, &type) &&
+            ksmc_jscan_member(ev, n, "object", &obj);
   bool go;
   if (ok) {
     go = cb->event(cb->user, type, obj);
   } else {
-    int shown = f->ev.n < 60 ? (int)f->ev.n : 60;
-    snprintf(f->msg, sizeof f->msg, "malformed watch event (no type or object): %.*s", shown,
-             f->ev.p);
+    int shown = n < 60 ? (int)n : 60;
+    snprintf(f->msg, sizeof f->msg, "malformed watch event (no type or object): %.*s", shown, ev);
     go = framer_error(f, cb, KSMC_E_JSON);
   }
   trim(&f->ev);
   return go;
+}
+
+static bool finish_event(ksmc_framer *f, const ksmc_framer_cb *cb) {
+  return finish_event_at(f, cb, f->ev.p, f->ev.n);
+}
+
+static bool bad_event(ksmc_framer *f, const ksmc_framer_cb *cb, bool line_end) {
+  f->in_event = false;
+  trim(&f->ev);
+  snprintf(f->msg, sizeof f->msg, "malformed watch event: %s",
+           line_end ? "line ends inside the event" : "mismatched brackets");
+  return framer_error(f, cb, KSMC_E_JSON);
 }
 
 static void begin_event(ksmc_framer *f) {
@@ -188,26 +201,108 @@ static bool between_events(ksmc_framer *f, const char *p, size_t n, size_t *i,
   return true;
 }
 
-bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb) {
+static bool feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb, bool lazy_ok);
+
+/* Takes the lazily buffered bytes of the current event back out and frames them with
+ * nest_scan, as if they had just arrived: the event continues on the byte-wise path. */
+static bool catch_up(ksmc_framer *f, const ksmc_framer_cb *cb) {
+  ksmc_buf held = f->ev;
+  f->ev = (ksmc_buf){0};
+  f->lazy = f->in_event = false;
+  bool go = feed(f, held.p, held.n, cb, false);
+  ksmc_buf_free(&held);
+  return go;
+}
+
+/* The event ev[0..len) (its first byte the opening brace) closes at e (0: not within
+ * len): hands it out or reports it, as nest_scan's outcome would be. */
+static bool close_line_event(ksmc_framer *f, const ksmc_framer_cb *cb, const char *ev, size_t e) {
+  f->lazy = false;
+  if (!e) return bad_event(f, cb, true);
+  f->event_bytes = e;
+  if ((ev[e - 1] == '}') != (ev[0] == '{')) return bad_event(f, cb, false);
+  return finish_event_at(f, cb, ev, e);
+}
+
+/* Line framing, the fast path for a fresh event (or one buffered lazily so far): the API
+ * server writes one event per line, so the event is the bytes up to the next newline,
+ * and where it closes is found by the 64-byte block skipper (ksmc_skip.h) in one pass
+ * instead of nest_scan's byte loop. What it reports is what nest_scan would: an event
+ * that does not close before the newline is cut; bytes after its close are framed again.
+ * A chunk without the newline is buffered unscanned, unless it ends with a closing
+ * bracket: then the event continues byte-wise, which hands it out at its close even if
+ * no newline follows (as at the end of a stream).
+ * Returns 1 when the caller must take the byte-wise path (nothing consumed), 0 when
+ * p[*i..] moved on, -1 when a callback stopped the feed. */
+static int line_event(ksmc_framer *f, const char *p, size_t n, size_t *i,
+                      const ksmc_framer_cb *cb) {
+  const char *nl = memchr(p + *i, '\n', n - *i);
+  size_t stop = nl ? (size_t)(nl - p) : n, k = stop - *i;
+  if (f->lazy && f->ev.n + k > f->max_event) return catch_up(f, cb) ? 1 : -1;
+  if (nl && !f->lazy) { /* the whole event is here: frame it in place */
+    size_t e = ksmc_skip_container(p + *i, k, 0, SIZE_MAX);
+    if (e > f->max_event) return 1; /* the byte-wise path reports it */
+    bool go = close_line_event(f, cb, p + *i, e);
+    *i = e ? *i + e : stop + 1;
+    return go ? 0 : -1;
+  }
+  if (!f->lazy) {
+    if (k > f->max_event) return 1;
+    f->lazy = true;
+    ksmc_buf_reset(&f->ev);
+  }
+  size_t old = f->ev.n;
+  ksmc_buf_put(&f->ev, p + *i, k);
+  if (ksmc_buf_failed(&f->ev)) { /* keep what fits and let the byte-wise path decide */
+    f->ev.n = old;
+    f->ev.oom = false;
+    return catch_up(f, cb) ? 1 : -1;
+  }
+  f->event_bytes = f->ev.n;
+  *i = stop;
+  size_t end = f->ev.n;
+  while (end > 0 && is_ws(f->ev.p[end - 1])) end--;
+  if (!nl) {
+    /* The event may have closed here with its newline still to come, or never coming
+     * (the stream ends): the byte-wise path hands it out at its close, as always. */
+    char last = end ? f->ev.p[end - 1] : 0;
+    if (last == '}' || last == ']') return catch_up(f, cb) ? 0 : -1;
+    return 0;
+  }
+  size_t e = ksmc_skip_container(f->ev.p, f->ev.n, 0, SIZE_MAX);
+  if (e && e < end) { /* more than one value on the line: the byte-wise path frames it */
+    if (e <= old) return catch_up(f, cb) ? 0 : -1;
+    /* the rest is in this chunk: hand out the event, frame the rest from p */
+    *i -= f->ev.n - e;
+    return close_line_event(f, cb, f->ev.p, e) ? 0 : -1;
+  }
+  *i = stop + (e ? 0 : 1);
+  return close_line_event(f, cb, f->ev.p, e) ? 0 : -1;
+}
+
+static bool feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb, bool lazy_ok) {
   size_t i = 0;
   while (i < n) {
     if (!f->in_event) {
       if (!between_events(f, p, n, &i, cb)) return false;
       continue;
     }
+    if (lazy_ok && (f->lazy || (f->event_bytes == 0 && !f->oversized))) {
+      int r = line_event(f, p, n, &i, cb);
+      if (r < 0) return false;
+      if (r == 0 || !f->in_event) continue; /* 1 after catch_up may leave no event open */
+    }
     size_t start = i;
     nest_result r = nest_scan(&f->nest, p, n, &i);
     absorb(&f->ev, &f->oversized, &f->event_bytes, f->max_event, p + start, i - start);
     if (r == NEST_CLOSED && !finish_event(f, cb)) return false;
-    if (r == NEST_BAD) {
-      f->in_event = false;
-      trim(&f->ev);
-      snprintf(f->msg, sizeof f->msg, "malformed watch event: %s",
-               p[i - 1] == '\n' ? "line ends inside the event" : "mismatched brackets");
-      if (!framer_error(f, cb, KSMC_E_JSON)) return false;
-    }
+    if (r == NEST_BAD && !bad_event(f, cb, p[i - 1] == '\n')) return false;
   }
   return true;
+}
+
+bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb) {
+  return feed(f, p, n, cb, true);
 }
 
 /* ---- LIST page parser ---- */

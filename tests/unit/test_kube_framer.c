@@ -198,6 +198,27 @@ static void test_watch_mismatched(void) {
   ksmc_buf_free(&got);
 }
 
+/* Line framing (one event per line, the block skipper finds the close) must frame what
+ * the byte-wise scan does: two events and blanks on one line, an event whose close is
+ * followed by garbage, an event without a final newline, escaped quotes and brackets in
+ * strings -- for every split, including ones that buffer an event across chunks. */
+static void test_watch_same_line(void) {
+  const char *s = "{\"type\":\"ADDED\",\"object\":{\"a\":\"}\\\"{\"}} \t{\"type\":\"DELETED\","
+                  "\"object\":[1]}\r\n"
+                  "{\"type\":\"MODIFIED\",\"object\":{}}x{\"type\":\"ADDED\",\"object\":{}}\n"
+                  "{\"type\":\"BOOKMARK\",\"object\":{\"b\":\"\\\\\"}}";
+  ksmc_buf got;
+  watch_reference(s, 0, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ADDED|{\"a\":\"}\\\"{\"}\n"
+                     "DELETED|[1]\n"
+                     "MODIFIED|{}\n"
+                     "ERR 2 malformed watch stream: byte 0x78 between events\n"
+                     "BOOKMARK|{\"b\":\"\\\\\"}\n");
+  ksmc_buf_free(&got);
+  check_all_splits_watch(s, 0);
+}
+
 static void test_watch_stop(void) {
   ksmc_framer f;
   ksmc_framer_init(&f, 0);
@@ -433,6 +454,7 @@ static const ktest_case cases[] = {{"watch events", test_watch_events},
                                    {"watch oversized memory", test_watch_oversized_memory},
                                    {"watch malformed", test_watch_malformed},
                                    {"watch mismatched brackets", test_watch_mismatched},
+                                   {"watch same line", test_watch_same_line},
                                    {"watch stop", test_watch_stop},
                                    {"watch truncated", test_watch_truncated},
                                    {"list metadata first", test_list_meta_first},
