@@ -74,7 +74,7 @@ static inline uint64_t prefix_xor(uint64_t x) {
   return x;
 }
 
-size_t ksmc_skip_container(const char *s, size_t len, size_t p, size_t max_depth) {
+static inline size_t skip(const char *s, size_t len, size_t p, size_t max_depth, bool strict) {
   const uint64_t even = 0x5555555555555555ull, odd = ~even;
   uint64_t prev_odd_bs = 0, prev_in_str = 0;
   size_t depth = 0;
@@ -102,6 +102,8 @@ size_t ksmc_skip_container(const char *s, size_t len, size_t p, size_t max_depth
     uint64_t quotes = m.quote & ~escaped;
     uint64_t in_str = prefix_xor(quotes) ^ prev_in_str;
     prev_in_str = (uint64_t)((int64_t)in_str >> 63);
+    /* Up to the first backslash outside a string the masks are exact, so one is seen */
+    if (strict && (m.bs & ~in_str)) return KSMC_SKIP_UNSURE;
     uint64_t opens = m.open & ~in_str, closes = m.close & ~in_str;
     unsigned nopen = popcount64(opens), nclose = popcount64(closes);
     if (depth > nclose && depth + nopen <= max_depth) { /* cannot close the value here */
@@ -118,4 +120,12 @@ size_t ksmc_skip_container(const char *s, size_t len, size_t p, size_t max_depth
     }
   }
   return 0;
+}
+
+size_t ksmc_skip_container(const char *s, size_t len, size_t p, size_t max_depth) {
+  return skip(s, len, p, max_depth, false);
+}
+
+size_t ksmc_skip_container_strict(const char *s, size_t len, size_t p) {
+  return skip(s, len, p, (size_t)-1, true);
 }

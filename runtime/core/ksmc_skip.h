@@ -20,4 +20,13 @@
  * outside s[0..len). */
 size_t ksmc_skip_container(const char *s, size_t len, size_t p, size_t max_depth);
 
+/* Returned by ksmc_skip_container_strict when the value has a backslash outside a string. */
+#define KSMC_SKIP_UNSURE ((size_t)-1)
+
+/* ksmc_skip_container without a depth limit, for callers that must agree exactly with a
+ * byte-wise scan in which a backslash escapes only inside strings: returns
+ * KSMC_SKIP_UNSURE instead when s[p..len) has a backslash outside a string before the
+ * value closes (invalid JSON, where the block masks could differ). */
+size_t ksmc_skip_container_strict(const char *s, size_t len, size_t p);
+
 #endif

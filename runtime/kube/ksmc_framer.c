@@ -122,7 +122,7 @@ void ksmc_framer_init(ksmc_framer *f, size_t max_event) {
 void ksmc_framer_reset(ksmc_framer *f) {
   trim(&f->ev);
   f->nest = (ksmc_jnest){0};
-  f->in_event = f->oversized = f->skip_line = f->lazy = false;
+  f->in_event = f->oversized = f->skip_line = false;
   f->event_bytes = 0;
 }
 
@@ -201,96 +201,48 @@ static bool between_events(ksmc_framer *f, const char *p, size_t n, size_t *i,
   return true;
 }
 
-static bool feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb, bool lazy_ok);
-
-/* Takes the lazily buffered bytes of the current event back out and frames them with
- * nest_scan, as if they had just arrived: the event continues on the byte-wise path. */
-static bool catch_up(ksmc_framer *f, const ksmc_framer_cb *cb) {
-  ksmc_buf held = f->ev;
-  f->ev = (ksmc_buf){0};
-  f->lazy = f->in_event = false;
-  bool go = feed(f, held.p, held.n, cb, false);
-  ksmc_buf_free(&held);
-  return go;
-}
-
-/* The event ev[0..len) (its first byte the opening brace) closes at e (0: not within
- * len): hands it out or reports it, as nest_scan's outcome would be. */
+/* The event ev[0..e) (its first byte the opening brace; e == 0: not closed before the
+ * newline) is handed out or reported, as nest_scan's outcome would be. */
 static bool close_line_event(ksmc_framer *f, const ksmc_framer_cb *cb, const char *ev, size_t e) {
-  f->lazy = false;
   if (!e) return bad_event(f, cb, true);
   f->event_bytes = e;
   if ((ev[e - 1] == '}') != (ev[0] == '{')) return bad_event(f, cb, false);
   return finish_event_at(f, cb, ev, e);
 }
 
-/* Line framing, the fast path for a fresh event (or one buffered lazily so far): the API
- * server writes one event per line, so the event is the bytes up to the next newline,
- * and where it closes is found by the 64-byte block skipper (ksmc_skip.h) in one pass
- * instead of nest_scan's byte loop. What it reports is what nest_scan would: an event
- * that does not close before the newline is cut; bytes after its close are framed again.
- * A chunk without the newline is buffered unscanned, unless it ends with a closing
- * bracket: then the event continues byte-wise, which hands it out at its close even if
- * no newline follows (as at the end of a stream).
- * Returns 1 when the caller must take the byte-wise path (nothing consumed), 0 when
- * p[*i..] moved on, -1 when a callback stopped the feed. */
+/* Line framing, the fast path for an event that starts and ends in this chunk: the API
+ * server writes one event per line, so the event is at most the bytes up to the next
+ * newline (memchr), and where it closes is found by the 64-byte block skipper in one
+ * pass, in place, instead of nest_scan's byte loop. Its outcome is nest_scan's: an event
+ * not closed before the newline is cut, a wrong closing bracket is reported, bytes after
+ * the close are framed again. Where the two could differ (a backslash outside a string,
+ * one right before the newline, which may escape it) or the event is over the limit, or
+ * its newline is in a later chunk, it returns 1 and the byte-wise path frames the event.
+ * Returns 0 when p[*i..] moved on, -1 when a callback stopped the feed. */
 static int line_event(ksmc_framer *f, const char *p, size_t n, size_t *i,
                       const ksmc_framer_cb *cb) {
   const char *nl = memchr(p + *i, '\n', n - *i);
-  size_t stop = nl ? (size_t)(nl - p) : n, k = stop - *i;
-  if (f->lazy && f->ev.n + k > f->max_event) return catch_up(f, cb) ? 1 : -1;
-  if (nl && !f->lazy) { /* the whole event is here: frame it in place */
-    size_t e = ksmc_skip_container(p + *i, k, 0, SIZE_MAX);
-    if (e > f->max_event) return 1; /* the byte-wise path reports it */
-    bool go = close_line_event(f, cb, p + *i, e);
-    *i = e ? *i + e : stop + 1;
-    return go ? 0 : -1;
-  }
-  if (!f->lazy) {
-    if (k > f->max_event) return 1;
-    f->lazy = true;
-    ksmc_buf_reset(&f->ev);
-  }
-  size_t old = f->ev.n;
-  ksmc_buf_put(&f->ev, p + *i, k);
-  if (ksmc_buf_failed(&f->ev)) { /* keep what fits and let the byte-wise path decide */
-    f->ev.n = old;
-    f->ev.oom = false;
-    return catch_up(f, cb) ? 1 : -1;
-  }
-  f->event_bytes = f->ev.n;
-  *i = stop;
-  size_t end = f->ev.n;
-  while (end > 0 && is_ws(f->ev.p[end - 1])) end--;
-  if (!nl) {
-    /* The event may have closed here with its newline still to come, or never coming
-     * (the stream ends): the byte-wise path hands it out at its close, as always. */
-    char last = end ? f->ev.p[end - 1] : 0;
-    if (last == '}' || last == ']') return catch_up(f, cb) ? 0 : -1;
-    return 0;
-  }
-  size_t e = ksmc_skip_container(f->ev.p, f->ev.n, 0, SIZE_MAX);
-  if (e && e < end) { /* more than one value on the line: the byte-wise path frames it */
-    if (e <= old) return catch_up(f, cb) ? 0 : -1;
-    /* the rest is in this chunk: hand out the event, frame the rest from p */
-    *i -= f->ev.n - e;
-    return close_line_event(f, cb, f->ev.p, e) ? 0 : -1;
-  }
-  *i = stop + (e ? 0 : 1);
-  return close_line_event(f, cb, f->ev.p, e) ? 0 : -1;
+  if (!nl) return 1;
+  size_t k = (size_t)(nl - (p + *i));
+  if (k && p[*i + k - 1] == '\\') return 1;
+  size_t e = ksmc_skip_container_strict(p + *i, k, 0);
+  if (e == KSMC_SKIP_UNSURE || e > f->max_event) return 1;
+  bool go = close_line_event(f, cb, p + *i, e);
+  *i = e ? *i + e : (size_t)(nl - p) + 1;
+  return go ? 0 : -1;
 }
 
-static bool feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb, bool lazy_ok) {
+bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb) {
   size_t i = 0;
   while (i < n) {
     if (!f->in_event) {
       if (!between_events(f, p, n, &i, cb)) return false;
       continue;
     }
-    if (lazy_ok && (f->lazy || (f->event_bytes == 0 && !f->oversized))) {
+    if (f->event_bytes == 0 && !f->oversized) { /* a fresh event: p[i] is its `{` */
       int r = line_event(f, p, n, &i, cb);
       if (r < 0) return false;
-      if (r == 0 || !f->in_event) continue; /* 1 after catch_up may leave no event open */
+      if (r == 0) continue;
     }
     size_t start = i;
     nest_result r = nest_scan(&f->nest, p, n, &i);
@@ -299,10 +251,6 @@ static bool feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *
     if (r == NEST_BAD && !bad_event(f, cb, p[i - 1] == '\n')) return false;
   }
   return true;
-}
-
-bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb) {
-  return feed(f, p, n, cb, true);
 }
 
 /* ---- LIST page parser ---- */

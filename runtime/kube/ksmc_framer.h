@@ -56,8 +56,6 @@ typedef struct {
   bool in_event;
   bool oversized;
   bool skip_line;
-  bool lazy;         /* ev holds the event's bytes so far, not yet scanned (line framing) */
-  size_t lazy_probe; /* ev.n at the last early close check of a lazy event */
   size_t event_bytes;
   char msg[160];
 } ksmc_framer;

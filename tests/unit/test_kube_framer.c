@@ -201,7 +201,7 @@ static void test_watch_mismatched(void) {
 /* Line framing (one event per line, the block skipper finds the close) must frame what
  * the byte-wise scan does: two events and blanks on one line, an event whose close is
  * followed by garbage, an event without a final newline, escaped quotes and brackets in
- * strings -- for every split, including ones that buffer an event across chunks. */
+ * strings -- for every split (events cut by a chunk take the byte-wise path). */
 static void test_watch_same_line(void) {
   const char *s = "{\"type\":\"ADDED\",\"object\":{\"a\":\"}\\\"{\"}} \t{\"type\":\"DELETED\","
                   "\"object\":[1]}\r\n"
@@ -215,6 +215,24 @@ static void test_watch_same_line(void) {
                      "MODIFIED|{}\n"
                      "ERR 2 malformed watch stream: byte 0x78 between events\n"
                      "BOOKMARK|{\"b\":\"\\\\\"}\n");
+  ksmc_buf_free(&got);
+  check_all_splits_watch(s, 0);
+}
+
+/* Where the block masks could disagree with the byte-wise scan, the byte-wise scan
+ * decides: a backslash outside a string does not escape the quote after it, and one
+ * before a raw newline inside a string escapes the newline (both invalid JSON). */
+static void test_watch_backslash_guards(void) {
+  const char *s = "{\\\"type\":\"ADDED\",\"object\":{}}\n"
+                  "{\"type\":\"ADDED\",\"object\":{\"a\":\"x\\\n\"}}\n"
+                  "{\"type\":\"DELETED\",\"object\":{}}\n";
+  ksmc_buf got;
+  watch_reference(s, 0, &got);
+  KTEST_ASSERT_BYTES(got.p, got.n,
+                     "ERR 2 malformed watch event (no type or object): "
+                     "{\\\"type\":\"ADDED\",\"object\":{}}\n"
+                     "ADDED|{\"a\":\"x\\\n\"}\n"
+                     "DELETED|{}\n");
   ksmc_buf_free(&got);
   check_all_splits_watch(s, 0);
 }
@@ -455,6 +473,7 @@ static const ktest_case cases[] = {{"watch events", test_watch_events},
                                    {"watch malformed", test_watch_malformed},
                                    {"watch mismatched brackets", test_watch_mismatched},
                                    {"watch same line", test_watch_same_line},
+                                   {"watch backslash guards", test_watch_backslash_guards},
                                    {"watch stop", test_watch_stop},
                                    {"watch truncated", test_watch_truncated},
                                    {"list metadata first", test_list_meta_first},
