@@ -241,6 +241,24 @@ static void update_store_gauges(ksmc_http *h) {
   }
 }
 
+/* Copies ksmc_websec's authentication and reload counters into the self-metrics. */
+static void update_websec_metrics(ksmc_http *h) {
+  ksmc_selfmetrics *sm = h->cfg.self;
+  if (!h->cfg.sec) return;
+  ksmc_websec_stats st;
+  ksmc_websec_get_stats(h->cfg.sec, &st);
+  for (int i = 0; i < KSMC_AUTH_REFUSED_NREASONS; i++) {
+    const char *lv[] = {ksmc_websec_refusal_name((ksmc_auth_refusal)i)};
+    ksmc_tm_set(ksmc_tm_series_get(sm->auth_refused, lv), (double)st.refused[i]);
+  }
+  ksmc_tm_set(ksmc_tm_series_get(sm->web_reloads, (const char *[]){"success"}),
+              (double)st.reloads_ok);
+  ksmc_tm_set(ksmc_tm_series_get(sm->web_reloads, (const char *[]){"failure"}),
+              (double)st.reloads_failed);
+  ksmc_tm_set(ksmc_tm_series_get(sm->web_reload_ok, NULL), st.last_reload_ok ? 1 : 0);
+  ksmc_tm_set(ksmc_tm_series_get(sm->web_reload_success, NULL), st.last_reload_success_time);
+}
+
 static enum MHD_Result serve_telemetry(ksmc_http *h, struct MHD_Connection *c) {
   ksmc_expo_negotiated neg;
   ksmc_expo_negotiate(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
@@ -248,6 +266,7 @@ static enum MHD_Result serve_telemetry(ksmc_http *h, struct MHD_Connection *c) {
   ksmc_buf b = {0};
   if (h->cfg.self) {
     update_store_gauges(h);
+    update_websec_metrics(h);
     ksmc_tm_render(h->cfg.self->tm, &b, neg.format == KSMC_EXPO_OPENMETRICS);
   } else if (neg.format == KSMC_EXPO_OPENMETRICS) {
     ksmc_buf_puts(&b, KSMC_LIT("# EOF\n"));

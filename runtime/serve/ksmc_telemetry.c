@@ -361,6 +361,19 @@ bool ksmc_selfmetrics_init(ksmc_selfmetrics *sm, const char *version, const char
       KSMC_TM_COUNTER, "encoding");
   FAM(response_bytes, "ksmc_scrape_response_bytes_total",
       "/metrics body bytes sent (after compression)", KSMC_TM_COUNTER, "encoding");
+  FAM(auth_refused, "ksmc_http_auth_failures_total",
+      "Requests refused by authentication (401; password_checks_busy: 503), by reason",
+      KSMC_TM_COUNTER, "reason");
+  FAM(web_reloads, "ksmc_web_config_reloads_total",
+      "Loads of the web config and token files (--tls-config, --web-bearer-token-file) by result; "
+      "the first load at start included",
+      KSMC_TM_COUNTER, "result");
+  FAM(web_reload_ok, "ksmc_web_config_last_reload_successful",
+      "Whether the last attempt to load the web config and token files succeeded", KSMC_TM_GAUGE,
+      NULL);
+  FAM(web_reload_success, "ksmc_web_config_last_reload_success_timestamp_seconds",
+      "Unix time of the last successful load of the web config and token files", KSMC_TM_GAUGE,
+      NULL);
   if (!ok) {
     ksmc_selfmetrics_free(sm);
     return false;

@@ -66,6 +66,12 @@ typedef struct {
   ksmc_tm_family *request_seconds; /* http_request_duration_seconds{handler,method} */
   ksmc_tm_family *scrape_bytes;    /* ksmc_scrape_bytes_total{encoding} (uncompressed) */
   ksmc_tm_family *response_bytes;  /* ksmc_scrape_response_bytes_total{encoding} (sent) */
+  /* With --tls-config / --web-bearer-token-file (set by the HTTP layer at each telemetry
+   * scrape, from ksmc_websec's counters; absent otherwise): */
+  ksmc_tm_family *auth_refused;       /* ksmc_http_auth_failures_total{reason} */
+  ksmc_tm_family *web_reloads;        /* ksmc_web_config_reloads_total{result} */
+  ksmc_tm_family *web_reload_ok;      /* ksmc_web_config_last_reload_successful */
+  ksmc_tm_family *web_reload_success; /* ksmc_web_config_last_reload_success_timestamp_seconds */
 } ksmc_selfmetrics;
 
 /* Creates the registry and the standard families, and sets build info and the shard

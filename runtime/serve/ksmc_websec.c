@@ -53,7 +53,17 @@ struct ksmc_websec {
   bool tls;
   unsigned reloads;
   atomic_int bcrypts;
+  atomic_ulong refused[KSMC_AUTH_REFUSED_NREASONS];
+  unsigned long reloads_failed;    /* under lock */
+  double last_reload_success_time; /* under lock; Unix seconds */
+  bool last_reload_ok;             /* under lock */
 };
+
+static double wall_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 /* A valid bcrypt hash of a random password, checked for unknown users. */
 static const char dummy_hash[] = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
@@ -246,6 +256,8 @@ ksmc_websec *ksmc_websec_new(const ksmc_websec_opts *o, char *err, size_t errlen
   s->first->refs++; /* its PEMs back the listener's startup options until the end */
   s->tls = s->cur->cfg.tls;
   s->last_check = mono_now();
+  s->last_reload_success_time = wall_now();
+  s->last_reload_ok = true;
   return s;
 }
 
@@ -294,6 +306,8 @@ static void maybe_reload(ksmc_websec *s) {
   }
   if (!n) {
     memcpy(s->failed, st, sizeof st);
+    s->reloads_failed++;
+    s->last_reload_ok = false;
     logf_(s, KSMC_LOG_ERROR, "web config not reloaded, keeping the previous one: %s", err);
     return;
   }
@@ -301,6 +315,8 @@ static void maybe_reload(ksmc_websec *s) {
   if (--g->refs == 0) gen_free(g);
   s->cur = n;
   s->reloads++;
+  s->last_reload_ok = true;
+  s->last_reload_success_time = wall_now();
   logf_(s, KSMC_LOG_INFO, "web config reloaded (%s%s%s)", s->config_file ? s->config_file : "",
         s->config_file && s->token_file ? ", " : "", s->token_file ? s->token_file : "");
 }
@@ -450,21 +466,50 @@ static ksmc_auth_result check_basic(ksmc_websec *s, ksmc_websec_gen *g, const ch
   return KSMC_AUTH_OK;
 }
 
-ksmc_auth_result ksmc_websec_check(ksmc_websec *s, ksmc_websec_gen *g, const char *authorization) {
-  if (!g->cfg.nusers && !g->token) return KSMC_AUTH_OK;
-  if (!authorization) return KSMC_AUTH_DENIED;
+static ksmc_auth_result check(ksmc_websec *s, ksmc_websec_gen *g, const char *authorization,
+                              ksmc_auth_refusal *why) {
+  if (!authorization) return (*why = KSMC_AUTH_REFUSED_MISSING, KSMC_AUTH_DENIED);
   while (*authorization == ' ') authorization++;
   if (g->token && strncasecmp(authorization, "Bearer ", 7) == 0) {
     const char *t = authorization + 7;
     while (*t == ' ') t++;
     size_t tn = strlen(t);
     while (tn && t[tn - 1] == ' ') tn--;
+    *why = KSMC_AUTH_REFUSED_BEARER;
     return const_eq(t, tn, g->token, strlen(g->token)) ? KSMC_AUTH_OK : KSMC_AUTH_DENIED;
   }
   if (g->cfg.nusers && strncasecmp(authorization, "Basic ", 6) == 0) {
     const char *b = authorization + 6;
     while (*b == ' ') b++;
-    return check_basic(s, g, b);
+    ksmc_auth_result r = check_basic(s, g, b);
+    *why = r == KSMC_AUTH_BUSY ? KSMC_AUTH_REFUSED_BUSY : KSMC_AUTH_REFUSED_BASIC;
+    return r;
   }
+  *why = KSMC_AUTH_REFUSED_SCHEME;
   return KSMC_AUTH_DENIED;
+}
+
+ksmc_auth_result ksmc_websec_check(ksmc_websec *s, ksmc_websec_gen *g, const char *authorization) {
+  if (!g->cfg.nusers && !g->token) return KSMC_AUTH_OK;
+  ksmc_auth_refusal why = KSMC_AUTH_REFUSED_SCHEME;
+  ksmc_auth_result r = check(s, g, authorization, &why);
+  if (r != KSMC_AUTH_OK) atomic_fetch_add(&s->refused[why], 1);
+  return r;
+}
+
+void ksmc_websec_get_stats(ksmc_websec *s, ksmc_websec_stats *out) {
+  for (int i = 0; i < KSMC_AUTH_REFUSED_NREASONS; i++)
+    out->refused[i] = atomic_load(&s->refused[i]);
+  pthread_mutex_lock(&s->lock);
+  out->reloads_ok = 1 + s->reloads; /* the first load counts */
+  out->reloads_failed = s->reloads_failed;
+  out->last_reload_success_time = s->last_reload_success_time;
+  out->last_reload_ok = s->last_reload_ok;
+  pthread_mutex_unlock(&s->lock);
+}
+
+const char *ksmc_websec_refusal_name(ksmc_auth_refusal r) {
+  static const char *const names[] = {"missing_credentials", "bad_basic_auth", "bad_bearer_token",
+                                      "unsupported_scheme", "password_checks_busy"};
+  return (unsigned)r < KSMC_AUTH_REFUSED_NREASONS ? names[r] : "unknown";
 }

@@ -86,4 +86,30 @@ const ksmc_webcfg_pair *ksmc_websec_headers(const ksmc_websec_gen *g, size_t *n)
 /* How many generations were loaded after the first (for tests and logs). */
 unsigned ksmc_websec_reloads(ksmc_websec *s);
 
+/* Why a request was refused (401, or 503 for KSMC_AUTH_REFUSED_BUSY). */
+typedef enum {
+  KSMC_AUTH_REFUSED_MISSING, /* no Authorization header */
+  KSMC_AUTH_REFUSED_BASIC,   /* Basic: malformed, unknown user or wrong password */
+  KSMC_AUTH_REFUSED_BEARER,  /* Bearer: wrong token */
+  KSMC_AUTH_REFUSED_SCHEME,  /* a scheme that is not configured (e.g. Bearer without a token) */
+  KSMC_AUTH_REFUSED_BUSY,    /* too many password checks running (503) */
+  KSMC_AUTH_REFUSED_NREASONS
+} ksmc_auth_refusal;
+
+/* Counters for self-metrics, read at any time (thread-safe). Reloads count the files'
+ * changes that were applied (success) or kept the previous generation (failure); the
+ * first load at start counts as a success. Times are Unix seconds (0: never). */
+typedef struct {
+  unsigned long refused[KSMC_AUTH_REFUSED_NREASONS];
+  unsigned long reloads_ok, reloads_failed;
+  double last_reload_success_time;
+  bool last_reload_ok;
+} ksmc_websec_stats;
+
+/* A snapshot of s's counters. */
+void ksmc_websec_get_stats(ksmc_websec *s, ksmc_websec_stats *out);
+
+/* The stable label value of a refusal reason ("missing_credentials", ...). */
+const char *ksmc_websec_refusal_name(ksmc_auth_refusal r);
+
 #endif

@@ -136,6 +136,24 @@ fi
 if curl -s -m 5 -o /dev/null "$U/healthz"; then fail "a certificate from an unknown CA was accepted"; fi
 echo "ok: HTTPS, basic auth (\$2b\$, \$2y\$), bearer token, 401 challenges, headers, on both listeners"
 
+# Self-metrics of the refusals above (3 without credentials, 5 bad Basic, >= 1 bad Bearer)
+# and of the first load of the files.
+tm_value() { # SERIES: its value on the telemetry /metrics (authenticated)
+  "${C[@]}" -f -u alice:s3cret "https://127.0.0.1:$TPORT/metrics" | awk -v s="$1" '$1 == s {print $2}'
+}
+[ "$(tm_value 'ksmc_http_auth_failures_total{reason="missing_credentials"}')" = 3 ] ||
+  fail "missing_credentials: $(tm_value 'ksmc_http_auth_failures_total{reason="missing_credentials"}'), want 3"
+[ "$(tm_value 'ksmc_http_auth_failures_total{reason="bad_basic_auth"}')" = 5 ] ||
+  fail "bad_basic_auth: $(tm_value 'ksmc_http_auth_failures_total{reason="bad_basic_auth"}'), want 5"
+[ "$(tm_value 'ksmc_http_auth_failures_total{reason="bad_bearer_token"}')" -ge 1 ] || fail "bad_bearer_token not counted"
+[ "$(tm_value 'ksmc_web_config_reloads_total{result="success"}')" = 1 ] || fail "first load not counted as a success"
+[ "$(tm_value 'ksmc_web_config_reloads_total{result="failure"}')" = 0 ] || fail "reload failures at start"
+[ "$(tm_value ksmc_web_config_last_reload_successful)" = 1 ] || fail "last_reload_successful is not 1"
+T_LOAD=$(tm_value ksmc_web_config_last_reload_success_timestamp_seconds)
+awk -v t="$T_LOAD" -v now="$(date +%s)" 'BEGIN {exit !(t > now - 600 && t <= now + 1)}' ||
+  fail "last reload success timestamp $T_LOAD is not recent"
+echo "ok: self-metrics count refusals by reason and the first load"
+
 # Verified passwords are cached: 10 requests with alice's cost-12 password (one
 # connection) must take well under 10 bcrypt runs, timed with 3 wrong passwords.
 ms_of() { # N ARGS...: milliseconds for N requests on one connection, all expected 200/401
@@ -189,6 +207,15 @@ check 200 -u carol:x "$U/metrics"
 [ "$(subject "$PORT")" = "server two" ] || fail "certificate changed after a broken reload"
 kill -0 "$PID_main" 2>/dev/null || fail "ksmc died"
 echo "ok: certificate, token and users reloaded without a restart; a broken file keeps the old ones"
+# reloads: certificate (maybe via a failed half-replaced state), token, user list; then the
+# broken file: a failure, last_reload_successful 0, the success timestamp moved forward
+ok_n=$(tm_value 'ksmc_web_config_reloads_total{result="success"}')
+[ "$ok_n" -ge 4 ] || fail "successful reloads: $ok_n, want >= 4 (start, certificate, token, users)"
+[ "$(tm_value 'ksmc_web_config_reloads_total{result="failure"}')" -ge 1 ] || fail "the broken web config was not counted"
+[ "$(tm_value ksmc_web_config_last_reload_successful)" = 0 ] || fail "last_reload_successful is not 0 after a broken file"
+T2=$(tm_value ksmc_web_config_last_reload_success_timestamp_seconds)
+awk -v a="$T2" -v b="$T_LOAD" 'BEGIN {exit !(a > b)}' || fail "success timestamp did not move: $T_LOAD -> $T2"
+echo "ok: self-metrics count $ok_n successful loads and the failed one"
 kill -TERM "$PID_main"
 wait "$PID_main" || fail "ksmc exited non-zero after SIGTERM"
 
