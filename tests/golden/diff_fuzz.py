@@ -82,17 +82,9 @@ def plural(kind):
 
 # ---- Go-style decoding of inputs (one U+FFFD per invalid byte) ----------------------------
 
-def go_decode(b):
-    out, i = [], 0
-    while i < len(b):
-        try:
-            out.append(b[i:].decode("utf-8"))
-            break
-        except UnicodeDecodeError as e:
-            out.append(b[i:i + e.start].decode("utf-8"))
-            out.append("\ufffd")
-            i += e.start + 1
-    return "".join(out)
+# Go's decoding of input bytes (one U+FFFD per invalid byte): the Python model's own.
+sys.path.insert(0, os.path.join(HERE, "model-kinds"))
+from ksm_model import go_decode  # noqa: E402
 
 
 def load_templates(kind):
