@@ -11,24 +11,25 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 phases=()
 t_begin=$SECONDS
-# cpu_seconds: user+sys CPU of every child this shell has waited for so far.
+# cpu_seconds: user+sys CPU of every child this shell has waited for so far. Call it as
+# `cpu_seconds; cpu=$cpu_now`, not in $(...): `times` in a subshell sees only the subshell.
+times_file=$(mktemp)
+trap 'rm -f "$times_file"' EXIT
 cpu_seconds() {
-  local f
-  f=$(mktemp)
-  times >"$f"
-  awk 'NR == 2 {
+  times >"$times_file"
+  cpu_now=$(awk 'NR == 2 {
     s = 0
     for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); s += p[1] * 60 + p[2] }
     printf "%.0f\n", s
-  }' "$f"
-  rm -f "$f"
+  }' "$times_file")
 }
 # phase NAME: starts a phase (and ends the previous one).
 phase_name=
 phase() {
   local now cpu
   now=$SECONDS
-  cpu=$(cpu_seconds)
+  cpu_seconds
+  cpu=$cpu_now
   if [ -n "$phase_name" ]; then
     phases+=("$(printf '%-24s %5d s wall %6d s CPU' "$phase_name" $((now - phase_t0)) $((cpu - phase_cpu0)))")
     echo "   ($phase_name: $((now - phase_t0)) s wall, $((cpu - phase_cpu0)) s CPU)"
@@ -100,5 +101,6 @@ scripts/check-format.sh
 phase end
 echo "== time per phase"
 printf '   %s\n' "${phases[@]}"
-printf '   %-24s %5d s wall %6d s CPU\n' total $((SECONDS - t_begin)) "$(cpu_seconds)"
+cpu_seconds
+printf '   %-24s %5d s wall %6d s CPU\n' total $((SECONDS - t_begin)) "$cpu_now"
 echo "all tests passed"
