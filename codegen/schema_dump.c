@@ -63,11 +63,11 @@ static const char *unit_of(const expr *e) {
   default:
     return "number";
   }
-  static const char *const bools[] = {"present", "nonzero",    "nonempty", "any",
-                                      "in",      "has_prefix", NULL};
+  static const char *const bools[] = {"present", "nonzero",    "nonempty",   "any",
+                                      "in",      "has_prefix", "cron_valid", NULL};
   for (const char *const *b = bools; *b; b++)
     if (!strcmp(e->str, *b)) return "boolean";
-  if (!strcmp(e->str, "timestamp")) return "unix_seconds";
+  if (!strcmp(e->str, "timestamp") || !strcmp(e->str, "cron_next")) return "unix_seconds";
   if (!strcmp(e->str, "quantity") || !strcmp(e->str, "quantity_int")) return "quantity";
   if (!strcmp(e->str, "count")) return "count";
   if (!strcmp(e->str, "max") && e->nargs == 1) return unit_of(e->args[0]);
