@@ -47,7 +47,8 @@ API_FIELDS_DIR = os.path.join(HERE, "api-fields")
 
 # The kinds this test checks by default, each verified against its model.
 DEFAULT_KINDS = ["node", "pod", "namespace", "replicaset", "daemonset", "statefulset",
-                 "service", "persistentvolumeclaim", "endpointslice", "cronjob"]
+                 "service", "persistentvolumeclaim", "endpointslice", "cronjob",
+                 "ingress", "endpoints"]
 # Go's time.Local (a CronJob without spec.timeZone) is UTC for both sides, as in KSM's image.
 os.environ["TZ"] = "UTC"
 API_FIELDS = {
@@ -64,6 +65,7 @@ API_FIELDS = {
     "mutatingwebhookconfiguration": "admissionregistration.k8s.io.v1.MutatingWebhookConfiguration",
     "validatingwebhookconfiguration":
         "admissionregistration.k8s.io.v1.ValidatingWebhookConfiguration",
+    "endpoints": "core.v1.Endpoints", "limitrange": "core.v1.LimitRange",
 }
 MAP_ORDER_FAMILIES = {
     "kube_node_status_capacity", "kube_node_status_allocatable", "kube_node_role",
@@ -73,6 +75,8 @@ MAP_ORDER_FAMILIES = {
 
 
 def plural(kind):
+    if kind == "endpoints":  # already plural
+        return kind
     if kind.endswith("s"):
         return kind + "es"
     if kind.endswith("y") and kind[-2] not in "aeiou":

@@ -793,7 +793,7 @@ def quantity_float(q):
     if not m:
         raise ValueError("bad quantity " + q)
     num, suf = Decimal(m.group(1)), m.group(2)
-    exp = len(suf) > 1 and suf[0] in "eE"
+    exp = len(suf) > 1 and suf[0] in "eE" and suf != "Ei"  # "Ei" is exbi, not an exponent
     amount = num * (Decimal(10) ** int(suf[1:]) if exp else SUFFIX[suf])
     nano = (amount * Decimal(10) ** 9).to_integral_value(
         rounding=ROUND_CEILING if amount >= 0 else ROUND_FLOOR)
