@@ -233,9 +233,10 @@ void emit_num(sb *b, const emit_scope *sc, const expr *e) {
     emit_tok(b, sc, e->args[0]);
     sb_printf(b, ")");
   } else if (e->kind == E_CALL) {
-    const char *fn = is_fn(e, "timestamp")  ? "ksmc_ts_tok"
-                     : is_fn(e, "quantity") ? "ksmc_qty_tok"
-                                            : "ksmc_qty_int_tok";
+    const char *fn = is_fn(e, "timestamp")         ? "ksmc_ts_tok"
+                     : is_fn(e, "quantity")        ? "ksmc_qty_tok"
+                     : is_fn(e, "quantity_approx") ? "ksmc_qty_approx_tok"
+                                                   : "ksmc_qty_int_tok";
     sb_printf(b, "%s(ctx, ", fn);
     emit_tok(b, sc, e->args[0]);
     sb_printf(b, ")");

@@ -68,7 +68,9 @@ static const char *unit_of(const expr *e) {
   for (const char *const *b = bools; *b; b++)
     if (!strcmp(e->str, *b)) return "boolean";
   if (!strcmp(e->str, "timestamp") || !strcmp(e->str, "cron_next")) return "unix_seconds";
-  if (!strcmp(e->str, "quantity") || !strcmp(e->str, "quantity_int")) return "quantity";
+  if (!strcmp(e->str, "quantity") || !strcmp(e->str, "quantity_int") ||
+      !strcmp(e->str, "quantity_approx"))
+    return "quantity";
   if (!strcmp(e->str, "count")) return "count";
   if (!strcmp(e->str, "max") && e->nargs == 1) return unit_of(e->args[0]);
   if (!strcmp(e->str, "if") && e->nargs == 3) {

@@ -314,6 +314,7 @@ static const fn_sig functions[] = {{"timestamp", 1},
                                    {"nonempty", 1},
                                    {"quantity", 1},
                                    {"quantity_int", 1},
+                                   {"quantity_approx", 1},
                                    {"key", 1},
                                    {"sanitize", 1},
                                    {"resource_units", 1},
@@ -439,7 +440,7 @@ static vtype check_call(checker *c, expr *e) {
     }
     return ok ? VT_NUM : VT_ERR;
   }
-  if (!strcmp(n, "quantity") || !strcmp(n, "quantity_int"))
+  if (!strcmp(n, "quantity") || !strcmp(n, "quantity_int") || !strcmp(n, "quantity_approx"))
     return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_QTY, n) ? VT_NUM : VT_ERR;
   if (!strcmp(n, "format_bool"))
     return want_path(c, e->args[0], n) && want(c, e->args[0], a0, VT_BOOL, n) ? VT_STR : VT_ERR;

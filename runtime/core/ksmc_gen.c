@@ -163,6 +163,10 @@ double ksmc_qty_tok(ksmc_render_ctx *ctx, int t) { return qty(ctx, t, ksmc_quant
 
 double ksmc_qty_int_tok(ksmc_render_ctx *ctx, int t) { return qty(ctx, t, ksmc_quantity_int); }
 
+double ksmc_qty_approx_tok(ksmc_render_ctx *ctx, int t) {
+  return qty(ctx, t, ksmc_quantity_approx);
+}
+
 double ksmc_fn_number(ksmc_render_ctx *ctx, ksmc_sv v) {
   double d;
   if (v.kind != KSMC_SV_NONE) {

@@ -173,6 +173,10 @@ double ksmc_qty_tok(ksmc_render_ctx *ctx, int t);
 /* float64(Quantity.Value()) of a quantity token (0 when absent); malformed as above. */
 double ksmc_qty_int_tok(ksmc_render_ctx *ctx, int t);
 
+/* Quantity.AsApproximateFloat64() of a quantity token (ksmc_quantity_approx; 0 when
+ * absent); malformed as above. */
+double ksmc_qty_approx_tok(ksmc_render_ctx *ctx, int t);
+
 /* ---- number functions -------------------------------------------------------------- */
 
 /* strconv.ParseFloat(v, 64) (ksmc_go_parse_float); a string that does not parse drops

@@ -15,7 +15,9 @@
  * Kubernetes object carries). */
 #include "ksmc_quantity.h"
 
+#include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -173,5 +175,120 @@ bool ksmc_quantity_int(const char *s, size_t n, double *out) {
   qparsed q;
   if (!q_parse(s, n, &q)) return false;
   *out = (double)q_scaled(&q, 0);
+  return true;
+}
+
+/* ---- AsApproximateFloat64 ---------------------------------------------------------- */
+
+/* Go's math.Pow10: exact table products, so the same double for every n. */
+static double q_go_pow10(int64_t n) {
+  static const double tab[32] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10,
+                                 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+                                 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29, 1e30, 1e31};
+  static const double pos32[] = {1e0, 1e32, 1e64, 1e96, 1e128, 1e160, 1e192, 1e224, 1e256, 1e288};
+  static const double neg32[] = {1e-0,   1e-32,  1e-64,  1e-96,  1e-128, 1e-160,
+                                 1e-192, 1e-224, 1e-256, 1e-288, 1e-320};
+  if (n >= 0 && n <= 308) return pos32[n / 32] * tab[n % 32];
+  if (n < 0 && n >= -323) return neg32[-n / 32] / tab[-n % 32];
+  return n > 0 ? HUGE_VAL : 0;
+}
+
+/* The nano-scaled inf.Dec amount U (an unsigned decimal digit string in buf, without
+ * leading zeros) as a correctly rounded double, as big.Float.Float64 gives it. */
+static double q_digits_to_double(const char *buf) { return buf[0] ? strtod(buf, NULL) : 0; }
+
+/* Writes v (> 0) in decimal into buf. */
+static void q_u128_str(u128 v, char *buf) {
+  char tmp[48];
+  size_t i = 0;
+  while (v) {
+    tmp[i++] = (char)('0' + (int)(v % 10));
+    v /= 10;
+  }
+  for (size_t j = 0; j < i; j++) buf[j] = tmp[i - 1 - j];
+  buf[i] = 0;
+}
+
+#define Q_APPROX_MAX_DIGITS 400 /* U >= 10^400: float64(U) is +Inf, as in Go */
+
+bool ksmc_quantity_approx(const char *s, size_t n, double *out) {
+  qparsed q;
+  if (!q_parse(s, n, &q)) return false;
+  size_t len = q.nnum + q.nden, lnum = q.nnum ? q.nnum : 1; /* Go's num is "0" if empty */
+  double sign = q.neg ? -1.0 : 1.0;
+  /* int64Amount fast path of ParseQuantity */
+  if (q.bin == 0 && (int64_t)(lnum + q.nden) <= 18 && q.exp10 - (int64_t)q.nden >= -9) {
+    int64_t v = 0, scale = q.exp10 - (int64_t)q.nden;
+    for (size_t j = 0; j < len; j++) v = v * 10 + q_dig(&q, j);
+    double base = (double)(q.neg ? -v : v);
+    *out = scale == 0 ? base : base * q_go_pow10(scale);
+    return true;
+  }
+  if (q.bin != 0 && q.nden == 0 && 15 - (int64_t)lnum - q.bin * 3 / 10 - 1 >= 0) {
+    int64_t v = 0;
+    for (size_t j = 0; j < q.nnum; j++) v = v * 10 + q_dig(&q, j);
+    v <<= q.bin;
+    *out = (double)(q.neg ? -v : v);
+    return true;
+  }
+  /* inf.Dec path: U = ceil(|x| * 10^9) (inf.RoundUp to Nano), value U * 10^-9 */
+  char buf[Q_APPROX_MAX_DIGITS + 8];
+  if (q.bin != 0) {
+    const u128 cap = (u128)INT64_MAX * 1000000000u; /* BinarySI: amount > 2^63-1 is capped */
+    bool capped = q.nnum > 19;
+    u128 u = 0;
+    if (!capped) {
+      int64_t ni = (int64_t)q.nnum + 9;
+      for (int64_t j = 0; j < ni; j++)
+        u = u * 10 + (u128)((size_t)j < len ? q_dig(&q, (size_t)j) : 0);
+      capped = u > cap >> q.bin;
+      if (!capped) u = (u << q.bin) + q_frac_ceil(&q, ni);
+      capped = capped || u > cap;
+    }
+    if (capped) {
+      *out = sign * (double)INT64_MAX;
+      return true;
+    }
+    if (u == 0) {
+      *out = 0;
+      return true;
+    }
+    q_u128_str(u, buf);
+    *out = sign * q_digits_to_double(buf) * q_go_pow10(-9);
+    return true;
+  }
+  /* decimal: the first ni digits of num.den * 10^exp10, plus one if any later digit is set */
+  int64_t ni = (int64_t)q.nnum + q.exp10 + 9;
+  size_t first = 0; /* first non-zero digit */
+  while (first < len && q_dig(&q, first) == 0) first++;
+  if (first == len) {
+    *out = 0;
+    return true;
+  }
+  if (ni <= (int64_t)first) { /* |x| * 10^9 < 1: rounds up to one nano */
+    *out = sign * q_go_pow10(-9);
+    return true;
+  }
+  if (ni - (int64_t)first > Q_APPROX_MAX_DIGITS) {
+    *out = sign * HUGE_VAL;
+    return true;
+  }
+  size_t k = 0;
+  bool sticky = false;
+  for (int64_t j = (int64_t)first; j < ni; j++)
+    buf[k++] = (char)('0' + ((size_t)j < len ? q_dig(&q, (size_t)j) : 0));
+  for (size_t j = (size_t)ni; j < len && !sticky; j++) sticky = q_dig(&q, j) != 0;
+  buf[k] = 0;
+  if (sticky) { /* increment the digit string */
+    size_t j = k;
+    while (j > 0 && buf[j - 1] == '9') buf[--j] = '0';
+    if (j == 0) {
+      memmove(buf + 1, buf, k + 1);
+      buf[0] = '1';
+    } else {
+      buf[j - 1]++;
+    }
+  }
+  *out = sign * q_digits_to_double(buf) * q_go_pow10(-9);
   return true;
 }

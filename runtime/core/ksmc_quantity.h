@@ -26,4 +26,14 @@ bool ksmc_quantity_float(const char *s, size_t n, double *out);
 /* float64(Quantity.Value()). Returns false if malformed. */
 bool ksmc_quantity_int(const char *s, size_t n, double *out);
 
+/* Quantity.AsApproximateFloat64() of the quantity resource.ParseQuantity builds (KSM's HPA
+ * tolerance families): float64(mantissa) * math.Pow10(exponent) in double arithmetic, so
+ * "0.3" (mantissa 3, exponent -1) gives 0.30000000000000004 and "0.0001" gives 0.0001 where
+ * MilliValue() rounds up to 0.001. The mantissa/exponent pair is ParseQuantity's: its
+ * int64Amount fast path (at most 18 digits, scale >= -9; binary suffixes without a fraction
+ * and small enough) keeps the written digits; otherwise the inf.Dec amount rounded up to
+ * nano scale (exponent -9; BinarySI capped at 2^63-1 with exponent 0). Returns false if
+ * malformed. */
+bool ksmc_quantity_approx(const char *s, size_t n, double *out);
+
 #endif

@@ -1,4 +1,5 @@
 /* ksmc_quantity: resource.ParseQuantity, Value(), MilliValue(), convertValueToFloat64. */
+#include <math.h>
 #include <stdint.h>
 
 #include "ksmc_quantity.h"
@@ -185,13 +186,51 @@ static void test_float(void) {
   in("-1.5", -2);
 }
 
-static const ktest_case cases[] = {{"plain", test_plain},
-                                   {"decimal SI", test_decimal_si},
-                                   {"exponent", test_exponent},
-                                   {"binary SI", test_binary_si},
-                                   {"saturation", test_saturation},
-                                   {"go leniency", test_go_leniency},
-                                   {"malformed", test_malformed},
-                                   {"float", test_float},
-                                   {0}};
+static void ap(const char *s, double want) {
+  double f = -7;
+  CU_ASSERT_TRUE(ksmc_quantity_approx(s, strlen(s), &f));
+  if (f != want) fprintf(stderr, "\n  %s: approx %.17g want %.17g", s, f, want);
+  CU_ASSERT_EQUAL(f, want);
+}
+
+/* AsApproximateFloat64: mantissa * math.Pow10(exponent) as ParseQuantity stores them.
+ * The expected doubles were computed in Python with Go's Pow10 (1/10^k for k < 32). */
+static void test_approx(void) {
+  ap("0", 0);
+  ap("1", 1);
+  ap("0.1", 0.1);
+  ap("0.3", 0.30000000000000004); /* 3 * 0.1, not the nearest double to 0.3 */
+  ap("0.7", 0.7000000000000001);
+  ap("-0.3", -0.30000000000000004);
+  ap("0.05", 0.05);
+  ap("0.33", 0.33);
+  ap("0.0001", 0.0001); /* MilliValue() would round up to 0.001 */
+  ap("100m", 0.1);
+  ap("1k", 1000);
+  ap("12e6", 12e6);
+  ap("1Ki", 1024);
+  ap("1.Ki", 1024);
+  /* inf.Dec path: rounded up to nano, exponent -9 */
+  ap("1.5Ki", 1536);
+  ap("0.5Ki", 512);
+  ap("1.5n", 2e-09);
+  ap("1e-10", 1e-09);
+  ap("0.0000000000000000000001", 1e-09);
+  ap("1234567890123456789", 1.234567890123457e+18); /* 19 digits: not the int64 path */
+  ap("12345678901234567890", 1.234567890123457e+19);
+  ap("16Ei", 9223372036854775807.0); /* BinarySI cap, exponent 0 */
+  ap("8Ei", 9223372036854775807.0);
+  ap("-16Ei", -9223372036854775807.0);
+  ap("12345678901234567890e400", HUGE_VAL);
+  double f;
+  CU_ASSERT_FALSE(ksmc_quantity_approx("1K", 2, &f));
+  CU_ASSERT_FALSE(ksmc_quantity_approx("", 0, &f));
+}
+
+static const ktest_case cases[] = {
+    {"plain", test_plain},           {"decimal SI", test_decimal_si},
+    {"exponent", test_exponent},     {"binary SI", test_binary_si},
+    {"saturation", test_saturation}, {"go leniency", test_go_leniency},
+    {"malformed", test_malformed},   {"float", test_float},
+    {"approx", test_approx},         {0}};
 KTEST_MAIN("ksmc_quantity", cases)
