@@ -12,6 +12,7 @@
 #include "deployment.h"
 #include "endpoints.h"
 #include "endpointslice.h"
+#include "horizontalpodautoscaler.h"
 #include "ingress.h"
 #include "ingressclass.h"
 #include "job.h"
@@ -45,6 +46,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     &ksmc_gen_deployment_kind,
     &ksmc_gen_endpoints_kind,
     &ksmc_gen_endpointslice_kind,
+    &ksmc_gen_horizontalpodautoscaler_kind,
     &ksmc_gen_ingressclass_kind,
     &ksmc_gen_ingress_kind,
     &ksmc_gen_job_kind,
@@ -70,7 +72,7 @@ const ksmc_kind_desc *const ksmc_kinds[] = {
     NULL,
 };
 
-const size_t ksmc_nkinds = 31;
+const size_t ksmc_nkinds = 32;
 
 const ksmc_kind_desc *ksmc_kind_find(const char *resource) {
   for (size_t i = 0; i < ksmc_nkinds; i++)

@@ -4,7 +4,7 @@
 
 E2E_TMP=$(mktemp -d)
 # The resources the tests export and compare (every one the simulator serves with data).
-RESOURCES=${RESOURCES:-nodes pods namespaces ingresses replicasets daemonsets statefulsets services persistentvolumeclaims endpointslices deployments jobs replicationcontrollers storageclasses ingressclasses leases networkpolicies volumeattachments configmaps secrets resourcequotas endpoints limitranges persistentvolumes poddisruptionbudgets certificatesigningrequests mutatingwebhookconfigurations validatingwebhookconfigurations cronjobs}
+RESOURCES=${RESOURCES:-nodes pods namespaces ingresses replicasets daemonsets statefulsets services persistentvolumeclaims endpointslices deployments jobs replicationcontrollers storageclasses ingressclasses leases networkpolicies volumeattachments configmaps secrets resourcequotas endpoints limitranges persistentvolumes poddisruptionbudgets certificatesigningrequests mutatingwebhookconfigurations validatingwebhookconfigurations cronjobs horizontalpodautoscalers}
 E2E_PIDS=()
 
 e2e_cleanup() {

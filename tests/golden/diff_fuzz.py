@@ -48,7 +48,8 @@ API_FIELDS_DIR = os.path.join(HERE, "api-fields")
 # The kinds this test checks by default, each verified against its model.
 DEFAULT_KINDS = ["node", "pod", "namespace", "replicaset", "daemonset", "statefulset",
                  "service", "persistentvolumeclaim", "endpointslice", "cronjob",
-                 "ingress", "endpoints"]
+                 "ingress", "endpoints",
+                 "horizontalpodautoscaler"]
 # Go's time.Local (a CronJob without spec.timeZone) is UTC for both sides, as in KSM's image.
 os.environ["TZ"] = "UTC"
 API_FIELDS = {
@@ -66,11 +67,15 @@ API_FIELDS = {
     "validatingwebhookconfiguration":
         "admissionregistration.k8s.io.v1.ValidatingWebhookConfiguration",
     "endpoints": "core.v1.Endpoints", "limitrange": "core.v1.LimitRange",
+    "horizontalpodautoscaler": "autoscaling.v2.HorizontalPodAutoscaler",
 }
 MAP_ORDER_FAMILIES = {
     "kube_node_status_capacity", "kube_node_status_allocatable", "kube_node_role",
     "kube_pod_container_resource_requests", "kube_pod_container_resource_limits",
     "kube_pod_init_container_resource_requests", "kube_pod_init_container_resource_limits",
+    # one metric's value/average/utilization samples come from a Go map (metricMap)
+    "kube_horizontalpodautoscaler_spec_target_metric",
+    "kube_horizontalpodautoscaler_status_target_metric",
 }
 
 
@@ -160,6 +165,9 @@ QTY_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i
 QTY_PARENTS = {"requests", "limits", "capacity", "allocatable", "overhead", "hard", "used",
                "sizeLimit", "storage", "allocatedResources", "min", "max", "default",
                "defaultRequest", "maxLimitRequestRatio"}
+# Quantity fields that are not map entries: (parent key, key).
+QTY_FIELDS = {("target", "value"), ("target", "averageValue"), ("current", "value"),
+              ("current", "averageValue"), ("scaleUp", "tolerance"), ("scaleDown", "tolerance")}
 INT64_KEYS = {"generation", "observedGeneration", "tolerationSeconds",
               "deletionGracePeriodSeconds", "activeDeadlineSeconds",
               "terminationGracePeriodSeconds", "runAsUser", "runAsGroup", "fsGroup",
@@ -272,7 +280,7 @@ class Mutator:
         rng = self.rng
         if TS_RE.match(v):
             return v if rng.random() < 0.3 else rand_timestamp(rng)
-        if parent in QTY_PARENTS and QTY_RE.match(v):
+        if (parent in QTY_PARENTS or (parent, key) in QTY_FIELDS) and QTY_RE.match(v):
             return v if rng.random() < 0.2 else rand_quantity(rng)
         if path == ("spec", "schedule"):
             return rand_schedule(rng)

@@ -114,6 +114,13 @@ void synth_admission(apisim *sim, const char *const *nodes, long nn);
 /* One to three CronJobs per namespace (schedules in several time zones, suspended ones,
  * never-run ones, running jobs) and one with a schedule that does not parse. */
 void synth_cronjobs(apisim *sim, const char *const *namespaces, long nns);
+/* synth_hpa.c */
+/* Maybe (deterministic from ns/name: half of the Deployments, a quarter of the
+ * StatefulSets) a HorizontalPodAutoscaler of workload ns/name of the given kind
+ * ("Deployment" or "StatefulSet") with its replicas and app container's cpu (milli) and
+ * memory (MiB) requests. */
+void synth_hpa(apisim *sim, const char *ns, const char *kind, const char *name, int replicas,
+               int cpu_m, int mem_mi, time_t created);
 /* churn.c */
 void *churn_main(void *arg);
 /* tls.c */

@@ -1637,6 +1637,9 @@ void synth_cluster(apisim *sim) {
     if (type == W_DEPLOY || type == W_STS) gen_service(sim, &r, &wl);
     if ((type == W_DEPLOY || type == W_STS) && rep >= 2)
       synth_pdb(sim, wl.ns, wl.name, rep, wl.created);
+    if (type == W_DEPLOY || type == W_STS)
+      synth_hpa(sim, wl.ns, type == W_DEPLOY ? "Deployment" : "StatefulSet", wl.name, rep, wl.cpu_m,
+                wl.mem_mi, wl.created);
     if (wl.configmap) gen_configmap(sim, &r, &wl);
     for (int i = 0; type == W_STS && i < rep; i++)
       gen_pvc(sim, &r, &wl, i, nodes[order[used + i]].name);

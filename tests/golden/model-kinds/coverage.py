@@ -12,7 +12,8 @@ KINDS = ["namespace", "replicaset", "daemonset", "statefulset", "service",
          "storageclass", "ingress", "ingressclass", "networkpolicy", "lease", "volumeattachment",
          "configmap", "secret", "resourcequota", "endpoints", "limitrange",
          "persistentvolume", "poddisruptionbudget", "certificatesigningrequest",
-         "mutatingwebhookconfiguration", "validatingwebhookconfiguration", "cronjob"]
+         "mutatingwebhookconfiguration", "validatingwebhookconfiguration", "cronjob",
+         "horizontalpodautoscaler"]
 rows = collections.defaultdict(list)
 for path in (TSV, os.path.join(HERE, "catalogue-extra.tsv")):
     with open(path, encoding="utf-8") as f:

@@ -2,7 +2,8 @@
 """Independent model of kube-state-metrics v2.20 exposition for the kinds added after
 nodes and pods (namespaces, replicasets, daemonsets, statefulsets, services,
 persistentvolumeclaims, endpointslices, replicationcontrollers, storageclasses,
-ingressclasses, leases, networkpolicies, volumeattachments, ingresses).
+ingressclasses, leases, networkpolicies, volumeattachments, ingresses,
+horizontalpodautoscalers).
 
 Written from KSM's internal/store/<kind>.go semantics, shared/ksm-catalogue.tsv and
 shared/reference/ksm-exposition.md, WITHOUT reading ksmc's specs/, generated/ or output.
@@ -21,7 +22,7 @@ import os
 import re
 import sys
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, ROUND_CEILING, ROUND_FLOOR
+from decimal import Decimal, ROUND_CEILING, ROUND_FLOOR, localcontext
 
 # ---- Go formatting --------------------------------------------------------------------
 
@@ -133,6 +134,12 @@ MAX_INT64 = 2 ** 63 - 1
 def quantity_value(q):
     """float64(Quantity.Value()): rounded up to an integer (away from zero), nano-rounded
     on parse, capped at 2^63-1."""
+    return float(quantity_int(q))
+
+
+def quantity_int(q):
+    """Quantity.Value() as an exact integer (compare this, not the float: float64 of
+    9223372036854775 is 9223372036854776, above MaxMilliValue)."""
     q = str(q)
     m = QTY.match(q)
     if not m:
@@ -144,8 +151,7 @@ def quantity_value(q):
         rounding=ROUND_CEILING if amount >= 0 else ROUND_FLOOR)
     amount = nano / Decimal(10) ** 9
     v = amount.to_integral_value(rounding=ROUND_CEILING if amount >= 0 else ROUND_FLOOR)
-    v = max(min(int(v), MAX_INT64), -MAX_INT64 - 1)
-    return float(v)
+    return max(min(int(v), MAX_INT64), -MAX_INT64 - 1)
 
 
 # ---- allowlists and dynamic labels ----------------------------------------------------
@@ -798,9 +804,8 @@ def quantity_float(q):
     nano = (amount * Decimal(10) ** 9).to_integral_value(
         rounding=ROUND_CEILING if amount >= 0 else ROUND_FLOOR)
     amount = nano / Decimal(10) ** 9
-    value = quantity_value(q)
-    if value > MAX_INT64 // 1000:
-        return value
+    if quantity_int(q) > MAX_INT64 // 1000:
+        return quantity_value(q)
     milli = (amount * 1000).to_integral_value(rounding=ROUND_CEILING if amount >= 0 else ROUND_FLOOR)
     return float(int(milli)) / 1000
 
@@ -1466,6 +1471,177 @@ KINDS["ingresses"] = (
         "kube_ingress_metadata_resource_version": resource_version,
         "kube_ingress_path": ingress_path,
         "kube_ingress_tls": ingress_tls,
+    })
+
+# horizontalpodautoscalers (internal/store/horizontalpodautoscaler.go, autoscaling/v2) -----
+
+
+def milli_float(q):
+    """float64(Quantity.MilliValue())/1000 (HPA target/current values). Beyond
+    MaxMilliValue Go's MilliValue overflows; there this model gives float64(Value())."""
+    with localcontext() as c:
+        c.prec = 2000
+        return _milli_float(str(q))
+
+
+def _milli_float(q):
+    m = QTY.match(q)
+    if not m:
+        raise ValueError("bad quantity " + q)
+    num, suf = Decimal(m.group(1)), m.group(2)
+    exp = len(suf) > 1 and suf[0] in "eE" and suf != "Ei"
+    amount = num * (Decimal(10) ** int(suf[1:]) if exp else SUFFIX[suf])
+    rnd = ROUND_CEILING if amount >= 0 else ROUND_FLOOR
+    amount = (amount * Decimal(10) ** 9).to_integral_value(rounding=rnd) / Decimal(10) ** 9
+    milli = int((amount * 1000).to_integral_value(rounding=rnd))
+    if abs(quantity_int(q)) > MAX_INT64 // 1000:
+        # Go's MilliValue overflows here (unspecified bits); like ksmc, take
+        # convertValueToFloat64's float64(Value()) (tests/golden/README.md, HPA values).
+        return quantity_value(q)
+    return float(milli) / 1000
+
+
+POW10_TAB = [float("1e%d" % i) for i in range(32)]
+POW10_POS32 = [float("1e%d" % (32 * i)) for i in range(10)]
+POW10_NEG32 = [float("1e-%d" % (32 * i)) for i in range(11)]
+
+
+def go_pow10(e):
+    """Go's math.Pow10 (table product / quotient)."""
+    if 0 <= e <= 308:
+        return POW10_POS32[e // 32] * POW10_TAB[e % 32]
+    if -323 <= e < 0:
+        return POW10_NEG32[-e // 32] / POW10_TAB[-e % 32]
+    return float("inf") if e > 0 else 0.0
+
+
+QTY_PARTS = re.compile(r"^([+-]?)0*(\d*)(?:\.(\d*))?(.*)$")
+BIN_EXP = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+SI_EXP = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+
+
+def approx_float(q):
+    """Quantity.AsApproximateFloat64() after resource.ParseQuantity: ParseQuantity keeps an
+    int64Amount{value, scale} when the digits fit (<= 18 digits, scale >= -9; binary
+    suffixes only without a fraction and with few digits), else an inf.Dec rounded up to
+    nano (scale 9; BinarySI capped at 2^63-1, scale 0). The result is
+    float64(mantissa) * math.Pow10(exponent)."""
+    with localcontext() as c:
+        c.prec = 2000
+        return _approx_float(str(q))
+
+
+def _approx_float(q):
+    if q == "0":
+        return 0.0
+    m = QTY_PARTS.match(q)
+    sign, num, den, suf = m.group(1), m.group(2) or "0", m.group(3) or "", m.group(4)
+    neg = sign == "-"
+    if suf in BIN_EXP:
+        binary, exp = True, BIN_EXP[suf]
+    elif suf in SI_EXP:
+        binary, exp = False, SI_EXP[suf]
+    elif re.fullmatch(r"[eE][+-]?\d+", suf):
+        binary, exp = False, int(suf[1:])
+    else:
+        raise ValueError("bad quantity " + q)
+    if not binary:
+        precision = 18 - (len(num) + len(den))
+        scale = exp - len(den)
+        if precision >= 0 and scale >= -9:
+            v = int(num + den) * (-1 if neg else 1)
+            return float(v) if scale == 0 else float(v) * go_pow10(scale)
+    elif den == "" and 15 - len(num) - int(exp * 3 / 10) - 1 >= 0:
+        v = int(num) << exp
+        return float(-v if neg else v)
+    amount = Decimal(num + "." + (den or "0")) * (Decimal(2) ** exp if binary else Decimal(10) ** exp)
+    if amount == 0:
+        return 0.0
+    nanos = int((amount * Decimal(10) ** 9).to_integral_value(rounding=ROUND_CEILING))
+    if binary and nanos > MAX_INT64 * 10 ** 9:
+        return float(-MAX_INT64 if neg else MAX_INT64)
+    f = float(nanos) * go_pow10(-9)
+    return -f if neg else f
+
+
+HPA_SOURCES = {"Object": ("object", ("metric", "name")), "Pods": ("pods", ("metric", "name")),
+               "Resource": ("resource", ("name",)),
+               "ContainerResource": ("containerResource", ("name",)),
+               "External": ("external", ("metric", "name"))}
+
+
+def hpa_target_metric(arr, field):
+    """One sample per set value/averageValue/averageUtilization of each metric's
+    target/current (KSM's metricMap; a Go map, so the order inside a metric is random:
+    value, average, utilization here). Unknown types and a missing source are skipped."""
+    def f(ctx, o):
+        out = []
+        for mt in lst(o, *arr):
+            t = s(mt, "type")
+            if t not in HPA_SOURCES:
+                continue
+            key, name_path = HPA_SOURCES[t]
+            src = get(mt, key)
+            if src is None:
+                continue
+            name = s(src, *name_path)
+            container = s(src, "container") if t == "ContainerResource" else ""
+            tgt = get(src, field) or {}
+            vals = []
+            if tgt.get("value") is not None:
+                vals.append(("value", milli_float(tgt["value"])))
+            if tgt.get("averageValue") is not None:
+                vals.append(("average", milli_float(tgt["averageValue"])))
+            if tgt.get("averageUtilization") is not None:
+                vals.append(("utilization", tgt["averageUtilization"]))
+            for typ, v in vals:
+                out.append(([("metric_name", name), ("metric_target_type", typ),
+                             ("container", container)], v))
+        return out
+    return f
+
+
+def hpa_info(ctx, o):
+    ref = get(o, "spec", "scaleTargetRef") or {}
+    labels = [("scaletargetref_api_version", s(ref, "apiVersion"))] if s(ref, "apiVersion") else []
+    return [(labels + [("scaletargetref_kind", s(ref, "kind")),
+                       ("scaletargetref_name", s(ref, "name"))], 1)]
+
+
+def hpa_tolerance(direction):
+    def f(ctx, o):
+        t = get(o, "spec", "behavior", direction, "tolerance")
+        return [] if t is None else [([], approx_float(t))]
+    return f
+
+
+KINDS["horizontalpodautoscalers"] = (
+    lambda o: [("namespace", s(o, "metadata", "namespace")),
+               ("horizontalpodautoscaler", s(o, "metadata", "name"))],
+    {
+        "kube_horizontalpodautoscaler_info": hpa_info,
+        "kube_horizontalpodautoscaler_metadata_generation": always("metadata", "generation"),
+        "kube_horizontalpodautoscaler_spec_max_replicas": always("spec", "maxReplicas"),
+        "kube_horizontalpodautoscaler_spec_min_replicas": lambda ctx, o: [
+            ([], get(o, "spec", "minReplicas") if get(o, "spec", "minReplicas") is not None
+             else 1)],
+        "kube_horizontalpodautoscaler_spec_target_metric":
+            hpa_target_metric(("spec", "metrics"), "target"),
+        "kube_horizontalpodautoscaler_spec_behavior_scale_down_tolerance":
+            hpa_tolerance("scaleDown"),
+        "kube_horizontalpodautoscaler_spec_behavior_scale_up_tolerance": hpa_tolerance("scaleUp"),
+        "kube_horizontalpodautoscaler_status_target_metric":
+            hpa_target_metric(("status", "currentMetrics"), "current"),
+        "kube_horizontalpodautoscaler_status_current_replicas":
+            always("status", "currentReplicas"),
+        "kube_horizontalpodautoscaler_status_desired_replicas":
+            always("status", "desiredReplicas"),
+        "kube_horizontalpodautoscaler_annotations": annotations_family,
+        "kube_horizontalpodautoscaler_labels": labels_family,
+        "kube_horizontalpodautoscaler_status_condition":
+            lambda ctx, o: conditions(["condition", "status"], lst(o, "status", "conditions")),
+        "kube_horizontalpodautoscaler_created": created,
+        "kube_horizontalpodautoscaler_deletion_timestamp": deleted,
     })
 
 # ---- driver ---------------------------------------------------------------------------

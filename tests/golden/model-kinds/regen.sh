@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 golden=$(dirname "$here")
 tsv=${KSM_TSV:-$golden/model/ksm-catalogue.tsv}
 kinds=("$@")
-[ ${#kinds[@]} -eq 0 ] && kinds=(configmap daemonset resourcequota endpoints limitrange deployment endpointslice ingress ingressclass job lease namespace networkpolicy persistentvolume persistentvolumeclaim poddisruptionbudget certificatesigningrequest mutatingwebhookconfiguration validatingwebhookconfiguration replicaset replicationcontroller secret service statefulset storageclass volumeattachment cronjob)
+[ ${#kinds[@]} -eq 0 ] && kinds=(configmap daemonset resourcequota endpoints limitrange deployment endpointslice ingress ingressclass job lease namespace networkpolicy horizontalpodautoscaler persistentvolume persistentvolumeclaim poddisruptionbudget certificatesigningrequest mutatingwebhookconfiguration validatingwebhookconfiguration replicaset replicationcontroller secret service statefulset storageclass volumeattachment cronjob)
 for kind in "${kinds[@]}"; do
   case $kind in endpoints) res=$kind ;; *s) res=${kind}es ;; *[^aeiou]y) res=${kind%y}ies ;; *) res=${kind}s ;; esac
   cd "$golden/$kind"
