@@ -1162,7 +1162,8 @@ def go_date(loc, y, mo, d, h, mi, sec):
     return wall - zone_offset(loc, wall - off)
 
 
-def go_atoi(text):
+def cron_atoi(text):
+    """go-cron's mustParseInt: strconv.Atoi, then no negatives (raises CronError)."""
     if not re.fullmatch(r"[+-]?[0-9]+", text):
         raise CronError("failed to parse int from " + text)
     v = int(text)
@@ -1189,7 +1190,7 @@ def cron_range(expr, lo, hi, names):
         def num(t):
             if names and t.lower() in names:
                 return names[t.lower()]
-            return go_atoi(t)
+            return cron_atoi(t)
         first = num(ends[0])
         if len(ends) == 1:
             last = first
@@ -1200,7 +1201,7 @@ def cron_range(expr, lo, hi, names):
     if len(parts) == 1:
         step = 1
     elif len(parts) == 2:
-        step = go_atoi(parts[1])
+        step = cron_atoi(parts[1])
         if len(ends) == 1:
             last = hi
         if step > 1:
