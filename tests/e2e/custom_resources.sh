@@ -69,6 +69,18 @@ echo "ok: kubectl apply creates a Certificate"
 n=$(curl -sf "$SIM/_sim/objects?resource=certificates" | wc -l)
 [ "$n" = 5 ] || fail "simulator holds $n certificates, want 5"
 
+# self_metric_shows PORT REGEX: the telemetry endpoint shows a line matching REGEX within
+# 5 s. The ingest self-metrics are refreshed once a second, so a scrape right after /readyz
+# may come before the first refresh.
+self_metric_shows() {
+  for _ in $(seq 50); do
+    curl -sf "http://127.0.0.1:$1/metrics" >"$E2E_TMP/self.prom" || fail "scrape self-metrics"
+    grep -q "$2" "$E2E_TMP/self.prom" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 RESOURCES="certificates applications"
 start_ksmc main
 wait_ready main
@@ -77,8 +89,7 @@ grep -q '^kube_customresource_certificate_ready_status{.*name="web-tls".*status=
   "$E2E_TMP/got.prom" || fail "web-tls is not Ready in /metrics"
 grep -q '^kube_customresource_application_resources{.*name="guestbook".*sync_status="OutOfSync"} 2$' \
   "$E2E_TMP/got.prom" || fail "guestbook's OutOfSync resource count is not 2"
-curl -sf "http://127.0.0.1:$TPORT_main/metrics" >"$E2E_TMP/self.prom" || fail "scrape self-metrics"
-grep -q '^ksmc_resource_absent{resource="certificates"} 0$' "$E2E_TMP/self.prom" ||
+self_metric_shows "$TPORT_main" '^ksmc_resource_absent{resource="certificates"} 0$' ||
   fail "ksmc_resource_absent is not 0 for a served custom resource"
 echo "ok: initial sync equals ground truth ($(wc -l <"$E2E_TMP/got.prom") lines)"
 
@@ -129,8 +140,7 @@ grep -q 'certificates: list failed' "$log" && fail "a missing CRD is logged as a
 curl -sf "http://127.0.0.1:$PORT_nocrd/metrics" >"$E2E_TMP/nocrd.prom" || fail "scrape nocrd"
 grep -q kube_customresource "$E2E_TMP/nocrd.prom" && fail "series for a CRD that does not exist"
 grep -q '^kube_namespace_created' "$E2E_TMP/nocrd.prom" || fail "namespaces not exported"
-curl -sf "http://127.0.0.1:$TPORT_nocrd/metrics" >"$E2E_TMP/self.prom" || fail "scrape self-metrics"
-grep -q '^ksmc_resource_absent{resource="certificates"} 1$' "$E2E_TMP/self.prom" ||
+self_metric_shows "$TPORT_nocrd" '^ksmc_resource_absent{resource="certificates"} 1$' ||
   fail "ksmc_resource_absent is not 1 for certificates"
 echo "ok: a missing CRD does not block /readyz, warns once and is looked for again"
 echo "custom_resources: 1 passed, 0 failed"
