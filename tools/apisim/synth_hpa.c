@@ -71,7 +71,7 @@ static void metric(jw *spec, jw *st, rng *r, int type, const char *target, int c
       if (i == 0)
         jw_fmt(w[i], "averageValue", "%dMi", mem_mi * 8 / 10);
       else
-        jw_fmt(w[i], "averageValue", "%d", mem_mi * (400 + rng_int(r, 500)) * 1024);
+        jw_fmt(w[i], "averageValue", "%lld", (long long)mem_mi * (400 + rng_int(r, 500)) * 1024);
       if (i == 1) jw_i(w[i], "averageUtilization", 40 + rng_int(r, 50));
       break;
     case 2:
