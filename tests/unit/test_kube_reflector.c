@@ -602,10 +602,19 @@ static void test_eof_then_500(void) {
   cleanup(&h);
 }
 
+/* Answers 503 to everything: a request that reaches the server before server_stop() must
+ * not sync the stream either (with h_full_cycle a fast first LIST raced the stop). */
+static void h_unavailable(int n, const char *t, resp *r) {
+  (void)n;
+  (void)t;
+  r->status = 503;
+  r->chunks[0] = "{\"kind\":\"Status\",\"message\":\"unavailable\",\"code\":503}";
+}
+
 /* Nothing listens: the list fails, backs off, and the stream is not synced. */
 static void test_connection_refused(void) {
   harness h;
-  start(&h, h_full_cycle, NULL, NULL);
+  start(&h, h_unavailable, NULL, NULL);
   server_stop();
   usleep(300000);
   CU_ASSERT_FALSE(ksmc_ingest_synced(h.ig, 0));
