@@ -30,6 +30,7 @@ DURATION=0
 SEED=11
 CHURN_S=2
 ONLY=.
+ASAN=0
 QUICK='^(truncated-events|410-storm|expired-continue|gzip-errors|503-retry-after|restart-rv-jump)$'
 export KSMC_BACKOFF_MAX_MS=${KSMC_BACKOFF_MAX_MS-2000}
 while [ $# -gt 0 ]; do
@@ -40,14 +41,18 @@ while [ $# -gt 0 ]; do
   --churn-seconds) CHURN_S=$2; shift 2 ;;
   --phases) ONLY=$2; shift 2 ;;
   --quick) ONLY=$QUICK; shift ;;
+  --sanitized) ASAN=1; shift ;;
   *) echo "fault_soak.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 . "$(dirname "$0")/lib.sh"
 
 ALLOW='--metric-labels-allowlist=pods=[app,team],nodes=[*]'
-ASAN=0
-if ldd "$KSMC" 2>/dev/null | grep -q libasan || nm "$KSMC" 2>/dev/null | grep -q ' __asan_init'; then
+# ASan's quarantine holds freed memory, so the RSS bound means nothing there. CMake passes
+# --sanitized for the KSMC_SANITIZE build; for a hand-run script, the binary names the ASan
+# entry point whether the runtime is linked statically (clang) or dynamically (gcc). (The
+# former ldd/nm probe missed it in a fresh-clone CI: do not depend on binutils here.)
+if grep -q __asan_init "$KSMC"; then
   ASAN=1
 fi
 
