@@ -2,8 +2,8 @@
  * pods) that look like a real cluster's objects, including the managedFields a real API
  * server writes. Same flags + seed => same objects (timestamps are relative to a fixed
  * epoch so output is byte-identical across runs). */
+#include "synth.h"
 #include "apisim.h"
-#include "rng.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,11 +66,29 @@ typedef struct {
   time_t created;
 } workload;
 
-static void uid_from(rng *r, char out[40]) {
+uint64_t synth_fnv(uint64_t h, const char *s) {
+  for (const char *p = s; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  return h;
+}
+
+rng synth_rng_of(const char *a, const char *b, uint64_t seed) {
+  return (rng){synth_fnv(synth_fnv(SYNTH_FNV_BASIS ^ seed, a), b) | 1};
+}
+
+void synth_uid(rng *r, char out[40]) {
   uint64_t a = rng_next(r), b = rng_next(r);
   snprintf(out, 40, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a & 0xffff),
            (unsigned)((a >> 16) & 0xfff), (unsigned)(0x8000 | (b & 0x3fff)),
            (unsigned long long)(b >> 16));
+}
+
+int synth_kind(const char *resource) {
+  int k = kind_by_resource(resource);
+  if (k < 0) {
+    fprintf(stderr, "apisim: internal error: kind %s is not in kinds.c\n", resource);
+    abort();
+  }
+  return k;
 }
 
 static void hex(rng *r, char *out, int n) {
@@ -250,7 +268,7 @@ static void gen_namespace(apisim *sim, const char *name, time_t created, rng *r)
   jw_init(&w, &b);
   char t[32], uid[40];
   ts(t, created);
-  uid_from(r, uid);
+  synth_uid(r, uid);
   jw_obj(&w, NULL);
   jw_obj(&w, "metadata");
   jw_s(&w, "name", name);
@@ -270,8 +288,7 @@ static void gen_namespace(apisim *sim, const char *name, time_t created, rng *r)
   jw_s(&w, "phase", "Active");
   jw_end(&w, '}');
   jw_end(&w, '}');
-  insert(sim, kind_by_resource("namespaces"), &b, "kubectl-create", "kube-controller-manager", t,
-         t);
+  insert(sim, synth_kind("namespaces"), &b, "kubectl-create", "kube-controller-manager", t, t);
   ksmc_buf_free(&b);
 }
 
@@ -291,7 +308,7 @@ static void gen_node(apisim *sim, rng *r, long i, node_info *ni) {
   char t[32], hb[32], uid[40], tmp[128];
   ts(t, created);
   ts(hb, (time_t)sim->cfg.epoch - rng_int(r, 40));
-  uid_from(r, uid);
+  synth_uid(r, uid);
   ksmc_buf b = {0};
   jw w;
   jw_init(&w, &b);
@@ -458,7 +475,7 @@ static void gen_node(apisim *sim, rng *r, long i, node_info *ni) {
   jw_end(&w, ']');
   jw_end(&w, '}');
   jw_end(&w, '}');
-  insert(sim, kind_by_resource("nodes"), &b, "kubelet", "kubelet", t, hb);
+  insert(sim, synth_kind("nodes"), &b, "kubelet", "kubelet", t, hb);
   ksmc_buf_free(&b);
 }
 
@@ -500,8 +517,8 @@ static void write_pod_template(jw *w, rng *r, const workload *wl) {
 static void gen_deployment(apisim *sim, rng *r, workload *wl) {
   char t[32], uid[40], rsuid[40];
   ts(t, wl->created);
-  uid_from(r, uid);
-  uid_from(r, rsuid);
+  synth_uid(r, uid);
+  synth_uid(r, rsuid);
   int ready = wl->replicas - (rng_chance(r, 0.1) ? rng_range(r, 0, wl->replicas) : 0);
   for (int pass = 0; pass < 2; pass++) {
     bool rs = pass == 1;
@@ -587,7 +604,7 @@ static void gen_deployment(apisim *sim, rng *r, workload *wl) {
     }
     jw_end(&w, '}');
     jw_end(&w, '}');
-    insert(sim, kind_by_resource(rs ? "replicasets" : "deployments"), &b,
+    insert(sim, synth_kind(rs ? "replicasets" : "deployments"), &b,
            rs ? "kube-controller-manager" : "kubectl-client-side-apply", "kube-controller-manager",
            t, t);
     ksmc_buf_free(&b);
@@ -708,7 +725,7 @@ static void gen_owner(apisim *sim, rng *r, const workload *wl, long desired) {
   }
   jw_end(&w, '}');
   jw_end(&w, '}');
-  insert(sim, kind_by_resource(res), &b,
+  insert(sim, synth_kind(res), &b,
          wl->type == W_DS ? "kubectl-client-side-apply" : "kube-controller-manager",
          "kube-controller-manager", t, t);
   ksmc_buf_free(&b);
@@ -721,7 +738,7 @@ static void gen_endpointslice(apisim *sim, const rng *parent, const workload *wl
                               const char *svc_uid, const char *t) {
   rng r = {parent->s ^ 0x5e1ce0f5e1ce0f5eull};
   char uid[40], name[160], suffix[8];
-  uid_from(&r, uid);
+  synth_uid(&r, uid);
   for (int i = 0; i < 5; i++) suffix[i] = "bcdfghjklmnpqrstvwxz2456789"[rng_int(&r, 27)];
   suffix[5] = 0;
   snprintf(name, sizeof name, "%s-%s", svc, suffix);
@@ -782,7 +799,7 @@ static void gen_endpointslice(apisim *sim, const rng *parent, const workload *wl
   jw_end(&w, ']');
   jw_raw(&w, "ports", "[{\"name\":\"http\",\"protocol\":\"TCP\",\"port\":8080}]");
   jw_end(&w, '}');
-  insert(sim, kind_by_resource("endpointslices"), &b, "kube-controller-manager",
+  insert(sim, synth_kind("endpointslices"), &b, "kube-controller-manager",
          "kube-controller-manager", t, t);
   ksmc_buf_free(&b);
 }
@@ -790,7 +807,7 @@ static void gen_endpointslice(apisim *sim, const rng *parent, const workload *wl
 static void gen_service(apisim *sim, rng *r, const workload *wl) {
   char t[32], uid[40], name[140];
   ts(t, wl->created);
-  uid_from(r, uid);
+  synth_uid(r, uid);
   bool headless = wl->type == W_STS;
   snprintf(name, sizeof name, "%s%s", wl->name, headless ? "-headless" : "");
   ksmc_buf b = {0};
@@ -820,8 +837,8 @@ static void gen_service(apisim *sim, rng *r, const workload *wl) {
   jw_end(&w, '}');
   jw_raw(&w, "status", "{\"loadBalancer\":{}}");
   jw_end(&w, '}');
-  insert(sim, kind_by_resource("services"), &b, "kubectl-client-side-apply",
-         "kube-controller-manager", t, t);
+  insert(sim, synth_kind("services"), &b, "kubectl-client-side-apply", "kube-controller-manager", t,
+         t);
   ksmc_buf_free(&b);
   gen_endpointslice(sim, r, wl, name, uid, t);
 }
@@ -829,7 +846,7 @@ static void gen_service(apisim *sim, rng *r, const workload *wl) {
 static void gen_configmap(apisim *sim, rng *r, const workload *wl) {
   char t[32], uid[40], name[140];
   ts(t, wl->created);
-  uid_from(r, uid);
+  synth_uid(r, uid);
   snprintf(name, sizeof name, "%s-config", wl->name);
   ksmc_buf b = {0};
   jw w;
@@ -842,7 +859,7 @@ static void gen_configmap(apisim *sim, rng *r, const workload *wl) {
   jw_s(&w, "FEATURE_FLAGS", "checkout-v2,fast-path");
   jw_end(&w, '}');
   jw_end(&w, '}');
-  insert(sim, kind_by_resource("configmaps"), &b, "kubectl-client-side-apply",
+  insert(sim, synth_kind("configmaps"), &b, "kubectl-client-side-apply",
          "kubectl-client-side-apply", t, t);
   ksmc_buf_free(&b);
 }
@@ -901,15 +918,15 @@ static void gen_pv(apisim *sim, const workload *wl, const char *claim, const cha
   jw_s(&w, "lastPhaseTransitionTime", t);
   jw_end(&w, '}');
   jw_end(&w, '}');
-  insert(sim, kind_by_resource("persistentvolumes"), &b, "csi-provisioner",
-         "kube-controller-manager", t, t);
+  insert(sim, synth_kind("persistentvolumes"), &b, "csi-provisioner", "kube-controller-manager", t,
+         t);
   ksmc_buf_free(&b);
 }
 
 static void gen_pvc(apisim *sim, rng *r, const workload *wl, int replica, const char *node) {
   char t[32], uid[40], name[160], vol[64];
   ts(t, wl->created);
-  uid_from(r, uid);
+  synth_uid(r, uid);
   snprintf(name, sizeof name, "data-%s-%d", wl->name, replica);
   snprintf(vol, sizeof vol, "pvc-%s", uid);
   ksmc_buf b = {0};
@@ -927,7 +944,7 @@ static void gen_pvc(apisim *sim, rng *r, const workload *wl, int replica, const 
          "{\"phase\":\"Bound\",\"accessModes\":[\"ReadWriteOnce\"],\"capacity\":{\"storage\":"
          "\"20Gi\"}}");
   jw_end(&w, '}');
-  insert(sim, kind_by_resource("persistentvolumeclaims"), &b, "kube-controller-manager",
+  insert(sim, synth_kind("persistentvolumeclaims"), &b, "kube-controller-manager",
          "kube-controller-manager", t, t);
   ksmc_buf_free(&b);
   synth_volumeattachment(sim, vol, node, wl->created);
@@ -1227,7 +1244,7 @@ static void gen_pod(apisim *sim, rng *r, const workload *wl, int replica, const 
   ts(t, created);
   ts(started, created + rng_range(r, 2, 40));
   ts(last, (time_t)sim->cfg.epoch - rng_int(r, 3600 * 6));
-  uid_from(r, uid);
+  synth_uid(r, uid);
   bool terminating = rng_chance(r, 0.015);
   ksmc_buf b = {0};
   ksmc_buf_reserve(&b, 8192);
@@ -1526,7 +1543,7 @@ static void gen_pod(apisim *sim, rng *r, const workload *wl, int replica, const 
       i += nl;
     }
   }
-  insert(sim, kind_by_resource("pods"), &fixed,
+  insert(sim, synth_kind("pods"), &fixed,
          wl->type == W_DS     ? "kube-controller-manager"
          : wl->type == W_BARE ? "kubectl-client-side-apply"
                               : "kube-controller-manager",
@@ -1564,7 +1581,7 @@ static void init_workload(rng *r, workload *wl, int type, const char *ns, const 
     snprintf(wl->owner_name, sizeof wl->owner_name, "%s-%d", name, 29000000 + rng_int(r, 900000));
   else
     snprintf(wl->owner_name, sizeof wl->owner_name, "%s", name);
-  uid_from(r, wl->owner_uid);
+  synth_uid(r, wl->owner_uid);
 }
 
 void synth_cluster(apisim *sim) {

@@ -6,18 +6,11 @@
  * kube_cronjob_schedule_invalid has a sample). Objects draw from their own generator seeded
  * from the cluster seed, so adding them changed no other synthetic object. */
 #include "apisim.h"
-#include "rng.h"
+#include "synth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void uid_of(rng *r, char out[40]) {
-  uint64_t a = rng_next(r), b = rng_next(r);
-  snprintf(out, 40, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a & 0xffff),
-           (unsigned)((a >> 16) & 0xfff), (unsigned)(0x8000 | (b & 0x3fff)),
-           (unsigned long long)(b >> 16));
-}
 
 typedef struct {
   const char *name, *schedule, *tz; /* tz NULL: no spec.timeZone (time.Local) */
@@ -48,7 +41,7 @@ static void gen_cronjob(apisim *sim, rng *r, const char *ns, const cron_def *d, 
                         bool never_ran, bool active, time_t born, time_t now) {
   char t[32], uid[40], last[32], ok[32], job[160];
   fmt_time(t, born);
-  uid_of(r, uid);
+  synth_uid(r, uid);
   time_t ran = now - 60 * (time_t)rng_range(r, 1, 600);
   ran -= ran % 60;
   fmt_time(last, ran);
@@ -120,12 +113,8 @@ static void gen_cronjob(apisim *sim, rng *r, const char *ns, const cron_def *d, 
   }
   jw_end(&w, '}');
   jw_end(&w, '}');
-  int kind = kind_by_resource("cronjobs");
-  if (kind < 0) {
-    fprintf(stderr, "apisim: internal error: kind cronjobs is not in kinds.c\n");
-    abort();
-  }
-  synth_insert(sim, kind, &b, "helm", "kube-controller-manager", t, never_ran ? t : last);
+  synth_insert(sim, synth_kind("cronjobs"), &b, "helm", "kube-controller-manager", t,
+               never_ran ? t : last);
   ksmc_buf_free(&b);
 }
 

@@ -7,7 +7,7 @@
  * its own generator seeded from the cluster seed and the target's name, so adding HPAs
  * changed no other synthetic object. */
 #include "apisim.h"
-#include "rng.h"
+#include "synth.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -108,19 +108,14 @@ static void condition(jw *w, const char *type, const char *status, const char *r
 
 void synth_hpa(apisim *sim, const char *ns, const char *kind, const char *name, int replicas,
                int cpu_m, int mem_mi, time_t created) {
-  uint64_t h = 1469598103934665603ull;
-  for (const char *p = ns; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-  for (const char *p = name; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  uint64_t h = synth_fnv(synth_fnv(SYNTH_FNV_BASIS, ns), name);
   rng r = {sim->cfg.seed * 0x9E3779B97F4A7C15ull ^ h};
   if (!rng_chance(&r, kind[0] == 'D' ? 0.5 : 0.25)) return;
   char t[32], t2[32], uid[40];
   time_t born = created + 60 + rng_int(&r, 3600);
   fmt_time(t, born);
   fmt_time(t2, born + 600 + rng_int(&r, 86400));
-  uint64_t a = rng_next(&r), b2 = rng_next(&r);
-  snprintf(uid, sizeof uid, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
-           (unsigned)(a & 0xffff), (unsigned)((a >> 16) & 0xfff),
-           (unsigned)(0x8000 | (b2 & 0x3fff)), (unsigned long long)(b2 >> 16));
+  synth_uid(&r, uid);
   int min = replicas > 1 ? rng_range(&r, 1, replicas) : 1, max = min + rng_range(&r, 2, 20);
   int desired = min + rng_int(&r, max - min + 1);
   int scenario = rng_int(&r, 10); /* 0-6 healthy, 7-8 at a limit, 9 metrics unavailable */
@@ -190,9 +185,8 @@ void synth_hpa(apisim *sim, const char *ns, const char *kind, const char *name, 
   jw_end(&w, ']');
   jw_end(&w, '}');
   jw_end(&w, '}');
-  int k = kind_by_resource("horizontalpodautoscalers");
-  if (k >= 0)
-    synth_insert(sim, k, &b, "kubectl-client-side-apply", "kube-controller-manager", t, t2);
+  synth_insert(sim, synth_kind("horizontalpodautoscalers"), &b, "kubectl-client-side-apply",
+               "kube-controller-manager", t, t2);
   ksmc_buf_free(&b);
   ksmc_buf_free(&sb);
   ksmc_buf_free(&stb);

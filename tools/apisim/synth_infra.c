@@ -6,18 +6,11 @@
  * Everything draws from its own generator seeded from the cluster seed, so adding these objects
  * does not change any other synthetic object. */
 #include "apisim.h"
-#include "rng.h"
+#include "synth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void uid_of(rng *r, char out[40]) {
-  uint64_t a = rng_next(r), b = rng_next(r);
-  snprintf(out, 40, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a & 0xffff),
-           (unsigned)((a >> 16) & 0xfff), (unsigned)(0x8000 | (b & 0x3fff)),
-           (unsigned long long)(b >> 16));
-}
 
 /* A MicroTime as the API server writes it: RFC 3339 with six fractional digits. */
 static void micro_time(char out[40], time_t t, int usec) {
@@ -34,15 +27,6 @@ static void meta(jw *w, const char *name, const char *ns, const char *uid, const
   if (ns) jw_s(w, "namespace", ns);
   jw_s(w, "uid", uid);
   jw_s(w, "creationTimestamp", t);
-}
-
-static int kind_of(const char *resource) {
-  int k = kind_by_resource(resource);
-  if (k < 0) {
-    fprintf(stderr, "apisim: internal error: kind %s is not in kinds.c\n", resource);
-    abort();
-  }
-  return k;
 }
 
 /* ---- storage and ingress classes ---- */
@@ -64,7 +48,7 @@ static void gen_storageclasses(apisim *sim, rng *r, time_t born) {
   for (size_t i = 0; i < sizeof SC / sizeof SC[0]; i++) {
     char t[32], uid[40];
     fmt_time(t, born + (time_t)i * 3600);
-    uid_of(r, uid);
+    synth_uid(r, uid);
     ksmc_buf b = {0};
     jw w;
     jw_init(&w, &b);
@@ -85,7 +69,7 @@ static void gen_storageclasses(apisim *sim, rng *r, time_t born) {
     if (SC[i].binding) jw_s(&w, "volumeBindingMode", SC[i].binding);
     jw_b(&w, "allowVolumeExpansion", i != 1);
     jw_end(&w, '}');
-    synth_insert(sim, kind_of("storageclasses"), &b, "helm", "helm", t, t);
+    synth_insert(sim, synth_kind("storageclasses"), &b, "helm", "helm", t, t);
     ksmc_buf_free(&b);
   }
 }
@@ -95,7 +79,7 @@ static void gen_ingressclasses(apisim *sim, rng *r, time_t born) {
   for (size_t i = 0; i < 2; i++) {
     char t[32], uid[40];
     fmt_time(t, born + 7200 + (time_t)i * 600);
-    uid_of(r, uid);
+    synth_uid(r, uid);
     ksmc_buf b = {0};
     jw w;
     jw_init(&w, &b);
@@ -115,7 +99,7 @@ static void gen_ingressclasses(apisim *sim, rng *r, time_t born) {
     jw_s(&w, "controller", IC[i][1]);
     jw_end(&w, '}');
     jw_end(&w, '}');
-    synth_insert(sim, kind_of("ingressclasses"), &b, "helm", "helm", t, t);
+    synth_insert(sim, synth_kind("ingressclasses"), &b, "helm", "helm", t, t);
     ksmc_buf_free(&b);
   }
 }
@@ -126,8 +110,8 @@ static void gen_leases(apisim *sim, rng *r, const char *const *nodes, long nn, t
   for (long i = 0; i < nn; i++) {
     char t[32], uid[40], nuid[40], renew[40];
     fmt_time(t, now - 86400 * 30 + rng_int(r, 86400));
-    uid_of(r, uid);
-    uid_of(r, nuid);
+    synth_uid(r, uid);
+    synth_uid(r, nuid);
     micro_time(renew, now - rng_int(r, 10), rng_int(r, 1000000));
     ksmc_buf b = {0};
     jw w;
@@ -149,7 +133,7 @@ static void gen_leases(apisim *sim, rng *r, const char *const *nodes, long nn, t
     jw_s(&w, "renewTime", renew);
     jw_end(&w, '}');
     jw_end(&w, '}');
-    synth_insert(sim, kind_of("leases"), &b, "kubelet", "kubelet", t, t);
+    synth_insert(sim, synth_kind("leases"), &b, "kubelet", "kubelet", t, t);
     ksmc_buf_free(&b);
   }
   static const char *LEADERS[] = {"kube-controller-manager", "kube-scheduler",
@@ -157,8 +141,8 @@ static void gen_leases(apisim *sim, rng *r, const char *const *nodes, long nn, t
   for (size_t i = 0; i < sizeof LEADERS / sizeof LEADERS[0]; i++) {
     char t[32], uid[40], acquire[40], renew[40], holder[96], id[40];
     fmt_time(t, now - 86400 * 40);
-    uid_of(r, uid);
-    uid_of(r, id);
+    synth_uid(r, uid);
+    synth_uid(r, id);
     micro_time(acquire, now - 86400 * (time_t)rng_range(r, 1, 9), rng_int(r, 1000000));
     micro_time(renew, now - rng_int(r, 2), rng_int(r, 1000000));
     bool apiserver = !strncmp(LEADERS[i], "apiserver-", 10);
@@ -187,7 +171,7 @@ static void gen_leases(apisim *sim, rng *r, const char *const *nodes, long nn, t
     if (!apiserver) jw_i(&w, "leaseTransitions", rng_range(r, 0, 6));
     jw_end(&w, '}');
     jw_end(&w, '}');
-    synth_insert(sim, kind_of("leases"), &b, LEADERS[i], LEADERS[i], t, t);
+    synth_insert(sim, synth_kind("leases"), &b, LEADERS[i], LEADERS[i], t, t);
     ksmc_buf_free(&b);
   }
 }
@@ -198,7 +182,7 @@ static void gen_networkpolicy(apisim *sim, rng *r, const char *ns, const char *n
                               int kind) {
   char t[32], uid[40];
   fmt_time(t, born);
-  uid_of(r, uid);
+  synth_uid(r, uid);
   ksmc_buf b = {0};
   jw w;
   jw_init(&w, &b);
@@ -233,7 +217,7 @@ static void gen_networkpolicy(apisim *sim, rng *r, const char *ns, const char *n
   }
   jw_end(&w, '}');
   jw_end(&w, '}');
-  synth_insert(sim, kind_of("networkpolicies"), &b, "kubectl-client-side-apply",
+  synth_insert(sim, synth_kind("networkpolicies"), &b, "kubectl-client-side-apply",
                "kubectl-client-side-apply", t, t);
   ksmc_buf_free(&b);
 }
@@ -245,7 +229,7 @@ static void gen_replicationcontroller(apisim *sim, rng *r, const char *ns, time_
   const char *name = NAMES[rng_int(r, 3)];
   char t[32], uid[40];
   fmt_time(t, born);
-  uid_of(r, uid);
+  synth_uid(r, uid);
   int want = rng_range(r, 1, 3), ready = rng_chance(r, 0.8) ? want : want - 1;
   ksmc_buf b = {0};
   jw w;
@@ -277,7 +261,7 @@ static void gen_replicationcontroller(apisim *sim, rng *r, const char *ns, time_
   jw_i(&w, "observedGeneration", 1);
   jw_end(&w, '}');
   jw_end(&w, '}');
-  synth_insert(sim, kind_of("replicationcontrollers"), &b, "kubectl-create",
+  synth_insert(sim, synth_kind("replicationcontrollers"), &b, "kubectl-create",
                "kube-controller-manager", t, t);
   ksmc_buf_free(&b);
 }
@@ -288,8 +272,8 @@ static void gen_secret(apisim *sim, rng *r, const char *ns, const char *name, co
                        time_t born, const char *owner_kind) {
   char t[32], uid[40], ouid[40];
   fmt_time(t, born);
-  uid_of(r, uid);
-  uid_of(r, ouid);
+  synth_uid(r, uid);
+  synth_uid(r, ouid);
   ksmc_buf b = {0};
   jw w;
   jw_init(&w, &b);
@@ -335,7 +319,7 @@ static void gen_secret(apisim *sim, rng *r, const char *ns, const char *name, co
   }
   jw_end(&w, '}');
   jw_end(&w, '}');
-  synth_insert(sim, kind_of("secrets"), &b, helm ? "helm" : "kubectl-client-side-apply",
+  synth_insert(sim, synth_kind("secrets"), &b, helm ? "helm" : "kubectl-client-side-apply",
                helm ? "helm" : "kubectl-client-side-apply", t, t);
   ksmc_buf_free(&b);
 }
@@ -345,7 +329,7 @@ static void gen_secret(apisim *sim, rng *r, const char *ns, const char *name, co
 static void gen_resourcequota(apisim *sim, rng *r, const char *ns, time_t born) {
   char t[32], uid[40], hard[300], used[300];
   fmt_time(t, born);
-  uid_of(r, uid);
+  synth_uid(r, uid);
   int cpu = 8 * rng_range(r, 1, 8), pods = 25 * rng_range(r, 1, 8);
   snprintf(hard, sizeof hard,
            "{\"limits.cpu\":\"%d\",\"limits.memory\":\"%dGi\",\"pods\":\"%d\",\"requests.cpu\":"
@@ -370,7 +354,7 @@ static void gen_resourcequota(apisim *sim, rng *r, const char *ns, time_t born) 
   jw_raw(&w, "used", used);
   jw_end(&w, '}');
   jw_end(&w, '}');
-  synth_insert(sim, kind_of("resourcequotas"), &b, "kubectl-client-side-apply",
+  synth_insert(sim, synth_kind("resourcequotas"), &b, "kubectl-client-side-apply",
                "kube-controller-manager", t, t);
   ksmc_buf_free(&b);
 }
@@ -382,7 +366,7 @@ static void gen_endpoints(apisim *sim, rng *r, const char *ns, const char *name,
                           bool dns) {
   char t[32], uid[40], ip[32];
   fmt_time(t, born);
-  uid_of(r, uid);
+  synth_uid(r, uid);
   int ready = rng_range(r, 1, 3), not_ready = rng_chance(r, 0.3) ? 1 : 0,
       net = rng_range(r, 1, 250);
   ksmc_buf b = {0};
@@ -429,7 +413,7 @@ static void gen_endpoints(apisim *sim, rng *r, const char *ns, const char *name,
   jw_end(&w, '}');
   jw_end(&w, ']');
   jw_end(&w, '}');
-  synth_insert(sim, kind_of("endpoints"), &b,
+  synth_insert(sim, synth_kind("endpoints"), &b,
                dns ? "kube-controller-manager" : "kubectl-client-side-apply",
                dns ? "kube-controller-manager" : "kubectl-client-side-apply", t, t);
   ksmc_buf_free(&b);
@@ -441,7 +425,7 @@ static void gen_endpoints(apisim *sim, rng *r, const char *ns, const char *name,
 static void gen_limitrange(apisim *sim, rng *r, const char *ns, time_t born) {
   char t[32], uid[40], lim[400];
   fmt_time(t, born);
-  uid_of(r, uid);
+  synth_uid(r, uid);
   int cpu = 100 * rng_range(r, 1, 5), mem = 128 * rng_range(r, 1, 8);
   snprintf(lim, sizeof lim,
            "[{\"type\":\"Container\",\"max\":{\"cpu\":\"%d\",\"memory\":\"%dGi\"},"
@@ -460,7 +444,7 @@ static void gen_limitrange(apisim *sim, rng *r, const char *ns, time_t born) {
   jw_raw(&w, "limits", lim);
   jw_end(&w, '}');
   jw_end(&w, '}');
-  synth_insert(sim, kind_of("limitranges"), &b, "kubectl-client-side-apply",
+  synth_insert(sim, synth_kind("limitranges"), &b, "kubectl-client-side-apply",
                "kubectl-client-side-apply", t, t);
   ksmc_buf_free(&b);
 }
@@ -471,7 +455,7 @@ static void gen_limitrange(apisim *sim, rng *r, const char *ns, time_t born) {
 static void gen_ingress(apisim *sim, rng *r, const char *ns, time_t born, bool alb) {
   char t[32], uid[40], host[160], rules[1200];
   fmt_time(t, born);
-  uid_of(r, uid);
+  synth_uid(r, uid);
   snprintf(host, sizeof host, "%s.example.com", ns);
   if (!alb)
     snprintf(rules, sizeof rules,
@@ -527,18 +511,16 @@ static void gen_ingress(apisim *sim, rng *r, const char *ns, time_t born, bool a
   jw_raw(&w, "loadBalancer", "{\"ingress\":[{\"ip\":\"203.0.113.10\"}]}");
   jw_end(&w, '}');
   jw_end(&w, '}');
-  synth_insert(sim, kind_of("ingresses"), &b, alb ? "aws-load-balancer-controller" : "helm",
+  synth_insert(sim, synth_kind("ingresses"), &b, alb ? "aws-load-balancer-controller" : "helm",
                "ingress-nginx-controller", t, t);
   ksmc_buf_free(&b);
 }
 
 void synth_volumeattachment(apisim *sim, const char *pv, const char *node, time_t created) {
-  uint64_t h = 1469598103934665603ull;
-  for (const char *p = pv; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-  rng r = {h};
+  rng r = {synth_fnv(SYNTH_FNV_BASIS, pv)};
   char t[32], uid[40], name[80], dev[40];
   fmt_time(t, created + rng_range(&r, 5, 120));
-  uid_of(&r, uid);
+  synth_uid(&r, uid);
   snprintf(name, sizeof name, "csi-%016llx%016llx%016llx%016llx", (unsigned long long)rng_next(&r),
            (unsigned long long)rng_next(&r), (unsigned long long)rng_next(&r),
            (unsigned long long)rng_next(&r));
@@ -570,7 +552,7 @@ void synth_volumeattachment(apisim *sim, const char *pv, const char *node, time_
   }
   jw_end(&w, '}');
   jw_end(&w, '}');
-  synth_insert(sim, kind_of("volumeattachments"), &b, "csi-attacher", "csi-attacher", t, t);
+  synth_insert(sim, synth_kind("volumeattachments"), &b, "csi-attacher", "csi-attacher", t, t);
   ksmc_buf_free(&b);
 }
 

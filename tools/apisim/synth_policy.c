@@ -4,34 +4,11 @@
  * object draws from its own generator (seeded from its name or the cluster seed), so adding
  * them changed no other synthetic object. */
 #include "apisim.h"
-#include "rng.h"
+#include "synth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static rng rng_of(const char *a, const char *b, uint64_t seed) {
-  uint64_t h = 1469598103934665603ull ^ seed;
-  for (const char *p = a; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-  for (const char *p = b; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-  return (rng){h | 1};
-}
-
-static void uid_of(rng *r, char out[40]) {
-  uint64_t a = rng_next(r), b = rng_next(r);
-  snprintf(out, 40, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a & 0xffff),
-           (unsigned)((a >> 16) & 0xfff), (unsigned)(0x8000 | (b & 0x3fff)),
-           (unsigned long long)(b >> 16));
-}
-
-static int kind_of(const char *resource) {
-  int k = kind_by_resource(resource);
-  if (k < 0) {
-    fprintf(stderr, "apisim: internal error: kind %s is not in kinds.c\n", resource);
-    abort();
-  }
-  return k;
-}
 
 /* Standard base64 with padding of n bytes (what JSON carries for a []byte field). */
 static void base64(ksmc_buf *out, const unsigned char *p, size_t n) {
@@ -76,10 +53,10 @@ static void pem_field(jw *w, rng *r, const char *key, const char *type, size_t d
 /* ---- PodDisruptionBudgets ---- */
 
 void synth_pdb(apisim *sim, const char *ns, const char *app, int replicas, time_t created) {
-  rng r = rng_of(ns, app, sim->cfg.seed);
+  rng r = synth_rng_of(ns, app, sim->cfg.seed);
   char t[32], uid[40], name[128];
   fmt_time(t, created + rng_range(&r, 1, 30));
-  uid_of(&r, uid);
+  synth_uid(&r, uid);
   snprintf(name, sizeof name, "%s", app);
   int gen = rng_range(&r, 1, 3);
   /* minAvailable N-1, maxUnavailable 1, or maxUnavailable "25%" (rounded up, like the
@@ -144,7 +121,8 @@ void synth_pdb(apisim *sim, const char *ns, const char *app, int replicas, time_
   jw_end(&w, ']');
   jw_end(&w, '}');
   jw_end(&w, '}');
-  synth_insert(sim, kind_of("poddisruptionbudgets"), &b, "helm", "kube-controller-manager", t, t);
+  synth_insert(sim, synth_kind("poddisruptionbudgets"), &b, "helm", "kube-controller-manager", t,
+               t);
   ksmc_buf_free(&b);
 }
 
@@ -153,11 +131,11 @@ void synth_pdb(apisim *sim, const char *ns, const char *app, int replicas, time_
 typedef enum { CSR_ISSUED, CSR_PENDING, CSR_DENIED } csr_state;
 
 static void gen_csr(apisim *sim, const char *node, bool serving, csr_state st, time_t t0) {
-  rng r = rng_of(node, serving ? "serving" : "client", sim->cfg.seed);
+  rng r = synth_rng_of(node, serving ? "serving" : "client", sim->cfg.seed);
   char t[32], t1[32], uid[40], name[40], user[160];
   fmt_time(t, t0);
   fmt_time(t1, t0 + rng_range(&r, 1, 5));
-  uid_of(&r, uid);
+  synth_uid(&r, uid);
   static const char AL[] = "bcdfghjklmnpqrstvwxz2456789"; /* generateName's alphabet */
   memcpy(name, "csr-", 4);
   for (int i = 0; i < 5; i++) name[4 + i] = AL[rng_int(&r, (int)sizeof AL - 1)];
@@ -206,8 +184,8 @@ static void gen_csr(apisim *sim, const char *node, bool serving, csr_state st, t
     pem_field(&w, &r, "certificate", "CERTIFICATE", (size_t)rng_range(&r, 700, 900));
   jw_end(&w, '}');
   jw_end(&w, '}');
-  synth_insert(sim, kind_of("certificatesigningrequests"), &b, "kubelet", "kube-controller-manager",
-               t, t1);
+  synth_insert(sim, synth_kind("certificatesigningrequests"), &b, "kubelet",
+               "kube-controller-manager", t, t1);
   ksmc_buf_free(&b);
 }
 
@@ -219,10 +197,10 @@ typedef struct {
 
 static void gen_webhook_config(apisim *sim, bool mutating, const char *name, const hook *hooks,
                                int n, time_t born) {
-  rng r = rng_of(name, mutating ? "mutating" : "validating", sim->cfg.seed);
+  rng r = synth_rng_of(name, mutating ? "mutating" : "validating", sim->cfg.seed);
   char t[32], uid[40];
   fmt_time(t, born + rng_int(&r, 86400 * 3));
-  uid_of(&r, uid);
+  synth_uid(&r, uid);
   ksmc_buf b = {0};
   jw w;
   jw_init(&w, &b);
@@ -271,7 +249,8 @@ static void gen_webhook_config(apisim *sim, bool mutating, const char *name, con
   jw_end(&w, ']');
   jw_end(&w, '}');
   synth_insert(
-      sim, kind_of(mutating ? "mutatingwebhookconfigurations" : "validatingwebhookconfigurations"),
+      sim,
+      synth_kind(mutating ? "mutatingwebhookconfigurations" : "validatingwebhookconfigurations"),
       &b, "helm", "helm", t, t);
   ksmc_buf_free(&b);
 }
