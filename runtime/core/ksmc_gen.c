@@ -55,16 +55,6 @@ bool ksmc_sv_in(ksmc_render_ctx *ctx, ksmc_sv v, const ksmc_slice *list, size_t 
   return false;
 }
 
-ksmc_sv ksmc_sv_tok(const ksmc_render_ctx *ctx, int t) {
-  if (t < 0) return ksmc_sv_lit("", 0);
-  const jsmntok_t *k = &ctx->tok[t];
-  const char *p = ctx->json + k->start;
-  size_t n = (size_t)(k->end - k->start);
-  if (k->type == JSMN_STRING) return (ksmc_sv){p, n, KSMC_SV_JSON};
-  if (k->type == JSMN_PRIMITIVE) return ksmc_sv_lit(p, n);
-  return ksmc_sv_lit("", 0);
-}
-
 /* Decodes v only when it carries JSON escapes or bytes that decoding would change. */
 static inline bool needs_decoding(ksmc_sv v) {
   return v.kind == KSMC_SV_JSON && !ksmc_json_is_plain(v.p, v.n);
@@ -78,16 +68,16 @@ ksmc_slice ksmc_sv_decode(ksmc_render_ctx *ctx, ksmc_sv v, int slot) {
   return (ksmc_slice){b->p ? b->p : "", b->n};
 }
 
-bool ksmc_sv_eq_lit(ksmc_render_ctx *ctx, ksmc_sv a, const char *lit, size_t n) {
+bool ksmc_sv_eq_lit_any(ksmc_render_ctx *ctx, ksmc_sv a, const char *lit, size_t n) {
   if (a.kind == KSMC_SV_NONE) return false;
   /* Raw bytes that decode to themselves (the common case) compare as they are. */
-  if (a.kind == KSMC_SV_PLAIN || ksmc_json_is_plain(a.p, a.n))
+  if (a.kind <= KSMC_SV_CLEAN || ksmc_json_is_plain(a.p, a.n))
     return a.n == n && memcmp(a.p, lit, n) == 0;
   ksmc_slice s = ksmc_sv_decode(ctx, a, 0);
   return s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
-bool ksmc_sv_eq(ksmc_render_ctx *ctx, ksmc_sv a, ksmc_sv b) {
+bool ksmc_sv_eq_any(ksmc_render_ctx *ctx, ksmc_sv a, ksmc_sv b) {
   if (a.kind == KSMC_SV_NONE || b.kind == KSMC_SV_NONE) return false;
   /* Identical bytes of the same kind decode identically. */
   if (a.kind == b.kind && a.n == b.n && memcmp(a.p, b.p, a.n) == 0) return true;
@@ -319,6 +309,8 @@ static void put_label_value(ksmc_buf *b, ksmc_sv v) {
     ksmc_escape_json_to_label_value(b, v.p, v.n);
   else if (v.kind == KSMC_SV_PLAIN)
     ksmc_escape_label_value(b, v.p, v.n);
+  else if (v.kind == KSMC_SV_CLEAN)
+    ksmc_buf_put(b, v.p, v.n);
 }
 
 void ksmc_prefix_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v) {
@@ -327,7 +319,7 @@ void ksmc_prefix_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv 
   ksmc_buf_putc(&ctx->prefix, '"');
 }
 
-void ksmc_sample_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v) {
+void ksmc_sample_label_any(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v) {
   if (v.kind == KSMC_SV_NONE) {
     ctx->sample_drop = true;
     return;
@@ -408,7 +400,7 @@ static void write_value(ksmc_render_ctx *ctx, double value, bool close) {
   ksmc_buf_putc(&ctx->out, '\n');
 }
 
-void ksmc_sample_end(ksmc_render_ctx *ctx, double value, bool close) {
+void ksmc_sample_end_any(ksmc_render_ctx *ctx, double value, bool close) {
   if (ctx->sample_drop) {
     ksmc_buf_truncate(&ctx->out, ctx->sample_mark);
     return;

@@ -21,9 +21,11 @@
 #include "ksmc_render.h"
 
 /* A string value: bytes of a JSON string token still JSON-escaped (KSMC_SV_JSON), plain
- * bytes (KSMC_SV_PLAIN), or no value at all (KSMC_SV_NONE: a partial function such as
- * ip_family found nothing, which drops the sample being written). */
-typedef enum { KSMC_SV_PLAIN, KSMC_SV_JSON, KSMC_SV_NONE } ksmc_sv_kind;
+ * bytes (KSMC_SV_PLAIN), plain bytes known to need no label escaping either (KSMC_SV_CLEAN:
+ * ASCII without `\`, `"` or LF, so written and compared as they are), or no value at all
+ * (KSMC_SV_NONE: a partial function such as ip_family found nothing, which drops the sample
+ * being written). PLAIN and CLEAN are the decoded kinds (kind <= KSMC_SV_CLEAN). */
+typedef enum { KSMC_SV_PLAIN, KSMC_SV_CLEAN, KSMC_SV_JSON, KSMC_SV_NONE } ksmc_sv_kind;
 
 typedef struct {
   const char *p;
@@ -60,6 +62,12 @@ int ksmc_leaf_token(ksmc_render_ctx *ctx, size_t start, size_t end);
 
 /* Marks a container token whose children are not tokenized yet. */
 #define KSMC_DEFERRED (-2)
+
+/* In the `size` of a string or primitive token made by the scanner (never set by jsmn):
+ * its raw bytes are CLEAN (see ksmc_sv_kind), checked once when the token is made (every
+ * primitive the scanner makes is a validated number or literal), so every use of the
+ * value (label, comparison) copies or compares the bytes without looking at them again. */
+#define KSMC_TOK_CLEAN (1 << 30)
 
 /* For a deferred container token: tokenizes its children with jsmn and returns the index
  * of the fully tokenized copy (children follow it); other tokens are returned as is. */
@@ -126,9 +134,18 @@ static inline int ksmc_tok_value(const ksmc_render_ctx *ctx, int t) {
 
 /* ---- values ------------------------------------------------------------------------ */
 
-/* The string value of token t: a JSON string's raw bytes, a number's or boolean's
- * literal text, "" when absent. Objects and arrays read as "". */
-ksmc_sv ksmc_sv_tok(const ksmc_render_ctx *ctx, int t);
+/* The string value of token t: a JSON string's raw bytes (CLEAN when the token says so),
+ * a number's or boolean's literal text, "" when absent. Objects and arrays read as "". */
+static inline ksmc_sv ksmc_sv_tok(const ksmc_render_ctx *ctx, int t) {
+  if (t < 0) return (ksmc_sv){"", 0, KSMC_SV_CLEAN};
+  const jsmntok_t *k = &ctx->tok[t];
+  const char *p = ctx->json + k->start;
+  size_t n = (size_t)(k->end - k->start);
+  bool clean = (k->size & KSMC_TOK_CLEAN) != 0;
+  if (k->type == JSMN_STRING) return (ksmc_sv){p, n, clean ? KSMC_SV_CLEAN : KSMC_SV_JSON};
+  if (k->type == JSMN_PRIMITIVE) return (ksmc_sv){p, n, clean ? KSMC_SV_CLEAN : KSMC_SV_PLAIN};
+  return (ksmc_sv){"", 0, KSMC_SV_CLEAN};
+}
 
 static inline ksmc_sv ksmc_sv_lit(const char *p, size_t n) {
   return (ksmc_sv){p, n, KSMC_SV_PLAIN};
@@ -140,11 +157,22 @@ static inline ksmc_sv ksmc_sv_none(void) { return (ksmc_sv){"", 0, KSMC_SV_NONE}
  * result stays valid until the next ksmc_sv_decode call on the same slot (0 or 1). */
 ksmc_slice ksmc_sv_decode(ksmc_render_ctx *ctx, ksmc_sv v, int slot);
 
+/* ksmc_sv_eq and ksmc_sv_eq_lit when a value may need decoding (called by them). */
+bool ksmc_sv_eq_any(ksmc_render_ctx *ctx, ksmc_sv a, ksmc_sv b);
+bool ksmc_sv_eq_lit_any(ksmc_render_ctx *ctx, ksmc_sv a, const char *lit, size_t n);
+
 /* Decoded string equality. */
-bool ksmc_sv_eq(ksmc_render_ctx *ctx, ksmc_sv a, ksmc_sv b);
+static inline bool ksmc_sv_eq(ksmc_render_ctx *ctx, ksmc_sv a, ksmc_sv b) {
+  if (a.kind <= KSMC_SV_CLEAN && b.kind <= KSMC_SV_CLEAN)
+    return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+  return ksmc_sv_eq_any(ctx, a, b);
+}
 
 /* Decoded string equality with a literal. */
-bool ksmc_sv_eq_lit(ksmc_render_ctx *ctx, ksmc_sv a, const char *lit, size_t n);
+static inline bool ksmc_sv_eq_lit(ksmc_render_ctx *ctx, ksmc_sv a, const char *lit, size_t n) {
+  if (a.kind <= KSMC_SV_CLEAN) return a.n == n && memcmp(a.p, lit, n) == 0;
+  return ksmc_sv_eq_lit_any(ctx, a, lit, n);
+}
 
 /* True if the decoded v equals one of list[0..n). */
 bool ksmc_sv_in(ksmc_render_ctx *ctx, ksmc_sv v, const ksmc_slice *list, size_t n);
@@ -250,20 +278,40 @@ ksmc_sv ksmc_fn_concat(ksmc_render_ctx *ctx, const ksmc_sv *parts, size_t n, int
 /* Starts a sample line: `<name>` then the object's default labels (`{a="x",b="y"`; empty
  * when the kind has none). */
 static inline void ksmc_sample_begin(ksmc_render_ctx *ctx, const char *name, size_t n) {
-  ctx->sample_mark = ctx->out.n;
+  ksmc_buf *b = &ctx->out;
+  ctx->sample_mark = b->n;
   ctx->sample_drop = false;
-  ksmc_buf_put(&ctx->out, name, n);
-  ksmc_buf_put(&ctx->out, ctx->prefix.p, ctx->prefix.n);
+  size_t need = n + ctx->prefix.n; /* one room check for both */
+  if (b->cap - b->n < need && !ksmc_buf_reserve(b, need)) return;
+  memcpy(b->p + b->n, name, n);
+  if (ctx->prefix.n) memcpy(b->p + b->n + n, ctx->prefix.p, ctx->prefix.n);
+  b->n += need;
 }
 
 /* Writes one default label into the object's prefix (`lit` is `{name="` or `,name="`).
  * A NONE value writes "". */
 void ksmc_prefix_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v);
 
+/* ksmc_sample_label for values that are not CLEAN (called by it). */
+void ksmc_sample_label_any(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v);
+
 /* Writes one label: `lit` is the precomputed `,name="` (or `{name="` for the first label
  * of a kind without default labels), then the escaped value and `"`. A value of kind
- * NONE marks the sample to be dropped. */
-void ksmc_sample_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v);
+ * NONE marks the sample to be dropped. A CLEAN value is copied with one room check. */
+static inline void ksmc_sample_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v) {
+  if (v.kind != KSMC_SV_CLEAN) {
+    ksmc_sample_label_any(ctx, lit, n, v);
+    return;
+  }
+  ksmc_buf *b = &ctx->out;
+  size_t need = n + v.n + 1;
+  if (b->cap - b->n < need && !ksmc_buf_reserve(b, need)) return;
+  char *w = b->p + b->n;
+  memcpy(w, lit, n);
+  memcpy(w + n, v.p, v.n);
+  w[n + v.n] = '"';
+  b->n += need;
+}
 
 /* Writes the dynamic labels of a map token (label_*, annotation_*, nodeselector_*): the
  * map's entries selected by `allow` (every entry when allow_all), sorted by raw key,
@@ -272,9 +320,21 @@ void ksmc_sample_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv 
 bool ksmc_sample_dynamic(ksmc_render_ctx *ctx, int map_tok, const char *prefix,
                          const ksmc_allowlist_entry *allow, bool allow_all, bool open);
 
+/* ksmc_sample_end for any value (called by it). */
+void ksmc_sample_end_any(ksmc_render_ctx *ctx, double value, bool close);
+
 /* Ends the sample: `}` when `close`, a space, the value as KSM formats it, newline. A
- * dropped sample is erased. */
-void ksmc_sample_end(ksmc_render_ctx *ctx, double value, bool close);
+ * dropped sample is erased. The values 1 and 0 of most samples are one 4-byte write. */
+static inline void ksmc_sample_end(ksmc_render_ctx *ctx, double value, bool close) {
+  ksmc_buf *b = &ctx->out;
+  if (close && !ctx->sample_drop && (value == 1.0 || value == 0.0) &&
+      (b->cap - b->n >= 4 || ksmc_buf_reserve(b, 4))) {
+    memcpy(b->p + b->n, value == 1.0 ? "} 1\n" : "} 0\n", 4); /* KSM prints -0 as 0 */
+    b->n += 4;
+    return;
+  }
+  ksmc_sample_end_any(ctx, value, close);
+}
 
 /* As ksmc_sample_end, but also erases the sample when an identical line (labels and
  * value) was already written for this family of this object. */

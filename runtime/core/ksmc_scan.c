@@ -199,15 +199,43 @@ int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos) {
   return ksmc_leaf_token(ctx, p, end);
 }
 
+/* True if the string bytes json[start..end) are CLEAN (ksmc_sv_kind): no backslash, `"`,
+ * LF or byte >= 0x80. Sixteen bytes per SSE2 step, reading past `end` only while the step
+ * stays inside the document (the bytes past `end` are masked off). */
+static inline bool clean_string(const ksmc_render_ctx *ctx, size_t start, size_t end) {
+  const unsigned char *s = (const unsigned char *)ctx->json;
+  size_t i = start;
+#ifdef __SSE2__
+  const __m128i vb = _mm_set1_epi8('\\'), vq = _mm_set1_epi8('"'), vn = _mm_set1_epi8('\n');
+  for (; i < end && i + 16 <= ctx->json_len; i += 16) {
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, vb), _mm_cmpeq_epi8(b, vq)),
+                               _mm_or_si128(_mm_cmpeq_epi8(b, vn), b)); /* sign bit: >= 0x80 */
+    unsigned m = (unsigned)_mm_movemask_epi8(hit);
+    if (end - i < 16) m &= (1u << (end - i)) - 1;
+    if (m) return false;
+  }
+#endif
+  for (; i < end; i++)
+    if (s[i] == '\\' || s[i] == '"' || s[i] == '\n' || s[i] >= 0x80) return false;
+  return true;
+}
+
 int ksmc_leaf_token(ksmc_render_ctx *ctx, size_t start, size_t end) {
   if (ctx->scan_failed) return -1;
   size_t p = skip_ws(ctx, start);
   char c = ctx->json[p];
-  if (c == '"') return scalar_token(ctx, JSMN_STRING, p + 1, end - 1);
+  if (c == '"') {
+    int t = scalar_token(ctx, JSMN_STRING, p + 1, end - 1);
+    if (t >= 0 && clean_string(ctx, p + 1, end - 1)) ctx->tok[t].size = KSMC_TOK_CLEAN;
+    return t;
+  }
   if (c == '{' || c == '[') /* children are tokenized on demand (ksmc_tok_expand) */
     return scalar_token(ctx, c == '{' ? JSMN_OBJECT : JSMN_ARRAY, p, end);
-  if (c == 'n') return -1; /* null reads as absent */
-  return scalar_token(ctx, JSMN_PRIMITIVE, p, end);
+  if (c == 'n') return -1;                           /* null reads as absent */
+  int t = scalar_token(ctx, JSMN_PRIMITIVE, p, end); /* validated by primitive_end */
+  if (t >= 0) ctx->tok[t].size = KSMC_TOK_CLEAN;
+  return t;
 }
 
 size_t ksmc_obj_open(ksmc_render_ctx *ctx, size_t p) {
