@@ -65,7 +65,12 @@ YAML
 # get -w in the background sees the pod being created and deleted
 k get pods -n default -w > "$WORK/watch.txt" 2>&1 &
 W=$!; BG_PIDS+=($W)
-sleep 2
+# kubectl lists, then watches from the list's resourceVersion: wait until its watch is open
+# (a fixed sleep lost the race when kubectl started slowly on a loaded machine: it then
+# listed after the delete below and never printed the row).
+watches_active() { curl -s "$BASE/_sim/stats" | sed 's/.*"watchesActive":\([0-9]*\).*/\1/'; }
+for _ in $(seq 300); do [ "$(watches_active)" -ge 1 ] 2>/dev/null && break; sleep 0.1; done
+check "kubectl get pods -w opened a watch" [ "$(watches_active)" -ge 1 ]
 k apply -f "$WORK/pod.yaml" > "$WORK/apply.txt" 2>&1
 check "kubectl apply -f pod.yaml creates it" grep -q "pod/hello created" "$WORK/apply.txt"
 check "the simulator holds it" bash -c "curl -s '$BASE/_sim/objects?resource=pods&namespace=default' | grep -q '\"name\":\"hello\"'"
