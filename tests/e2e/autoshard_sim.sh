@@ -52,7 +52,11 @@ not_ready() { # NAME: /readyz answers 503 before it is synced
 # Wrong use first: a pod without a StatefulSet owner keeps serving, unready, with an error.
 api POST "/api/v1/namespaces/$NS/pods" '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"loner-0","namespace":"monitoring"},"spec":{"containers":[{"name":"c","image":"i"}]}}' >/dev/null
 start_ksmc loner --pod loner-0 --pod-namespace "$NS"
-sleep 1
+# Wait for the error (not a fixed sleep: a loaded machine can take seconds to get there).
+for _ in $(seq 100); do
+  grep -q "has no apps/v1 StatefulSet owner reference" "$E2E_TMP/ksmc-loner.log" && break
+  sleep 0.1
+done
 not_ready loner || fail "a pod without a StatefulSet must not become ready"
 grep -q "has no apps/v1 StatefulSet owner reference" "$E2E_TMP/ksmc-loner.log" || fail "no clear error for a pod without a StatefulSet"
 kill "$PID_loner"
