@@ -129,3 +129,61 @@ size_t ksmc_skip_container(const char *s, size_t len, size_t p, size_t max_depth
 size_t ksmc_skip_container_strict(const char *s, size_t len, size_t p) {
   return skip(s, len, p, (size_t)-1, true);
 }
+
+size_t ksmc_skip_resume(ksmc_skip_state *st, const char *s, size_t len) {
+  const uint64_t even = 0x5555555555555555ull, odd = ~even;
+  uint64_t prev_odd_bs = st->esc ? 1 : 0, prev_in_str = st->in_str ? ~0ull : 0;
+  size_t depth = st->depth;
+  for (size_t blk = 0; blk < len; blk += 64) {
+    block_bits m;
+    size_t k = len - blk; /* bytes of this block */
+    if (k >= 64) {
+      k = 64;
+      classify((const unsigned char *)s + blk, &m);
+    } else {
+      unsigned char pad[64];
+      memset(pad, ' ', sizeof pad);
+      memcpy(pad, s + blk, k);
+      classify(pad, &m);
+    }
+    uint64_t starts = m.bs & ~(m.bs << 1);
+    uint64_t even_start_mask = even ^ prev_odd_bs;
+    uint64_t even_starts = starts & even_start_mask, odd_starts = starts & ~even_start_mask;
+    uint64_t even_carries = m.bs + even_starts, odd_carries;
+    bool ends_odd = __builtin_add_overflow(m.bs, odd_starts, &odd_carries);
+    odd_carries |= prev_odd_bs;
+    uint64_t escaped = ((even_carries & ~m.bs) & odd) | ((odd_carries & ~m.bs) & even);
+    uint64_t quotes = m.quote & ~escaped;
+    uint64_t in_str = prefix_xor(quotes) ^ prev_in_str;
+    uint64_t opens = m.open & ~in_str, closes = m.close & ~in_str;
+    /* the masks are exact up to the first backslash outside a string */
+    uint64_t unsure = m.bs & ~in_str;
+    if (unsure) {
+      opens &= (unsure & (0 - unsure)) - 1;
+      closes &= (unsure & (0 - unsure)) - 1;
+    }
+    unsigned nopen = popcount64(opens), nclose = popcount64(closes);
+    if (depth > nclose && !unsure) {
+      depth = depth + nopen - nclose;
+    } else {
+      for (uint64_t b = opens | closes; b; b &= b - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(b);
+        if (opens >> i & 1) {
+          depth++;
+        } else if (--depth == 0) {
+          return blk + i + 1;
+        }
+      }
+      if (unsure) return KSMC_SKIP_UNSURE;
+    }
+    if (k == 64) {
+      prev_odd_bs = ends_odd;
+      prev_in_str = (uint64_t)((int64_t)in_str >> 63);
+    } else { /* the state after the last real byte; the padding holds no backslash */
+      prev_odd_bs = escaped >> k & 1;
+      prev_in_str = in_str >> (k - 1) & 1 ? ~0ull : 0;
+    }
+  }
+  *st = (ksmc_skip_state){depth, prev_in_str != 0, (int)prev_odd_bs};
+  return 0;
+}

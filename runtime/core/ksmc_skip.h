@@ -29,4 +29,22 @@ size_t ksmc_skip_container(const char *s, size_t len, size_t p, size_t max_depth
  * value closes (invalid JSON, where the block masks could differ). */
 size_t ksmc_skip_container_strict(const char *s, size_t len, size_t p);
 
+/* Where a resumable scan stands between two pieces of one value: the nesting depth, and
+ * whether the next byte is inside a string and escaped by a backslash before it. */
+typedef struct {
+  size_t depth;
+  int in_str;
+  int esc;
+} ksmc_skip_state;
+
+/* The strict scan fed in pieces, for values cut by chunk boundaries (watch streams): scans
+ * s[0..len) from state *st (depth 0: s[0] is the value's `{` or `[`; the initial state is
+ * all zero) and returns the offset just past the bracket that brings the depth to 0, or 0
+ * when the value does not close within s[0..len), in which case *st is the state after
+ * s[len - 1], ready for the next piece. Returns KSMC_SKIP_UNSURE, *st unchanged, if
+ * a backslash outside a string comes before the close (the result is then left to a
+ * byte-wise scan from *st). Feeding a value in any pieces gives the offsets of
+ * ksmc_skip_container_strict on the whole. */
+size_t ksmc_skip_resume(ksmc_skip_state *st, const char *s, size_t len);
+
 #endif

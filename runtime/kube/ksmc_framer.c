@@ -8,6 +8,10 @@
 #include "ksmc_jscan.h"
 #include "ksmc_skip.h"
 
+/* The head of a watch event as the API server writes it: {"type":"T","object":{ */
+#define HEAD_TYPE "{\"type\":\""
+#define HEAD_OBJECT "\",\"object\":{"
+
 /* Memory above this is given back after an object instead of kept for the next one. */
 #define KEEP_BYTES ((size_t)1 << 20)
 
@@ -143,8 +147,15 @@ static bool finish_event_at(ksmc_framer *f, const ksmc_framer_cb *cb, const char
     return framer_error(f, cb, KSMC_E_TOO_BIG);
   }
   ksmc_slice type, tq, obj;
-  bool ok = ksmc_jscan_member(ev, n, "type", &tq) && ksmc_jscan_unquote(tq, &type) &&
-            ksmc_jscan_member(ev, n, "object", &obj);
+  bool ok;
+  if (f->obj_end && f->obj_end + 1 == n) { /* the API server's shape: sliced while framing */
+    type = (ksmc_slice){ev + sizeof HEAD_TYPE - 1, f->type_len};
+    obj = (ksmc_slice){ev + f->obj_at, f->obj_end - f->obj_at};
+    ok = true;
+  } else {
+    ok = ksmc_jscan_member(ev, n, "type", &tq) && ksmc_jscan_unquote(tq, &type) &&
+         ksmc_jscan_member(ev, n, "object", &obj);
+  }
   bool go;
   if (ok) {
     go = cb->event(cb->user, type, obj);
@@ -172,8 +183,9 @@ static bool bad_event(ksmc_framer *f, const ksmc_framer_cb *cb, bool line_end) {
 static void begin_event(ksmc_framer *f) {
   f->in_event = true;
   f->oversized = false;
-  f->event_bytes = 0;
-  f->nest = (ksmc_jnest){.lines = true};
+  f->fast = true;
+  f->event_bytes = f->obj_at = f->obj_end = 0;
+  f->nest = (ksmc_jnest){.lines = true, .open = '{'};
   ksmc_buf_reset(&f->ev);
 }
 
@@ -201,35 +213,84 @@ static bool between_events(ksmc_framer *f, const char *p, size_t n, size_t *i,
   return true;
 }
 
-/* The event ev[0..e) (its first byte the opening brace; e == 0: not closed before the
- * newline) is handed out or reported, as nest_scan's outcome would be. */
-static bool close_line_event(ksmc_framer *f, const ksmc_framer_cb *cb, const char *ev, size_t e) {
-  if (!e) return bad_event(f, cb, true);
-  f->event_bytes = e;
-  if ((ev[e - 1] == '}') != (ev[0] == '{')) return bad_event(f, cb, false);
-  return finish_event_at(f, cb, ev, e);
+/* The head of an event as the API server writes it, `{"type":"T","object":{` with T free
+ * of quotes and backslashes, at p[0..lim): returns the offset of the object's `{` and sets
+ * *tlen to T's length, or returns 0 (any other shape, or not all in p[0..lim)). */
+static size_t event_head(const char *p, size_t lim, size_t *tlen) {
+  const size_t h1 = sizeof HEAD_TYPE - 1, h2 = sizeof HEAD_OBJECT - 1;
+  if (lim < h1 + h2 || memcmp(p, HEAD_TYPE, h1) != 0) return 0;
+  size_t room = lim - h1 - h2 < 64 ? lim - h1 - h2 : 64;
+  const char *q = memchr(p + h1, '"', room + 1);
+  if (!q) return 0;
+  size_t t = (size_t)(q - (p + h1));
+  if (memchr(p + h1, '\\', t) || memcmp(q, HEAD_OBJECT, h2) != 0) return 0;
+  *tlen = t;
+  return h1 + t + h2 - 1;
 }
 
-/* Line framing, the fast path for an event that starts and ends in this chunk: the API
- * server writes one event per line, so the event is at most the bytes up to the next
- * newline (memchr), and where it closes is found by the 64-byte block skipper in one
- * pass, in place, instead of nest_scan's byte loop. Its outcome is nest_scan's: an event
- * not closed before the newline is cut, a wrong closing bracket is reported, bytes after
- * the close are framed again. Where the two could differ (a backslash outside a string,
- * one right before the newline, which may escape it) or the event is over the limit, or
- * its newline is in a later chunk, it returns 1 and the byte-wise path frames the event.
- * Returns 0 when p[*i..] moved on, -1 when a callback stopped the feed. */
-static int line_event(ksmc_framer *f, const char *p, size_t n, size_t *i,
-                      const ksmc_framer_cb *cb) {
-  const char *nl = memchr(p + *i, '\n', n - *i);
-  if (!nl) return 1;
-  size_t k = (size_t)(nl - (p + *i));
-  if (k && p[*i + k - 1] == '\\') return 1;
-  size_t e = ksmc_skip_container_strict(p + *i, k, 0);
-  if (e == KSMC_SKIP_UNSURE || e > f->max_event) return 1;
-  bool go = close_line_event(f, cb, p + *i, e);
-  *i = e ? *i + e : (size_t)(nl - p) + 1;
-  return go ? 0 : -1;
+/* The fast path, in which every event starts: the API server writes one event per line,
+ * so an event is at most the bytes up to the next newline (memchr), and where it closes is
+ * found by the resumable 64-byte block scanner, in place when the event lies in this chunk
+ * and carried across chunks (the bytes appended to f->ev) when it does not. An event with
+ * the API server's head is scanned from its object's `{`, so the object's end is known
+ * when the event closes right after it and finish_event_at slices it without a second
+ * skip. The outcome is nest_scan's in every case: an event not closed before the newline
+ * is cut, a wrong closing bracket is reported, bytes after the close are framed again.
+ * Where the two could differ (a backslash outside a string; a newline escaped inside a
+ * string) the scan stops with f->nest exact at p[*i] and returns 1: the byte-wise path
+ * frames the rest of the event. Returns 0 when p[*i..] moved on, -1 when a callback
+ * stopped the feed. */
+static int fast_scan(ksmc_framer *f, const char *p, size_t n, size_t *i, const ksmc_framer_cb *cb) {
+  size_t start = *i, j = start;
+  const char *nl = memchr(p + start, '\n', n - start);
+  size_t lim = nl ? (size_t)(nl - p) : n;
+  if (f->event_bytes == 0) { /* a fresh event: p[start] is its `{` */
+    size_t h = event_head(p + j, lim - j, &f->type_len);
+    if (h) {
+      f->obj_at = h;
+      f->nest.depth = 1;
+      j += h;
+    }
+  }
+  for (;;) {
+    size_t base = f->obj_at && !f->obj_end; /* in the object: its depth is the event's - 1 */
+    ksmc_skip_state st = {(size_t)f->nest.depth - base, f->nest.in_str, f->nest.esc};
+    size_t e = ksmc_skip_resume(&st, p + j, lim - j);
+    if (e == KSMC_SKIP_UNSURE) break;
+    if (e == 0) { /* open at lim */
+      f->nest.depth = (int)(st.depth + base);
+      f->nest.in_str = st.in_str;
+      f->nest.esc = st.esc;
+      j = lim;
+      if (!nl) break;
+      if (st.in_str && st.esc) break; /* a newline escaped in a string: nest_scan goes on */
+      *i = lim + 1;
+      return bad_event(f, cb, true) ? 0 : -1;
+    }
+    j += e;
+    if (base) { /* the object closed: the event must close next */
+      f->obj_end = f->event_bytes + (j - start);
+      f->nest.depth = 1;
+      f->nest.in_str = f->nest.esc = false;
+      continue;
+    }
+    bool go;
+    if (p[j - 1] != '}') { /* every event opens with `{` */
+      go = bad_event(f, cb, false);
+    } else if (f->event_bytes == 0) { /* all in this chunk: framed in place */
+      f->event_bytes = j - start;
+      f->oversized = f->event_bytes > f->max_event;
+      go = finish_event_at(f, cb, p + start, j - start);
+    } else {
+      absorb(&f->ev, &f->oversized, &f->event_bytes, f->max_event, p + start, j - start);
+      go = finish_event(f, cb);
+    }
+    *i = j;
+    return go ? 0 : -1;
+  }
+  absorb(&f->ev, &f->oversized, &f->event_bytes, f->max_event, p + start, j - start);
+  *i = j;
+  return j == n ? 0 : 1;
 }
 
 bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb) {
@@ -239,10 +300,11 @@ bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer
       if (!between_events(f, p, n, &i, cb)) return false;
       continue;
     }
-    if (f->event_bytes == 0 && !f->oversized) { /* a fresh event: p[i] is its `{` */
-      int r = line_event(f, p, n, &i, cb);
+    if (f->fast) {
+      int r = fast_scan(f, p, n, &i, cb);
       if (r < 0) return false;
       if (r == 0) continue;
+      f->fast = false; /* the byte-wise scan takes the event from p[i] */
     }
     size_t start = i;
     nest_result r = nest_scan(&f->nest, p, n, &i);

@@ -56,6 +56,10 @@ typedef struct {
   bool in_event;
   bool oversized;
   bool skip_line;
+  bool fast;       /* the event is being block-scanned (else byte-wise by nest) */
+  size_t obj_at;   /* offset of the object's `{` in the event when its head was matched */
+  size_t obj_end;  /* offset just past the object once it closed */
+  size_t type_len; /* length of the type string of a matched head */
   size_t event_bytes;
   char msg[160];
 } ksmc_framer;

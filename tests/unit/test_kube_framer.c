@@ -237,6 +237,219 @@ static void test_watch_backslash_guards(void) {
   check_all_splits_watch(s, 0);
 }
 
+/* ---- the framer against a byte-wise model ----
+ * What the framer must do, written the obvious way: a byte loop over the whole stream
+ * (nesting, strings, escapes inside strings; a newline anywhere inside an event cuts it),
+ * the type and object found by ksmc_jscan_member. The framer's block scanning, in-place
+ * framing, carried state and slicing while framing must give exactly this log for every
+ * chunking. */
+static void model_frame(const char *s, size_t n, size_t max, ksmc_buf *log) {
+  char line[256];
+  size_t i = 0;
+  while (i < n) {
+    char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      i++;
+      continue;
+    }
+    if (c != '{') {
+      int k =
+          snprintf(line, sizeof line, "ERR 2 malformed watch stream: byte 0x%02x between events\n",
+                   (unsigned char)c);
+      ksmc_buf_put(log, line, (size_t)k);
+      const char *nl = memchr(s + i, '\n', n - i);
+      i = nl ? (size_t)(nl - s) + 1 : n;
+      continue;
+    }
+    size_t depth = 0, j = i;
+    bool in_str = false, esc = false;
+    const char *bad = NULL;
+    for (; j < n; j++) {
+      char b = s[j];
+      if (in_str) {
+        if (esc)
+          esc = false;
+        else if (b == '\\')
+          esc = true;
+        else if (b == '"')
+          in_str = false;
+        else if (b == '\n')
+          bad = "line ends inside the event";
+      } else if (b == '\n') {
+        bad = "line ends inside the event";
+      } else if (b == '"') {
+        in_str = true;
+      } else if (b == '{' || b == '[') {
+        depth++;
+      } else if ((b == '}' || b == ']') && --depth == 0) {
+        if (b != '}') bad = "mismatched brackets";
+        break;
+      }
+      if (bad) break;
+    }
+    if (j == n) {
+      ksmc_buf_puts(log, KSMC_LIT("PARTIAL\n"));
+      return;
+    }
+    size_t len = j + 1 - i;
+    const char *ev = s + i;
+    i = j + 1;
+    if (bad) {
+      int k = snprintf(line, sizeof line, "ERR 2 malformed watch event: %s\n", bad);
+      ksmc_buf_put(log, line, (size_t)k);
+      continue;
+    }
+    if (len > max) {
+      int k = snprintf(line, sizeof line,
+                       "ERR 5 watch event of %zu bytes exceeds the %zu-byte limit; skipped\n", len,
+                       max);
+      ksmc_buf_put(log, line, (size_t)k);
+      continue;
+    }
+    ksmc_slice tq, type, obj;
+    if (ksmc_jscan_member(ev, len, "type", &tq) && ksmc_jscan_unquote(tq, &type) &&
+        ksmc_jscan_member(ev, len, "object", &obj)) {
+      ksmc_buf_puts(log, type);
+      ksmc_buf_putc(log, '|');
+      ksmc_buf_puts(log, obj);
+      ksmc_buf_putc(log, '\n');
+    } else {
+      char msg[160];
+      snprintf(msg, sizeof msg, "malformed watch event (no type or object): %.*s",
+               len < 60 ? (int)len : 60, ev);
+      int k = snprintf(line, sizeof line, "ERR 2 %s\n", msg);
+      ksmc_buf_put(log, line, (size_t)k);
+    }
+  }
+}
+
+static uint64_t xs(uint64_t *x) {
+  *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+  return *x >> 11;
+}
+
+/* A random event, mostly the API server's shape with long string-rich objects (values
+ * across 64-byte blocks, escaped quotes, backslash runs, brackets in strings), sometimes
+ * another shape, a trailing member, a wrong bracket, a raw or escaped newline, a backslash
+ * outside a string, garbage, blanks or a second event on the line. */
+static void random_event(ksmc_buf *b, uint64_t *x) {
+  static const char *const types[] = {"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"};
+  static const char *const bits[] = {
+      "\"a\":\"plain string value that runs past a block\",",
+      "\"q\":\"x\\\"}{\\\\\",",
+      "\"b\":\"\\\\\\\\\\\\\",",
+      "\"c\":[1,2,{\"d\":\"]}[{\"}],",
+      "\"e\":{\"f:name\":{}},",
+      "\"g\":null,",
+      "\"h\":\"\\\\\",",
+      "\"k\":\"\\n\\t\",",
+      "\"m\":\"}}}}\",",
+      "\"n\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","};
+  uint64_t r = xs(x), shape = r % 40;
+  if (shape == 0) {
+    ksmc_buf_puts(b, KSMC_LIT("garbage\n"));
+    return;
+  }
+  if (shape == 1) ksmc_buf_puts(b, KSMC_LIT(" \t"));
+  if (shape == 2) {
+    ksmc_buf_puts(b, KSMC_LIT("{\"object\":{\"z\":1},\"type\":\"DELETED\"}\n"));
+    return;
+  }
+  ksmc_buf_puts(b, KSMC_LIT("{\"type\":\""));
+  const char *t = types[xs(x) % 5];
+  ksmc_buf_put(b, t, strlen(t));
+  ksmc_buf_puts(b, shape == 3 ? KSMC_LIT("\", \"object\":{") : KSMC_LIT("\",\"object\":{"));
+  size_t members = xs(x) % 40;
+  for (size_t k = 0; k < members; k++) {
+    const char *m = bits[xs(x) % (sizeof bits / sizeof *bits)];
+    ksmc_buf_put(b, m, strlen(m));
+  }
+  ksmc_buf_puts(b, KSMC_LIT("\"z\":0}"));
+  switch (shape) {
+  case 4:
+    ksmc_buf_puts(b, KSMC_LIT(",\"extra\":{}}"));
+    break;
+  case 5:
+    ksmc_buf_puts(b, KSMC_LIT("]"));
+    break;
+  case 6:
+    ksmc_buf_puts(b, KSMC_LIT("\n}"));
+    break;
+  case 7:
+    ksmc_buf_puts(b, KSMC_LIT(",\"s\":\"x\\\n\"}"));
+    break; /* escaped raw newline */
+  case 8:
+    ksmc_buf_puts(b, KSMC_LIT(",\\\"s\":1}"));
+    break; /* backslash outside */
+  case 9:
+    ksmc_buf_puts(b, KSMC_LIT("} {\"type\":\"ADDED\",\"object\":{}}"));
+    break;
+  case 10:
+    ksmc_buf_puts(b, KSMC_LIT("}x"));
+    break;
+  case 11:
+    ksmc_buf_puts(b, KSMC_LIT(",\"s\":\"cut"));
+    break;
+  default:
+    ksmc_buf_putc(b, '}');
+  }
+  ksmc_buf_puts(b, shape == 12 ? KSMC_LIT("\r\n") : KSMC_LIT("\n"));
+}
+
+/* Random streams in random chunks (1 byte to 3 KiB), with and without a size limit, and
+ * every split into two of some of them: the framer's log is the model's. */
+static void test_watch_model(void) {
+  uint64_t x = 0x853c49e6748fea9bull;
+  static const size_t limits[] = {KSMC_FRAMER_DEFAULT_MAX, 300, 2000};
+  unsigned bad = 0, events = 0;
+  for (int iter = 0; iter < 300; iter++) {
+    ksmc_buf s = {0};
+    size_t nev = 1 + xs(&x) % 12;
+    for (size_t k = 0; k < nev; k++) random_event(&s, &x);
+    if (iter % 10 == 0) s.n--; /* no final newline */
+    size_t max = limits[iter % 3];
+    ksmc_buf want = {0};
+    model_frame(s.p, s.n, max, &want);
+    ksmc_framer f;
+    ksmc_framer_init(&f, max);
+    for (int run = 0; run < 4; run++) {
+      rec r = {0};
+      ksmc_framer_cb cb = {&r, on_event, on_error};
+      size_t at = 0, top = run == 0 ? s.n : run == 1 ? 3 : run == 2 ? 200 : 3000;
+      while (at < s.n) {
+        size_t k = 1 + xs(&x) % top;
+        if (k > s.n - at) k = s.n - at;
+        ksmc_framer_feed(&f, s.p + at, k, &cb);
+        at += k;
+      }
+      if (ksmc_framer_partial(&f)) ksmc_buf_puts(&r.log, KSMC_LIT("PARTIAL\n"));
+      if ((r.log.n != want.n || memcmp(r.log.p, want.p, want.n)) && bad++ < 3)
+        fprintf(stderr, "\n  iter %d run %d:\n--- model\n%.*s--- framer\n%.*s", iter, run,
+                (int)want.n, want.p, (int)r.log.n, r.log.p);
+      ksmc_buf_free(&r.log);
+      ksmc_framer_reset(&f);
+    }
+    if (iter % 30 == 0) { /* every two-way split */
+      for (size_t cut = 0; cut <= s.n; cut++) {
+        rec r = {0};
+        size_t cuts[1] = {cut};
+        feed_watch(&f, s.p, s.n, cuts, 1, &r);
+        if (ksmc_framer_partial(&f)) ksmc_buf_puts(&r.log, KSMC_LIT("PARTIAL\n"));
+        if ((r.log.n != want.n || memcmp(r.log.p, want.p, want.n)) && bad++ < 3)
+          fprintf(stderr, "\n  iter %d cut %zu differs\n", iter, cut);
+        ksmc_buf_free(&r.log);
+        ksmc_framer_reset(&f);
+      }
+    }
+    for (size_t k = 0; k + 1 < want.n; k++) events += want.p[k] == '|';
+    ksmc_framer_free(&f);
+    ksmc_buf_free(&want);
+    ksmc_buf_free(&s);
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_TRUE(events > 1000);
+}
+
 static void test_watch_stop(void) {
   ksmc_framer f;
   ksmc_framer_init(&f, 0);
@@ -474,6 +687,7 @@ static const ktest_case cases[] = {{"watch events", test_watch_events},
                                    {"watch mismatched brackets", test_watch_mismatched},
                                    {"watch same line", test_watch_same_line},
                                    {"watch backslash guards", test_watch_backslash_guards},
+                                   {"watch against a model", test_watch_model},
                                    {"watch stop", test_watch_stop},
                                    {"watch truncated", test_watch_truncated},
                                    {"list metadata first", test_list_meta_first},

@@ -106,8 +106,106 @@ static void test_random(void) {
   CU_ASSERT_TRUE(closed > 1000); /* the generator does produce closed values */
 }
 
+/* What a byte-wise scan in which a backslash escapes only inside strings knows after
+ * s[0..len) from depth 0 at s[0]: the close (offset past it) or 0, the state at len, and
+ * whether a backslash outside a string came before the close. */
+typedef struct {
+  size_t close;
+  ksmc_skip_state st;
+  bool bs_outside;
+} ref_state;
+
+static ref_state ref_strict(const char *s, size_t len) {
+  ref_state r = {0};
+  for (size_t i = 0; i < len; i++) {
+    char c = s[i];
+    if (r.st.in_str) {
+      if (r.st.esc)
+        r.st.esc = 0;
+      else if (c == '\\')
+        r.st.esc = 1;
+      else if (c == '"')
+        r.st.in_str = 0;
+    } else if (c == '\\') {
+      r.bs_outside = true;
+    } else if (c == '"') {
+      r.st.in_str = 1;
+    } else if (c == '{' || c == '[') {
+      r.st.depth++;
+    } else if ((c == '}' || c == ']') && --r.st.depth == 0) {
+      r.close = i + 1;
+      return r;
+    }
+  }
+  return r;
+}
+
+/* ksmc_skip_resume fed a value in random pieces: the close of the byte-wise scan, or
+ * KSMC_SKIP_UNSURE only when a backslash outside a string comes first, and after every
+ * piece that does not close the value the byte-wise scan's state at that point. */
+static void test_resume(void) {
+  static const char alpha[] = "{}[]\"\"\\\\a:,";
+  uint64_t x = 0x2545f4914f6cdd1dull;
+  char s[400];
+  unsigned bad = 0, closed = 0, unsure = 0;
+  for (int iter = 0; iter < 6000; iter++) {
+    size_t len = 1 + (size_t)(iter % 390);
+    bool plain_bs = iter % 3 != 0; /* backslashes only inside strings */
+    bool in_str = false;
+    for (size_t i = 1; i < len; i++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      char c = (x >> 20) % 4 ? "aaab:,"[(x >> 8) % 6] : alpha[(x >> 32) % (sizeof alpha - 1)];
+      if (c == '\\' && plain_bs && !in_str) c = 'a';
+      if (c == '\\' && in_str && i + 1 < len) { /* keep the escape inside the string */
+        s[i++] = c;
+        c = "\"\\an{"[(x >> 40) % 5];
+      } else if (c == '"') {
+        in_str = !in_str;
+      }
+      s[i] = c;
+    }
+    s[0] = iter & 1 ? '{' : '[';
+    ref_state want = ref_strict(s, len);
+    if (want.close) closed++;
+    ksmc_skip_state st = {0};
+    size_t at = 0, got = 0;
+    while (at < len) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      size_t k = iter % 5 == 0 ? 1 + (x >> 16) % 3 : 1 + (x >> 16) % 150;
+      if (k > len - at) k = len - at;
+      ksmc_skip_state before = st;
+      size_t e = ksmc_skip_resume(&st, s + at, k);
+      if (e == KSMC_SKIP_UNSURE) {
+        unsure++;
+        ref_state r = ref_strict(s, at + k);
+        bool ok = r.bs_outside && !memcmp(&st, &before, sizeof st);
+        if (!ok && bad++ < 5) fprintf(stderr, "\n  iter %d: UNSURE at %zu+%zu\n", iter, at, k);
+        got = KSMC_SKIP_UNSURE;
+        break;
+      }
+      if (e) {
+        got = at + e;
+        break;
+      }
+      at += k;
+      ref_state r = ref_strict(s, at);
+      if ((r.st.depth != st.depth || r.st.in_str != st.in_str || r.st.esc != st.esc) && bad++ < 5)
+        fprintf(stderr, "\n  iter %d: state at %zu: depth %zu/%zu in_str %d/%d esc %d/%d\n", iter,
+                at, st.depth, r.st.depth, st.in_str, r.st.in_str, st.esc, r.st.esc);
+    }
+    if (got != KSMC_SKIP_UNSURE && got != want.close && bad++ < 5)
+      fprintf(stderr, "\n  iter %d: got %zu want %zu: %.*s\n", iter, got, want.close, (int)len, s);
+    if (plain_bs && got == KSMC_SKIP_UNSURE && bad++ < 5)
+      fprintf(stderr, "\n  iter %d: UNSURE without a backslash outside strings\n", iter);
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_TRUE(closed > 1000);
+  CU_ASSERT_TRUE(unsure > 100);
+}
+
 static const ktest_case cases[] = {{"examples", test_examples},
                                    {"block boundaries", test_block_boundaries},
                                    {"random", test_random},
+                                   {"resume in pieces", test_resume},
                                    {0}};
 KTEST_MAIN("ksmc_skip", cases)
