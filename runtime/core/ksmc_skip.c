@@ -23,7 +23,8 @@ static inline uint64_t eq16x4(const __m128i b[4], __m128i v) {
   return m0 | m1 << 16 | m2 << 32 | m3 << 48;
 }
 
-static inline void classify(const unsigned char *blk, block_bits *m) {
+static inline __attribute__((always_inline)) void classify(const unsigned char *blk,
+                                                           block_bits *m) {
   __m128i b[4];
   for (int k = 0; k < 4; k++) b[k] = _mm_loadu_si128((const __m128i *)(const void *)(blk + 16 * k));
   m->bs = eq16x4(b, _mm_set1_epi8('\\'));
@@ -39,7 +40,8 @@ static inline void classify(const unsigned char *blk, block_bits *m) {
 static const unsigned char byte_class[256] = {
     ['\\'] = 1, ['"'] = 2, ['{'] = 4, ['['] = 4, ['}'] = 8, [']'] = 8};
 
-static inline void classify(const unsigned char *blk, block_bits *m) {
+static inline __attribute__((always_inline)) void classify(const unsigned char *blk,
+                                                           block_bits *m) {
   *m = (block_bits){0};
   for (int i = 0; i < 64; i++) {
     unsigned c = byte_class[blk[i]];
