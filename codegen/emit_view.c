@@ -84,9 +84,9 @@ static void emit_matcher(FILE *out, const view *v, const vnode *n, const sb *nam
     sb_free(&lit);
   }
   fprintf(out, "};\n\n");
-  fprintf(out, "static int match_%s(ksmc_render_ctx *ctx, int k) {\n", sb_str(name));
-  fprintf(out, "  const char *p = ctx->json + ctx->tok[k].start;\n");
-  fprintf(out, "  switch (ctx->tok[k].end - ctx->tok[k].start) {\n");
+  fprintf(out, "static int match_%s(ksmc_render_ctx *ctx, const ksmc_key *k) {\n", sb_str(name));
+  fprintf(out, "  const char *p = ctx->json + k->start;\n");
+  fprintf(out, "  switch (k->len) {\n");
   size_t prev = (size_t)-1;
   for (size_t i = 0; i < k; i++) {
     const vnode *c = n->kids[order[i]];
@@ -99,8 +99,9 @@ static void emit_matcher(FILE *out, const view *v, const vnode *n, const sb *nam
     sb_free(&lit);
   }
   if (k) fprintf(out, "    break;\n");
-  fprintf(out, "  }\n  return ksmc_key_lookup(ctx, k, keys_%s, %zu);\n}\n\n", sb_str(name),
-          n->nkids);
+  /* Raw bytes without a backslash are the decoded key: only an escaped key is looked up. */
+  fprintf(out, "  }\n  return k->esc ? ksmc_key_lookup(ctx, k, keys_%s, %zu) : -1;\n}\n\n",
+          sb_str(name), n->nkids);
   (void)v;
 }
 
@@ -140,8 +141,8 @@ static void emit_walker(FILE *out, const view *v, const vnode *n) {
           sb_str(&t));
   fprintf(out, "  size_t q = ksmc_obj_open(ctx, p);\n");
   fprintf(out, "  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);\n");
-  fprintf(out, "  int k;\n  while (ksmc_obj_key(ctx, &q, &k)) {\n");
-  fprintf(out, "    switch (match_%s(ctx, k)) {\n", sb_str(&name));
+  fprintf(out, "  ksmc_key k;\n  while (ksmc_obj_key(ctx, &q, &k)) {\n");
+  fprintf(out, "    switch (match_%s(ctx, &k)) {\n", sb_str(&name));
   for (size_t i = 0; i < n->nkids; i++) {
     fprintf(out, "    case %zu: /* %s */\n", i, n->kids[i]->key);
     emit_child_case(out, v, n->kids[i]);
@@ -165,13 +166,13 @@ static void emit_items_walker(FILE *out, const view *v) {
   fprintf(out, "  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);\n");
   fprintf(out, "  out->items = NULL;\n  out->n = 0;\n  uint32_t cap = 0;\n");
   if (v->is_map)
-    fprintf(out, "  int k;\n  while (ksmc_obj_key(ctx, &q, &k)) {\n");
+    fprintf(out, "  ksmc_key k;\n  while (ksmc_obj_key(ctx, &q, &k)) {\n");
   else
     fprintf(out, "  while (ksmc_arr_next(ctx, &q)) {\n");
   fprintf(out, "    %s *item = ksmc_items_push(ctx, out, &cap, sizeof *item);\n", sb_str(&t));
   fprintf(out, "    if (!item) return ksmc_skip_value(ctx, p);\n");
   fprintf(out, "    init_%s(item);\n", v->cname);
-  if (v->is_map) fprintf(out, "    item->_key = k;\n");
+  if (v->is_map) fprintf(out, "    item->_key = ksmc_key_token(ctx, &k);\n");
   if (v->root.leaf) {
     if (v->root.nkids) {
       fprintf(out, "    size_t start = q;\n");

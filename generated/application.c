@@ -67,9 +67,9 @@ static size_t walk_items_status_resources(ksmc_render_ctx *ctx, size_t p, ksmc_i
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -83,15 +83,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "resourceVersion", 15) == 0) return 3;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 4) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -112,9 +112,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec_destination[] = {{"namespace", 9}, {"server", 6}};
 
-static int match_root_spec_destination(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_destination(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "server", 6) == 0) return 1;
     break;
@@ -122,15 +122,15 @@ static int match_root_spec_destination(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "namespace", 9) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_destination, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_destination, 2) : -1;
 }
 
 static size_t walk_root_spec_destination(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_destination(ctx, k)) {
+    switch (match_root_spec_destination(ctx, &k)) {
     case 0: /* namespace */
       o->spec_destination_namespace = ksmc_scan_leaf(ctx, &q);
       break;
@@ -145,22 +145,22 @@ static size_t walk_root_spec_destination(ksmc_render_ctx *ctx, size_t p, v_root_
 
 static const ksmc_slice keys_root_spec_source[] = {{"repoURL", 7}};
 
-static int match_root_spec_source(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_source(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "repoURL", 7) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_source, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_source, 1) : -1;
 }
 
 static size_t walk_root_spec_source(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_source(ctx, k)) {
+    switch (match_root_spec_source(ctx, &k)) {
     case 0: /* repoURL */
       o->spec_source_repoURL = ksmc_scan_leaf(ctx, &q);
       break;
@@ -172,9 +172,9 @@ static size_t walk_root_spec_source(ksmc_render_ctx *ctx, size_t p, v_root_t *o)
 
 static const ksmc_slice keys_root_spec[] = {{"destination", 11}, {"project", 7}, {"source", 6}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "source", 6) == 0) return 2;
     break;
@@ -185,15 +185,15 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "destination", 11) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 3) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* destination */
       {
         size_t start = q;
@@ -217,22 +217,22 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status_sync[] = {{"status", 6}};
 
-static int match_root_status_sync(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status_sync(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "status", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status_sync, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status_sync, 1) : -1;
 }
 
 static size_t walk_root_status_sync(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status_sync(ctx, k)) {
+    switch (match_root_status_sync(ctx, &k)) {
     case 0: /* status */
       o->status_sync_status = ksmc_scan_leaf(ctx, &q);
       break;
@@ -244,22 +244,22 @@ static size_t walk_root_status_sync(ksmc_render_ctx *ctx, size_t p, v_root_t *o)
 
 static const ksmc_slice keys_root_status_health[] = {{"status", 6}};
 
-static int match_root_status_health(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status_health(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "status", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status_health, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status_health, 1) : -1;
 }
 
 static size_t walk_root_status_health(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status_health(ctx, k)) {
+    switch (match_root_status_health(ctx, &k)) {
     case 0: /* status */
       o->status_health_status = ksmc_scan_leaf(ctx, &q);
       break;
@@ -271,9 +271,9 @@ static size_t walk_root_status_health(ksmc_render_ctx *ctx, size_t p, v_root_t *
 
 static const ksmc_slice keys_root_status[] = {{"sync", 4}, {"health", 6}, {"resources", 9}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "sync", 4) == 0) return 0;
     break;
@@ -284,15 +284,15 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "resources", 9) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 3) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* sync */
       {
         size_t start = q;
@@ -319,9 +319,9 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"spec", 4}, {"status", 6}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 2;
@@ -333,15 +333,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 4) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -373,22 +373,22 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_status_resources[] = {{"status", 6}};
 
-static int match_status_resources(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_resources(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "status", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_resources, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_resources, 1) : -1;
 }
 
 static size_t walk_status_resources(ksmc_render_ctx *ctx, size_t p, v_status_resources_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_resources(ctx, k)) {
+    switch (match_status_resources(ctx, &k)) {
     case 0: /* status */
       o->status = ksmc_scan_leaf(ctx, &q);
       break;

@@ -104,9 +104,9 @@ static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"ownerReferences", 15}, {"creationTimestamp", 17}, {"generation", 10}, {"deletionTimestamp", 17}, {"annotations", 11}, {"labels", 6}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -134,15 +134,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "deletionTimestamp", 17) == 0) return 7;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 10);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 10) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -184,9 +184,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status[] = {{"replicas", 8}, {"readyReplicas", 13}, {"availableReplicas", 17}, {"unavailableReplicas", 19}, {"updatedReplicas", 15}, {"terminatingReplicas", 19}, {"observedGeneration", 18}, {"conditions", 10}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "replicas", 8) == 0) return 0;
     break;
@@ -210,15 +210,15 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "unavailableReplicas", 19) == 0) return 3;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 8);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 8) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* replicas */
       o->status_replicas = ksmc_scan_leaf(ctx, &q);
       break;
@@ -254,9 +254,9 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec_strategy_rollingUpdate[] = {{"maxUnavailable", 14}, {"maxSurge", 8}};
 
-static int match_root_spec_strategy_rollingUpdate(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_strategy_rollingUpdate(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "maxSurge", 8) == 0) return 1;
     break;
@@ -264,15 +264,15 @@ static int match_root_spec_strategy_rollingUpdate(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "maxUnavailable", 14) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_strategy_rollingUpdate, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_strategy_rollingUpdate, 2) : -1;
 }
 
 static size_t walk_root_spec_strategy_rollingUpdate(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_strategy_rollingUpdate(ctx, k)) {
+    switch (match_root_spec_strategy_rollingUpdate(ctx, &k)) {
     case 0: /* maxUnavailable */
       o->spec_strategy_rollingUpdate_maxUnavailable = ksmc_scan_leaf(ctx, &q);
       break;
@@ -287,22 +287,22 @@ static size_t walk_root_spec_strategy_rollingUpdate(ksmc_render_ctx *ctx, size_t
 
 static const ksmc_slice keys_root_spec_strategy[] = {{"rollingUpdate", 13}};
 
-static int match_root_spec_strategy(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_strategy(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 13:
     if (memcmp(p, "rollingUpdate", 13) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_strategy, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_strategy, 1) : -1;
 }
 
 static size_t walk_root_spec_strategy(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_strategy(ctx, k)) {
+    switch (match_root_spec_strategy(ctx, &k)) {
     case 0: /* rollingUpdate */
       {
         size_t start = q;
@@ -318,9 +318,9 @@ static size_t walk_root_spec_strategy(ksmc_render_ctx *ctx, size_t p, v_root_t *
 
 static const ksmc_slice keys_root_spec[] = {{"replicas", 8}, {"paused", 6}, {"strategy", 8}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "paused", 6) == 0) return 1;
     break;
@@ -329,15 +329,15 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "strategy", 8) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 3) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* replicas */
       o->spec_replicas = ksmc_scan_leaf(ctx, &q);
       break;
@@ -358,9 +358,9 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"status", 6}, {"spec", 4}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 3;
@@ -372,15 +372,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 4) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -410,23 +410,23 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_metadata_ownerReferences[] = {{"kind", 4}, {"name", 4}};
 
-static int match_metadata_ownerReferences(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_metadata_ownerReferences(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "name", 4) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_metadata_ownerReferences, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_metadata_ownerReferences, 2) : -1;
 }
 
 static size_t walk_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, v_metadata_ownerReferences_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_metadata_ownerReferences(ctx, k)) {
+    switch (match_metadata_ownerReferences(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -441,9 +441,9 @@ static size_t walk_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, v_me
 
 static const ksmc_slice keys_status_conditions[] = {{"reason", 6}, {"type", 4}, {"status", 6}};
 
-static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_conditions(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "type", 4) == 0) return 1;
     break;
@@ -452,15 +452,15 @@ static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "status", 6) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_conditions, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_conditions, 3) : -1;
 }
 
 static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_conditions(ctx, k)) {
+    switch (match_status_conditions(ctx, &k)) {
     case 0: /* reason */
       o->reason = ksmc_scan_leaf(ctx, &q);
       break;

@@ -98,9 +98,9 @@ static size_t walk_items_subsets_notReadyAddresses(ksmc_render_ctx *ctx, size_t 
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}, {"annotations", 11}, {"labels", 6}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -123,15 +123,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "creationTimestamp", 17) == 0) return 4;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 7);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 7) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -161,9 +161,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"subsets", 7}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     break;
@@ -174,15 +174,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 3) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -206,9 +206,9 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_subsets[] = {{"ports", 5}, {"addresses", 9}, {"notReadyAddresses", 17}};
 
-static int match_subsets(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_subsets(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "ports", 5) == 0) return 0;
     break;
@@ -219,15 +219,15 @@ static int match_subsets(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "notReadyAddresses", 17) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_subsets, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_subsets, 3) : -1;
 }
 
 static size_t walk_subsets(ksmc_render_ctx *ctx, size_t p, v_subsets_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_subsets(ctx, k)) {
+    switch (match_subsets(ctx, &k)) {
     case 0: /* ports */
       {
         size_t start = q;
@@ -254,9 +254,9 @@ static size_t walk_subsets(ksmc_render_ctx *ctx, size_t p, v_subsets_t *o) {
 
 static const ksmc_slice keys_subsets_ports[] = {{"protocol", 8}, {"port", 4}, {"name", 4}};
 
-static int match_subsets_ports(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_subsets_ports(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 2;
     if (memcmp(p, "port", 4) == 0) return 1;
@@ -265,15 +265,15 @@ static int match_subsets_ports(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "protocol", 8) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_subsets_ports, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_subsets_ports, 3) : -1;
 }
 
 static size_t walk_subsets_ports(ksmc_render_ctx *ctx, size_t p, v_subsets_ports_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_subsets_ports(ctx, k)) {
+    switch (match_subsets_ports(ctx, &k)) {
     case 0: /* protocol */
       o->protocol = ksmc_scan_leaf(ctx, &q);
       break;
@@ -291,22 +291,22 @@ static size_t walk_subsets_ports(ksmc_render_ctx *ctx, size_t p, v_subsets_ports
 
 static const ksmc_slice keys_subsets_addresses[] = {{"ip", 2}};
 
-static int match_subsets_addresses(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_subsets_addresses(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 2:
     if (memcmp(p, "ip", 2) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_subsets_addresses, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_subsets_addresses, 1) : -1;
 }
 
 static size_t walk_subsets_addresses(ksmc_render_ctx *ctx, size_t p, v_subsets_addresses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_subsets_addresses(ctx, k)) {
+    switch (match_subsets_addresses(ctx, &k)) {
     case 0: /* ip */
       o->ip = ksmc_scan_leaf(ctx, &q);
       break;
@@ -318,22 +318,22 @@ static size_t walk_subsets_addresses(ksmc_render_ctx *ctx, size_t p, v_subsets_a
 
 static const ksmc_slice keys_subsets_notReadyAddresses[] = {{"ip", 2}};
 
-static int match_subsets_notReadyAddresses(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_subsets_notReadyAddresses(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 2:
     if (memcmp(p, "ip", 2) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_subsets_notReadyAddresses, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_subsets_notReadyAddresses, 1) : -1;
 }
 
 static size_t walk_subsets_notReadyAddresses(ksmc_render_ctx *ctx, size_t p, v_subsets_notReadyAddresses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_subsets_notReadyAddresses(ctx, k)) {
+    switch (match_subsets_notReadyAddresses(ctx, &k)) {
     case 0: /* ip */
       o->ip = ksmc_scan_leaf(ctx, &q);
       break;

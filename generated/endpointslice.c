@@ -118,9 +118,9 @@ static size_t walk_items_ports(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}, {"annotations", 11}, {"labels", 6}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -143,15 +143,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "creationTimestamp", 17) == 0) return 4;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 7);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 7) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -181,9 +181,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"addressType", 11}, {"endpoints", 9}, {"ports", 5}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     break;
@@ -200,15 +200,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "addressType", 11) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 5);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 5) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -241,22 +241,22 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_endpoints_hints[] = {{"forZones", 8}};
 
-static int match_endpoints_hints(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_endpoints_hints(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "forZones", 8) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_endpoints_hints, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_endpoints_hints, 1) : -1;
 }
 
 static size_t walk_endpoints_hints(ksmc_render_ctx *ctx, size_t p, v_endpoints_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_endpoints_hints(ctx, k)) {
+    switch (match_endpoints_hints(ctx, &k)) {
     case 0: /* forZones */
       {
         size_t start = q;
@@ -271,9 +271,9 @@ static size_t walk_endpoints_hints(ksmc_render_ctx *ctx, size_t p, v_endpoints_t
 
 static const ksmc_slice keys_endpoints_conditions[] = {{"ready", 5}, {"serving", 7}, {"terminating", 11}};
 
-static int match_endpoints_conditions(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_endpoints_conditions(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "ready", 5) == 0) return 0;
     break;
@@ -284,15 +284,15 @@ static int match_endpoints_conditions(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "terminating", 11) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_endpoints_conditions, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_endpoints_conditions, 3) : -1;
 }
 
 static size_t walk_endpoints_conditions(ksmc_render_ctx *ctx, size_t p, v_endpoints_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_endpoints_conditions(ctx, k)) {
+    switch (match_endpoints_conditions(ctx, &k)) {
     case 0: /* ready */
       o->conditions_ready = ksmc_scan_leaf(ctx, &q);
       break;
@@ -310,9 +310,9 @@ static size_t walk_endpoints_conditions(ksmc_render_ctx *ctx, size_t p, v_endpoi
 
 static const ksmc_slice keys_endpoints_targetRef[] = {{"kind", 4}, {"name", 4}, {"namespace", 9}};
 
-static int match_endpoints_targetRef(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_endpoints_targetRef(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "name", 4) == 0) return 1;
@@ -321,15 +321,15 @@ static int match_endpoints_targetRef(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "namespace", 9) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_endpoints_targetRef, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_endpoints_targetRef, 3) : -1;
 }
 
 static size_t walk_endpoints_targetRef(ksmc_render_ctx *ctx, size_t p, v_endpoints_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_endpoints_targetRef(ctx, k)) {
+    switch (match_endpoints_targetRef(ctx, &k)) {
     case 0: /* kind */
       o->targetRef_kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -347,9 +347,9 @@ static size_t walk_endpoints_targetRef(ksmc_render_ctx *ctx, size_t p, v_endpoin
 
 static const ksmc_slice keys_endpoints[] = {{"hints", 5}, {"addresses", 9}, {"conditions", 10}, {"hostname", 8}, {"targetRef", 9}, {"nodeName", 8}, {"zone", 4}};
 
-static int match_endpoints(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_endpoints(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "zone", 4) == 0) return 6;
     break;
@@ -368,15 +368,15 @@ static int match_endpoints(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "conditions", 10) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_endpoints, 7);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_endpoints, 7) : -1;
 }
 
 static size_t walk_endpoints(ksmc_render_ctx *ctx, size_t p, v_endpoints_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_endpoints(ctx, k)) {
+    switch (match_endpoints(ctx, &k)) {
     case 0: /* hints */
       {
         size_t start = q;
@@ -418,22 +418,22 @@ static size_t walk_endpoints(ksmc_render_ctx *ctx, size_t p, v_endpoints_t *o) {
 
 static const ksmc_slice keys_endpoints_hints_forZones[] = {{"name", 4}};
 
-static int match_endpoints_hints_forZones(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_endpoints_hints_forZones(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_endpoints_hints_forZones, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_endpoints_hints_forZones, 1) : -1;
 }
 
 static size_t walk_endpoints_hints_forZones(ksmc_render_ctx *ctx, size_t p, v_endpoints_hints_forZones_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_endpoints_hints_forZones(ctx, k)) {
+    switch (match_endpoints_hints_forZones(ctx, &k)) {
     case 0: /* name */
       o->name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -445,9 +445,9 @@ static size_t walk_endpoints_hints_forZones(ksmc_render_ctx *ctx, size_t p, v_en
 
 static const ksmc_slice keys_ports[] = {{"name", 4}, {"protocol", 8}, {"port", 4}};
 
-static int match_ports(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_ports(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     if (memcmp(p, "port", 4) == 0) return 2;
@@ -456,15 +456,15 @@ static int match_ports(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "protocol", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_ports, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_ports, 3) : -1;
 }
 
 static size_t walk_ports(ksmc_render_ctx *ctx, size_t p, v_ports_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_ports(ctx, k)) {
+    switch (match_ports(ctx, &k)) {
     case 0: /* name */
       o->name = ksmc_scan_leaf(ctx, &q);
       break;

@@ -221,9 +221,9 @@ static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"generation", 10}, {"annotations", 11}, {"labels", 6}, {"creationTimestamp", 17}, {"deletionTimestamp", 17}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -250,15 +250,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "deletionTimestamp", 17) == 0) return 8;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 9);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 9) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -294,9 +294,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec_scaleTargetRef[] = {{"apiVersion", 10}, {"kind", 4}, {"name", 4}};
 
-static int match_root_spec_scaleTargetRef(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_scaleTargetRef(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 1;
     if (memcmp(p, "name", 4) == 0) return 2;
@@ -305,15 +305,15 @@ static int match_root_spec_scaleTargetRef(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "apiVersion", 10) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_scaleTargetRef, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_scaleTargetRef, 3) : -1;
 }
 
 static size_t walk_root_spec_scaleTargetRef(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_scaleTargetRef(ctx, k)) {
+    switch (match_root_spec_scaleTargetRef(ctx, &k)) {
     case 0: /* apiVersion */
       o->spec_scaleTargetRef_apiVersion = ksmc_scan_leaf(ctx, &q);
       break;
@@ -331,22 +331,22 @@ static size_t walk_root_spec_scaleTargetRef(ksmc_render_ctx *ctx, size_t p, v_ro
 
 static const ksmc_slice keys_root_spec_behavior_scaleDown[] = {{"tolerance", 9}};
 
-static int match_root_spec_behavior_scaleDown(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_behavior_scaleDown(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 9:
     if (memcmp(p, "tolerance", 9) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_behavior_scaleDown, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_behavior_scaleDown, 1) : -1;
 }
 
 static size_t walk_root_spec_behavior_scaleDown(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_behavior_scaleDown(ctx, k)) {
+    switch (match_root_spec_behavior_scaleDown(ctx, &k)) {
     case 0: /* tolerance */
       o->spec_behavior_scaleDown_tolerance = ksmc_scan_leaf(ctx, &q);
       break;
@@ -358,22 +358,22 @@ static size_t walk_root_spec_behavior_scaleDown(ksmc_render_ctx *ctx, size_t p, 
 
 static const ksmc_slice keys_root_spec_behavior_scaleUp[] = {{"tolerance", 9}};
 
-static int match_root_spec_behavior_scaleUp(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_behavior_scaleUp(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 9:
     if (memcmp(p, "tolerance", 9) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_behavior_scaleUp, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_behavior_scaleUp, 1) : -1;
 }
 
 static size_t walk_root_spec_behavior_scaleUp(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_behavior_scaleUp(ctx, k)) {
+    switch (match_root_spec_behavior_scaleUp(ctx, &k)) {
     case 0: /* tolerance */
       o->spec_behavior_scaleUp_tolerance = ksmc_scan_leaf(ctx, &q);
       break;
@@ -385,9 +385,9 @@ static size_t walk_root_spec_behavior_scaleUp(ksmc_render_ctx *ctx, size_t p, v_
 
 static const ksmc_slice keys_root_spec_behavior[] = {{"scaleDown", 9}, {"scaleUp", 7}};
 
-static int match_root_spec_behavior(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_behavior(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "scaleUp", 7) == 0) return 1;
     break;
@@ -395,15 +395,15 @@ static int match_root_spec_behavior(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "scaleDown", 9) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_behavior, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_behavior, 2) : -1;
 }
 
 static size_t walk_root_spec_behavior(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_behavior(ctx, k)) {
+    switch (match_root_spec_behavior(ctx, &k)) {
     case 0: /* scaleDown */
       {
         size_t start = q;
@@ -424,9 +424,9 @@ static size_t walk_root_spec_behavior(ksmc_render_ctx *ctx, size_t p, v_root_t *
 
 static const ksmc_slice keys_root_spec[] = {{"scaleTargetRef", 14}, {"maxReplicas", 11}, {"minReplicas", 11}, {"metrics", 7}, {"behavior", 8}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "metrics", 7) == 0) return 3;
     break;
@@ -441,15 +441,15 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "scaleTargetRef", 14) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 5);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 5) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* scaleTargetRef */
       {
         size_t start = q;
@@ -482,9 +482,9 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status[] = {{"currentMetrics", 14}, {"currentReplicas", 15}, {"desiredReplicas", 15}, {"conditions", 10}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 10:
     if (memcmp(p, "conditions", 10) == 0) return 3;
     break;
@@ -496,15 +496,15 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "desiredReplicas", 15) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 4) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* currentMetrics */
       {
         size_t start = q;
@@ -531,9 +531,9 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"spec", 4}, {"status", 6}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 2;
@@ -545,15 +545,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 4) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -583,9 +583,9 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_spec_metrics_object_target[] = {{"value", 5}, {"averageValue", 12}, {"averageUtilization", 18}};
 
-static int match_spec_metrics_object_target(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_object_target(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "value", 5) == 0) return 0;
     break;
@@ -596,15 +596,15 @@ static int match_spec_metrics_object_target(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "averageUtilization", 18) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_object_target, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_object_target, 3) : -1;
 }
 
 static size_t walk_spec_metrics_object_target(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_object_target(ctx, k)) {
+    switch (match_spec_metrics_object_target(ctx, &k)) {
     case 0: /* value */
       o->object_target_value = ksmc_scan_leaf(ctx, &q);
       break;
@@ -622,22 +622,22 @@ static size_t walk_spec_metrics_object_target(ksmc_render_ctx *ctx, size_t p, v_
 
 static const ksmc_slice keys_spec_metrics_object_metric[] = {{"name", 4}};
 
-static int match_spec_metrics_object_metric(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_object_metric(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_object_metric, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_object_metric, 1) : -1;
 }
 
 static size_t walk_spec_metrics_object_metric(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_object_metric(ctx, k)) {
+    switch (match_spec_metrics_object_metric(ctx, &k)) {
     case 0: /* name */
       o->object_metric_name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -649,23 +649,23 @@ static size_t walk_spec_metrics_object_metric(ksmc_render_ctx *ctx, size_t p, v_
 
 static const ksmc_slice keys_spec_metrics_object[] = {{"target", 6}, {"metric", 6}};
 
-static int match_spec_metrics_object(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_object(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "metric", 6) == 0) return 1;
     if (memcmp(p, "target", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_object, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_object, 2) : -1;
 }
 
 static size_t walk_spec_metrics_object(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_object(ctx, k)) {
+    switch (match_spec_metrics_object(ctx, &k)) {
     case 0: /* target */
       {
         size_t start = q;
@@ -686,9 +686,9 @@ static size_t walk_spec_metrics_object(ksmc_render_ctx *ctx, size_t p, v_spec_me
 
 static const ksmc_slice keys_spec_metrics_pods_target[] = {{"value", 5}, {"averageValue", 12}, {"averageUtilization", 18}};
 
-static int match_spec_metrics_pods_target(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_pods_target(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "value", 5) == 0) return 0;
     break;
@@ -699,15 +699,15 @@ static int match_spec_metrics_pods_target(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "averageUtilization", 18) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_pods_target, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_pods_target, 3) : -1;
 }
 
 static size_t walk_spec_metrics_pods_target(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_pods_target(ctx, k)) {
+    switch (match_spec_metrics_pods_target(ctx, &k)) {
     case 0: /* value */
       o->pods_target_value = ksmc_scan_leaf(ctx, &q);
       break;
@@ -725,22 +725,22 @@ static size_t walk_spec_metrics_pods_target(ksmc_render_ctx *ctx, size_t p, v_sp
 
 static const ksmc_slice keys_spec_metrics_pods_metric[] = {{"name", 4}};
 
-static int match_spec_metrics_pods_metric(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_pods_metric(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_pods_metric, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_pods_metric, 1) : -1;
 }
 
 static size_t walk_spec_metrics_pods_metric(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_pods_metric(ctx, k)) {
+    switch (match_spec_metrics_pods_metric(ctx, &k)) {
     case 0: /* name */
       o->pods_metric_name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -752,23 +752,23 @@ static size_t walk_spec_metrics_pods_metric(ksmc_render_ctx *ctx, size_t p, v_sp
 
 static const ksmc_slice keys_spec_metrics_pods[] = {{"target", 6}, {"metric", 6}};
 
-static int match_spec_metrics_pods(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_pods(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "metric", 6) == 0) return 1;
     if (memcmp(p, "target", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_pods, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_pods, 2) : -1;
 }
 
 static size_t walk_spec_metrics_pods(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_pods(ctx, k)) {
+    switch (match_spec_metrics_pods(ctx, &k)) {
     case 0: /* target */
       {
         size_t start = q;
@@ -789,9 +789,9 @@ static size_t walk_spec_metrics_pods(ksmc_render_ctx *ctx, size_t p, v_spec_metr
 
 static const ksmc_slice keys_spec_metrics_resource_target[] = {{"value", 5}, {"averageValue", 12}, {"averageUtilization", 18}};
 
-static int match_spec_metrics_resource_target(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_resource_target(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "value", 5) == 0) return 0;
     break;
@@ -802,15 +802,15 @@ static int match_spec_metrics_resource_target(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "averageUtilization", 18) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_resource_target, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_resource_target, 3) : -1;
 }
 
 static size_t walk_spec_metrics_resource_target(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_resource_target(ctx, k)) {
+    switch (match_spec_metrics_resource_target(ctx, &k)) {
     case 0: /* value */
       o->resource_target_value = ksmc_scan_leaf(ctx, &q);
       break;
@@ -828,9 +828,9 @@ static size_t walk_spec_metrics_resource_target(ksmc_render_ctx *ctx, size_t p, 
 
 static const ksmc_slice keys_spec_metrics_resource[] = {{"target", 6}, {"name", 4}};
 
-static int match_spec_metrics_resource(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_resource(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 1;
     break;
@@ -838,15 +838,15 @@ static int match_spec_metrics_resource(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "target", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_resource, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_resource, 2) : -1;
 }
 
 static size_t walk_spec_metrics_resource(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_resource(ctx, k)) {
+    switch (match_spec_metrics_resource(ctx, &k)) {
     case 0: /* target */
       {
         size_t start = q;
@@ -864,9 +864,9 @@ static size_t walk_spec_metrics_resource(ksmc_render_ctx *ctx, size_t p, v_spec_
 
 static const ksmc_slice keys_spec_metrics_containerResource_target[] = {{"value", 5}, {"averageValue", 12}, {"averageUtilization", 18}};
 
-static int match_spec_metrics_containerResource_target(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_containerResource_target(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "value", 5) == 0) return 0;
     break;
@@ -877,15 +877,15 @@ static int match_spec_metrics_containerResource_target(ksmc_render_ctx *ctx, int
     if (memcmp(p, "averageUtilization", 18) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_containerResource_target, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_containerResource_target, 3) : -1;
 }
 
 static size_t walk_spec_metrics_containerResource_target(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_containerResource_target(ctx, k)) {
+    switch (match_spec_metrics_containerResource_target(ctx, &k)) {
     case 0: /* value */
       o->containerResource_target_value = ksmc_scan_leaf(ctx, &q);
       break;
@@ -903,9 +903,9 @@ static size_t walk_spec_metrics_containerResource_target(ksmc_render_ctx *ctx, s
 
 static const ksmc_slice keys_spec_metrics_containerResource[] = {{"target", 6}, {"name", 4}, {"container", 9}};
 
-static int match_spec_metrics_containerResource(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_containerResource(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 1;
     break;
@@ -916,15 +916,15 @@ static int match_spec_metrics_containerResource(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "container", 9) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_containerResource, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_containerResource, 3) : -1;
 }
 
 static size_t walk_spec_metrics_containerResource(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_containerResource(ctx, k)) {
+    switch (match_spec_metrics_containerResource(ctx, &k)) {
     case 0: /* target */
       {
         size_t start = q;
@@ -945,9 +945,9 @@ static size_t walk_spec_metrics_containerResource(ksmc_render_ctx *ctx, size_t p
 
 static const ksmc_slice keys_spec_metrics_external_target[] = {{"value", 5}, {"averageValue", 12}, {"averageUtilization", 18}};
 
-static int match_spec_metrics_external_target(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_external_target(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "value", 5) == 0) return 0;
     break;
@@ -958,15 +958,15 @@ static int match_spec_metrics_external_target(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "averageUtilization", 18) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_external_target, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_external_target, 3) : -1;
 }
 
 static size_t walk_spec_metrics_external_target(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_external_target(ctx, k)) {
+    switch (match_spec_metrics_external_target(ctx, &k)) {
     case 0: /* value */
       o->external_target_value = ksmc_scan_leaf(ctx, &q);
       break;
@@ -984,22 +984,22 @@ static size_t walk_spec_metrics_external_target(ksmc_render_ctx *ctx, size_t p, 
 
 static const ksmc_slice keys_spec_metrics_external_metric[] = {{"name", 4}};
 
-static int match_spec_metrics_external_metric(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_external_metric(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_external_metric, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_external_metric, 1) : -1;
 }
 
 static size_t walk_spec_metrics_external_metric(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_external_metric(ctx, k)) {
+    switch (match_spec_metrics_external_metric(ctx, &k)) {
     case 0: /* name */
       o->external_metric_name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1011,23 +1011,23 @@ static size_t walk_spec_metrics_external_metric(ksmc_render_ctx *ctx, size_t p, 
 
 static const ksmc_slice keys_spec_metrics_external[] = {{"target", 6}, {"metric", 6}};
 
-static int match_spec_metrics_external(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics_external(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "metric", 6) == 0) return 1;
     if (memcmp(p, "target", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics_external, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics_external, 2) : -1;
 }
 
 static size_t walk_spec_metrics_external(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics_external(ctx, k)) {
+    switch (match_spec_metrics_external(ctx, &k)) {
     case 0: /* target */
       {
         size_t start = q;
@@ -1048,9 +1048,9 @@ static size_t walk_spec_metrics_external(ksmc_render_ctx *ctx, size_t p, v_spec_
 
 static const ksmc_slice keys_spec_metrics[] = {{"type", 4}, {"object", 6}, {"pods", 4}, {"resource", 8}, {"containerResource", 17}, {"external", 8}};
 
-static int match_spec_metrics(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_metrics(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "pods", 4) == 0) return 2;
     if (memcmp(p, "type", 4) == 0) return 0;
@@ -1066,15 +1066,15 @@ static int match_spec_metrics(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "containerResource", 17) == 0) return 4;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_metrics, 6);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_metrics, 6) : -1;
 }
 
 static size_t walk_spec_metrics(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_metrics(ctx, k)) {
+    switch (match_spec_metrics(ctx, &k)) {
     case 0: /* type */
       o->type = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1116,9 +1116,9 @@ static size_t walk_spec_metrics(ksmc_render_ctx *ctx, size_t p, v_spec_metrics_t
 
 static const ksmc_slice keys_status_currentMetrics_object_current[] = {{"value", 5}, {"averageValue", 12}, {"averageUtilization", 18}};
 
-static int match_status_currentMetrics_object_current(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_object_current(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "value", 5) == 0) return 0;
     break;
@@ -1129,15 +1129,15 @@ static int match_status_currentMetrics_object_current(ksmc_render_ctx *ctx, int 
     if (memcmp(p, "averageUtilization", 18) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_object_current, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_object_current, 3) : -1;
 }
 
 static size_t walk_status_currentMetrics_object_current(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_object_current(ctx, k)) {
+    switch (match_status_currentMetrics_object_current(ctx, &k)) {
     case 0: /* value */
       o->object_current_value = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1155,22 +1155,22 @@ static size_t walk_status_currentMetrics_object_current(ksmc_render_ctx *ctx, si
 
 static const ksmc_slice keys_status_currentMetrics_object_metric[] = {{"name", 4}};
 
-static int match_status_currentMetrics_object_metric(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_object_metric(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_object_metric, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_object_metric, 1) : -1;
 }
 
 static size_t walk_status_currentMetrics_object_metric(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_object_metric(ctx, k)) {
+    switch (match_status_currentMetrics_object_metric(ctx, &k)) {
     case 0: /* name */
       o->object_metric_name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1182,9 +1182,9 @@ static size_t walk_status_currentMetrics_object_metric(ksmc_render_ctx *ctx, siz
 
 static const ksmc_slice keys_status_currentMetrics_object[] = {{"current", 7}, {"metric", 6}};
 
-static int match_status_currentMetrics_object(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_object(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "metric", 6) == 0) return 1;
     break;
@@ -1192,15 +1192,15 @@ static int match_status_currentMetrics_object(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "current", 7) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_object, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_object, 2) : -1;
 }
 
 static size_t walk_status_currentMetrics_object(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_object(ctx, k)) {
+    switch (match_status_currentMetrics_object(ctx, &k)) {
     case 0: /* current */
       {
         size_t start = q;
@@ -1221,9 +1221,9 @@ static size_t walk_status_currentMetrics_object(ksmc_render_ctx *ctx, size_t p, 
 
 static const ksmc_slice keys_status_currentMetrics_pods_current[] = {{"value", 5}, {"averageValue", 12}, {"averageUtilization", 18}};
 
-static int match_status_currentMetrics_pods_current(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_pods_current(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "value", 5) == 0) return 0;
     break;
@@ -1234,15 +1234,15 @@ static int match_status_currentMetrics_pods_current(ksmc_render_ctx *ctx, int k)
     if (memcmp(p, "averageUtilization", 18) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_pods_current, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_pods_current, 3) : -1;
 }
 
 static size_t walk_status_currentMetrics_pods_current(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_pods_current(ctx, k)) {
+    switch (match_status_currentMetrics_pods_current(ctx, &k)) {
     case 0: /* value */
       o->pods_current_value = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1260,22 +1260,22 @@ static size_t walk_status_currentMetrics_pods_current(ksmc_render_ctx *ctx, size
 
 static const ksmc_slice keys_status_currentMetrics_pods_metric[] = {{"name", 4}};
 
-static int match_status_currentMetrics_pods_metric(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_pods_metric(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_pods_metric, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_pods_metric, 1) : -1;
 }
 
 static size_t walk_status_currentMetrics_pods_metric(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_pods_metric(ctx, k)) {
+    switch (match_status_currentMetrics_pods_metric(ctx, &k)) {
     case 0: /* name */
       o->pods_metric_name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1287,9 +1287,9 @@ static size_t walk_status_currentMetrics_pods_metric(ksmc_render_ctx *ctx, size_
 
 static const ksmc_slice keys_status_currentMetrics_pods[] = {{"current", 7}, {"metric", 6}};
 
-static int match_status_currentMetrics_pods(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_pods(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "metric", 6) == 0) return 1;
     break;
@@ -1297,15 +1297,15 @@ static int match_status_currentMetrics_pods(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "current", 7) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_pods, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_pods, 2) : -1;
 }
 
 static size_t walk_status_currentMetrics_pods(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_pods(ctx, k)) {
+    switch (match_status_currentMetrics_pods(ctx, &k)) {
     case 0: /* current */
       {
         size_t start = q;
@@ -1326,9 +1326,9 @@ static size_t walk_status_currentMetrics_pods(ksmc_render_ctx *ctx, size_t p, v_
 
 static const ksmc_slice keys_status_currentMetrics_resource_current[] = {{"value", 5}, {"averageValue", 12}, {"averageUtilization", 18}};
 
-static int match_status_currentMetrics_resource_current(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_resource_current(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "value", 5) == 0) return 0;
     break;
@@ -1339,15 +1339,15 @@ static int match_status_currentMetrics_resource_current(ksmc_render_ctx *ctx, in
     if (memcmp(p, "averageUtilization", 18) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_resource_current, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_resource_current, 3) : -1;
 }
 
 static size_t walk_status_currentMetrics_resource_current(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_resource_current(ctx, k)) {
+    switch (match_status_currentMetrics_resource_current(ctx, &k)) {
     case 0: /* value */
       o->resource_current_value = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1365,9 +1365,9 @@ static size_t walk_status_currentMetrics_resource_current(ksmc_render_ctx *ctx, 
 
 static const ksmc_slice keys_status_currentMetrics_resource[] = {{"current", 7}, {"name", 4}};
 
-static int match_status_currentMetrics_resource(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_resource(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 1;
     break;
@@ -1375,15 +1375,15 @@ static int match_status_currentMetrics_resource(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "current", 7) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_resource, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_resource, 2) : -1;
 }
 
 static size_t walk_status_currentMetrics_resource(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_resource(ctx, k)) {
+    switch (match_status_currentMetrics_resource(ctx, &k)) {
     case 0: /* current */
       {
         size_t start = q;
@@ -1401,9 +1401,9 @@ static size_t walk_status_currentMetrics_resource(ksmc_render_ctx *ctx, size_t p
 
 static const ksmc_slice keys_status_currentMetrics_containerResource_current[] = {{"value", 5}, {"averageValue", 12}, {"averageUtilization", 18}};
 
-static int match_status_currentMetrics_containerResource_current(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_containerResource_current(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "value", 5) == 0) return 0;
     break;
@@ -1414,15 +1414,15 @@ static int match_status_currentMetrics_containerResource_current(ksmc_render_ctx
     if (memcmp(p, "averageUtilization", 18) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_containerResource_current, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_containerResource_current, 3) : -1;
 }
 
 static size_t walk_status_currentMetrics_containerResource_current(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_containerResource_current(ctx, k)) {
+    switch (match_status_currentMetrics_containerResource_current(ctx, &k)) {
     case 0: /* value */
       o->containerResource_current_value = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1440,9 +1440,9 @@ static size_t walk_status_currentMetrics_containerResource_current(ksmc_render_c
 
 static const ksmc_slice keys_status_currentMetrics_containerResource[] = {{"current", 7}, {"name", 4}, {"container", 9}};
 
-static int match_status_currentMetrics_containerResource(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_containerResource(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 1;
     break;
@@ -1453,15 +1453,15 @@ static int match_status_currentMetrics_containerResource(ksmc_render_ctx *ctx, i
     if (memcmp(p, "container", 9) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_containerResource, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_containerResource, 3) : -1;
 }
 
 static size_t walk_status_currentMetrics_containerResource(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_containerResource(ctx, k)) {
+    switch (match_status_currentMetrics_containerResource(ctx, &k)) {
     case 0: /* current */
       {
         size_t start = q;
@@ -1482,9 +1482,9 @@ static size_t walk_status_currentMetrics_containerResource(ksmc_render_ctx *ctx,
 
 static const ksmc_slice keys_status_currentMetrics_external_current[] = {{"value", 5}, {"averageValue", 12}, {"averageUtilization", 18}};
 
-static int match_status_currentMetrics_external_current(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_external_current(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "value", 5) == 0) return 0;
     break;
@@ -1495,15 +1495,15 @@ static int match_status_currentMetrics_external_current(ksmc_render_ctx *ctx, in
     if (memcmp(p, "averageUtilization", 18) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_external_current, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_external_current, 3) : -1;
 }
 
 static size_t walk_status_currentMetrics_external_current(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_external_current(ctx, k)) {
+    switch (match_status_currentMetrics_external_current(ctx, &k)) {
     case 0: /* value */
       o->external_current_value = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1521,22 +1521,22 @@ static size_t walk_status_currentMetrics_external_current(ksmc_render_ctx *ctx, 
 
 static const ksmc_slice keys_status_currentMetrics_external_metric[] = {{"name", 4}};
 
-static int match_status_currentMetrics_external_metric(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_external_metric(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_external_metric, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_external_metric, 1) : -1;
 }
 
 static size_t walk_status_currentMetrics_external_metric(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_external_metric(ctx, k)) {
+    switch (match_status_currentMetrics_external_metric(ctx, &k)) {
     case 0: /* name */
       o->external_metric_name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1548,9 +1548,9 @@ static size_t walk_status_currentMetrics_external_metric(ksmc_render_ctx *ctx, s
 
 static const ksmc_slice keys_status_currentMetrics_external[] = {{"current", 7}, {"metric", 6}};
 
-static int match_status_currentMetrics_external(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics_external(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "metric", 6) == 0) return 1;
     break;
@@ -1558,15 +1558,15 @@ static int match_status_currentMetrics_external(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "current", 7) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics_external, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics_external, 2) : -1;
 }
 
 static size_t walk_status_currentMetrics_external(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics_external(ctx, k)) {
+    switch (match_status_currentMetrics_external(ctx, &k)) {
     case 0: /* current */
       {
         size_t start = q;
@@ -1587,9 +1587,9 @@ static size_t walk_status_currentMetrics_external(ksmc_render_ctx *ctx, size_t p
 
 static const ksmc_slice keys_status_currentMetrics[] = {{"type", 4}, {"object", 6}, {"pods", 4}, {"resource", 8}, {"containerResource", 17}, {"external", 8}};
 
-static int match_status_currentMetrics(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_currentMetrics(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "pods", 4) == 0) return 2;
     if (memcmp(p, "type", 4) == 0) return 0;
@@ -1605,15 +1605,15 @@ static int match_status_currentMetrics(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "containerResource", 17) == 0) return 4;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_currentMetrics, 6);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_currentMetrics, 6) : -1;
 }
 
 static size_t walk_status_currentMetrics(ksmc_render_ctx *ctx, size_t p, v_status_currentMetrics_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_currentMetrics(ctx, k)) {
+    switch (match_status_currentMetrics(ctx, &k)) {
     case 0: /* type */
       o->type = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1655,9 +1655,9 @@ static size_t walk_status_currentMetrics(ksmc_render_ctx *ctx, size_t p, v_statu
 
 static const ksmc_slice keys_status_conditions[] = {{"type", 4}, {"status", 6}};
 
-static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_conditions(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "type", 4) == 0) return 0;
     break;
@@ -1665,15 +1665,15 @@ static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "status", 6) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_conditions, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_conditions, 2) : -1;
 }
 
 static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_conditions(ctx, k)) {
+    switch (match_status_conditions(ctx, &k)) {
     case 0: /* type */
       o->type = ksmc_scan_leaf(ctx, &q);
       break;

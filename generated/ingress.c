@@ -120,22 +120,22 @@ static size_t walk_items_spec_tls_hosts(ksmc_render_ctx *ctx, size_t p, ksmc_ite
 
 static const ksmc_slice keys_root_metadata_annotations[] = {{"kubernetes.io/ingress.class", 27}};
 
-static int match_root_metadata_annotations(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata_annotations(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 27:
     if (memcmp(p, "kubernetes.io/ingress.class", 27) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata_annotations, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata_annotations, 1) : -1;
 }
 
 static size_t walk_root_metadata_annotations(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata_annotations(ctx, k)) {
+    switch (match_root_metadata_annotations(ctx, &k)) {
     case 0: /* kubernetes.io/ingress.class */
       o->metadata_annotations_kubernetes_io_ingress_class = ksmc_scan_leaf(ctx, &q);
       break;
@@ -147,9 +147,9 @@ static size_t walk_root_metadata_annotations(ksmc_render_ctx *ctx, size_t p, v_r
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"annotations", 11}, {"labels", 6}, {"creationTimestamp", 17}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -172,15 +172,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "creationTimestamp", 17) == 0) return 6;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 7);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 7) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -214,9 +214,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec[] = {{"ingressClassName", 16}, {"rules", 5}, {"tls", 3}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "tls", 3) == 0) return 2;
     break;
@@ -227,15 +227,15 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "ingressClassName", 16) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 3) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* ingressClassName */
       o->spec_ingressClassName = ksmc_scan_leaf(ctx, &q);
       break;
@@ -259,9 +259,9 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"spec", 4}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 2;
@@ -270,15 +270,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 3) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -302,22 +302,22 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_spec_rules_http[] = {{"paths", 5}};
 
-static int match_spec_rules_http(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_rules_http(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "paths", 5) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_rules_http, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_rules_http, 1) : -1;
 }
 
 static size_t walk_spec_rules_http(ksmc_render_ctx *ctx, size_t p, v_spec_rules_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_rules_http(ctx, k)) {
+    switch (match_spec_rules_http(ctx, &k)) {
     case 0: /* paths */
       {
         size_t start = q;
@@ -332,23 +332,23 @@ static size_t walk_spec_rules_http(ksmc_render_ctx *ctx, size_t p, v_spec_rules_
 
 static const ksmc_slice keys_spec_rules[] = {{"http", 4}, {"host", 4}};
 
-static int match_spec_rules(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_rules(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "host", 4) == 0) return 1;
     if (memcmp(p, "http", 4) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_rules, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_rules, 2) : -1;
 }
 
 static size_t walk_spec_rules(ksmc_render_ctx *ctx, size_t p, v_spec_rules_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_rules(ctx, k)) {
+    switch (match_spec_rules(ctx, &k)) {
     case 0: /* http */
       {
         size_t start = q;
@@ -366,22 +366,22 @@ static size_t walk_spec_rules(ksmc_render_ctx *ctx, size_t p, v_spec_rules_t *o)
 
 static const ksmc_slice keys_spec_rules_http_paths_backend_service_port[] = {{"number", 6}};
 
-static int match_spec_rules_http_paths_backend_service_port(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_rules_http_paths_backend_service_port(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "number", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_rules_http_paths_backend_service_port, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_rules_http_paths_backend_service_port, 1) : -1;
 }
 
 static size_t walk_spec_rules_http_paths_backend_service_port(ksmc_render_ctx *ctx, size_t p, v_spec_rules_http_paths_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_rules_http_paths_backend_service_port(ctx, k)) {
+    switch (match_spec_rules_http_paths_backend_service_port(ctx, &k)) {
     case 0: /* number */
       o->backend_service_port_number = ksmc_scan_leaf(ctx, &q);
       break;
@@ -393,23 +393,23 @@ static size_t walk_spec_rules_http_paths_backend_service_port(ksmc_render_ctx *c
 
 static const ksmc_slice keys_spec_rules_http_paths_backend_service[] = {{"name", 4}, {"port", 4}};
 
-static int match_spec_rules_http_paths_backend_service(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_rules_http_paths_backend_service(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     if (memcmp(p, "port", 4) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_rules_http_paths_backend_service, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_rules_http_paths_backend_service, 2) : -1;
 }
 
 static size_t walk_spec_rules_http_paths_backend_service(ksmc_render_ctx *ctx, size_t p, v_spec_rules_http_paths_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_rules_http_paths_backend_service(ctx, k)) {
+    switch (match_spec_rules_http_paths_backend_service(ctx, &k)) {
     case 0: /* name */
       o->backend_service_name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -427,9 +427,9 @@ static size_t walk_spec_rules_http_paths_backend_service(ksmc_render_ctx *ctx, s
 
 static const ksmc_slice keys_spec_rules_http_paths_backend_resource[] = {{"apiGroup", 8}, {"kind", 4}, {"name", 4}};
 
-static int match_spec_rules_http_paths_backend_resource(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_rules_http_paths_backend_resource(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 1;
     if (memcmp(p, "name", 4) == 0) return 2;
@@ -438,15 +438,15 @@ static int match_spec_rules_http_paths_backend_resource(ksmc_render_ctx *ctx, in
     if (memcmp(p, "apiGroup", 8) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_rules_http_paths_backend_resource, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_rules_http_paths_backend_resource, 3) : -1;
 }
 
 static size_t walk_spec_rules_http_paths_backend_resource(ksmc_render_ctx *ctx, size_t p, v_spec_rules_http_paths_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_rules_http_paths_backend_resource(ctx, k)) {
+    switch (match_spec_rules_http_paths_backend_resource(ctx, &k)) {
     case 0: /* apiGroup */
       o->backend_resource_apiGroup = ksmc_scan_leaf(ctx, &q);
       break;
@@ -464,9 +464,9 @@ static size_t walk_spec_rules_http_paths_backend_resource(ksmc_render_ctx *ctx, 
 
 static const ksmc_slice keys_spec_rules_http_paths_backend[] = {{"service", 7}, {"resource", 8}};
 
-static int match_spec_rules_http_paths_backend(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_rules_http_paths_backend(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "service", 7) == 0) return 0;
     break;
@@ -474,15 +474,15 @@ static int match_spec_rules_http_paths_backend(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "resource", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_rules_http_paths_backend, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_rules_http_paths_backend, 2) : -1;
 }
 
 static size_t walk_spec_rules_http_paths_backend(ksmc_render_ctx *ctx, size_t p, v_spec_rules_http_paths_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_rules_http_paths_backend(ctx, k)) {
+    switch (match_spec_rules_http_paths_backend(ctx, &k)) {
     case 0: /* service */
       {
         size_t start = q;
@@ -505,9 +505,9 @@ static size_t walk_spec_rules_http_paths_backend(ksmc_render_ctx *ctx, size_t p,
 
 static const ksmc_slice keys_spec_rules_http_paths[] = {{"backend", 7}, {"path", 4}, {"pathType", 8}};
 
-static int match_spec_rules_http_paths(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_rules_http_paths(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "path", 4) == 0) return 1;
     break;
@@ -518,15 +518,15 @@ static int match_spec_rules_http_paths(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "pathType", 8) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_rules_http_paths, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_rules_http_paths, 3) : -1;
 }
 
 static size_t walk_spec_rules_http_paths(ksmc_render_ctx *ctx, size_t p, v_spec_rules_http_paths_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_rules_http_paths(ctx, k)) {
+    switch (match_spec_rules_http_paths(ctx, &k)) {
     case 0: /* backend */
       {
         size_t start = q;
@@ -547,9 +547,9 @@ static size_t walk_spec_rules_http_paths(ksmc_render_ctx *ctx, size_t p, v_spec_
 
 static const ksmc_slice keys_spec_tls[] = {{"hosts", 5}, {"secretName", 10}};
 
-static int match_spec_tls(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_tls(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "hosts", 5) == 0) return 0;
     break;
@@ -557,15 +557,15 @@ static int match_spec_tls(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "secretName", 10) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_tls, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_tls, 2) : -1;
 }
 
 static size_t walk_spec_tls(ksmc_render_ctx *ctx, size_t p, v_spec_tls_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_tls(ctx, k)) {
+    switch (match_spec_tls(ctx, &k)) {
     case 0: /* hosts */
       {
         size_t start = q;

@@ -52,9 +52,9 @@ static size_t walk_items_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"ownerReferences", 15}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -69,15 +69,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "resourceVersion", 15) == 0) return 3;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 5);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 5) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -104,9 +104,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec[] = {{"holderIdentity", 14}, {"renewTime", 9}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 9:
     if (memcmp(p, "renewTime", 9) == 0) return 1;
     break;
@@ -114,15 +114,15 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "holderIdentity", 14) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 2) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* holderIdentity */
       o->spec_holderIdentity = ksmc_scan_leaf(ctx, &q);
       break;
@@ -137,9 +137,9 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"spec", 4}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 2;
@@ -148,15 +148,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 3) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -180,23 +180,23 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_metadata_ownerReferences[] = {{"kind", 4}, {"name", 4}};
 
-static int match_metadata_ownerReferences(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_metadata_ownerReferences(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "name", 4) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_metadata_ownerReferences, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_metadata_ownerReferences, 2) : -1;
 }
 
 static size_t walk_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, v_metadata_ownerReferences_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_metadata_ownerReferences(ctx, k)) {
+    switch (match_metadata_ownerReferences(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;

@@ -118,9 +118,9 @@ static size_t walk_items_spec_limits_maxLimitRequestRatio(ksmc_render_ctx *ctx, 
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -137,15 +137,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "creationTimestamp", 17) == 0) return 4;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 5);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 5) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -169,22 +169,22 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec[] = {{"limits", 6}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "limits", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 1) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* limits */
       {
         size_t start = q;
@@ -199,9 +199,9 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"spec", 4}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 2;
@@ -210,15 +210,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 3) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -242,9 +242,9 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_spec_limits[] = {{"min", 3}, {"type", 4}, {"max", 3}, {"default", 7}, {"defaultRequest", 14}, {"maxLimitRequestRatio", 20}};
 
-static int match_spec_limits(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_limits(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "max", 3) == 0) return 2;
     if (memcmp(p, "min", 3) == 0) return 0;
@@ -262,15 +262,15 @@ static int match_spec_limits(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "maxLimitRequestRatio", 20) == 0) return 5;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_limits, 6);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_limits, 6) : -1;
 }
 
 static size_t walk_spec_limits(ksmc_render_ctx *ctx, size_t p, v_spec_limits_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_limits(ctx, k)) {
+    switch (match_spec_limits(ctx, &k)) {
     case 0: /* min */
       {
         size_t start = q;
@@ -333,12 +333,12 @@ static size_t walk_items_spec_limits_min(ksmc_render_ctx *ctx, size_t p, ksmc_it
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_spec_limits_min_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_spec_limits_min(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;
@@ -350,12 +350,12 @@ static size_t walk_items_spec_limits_max(ksmc_render_ctx *ctx, size_t p, ksmc_it
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_spec_limits_max_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_spec_limits_max(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;
@@ -367,12 +367,12 @@ static size_t walk_items_spec_limits_default(ksmc_render_ctx *ctx, size_t p, ksm
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_spec_limits_default_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_spec_limits_default(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;
@@ -384,12 +384,12 @@ static size_t walk_items_spec_limits_defaultRequest(ksmc_render_ctx *ctx, size_t
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_spec_limits_defaultRequest_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_spec_limits_defaultRequest(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;
@@ -401,12 +401,12 @@ static size_t walk_items_spec_limits_maxLimitRequestRatio(ksmc_render_ctx *ctx, 
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_spec_limits_maxLimitRequestRatio_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_spec_limits_maxLimitRequestRatio(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;

@@ -53,9 +53,9 @@ static size_t walk_items_webhooks(ksmc_render_ctx *ctx, size_t p, ksmc_items *ou
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -72,15 +72,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "creationTimestamp", 17) == 0) return 4;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 5);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 5) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -104,9 +104,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"webhooks", 8}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     break;
@@ -115,15 +115,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "webhooks", 8) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 3) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -147,9 +147,9 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_webhooks_clientConfig_service[] = {{"name", 4}, {"namespace", 9}};
 
-static int match_webhooks_clientConfig_service(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_webhooks_clientConfig_service(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
@@ -157,15 +157,15 @@ static int match_webhooks_clientConfig_service(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "namespace", 9) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_webhooks_clientConfig_service, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_webhooks_clientConfig_service, 2) : -1;
 }
 
 static size_t walk_webhooks_clientConfig_service(ksmc_render_ctx *ctx, size_t p, v_webhooks_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_webhooks_clientConfig_service(ctx, k)) {
+    switch (match_webhooks_clientConfig_service(ctx, &k)) {
     case 0: /* name */
       o->clientConfig_service_name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -180,22 +180,22 @@ static size_t walk_webhooks_clientConfig_service(ksmc_render_ctx *ctx, size_t p,
 
 static const ksmc_slice keys_webhooks_clientConfig[] = {{"service", 7}};
 
-static int match_webhooks_clientConfig(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_webhooks_clientConfig(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "service", 7) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_webhooks_clientConfig, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_webhooks_clientConfig, 1) : -1;
 }
 
 static size_t walk_webhooks_clientConfig(ksmc_render_ctx *ctx, size_t p, v_webhooks_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_webhooks_clientConfig(ctx, k)) {
+    switch (match_webhooks_clientConfig(ctx, &k)) {
     case 0: /* service */
       {
         size_t start = q;
@@ -210,9 +210,9 @@ static size_t walk_webhooks_clientConfig(ksmc_render_ctx *ctx, size_t p, v_webho
 
 static const ksmc_slice keys_webhooks[] = {{"name", 4}, {"clientConfig", 12}};
 
-static int match_webhooks(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_webhooks(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
@@ -220,15 +220,15 @@ static int match_webhooks(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "clientConfig", 12) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_webhooks, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_webhooks, 2) : -1;
 }
 
 static size_t walk_webhooks(ksmc_render_ctx *ctx, size_t p, v_webhooks_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_webhooks(ctx, k)) {
+    switch (match_webhooks(ctx, &k)) {
     case 0: /* name */
       o->name = ksmc_scan_leaf(ctx, &q);
       break;

@@ -56,9 +56,9 @@ static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}, {"annotations", 11}, {"labels", 6}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -81,15 +81,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "creationTimestamp", 17) == 0) return 4;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 7);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 7) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -119,9 +119,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status[] = {{"phase", 5}, {"conditions", 10}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "phase", 5) == 0) return 0;
     break;
@@ -129,15 +129,15 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "conditions", 10) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 2) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* phase */
       o->status_phase = ksmc_scan_leaf(ctx, &q);
       break;
@@ -155,9 +155,9 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"status", 6}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     break;
@@ -168,15 +168,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 3) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -200,9 +200,9 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_status_conditions[] = {{"type", 4}, {"status", 6}};
 
-static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_conditions(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "type", 4) == 0) return 0;
     break;
@@ -210,15 +210,15 @@ static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "status", 6) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_conditions, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_conditions, 2) : -1;
 }
 
 static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_conditions(ctx, k)) {
+    switch (match_status_conditions(ctx, &k)) {
     case 0: /* type */
       o->type = ksmc_scan_leaf(ctx, &q);
       break;

@@ -164,9 +164,9 @@ static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"annotations", 11}, {"creationTimestamp", 17}, {"deletionTimestamp", 17}, {"labels", 6}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -190,15 +190,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "deletionTimestamp", 17) == 0) return 6;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 8);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 8) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -235,9 +235,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status_nodeInfo[] = {{"kernelVersion", 13}, {"osImage", 7}, {"containerRuntimeVersion", 23}, {"kubeletVersion", 14}, {"systemUUID", 10}};
 
-static int match_root_status_nodeInfo(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status_nodeInfo(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "osImage", 7) == 0) return 1;
     break;
@@ -254,15 +254,15 @@ static int match_root_status_nodeInfo(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "containerRuntimeVersion", 23) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status_nodeInfo, 5);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status_nodeInfo, 5) : -1;
 }
 
 static size_t walk_root_status_nodeInfo(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status_nodeInfo(ctx, k)) {
+    switch (match_root_status_nodeInfo(ctx, &k)) {
     case 0: /* kernelVersion */
       o->status_nodeInfo_kernelVersion = ksmc_scan_leaf(ctx, &q);
       break;
@@ -286,9 +286,9 @@ static size_t walk_root_status_nodeInfo(ksmc_render_ctx *ctx, size_t p, v_root_t
 
 static const ksmc_slice keys_root_status[] = {{"nodeInfo", 8}, {"addresses", 9}, {"allocatable", 11}, {"capacity", 8}, {"conditions", 10}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "capacity", 8) == 0) return 3;
     if (memcmp(p, "nodeInfo", 8) == 0) return 0;
@@ -303,15 +303,15 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "allocatable", 11) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 5);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 5) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* nodeInfo */
       {
         size_t start = q;
@@ -350,9 +350,9 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec[] = {{"providerID", 10}, {"podCIDR", 7}, {"podCIDRs", 8}, {"taints", 6}, {"unschedulable", 13}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "taints", 6) == 0) return 3;
     break;
@@ -369,15 +369,15 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "unschedulable", 13) == 0) return 4;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 5);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 5) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* providerID */
       o->spec_providerID = ksmc_scan_leaf(ctx, &q);
       break;
@@ -407,9 +407,9 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"status", 6}, {"spec", 4}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 3;
@@ -421,15 +421,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 4) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -459,9 +459,9 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_status_addresses[] = {{"type", 4}, {"address", 7}};
 
-static int match_status_addresses(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_addresses(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "type", 4) == 0) return 0;
     break;
@@ -469,15 +469,15 @@ static int match_status_addresses(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "address", 7) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_addresses, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_addresses, 2) : -1;
 }
 
 static size_t walk_status_addresses(ksmc_render_ctx *ctx, size_t p, v_status_addresses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_addresses(ctx, k)) {
+    switch (match_status_addresses(ctx, &k)) {
     case 0: /* type */
       o->type = ksmc_scan_leaf(ctx, &q);
       break;
@@ -492,9 +492,9 @@ static size_t walk_status_addresses(ksmc_render_ctx *ctx, size_t p, v_status_add
 
 static const ksmc_slice keys_spec_taints[] = {{"key", 3}, {"value", 5}, {"effect", 6}};
 
-static int match_spec_taints(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_taints(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "key", 3) == 0) return 0;
     break;
@@ -505,15 +505,15 @@ static int match_spec_taints(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "effect", 6) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_taints, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_taints, 3) : -1;
 }
 
 static size_t walk_spec_taints(ksmc_render_ctx *ctx, size_t p, v_spec_taints_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_taints(ctx, k)) {
+    switch (match_spec_taints(ctx, &k)) {
     case 0: /* key */
       o->key = ksmc_scan_leaf(ctx, &q);
       break;
@@ -531,9 +531,9 @@ static size_t walk_spec_taints(ksmc_render_ctx *ctx, size_t p, v_spec_taints_t *
 
 static const ksmc_slice keys_status_conditions[] = {{"type", 4}, {"status", 6}};
 
-static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_conditions(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "type", 4) == 0) return 0;
     break;
@@ -541,15 +541,15 @@ static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "status", 6) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_conditions, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_conditions, 2) : -1;
 }
 
 static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_conditions(ctx, k)) {
+    switch (match_status_conditions(ctx, &k)) {
     case 0: /* type */
       o->type = ksmc_scan_leaf(ctx, &q);
       break;
@@ -585,12 +585,12 @@ static size_t walk_items_metadata_labels(ksmc_render_ctx *ctx, size_t p, ksmc_it
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_metadata_labels_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_metadata_labels(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;
@@ -634,12 +634,12 @@ static size_t walk_items_status_allocatable(ksmc_render_ctx *ctx, size_t p, ksmc
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_status_allocatable_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_status_allocatable(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;
@@ -651,12 +651,12 @@ static size_t walk_items_status_capacity(ksmc_render_ctx *ctx, size_t p, ksmc_it
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_status_capacity_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_status_capacity(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;

@@ -156,9 +156,9 @@ static size_t walk_items_spec_accessModes(ksmc_render_ctx *ctx, size_t p, ksmc_i
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"annotations", 11}, {"labels", 6}, {"creationTimestamp", 17}, {"deletionTimestamp", 17}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -182,15 +182,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "deletionTimestamp", 17) == 0) return 7;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 8);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 8) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -223,9 +223,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec_claimRef[] = {{"name", 4}, {"namespace", 9}};
 
-static int match_root_spec_claimRef(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_claimRef(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
@@ -233,15 +233,15 @@ static int match_root_spec_claimRef(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "namespace", 9) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_claimRef, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_claimRef, 2) : -1;
 }
 
 static size_t walk_root_spec_claimRef(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_claimRef(ctx, k)) {
+    switch (match_root_spec_claimRef(ctx, &k)) {
     case 0: /* name */
       o->spec_claimRef_name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -256,22 +256,22 @@ static size_t walk_root_spec_claimRef(ksmc_render_ctx *ctx, size_t p, v_root_t *
 
 static const ksmc_slice keys_root_spec_gcePersistentDisk[] = {{"pdName", 6}};
 
-static int match_root_spec_gcePersistentDisk(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_gcePersistentDisk(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "pdName", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_gcePersistentDisk, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_gcePersistentDisk, 1) : -1;
 }
 
 static size_t walk_root_spec_gcePersistentDisk(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_gcePersistentDisk(ctx, k)) {
+    switch (match_root_spec_gcePersistentDisk(ctx, &k)) {
     case 0: /* pdName */
       o->spec_gcePersistentDisk_pdName = ksmc_scan_leaf(ctx, &q);
       break;
@@ -283,22 +283,22 @@ static size_t walk_root_spec_gcePersistentDisk(ksmc_render_ctx *ctx, size_t p, v
 
 static const ksmc_slice keys_root_spec_awsElasticBlockStore[] = {{"volumeID", 8}};
 
-static int match_root_spec_awsElasticBlockStore(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_awsElasticBlockStore(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "volumeID", 8) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_awsElasticBlockStore, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_awsElasticBlockStore, 1) : -1;
 }
 
 static size_t walk_root_spec_awsElasticBlockStore(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_awsElasticBlockStore(ctx, k)) {
+    switch (match_root_spec_awsElasticBlockStore(ctx, &k)) {
     case 0: /* volumeID */
       o->spec_awsElasticBlockStore_volumeID = ksmc_scan_leaf(ctx, &q);
       break;
@@ -310,22 +310,22 @@ static size_t walk_root_spec_awsElasticBlockStore(ksmc_render_ctx *ctx, size_t p
 
 static const ksmc_slice keys_root_spec_azureDisk[] = {{"diskName", 8}};
 
-static int match_root_spec_azureDisk(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_azureDisk(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "diskName", 8) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_azureDisk, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_azureDisk, 1) : -1;
 }
 
 static size_t walk_root_spec_azureDisk(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_azureDisk(ctx, k)) {
+    switch (match_root_spec_azureDisk(ctx, &k)) {
     case 0: /* diskName */
       o->spec_azureDisk_diskName = ksmc_scan_leaf(ctx, &q);
       break;
@@ -337,9 +337,9 @@ static size_t walk_root_spec_azureDisk(ksmc_render_ctx *ctx, size_t p, v_root_t 
 
 static const ksmc_slice keys_root_spec_fc[] = {{"wwids", 5}, {"lun", 3}, {"targetWWNs", 10}};
 
-static int match_root_spec_fc(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_fc(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "lun", 3) == 0) return 1;
     break;
@@ -350,15 +350,15 @@ static int match_root_spec_fc(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "targetWWNs", 10) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_fc, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_fc, 3) : -1;
 }
 
 static size_t walk_root_spec_fc(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_fc(ctx, k)) {
+    switch (match_root_spec_fc(ctx, &k)) {
     case 0: /* wwids */
       {
         size_t start = q;
@@ -382,9 +382,9 @@ static size_t walk_root_spec_fc(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec_iscsi[] = {{"targetPortal", 12}, {"iqn", 3}, {"lun", 3}, {"initiatorName", 13}};
 
-static int match_root_spec_iscsi(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_iscsi(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "iqn", 3) == 0) return 1;
     if (memcmp(p, "lun", 3) == 0) return 2;
@@ -396,15 +396,15 @@ static int match_root_spec_iscsi(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "initiatorName", 13) == 0) return 3;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_iscsi, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_iscsi, 4) : -1;
 }
 
 static size_t walk_root_spec_iscsi(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_iscsi(ctx, k)) {
+    switch (match_root_spec_iscsi(ctx, &k)) {
     case 0: /* targetPortal */
       o->spec_iscsi_targetPortal = ksmc_scan_leaf(ctx, &q);
       break;
@@ -425,9 +425,9 @@ static size_t walk_root_spec_iscsi(ksmc_render_ctx *ctx, size_t p, v_root_t *o) 
 
 static const ksmc_slice keys_root_spec_nfs[] = {{"server", 6}, {"path", 4}};
 
-static int match_root_spec_nfs(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_nfs(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "path", 4) == 0) return 1;
     break;
@@ -435,15 +435,15 @@ static int match_root_spec_nfs(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "server", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_nfs, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_nfs, 2) : -1;
 }
 
 static size_t walk_root_spec_nfs(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_nfs(ctx, k)) {
+    switch (match_root_spec_nfs(ctx, &k)) {
     case 0: /* server */
       o->spec_nfs_server = ksmc_scan_leaf(ctx, &q);
       break;
@@ -458,9 +458,9 @@ static size_t walk_root_spec_nfs(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec_csi_volumeAttributes[] = {{"mounter", 7}, {"mapOptions", 10}};
 
-static int match_root_spec_csi_volumeAttributes(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_csi_volumeAttributes(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "mounter", 7) == 0) return 0;
     break;
@@ -468,15 +468,15 @@ static int match_root_spec_csi_volumeAttributes(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "mapOptions", 10) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_csi_volumeAttributes, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_csi_volumeAttributes, 2) : -1;
 }
 
 static size_t walk_root_spec_csi_volumeAttributes(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_csi_volumeAttributes(ctx, k)) {
+    switch (match_root_spec_csi_volumeAttributes(ctx, &k)) {
     case 0: /* mounter */
       o->spec_csi_volumeAttributes_mounter = ksmc_scan_leaf(ctx, &q);
       break;
@@ -491,9 +491,9 @@ static size_t walk_root_spec_csi_volumeAttributes(ksmc_render_ctx *ctx, size_t p
 
 static const ksmc_slice keys_root_spec_csi[] = {{"driver", 6}, {"volumeHandle", 12}, {"volumeAttributes", 16}};
 
-static int match_root_spec_csi(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_csi(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "driver", 6) == 0) return 0;
     break;
@@ -504,15 +504,15 @@ static int match_root_spec_csi(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "volumeAttributes", 16) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_csi, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_csi, 3) : -1;
 }
 
 static size_t walk_root_spec_csi(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_csi(ctx, k)) {
+    switch (match_root_spec_csi(ctx, &k)) {
     case 0: /* driver */
       o->spec_csi_driver = ksmc_scan_leaf(ctx, &q);
       break;
@@ -533,9 +533,9 @@ static size_t walk_root_spec_csi(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec_local[] = {{"path", 4}, {"fsType", 6}};
 
-static int match_root_spec_local(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_local(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "path", 4) == 0) return 0;
     break;
@@ -543,15 +543,15 @@ static int match_root_spec_local(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "fsType", 6) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_local, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_local, 2) : -1;
 }
 
 static size_t walk_root_spec_local(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_local(ctx, k)) {
+    switch (match_root_spec_local(ctx, &k)) {
     case 0: /* path */
       o->spec_local_path = ksmc_scan_leaf(ctx, &q);
       break;
@@ -566,23 +566,23 @@ static size_t walk_root_spec_local(ksmc_render_ctx *ctx, size_t p, v_root_t *o) 
 
 static const ksmc_slice keys_root_spec_hostPath[] = {{"path", 4}, {"type", 4}};
 
-static int match_root_spec_hostPath(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_hostPath(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "path", 4) == 0) return 0;
     if (memcmp(p, "type", 4) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_hostPath, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_hostPath, 2) : -1;
 }
 
 static size_t walk_root_spec_hostPath(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_hostPath(ctx, k)) {
+    switch (match_root_spec_hostPath(ctx, &k)) {
     case 0: /* path */
       o->spec_hostPath_path = ksmc_scan_leaf(ctx, &q);
       break;
@@ -597,22 +597,22 @@ static size_t walk_root_spec_hostPath(ksmc_render_ctx *ctx, size_t p, v_root_t *
 
 static const ksmc_slice keys_root_spec_capacity[] = {{"storage", 7}};
 
-static int match_root_spec_capacity(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_capacity(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "storage", 7) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_capacity, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_capacity, 1) : -1;
 }
 
 static size_t walk_root_spec_capacity(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_capacity(ctx, k)) {
+    switch (match_root_spec_capacity(ctx, &k)) {
     case 0: /* storage */
       o->spec_capacity_storage = ksmc_scan_leaf(ctx, &q);
       break;
@@ -624,9 +624,9 @@ static size_t walk_root_spec_capacity(ksmc_render_ctx *ctx, size_t p, v_root_t *
 
 static const ksmc_slice keys_root_spec[] = {{"claimRef", 8}, {"storageClassName", 16}, {"gcePersistentDisk", 17}, {"awsElasticBlockStore", 20}, {"azureDisk", 9}, {"fc", 2}, {"iscsi", 5}, {"nfs", 3}, {"csi", 3}, {"local", 5}, {"hostPath", 8}, {"persistentVolumeReclaimPolicy", 29}, {"capacity", 8}, {"volumeMode", 10}, {"accessModes", 11}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 2:
     if (memcmp(p, "fc", 2) == 0) return 5;
     break;
@@ -665,15 +665,15 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "persistentVolumeReclaimPolicy", 29) == 0) return 11;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 15);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 15) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* claimRef */
       {
         size_t start = q;
@@ -772,22 +772,22 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status[] = {{"phase", 5}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "phase", 5) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 1) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* phase */
       o->status_phase = ksmc_scan_leaf(ctx, &q);
       break;
@@ -799,9 +799,9 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"spec", 4}, {"status", 6}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 2;
@@ -813,15 +813,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 4) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;

@@ -84,22 +84,22 @@ static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_
 
 static const ksmc_slice keys_root_metadata_annotations[] = {{"volume.beta.kubernetes.io/storage-class", 39}};
 
-static int match_root_metadata_annotations(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata_annotations(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 39:
     if (memcmp(p, "volume.beta.kubernetes.io/storage-class", 39) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata_annotations, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata_annotations, 1) : -1;
 }
 
 static size_t walk_root_metadata_annotations(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata_annotations(ctx, k)) {
+    switch (match_root_metadata_annotations(ctx, &k)) {
     case 0: /* volume.beta.kubernetes.io/storage-class */
       o->metadata_annotations_volume_beta_kubernetes_io_storage_class = ksmc_scan_leaf(ctx, &q);
       break;
@@ -111,9 +111,9 @@ static size_t walk_root_metadata_annotations(ksmc_render_ctx *ctx, size_t p, v_r
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"labels", 6}, {"annotations", 11}, {"creationTimestamp", 17}, {"deletionTimestamp", 17}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -137,15 +137,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "deletionTimestamp", 17) == 0) return 7;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 8);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 8) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -182,22 +182,22 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec_resources_requests[] = {{"storage", 7}};
 
-static int match_root_spec_resources_requests(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_resources_requests(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "storage", 7) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_resources_requests, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_resources_requests, 1) : -1;
 }
 
 static size_t walk_root_spec_resources_requests(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_resources_requests(ctx, k)) {
+    switch (match_root_spec_resources_requests(ctx, &k)) {
     case 0: /* storage */
       o->spec_resources_requests_storage = ksmc_scan_leaf(ctx, &q);
       break;
@@ -209,22 +209,22 @@ static size_t walk_root_spec_resources_requests(ksmc_render_ctx *ctx, size_t p, 
 
 static const ksmc_slice keys_root_spec_resources[] = {{"requests", 8}};
 
-static int match_root_spec_resources(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_resources(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "requests", 8) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_resources, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_resources, 1) : -1;
 }
 
 static size_t walk_root_spec_resources(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_resources(ctx, k)) {
+    switch (match_root_spec_resources(ctx, &k)) {
     case 0: /* requests */
       {
         size_t start = q;
@@ -239,9 +239,9 @@ static size_t walk_root_spec_resources(ksmc_render_ctx *ctx, size_t p, v_root_t 
 
 static const ksmc_slice keys_root_spec[] = {{"storageClassName", 16}, {"volumeName", 10}, {"volumeMode", 10}, {"resources", 9}, {"accessModes", 11}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 9:
     if (memcmp(p, "resources", 9) == 0) return 3;
     break;
@@ -256,15 +256,15 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "storageClassName", 16) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 5);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 5) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* storageClassName */
       o->spec_storageClassName = ksmc_scan_leaf(ctx, &q);
       break;
@@ -294,9 +294,9 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status[] = {{"phase", 5}, {"conditions", 10}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "phase", 5) == 0) return 0;
     break;
@@ -304,15 +304,15 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "conditions", 10) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 2) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* phase */
       o->status_phase = ksmc_scan_leaf(ctx, &q);
       break;
@@ -330,9 +330,9 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"spec", 4}, {"status", 6}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 2;
@@ -344,15 +344,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 4) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -382,9 +382,9 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_status_conditions[] = {{"type", 4}, {"status", 6}};
 
-static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_conditions(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "type", 4) == 0) return 0;
     break;
@@ -392,15 +392,15 @@ static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "status", 6) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_conditions, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_conditions, 2) : -1;
 }
 
 static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_conditions(ctx, k)) {
+    switch (match_status_conditions(ctx, &k)) {
     case 0: /* type */
       o->type = ksmc_scan_leaf(ctx, &q);
       break;

@@ -413,9 +413,9 @@ static size_t walk_items_spec_tolerations(ksmc_render_ctx *ctx, size_t p, ksmc_i
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}, {"deletionTimestamp", 17}, {"ownerReferences", 15}, {"annotations", 11}, {"labels", 6}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -440,15 +440,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "deletionTimestamp", 17) == 0) return 5;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 9);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 9) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -487,9 +487,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status[] = {{"containerStatuses", 17}, {"hostIP", 6}, {"podIP", 5}, {"podIPs", 6}, {"initContainerStatuses", 21}, {"resourceClaimStatuses", 21}, {"startTime", 9}, {"phase", 5}, {"qosClass", 8}, {"conditions", 10}, {"reason", 6}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "phase", 5) == 0) return 7;
     if (memcmp(p, "podIP", 5) == 0) return 2;
@@ -516,15 +516,15 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "resourceClaimStatuses", 21) == 0) return 5;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 11);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 11) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* containerStatuses */
       {
         size_t start = q;
@@ -581,9 +581,9 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec_overhead[] = {{"cpu", 3}, {"memory", 6}};
 
-static int match_root_spec_overhead(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_overhead(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "cpu", 3) == 0) return 0;
     break;
@@ -591,15 +591,15 @@ static int match_root_spec_overhead(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "memory", 6) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_overhead, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_overhead, 2) : -1;
 }
 
 static size_t walk_root_spec_overhead(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_overhead(ctx, k)) {
+    switch (match_root_spec_overhead(ctx, &k)) {
     case 0: /* cpu */
       o->spec_overhead_cpu = ksmc_scan_leaf(ctx, &q);
       break;
@@ -614,9 +614,9 @@ static size_t walk_root_spec_overhead(ksmc_render_ctx *ctx, size_t p, v_root_t *
 
 static const ksmc_slice keys_root_spec[] = {{"containers", 10}, {"nodeName", 8}, {"priorityClassName", 17}, {"hostNetwork", 11}, {"initContainers", 14}, {"overhead", 8}, {"resourceClaims", 14}, {"restartPolicy", 13}, {"runtimeClassName", 16}, {"volumes", 7}, {"tolerations", 11}, {"nodeSelector", 12}, {"serviceAccountName", 18}, {"schedulerName", 13}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "volumes", 7) == 0) return 9;
     break;
@@ -652,15 +652,15 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "serviceAccountName", 18) == 0) return 12;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 14);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 14) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* containers */
       {
         size_t start = q;
@@ -729,9 +729,9 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"status", 6}, {"spec", 4}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 3;
@@ -743,15 +743,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 4) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -781,9 +781,9 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_status_containerStatuses_state_terminated[] = {{"finishedAt", 10}, {"startedAt", 9}, {"reason", 6}};
 
-static int match_status_containerStatuses_state_terminated(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_containerStatuses_state_terminated(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "reason", 6) == 0) return 2;
     break;
@@ -794,15 +794,15 @@ static int match_status_containerStatuses_state_terminated(ksmc_render_ctx *ctx,
     if (memcmp(p, "finishedAt", 10) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state_terminated, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state_terminated, 3) : -1;
 }
 
 static size_t walk_status_containerStatuses_state_terminated(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_containerStatuses_state_terminated(ctx, k)) {
+    switch (match_status_containerStatuses_state_terminated(ctx, &k)) {
     case 0: /* finishedAt */
       o->state_terminated_finishedAt = ksmc_scan_leaf(ctx, &q);
       break;
@@ -820,22 +820,22 @@ static size_t walk_status_containerStatuses_state_terminated(ksmc_render_ctx *ct
 
 static const ksmc_slice keys_status_containerStatuses_state_running[] = {{"startedAt", 9}};
 
-static int match_status_containerStatuses_state_running(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_containerStatuses_state_running(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 9:
     if (memcmp(p, "startedAt", 9) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state_running, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state_running, 1) : -1;
 }
 
 static size_t walk_status_containerStatuses_state_running(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_containerStatuses_state_running(ctx, k)) {
+    switch (match_status_containerStatuses_state_running(ctx, &k)) {
     case 0: /* startedAt */
       o->state_running_startedAt = ksmc_scan_leaf(ctx, &q);
       break;
@@ -847,22 +847,22 @@ static size_t walk_status_containerStatuses_state_running(ksmc_render_ctx *ctx, 
 
 static const ksmc_slice keys_status_containerStatuses_state_waiting[] = {{"reason", 6}};
 
-static int match_status_containerStatuses_state_waiting(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_containerStatuses_state_waiting(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "reason", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state_waiting, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state_waiting, 1) : -1;
 }
 
 static size_t walk_status_containerStatuses_state_waiting(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_containerStatuses_state_waiting(ctx, k)) {
+    switch (match_status_containerStatuses_state_waiting(ctx, &k)) {
     case 0: /* reason */
       o->state_waiting_reason = ksmc_scan_leaf(ctx, &q);
       break;
@@ -874,9 +874,9 @@ static size_t walk_status_containerStatuses_state_waiting(ksmc_render_ctx *ctx, 
 
 static const ksmc_slice keys_status_containerStatuses_state[] = {{"terminated", 10}, {"running", 7}, {"waiting", 7}};
 
-static int match_status_containerStatuses_state(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_containerStatuses_state(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "running", 7) == 0) return 1;
     if (memcmp(p, "waiting", 7) == 0) return 2;
@@ -885,15 +885,15 @@ static int match_status_containerStatuses_state(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "terminated", 10) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_containerStatuses_state, 3) : -1;
 }
 
 static size_t walk_status_containerStatuses_state(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_containerStatuses_state(ctx, k)) {
+    switch (match_status_containerStatuses_state(ctx, &k)) {
     case 0: /* terminated */
       {
         size_t start = q;
@@ -923,9 +923,9 @@ static size_t walk_status_containerStatuses_state(ksmc_render_ctx *ctx, size_t p
 
 static const ksmc_slice keys_status_containerStatuses_lastState_terminated[] = {{"reason", 6}, {"exitCode", 8}, {"finishedAt", 10}};
 
-static int match_status_containerStatuses_lastState_terminated(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_containerStatuses_lastState_terminated(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "reason", 6) == 0) return 0;
     break;
@@ -936,15 +936,15 @@ static int match_status_containerStatuses_lastState_terminated(ksmc_render_ctx *
     if (memcmp(p, "finishedAt", 10) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_lastState_terminated, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_containerStatuses_lastState_terminated, 3) : -1;
 }
 
 static size_t walk_status_containerStatuses_lastState_terminated(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_containerStatuses_lastState_terminated(ctx, k)) {
+    switch (match_status_containerStatuses_lastState_terminated(ctx, &k)) {
     case 0: /* reason */
       o->lastState_terminated_reason = ksmc_scan_leaf(ctx, &q);
       break;
@@ -962,22 +962,22 @@ static size_t walk_status_containerStatuses_lastState_terminated(ksmc_render_ctx
 
 static const ksmc_slice keys_status_containerStatuses_lastState[] = {{"terminated", 10}};
 
-static int match_status_containerStatuses_lastState(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_containerStatuses_lastState(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 10:
     if (memcmp(p, "terminated", 10) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_containerStatuses_lastState, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_containerStatuses_lastState, 1) : -1;
 }
 
 static size_t walk_status_containerStatuses_lastState(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_containerStatuses_lastState(ctx, k)) {
+    switch (match_status_containerStatuses_lastState(ctx, &k)) {
     case 0: /* terminated */
       {
         size_t start = q;
@@ -993,9 +993,9 @@ static size_t walk_status_containerStatuses_lastState(ksmc_render_ctx *ctx, size
 
 static const ksmc_slice keys_status_containerStatuses[] = {{"state", 5}, {"name", 4}, {"image", 5}, {"imageID", 7}, {"containerID", 11}, {"lastState", 9}, {"ready", 5}, {"restartCount", 12}};
 
-static int match_status_containerStatuses(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_containerStatuses(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 1;
     break;
@@ -1017,15 +1017,15 @@ static int match_status_containerStatuses(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "restartCount", 12) == 0) return 7;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_containerStatuses, 8);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_containerStatuses, 8) : -1;
 }
 
 static size_t walk_status_containerStatuses(ksmc_render_ctx *ctx, size_t p, v_status_containerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_containerStatuses(ctx, k)) {
+    switch (match_status_containerStatuses(ctx, &k)) {
     case 0: /* state */
       {
         size_t start = q;
@@ -1064,9 +1064,9 @@ static size_t walk_status_containerStatuses(ksmc_render_ctx *ctx, size_t p, v_st
 
 static const ksmc_slice keys_spec_containers_resources[] = {{"limits", 6}, {"requests", 8}};
 
-static int match_spec_containers_resources(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_containers_resources(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "limits", 6) == 0) return 0;
     break;
@@ -1074,15 +1074,15 @@ static int match_spec_containers_resources(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "requests", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_containers_resources, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_containers_resources, 2) : -1;
 }
 
 static size_t walk_spec_containers_resources(ksmc_render_ctx *ctx, size_t p, v_spec_containers_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_containers_resources(ctx, k)) {
+    switch (match_spec_containers_resources(ctx, &k)) {
     case 0: /* limits */
       {
         size_t start = q;
@@ -1103,9 +1103,9 @@ static size_t walk_spec_containers_resources(ksmc_render_ctx *ctx, size_t p, v_s
 
 static const ksmc_slice keys_spec_containers[] = {{"name", 4}, {"image", 5}, {"resources", 9}};
 
-static int match_spec_containers(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_containers(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
@@ -1116,15 +1116,15 @@ static int match_spec_containers(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "resources", 9) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_containers, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_containers, 3) : -1;
 }
 
 static size_t walk_spec_containers(ksmc_render_ctx *ctx, size_t p, v_spec_containers_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_containers(ctx, k)) {
+    switch (match_spec_containers(ctx, &k)) {
     case 0: /* name */
       o->name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1145,9 +1145,9 @@ static size_t walk_spec_containers(ksmc_render_ctx *ctx, size_t p, v_spec_contai
 
 static const ksmc_slice keys_metadata_ownerReferences[] = {{"controller", 10}, {"kind", 4}, {"name", 4}};
 
-static int match_metadata_ownerReferences(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_metadata_ownerReferences(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 1;
     if (memcmp(p, "name", 4) == 0) return 2;
@@ -1156,15 +1156,15 @@ static int match_metadata_ownerReferences(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "controller", 10) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_metadata_ownerReferences, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_metadata_ownerReferences, 3) : -1;
 }
 
 static size_t walk_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, v_metadata_ownerReferences_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_metadata_ownerReferences(ctx, k)) {
+    switch (match_metadata_ownerReferences(ctx, &k)) {
     case 0: /* controller */
       o->controller = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1182,22 +1182,22 @@ static size_t walk_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, v_me
 
 static const ksmc_slice keys_status_podIPs[] = {{"ip", 2}};
 
-static int match_status_podIPs(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_podIPs(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 2:
     if (memcmp(p, "ip", 2) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_podIPs, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_podIPs, 1) : -1;
 }
 
 static size_t walk_status_podIPs(ksmc_render_ctx *ctx, size_t p, v_status_podIPs_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_podIPs(ctx, k)) {
+    switch (match_status_podIPs(ctx, &k)) {
     case 0: /* ip */
       o->ip = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1209,9 +1209,9 @@ static size_t walk_status_podIPs(ksmc_render_ctx *ctx, size_t p, v_status_podIPs
 
 static const ksmc_slice keys_spec_initContainers_resources[] = {{"limits", 6}, {"requests", 8}};
 
-static int match_spec_initContainers_resources(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_initContainers_resources(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "limits", 6) == 0) return 0;
     break;
@@ -1219,15 +1219,15 @@ static int match_spec_initContainers_resources(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "requests", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_initContainers_resources, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_initContainers_resources, 2) : -1;
 }
 
 static size_t walk_spec_initContainers_resources(ksmc_render_ctx *ctx, size_t p, v_spec_initContainers_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_initContainers_resources(ctx, k)) {
+    switch (match_spec_initContainers_resources(ctx, &k)) {
     case 0: /* limits */
       {
         size_t start = q;
@@ -1248,9 +1248,9 @@ static size_t walk_spec_initContainers_resources(ksmc_render_ctx *ctx, size_t p,
 
 static const ksmc_slice keys_spec_initContainers[] = {{"name", 4}, {"image", 5}, {"restartPolicy", 13}, {"resources", 9}};
 
-static int match_spec_initContainers(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_initContainers(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
@@ -1264,15 +1264,15 @@ static int match_spec_initContainers(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "restartPolicy", 13) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_initContainers, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_initContainers, 4) : -1;
 }
 
 static size_t walk_spec_initContainers(ksmc_render_ctx *ctx, size_t p, v_spec_initContainers_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_initContainers(ctx, k)) {
+    switch (match_spec_initContainers(ctx, &k)) {
     case 0: /* name */
       o->name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1296,22 +1296,22 @@ static size_t walk_spec_initContainers(ksmc_render_ctx *ctx, size_t p, v_spec_in
 
 static const ksmc_slice keys_status_initContainerStatuses_state_running[] = {{"startedAt", 9}};
 
-static int match_status_initContainerStatuses_state_running(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_initContainerStatuses_state_running(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 9:
     if (memcmp(p, "startedAt", 9) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_running, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_running, 1) : -1;
 }
 
 static size_t walk_status_initContainerStatuses_state_running(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_state_running(ctx, k)) {
+    switch (match_status_initContainerStatuses_state_running(ctx, &k)) {
     case 0: /* startedAt */
       o->state_running_startedAt = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1323,9 +1323,9 @@ static size_t walk_status_initContainerStatuses_state_running(ksmc_render_ctx *c
 
 static const ksmc_slice keys_status_initContainerStatuses_state_terminated[] = {{"startedAt", 9}, {"reason", 6}};
 
-static int match_status_initContainerStatuses_state_terminated(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_initContainerStatuses_state_terminated(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "reason", 6) == 0) return 1;
     break;
@@ -1333,15 +1333,15 @@ static int match_status_initContainerStatuses_state_terminated(ksmc_render_ctx *
     if (memcmp(p, "startedAt", 9) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_terminated, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_terminated, 2) : -1;
 }
 
 static size_t walk_status_initContainerStatuses_state_terminated(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_state_terminated(ctx, k)) {
+    switch (match_status_initContainerStatuses_state_terminated(ctx, &k)) {
     case 0: /* startedAt */
       o->state_terminated_startedAt = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1356,22 +1356,22 @@ static size_t walk_status_initContainerStatuses_state_terminated(ksmc_render_ctx
 
 static const ksmc_slice keys_status_initContainerStatuses_state_waiting[] = {{"reason", 6}};
 
-static int match_status_initContainerStatuses_state_waiting(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_initContainerStatuses_state_waiting(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "reason", 6) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_waiting, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_waiting, 1) : -1;
 }
 
 static size_t walk_status_initContainerStatuses_state_waiting(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_state_waiting(ctx, k)) {
+    switch (match_status_initContainerStatuses_state_waiting(ctx, &k)) {
     case 0: /* reason */
       o->state_waiting_reason = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1383,9 +1383,9 @@ static size_t walk_status_initContainerStatuses_state_waiting(ksmc_render_ctx *c
 
 static const ksmc_slice keys_status_initContainerStatuses_state[] = {{"running", 7}, {"terminated", 10}, {"waiting", 7}};
 
-static int match_status_initContainerStatuses_state(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_initContainerStatuses_state(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "running", 7) == 0) return 0;
     if (memcmp(p, "waiting", 7) == 0) return 2;
@@ -1394,15 +1394,15 @@ static int match_status_initContainerStatuses_state(ksmc_render_ctx *ctx, int k)
     if (memcmp(p, "terminated", 10) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state, 3) : -1;
 }
 
 static size_t walk_status_initContainerStatuses_state(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_state(ctx, k)) {
+    switch (match_status_initContainerStatuses_state(ctx, &k)) {
     case 0: /* running */
       {
         size_t start = q;
@@ -1432,9 +1432,9 @@ static size_t walk_status_initContainerStatuses_state(ksmc_render_ctx *ctx, size
 
 static const ksmc_slice keys_status_initContainerStatuses_lastState_terminated[] = {{"reason", 6}, {"exitCode", 8}, {"finishedAt", 10}};
 
-static int match_status_initContainerStatuses_lastState_terminated(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_initContainerStatuses_lastState_terminated(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 6:
     if (memcmp(p, "reason", 6) == 0) return 0;
     break;
@@ -1445,15 +1445,15 @@ static int match_status_initContainerStatuses_lastState_terminated(ksmc_render_c
     if (memcmp(p, "finishedAt", 10) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_lastState_terminated, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_lastState_terminated, 3) : -1;
 }
 
 static size_t walk_status_initContainerStatuses_lastState_terminated(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_lastState_terminated(ctx, k)) {
+    switch (match_status_initContainerStatuses_lastState_terminated(ctx, &k)) {
     case 0: /* reason */
       o->lastState_terminated_reason = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1471,22 +1471,22 @@ static size_t walk_status_initContainerStatuses_lastState_terminated(ksmc_render
 
 static const ksmc_slice keys_status_initContainerStatuses_lastState[] = {{"terminated", 10}};
 
-static int match_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 10:
     if (memcmp(p, "terminated", 10) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_lastState, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_lastState, 1) : -1;
 }
 
 static size_t walk_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_lastState(ctx, k)) {
+    switch (match_status_initContainerStatuses_lastState(ctx, &k)) {
     case 0: /* terminated */
       {
         size_t start = q;
@@ -1502,9 +1502,9 @@ static size_t walk_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, 
 
 static const ksmc_slice keys_status_initContainerStatuses[] = {{"name", 4}, {"image", 5}, {"imageID", 7}, {"containerID", 11}, {"state", 5}, {"lastState", 9}, {"ready", 5}, {"restartCount", 12}};
 
-static int match_status_initContainerStatuses(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_initContainerStatuses(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
@@ -1526,15 +1526,15 @@ static int match_status_initContainerStatuses(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "restartCount", 12) == 0) return 7;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses, 8);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses, 8) : -1;
 }
 
 static size_t walk_status_initContainerStatuses(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses(ctx, k)) {
+    switch (match_status_initContainerStatuses(ctx, &k)) {
     case 0: /* name */
       o->name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1573,9 +1573,9 @@ static size_t walk_status_initContainerStatuses(ksmc_render_ctx *ctx, size_t p, 
 
 static const ksmc_slice keys_spec_resourceClaims[] = {{"resourceClaimName", 17}, {"resourceClaimTemplateName", 25}, {"name", 4}};
 
-static int match_spec_resourceClaims(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_resourceClaims(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 2;
     break;
@@ -1586,15 +1586,15 @@ static int match_spec_resourceClaims(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "resourceClaimTemplateName", 25) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_resourceClaims, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_resourceClaims, 3) : -1;
 }
 
 static size_t walk_spec_resourceClaims(ksmc_render_ctx *ctx, size_t p, v_spec_resourceClaims_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_resourceClaims(ctx, k)) {
+    switch (match_spec_resourceClaims(ctx, &k)) {
     case 0: /* resourceClaimName */
       o->resourceClaimName = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1612,9 +1612,9 @@ static size_t walk_spec_resourceClaims(ksmc_render_ctx *ctx, size_t p, v_spec_re
 
 static const ksmc_slice keys_status_resourceClaimStatuses[] = {{"name", 4}, {"resourceClaimName", 17}};
 
-static int match_status_resourceClaimStatuses(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_resourceClaimStatuses(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 0;
     break;
@@ -1622,15 +1622,15 @@ static int match_status_resourceClaimStatuses(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "resourceClaimName", 17) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_resourceClaimStatuses, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_resourceClaimStatuses, 2) : -1;
 }
 
 static size_t walk_status_resourceClaimStatuses(ksmc_render_ctx *ctx, size_t p, v_status_resourceClaimStatuses_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_resourceClaimStatuses(ctx, k)) {
+    switch (match_status_resourceClaimStatuses(ctx, &k)) {
     case 0: /* name */
       o->name = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1645,9 +1645,9 @@ static size_t walk_status_resourceClaimStatuses(ksmc_render_ctx *ctx, size_t p, 
 
 static const ksmc_slice keys_spec_volumes_persistentVolumeClaim[] = {{"claimName", 9}, {"readOnly", 8}};
 
-static int match_spec_volumes_persistentVolumeClaim(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_volumes_persistentVolumeClaim(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "readOnly", 8) == 0) return 1;
     break;
@@ -1655,15 +1655,15 @@ static int match_spec_volumes_persistentVolumeClaim(ksmc_render_ctx *ctx, int k)
     if (memcmp(p, "claimName", 9) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_volumes_persistentVolumeClaim, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_volumes_persistentVolumeClaim, 2) : -1;
 }
 
 static size_t walk_spec_volumes_persistentVolumeClaim(ksmc_render_ctx *ctx, size_t p, v_spec_volumes_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_volumes_persistentVolumeClaim(ctx, k)) {
+    switch (match_spec_volumes_persistentVolumeClaim(ctx, &k)) {
     case 0: /* claimName */
       o->persistentVolumeClaim_claimName = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1678,9 +1678,9 @@ static size_t walk_spec_volumes_persistentVolumeClaim(ksmc_render_ctx *ctx, size
 
 static const ksmc_slice keys_spec_volumes[] = {{"persistentVolumeClaim", 21}, {"ephemeral", 9}, {"name", 4}};
 
-static int match_spec_volumes(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_volumes(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "name", 4) == 0) return 2;
     break;
@@ -1691,15 +1691,15 @@ static int match_spec_volumes(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "persistentVolumeClaim", 21) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_volumes, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_volumes, 3) : -1;
 }
 
 static size_t walk_spec_volumes(ksmc_render_ctx *ctx, size_t p, v_spec_volumes_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_volumes(ctx, k)) {
+    switch (match_spec_volumes(ctx, &k)) {
     case 0: /* persistentVolumeClaim */
       {
         size_t start = q;
@@ -1721,9 +1721,9 @@ static size_t walk_spec_volumes(ksmc_render_ctx *ctx, size_t p, v_spec_volumes_t
 
 static const ksmc_slice keys_status_conditions[] = {{"type", 4}, {"status", 6}, {"lastTransitionTime", 18}, {"reason", 6}};
 
-static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_conditions(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "type", 4) == 0) return 0;
     break;
@@ -1735,15 +1735,15 @@ static int match_status_conditions(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "lastTransitionTime", 18) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_conditions, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_conditions, 4) : -1;
 }
 
 static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_conditions_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_conditions(ctx, k)) {
+    switch (match_status_conditions(ctx, &k)) {
     case 0: /* type */
       o->type = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1764,9 +1764,9 @@ static size_t walk_status_conditions(ksmc_render_ctx *ctx, size_t p, v_status_co
 
 static const ksmc_slice keys_spec_tolerations[] = {{"key", 3}, {"operator", 8}, {"value", 5}, {"effect", 6}, {"tolerationSeconds", 17}};
 
-static int match_spec_tolerations(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_spec_tolerations(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "key", 3) == 0) return 0;
     break;
@@ -1783,15 +1783,15 @@ static int match_spec_tolerations(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "tolerationSeconds", 17) == 0) return 4;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_spec_tolerations, 5);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_tolerations, 5) : -1;
 }
 
 static size_t walk_spec_tolerations(ksmc_render_ctx *ctx, size_t p, v_spec_tolerations_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_tolerations(ctx, k)) {
+    switch (match_spec_tolerations(ctx, &k)) {
     case 0: /* key */
       o->key = ksmc_scan_leaf(ctx, &q);
       break;
@@ -1853,12 +1853,12 @@ static size_t walk_items_spec_containers_resources_limits(ksmc_render_ctx *ctx, 
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_spec_containers_resources_limits_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_spec_containers_resources_limits(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;
@@ -1870,12 +1870,12 @@ static size_t walk_items_spec_containers_resources_requests(ksmc_render_ctx *ctx
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_spec_containers_resources_requests_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_spec_containers_resources_requests(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;
@@ -1955,12 +1955,12 @@ static size_t walk_items_spec_initContainers_resources_limits(ksmc_render_ctx *c
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_spec_initContainers_resources_limits_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_spec_initContainers_resources_limits(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;
@@ -1972,12 +1972,12 @@ static size_t walk_items_spec_initContainers_resources_requests(ksmc_render_ctx 
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_spec_initContainers_resources_requests_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_spec_initContainers_resources_requests(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;

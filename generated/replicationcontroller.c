@@ -67,9 +67,9 @@ static size_t walk_items_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}, {"generation", 10}, {"ownerReferences", 15}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -90,15 +90,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "creationTimestamp", 17) == 0) return 4;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 7);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 7) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -131,9 +131,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status[] = {{"replicas", 8}, {"fullyLabeledReplicas", 20}, {"readyReplicas", 13}, {"availableReplicas", 17}, {"observedGeneration", 18}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "replicas", 8) == 0) return 0;
     break;
@@ -150,15 +150,15 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "fullyLabeledReplicas", 20) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 5);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 5) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* replicas */
       o->status_replicas = ksmc_scan_leaf(ctx, &q);
       break;
@@ -182,22 +182,22 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec[] = {{"replicas", 8}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "replicas", 8) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 1) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* replicas */
       o->spec_replicas = ksmc_scan_leaf(ctx, &q);
       break;
@@ -209,9 +209,9 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"status", 6}, {"spec", 4}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 3;
@@ -223,15 +223,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 4) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -261,9 +261,9 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_metadata_ownerReferences[] = {{"kind", 4}, {"name", 4}, {"controller", 10}};
 
-static int match_metadata_ownerReferences(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_metadata_ownerReferences(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "name", 4) == 0) return 1;
@@ -272,15 +272,15 @@ static int match_metadata_ownerReferences(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "controller", 10) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_metadata_ownerReferences, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_metadata_ownerReferences, 3) : -1;
 }
 
 static size_t walk_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, v_metadata_ownerReferences_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_metadata_ownerReferences(ctx, k)) {
+    switch (match_metadata_ownerReferences(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;

@@ -65,9 +65,9 @@ static size_t walk_items_status_hard(ksmc_render_ctx *ctx, size_t p, ksmc_items 
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}, {"annotations", 11}, {"labels", 6}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -90,15 +90,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "creationTimestamp", 17) == 0) return 4;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 7);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 7) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -128,23 +128,23 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status[] = {{"used", 4}, {"hard", 4}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "hard", 4) == 0) return 1;
     if (memcmp(p, "used", 4) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 2) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* used */
       {
         size_t start = q;
@@ -165,9 +165,9 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"status", 6}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     break;
@@ -178,15 +178,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 3) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -214,12 +214,12 @@ static size_t walk_items_status_used(ksmc_render_ctx *ctx, size_t p, ksmc_items 
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_status_used_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_status_used(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;
@@ -231,12 +231,12 @@ static size_t walk_items_status_hard(ksmc_render_ctx *ctx, size_t p, ksmc_items 
   out->items = NULL;
   out->n = 0;
   uint32_t cap = 0;
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
     v_status_hard_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
     if (!item) return ksmc_skip_value(ctx, p);
     init_status_hard(item);
-    item->_key = k;
+    item->_key = ksmc_key_token(ctx, &k);
     item->_self = ksmc_scan_leaf(ctx, &q);
   }
   return q;

@@ -80,9 +80,9 @@ static size_t walk_items_status_loadBalancer_ingress(ksmc_render_ctx *ctx, size_
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}, {"annotations", 11}, {"labels", 6}, {"deletionTimestamp", 17}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -106,15 +106,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "deletionTimestamp", 17) == 0) return 7;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 8);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 8) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -147,9 +147,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec[] = {{"clusterIP", 9}, {"externalName", 12}, {"loadBalancerIP", 14}, {"externalTrafficPolicy", 21}, {"type", 4}, {"externalIPs", 11}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "type", 4) == 0) return 4;
     break;
@@ -169,15 +169,15 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "externalTrafficPolicy", 21) == 0) return 3;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 6);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 6) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* clusterIP */
       o->spec_clusterIP = ksmc_scan_leaf(ctx, &q);
       break;
@@ -207,22 +207,22 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status_loadBalancer[] = {{"ingress", 7}};
 
-static int match_root_status_loadBalancer(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status_loadBalancer(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 7:
     if (memcmp(p, "ingress", 7) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status_loadBalancer, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status_loadBalancer, 1) : -1;
 }
 
 static size_t walk_root_status_loadBalancer(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status_loadBalancer(ctx, k)) {
+    switch (match_root_status_loadBalancer(ctx, &k)) {
     case 0: /* ingress */
       {
         size_t start = q;
@@ -237,22 +237,22 @@ static size_t walk_root_status_loadBalancer(ksmc_render_ctx *ctx, size_t p, v_ro
 
 static const ksmc_slice keys_root_status[] = {{"loadBalancer", 12}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 12:
     if (memcmp(p, "loadBalancer", 12) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 1) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* loadBalancer */
       {
         size_t start = q;
@@ -267,9 +267,9 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"spec", 4}, {"status", 6}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 2;
@@ -281,15 +281,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 4) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;
@@ -319,9 +319,9 @@ static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_status_loadBalancer_ingress[] = {{"ip", 2}, {"hostname", 8}};
 
-static int match_status_loadBalancer_ingress(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_status_loadBalancer_ingress(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 2:
     if (memcmp(p, "ip", 2) == 0) return 0;
     break;
@@ -329,15 +329,15 @@ static int match_status_loadBalancer_ingress(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "hostname", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_status_loadBalancer_ingress, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_loadBalancer_ingress, 2) : -1;
 }
 
 static size_t walk_status_loadBalancer_ingress(ksmc_render_ctx *ctx, size_t p, v_status_loadBalancer_ingress_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_loadBalancer_ingress(ctx, k)) {
+    switch (match_status_loadBalancer_ingress(ctx, &k)) {
     case 0: /* ip */
       o->ip = ksmc_scan_leaf(ctx, &q);
       break;

@@ -70,9 +70,9 @@ static size_t walk_root_spec_persistentVolumeClaimRetentionPolicy(ksmc_render_ct
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"creationTimestamp", 17}, {"generation", 10}, {"annotations", 11}, {"labels", 6}, {"deletionTimestamp", 17}};
 
-static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_metadata(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 3:
     if (memcmp(p, "uid", 3) == 0) return 0;
     break;
@@ -99,15 +99,15 @@ static int match_root_metadata(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "deletionTimestamp", 17) == 0) return 8;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_metadata, 9);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_metadata, 9) : -1;
 }
 
 static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_metadata(ctx, k)) {
+    switch (match_root_metadata(ctx, &k)) {
     case 0: /* uid */
       o->metadata_uid = ksmc_scan_leaf(ctx, &q);
       break;
@@ -143,9 +143,9 @@ static size_t walk_root_metadata(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_status[] = {{"replicas", 8}, {"availableReplicas", 17}, {"currentReplicas", 15}, {"readyReplicas", 13}, {"updatedReplicas", 15}, {"observedGeneration", 18}, {"currentRevision", 15}, {"updateRevision", 14}};
 
-static int match_root_status(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_status(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "replicas", 8) == 0) return 0;
     break;
@@ -167,15 +167,15 @@ static int match_root_status(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "observedGeneration", 18) == 0) return 5;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_status, 8);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_status, 8) : -1;
 }
 
 static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_status(ctx, k)) {
+    switch (match_root_status(ctx, &k)) {
     case 0: /* replicas */
       o->status_replicas = ksmc_scan_leaf(ctx, &q);
       break;
@@ -208,22 +208,22 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root_spec_ordinals[] = {{"start", 5}};
 
-static int match_root_spec_ordinals(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_ordinals(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 5:
     if (memcmp(p, "start", 5) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_ordinals, 1);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_ordinals, 1) : -1;
 }
 
 static size_t walk_root_spec_ordinals(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_ordinals(ctx, k)) {
+    switch (match_root_spec_ordinals(ctx, &k)) {
     case 0: /* start */
       o->spec_ordinals_start = ksmc_scan_leaf(ctx, &q);
       break;
@@ -235,9 +235,9 @@ static size_t walk_root_spec_ordinals(ksmc_render_ctx *ctx, size_t p, v_root_t *
 
 static const ksmc_slice keys_root_spec_persistentVolumeClaimRetentionPolicy[] = {{"whenDeleted", 11}, {"whenScaled", 10}};
 
-static int match_root_spec_persistentVolumeClaimRetentionPolicy(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec_persistentVolumeClaimRetentionPolicy(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 10:
     if (memcmp(p, "whenScaled", 10) == 0) return 1;
     break;
@@ -245,15 +245,15 @@ static int match_root_spec_persistentVolumeClaimRetentionPolicy(ksmc_render_ctx 
     if (memcmp(p, "whenDeleted", 11) == 0) return 0;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec_persistentVolumeClaimRetentionPolicy, 2);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec_persistentVolumeClaimRetentionPolicy, 2) : -1;
 }
 
 static size_t walk_root_spec_persistentVolumeClaimRetentionPolicy(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec_persistentVolumeClaimRetentionPolicy(ctx, k)) {
+    switch (match_root_spec_persistentVolumeClaimRetentionPolicy(ctx, &k)) {
     case 0: /* whenDeleted */
       o->spec_persistentVolumeClaimRetentionPolicy_whenDeleted = ksmc_scan_leaf(ctx, &q);
       break;
@@ -268,9 +268,9 @@ static size_t walk_root_spec_persistentVolumeClaimRetentionPolicy(ksmc_render_ct
 
 static const ksmc_slice keys_root_spec[] = {{"replicas", 8}, {"ordinals", 8}, {"persistentVolumeClaimRetentionPolicy", 36}};
 
-static int match_root_spec(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root_spec(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 8:
     if (memcmp(p, "ordinals", 8) == 0) return 1;
     if (memcmp(p, "replicas", 8) == 0) return 0;
@@ -279,15 +279,15 @@ static int match_root_spec(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "persistentVolumeClaimRetentionPolicy", 36) == 0) return 2;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root_spec, 3);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root_spec, 3) : -1;
 }
 
 static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root_spec(ctx, k)) {
+    switch (match_root_spec(ctx, &k)) {
     case 0: /* replicas */
       o->spec_replicas = ksmc_scan_leaf(ctx, &q);
       break;
@@ -312,9 +312,9 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
 
 static const ksmc_slice keys_root[] = {{"kind", 4}, {"metadata", 8}, {"status", 6}, {"spec", 4}};
 
-static int match_root(ksmc_render_ctx *ctx, int k) {
-  const char *p = ctx->json + ctx->tok[k].start;
-  switch (ctx->tok[k].end - ctx->tok[k].start) {
+static int match_root(ksmc_render_ctx *ctx, const ksmc_key *k) {
+  const char *p = ctx->json + k->start;
+  switch (k->len) {
   case 4:
     if (memcmp(p, "kind", 4) == 0) return 0;
     if (memcmp(p, "spec", 4) == 0) return 3;
@@ -326,15 +326,15 @@ static int match_root(ksmc_render_ctx *ctx, int k) {
     if (memcmp(p, "metadata", 8) == 0) return 1;
     break;
   }
-  return ksmc_key_lookup(ctx, k, keys_root, 4);
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_root, 4) : -1;
 }
 
 static size_t walk_root(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
   size_t q = ksmc_obj_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  int k;
+  ksmc_key k;
   while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_root(ctx, k)) {
+    switch (match_root(ctx, &k)) {
     case 0: /* kind */
       o->kind = ksmc_scan_leaf(ctx, &q);
       break;

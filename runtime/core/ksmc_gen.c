@@ -28,22 +28,10 @@ int ksmc_tok_skip(const ksmc_render_ctx *ctx, int t) {
   return t;
 }
 
-static bool has_backslash(const char *p, size_t n) { return memchr(p, '\\', n) != NULL; }
-
-bool ksmc_key_eq(ksmc_render_ctx *ctx, int t, const char *lit, size_t n) {
-  const jsmntok_t *k = &ctx->tok[t];
-  const char *p = ctx->json + k->start;
-  size_t len = (size_t)(k->end - k->start);
-  if (len == n && memcmp(p, lit, n) == 0) return true;
-  if (!has_backslash(p, len)) return false;
-  return ksmc_sv_eq_lit(ctx, (ksmc_sv){p, len, KSMC_SV_JSON}, lit, n);
-}
-
-int ksmc_key_lookup(ksmc_render_ctx *ctx, int k, const ksmc_slice *keys, size_t n) {
-  const jsmntok_t *t = &ctx->tok[k];
-  if (!has_backslash(ctx->json + t->start, (size_t)(t->end - t->start))) return -1;
+int ksmc_key_lookup(ksmc_render_ctx *ctx, const ksmc_key *k, const ksmc_slice *keys, size_t n) {
+  ksmc_sv raw = {ctx->json + k->start, k->len, KSMC_SV_JSON};
   for (size_t i = 0; i < n; i++)
-    if (ksmc_key_eq(ctx, k, keys[i].p, keys[i].n)) return (int)i;
+    if (ksmc_sv_eq_lit_any(ctx, raw, keys[i].p, keys[i].n)) return (int)i;
   return -1;
 }
 

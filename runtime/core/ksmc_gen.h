@@ -78,9 +78,22 @@ int ksmc_tok_expand(ksmc_render_ctx *ctx, int t);
 size_t ksmc_obj_open(ksmc_render_ctx *ctx, size_t p);
 size_t ksmc_arr_open(ksmc_render_ctx *ctx, size_t p);
 
-/* Next member of an object opened with ksmc_obj_open: true with *key the key's token and
- * *pos at its value; false at the closing `}` (*pos after it). */
-bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, int *key);
+/* An object member's key as ksmc_obj_key found it: the raw bytes json[start, start + len)
+ * between its quotes, and whether they hold a backslash (`esc`: only then can the decoded
+ * key differ from the bytes, so only then do matchers call ksmc_key_lookup). */
+typedef struct {
+  size_t start;
+  size_t len;
+  bool esc;
+} ksmc_key;
+
+/* Next member of an object opened with ksmc_obj_open: true with *key the member's key and
+ * *pos at its value; false at the closing `}` (*pos after it). Makes no token. */
+bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key);
+
+/* A string token for a key found by ksmc_obj_key (map walkers keep their entries' keys);
+ * -1 when memory runs out. */
+int ksmc_key_token(ksmc_render_ctx *ctx, const ksmc_key *key);
 
 /* Next element of an array opened with ksmc_arr_open: true with *pos at it; false at the
  * closing `]` (*pos after it). */
@@ -98,17 +111,9 @@ int ksmc_render_scanned(ksmc_render_ctx *ctx, size_t end);
 /* Index of the token after the value at t and everything nested in it. */
 int ksmc_tok_skip(const ksmc_render_ctx *ctx, int t);
 
-/* True if the key token t equals lit (compared after JSON unescaping). */
-bool ksmc_key_eq(ksmc_render_ctx *ctx, int t, const char *lit, size_t n);
-
-/* Index of the key token k among keys[0..n) compared after JSON unescaping, or -1. The
- * generated matchers call it only for keys their fast path did not recognise. */
-int ksmc_key_lookup(ksmc_render_ctx *ctx, int k, const ksmc_slice *keys, size_t n);
-
-/* Raw length of key token t (dispatch switch in generated walkers). */
-static inline int ksmc_key_len(const ksmc_render_ctx *ctx, int t) {
-  return ctx->tok[t].end - ctx->tok[t].start;
-}
+/* Index of key k among keys[0..n) compared after JSON unescaping, or -1. The generated
+ * matchers call it only for escaped keys (k->esc) their raw-byte switch did not match. */
+int ksmc_key_lookup(ksmc_render_ctx *ctx, const ksmc_key *k, const ksmc_slice *keys, size_t n);
 
 /* True if t is present and of the given jsmn type. */
 static inline bool ksmc_tok_is(const ksmc_render_ctx *ctx, int t, jsmntype_t type) {

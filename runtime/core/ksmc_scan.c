@@ -48,7 +48,7 @@ static inline uint64_t has_byte(uint64_t w, uint64_t rep) {
  * bytes per SSE2 compare while they fit (keys and most values end in the first), then
  * eight at a time; the lowest bit of has_byte's mask is exact (false positives only
  * appear above a real match), so it jumps straight to the first quote or backslash. */
-static inline size_t string_end(ksmc_render_ctx *ctx, size_t p) {
+static inline size_t string_end_esc(ksmc_render_ctx *ctx, size_t p, bool *esc) {
   const unsigned char *s = (const unsigned char *)ctx->json;
   size_t n = ctx->json_len, i = p + 1;
 #ifdef __SSE2__
@@ -63,6 +63,7 @@ static inline size_t string_end(ksmc_render_ctx *ctx, size_t p) {
     }
     i += (unsigned)__builtin_ctz(m);
     if (s[i] == '"') return i + 1;
+    *esc = true;
     i += 2; /* a backslash and the byte it escapes */
   }
 #endif
@@ -80,8 +81,14 @@ static inline size_t string_end(ksmc_render_ctx *ctx, size_t p) {
     while (i < n && s[i] != '"' && s[i] != '\\') i++;
     if (i >= n) return scan_fail(ctx, p, "unterminated string");
     if (s[i] == '"') return i + 1;
+    *esc = true;
     i += 2; /* a backslash and the byte it escapes */
   }
+}
+
+static inline size_t string_end(ksmc_render_ctx *ctx, size_t p) {
+  bool esc;
+  return string_end_esc(ctx, p, &esc);
 }
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -277,45 +284,53 @@ static bool next_member(ksmc_render_ctx *ctx, size_t *pos, char close, bool firs
   return true;
 }
 
-bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, int *key) {
+bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
   size_t p = *pos;
-  bool first = p > 0 && ctx->json[p - 1] == '{';
+  const char *j = ctx->json;
   /* Fast path for compact JSON: `,"key":` (or `"key":` right after the `{`). Anything
    * else -- blanks, the closing brace, errors -- takes the general path below, which
-   * reports exactly what it always did. */
-  if (!ctx->scan_failed && p + 1 < ctx->json_len) {
-    const char *j = ctx->json;
-    size_t ks = first ? (j[p] == '"' ? p : 0) : (j[p] == ',' && j[p + 1] == '"' ? p + 1 : 0);
+   * reports exactly what it always did. No token is made: matchers read the bytes. */
+  if (p + 1 < ctx->json_len && !ctx->scan_failed) {
+    size_t ks = j[p] == ',' ? (j[p + 1] == '"' ? p + 1 : 0)
+                            : (j[p] == '"' && p > 0 && j[p - 1] == '{' ? p : 0);
     if (ks) {
-      size_t end = string_end(ctx, ks);
+      bool esc = false;
+      size_t end = string_end_esc(ctx, ks, &esc);
       if (ctx->scan_failed) return (*pos = ctx->json_len, false);
       if (end < ctx->json_len && j[end] == ':') {
-        *key = scalar_token(ctx, JSMN_STRING, ks + 1, end - 1);
-        if (*key >= 0) {
-          *pos = skip_ws(ctx, end + 1);
-          return true;
-        }
+        *key = (ksmc_key){ks + 1, end - 1 - (ks + 1), esc};
+        *pos = skip_ws(ctx, end + 1);
+        return true;
       }
     }
   }
+  bool first = p > 0 && j[p - 1] == '{';
   if (ctx->scan_failed || !next_member(ctx, &p, '}', first)) {
     *pos = ctx->scan_failed ? ctx->json_len : p;
     return false;
   }
-  if (ctx->json[p] != '"') {
+  if (j[p] != '"') {
     *pos = scan_fail(ctx, p, "expected a string key");
     return false;
   }
-  size_t end = string_end(ctx, p);
+  bool esc = false;
+  size_t end = string_end_esc(ctx, p, &esc);
   if (ctx->scan_failed) return (*pos = ctx->json_len, false);
-  *key = scalar_token(ctx, JSMN_STRING, p + 1, end - 1);
+  *key = (ksmc_key){p + 1, end - 1 - (p + 1), esc};
   p = skip_ws(ctx, end);
-  if (p >= ctx->json_len || ctx->json[p] != ':' || *key < 0) {
+  if (p >= ctx->json_len || j[p] != ':') {
     *pos = scan_fail(ctx, p, "expected ':' after a key");
     return false;
   }
   *pos = skip_ws(ctx, p + 1);
   return true;
+}
+
+int ksmc_key_token(ksmc_render_ctx *ctx, const ksmc_key *key) {
+  int t = scalar_token(ctx, JSMN_STRING, key->start, key->start + key->len);
+  if (t >= 0 && !key->esc && clean_string(ctx, key->start, key->start + key->len))
+    ctx->tok[t].size = KSMC_TOK_CLEAN;
+  return t;
 }
 
 bool ksmc_arr_next(ksmc_render_ctx *ctx, size_t *pos) {
