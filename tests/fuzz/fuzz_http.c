@@ -53,7 +53,7 @@ static ksmc_store *make_store(const ksmc_kind_desc *k, int objects) {
 }
 
 /* Reference filter: comma items trimmed of " \t\r\n"; an item-less list is no filter. */
-static bool ref_in(const char *name, char **vals, size_t n, bool *any) {
+FUZZ_ORACLE static bool ref_in(const char *name, char **vals, size_t n, bool *any) {
   bool found = false;
   for (size_t i = 0; i < n; i++) {
     const char *p = vals[i];
@@ -71,7 +71,8 @@ static bool ref_in(const char *name, char **vals, size_t n, bool *any) {
   return found;
 }
 
-static bool ref_selected(const char *name, char **res, size_t nres, char **exc, size_t nexc) {
+FUZZ_ORACLE static bool ref_selected(const char *name, char **res, size_t nres, char **exc,
+                                     size_t nexc) {
   bool any = false, any_exc = false;
   bool in_res = ref_in(name, res, nres, &any);
   if (any && !in_res) return false;
@@ -92,7 +93,7 @@ static void read_body(ksmc_expo *e, const ksmc_expo_opts *o, size_t chunk, ksmc_
   ksmc_expo_end(q);
 }
 
-static void inflate_all(const ksmc_buf *gz, ksmc_buf *out) {
+FUZZ_ORACLE static void inflate_all(const ksmc_buf *gz, ksmc_buf *out) {
   z_stream z = {0};
   FUZZ_CHECK(inflateInit2(&z, 16 + MAX_WBITS) == Z_OK, "inflateInit2");
   z.next_in = (Bytef *)gz->p;

@@ -19,6 +19,15 @@
     }                                                                                              \
   } while (0)
 
+/* Marks oracle code of a target (reference models, event logs): it is not what the target
+ * tests, so it gets no coverage instrumentation -- cheaper, and it cannot make libFuzzer
+ * keep an input only for taking another path through the oracle. */
+#if defined(__clang__) && __clang_major__ >= 13
+#define FUZZ_ORACLE __attribute__((no_sanitize("coverage")))
+#else
+#define FUZZ_ORACLE
+#endif
+
 /* A small deterministic generator (xorshift64*) for split points taken from the input. */
 static inline uint64_t fuzz_rand(uint64_t *s) {
   uint64_t x = *s ? *s : 0x9E3779B97F4A7C15ull;
