@@ -135,7 +135,9 @@ static size_t rset_find(const rset *s, uint64_t h, const char *uid, size_t uid_l
   size_t mask = s->cap - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const slot *sl = &s->slots[i];
-    if (sl->idx == EMPTY || record_is(s->recs[sl->idx], h, uid, uid_len)) return i;
+    /* the slot's hash first: a record is a cache miss away */
+    if (sl->idx == EMPTY || (sl->hash == h && record_is(s->recs[sl->idx], h, uid, uid_len)))
+      return i;
   }
 }
 
