@@ -1,13 +1,16 @@
 /* ksmc_run: the exporter -- KSM's flags in, list+watch (runtime/kube) -> generated
  * serializers -> pre-rendered stores (runtime/serve) -> /metrics.
  *
- * Threads: one ingest thread runs every list/watch and renders every object; the HTTP
- * server's pool threads serve scrapes from store snapshots; the main thread waits for
- * SIGINT/SIGTERM and refreshes the self-metrics once a second. */
+ * Threads: one ingest thread runs every list/watch and renders watch events; the relay's
+ * thread renders list items while the ingest thread reads on (ksmc_relay.h: never both at
+ * once, always in order); the HTTP server's pool threads serve scrapes from store
+ * snapshots; the main thread waits for SIGINT/SIGTERM and refreshes the self-metrics once
+ * a second. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +19,11 @@
 
 #include "ksmc_autoshard.h"
 #include "ksmc_flags.h"
+#include "ksmc_heap.h"
 #include "ksmc_http.h"
 #include "ksmc_jscan.h"
 #include "ksmc_reflector.h"
+#include "ksmc_relay.h"
 #include "ksmc_render.h"
 #include "ksmc_request.h"
 #include "ksmc_store.h"
@@ -48,6 +53,9 @@ typedef struct {
   size_t nstreams;
   ksmc_kube_config kube;
   ksmc_ingest *ingest;
+  ksmc_relay *relay;         /* the ingest's sink: list items are rendered on its thread */
+  atomic_bool ready;         /* /readyz answered 200 since every stream last became synced */
+  ksmc_heap heap;            /* advised by whichever thread stores objects (one at a time) */
   ksmc_autoshard *autoshard; /* --pod: sets the ingest's shard */
   ksmc_expo *expo;
   ksmc_selfmetrics self;
@@ -151,6 +159,7 @@ static void sink_object(void *user, size_t s, ksmc_event_type t, bool in_list, c
     rc = ksmc_store_upsert(st->store, st->rc.uid.p, st->rc.uid.n, st->rc.out.p, st->rc.out.n,
                            st->rc.fam_end);
   if (rc != 0) logf_(a, KSMC_LOG_ERROR, "%s: out of memory storing an object", st->name);
+  ksmc_heap_advise(&a->heap);
 }
 
 static void sink_list_end(void *user, size_t s, bool complete) {
@@ -265,11 +274,18 @@ static bool start_ingest(app *a, char *err, size_t errlen) {
     specs[i] =
         (ksmc_stream_spec){a->streams[i].name, a->streams[i].path, a->streams[i].field_selector,
                            NULL, is_custom(a->streams[i].kind->kind)};
+  ksmc_sink inner = {a, sink_list_begin, sink_object, sink_list_end};
+  a->relay = ksmc_relay_new(&inner);
+  if (!a->relay) {
+    free(specs);
+    snprintf(err, errlen, "cannot start the render thread");
+    return false;
+  }
   ksmc_ingest_opts o = {
       .config = &a->kube,
       .streams = specs,
       .nstreams = a->nstreams,
-      .sink = {a, sink_list_begin, sink_object, sink_list_end},
+      .sink = ksmc_relay_sink(a->relay),
       .shard = a->cfg.shard,
       .total_shards = a->cfg.total_shards,
       .await_shard = a->cfg.pod != NULL,
@@ -325,7 +341,19 @@ static bool start_autoshard(app *a, char *err, size_t errlen) {
   return a->autoshard != NULL;
 }
 
-static bool probe_ready(void *arg) { return ksmc_ingest_all_synced(((app *)arg)->ingest); }
+/* Ready once every stream has listed and the relay has stored what it listed; stays
+ * ready while later relists queue items (like the synced flags), until a re-shard. */
+static bool probe_ready(void *arg) {
+  app *a = arg;
+  if (!ksmc_ingest_all_synced(a->ingest)) {
+    atomic_store(&a->ready, false);
+    return false;
+  }
+  if (atomic_load(&a->ready)) return true;
+  if (!ksmc_relay_caught_up(a->relay)) return false;
+  atomic_store(&a->ready, true);
+  return true;
+}
 
 /* Both listeners may hold max + max/8 + 8 connections each (the 503 band included): warn
  * when that does not fit the open-files limit, which would make accept fail first. */
@@ -426,6 +454,7 @@ static void shutdown_app(app *a) {
     ksmc_ingest_stop(a->ingest);
     pthread_join(a->ingest_thread, NULL);
   }
+  ksmc_relay_free(a->relay); /* applies what is queued: before the stores go */
   ksmc_http_stop(a->http);
   ksmc_websec_free(a->websec);
   ksmc_ingest_free(a->ingest);
@@ -499,6 +528,7 @@ int ksmc_run_main(int argc, char **argv) {
     shutdown_app(&a);
     return rc;
   }
+  ksmc_heap_init(&a.heap); /* before any thread starts */
   /* Signals are taken synchronously by the main thread; every other thread blocks them. */
   sigset_t set;
   sigemptyset(&set);
