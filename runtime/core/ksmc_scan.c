@@ -201,6 +201,24 @@ int ksmc_tok_expand(ksmc_render_ctx *ctx, int t) {
 
 int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos) {
   size_t p = skip_ws(ctx, *pos);
+#ifdef __SSE2__
+  /* Fast path: a string that ends within one 16-byte step and is CLEAN up to its closing
+   * quote (most kept values: names, phases, timestamps) is found and checked at once. */
+  if (p + 17 <= ctx->json_len && ctx->json[p] == '"' && !ctx->scan_failed) {
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(ctx->json + p + 1));
+    unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')));
+    __m128i dirty = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('\\')),
+                                 _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('\n')), b));
+    unsigned d = (unsigned)_mm_movemask_epi8(dirty); /* b: the sign bit is >= 0x80 */
+    if (q && !(d & ((q & (0 - q)) - 1))) {
+      size_t len = (size_t)__builtin_ctz(q);
+      *pos = p + 1 + len + 1;
+      int t = scalar_token(ctx, JSMN_STRING, p + 1, p + 1 + len);
+      if (t >= 0) ctx->tok[t].size = KSMC_TOK_CLEAN;
+      return t;
+    }
+  }
+#endif
   size_t end = ksmc_skip_value(ctx, p);
   *pos = end;
   return ksmc_leaf_token(ctx, p, end);
@@ -284,26 +302,11 @@ static bool next_member(ksmc_render_ctx *ctx, size_t *pos, char close, bool firs
   return true;
 }
 
-bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
+/* ksmc_obj_key's general path: blanks, the closing brace, errors (reported exactly). */
+static __attribute__((noinline)) bool obj_key_slow(ksmc_render_ctx *ctx, size_t *pos,
+                                                   ksmc_key *key) {
   size_t p = *pos;
   const char *j = ctx->json;
-  /* Fast path for compact JSON: `,"key":` (or `"key":` right after the `{`). Anything
-   * else -- blanks, the closing brace, errors -- takes the general path below, which
-   * reports exactly what it always did. No token is made: matchers read the bytes. */
-  if (p + 1 < ctx->json_len && !ctx->scan_failed) {
-    size_t ks = j[p] == ',' ? (j[p + 1] == '"' ? p + 1 : 0)
-                            : (j[p] == '"' && p > 0 && j[p - 1] == '{' ? p : 0);
-    if (ks) {
-      bool esc = false;
-      size_t end = string_end_esc(ctx, ks, &esc);
-      if (ctx->scan_failed) return (*pos = ctx->json_len, false);
-      if (end < ctx->json_len && j[end] == ':') {
-        *key = (ksmc_key){ks + 1, end - 1 - (ks + 1), esc};
-        *pos = skip_ws(ctx, end + 1);
-        return true;
-      }
-    }
-  }
   bool first = p > 0 && j[p - 1] == '{';
   if (ctx->scan_failed || !next_member(ctx, &p, '}', first)) {
     *pos = ctx->scan_failed ? ctx->json_len : p;
@@ -324,6 +327,38 @@ bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
   }
   *pos = skip_ws(ctx, p + 1);
   return true;
+}
+
+bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
+  size_t p = *pos, n = ctx->json_len;
+  const char *j = ctx->json;
+  /* Fast path for compact JSON: `,"key":` (or `"key":` right after the `{`) with a key
+   * that ends within one 16-byte step and has no backslash (almost every key). Anything
+   * else takes the general path, which reports errors exactly as it always did. No token
+   * is made: matchers read the bytes. */
+#ifdef __SSE2__
+  if (p + 18 <= n && !ctx->scan_failed) {
+    size_t ks = j[p] == ',' ? (j[p + 1] == '"' ? p + 1 : 0)
+                            : (j[p] == '"' && p > 0 && j[p - 1] == '{' ? p : 0);
+    if (ks && ks + 17 <= n) {
+      __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(j + ks + 1));
+      unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')));
+      unsigned bs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
+      if (q && !(bs & ((q & (0 - q)) - 1))) { /* a quote, no backslash before it */
+        size_t len = (size_t)__builtin_ctz(q), end = ks + 1 + len + 1;
+        if (end < n && j[end] == ':') {
+          *key = (ksmc_key){ks + 1, len, false};
+          *pos = skip_ws(ctx, end + 1);
+          return true;
+        }
+      }
+    } else if (j[p] == '}') { /* the object's end (compact JSON) */
+      *pos = p + 1;
+      return false;
+    }
+  }
+#endif
+  return obj_key_slow(ctx, pos, key);
 }
 
 int ksmc_key_token(ksmc_render_ctx *ctx, const ksmc_key *key) {
