@@ -20,6 +20,11 @@
  * outside s[0..len). */
 size_t ksmc_skip_container(const char *s, size_t len, size_t p, size_t max_depth);
 
+/* ksmc_skip_container with the x86-64 baseline classification (SSE2; a table elsewhere)
+ * even on a CPU with AVX2, where ksmc_skip_container uses AVX2: same results, for tests
+ * to check both. */
+size_t ksmc_skip_container_baseline(const char *s, size_t len, size_t p, size_t max_depth);
+
 /* Returned by ksmc_skip_container_strict when the value has a backslash outside a string. */
 #define KSMC_SKIP_UNSURE ((size_t)-1)
 
