@@ -78,7 +78,7 @@ static void emit_prefix(FILE *out, const spec *s) {
   fprintf(out, "static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {\n");
   fprintf(out, "  (void)v;\n");
   if (!s->nlabels) fprintf(out, "  (void)ctx;\n"); /* no default labels */
-  emit_scope sc = {s, NULL, -1, NULL, NULL};
+  emit_scope sc = {.s = s, .fam_index = -1};
   for (size_t i = 0; i < s->nlabels; i++) {
     sb b = {0}, lit = {0};
     sb_printf(&lit, "%c%s=\"", i ? ',' : '{', s->labels[i].name);

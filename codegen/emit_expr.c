@@ -64,7 +64,7 @@ void sb_comment(sb *b, const char *text, size_t max) {
   if (n > max) sb_printf(b, "...");
 }
 
-void view_type(sb *b, const view *v) { sb_printf(b, "v_%s_t", v->cname); }
+void view_type(sb *b, const view *v) { sb_printf(b, "v_%s_t", view_canonical(v)->cname); }
 
 /* The C variable holding the view a path starts from. */
 static void base_var(sb *b, const emit_scope *sc, const expr *e) {

@@ -12,6 +12,13 @@ static void where_comment(sb *b, const char *display, ksmc_pos pos, int depth) {
   sb_printf(b, "/* %s:%d */\n", display, pos.line);
 }
 
+/* True if the collection of loop variable var is a parameter of the body (shared bodies). */
+static bool is_param(const emit_scope *sc, const char *var) {
+  for (size_t i = 0; i < sc->npvars; i++)
+    if (!strcmp(sc->pvars[i], var)) return true;
+  return false;
+}
+
 /* Opens loops [from, to) of the scope's family; returns the nesting depth of the body. */
 static int open_loops_range(sb *b, const emit_scope *sc, size_t from, size_t to, int depth) {
   const family *f = sc->f;
@@ -47,9 +54,11 @@ static int open_loops_range(sb *b, const emit_scope *sc, size_t from, size_t to,
                 l->var, l->var, l->var);
     } else {
       const path_ref *r = spec_path_ref(l->source);
-      indent(b, depth);
-      sb_printf(b, "const ksmc_items *col_%s = &%s%s->%s_items;\n", l->var, r->var ? "it_" : "v",
-                r->var ? r->var : "", r->coll_node->cname);
+      if (!is_param(sc, l->var)) {
+        indent(b, depth);
+        sb_printf(b, "const ksmc_items *col_%s = &%s%s->%s_items;\n", l->var, r->var ? "it_" : "v",
+                  r->var ? r->var : "", r->coll_node->cname);
+      }
       indent(b, depth);
       sb_printf(b, "for (uint32_t i_%s = 0; i_%s < col_%s->n; i_%s++) {\n", l->var, l->var, l->var,
                 l->var);
@@ -112,7 +121,10 @@ static void emit_labels(sb *b, const emit_scope *sc, const label *ls, size_t n, 
 
 static void sample_begin(sb *b, const emit_scope *sc, int depth) {
   indent(b, depth);
-  sb_printf(b, "ksmc_sample_begin(ctx, \"%s\", %zu);\n", sc->f->name, strlen(sc->f->name));
+  if (sc->shared)
+    sb_printf(b, "ksmc_sample_begin(ctx, fam, fam_n);\n");
+  else
+    sb_printf(b, "ksmc_sample_begin(ctx, \"%s\", %zu);\n", sc->f->name, strlen(sc->f->name));
 }
 
 /* `close` argument of ksmc_sample_end. */
@@ -268,6 +280,8 @@ static void emit_then_family(FILE *out, const emit_scope *sc) {
   free(m);
 }
 
+static void family_body(sb *b, const emit_scope *sc);
+
 static void emit_family(FILE *out, const emit_scope *sc) {
   const family *f = sc->f;
   if (f->nthen) {
@@ -305,28 +319,96 @@ static void emit_family(FILE *out, const emit_scope *sc) {
   sb_printf(&b, "/* %s:%d: %s */\n", sc->display, f->pos.line, f->name);
   sb_printf(&b, "static void family_%d(ksmc_render_ctx *ctx, const v_root_t *v) {\n",
             sc->fam_index);
-  sb_printf(&b, "  (void)v;\n");
-  if (f->distinct || f->has_if_empty) sb_printf(&b, "  const size_t fam_start = ctx->out.n;\n");
+  family_body(&b, sc);
+  sb_printf(&b, "\n");
+  fputs(sb_str(&b), out);
+  sb_free(&b);
+}
+
+/* The statements of a family without blocks, and the function's closing brace. */
+static void family_body(sb *b, const emit_scope *sc) {
+  const family *f = sc->f;
+  sb_printf(b, "  (void)v;\n");
+  if (f->distinct || f->has_if_empty) sb_printf(b, "  const size_t fam_start = ctx->out.n;\n");
   if (f->dyn && f->dyn->allow != DYN_ALL) {
     const char *a = f->dyn->allow == DYN_LABELS ? "labels_allow" : "annotations_allow";
-    sb_printf(&b,
+    sb_printf(b,
               "  if (!ctx->opts.%s || ctx->opts.%s->npatterns == 0) return; /* no allowlist */\n",
               a, a);
   }
-  int depth = open_loops(&b, sc, 1);
+  int depth = open_loops(b, sc, 1);
   if (f->where) {
-    where_comment(&b, sc->display, f->where->pos, depth);
-    indent(&b, depth);
-    sb_printf(&b, "if (!(");
-    emit_bool(&b, sc, f->where);
-    sb_printf(&b, ")) %s;\n", f->nloops ? "continue" : "return");
+    where_comment(b, sc->display, f->where->pos, depth);
+    indent(b, depth);
+    sb_printf(b, "if (!(");
+    emit_bool(b, sc, f->where);
+    sb_printf(b, ")) %s;\n", f->nloops ? "continue" : "return");
   }
-  emit_sample(&b, sc, depth);
-  close_loops(&b, depth, 1);
-  if (f->has_if_empty) emit_if_empty(&b, sc);
-  sb_printf(&b, "}\n\n");
-  fputs(sb_str(&b), out);
-  sb_free(&b);
+  emit_sample(b, sc, depth);
+  close_loops(b, depth, 1);
+  if (f->has_if_empty) emit_if_empty(b, sc);
+  sb_printf(b, "}\n");
+}
+
+/* ---- like: groups: one body, called by the template and by each variant ------------ */
+
+typedef struct {
+  const char **pvars; /* the template's loop variables some variant rebinds */
+  size_t npvars;
+  bool has_variants; /* some variant shares the body */
+} like_group;
+
+/* The body of family i as a shared body with the group's parameters (aggregates named as
+ * the template's: the checker numbered them alike). */
+static void shared_body(sb *b, const spec *s, size_t i, int t, const like_group *g,
+                        const char *display) {
+  emit_scope sc = {s, &s->families[i], t, display, NULL, true, g->pvars, g->npvars};
+  family_body(b, &sc);
+}
+
+/* The call of the shared body from family f: its name and its collections. */
+static void body_call(FILE *out, const family *f, int t, const like_group *g) {
+  fprintf(out, "  body_%d(ctx, v, \"%s\", %zu", t, f->name, strlen(f->name));
+  for (size_t k = 0; k < g->npvars; k++)
+    for (size_t j = 0; j < f->nloops; j++)
+      if (!strcmp(f->loops[j].var, g->pvars[k]))
+        fprintf(out, ", &v->%s_items", spec_path_ref(f->loops[j].source)->coll_node->cname);
+  fprintf(out, ");\n");
+}
+
+/* Finds the like: groups; a variant whose body would not come out the same as its
+ * template's (it should always) is emitted on its own. */
+static like_group *like_groups(const spec *s, bool *shares, const char *display) {
+  like_group *g = calloc(s->nfamilies ? s->nfamilies : 1, sizeof *g);
+  if (!g) abort();
+  for (size_t i = 0; i < s->nfamilies; i++) {
+    const family *f = &s->families[i];
+    if (f->like_of < 0) continue;
+    like_group *tg = &g[f->like_of];
+    const family *t = &s->families[f->like_of];
+    for (size_t j = 0; j < t->nloops; j++) {
+      bool rebound = false, listed = false;
+      for (size_t k = 0; k < f->nloops; k++)
+        rebound |= f->loops[k].rebound && !strcmp(f->loops[k].var, t->loops[j].var);
+      for (size_t k = 0; k < tg->npvars; k++) listed |= !strcmp(tg->pvars[k], t->loops[j].var);
+      if (!rebound || listed) continue;
+      tg->pvars = realloc(tg->pvars, (tg->npvars + 1) * sizeof *tg->pvars);
+      if (!tg->pvars) abort();
+      tg->pvars[tg->npvars++] = t->loops[j].var;
+    }
+  }
+  for (size_t i = 0; i < s->nfamilies; i++) {
+    const family *f = &s->families[i];
+    if (f->like_of < 0) continue;
+    sb a = {0}, b = {0};
+    shared_body(&a, s, (size_t)f->like_of, f->like_of, &g[f->like_of], display);
+    shared_body(&b, s, i, f->like_of, &g[f->like_of], display);
+    shares[i] = a.n == b.n && !memcmp(sb_str(&a), sb_str(&b), a.n);
+    g[f->like_of].has_variants |= shares[i];
+    sb_free(&a);
+    sb_free(&b);
+  }
+  return g;
 }
 
 void emit_families(FILE *out, const spec *s, const char *display) {
@@ -338,8 +420,45 @@ void emit_families(FILE *out, const spec *s, const char *display) {
     f->part_index = next++;
     for (size_t j = 0; j < f->nalso; j++) f->also[j].part_index = next++;
   }
+  bool *shares = calloc(s->nfamilies ? s->nfamilies : 1, sizeof *shares);
+  if (!shares) abort();
+  like_group *g = like_groups(s, shares, display);
   for (size_t i = 0; i < s->nfamilies; i++) {
-    emit_scope sc = {s, &s->families[i], (int)i, display, NULL};
+    const family *f = &s->families[i];
+    emit_scope sc = {s, f, (int)i, display, NULL, false, NULL, 0};
+    if (g[i].has_variants) {
+      /* The template: its aggregates, the shared body, and its own call of it. */
+      emit_aggregates(out, &sc);
+      sb b = {0};
+      sb_printf(&b, "/* %s:%d: %s, and the families like it: the body they share */\n", display,
+                f->pos.line, f->name);
+      sb_printf(&b,
+                "static void body_%zu(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, "
+                "size_t fam_n",
+                i);
+      for (size_t k = 0; k < g[i].npvars; k++)
+        sb_printf(&b, ", const ksmc_items *col_%s", g[i].pvars[k]);
+      sb_printf(&b, ") {\n");
+      shared_body(&b, s, i, (int)i, &g[i], display);
+      sb_printf(&b, "\n");
+      fputs(sb_str(&b), out);
+      sb_free(&b);
+    }
+    if (g[i].has_variants || shares[i]) {
+      int t = shares[i] ? f->like_of : (int)i;
+      if (shares[i])
+        fprintf(out, "/* %s:%d: %s, like %s */\n", display, f->pos.line, f->name,
+                s->families[t].name);
+      else
+        fprintf(out, "/* %s:%d: %s */\n", display, f->pos.line, f->name);
+      fprintf(out, "static void family_%zu(ksmc_render_ctx *ctx, const v_root_t *v) {\n", i);
+      body_call(out, f, t, &g[t]);
+      fprintf(out, "}\n\n");
+      continue;
+    }
     emit_family(out, &sc);
   }
+  for (size_t i = 0; i < s->nfamilies; i++) free(g[i].pvars);
+  free(g);
+  free(shares);
 }

@@ -28,6 +28,11 @@ typedef struct {
   int fam_index;
   const char *display;  /* spec path for comments */
   const char *agg_item; /* C variable of the aggregate's current item, or NULL */
+  /* A body shared by a family and its like: variants: the family name is the parameter
+   * `fam`/`fam_n` and the collections of these loop variables are parameters `col_<var>`. */
+  bool shared;
+  const char *const *pvars;
+  size_t npvars;
 } emit_scope;
 
 /* C type name of a view's struct ("v_root_t"). */

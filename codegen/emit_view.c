@@ -118,8 +118,8 @@ static void emit_child_case(FILE *out, const view *v, const vnode *c) {
   }
   fprintf(out, "      {\n        size_t start = q;\n");
   if (c->iter)
-    fprintf(out, "        q = walk_items_%s(ctx, start, &o->%s_items);\n", c->iter->cname,
-            c->cname);
+    fprintf(out, "        q = walk_items_%s(ctx, start, &o->%s_items);\n",
+            view_canonical(c->iter)->cname, c->cname);
   if (c->nkids) {
     sb name = {0};
     node_fn(&name, v, c);
@@ -192,12 +192,19 @@ static void emit_items_walker(FILE *out, const view *v) {
 }
 
 void emit_views(FILE *out, const spec *s) {
-  for (size_t i = 0; i < s->nviews; i++) emit_struct(out, s->views[i]);
-  for (size_t i = 0; i < s->nviews; i++) emit_prototypes(out, s->views[i], &s->views[i]->root);
+  /* A view merged into another (like: families) has no struct or walker of its own. */
+  for (size_t i = 0; i < s->nviews; i++)
+    if (!s->views[i]->same) emit_struct(out, s->views[i]);
+  for (size_t i = 0; i < s->nviews; i++)
+    if (!s->views[i]->same) emit_prototypes(out, s->views[i], &s->views[i]->root);
   for (size_t i = 1; i < s->nviews; i++)
-    fprintf(out, "static size_t walk_items_%s(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);\n",
-            s->views[i]->cname);
+    if (!s->views[i]->same)
+      fprintf(out,
+              "static size_t walk_items_%s(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);\n",
+              s->views[i]->cname);
   fprintf(out, "\n");
-  for (size_t i = 0; i < s->nviews; i++) emit_walker(out, s->views[i], &s->views[i]->root);
-  for (size_t i = 1; i < s->nviews; i++) emit_items_walker(out, s->views[i]);
+  for (size_t i = 0; i < s->nviews; i++)
+    if (!s->views[i]->same) emit_walker(out, s->views[i], &s->views[i]->root);
+  for (size_t i = 1; i < s->nviews; i++)
+    if (!s->views[i]->same) emit_items_walker(out, s->views[i]);
 }

@@ -38,7 +38,12 @@ struct view {
   bool is_map;       /* items are map entries */
   vnode root;
   view *parent;
+  view *same; /* merged into this view (a like: family's collection): its C type, walker
+               * and slots are `same`'s; NULL for a view emitted itself */
 };
+
+/* The view whose C struct holds v's slots (v itself unless merged). */
+const view *view_canonical(const view *v);
 
 /* ---- typed expressions ------------------------------------------------------------- */
 
@@ -81,7 +86,8 @@ typedef struct {
   expr *source; /* LOOP_VIEW: path ending in [*], [f=v] or {*}; LOOP_FN: list function */
   char **list;  /* LOOP_LIST: literal strings */
   size_t nlist;
-  view *item; /* LOOP_VIEW: the item view */
+  view *item;   /* LOOP_VIEW: the item view */
+  bool rebound; /* like: variant: this loop's collection replaces the template's */
 } loop;
 
 typedef struct {
@@ -144,6 +150,14 @@ typedef struct family {
   struct family *then;
   size_t nthen;
   int part_index; /* blocks: index of the generated render function (emitter) */
+  /* `like:`: this family is family `like_of`'s body (where/labels/value/...) with its
+   * own name, help, type and stability, and some of its root each: collections rebound
+   * (loops with `rebound`). -1 for an ordinary family, -2 for one whose like: failed
+   * (reported; not checked further). The checker merges each rebound
+   * collection's view into the template's, so the emitter writes one body for both. */
+  int like_of;
+  ksmc_pos like_pos; /* the like: value */
+  int agg_base;      /* checker: number of the family's first aggregate */
 } family;
 
 typedef struct {

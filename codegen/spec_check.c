@@ -103,6 +103,64 @@ static view *item_view(spec *s, view *v, vnode *n, const char *spath, bool is_ma
   return n->iter;
 }
 
+const view *view_canonical(const view *v) {
+  while (v && v->same) v = v->same;
+  return v;
+}
+
+/* Merges the slots of item view src into dst (recursively, nested collections too), so one
+ * C struct and one walker serve both collections: src's nodes take dst's C names and src
+ * becomes an alias (`same`). Returns false if the two read a key differently (a field in
+ * one, a collection of another shape in the other). */
+static bool merge_view(view *dst, view *src);
+
+static bool merge_nodes(view *dv, vnode *dn, vnode *sn) {
+  bool ok = true;
+  for (size_t i = 0; i < sn->nkids; i++) {
+    vnode *sk = sn->kids[i], *dk = child(dv, dn, sk->key);
+    dk->leaf |= sk->leaf;
+    free(sk->cname);
+    sk->cname = xstrdup(dk->cname);
+    if (sk->iter) {
+      if (!dk->iter)
+        dk->iter = sk->iter;
+      else
+        ok &= merge_view(dk->iter, sk->iter);
+    }
+    ok &= merge_nodes(dv, dk, sk);
+  }
+  return ok;
+}
+
+static bool merge_view(view *dst, view *src) {
+  dst = (view *)view_canonical(dst);
+  src = (view *)view_canonical(src);
+  if (dst == src) return true;
+  if (dst->is_map != src->is_map) return false;
+  src->same = dst;
+  dst->root.leaf |= src->root.leaf;
+  return merge_nodes(dst, &dst->root, &src->root);
+}
+
+/* A like: family reads its rebound collections with the template's code: their item
+ * views become one. */
+static void merge_like_views(spec *s, ksmc_diag *d) {
+  for (size_t i = 0; i < s->nfamilies; i++) {
+    const family *f = &s->families[i];
+    if (f->like_of < 0) continue;
+    const family *t = &s->families[f->like_of];
+    for (size_t j = 0; j < f->nloops; j++) {
+      const loop *l = &f->loops[j];
+      if (!l->rebound || !l->item) continue;
+      for (size_t k = 0; k < t->nloops; k++)
+        if (!strcmp(t->loops[k].var, l->var) && t->loops[k].item &&
+            !merge_view(t->loops[k].item, l->item))
+          ksmc_error(d, l->pos, "'$%s' reads its items differently from '%s' (%s vs %s)", l->var,
+                     t->name, l->item->schema_path, t->loops[k].item->schema_path);
+    }
+  }
+}
+
 /* ---- paths ---------------------------------------------------------------------------- */
 
 static vtype vtype_of(schema_type t) {
@@ -785,6 +843,20 @@ void spec_check(spec *s, const schema *sch, const yt_node *resource, ksmc_diag *
   for (int i = 0; i < 4; i++) s->meta[i + 1] = child(root, md, meta[i]);
   for (int i = 0; i < 5; i++) s->meta[i]->leaf = true;
   checker c = {.s = s, .d = d};
+  int errors0 = d->errors;
   for (size_t i = 0; i < s->nlabels; i++) check_label_value(&c, &s->labels[i]);
-  for (size_t i = 0; i < s->nfamilies; i++) check_family(&c, &s->families[i]);
+  for (size_t i = 0; i < s->nfamilies; i++) {
+    family *f = &s->families[i];
+    if (f->like_of == -2) continue; /* its like: failed (reported) */
+    int errors = d->errors, nagg = c.nagg;
+    /* A like: family numbers its aggregates as its template does: one body serves both. */
+    if (f->like_of >= 0) c.nagg = s->families[f->like_of].agg_base;
+    f->agg_base = c.nagg;
+    check_family(&c, f);
+    if (c.nagg < nagg) c.nagg = nagg;
+    if (f->like_of >= 0 && d->errors > errors)
+      ksmc_note(d, f->like_pos, "in '%s', which is '%s' with its each: collections rebound",
+                f->name, s->families[f->like_of].name);
+  }
+  if (d->errors == errors0) merge_like_views(s, d);
 }

@@ -269,9 +269,9 @@ const char *family_type_name(family_type t) { return family_types[t]; }
 const char *stability_name(stability s) { return stabilities[s]; }
 
 static const char *const family_keys[] = {
-    "name",  "type",   "help",   "stability",      "deprecated", "opt_in",   "each",
-    "where", "labels", "states", "dynamic_labels", "value",      "if_empty", "distinct",
-    "also",  "then",   NULL};
+    "name",     "type",     "help",   "stability", "deprecated",     "opt_in",
+    "each",     "where",    "labels", "states",    "dynamic_labels", "value",
+    "if_empty", "distinct", "also",   "then",      "like",           NULL};
 static const char *const block_keys[] = {"each", "where", "labels", "value", NULL};
 static const char *const block_required[] = {"value", NULL};
 
@@ -298,6 +298,7 @@ static void parse_blocks(family *f, const yt_node *seq, const char *key, family 
   key_rules r = {what, block_keys, block_required};
   for (size_t i = 0; i < seq->nitems; i++) {
     family *b = &(*out)[(*nout)++];
+    b->like_of = -1;
     b->name = xstrdup(f->name);
     b->help = xstrdup(f->help);
     b->type = f->type;
@@ -334,13 +335,16 @@ static void check_then_keys(const yt_node *m, ksmc_diag *d) {
 
 static const char *const family_required[] = {"name", "type", "help", "stability", NULL};
 
-static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
+/* A family's keys (all known, the required ones present) and its header: name, type,
+ * stability, help, deprecated, opt_in. Returns false if m is not a mapping. */
+static bool parse_header(family *f, const yt_node *m, ksmc_diag *d) {
   char what[160];
   const yt_node *nm = yt_get(m, "name");
   snprintf(what, sizeof what, "family '%s'", nm && nm->str ? nm->str : "?");
   key_rules r = {what, family_keys, family_required};
-  if (!check_keys(m, &r, d)) return;
+  if (!check_keys(m, &r, d)) return false;
   f->pos = m->pos;
+  free(f->name);
   f->name = xstrdup(scalar(nm, "name", d));
   if (nm && !valid_metric_name(f->name))
     ksmc_error(d, nm->pos, "invalid metric name '%s' (must match [a-zA-Z_:][a-zA-Z0-9_:]*)",
@@ -350,10 +354,19 @@ static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
     f->type = (family_type)v;
   if (yt_get(m, "stability") && parse_enum(yt_get(m, "stability"), "stability", stabilities, &v, d))
     f->stab = (stability)v;
+  free(f->help);
   f->help = xstrdup(scalar(yt_get(m, "help"), "help", d));
+  free(f->deprecated_since);
+  f->deprecated_since = NULL;
   if (yt_get(m, "deprecated"))
     f->deprecated_since = xstrdup(scalar(yt_get(m, "deprecated"), "deprecated", d));
+  f->opt_in = false;
   if (yt_get(m, "opt_in")) parse_bool(yt_get(m, "opt_in"), "opt_in", &f->opt_in, d);
+  return true;
+}
+
+static void parse_family(family *f, const yt_node *m, ksmc_diag *d) {
+  if (!parse_header(f, m, d)) return;
   if (yt_get(m, "distinct")) parse_bool(yt_get(m, "distinct"), "distinct", &f->distinct, d);
   parse_samples(f, m, d);
   if (yt_get(m, "states")) f->st = parse_states(yt_get(m, "states"), d);
@@ -385,6 +398,141 @@ static void parse_resource(spec *s, const yt_node *m, ksmc_diag *d) {
   if (yt_get(m, "namespaced")) parse_bool(yt_get(m, "namespaced"), "namespaced", &s->namespaced, d);
 }
 
+/* ---- like: variants ----------------------------------------------------------------- */
+
+/* The keys a like: variant may have: its own header, and each: entries that rebind some
+ * of the template's collections. Everything that writes samples comes from the template. */
+static const char *const like_keys[] = {"name",   "type", "help", "stability", "deprecated",
+                                        "opt_in", "like", "each", NULL};
+
+/* The index of the earlier family whose YAML node is named `name`, or -1. */
+static int earlier_family(const yt_node *seq, size_t before, const char *name) {
+  for (size_t j = 0; j < before; j++) {
+    const yt_node *n = seq->items[j]->type == YT_MAP ? yt_get(seq->items[j], "name") : NULL;
+    if (n && n->type == YT_SCALAR && !strcmp(n->str, name)) return (int)j;
+  }
+  return -1;
+}
+
+/* A loop source a variant may rebind: a path from the object root ending in [*] or {*}. */
+static bool root_collection(const expr *e) {
+  return e && e->kind == E_PATH && !e->var && e->nsegs > 1 &&
+         (e->segs[e->nsegs - 1].kind == SEG_ALL || e->segs[e->nsegs - 1].kind == SEG_MAPALL);
+}
+
+/* Parses family i, `m`, which has `like:`: the template's node (an earlier family)
+ * parsed again, quietly (its own errors were reported with it), under this family's
+ * header, with the collections this family's each: names rebound. */
+static void parse_variant(family *f, const yt_node *seq, size_t i, ksmc_diag *d) {
+  const yt_node *m = seq->items[i], *like = yt_get(m, "like");
+  /* Its own header first, so a failed like: still names the family. */
+  f->like_of = -2; /* until the template is found: not checked further */
+  parse_header(f, m, d);
+  for (size_t k = 0; k < m->npairs; k++) {
+    const yt_node *key = m->pairs[k].key;
+    bool own = false, known = false;
+    for (int j = 0; like_keys[j]; j++) own |= !strcmp(key->str, like_keys[j]);
+    for (int j = 0; family_keys[j]; j++) known |= !strcmp(key->str, family_keys[j]);
+    if (!own && known)
+      ksmc_error(d, key->pos,
+                 "%s: cannot be combined with like: (a like: family takes its samples from the "
+                 "family it names; its each: only rebinds collections)",
+                 key->str);
+  }
+  const char *tname = scalar(like, "like", d);
+  if (!tname) return;
+  int t = earlier_family(seq, i, tname);
+  if (t < 0) {
+    const char *names[512];
+    int n = 0;
+    for (size_t j = 0; j < i && n < 512; j++) {
+      const yt_node *jn = seq->items[j]->type == YT_MAP ? yt_get(seq->items[j], "name") : NULL;
+      if (jn && jn->type == YT_SCALAR) names[n++] = jn->str;
+    }
+    const char *hint = ksmc_did_you_mean(tname, names, n);
+    if (hint)
+      ksmc_error(d, content_pos(like), "like: no earlier family is named '%s'; did you mean '%s'?",
+                 tname, hint);
+    else
+      ksmc_error(d, content_pos(like),
+                 "like: no earlier family is named '%s' (the template comes first)", tname);
+    return;
+  }
+  const yt_node *tm = seq->items[t];
+  static const char *const no_copy[] = {"like", "also", "then", NULL};
+  for (int j = 0; no_copy[j]; j++)
+    if (yt_get(tm, no_copy[j])) {
+      ksmc_error(d, content_pos(like), "like: '%s' has %s:, which a like: family cannot copy",
+                 tname, no_copy[j]);
+      ksmc_note(d, key_node(tm, no_copy[j])->pos, "'%s' has %s: here", tname, no_copy[j]);
+      return;
+    }
+  /* The template's body, parsed again (quietly: its errors were reported with it), then
+   * this family's header once more over the template's. */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *sink = open_memstream(&buf, &len);
+  if (!sink) abort();
+  ksmc_diag quiet = {.out = sink};
+  parse_family(f, tm, &quiet);
+  parse_header(f, m, &quiet);
+  fclose(sink);
+  free(buf);
+  f->like_of = t;
+  f->like_pos = content_pos(like);
+  /* each: rebinds some of the template's root collections, variable by variable. */
+  const yt_node *each = yt_get(m, "each");
+  if (!each) return;
+  if (each->type != YT_MAP) {
+    ksmc_error(d, each->pos, "each must be a mapping of variable name to collection");
+    return;
+  }
+  for (size_t k = 0; k < each->npairs; k++) {
+    const yt_node *var = each->pairs[k].key, *src = each->pairs[k].value;
+    loop *l = NULL;
+    const char *vars[64];
+    int nv = 0;
+    for (size_t j = 0; j < f->nloops; j++) {
+      if (!strcmp(f->loops[j].var, var->str)) l = &f->loops[j];
+      if (nv < 64) vars[nv++] = f->loops[j].var;
+    }
+    if (!l) {
+      const char *hint = ksmc_did_you_mean(var->str, vars, nv);
+      if (hint)
+        ksmc_error(d, var->pos, "like: '%s' binds no variable '$%s'; did you mean '$%s'?", tname,
+                   var->str, hint);
+      else
+        ksmc_error(d, var->pos, "like: '%s' binds no variable '$%s' to rebind", tname, var->str);
+      continue;
+    }
+    if (l->rebound) {
+      ksmc_error(d, var->pos, "variable '$%s' is rebound twice", var->str);
+      continue;
+    }
+    if (!root_collection(l->source)) {
+      ksmc_error(d, var->pos,
+                 "like: only collections read from the object root (.a.b[*], .a.b{*}) can be "
+                 "rebound; '%s' binds '$%s' otherwise",
+                 tname, var->str);
+      continue;
+    }
+    expr *e = src->type == YT_SCALAR ? parse_expr_node(src, "a collection", d) : NULL;
+    if (src->type != YT_SCALAR) ksmc_error(d, src->pos, "each: rebinds a variable to a path");
+    if (!e) continue;
+    if (!root_collection(e) ||
+        e->segs[e->nsegs - 1].kind != l->source->segs[l->source->nsegs - 1].kind) {
+      ksmc_error(d, e->pos, "'$%s' must be rebound to a path from the object root ending in %s",
+                 var->str, l->source->segs[l->source->nsegs - 1].kind == SEG_ALL ? "[*]" : "{*}");
+      expr_free(e);
+      continue;
+    }
+    expr_free(l->source);
+    l->source = e;
+    l->pos = var->pos;
+    l->rebound = true;
+  }
+}
+
 static void parse_families(spec *s, const yt_node *seq, ksmc_diag *d) {
   if (seq->type != YT_SEQ) {
     ksmc_error(d, seq->pos, "families must be a sequence");
@@ -394,7 +542,11 @@ static void parse_families(spec *s, const yt_node *seq, ksmc_diag *d) {
   if (!s->families) abort();
   for (size_t i = 0; i < seq->nitems; i++) {
     family *f = &s->families[s->nfamilies++];
-    parse_family(f, seq->items[i], d);
+    f->like_of = -1;
+    if (seq->items[i]->type == YT_MAP && yt_get(seq->items[i], "like"))
+      parse_variant(f, seq, i, d);
+    else
+      parse_family(f, seq->items[i], d);
     for (size_t j = 0; f->name && j + 1 < s->nfamilies; j++)
       if (s->families[j].name && !strcmp(s->families[j].name, f->name)) {
         ksmc_error(d, f->pos, "duplicate family '%s'", f->name);

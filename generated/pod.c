@@ -129,6 +129,7 @@ typedef struct {
   int image;
   ksmc_items resources_limits_items;
   ksmc_items resources_requests_items;
+  int restartPolicy;
 } v_spec_containers_t;
 
 static void init_spec_containers(v_spec_containers_t *o) {
@@ -136,6 +137,7 @@ static void init_spec_containers(v_spec_containers_t *o) {
   o->_self = -1;
   o->name = -1;
   o->image = -1;
+  o->restartPolicy = -1;
 }
 
 /* The fields read from each entry of .spec.containers[].resources.limits{}. */
@@ -188,92 +190,6 @@ static void init_status_podIPs(v_status_podIPs_t *o) {
   memset(o, 0, sizeof *o);
   o->_self = -1;
   o->ip = -1;
-}
-
-/* The fields read from each item of .spec.initContainers[]. */
-typedef struct {
-  int _self;
-  int name;
-  int image;
-  int restartPolicy;
-  ksmc_items resources_limits_items;
-  ksmc_items resources_requests_items;
-} v_spec_initContainers_t;
-
-static void init_spec_initContainers(v_spec_initContainers_t *o) {
-  memset(o, 0, sizeof *o);
-  o->_self = -1;
-  o->name = -1;
-  o->image = -1;
-  o->restartPolicy = -1;
-}
-
-/* The fields read from each item of .status.initContainerStatuses[]. */
-typedef struct {
-  int _self;
-  int name;
-  int image;
-  int imageID;
-  int containerID;
-  int state_running;
-  int state_running_startedAt;
-  int state_terminated;
-  int state_terminated_startedAt;
-  int state_terminated_reason;
-  int state_waiting;
-  int state_waiting_reason;
-  int lastState_terminated;
-  int lastState_terminated_reason;
-  int lastState_terminated_exitCode;
-  int lastState_terminated_finishedAt;
-  int ready;
-  int restartCount;
-} v_status_initContainerStatuses_t;
-
-static void init_status_initContainerStatuses(v_status_initContainerStatuses_t *o) {
-  memset(o, 0, sizeof *o);
-  o->_self = -1;
-  o->name = -1;
-  o->image = -1;
-  o->imageID = -1;
-  o->containerID = -1;
-  o->state_running = -1;
-  o->state_running_startedAt = -1;
-  o->state_terminated = -1;
-  o->state_terminated_startedAt = -1;
-  o->state_terminated_reason = -1;
-  o->state_waiting = -1;
-  o->state_waiting_reason = -1;
-  o->lastState_terminated = -1;
-  o->lastState_terminated_reason = -1;
-  o->lastState_terminated_exitCode = -1;
-  o->lastState_terminated_finishedAt = -1;
-  o->ready = -1;
-  o->restartCount = -1;
-}
-
-/* The fields read from each entry of .spec.initContainers[].resources.limits{}. */
-typedef struct {
-  int _self;
-  int _key;
-} v_spec_initContainers_resources_limits_t;
-
-static void init_spec_initContainers_resources_limits(v_spec_initContainers_resources_limits_t *o) {
-  memset(o, 0, sizeof *o);
-  o->_self = -1;
-  o->_key = -1;
-}
-
-/* The fields read from each entry of .spec.initContainers[].resources.requests{}. */
-typedef struct {
-  int _self;
-  int _key;
-} v_spec_initContainers_resources_requests_t;
-
-static void init_spec_initContainers_resources_requests(v_spec_initContainers_resources_requests_t *o) {
-  memset(o, 0, sizeof *o);
-  o->_self = -1;
-  o->_key = -1;
 }
 
 /* The fields read from each item of .spec.resourceClaims[]. */
@@ -380,15 +296,6 @@ static size_t walk_spec_containers(ksmc_render_ctx *ctx, size_t p, v_spec_contai
 static size_t walk_spec_containers_resources(ksmc_render_ctx *ctx, size_t p, v_spec_containers_t *o);
 static size_t walk_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, v_metadata_ownerReferences_t *o);
 static size_t walk_status_podIPs(ksmc_render_ctx *ctx, size_t p, v_status_podIPs_t *o);
-static size_t walk_spec_initContainers(ksmc_render_ctx *ctx, size_t p, v_spec_initContainers_t *o);
-static size_t walk_spec_initContainers_resources(ksmc_render_ctx *ctx, size_t p, v_spec_initContainers_t *o);
-static size_t walk_status_initContainerStatuses(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
-static size_t walk_status_initContainerStatuses_state(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
-static size_t walk_status_initContainerStatuses_state_running(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
-static size_t walk_status_initContainerStatuses_state_terminated(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
-static size_t walk_status_initContainerStatuses_state_waiting(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
-static size_t walk_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
-static size_t walk_status_initContainerStatuses_lastState_terminated(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o);
 static size_t walk_spec_resourceClaims(ksmc_render_ctx *ctx, size_t p, v_spec_resourceClaims_t *o);
 static size_t walk_status_resourceClaimStatuses(ksmc_render_ctx *ctx, size_t p, v_status_resourceClaimStatuses_t *o);
 static size_t walk_spec_volumes(ksmc_render_ctx *ctx, size_t p, v_spec_volumes_t *o);
@@ -401,10 +308,6 @@ static size_t walk_items_spec_containers_resources_limits(ksmc_render_ctx *ctx, 
 static size_t walk_items_spec_containers_resources_requests(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_metadata_ownerReferences(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_status_podIPs(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
-static size_t walk_items_spec_initContainers(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
-static size_t walk_items_status_initContainerStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
-static size_t walk_items_spec_initContainers_resources_limits(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
-static size_t walk_items_spec_initContainers_resources_requests(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_spec_resourceClaims(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_status_resourceClaimStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_spec_volumes(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
@@ -546,7 +449,7 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
     case 4: /* initContainerStatuses */
       {
         size_t start = q;
-        q = walk_items_status_initContainerStatuses(ctx, start, &o->status_initContainerStatuses_items);
+        q = walk_items_status_containerStatuses(ctx, start, &o->status_initContainerStatuses_items);
       }
       break;
     case 5: /* resourceClaimStatuses */
@@ -679,7 +582,7 @@ static size_t walk_root_spec(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
     case 4: /* initContainers */
       {
         size_t start = q;
-        q = walk_items_spec_initContainers(ctx, start, &o->spec_initContainers_items);
+        q = walk_items_spec_containers(ctx, start, &o->spec_initContainers_items);
       }
       break;
     case 5: /* overhead */
@@ -1101,7 +1004,7 @@ static size_t walk_spec_containers_resources(ksmc_render_ctx *ctx, size_t p, v_s
   return q;
 }
 
-static const ksmc_slice keys_spec_containers[] = {{"name", 4}, {"image", 5}, {"resources", 9}};
+static const ksmc_slice keys_spec_containers[] = {{"name", 4}, {"image", 5}, {"resources", 9}, {"restartPolicy", 13}};
 
 static int match_spec_containers(ksmc_render_ctx *ctx, const ksmc_key *k) {
   const char *p = ctx->json + k->start;
@@ -1115,8 +1018,11 @@ static int match_spec_containers(ksmc_render_ctx *ctx, const ksmc_key *k) {
   case 9:
     if (memcmp(p, "resources", 9) == 0) return 2;
     break;
+  case 13:
+    if (memcmp(p, "restartPolicy", 13) == 0) return 3;
+    break;
   }
-  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_containers, 3) : -1;
+  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_containers, 4) : -1;
 }
 
 static size_t walk_spec_containers(ksmc_render_ctx *ctx, size_t p, v_spec_containers_t *o) {
@@ -1136,6 +1042,9 @@ static size_t walk_spec_containers(ksmc_render_ctx *ctx, size_t p, v_spec_contai
         size_t start = q;
         q = walk_spec_containers_resources(ctx, start, o);
       }
+      break;
+    case 3: /* restartPolicy */
+      o->restartPolicy = ksmc_scan_leaf(ctx, &q);
       break;
     default: q = ksmc_skip_value(ctx, q);
     }
@@ -1200,370 +1109,6 @@ static size_t walk_status_podIPs(ksmc_render_ctx *ctx, size_t p, v_status_podIPs
     switch (match_status_podIPs(ctx, &k)) {
     case 0: /* ip */
       o->ip = ksmc_scan_leaf(ctx, &q);
-      break;
-    default: q = ksmc_skip_value(ctx, q);
-    }
-  }
-  return q;
-}
-
-static const ksmc_slice keys_spec_initContainers_resources[] = {{"limits", 6}, {"requests", 8}};
-
-static int match_spec_initContainers_resources(ksmc_render_ctx *ctx, const ksmc_key *k) {
-  const char *p = ctx->json + k->start;
-  switch (k->len) {
-  case 6:
-    if (memcmp(p, "limits", 6) == 0) return 0;
-    break;
-  case 8:
-    if (memcmp(p, "requests", 8) == 0) return 1;
-    break;
-  }
-  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_initContainers_resources, 2) : -1;
-}
-
-static size_t walk_spec_initContainers_resources(ksmc_render_ctx *ctx, size_t p, v_spec_initContainers_t *o) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_initContainers_resources(ctx, &k)) {
-    case 0: /* limits */
-      {
-        size_t start = q;
-        q = walk_items_spec_initContainers_resources_limits(ctx, start, &o->resources_limits_items);
-      }
-      break;
-    case 1: /* requests */
-      {
-        size_t start = q;
-        q = walk_items_spec_initContainers_resources_requests(ctx, start, &o->resources_requests_items);
-      }
-      break;
-    default: q = ksmc_skip_value(ctx, q);
-    }
-  }
-  return q;
-}
-
-static const ksmc_slice keys_spec_initContainers[] = {{"name", 4}, {"image", 5}, {"restartPolicy", 13}, {"resources", 9}};
-
-static int match_spec_initContainers(ksmc_render_ctx *ctx, const ksmc_key *k) {
-  const char *p = ctx->json + k->start;
-  switch (k->len) {
-  case 4:
-    if (memcmp(p, "name", 4) == 0) return 0;
-    break;
-  case 5:
-    if (memcmp(p, "image", 5) == 0) return 1;
-    break;
-  case 9:
-    if (memcmp(p, "resources", 9) == 0) return 3;
-    break;
-  case 13:
-    if (memcmp(p, "restartPolicy", 13) == 0) return 2;
-    break;
-  }
-  return k->esc ? ksmc_key_lookup(ctx, k, keys_spec_initContainers, 4) : -1;
-}
-
-static size_t walk_spec_initContainers(ksmc_render_ctx *ctx, size_t p, v_spec_initContainers_t *o) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_spec_initContainers(ctx, &k)) {
-    case 0: /* name */
-      o->name = ksmc_scan_leaf(ctx, &q);
-      break;
-    case 1: /* image */
-      o->image = ksmc_scan_leaf(ctx, &q);
-      break;
-    case 2: /* restartPolicy */
-      o->restartPolicy = ksmc_scan_leaf(ctx, &q);
-      break;
-    case 3: /* resources */
-      {
-        size_t start = q;
-        q = walk_spec_initContainers_resources(ctx, start, o);
-      }
-      break;
-    default: q = ksmc_skip_value(ctx, q);
-    }
-  }
-  return q;
-}
-
-static const ksmc_slice keys_status_initContainerStatuses_state_running[] = {{"startedAt", 9}};
-
-static int match_status_initContainerStatuses_state_running(ksmc_render_ctx *ctx, const ksmc_key *k) {
-  const char *p = ctx->json + k->start;
-  switch (k->len) {
-  case 9:
-    if (memcmp(p, "startedAt", 9) == 0) return 0;
-    break;
-  }
-  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_running, 1) : -1;
-}
-
-static size_t walk_status_initContainerStatuses_state_running(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_state_running(ctx, &k)) {
-    case 0: /* startedAt */
-      o->state_running_startedAt = ksmc_scan_leaf(ctx, &q);
-      break;
-    default: q = ksmc_skip_value(ctx, q);
-    }
-  }
-  return q;
-}
-
-static const ksmc_slice keys_status_initContainerStatuses_state_terminated[] = {{"startedAt", 9}, {"reason", 6}};
-
-static int match_status_initContainerStatuses_state_terminated(ksmc_render_ctx *ctx, const ksmc_key *k) {
-  const char *p = ctx->json + k->start;
-  switch (k->len) {
-  case 6:
-    if (memcmp(p, "reason", 6) == 0) return 1;
-    break;
-  case 9:
-    if (memcmp(p, "startedAt", 9) == 0) return 0;
-    break;
-  }
-  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_terminated, 2) : -1;
-}
-
-static size_t walk_status_initContainerStatuses_state_terminated(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_state_terminated(ctx, &k)) {
-    case 0: /* startedAt */
-      o->state_terminated_startedAt = ksmc_scan_leaf(ctx, &q);
-      break;
-    case 1: /* reason */
-      o->state_terminated_reason = ksmc_scan_leaf(ctx, &q);
-      break;
-    default: q = ksmc_skip_value(ctx, q);
-    }
-  }
-  return q;
-}
-
-static const ksmc_slice keys_status_initContainerStatuses_state_waiting[] = {{"reason", 6}};
-
-static int match_status_initContainerStatuses_state_waiting(ksmc_render_ctx *ctx, const ksmc_key *k) {
-  const char *p = ctx->json + k->start;
-  switch (k->len) {
-  case 6:
-    if (memcmp(p, "reason", 6) == 0) return 0;
-    break;
-  }
-  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state_waiting, 1) : -1;
-}
-
-static size_t walk_status_initContainerStatuses_state_waiting(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_state_waiting(ctx, &k)) {
-    case 0: /* reason */
-      o->state_waiting_reason = ksmc_scan_leaf(ctx, &q);
-      break;
-    default: q = ksmc_skip_value(ctx, q);
-    }
-  }
-  return q;
-}
-
-static const ksmc_slice keys_status_initContainerStatuses_state[] = {{"running", 7}, {"terminated", 10}, {"waiting", 7}};
-
-static int match_status_initContainerStatuses_state(ksmc_render_ctx *ctx, const ksmc_key *k) {
-  const char *p = ctx->json + k->start;
-  switch (k->len) {
-  case 7:
-    if (memcmp(p, "running", 7) == 0) return 0;
-    if (memcmp(p, "waiting", 7) == 0) return 2;
-    break;
-  case 10:
-    if (memcmp(p, "terminated", 10) == 0) return 1;
-    break;
-  }
-  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_state, 3) : -1;
-}
-
-static size_t walk_status_initContainerStatuses_state(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_state(ctx, &k)) {
-    case 0: /* running */
-      {
-        size_t start = q;
-        q = walk_status_initContainerStatuses_state_running(ctx, start, o);
-        o->state_running = ksmc_leaf_token(ctx, start, q);
-      }
-      break;
-    case 1: /* terminated */
-      {
-        size_t start = q;
-        q = walk_status_initContainerStatuses_state_terminated(ctx, start, o);
-        o->state_terminated = ksmc_leaf_token(ctx, start, q);
-      }
-      break;
-    case 2: /* waiting */
-      {
-        size_t start = q;
-        q = walk_status_initContainerStatuses_state_waiting(ctx, start, o);
-        o->state_waiting = ksmc_leaf_token(ctx, start, q);
-      }
-      break;
-    default: q = ksmc_skip_value(ctx, q);
-    }
-  }
-  return q;
-}
-
-static const ksmc_slice keys_status_initContainerStatuses_lastState_terminated[] = {{"reason", 6}, {"exitCode", 8}, {"finishedAt", 10}};
-
-static int match_status_initContainerStatuses_lastState_terminated(ksmc_render_ctx *ctx, const ksmc_key *k) {
-  const char *p = ctx->json + k->start;
-  switch (k->len) {
-  case 6:
-    if (memcmp(p, "reason", 6) == 0) return 0;
-    break;
-  case 8:
-    if (memcmp(p, "exitCode", 8) == 0) return 1;
-    break;
-  case 10:
-    if (memcmp(p, "finishedAt", 10) == 0) return 2;
-    break;
-  }
-  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_lastState_terminated, 3) : -1;
-}
-
-static size_t walk_status_initContainerStatuses_lastState_terminated(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_lastState_terminated(ctx, &k)) {
-    case 0: /* reason */
-      o->lastState_terminated_reason = ksmc_scan_leaf(ctx, &q);
-      break;
-    case 1: /* exitCode */
-      o->lastState_terminated_exitCode = ksmc_scan_leaf(ctx, &q);
-      break;
-    case 2: /* finishedAt */
-      o->lastState_terminated_finishedAt = ksmc_scan_leaf(ctx, &q);
-      break;
-    default: q = ksmc_skip_value(ctx, q);
-    }
-  }
-  return q;
-}
-
-static const ksmc_slice keys_status_initContainerStatuses_lastState[] = {{"terminated", 10}};
-
-static int match_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, const ksmc_key *k) {
-  const char *p = ctx->json + k->start;
-  switch (k->len) {
-  case 10:
-    if (memcmp(p, "terminated", 10) == 0) return 0;
-    break;
-  }
-  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses_lastState, 1) : -1;
-}
-
-static size_t walk_status_initContainerStatuses_lastState(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses_lastState(ctx, &k)) {
-    case 0: /* terminated */
-      {
-        size_t start = q;
-        q = walk_status_initContainerStatuses_lastState_terminated(ctx, start, o);
-        o->lastState_terminated = ksmc_leaf_token(ctx, start, q);
-      }
-      break;
-    default: q = ksmc_skip_value(ctx, q);
-    }
-  }
-  return q;
-}
-
-static const ksmc_slice keys_status_initContainerStatuses[] = {{"name", 4}, {"image", 5}, {"imageID", 7}, {"containerID", 11}, {"state", 5}, {"lastState", 9}, {"ready", 5}, {"restartCount", 12}};
-
-static int match_status_initContainerStatuses(ksmc_render_ctx *ctx, const ksmc_key *k) {
-  const char *p = ctx->json + k->start;
-  switch (k->len) {
-  case 4:
-    if (memcmp(p, "name", 4) == 0) return 0;
-    break;
-  case 5:
-    if (memcmp(p, "image", 5) == 0) return 1;
-    if (memcmp(p, "ready", 5) == 0) return 6;
-    if (memcmp(p, "state", 5) == 0) return 4;
-    break;
-  case 7:
-    if (memcmp(p, "imageID", 7) == 0) return 2;
-    break;
-  case 9:
-    if (memcmp(p, "lastState", 9) == 0) return 5;
-    break;
-  case 11:
-    if (memcmp(p, "containerID", 11) == 0) return 3;
-    break;
-  case 12:
-    if (memcmp(p, "restartCount", 12) == 0) return 7;
-    break;
-  }
-  return k->esc ? ksmc_key_lookup(ctx, k, keys_status_initContainerStatuses, 8) : -1;
-}
-
-static size_t walk_status_initContainerStatuses(ksmc_render_ctx *ctx, size_t p, v_status_initContainerStatuses_t *o) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    switch (match_status_initContainerStatuses(ctx, &k)) {
-    case 0: /* name */
-      o->name = ksmc_scan_leaf(ctx, &q);
-      break;
-    case 1: /* image */
-      o->image = ksmc_scan_leaf(ctx, &q);
-      break;
-    case 2: /* imageID */
-      o->imageID = ksmc_scan_leaf(ctx, &q);
-      break;
-    case 3: /* containerID */
-      o->containerID = ksmc_scan_leaf(ctx, &q);
-      break;
-    case 4: /* state */
-      {
-        size_t start = q;
-        q = walk_status_initContainerStatuses_state(ctx, start, o);
-      }
-      break;
-    case 5: /* lastState */
-      {
-        size_t start = q;
-        q = walk_status_initContainerStatuses_lastState(ctx, start, o);
-      }
-      break;
-    case 6: /* ready */
-      o->ready = ksmc_scan_leaf(ctx, &q);
-      break;
-    case 7: /* restartCount */
-      o->restartCount = ksmc_scan_leaf(ctx, &q);
       break;
     default: q = ksmc_skip_value(ctx, q);
     }
@@ -1915,74 +1460,6 @@ static size_t walk_items_status_podIPs(ksmc_render_ctx *ctx, size_t p, ksmc_item
   return q;
 }
 
-static size_t walk_items_spec_initContainers(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
-  size_t q = ksmc_arr_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  out->items = NULL;
-  out->n = 0;
-  uint32_t cap = 0;
-  while (ksmc_arr_next(ctx, &q)) {
-    v_spec_initContainers_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
-    if (!item) return ksmc_skip_value(ctx, p);
-    init_spec_initContainers(item);
-    size_t start = q;
-    q = walk_spec_initContainers(ctx, start, item);
-    item->_self = ksmc_leaf_token(ctx, start, q);
-  }
-  return q;
-}
-
-static size_t walk_items_status_initContainerStatuses(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
-  size_t q = ksmc_arr_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  out->items = NULL;
-  out->n = 0;
-  uint32_t cap = 0;
-  while (ksmc_arr_next(ctx, &q)) {
-    v_status_initContainerStatuses_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
-    if (!item) return ksmc_skip_value(ctx, p);
-    init_status_initContainerStatuses(item);
-    size_t start = q;
-    q = walk_status_initContainerStatuses(ctx, start, item);
-    item->_self = ksmc_leaf_token(ctx, start, q);
-  }
-  return q;
-}
-
-static size_t walk_items_spec_initContainers_resources_limits(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  out->items = NULL;
-  out->n = 0;
-  uint32_t cap = 0;
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    v_spec_initContainers_resources_limits_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
-    if (!item) return ksmc_skip_value(ctx, p);
-    init_spec_initContainers_resources_limits(item);
-    item->_key = ksmc_key_token(ctx, &k);
-    item->_self = ksmc_scan_leaf(ctx, &q);
-  }
-  return q;
-}
-
-static size_t walk_items_spec_initContainers_resources_requests(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  out->items = NULL;
-  out->n = 0;
-  uint32_t cap = 0;
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    v_spec_initContainers_resources_requests_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
-    if (!item) return ksmc_skip_value(ctx, p);
-    init_spec_initContainers_resources_requests(item);
-    item->_key = ksmc_key_token(ctx, &k);
-    item->_self = ksmc_scan_leaf(ctx, &q);
-  }
-  return q;
-}
-
 static size_t walk_items_spec_resourceClaims(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
@@ -2138,10 +1615,9 @@ static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:39: kube_pod_container_resource_limits */
-static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:39: kube_pod_container_resource_limits, and the families like it: the body they share */
+static void body_2(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_c) {
   (void)v;
-  const ksmc_items *col_c = &v->spec_containers_items;
   for (uint32_t i_c = 0; i_c < col_c->n; i_c++) {
     const v_spec_containers_t *it_c = &((const v_spec_containers_t *)col_c->items)[i_c];
     const ksmc_items *col_r = &it_c->resources_limits_items;
@@ -2153,7 +1629,7 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
         ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
         /* specs/pod.yaml:47 */
         if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
-        ksmc_sample_begin(ctx, "kube_pod_container_resource_limits", 34);
+        ksmc_sample_begin(ctx, fam, fam_n);
         ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :49 */
         ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :50 */
         ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :51 */
@@ -2164,10 +1640,14 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:55: kube_pod_container_resource_requests */
-static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:39: kube_pod_container_resource_limits */
+static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_2(ctx, v, "kube_pod_container_resource_limits", 34, &v->spec_containers_items);
+}
+
+/* specs/pod.yaml:55: kube_pod_container_resource_requests, and the families like it: the body they share */
+static void body_3(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_c) {
   (void)v;
-  const ksmc_items *col_c = &v->spec_containers_items;
   for (uint32_t i_c = 0; i_c < col_c->n; i_c++) {
     const v_spec_containers_t *it_c = &((const v_spec_containers_t *)col_c->items)[i_c];
     const ksmc_items *col_r = &it_c->resources_requests_items;
@@ -2179,7 +1659,7 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
         ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
         /* specs/pod.yaml:63 */
         if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
-        ksmc_sample_begin(ctx, "kube_pod_container_resource_requests", 36);
+        ksmc_sample_begin(ctx, fam, fam_n);
         ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :65 */
         ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :66 */
         ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :67 */
@@ -2190,151 +1670,200 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:71: kube_pod_container_state_started */
-static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:55: kube_pod_container_resource_requests */
+static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_3(ctx, v, "kube_pod_container_resource_requests", 36, &v->spec_containers_items);
+}
+
+/* specs/pod.yaml:71: kube_pod_container_state_started, and the families like it: the body they share */
+static void body_4(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_s) {
   (void)v;
-  const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
     /* specs/pod.yaml:77 */
     if (!(((it_s->state_running >= 0) || (it_s->state_terminated >= 0)))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_container_state_started", 32);
+    ksmc_sample_begin(ctx, fam, fam_n);
     ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :79 */
     ksmc_sample_end(ctx, ((it_s->state_running >= 0) ? ksmc_ts_tok(ctx, it_s->state_running_startedAt) : ksmc_ts_tok(ctx, it_s->state_terminated_startedAt)), true);
   }
 }
 
-/* specs/pod.yaml:82: kube_pod_container_status_last_terminated_reason */
-static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:71: kube_pod_container_state_started */
+static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_4(ctx, v, "kube_pod_container_state_started", 32, &v->status_containerStatuses_items);
+}
+
+/* specs/pod.yaml:82: kube_pod_container_status_last_terminated_reason, and the families like it: the body they share */
+static void body_5(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_s) {
   (void)v;
-  const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
     /* specs/pod.yaml:88 */
     if (!((it_s->lastState_terminated >= 0))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_container_status_last_terminated_reason", 48);
+    ksmc_sample_begin(ctx, fam, fam_n);
     ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :90 */
     ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->lastState_terminated_reason)); /* :91 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:94: kube_pod_container_status_last_terminated_exitcode */
-static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:82: kube_pod_container_status_last_terminated_reason */
+static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_5(ctx, v, "kube_pod_container_status_last_terminated_reason", 48, &v->status_containerStatuses_items);
+}
+
+/* specs/pod.yaml:94: kube_pod_container_status_last_terminated_exitcode, and the families like it: the body they share */
+static void body_6(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_s) {
   (void)v;
-  const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
     /* specs/pod.yaml:100 */
     if (!((it_s->lastState_terminated >= 0))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_container_status_last_terminated_exitcode", 50);
+    ksmc_sample_begin(ctx, fam, fam_n);
     ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :102 */
     ksmc_sample_end(ctx, ksmc_num_tok(ctx, it_s->lastState_terminated_exitCode), true);
   }
 }
 
-/* specs/pod.yaml:105: kube_pod_container_status_last_terminated_timestamp */
-static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:94: kube_pod_container_status_last_terminated_exitcode */
+static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_6(ctx, v, "kube_pod_container_status_last_terminated_exitcode", 50, &v->status_containerStatuses_items);
+}
+
+/* specs/pod.yaml:105: kube_pod_container_status_last_terminated_timestamp, and the families like it: the body they share */
+static void body_7(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_s) {
   (void)v;
-  const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
     /* specs/pod.yaml:111 */
     if (!((it_s->lastState_terminated >= 0))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_container_status_last_terminated_timestamp", 51);
+    ksmc_sample_begin(ctx, fam, fam_n);
     ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :113 */
     ksmc_sample_end(ctx, ksmc_ts_tok(ctx, it_s->lastState_terminated_finishedAt), true);
   }
 }
 
-/* specs/pod.yaml:116: kube_pod_container_status_ready */
-static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:105: kube_pod_container_status_last_terminated_timestamp */
+static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_7(ctx, v, "kube_pod_container_status_last_terminated_timestamp", 51, &v->status_containerStatuses_items);
+}
+
+/* specs/pod.yaml:116: kube_pod_container_status_ready, and the families like it: the body they share */
+static void body_8(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_s) {
   (void)v;
-  const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
-    ksmc_sample_begin(ctx, "kube_pod_container_status_ready", 31);
+    ksmc_sample_begin(ctx, fam, fam_n);
     ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :123 */
     ksmc_sample_end(ctx, (ksmc_bool_tok(ctx, it_s->ready) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:126: kube_pod_container_status_restarts_total */
-static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:116: kube_pod_container_status_ready */
+static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_8(ctx, v, "kube_pod_container_status_ready", 31, &v->status_containerStatuses_items);
+}
+
+/* specs/pod.yaml:126: kube_pod_container_status_restarts_total, and the families like it: the body they share */
+static void body_9(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_s) {
   (void)v;
-  const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
-    ksmc_sample_begin(ctx, "kube_pod_container_status_restarts_total", 40);
+    ksmc_sample_begin(ctx, fam, fam_n);
     ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :133 */
     ksmc_sample_end(ctx, ksmc_num_tok(ctx, it_s->restartCount), true);
   }
 }
 
-/* specs/pod.yaml:136: kube_pod_container_status_running */
-static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:126: kube_pod_container_status_restarts_total */
+static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_9(ctx, v, "kube_pod_container_status_restarts_total", 40, &v->status_containerStatuses_items);
+}
+
+/* specs/pod.yaml:136: kube_pod_container_status_running, and the families like it: the body they share */
+static void body_10(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_s) {
   (void)v;
-  const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
-    ksmc_sample_begin(ctx, "kube_pod_container_status_running", 33);
+    ksmc_sample_begin(ctx, fam, fam_n);
     ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :143 */
     ksmc_sample_end(ctx, ((it_s->state_running >= 0) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:146: kube_pod_container_status_terminated */
-static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:136: kube_pod_container_status_running */
+static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_10(ctx, v, "kube_pod_container_status_running", 33, &v->status_containerStatuses_items);
+}
+
+/* specs/pod.yaml:146: kube_pod_container_status_terminated, and the families like it: the body they share */
+static void body_11(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_s) {
   (void)v;
-  const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
-    ksmc_sample_begin(ctx, "kube_pod_container_status_terminated", 36);
+    ksmc_sample_begin(ctx, fam, fam_n);
     ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :153 */
     ksmc_sample_end(ctx, ((it_s->state_terminated >= 0) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:156: kube_pod_container_status_terminated_reason */
-static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:146: kube_pod_container_status_terminated */
+static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_11(ctx, v, "kube_pod_container_status_terminated", 36, &v->status_containerStatuses_items);
+}
+
+/* specs/pod.yaml:156: kube_pod_container_status_terminated_reason, and the families like it: the body they share */
+static void body_12(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_s) {
   (void)v;
-  const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
     /* specs/pod.yaml:162 */
     if (!((it_s->state_terminated >= 0))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_container_status_terminated_reason", 43);
+    ksmc_sample_begin(ctx, fam, fam_n);
     ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :164 */
     ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_terminated_reason)); /* :165 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:168: kube_pod_container_status_waiting */
-static void family_13(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:156: kube_pod_container_status_terminated_reason */
+static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_12(ctx, v, "kube_pod_container_status_terminated_reason", 43, &v->status_containerStatuses_items);
+}
+
+/* specs/pod.yaml:168: kube_pod_container_status_waiting, and the families like it: the body they share */
+static void body_13(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_s) {
   (void)v;
-  const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
-    ksmc_sample_begin(ctx, "kube_pod_container_status_waiting", 33);
+    ksmc_sample_begin(ctx, fam, fam_n);
     ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :175 */
     ksmc_sample_end(ctx, ((it_s->state_waiting >= 0) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:178: kube_pod_container_status_waiting_reason */
-static void family_14(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/pod.yaml:168: kube_pod_container_status_waiting */
+static void family_13(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_13(ctx, v, "kube_pod_container_status_waiting", 33, &v->status_containerStatuses_items);
+}
+
+/* specs/pod.yaml:178: kube_pod_container_status_waiting_reason, and the families like it: the body they share */
+static void body_14(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_s) {
   (void)v;
-  const ksmc_items *col_s = &v->status_containerStatuses_items;
   for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
     const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
     /* specs/pod.yaml:184 */
     if (!((it_s->state_waiting >= 0))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_container_status_waiting_reason", 40);
+    ksmc_sample_begin(ctx, fam, fam_n);
     ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :186 */
     ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_waiting_reason)); /* :187 */
     ksmc_sample_end(ctx, 1.0, true);
   }
+}
+
+/* specs/pod.yaml:178: kube_pod_container_status_waiting_reason */
+static void family_14(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_14(ctx, v, "kube_pod_container_status_waiting_reason", 40, &v->status_containerStatuses_items);
 }
 
 /* specs/pod.yaml:190: kube_pod_created */
@@ -2417,10 +1946,10 @@ static void family_19(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->spec_initContainers_items;
   for (uint32_t i_c = 0; i_c < col_c->n; i_c++) {
-    const v_spec_initContainers_t *it_c = &((const v_spec_initContainers_t *)col_c->items)[i_c];
+    const v_spec_containers_t *it_c = &((const v_spec_containers_t *)col_c->items)[i_c];
     const ksmc_items *col_s = &v->status_initContainerStatuses_items;
     for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-      const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
+      const v_status_containerStatuses_t *it_s = &((const v_status_containerStatuses_t *)col_s->items)[i_s];
       if (!(ksmc_sv_eq(ctx, ksmc_sv_tok(ctx, it_s->name), ksmc_sv_tok(ctx, it_c->name)))) continue;
       ksmc_sample_begin(ctx, "kube_pod_init_container_info", 28);
       ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :237 */
@@ -2434,206 +1963,72 @@ static void family_19(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:245: kube_pod_init_container_resource_limits */
+/* specs/pod.yaml:245: kube_pod_init_container_resource_limits, like kube_pod_container_resource_limits */
 static void family_20(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_c = &v->spec_initContainers_items;
-  for (uint32_t i_c = 0; i_c < col_c->n; i_c++) {
-    const v_spec_initContainers_t *it_c = &((const v_spec_initContainers_t *)col_c->items)[i_c];
-    const ksmc_items *col_r = &it_c->resources_limits_items;
-    for (uint32_t i_r = 0; i_r < col_r->n; i_r++) {
-      const v_spec_initContainers_resources_limits_t *it_r = &((const v_spec_initContainers_resources_limits_t *)col_r->items)[i_r];
-      ksmc_slice fn_unit[3];
-      size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
-      for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
-        ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
-        /* specs/pod.yaml:253 */
-        if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
-        ksmc_sample_begin(ctx, "kube_pod_init_container_resource_limits", 39);
-        ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :255 */
-        ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :256 */
-        ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :257 */
-        ksmc_sample_label(ctx, ",unit=\"", 7, lv_unit); /* :258 */
-        ksmc_sample_end(ctx, (ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "cpu", 3) ? ksmc_qty_tok(ctx, it_r->_self) : ksmc_qty_int_tok(ctx, it_r->_self)), true);
-      }
-    }
-  }
+  body_2(ctx, v, "kube_pod_init_container_resource_limits", 39, &v->spec_initContainers_items);
 }
 
-/* specs/pod.yaml:261: kube_pod_init_container_resource_requests */
+/* specs/pod.yaml:253: kube_pod_init_container_resource_requests, like kube_pod_container_resource_requests */
 static void family_21(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_c = &v->spec_initContainers_items;
-  for (uint32_t i_c = 0; i_c < col_c->n; i_c++) {
-    const v_spec_initContainers_t *it_c = &((const v_spec_initContainers_t *)col_c->items)[i_c];
-    const ksmc_items *col_r = &it_c->resources_requests_items;
-    for (uint32_t i_r = 0; i_r < col_r->n; i_r++) {
-      const v_spec_initContainers_resources_requests_t *it_r = &((const v_spec_initContainers_resources_requests_t *)col_r->items)[i_r];
-      ksmc_slice fn_unit[3];
-      size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
-      for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
-        ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
-        /* specs/pod.yaml:269 */
-        if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
-        ksmc_sample_begin(ctx, "kube_pod_init_container_resource_requests", 41);
-        ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_c->name)); /* :271 */
-        ksmc_sample_label(ctx, ",node=\"", 7, ksmc_sv_tok(ctx, v->spec_nodeName)); /* :272 */
-        ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :273 */
-        ksmc_sample_label(ctx, ",unit=\"", 7, lv_unit); /* :274 */
-        ksmc_sample_end(ctx, (ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "cpu", 3) ? ksmc_qty_tok(ctx, it_r->_self) : ksmc_qty_int_tok(ctx, it_r->_self)), true);
-      }
-    }
-  }
+  body_3(ctx, v, "kube_pod_init_container_resource_requests", 41, &v->spec_initContainers_items);
 }
 
-/* specs/pod.yaml:277: kube_pod_init_container_state_started */
+/* specs/pod.yaml:261: kube_pod_init_container_state_started, like kube_pod_container_state_started */
 static void family_22(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->status_initContainerStatuses_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:283 */
-    if (!(((it_s->state_running >= 0) || (it_s->state_terminated >= 0)))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_init_container_state_started", 37);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :285 */
-    ksmc_sample_end(ctx, ((it_s->state_running >= 0) ? ksmc_ts_tok(ctx, it_s->state_running_startedAt) : ksmc_ts_tok(ctx, it_s->state_terminated_startedAt)), true);
-  }
+  body_4(ctx, v, "kube_pod_init_container_state_started", 37, &v->status_initContainerStatuses_items);
 }
 
-/* specs/pod.yaml:288: kube_pod_init_container_status_last_terminated_reason */
+/* specs/pod.yaml:269: kube_pod_init_container_status_last_terminated_reason, like kube_pod_container_status_last_terminated_reason */
 static void family_23(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->status_initContainerStatuses_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:294 */
-    if (!((it_s->lastState_terminated >= 0))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_init_container_status_last_terminated_reason", 53);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :296 */
-    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->lastState_terminated_reason)); /* :297 */
-    ksmc_sample_end(ctx, 1.0, true);
-  }
+  body_5(ctx, v, "kube_pod_init_container_status_last_terminated_reason", 53, &v->status_initContainerStatuses_items);
 }
 
-/* specs/pod.yaml:300: kube_pod_init_container_status_last_terminated_exitcode */
+/* specs/pod.yaml:277: kube_pod_init_container_status_last_terminated_exitcode, like kube_pod_container_status_last_terminated_exitcode */
 static void family_24(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->status_initContainerStatuses_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:306 */
-    if (!((it_s->lastState_terminated >= 0))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_init_container_status_last_terminated_exitcode", 55);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :308 */
-    ksmc_sample_end(ctx, ksmc_num_tok(ctx, it_s->lastState_terminated_exitCode), true);
-  }
+  body_6(ctx, v, "kube_pod_init_container_status_last_terminated_exitcode", 55, &v->status_initContainerStatuses_items);
 }
 
-/* specs/pod.yaml:311: kube_pod_init_container_status_last_terminated_timestamp */
+/* specs/pod.yaml:285: kube_pod_init_container_status_last_terminated_timestamp, like kube_pod_container_status_last_terminated_timestamp */
 static void family_25(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->status_initContainerStatuses_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:317 */
-    if (!((it_s->lastState_terminated >= 0))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_init_container_status_last_terminated_timestamp", 56);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :319 */
-    ksmc_sample_end(ctx, ksmc_ts_tok(ctx, it_s->lastState_terminated_finishedAt), true);
-  }
+  body_7(ctx, v, "kube_pod_init_container_status_last_terminated_timestamp", 56, &v->status_initContainerStatuses_items);
 }
 
-/* specs/pod.yaml:322: kube_pod_init_container_status_ready */
+/* specs/pod.yaml:293: kube_pod_init_container_status_ready, like kube_pod_container_status_ready */
 static void family_26(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->status_initContainerStatuses_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    ksmc_sample_begin(ctx, "kube_pod_init_container_status_ready", 36);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :329 */
-    ksmc_sample_end(ctx, (ksmc_bool_tok(ctx, it_s->ready) ? 1.0 : 0.0), true);
-  }
+  body_8(ctx, v, "kube_pod_init_container_status_ready", 36, &v->status_initContainerStatuses_items);
 }
 
-/* specs/pod.yaml:332: kube_pod_init_container_status_restarts_total */
+/* specs/pod.yaml:301: kube_pod_init_container_status_restarts_total, like kube_pod_container_status_restarts_total */
 static void family_27(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->status_initContainerStatuses_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    ksmc_sample_begin(ctx, "kube_pod_init_container_status_restarts_total", 45);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :339 */
-    ksmc_sample_end(ctx, ksmc_num_tok(ctx, it_s->restartCount), true);
-  }
+  body_9(ctx, v, "kube_pod_init_container_status_restarts_total", 45, &v->status_initContainerStatuses_items);
 }
 
-/* specs/pod.yaml:342: kube_pod_init_container_status_running */
+/* specs/pod.yaml:309: kube_pod_init_container_status_running, like kube_pod_container_status_running */
 static void family_28(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->status_initContainerStatuses_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    ksmc_sample_begin(ctx, "kube_pod_init_container_status_running", 38);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :349 */
-    ksmc_sample_end(ctx, ((it_s->state_running >= 0) ? 1.0 : 0.0), true);
-  }
+  body_10(ctx, v, "kube_pod_init_container_status_running", 38, &v->status_initContainerStatuses_items);
 }
 
-/* specs/pod.yaml:352: kube_pod_init_container_status_terminated */
+/* specs/pod.yaml:317: kube_pod_init_container_status_terminated, like kube_pod_container_status_terminated */
 static void family_29(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->status_initContainerStatuses_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    ksmc_sample_begin(ctx, "kube_pod_init_container_status_terminated", 41);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :359 */
-    ksmc_sample_end(ctx, ((it_s->state_terminated >= 0) ? 1.0 : 0.0), true);
-  }
+  body_11(ctx, v, "kube_pod_init_container_status_terminated", 41, &v->status_initContainerStatuses_items);
 }
 
-/* specs/pod.yaml:362: kube_pod_init_container_status_terminated_reason */
+/* specs/pod.yaml:325: kube_pod_init_container_status_terminated_reason, like kube_pod_container_status_terminated_reason */
 static void family_30(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->status_initContainerStatuses_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:368 */
-    if (!((it_s->state_terminated >= 0))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_init_container_status_terminated_reason", 48);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :370 */
-    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_terminated_reason)); /* :371 */
-    ksmc_sample_end(ctx, 1.0, true);
-  }
+  body_12(ctx, v, "kube_pod_init_container_status_terminated_reason", 48, &v->status_initContainerStatuses_items);
 }
 
-/* specs/pod.yaml:374: kube_pod_init_container_status_waiting */
+/* specs/pod.yaml:333: kube_pod_init_container_status_waiting, like kube_pod_container_status_waiting */
 static void family_31(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->status_initContainerStatuses_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    ksmc_sample_begin(ctx, "kube_pod_init_container_status_waiting", 38);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :381 */
-    ksmc_sample_end(ctx, ((it_s->state_waiting >= 0) ? 1.0 : 0.0), true);
-  }
+  body_13(ctx, v, "kube_pod_init_container_status_waiting", 38, &v->status_initContainerStatuses_items);
 }
 
-/* specs/pod.yaml:384: kube_pod_init_container_status_waiting_reason */
+/* specs/pod.yaml:341: kube_pod_init_container_status_waiting_reason, like kube_pod_container_status_waiting_reason */
 static void family_32(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_s = &v->status_initContainerStatuses_items;
-  for (uint32_t i_s = 0; i_s < col_s->n; i_s++) {
-    const v_status_initContainerStatuses_t *it_s = &((const v_status_initContainerStatuses_t *)col_s->items)[i_s];
-    /* specs/pod.yaml:390 */
-    if (!((it_s->state_waiting >= 0))) continue;
-    ksmc_sample_begin(ctx, "kube_pod_init_container_status_waiting_reason", 45);
-    ksmc_sample_label(ctx, ",container=\"", 12, ksmc_sv_tok(ctx, it_s->name)); /* :392 */
-    ksmc_sample_label(ctx, ",reason=\"", 9, ksmc_sv_tok(ctx, it_s->state_waiting_reason)); /* :393 */
-    ksmc_sample_end(ctx, 1.0, true);
-  }
+  body_14(ctx, v, "kube_pod_init_container_status_waiting_reason", 45, &v->status_initContainerStatuses_items);
 }
 
-/* specs/pod.yaml:396: kube_pod_annotations */
+/* specs/pod.yaml:349: kube_pod_annotations */
 static void family_33(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
@@ -2643,7 +2038,7 @@ static void family_33(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:405: kube_pod_labels */
+/* specs/pod.yaml:358: kube_pod_labels */
 static void family_34(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
@@ -2653,25 +2048,25 @@ static void family_34(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:414: kube_pod_overhead_cpu_cores */
+/* specs/pod.yaml:367: kube_pod_overhead_cpu_cores */
 static void family_35(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:418 */
+  /* specs/pod.yaml:371 */
   if (!((v->spec_overhead_cpu >= 0))) return;
   ksmc_sample_begin(ctx, "kube_pod_overhead_cpu_cores", 27);
   ksmc_sample_end(ctx, ksmc_qty_tok(ctx, v->spec_overhead_cpu), true);
 }
 
-/* specs/pod.yaml:421: kube_pod_overhead_memory_bytes */
+/* specs/pod.yaml:374: kube_pod_overhead_memory_bytes */
 static void family_36(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:425 */
+  /* specs/pod.yaml:378 */
   if (!((v->spec_overhead_memory >= 0))) return;
   ksmc_sample_begin(ctx, "kube_pod_overhead_memory_bytes", 30);
   ksmc_sample_end(ctx, ksmc_qty_int_tok(ctx, v->spec_overhead_memory), true);
 }
 
-/* specs/pod.yaml:428: kube_pod_owner */
+/* specs/pod.yaml:381: kube_pod_owner */
 static void family_37(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const size_t fam_start = ctx->out.n;
@@ -2679,16 +2074,16 @@ static void family_37(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_o = 0; i_o < col_o->n; i_o++) {
     const v_metadata_ownerReferences_t *it_o = &((const v_metadata_ownerReferences_t *)col_o->items)[i_o];
     ksmc_sample_begin(ctx, "kube_pod_owner", 14);
-    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_tok(ctx, it_o->kind)); /* :435 */
-    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_tok(ctx, it_o->name)); /* :436 */
-    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_fn_format_bool(ctx, it_o->controller)); /* :437 */
+    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_tok(ctx, it_o->kind)); /* :388 */
+    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_tok(ctx, it_o->name)); /* :389 */
+    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_fn_format_bool(ctx, it_o->controller)); /* :390 */
     ksmc_sample_end(ctx, 1.0, true);
   }
   if (ctx->out.n == fam_start) { /* if_empty */
     ksmc_sample_begin(ctx, "kube_pod_owner", 14);
-    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_lit("", 0)); /* :440 */
-    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_lit("", 0)); /* :441 */
-    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_lit("", 0)); /* :442 */
+    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_lit("", 0)); /* :393 */
+    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_lit("", 0)); /* :394 */
+    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_lit("", 0)); /* :395 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
@@ -2709,85 +2104,85 @@ static ksmc_sv agg_38_4(ksmc_render_ctx *ctx, const v_root_t *v, const v_spec_re
   return acc;
 }
 
-/* specs/pod.yaml:444: kube_pod_resourceclaim_info */
+/* specs/pod.yaml:397: kube_pod_resourceclaim_info */
 static void family_38(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_rc = &v->spec_resourceClaims_items;
   for (uint32_t i_rc = 0; i_rc < col_rc->n; i_rc++) {
     const v_spec_resourceClaims_t *it_rc = &((const v_spec_resourceClaims_t *)col_rc->items)[i_rc];
-    /* specs/pod.yaml:450 */
+    /* specs/pod.yaml:403 */
     if (!(((it_rc->resourceClaimName >= 0) || (it_rc->resourceClaimTemplateName >= 0)))) continue;
     ksmc_sample_begin(ctx, "kube_pod_resourceclaim_info", 27);
-    ksmc_sample_label(ctx, ",claim_name=\"", 13, ksmc_sv_tok(ctx, it_rc->name)); /* :452 */
-    ksmc_sample_label(ctx, ",resourceclaim_name=\"", 21, ((it_rc->resourceClaimName >= 0) ? ksmc_sv_tok(ctx, it_rc->resourceClaimName) : agg_38_4(ctx, v, it_rc))); /* :453 */
-    ksmc_sample_label(ctx, ",resourceclaim_template_name=\"", 30, ksmc_sv_tok(ctx, it_rc->resourceClaimTemplateName)); /* :454 */
+    ksmc_sample_label(ctx, ",claim_name=\"", 13, ksmc_sv_tok(ctx, it_rc->name)); /* :405 */
+    ksmc_sample_label(ctx, ",resourceclaim_name=\"", 21, ((it_rc->resourceClaimName >= 0) ? ksmc_sv_tok(ctx, it_rc->resourceClaimName) : agg_38_4(ctx, v, it_rc))); /* :406 */
+    ksmc_sample_label(ctx, ",resourceclaim_template_name=\"", 30, ksmc_sv_tok(ctx, it_rc->resourceClaimTemplateName)); /* :407 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:457: kube_pod_restart_policy */
+/* specs/pod.yaml:410: kube_pod_restart_policy */
 static void family_39(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_restart_policy", 23);
-  ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, v->spec_restartPolicy)); /* :462 */
+  ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, v->spec_restartPolicy)); /* :415 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:465: kube_pod_runtimeclass_name_info */
+/* specs/pod.yaml:418: kube_pod_runtimeclass_name_info */
 static void family_40(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:469 */
+  /* specs/pod.yaml:422 */
   if (!((v->spec_runtimeClassName >= 0))) return;
   ksmc_sample_begin(ctx, "kube_pod_runtimeclass_name_info", 31);
-  ksmc_sample_label(ctx, ",runtimeclass_name=\"", 20, ksmc_sv_tok(ctx, v->spec_runtimeClassName)); /* :471 */
+  ksmc_sample_label(ctx, ",runtimeclass_name=\"", 20, ksmc_sv_tok(ctx, v->spec_runtimeClassName)); /* :424 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:474: kube_pod_spec_volumes_persistentvolumeclaims_info */
+/* specs/pod.yaml:427: kube_pod_spec_volumes_persistentvolumeclaims_info */
 static void family_41(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_vol = &v->spec_volumes_items;
   for (uint32_t i_vol = 0; i_vol < col_vol->n; i_vol++) {
     const v_spec_volumes_t *it_vol = &((const v_spec_volumes_t *)col_vol->items)[i_vol];
-    /* specs/pod.yaml:480 */
+    /* specs/pod.yaml:433 */
     if (!(((it_vol->persistentVolumeClaim >= 0) || (it_vol->ephemeral >= 0)))) continue;
     ksmc_sample_begin(ctx, "kube_pod_spec_volumes_persistentvolumeclaims_info", 49);
-    ksmc_sample_label(ctx, ",volume=\"", 9, ksmc_sv_tok(ctx, it_vol->name)); /* :482 */
-    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_lit("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :483 */
-    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_lit("false", 5) : ksmc_sv_lit("true", 4))); /* :484 */
+    ksmc_sample_label(ctx, ",volume=\"", 9, ksmc_sv_tok(ctx, it_vol->name)); /* :435 */
+    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_lit("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :436 */
+    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_lit("false", 5) : ksmc_sv_lit("true", 4))); /* :437 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:487: kube_pod_spec_volumes_persistentvolumeclaims_readonly */
+/* specs/pod.yaml:440: kube_pod_spec_volumes_persistentvolumeclaims_readonly */
 static void family_42(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_vol = &v->spec_volumes_items;
   for (uint32_t i_vol = 0; i_vol < col_vol->n; i_vol++) {
     const v_spec_volumes_t *it_vol = &((const v_spec_volumes_t *)col_vol->items)[i_vol];
-    /* specs/pod.yaml:493 */
+    /* specs/pod.yaml:446 */
     if (!(((it_vol->persistentVolumeClaim >= 0) || (it_vol->ephemeral >= 0)))) continue;
     ksmc_sample_begin(ctx, "kube_pod_spec_volumes_persistentvolumeclaims_readonly", 53);
-    ksmc_sample_label(ctx, ",volume=\"", 9, ksmc_sv_tok(ctx, it_vol->name)); /* :495 */
-    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_lit("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :496 */
-    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_lit("false", 5) : ksmc_sv_lit("true", 4))); /* :497 */
+    ksmc_sample_label(ctx, ",volume=\"", 9, ksmc_sv_tok(ctx, it_vol->name)); /* :448 */
+    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_lit("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :449 */
+    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_lit("false", 5) : ksmc_sv_lit("true", 4))); /* :450 */
     ksmc_sample_end(ctx, (ksmc_bool_tok(ctx, it_vol->persistentVolumeClaim_readOnly) ? 1.0 : 0.0), true);
   }
 }
 
-/* specs/pod.yaml:500: kube_pod_start_time */
+/* specs/pod.yaml:453: kube_pod_start_time */
 static void family_43(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:504 */
+  /* specs/pod.yaml:457 */
   if (!((v->status_startTime >= 0))) return;
   ksmc_sample_begin(ctx, "kube_pod_start_time", 19);
   ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->status_startTime), true);
 }
 
-/* specs/pod.yaml:507: kube_pod_status_phase */
+/* specs/pod.yaml:460: kube_pod_status_phase */
 static void family_44(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:511 */
+  /* specs/pod.yaml:464 */
   if (!(ksmc_sv_nonempty(ksmc_sv_tok(ctx, v->status_phase)))) return;
   ksmc_sv of = ksmc_sv_tok(ctx, v->status_phase);
   int match = -1;
@@ -2813,10 +2208,10 @@ static void family_44(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, match == 4 ? 1.0 : 0.0, true);
 }
 
-/* specs/pod.yaml:517: kube_pod_status_qos_class */
+/* specs/pod.yaml:470: kube_pod_status_qos_class */
 static void family_45(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  /* specs/pod.yaml:521 */
+  /* specs/pod.yaml:474 */
   if (!(ksmc_sv_nonempty(ksmc_sv_tok(ctx, v->status_qosClass)))) return;
   ksmc_sv of = ksmc_sv_tok(ctx, v->status_qosClass);
   int match = -1;
@@ -2834,7 +2229,7 @@ static void family_45(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
 }
 
-/* specs/pod.yaml:527: kube_pod_status_ready */
+/* specs/pod.yaml:480: kube_pod_status_ready */
 static void family_46(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2858,7 +2253,7 @@ static void family_46(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:538: kube_pod_status_ready_time */
+/* specs/pod.yaml:491: kube_pod_status_ready_time */
 static void family_47(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2870,7 +2265,7 @@ static void family_47(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:546: kube_pod_status_initialized_time */
+/* specs/pod.yaml:499: kube_pod_status_initialized_time */
 static void family_48(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2882,7 +2277,7 @@ static void family_48(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:554: kube_pod_status_container_ready_time */
+/* specs/pod.yaml:507: kube_pod_status_container_ready_time */
 static void family_49(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2920,21 +2315,21 @@ static bool agg_50_6(ksmc_render_ctx *ctx, const v_root_t *v, ksmc_sv lv_reason)
   return false;
 }
 
-/* specs/pod.yaml:562: kube_pod_status_reason */
+/* specs/pod.yaml:515: kube_pod_status_reason */
 static void family_50(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   static const ksmc_slice list_reason[] = {{"Evicted", 7}, {"NodeAffinity", 12}, {"NodeLost", 8}, {"PreemptionByScheduler", 21}, {"SchedulingGated", 15}, {"Shutdown", 8}, {"TerminationByKubelet", 20}, {"UnexpectedAdmissionError", 24}, {"Other", 5}};
   for (size_t i_reason = 0; i_reason < 9; i_reason++) {
     ksmc_sv lv_reason = ksmc_sv_lit(list_reason[i_reason].p, list_reason[i_reason].n);
-    /* specs/pod.yaml:568 */
+    /* specs/pod.yaml:521 */
     if (!((ksmc_sv_eq_lit(ctx, lv_reason, "Other", 5) ? (ksmc_sv_nonempty(ksmc_sv_tok(ctx, v->status_reason)) && !ksmc_sv_in(ctx, ksmc_sv_tok(ctx, v->status_reason), (const ksmc_slice[]){{"Evicted", 7}, {"NodeAffinity", 12}, {"NodeLost", 8}, {"PreemptionByScheduler", 21}, {"SchedulingGated", 15}, {"Shutdown", 8}, {"TerminationByKubelet", 20}, {"UnexpectedAdmissionError", 24}}, 8)) : ((ksmc_sv_eq(ctx, ksmc_sv_tok(ctx, v->status_reason), lv_reason) || agg_50_5(ctx, v, lv_reason)) || agg_50_6(ctx, v, lv_reason))))) continue;
     ksmc_sample_begin(ctx, "kube_pod_status_reason", 22);
-    ksmc_sample_label(ctx, ",reason=\"", 9, lv_reason); /* :575 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, lv_reason); /* :528 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:578: kube_pod_status_disruption_reason */
+/* specs/pod.yaml:531: kube_pod_status_disruption_reason */
 static void family_51(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2942,12 +2337,12 @@ static void family_51(ksmc_render_ctx *ctx, const v_root_t *v) {
     const v_status_conditions_t *it_c = &((const v_status_conditions_t *)col_c->items)[i_c];
     if (!(ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_c->type), "DisruptionTarget", 16))) continue;
     ksmc_sample_begin(ctx, "kube_pod_status_disruption_reason", 33);
-    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"PreemptionByScheduler", 21}, {"DeletionByTaintManager", 22}, {"EvictionByEvictionAPI", 21}, {"DeletionByPodGC", 15}, {"TerminationByKubelet", 20}}, 5) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_lit("Other", 5))); /* :585 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"PreemptionByScheduler", 21}, {"DeletionByTaintManager", 22}, {"EvictionByEvictionAPI", 21}, {"DeletionByPodGC", 15}, {"TerminationByKubelet", 20}}, 5) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_lit("Other", 5))); /* :538 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
 
-/* specs/pod.yaml:588: kube_pod_status_scheduled */
+/* specs/pod.yaml:541: kube_pod_status_scheduled */
 static void family_52(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2971,7 +2366,7 @@ static void family_52(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:599: kube_pod_status_scheduled_time */
+/* specs/pod.yaml:552: kube_pod_status_scheduled_time */
 static void family_53(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2983,7 +2378,7 @@ static void family_53(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:607: kube_pod_status_unschedulable */
+/* specs/pod.yaml:560: kube_pod_status_unschedulable */
 static void family_54(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -2995,7 +2390,7 @@ static void family_54(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:615: kube_pod_status_unscheduled_time */
+/* specs/pod.yaml:568: kube_pod_status_unscheduled_time */
 static void family_55(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -3007,7 +2402,7 @@ static void family_55(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/pod.yaml:623: kube_pod_tolerations */
+/* specs/pod.yaml:576: kube_pod_tolerations */
 static void family_56(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const size_t fam_start = ctx->out.n;
@@ -3015,16 +2410,16 @@ static void family_56(ksmc_render_ctx *ctx, const v_root_t *v) {
   for (uint32_t i_t = 0; i_t < col_t->n; i_t++) {
     const v_spec_tolerations_t *it_t = &((const v_spec_tolerations_t *)col_t->items)[i_t];
     ksmc_sample_begin(ctx, "kube_pod_tolerations", 20);
-    ksmc_sample_label(ctx, ",key=\"", 6, ksmc_sv_tok(ctx, it_t->key)); /* :631 */
-    ksmc_sample_label(ctx, ",operator=\"", 11, ksmc_sv_tok(ctx, it_t->operator)); /* :632 */
-    ksmc_sample_label(ctx, ",value=\"", 8, ksmc_sv_tok(ctx, it_t->value)); /* :633 */
-    ksmc_sample_label(ctx, ",effect=\"", 9, ksmc_sv_tok(ctx, it_t->effect)); /* :634 */
-    ksmc_sample_label(ctx, ",toleration_seconds=\"", 21, ksmc_sv_tok(ctx, it_t->tolerationSeconds)); /* :635 */
+    ksmc_sample_label(ctx, ",key=\"", 6, ksmc_sv_tok(ctx, it_t->key)); /* :584 */
+    ksmc_sample_label(ctx, ",operator=\"", 11, ksmc_sv_tok(ctx, it_t->operator)); /* :585 */
+    ksmc_sample_label(ctx, ",value=\"", 8, ksmc_sv_tok(ctx, it_t->value)); /* :586 */
+    ksmc_sample_label(ctx, ",effect=\"", 9, ksmc_sv_tok(ctx, it_t->effect)); /* :587 */
+    ksmc_sample_label(ctx, ",toleration_seconds=\"", 21, ksmc_sv_tok(ctx, it_t->tolerationSeconds)); /* :588 */
     ksmc_sample_end_distinct(ctx, 1.0, true, fam_start);
   }
 }
 
-/* specs/pod.yaml:638: kube_pod_nodeselectors */
+/* specs/pod.yaml:591: kube_pod_nodeselectors */
 static void family_57(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_nodeselectors", 22);
@@ -3033,19 +2428,19 @@ static void family_57(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:648: kube_pod_service_account */
+/* specs/pod.yaml:601: kube_pod_service_account */
 static void family_58(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_service_account", 24);
-  ksmc_sample_label(ctx, ",service_account=\"", 18, ksmc_sv_tok(ctx, v->spec_serviceAccountName)); /* :653 */
+  ksmc_sample_label(ctx, ",service_account=\"", 18, ksmc_sv_tok(ctx, v->spec_serviceAccountName)); /* :606 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 
-/* specs/pod.yaml:656: kube_pod_scheduler */
+/* specs/pod.yaml:609: kube_pod_scheduler */
 static void family_59(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_pod_scheduler", 18);
-  ksmc_sample_label(ctx, ",name=\"", 7, ksmc_sv_tok(ctx, v->spec_schedulerName)); /* :661 */
+  ksmc_sample_label(ctx, ",name=\"", 7, ksmc_sv_tok(ctx, v->spec_schedulerName)); /* :614 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 
@@ -3352,7 +2747,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,node,resource,unit",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 261,
+      .spec_line = 253,
       .help = "The number of requested request resource by an init container.",
       .header_text = {"# HELP kube_pod_init_container_resource_requests The number of requested request resource by an init container.\n# TYPE kube_pod_init_container_resource_requests gauge\n", 167},
       .header_openmetrics = {"# HELP kube_pod_init_container_resource_requests The number of requested request resource by an init container.\n# TYPE kube_pod_init_container_resource_requests gauge\n", 167},
@@ -3365,7 +2760,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 277,
+      .spec_line = 261,
       .help = "Start time in unix timestamp for a pod init container.",
       .header_text = {"# HELP kube_pod_init_container_state_started Start time in unix timestamp for a pod init container.\n# TYPE kube_pod_init_container_state_started gauge\n", 151},
       .header_openmetrics = {"# HELP kube_pod_init_container_state_started Start time in unix timestamp for a pod init container.\n# TYPE kube_pod_init_container_state_started gauge\n", 151},
@@ -3378,7 +2773,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 288,
+      .spec_line = 269,
       .help = "Describes the last reason the init container was in terminated state.",
       .header_text = {"# HELP kube_pod_init_container_status_last_terminated_reason Describes the last reason the init container was in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_reason gauge\n", 198},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_last_terminated_reason Describes the last reason the init container was in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_reason gauge\n", 198},
@@ -3391,7 +2786,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 300,
+      .spec_line = 277,
       .help = "Describes the exit code for the last init container in terminated state.",
       .header_text = {"# HELP kube_pod_init_container_status_last_terminated_exitcode Describes the exit code for the last init container in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_exitcode gauge\n", 205},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_last_terminated_exitcode Describes the exit code for the last init container in terminated state.\n# TYPE kube_pod_init_container_status_last_terminated_exitcode gauge\n", 205},
@@ -3404,7 +2799,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 311,
+      .spec_line = 285,
       .help = "Last terminated time for a pod init container in unix timestamp.",
       .header_text = {"# HELP kube_pod_init_container_status_last_terminated_timestamp Last terminated time for a pod init container in unix timestamp.\n# TYPE kube_pod_init_container_status_last_terminated_timestamp gauge\n", 199},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_last_terminated_timestamp Last terminated time for a pod init container in unix timestamp.\n# TYPE kube_pod_init_container_status_last_terminated_timestamp gauge\n", 199},
@@ -3417,7 +2812,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 322,
+      .spec_line = 293,
       .help = "Describes whether the init containers readiness check succeeded.",
       .header_text = {"# HELP kube_pod_init_container_status_ready [STABLE] Describes whether the init containers readiness check succeeded.\n# TYPE kube_pod_init_container_status_ready gauge\n", 168},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_ready [STABLE] Describes whether the init containers readiness check succeeded.\n# TYPE kube_pod_init_container_status_ready gauge\n", 168},
@@ -3430,7 +2825,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 332,
+      .spec_line = 301,
       .help = "The number of restarts for the init container.",
       .header_text = {"# HELP kube_pod_init_container_status_restarts_total [STABLE] The number of restarts for the init container.\n# TYPE kube_pod_init_container_status_restarts_total counter\n", 170},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_restarts_total [STABLE] The number of restarts for the init container.\n# TYPE kube_pod_init_container_status_restarts_total counter\n", 170},
@@ -3443,7 +2838,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 342,
+      .spec_line = 309,
       .help = "Describes whether the init container is currently in running state.",
       .header_text = {"# HELP kube_pod_init_container_status_running [STABLE] Describes whether the init container is currently in running state.\n# TYPE kube_pod_init_container_status_running gauge\n", 175},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_running [STABLE] Describes whether the init container is currently in running state.\n# TYPE kube_pod_init_container_status_running gauge\n", 175},
@@ -3456,7 +2851,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 352,
+      .spec_line = 317,
       .help = "Describes whether the init container is currently in terminated state.",
       .header_text = {"# HELP kube_pod_init_container_status_terminated [STABLE] Describes whether the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated gauge\n", 184},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_terminated [STABLE] Describes whether the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated gauge\n", 184},
@@ -3469,7 +2864,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 362,
+      .spec_line = 325,
       .help = "Describes the reason the init container is currently in terminated state.",
       .header_text = {"# HELP kube_pod_init_container_status_terminated_reason Describes the reason the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated_reason gauge\n", 192},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_terminated_reason Describes the reason the init container is currently in terminated state.\n# TYPE kube_pod_init_container_status_terminated_reason gauge\n", 192},
@@ -3482,7 +2877,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 374,
+      .spec_line = 333,
       .help = "Describes whether the init container is currently in waiting state.",
       .header_text = {"# HELP kube_pod_init_container_status_waiting [STABLE] Describes whether the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting gauge\n", 175},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_waiting [STABLE] Describes whether the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting gauge\n", 175},
@@ -3495,7 +2890,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,container,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 384,
+      .spec_line = 341,
       .help = "Describes the reason the init container is currently in waiting state.",
       .header_text = {"# HELP kube_pod_init_container_status_waiting_reason Describes the reason the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting_reason gauge\n", 183},
       .header_openmetrics = {"# HELP kube_pod_init_container_status_waiting_reason Describes the reason the init container is currently in waiting state.\n# TYPE kube_pod_init_container_status_waiting_reason gauge\n", 183},
@@ -3508,7 +2903,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_ANNOTATIONS,
       .labels = "namespace,pod,uid,annotation_*",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 396,
+      .spec_line = 349,
       .help = "Kubernetes annotations converted to Prometheus labels.",
       .header_text = {"# HELP kube_pod_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_pod_annotations gauge\n", 117},
       .header_openmetrics = {"# HELP kube_pod_annotations Kubernetes annotations converted to Prometheus labels.\n# TYPE kube_pod_annotations gauge\n", 117},
@@ -3521,7 +2916,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_LABELS,
       .labels = "namespace,pod,uid,label_*",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 405,
+      .spec_line = 358,
       .help = "Kubernetes labels converted to Prometheus labels.",
       .header_text = {"# HELP kube_pod_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_pod_labels gauge\n", 111},
       .header_openmetrics = {"# HELP kube_pod_labels [STABLE] Kubernetes labels converted to Prometheus labels.\n# TYPE kube_pod_labels gauge\n", 111},
@@ -3534,7 +2929,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 414,
+      .spec_line = 367,
       .help = "The pod overhead in regards to cpu cores associated with running a pod.",
       .header_text = {"# HELP kube_pod_overhead_cpu_cores The pod overhead in regards to cpu cores associated with running a pod.\n# TYPE kube_pod_overhead_cpu_cores gauge\n", 148},
       .header_openmetrics = {"# HELP kube_pod_overhead_cpu_cores The pod overhead in regards to cpu cores associated with running a pod.\n# TYPE kube_pod_overhead_cpu_cores gauge\n", 148},
@@ -3547,7 +2942,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 421,
+      .spec_line = 374,
       .help = "The pod overhead in regards to memory associated with running a pod.",
       .header_text = {"# HELP kube_pod_overhead_memory_bytes The pod overhead in regards to memory associated with running a pod.\n# TYPE kube_pod_overhead_memory_bytes gauge\n", 151},
       .header_openmetrics = {"# HELP kube_pod_overhead_memory_bytes The pod overhead in regards to memory associated with running a pod.\n# TYPE kube_pod_overhead_memory_bytes gauge\n", 151},
@@ -3560,7 +2955,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,owner_kind,owner_name,owner_is_controller",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 428,
+      .spec_line = 381,
       .help = "Information about the Pod's owner.",
       .header_text = {"# HELP kube_pod_owner [STABLE] Information about the Pod's owner.\n# TYPE kube_pod_owner gauge\n", 94},
       .header_openmetrics = {"# HELP kube_pod_owner [STABLE] Information about the Pod's owner.\n# TYPE kube_pod_owner gauge\n", 94},
@@ -3573,7 +2968,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,claim_name,resourceclaim_name,resourceclaim_template_name",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 444,
+      .spec_line = 397,
       .help = "Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.",
       .header_text = {"# HELP kube_pod_resourceclaim_info Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.\n# TYPE kube_pod_resourceclaim_info gauge\n", 285},
       .header_openmetrics = {"# HELP kube_pod_resourceclaim_info Information about a DRA ResourceClaim referenced by a pod, one series per pod.spec.resourceClaims entry; claim_name is the pod-local reference and resourceclaim_name is the resolved ResourceClaim object name.\n# TYPE kube_pod_resourceclaim_info gauge\n", 285},
@@ -3586,7 +2981,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,type",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 457,
+      .spec_line = 410,
       .help = "Describes the restart policy in use by this pod.",
       .header_text = {"# HELP kube_pod_restart_policy [STABLE] Describes the restart policy in use by this pod.\n# TYPE kube_pod_restart_policy gauge\n", 126},
       .header_openmetrics = {"# HELP kube_pod_restart_policy [STABLE] Describes the restart policy in use by this pod.\n# TYPE kube_pod_restart_policy gauge\n", 126},
@@ -3599,7 +2994,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,runtimeclass_name",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 465,
+      .spec_line = 418,
       .help = "The runtimeclass associated with the pod.",
       .header_text = {"# HELP kube_pod_runtimeclass_name_info The runtimeclass associated with the pod.\n# TYPE kube_pod_runtimeclass_name_info gauge\n", 126},
       .header_openmetrics = {"# HELP kube_pod_runtimeclass_name_info The runtimeclass associated with the pod.\n# TYPE kube_pod_runtimeclass_name_info gauge\n", 126},
@@ -3612,7 +3007,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,volume,persistentvolumeclaim,ephemeral",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 474,
+      .spec_line = 427,
       .help = "Information about persistentvolumeclaim and ephemeral volumes in a pod.",
       .header_text = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_info [STABLE] Information about persistentvolumeclaim and ephemeral volumes in a pod.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_info gauge\n", 201},
       .header_openmetrics = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_info [STABLE] Information about persistentvolumeclaim and ephemeral volumes in a pod.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_info gauge\n", 201},
@@ -3625,7 +3020,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,volume,persistentvolumeclaim,ephemeral",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 487,
+      .spec_line = 440,
       .help = "Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.",
       .header_text = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_readonly [STABLE] Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_readonly gauge\n", 304},
       .header_openmetrics = {"# HELP kube_pod_spec_volumes_persistentvolumeclaims_readonly [STABLE] Describes whether a persistentvolumeclaim is mounted read only. Ephemeral volumes always report 0 since the ephemeral volume source does not support a read-only flag.\n# TYPE kube_pod_spec_volumes_persistentvolumeclaims_readonly gauge\n", 304},
@@ -3638,7 +3033,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 500,
+      .spec_line = 453,
       .help = "Start time in unix timestamp for a pod.",
       .header_text = {"# HELP kube_pod_start_time [STABLE] Start time in unix timestamp for a pod.\n# TYPE kube_pod_start_time gauge\n", 109},
       .header_openmetrics = {"# HELP kube_pod_start_time [STABLE] Start time in unix timestamp for a pod.\n# TYPE kube_pod_start_time gauge\n", 109},
@@ -3651,7 +3046,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,phase",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 507,
+      .spec_line = 460,
       .help = "The pods current phase.",
       .header_text = {"# HELP kube_pod_status_phase [STABLE] The pods current phase.\n# TYPE kube_pod_status_phase gauge\n", 97},
       .header_openmetrics = {"# HELP kube_pod_status_phase [STABLE] The pods current phase.\n# TYPE kube_pod_status_phase gauge\n", 97},
@@ -3664,7 +3059,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,qos_class",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 517,
+      .spec_line = 470,
       .help = "The pods current qosClass.",
       .header_text = {"# HELP kube_pod_status_qos_class The pods current qosClass.\n# TYPE kube_pod_status_qos_class gauge\n", 99},
       .header_openmetrics = {"# HELP kube_pod_status_qos_class The pods current qosClass.\n# TYPE kube_pod_status_qos_class gauge\n", 99},
@@ -3677,7 +3072,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,condition",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 527,
+      .spec_line = 480,
       .help = "Describes whether the pod is ready to serve requests.",
       .header_text = {"# HELP kube_pod_status_ready [STABLE] Describes whether the pod is ready to serve requests.\n# TYPE kube_pod_status_ready gauge\n", 127},
       .header_openmetrics = {"# HELP kube_pod_status_ready [STABLE] Describes whether the pod is ready to serve requests.\n# TYPE kube_pod_status_ready gauge\n", 127},
@@ -3690,7 +3085,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 538,
+      .spec_line = 491,
       .help = "Readiness achieved time in unix timestamp for a pod.",
       .header_text = {"# HELP kube_pod_status_ready_time Readiness achieved time in unix timestamp for a pod.\n# TYPE kube_pod_status_ready_time gauge\n", 127},
       .header_openmetrics = {"# HELP kube_pod_status_ready_time Readiness achieved time in unix timestamp for a pod.\n# TYPE kube_pod_status_ready_time gauge\n", 127},
@@ -3703,7 +3098,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 546,
+      .spec_line = 499,
       .help = "Initialized time in unix timestamp for a pod.",
       .header_text = {"# HELP kube_pod_status_initialized_time Initialized time in unix timestamp for a pod.\n# TYPE kube_pod_status_initialized_time gauge\n", 132},
       .header_openmetrics = {"# HELP kube_pod_status_initialized_time Initialized time in unix timestamp for a pod.\n# TYPE kube_pod_status_initialized_time gauge\n", 132},
@@ -3716,7 +3111,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 554,
+      .spec_line = 507,
       .help = "Readiness achieved time in unix timestamp for a pod containers.",
       .header_text = {"# HELP kube_pod_status_container_ready_time Readiness achieved time in unix timestamp for a pod containers.\n# TYPE kube_pod_status_container_ready_time gauge\n", 158},
       .header_openmetrics = {"# HELP kube_pod_status_container_ready_time Readiness achieved time in unix timestamp for a pod containers.\n# TYPE kube_pod_status_container_ready_time gauge\n", 158},
@@ -3729,7 +3124,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 562,
+      .spec_line = 515,
       .help = "The pod status reasons",
       .header_text = {"# HELP kube_pod_status_reason The pod status reasons\n# TYPE kube_pod_status_reason gauge\n", 89},
       .header_openmetrics = {"# HELP kube_pod_status_reason The pod status reasons\n# TYPE kube_pod_status_reason gauge\n", 89},
@@ -3742,7 +3137,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,reason",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 578,
+      .spec_line = 531,
       .help = "The pod disruption condition reason",
       .header_text = {"# HELP kube_pod_status_disruption_reason The pod disruption condition reason\n# TYPE kube_pod_status_disruption_reason gauge\n", 124},
       .header_openmetrics = {"# HELP kube_pod_status_disruption_reason The pod disruption condition reason\n# TYPE kube_pod_status_disruption_reason gauge\n", 124},
@@ -3755,7 +3150,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,condition",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 588,
+      .spec_line = 541,
       .help = "Describes the status of the scheduling process for the pod.",
       .header_text = {"# HELP kube_pod_status_scheduled [STABLE] Describes the status of the scheduling process for the pod.\n# TYPE kube_pod_status_scheduled gauge\n", 141},
       .header_openmetrics = {"# HELP kube_pod_status_scheduled [STABLE] Describes the status of the scheduling process for the pod.\n# TYPE kube_pod_status_scheduled gauge\n", 141},
@@ -3768,7 +3163,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 599,
+      .spec_line = 552,
       .help = "Unix timestamp when pod moved into scheduled status",
       .header_text = {"# HELP kube_pod_status_scheduled_time [STABLE] Unix timestamp when pod moved into scheduled status\n# TYPE kube_pod_status_scheduled_time gauge\n", 143},
       .header_openmetrics = {"# HELP kube_pod_status_scheduled_time [STABLE] Unix timestamp when pod moved into scheduled status\n# TYPE kube_pod_status_scheduled_time gauge\n", 143},
@@ -3781,7 +3176,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 607,
+      .spec_line = 560,
       .help = "Describes the unschedulable status for the pod.",
       .header_text = {"# HELP kube_pod_status_unschedulable [STABLE] Describes the unschedulable status for the pod.\n# TYPE kube_pod_status_unschedulable gauge\n", 137},
       .header_openmetrics = {"# HELP kube_pod_status_unschedulable [STABLE] Describes the unschedulable status for the pod.\n# TYPE kube_pod_status_unschedulable gauge\n", 137},
@@ -3794,7 +3189,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 615,
+      .spec_line = 568,
       .help = "Unix timestamp when pod moved into unscheduled status",
       .header_text = {"# HELP kube_pod_status_unscheduled_time Unix timestamp when pod moved into unscheduled status\n# TYPE kube_pod_status_unscheduled_time gauge\n", 140},
       .header_openmetrics = {"# HELP kube_pod_status_unscheduled_time Unix timestamp when pod moved into unscheduled status\n# TYPE kube_pod_status_unscheduled_time gauge\n", 140},
@@ -3807,7 +3202,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,key,operator,value,effect,toleration_seconds",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 623,
+      .spec_line = 576,
       .help = "Information about the pod tolerations",
       .header_text = {"# HELP kube_pod_tolerations Information about the pod tolerations\n# TYPE kube_pod_tolerations gauge\n", 100},
       .header_openmetrics = {"# HELP kube_pod_tolerations Information about the pod tolerations\n# TYPE kube_pod_tolerations gauge\n", 100},
@@ -3820,7 +3215,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_ALL,
       .labels = "namespace,pod,uid,nodeselector_*",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 638,
+      .spec_line = 591,
       .help = "Describes the Pod nodeSelectors.",
       .header_text = {"# HELP kube_pod_nodeselectors Describes the Pod nodeSelectors.\n# TYPE kube_pod_nodeselectors gauge\n", 99},
       .header_openmetrics = {"# HELP kube_pod_nodeselectors Describes the Pod nodeSelectors.\n# TYPE kube_pod_nodeselectors gauge\n", 99},
@@ -3833,7 +3228,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,service_account",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 648,
+      .spec_line = 601,
       .help = "The service account for a pod.",
       .header_text = {"# HELP kube_pod_service_account The service account for a pod.\n# TYPE kube_pod_service_account gauge\n", 101},
       .header_openmetrics = {"# HELP kube_pod_service_account The service account for a pod.\n# TYPE kube_pod_service_account gauge\n", 101},
@@ -3846,7 +3241,7 @@ static const ksmc_family_desc families[60] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "namespace,pod,uid,name",
       .spec_file = "specs/pod.yaml",
-      .spec_line = 656,
+      .spec_line = 609,
       .help = "The scheduler for a pod.",
       .header_text = {"# HELP kube_pod_scheduler The scheduler for a pod.\n# TYPE kube_pod_scheduler gauge\n", 83},
       .header_openmetrics = {"# HELP kube_pod_scheduler The scheduler for a pod.\n# TYPE kube_pod_scheduler gauge\n", 83},

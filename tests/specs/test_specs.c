@@ -201,6 +201,67 @@ static void test_then_blocks(void) {
   free(diag);
 }
 
+/* like: a family with another name, help and stability whose samples are its template's,
+ * over rebound root collections: one shared body in the C, called with each family's name
+ * and collection, and one view struct for both collections (the union of what is read). */
+static void test_like_variants(void) {
+  int errors;
+  char *diag = NULL;
+  spec *s = load_text("  - name: t\n    type: gauge\n    stability: stable\n    help: h\n"
+                      "    each: {c: '.spec.containers[*]', r: '$c.resources.limits{*}'}\n"
+                      "    where: key($r) != \"pods\"\n"
+                      "    labels: {container: $c.name, resource: key($r)}\n"
+                      "    value: count($c.args[*])\n"
+                      "  - name: i\n    type: gauge\n    stability: alpha\n    help: h\n"
+                      "    each: {c: '.spec.initContainers[*]'}\n"
+                      "    labels: {container: $c.name, policy: $c.restartPolicy}\n"
+                      "    value: 1\n"
+                      "  - name: t_init\n    type: counter\n    stability: alpha\n"
+                      "    help: init help\n"
+                      "    like: t\n"
+                      "    each: {c: '.spec.initContainers[*]'}\n",
+                      &errors, &diag);
+  CU_ASSERT_EQUAL(errors, 0);
+  if (errors) fprintf(stderr, "%s", diag);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  CU_ASSERT_EQUAL_FATAL(s->nfamilies, 3);
+  const family *v = &s->families[2];
+  CU_ASSERT_STRING_EQUAL(v->name, "t_init");
+  CU_ASSERT_STRING_EQUAL(v->help, "init help");
+  CU_ASSERT_EQUAL(v->type, FT_COUNTER);
+  CU_ASSERT_EQUAL(v->stab, STAB_ALPHA);
+  CU_ASSERT_EQUAL(v->like_of, 0);
+  CU_ASSERT_EQUAL(v->nloops, 2);
+  CU_ASSERT_TRUE(v->loops[0].rebound && !v->loops[1].rebound);
+  CU_ASSERT_EQUAL(v->pos.line, 19); /* its own position; the body keeps the template's */
+  CU_ASSERT_EQUAL(v->where->pos.line, 9);
+  char *lt = spec_family_label_list(s, &s->families[0]), *lv = spec_family_label_list(s, v);
+  CU_ASSERT_STRING_EQUAL(lt, lv);
+  free(lt);
+  free(lv);
+  char *c = emit_to_string(s, "t");
+  /* one body with the name and the rebound collection as parameters */
+  CU_ASSERT_PTR_NOT_NULL(strstr(c, "static void body_0(ksmc_render_ctx *ctx, const v_root_t *v, "
+                                   "const char *fam, size_t fam_n, const ksmc_items *col_c) {"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(c, "ksmc_sample_begin(ctx, fam, fam_n);"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(c, "body_0(ctx, v, \"t\", 1, &v->spec_containers_items);"));
+  CU_ASSERT_PTR_NOT_NULL(
+      strstr(c, "body_0(ctx, v, \"t_init\", 6, &v->spec_initContainers_items);"));
+  /* both collections are read into one item struct, the union (restartPolicy from 'i') */
+  CU_ASSERT_PTR_NULL(strstr(c, "v_spec_initContainers_t"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(c, "walk_items_spec_containers(ctx, start, "
+                                   "&o->spec_initContainers_items);"));
+  const char *st = strstr(c, "} v_spec_containers_t;");
+  const char *pol = strstr(c, "  int restartPolicy;\n");
+  CU_ASSERT_TRUE(st && pol && pol < st);
+  /* the count() helper exists once, the template's */
+  CU_ASSERT_PTR_NOT_NULL(strstr(c, "agg_0_0("));
+  CU_ASSERT_PTR_NULL(strstr(c, "agg_2_"));
+  free(c);
+  spec_free(s);
+  free(diag);
+}
+
 static void test_errors_positions(void) {
   int errors;
   char *diag = NULL;
@@ -262,6 +323,7 @@ static const ktest_case cases[] = {
     {"real specs compile cleanly and deterministically", test_real_specs},
     {"language constructs", test_language_constructs},
     {"then: blocks", test_then_blocks},
+    {"like: variants", test_like_variants},
     {"error positions", test_errors_positions},
     {NULL, NULL}};
 
