@@ -409,10 +409,57 @@ static bool finish_capture(ksmc_list_parser *l, const ksmc_list_cb *cb) {
   return go;
 }
 
+/* nest_scan's outcome for a captured value (not in line mode), found with the resumable
+ * 64-byte block scanner between newlines; the newlines themselves are taken as nest_scan
+ * takes them (an unescaped one inside a string is an error). Where the block scanner
+ * cannot decide (a backslash outside a string) its state is exact at p[j] and nest_scan
+ * goes on from there. */
+static nest_result capture_scan(ksmc_jnest *ns, const char *p, size_t n, size_t *i) {
+  size_t j = *i;
+  if (ns->depth == 0 && !ns->in_str && j < n) ns->open = p[j]; /* the value's `{` */
+  while (j < n) {
+    const char *nl = memchr(p + j, '\n', n - j);
+    size_t lim = nl ? (size_t)(nl - p) : n;
+    if (lim > j) {
+      ksmc_skip_state st = {(size_t)ns->depth, ns->in_str, ns->esc};
+      size_t e = ksmc_skip_resume(&st, p + j, lim - j);
+      if (e == KSMC_SKIP_UNSURE) break;
+      if (e) {
+        *i = j + e;
+        ns->depth = 0;
+        ns->in_str = ns->esc = false;
+        return (p[j + e - 1] == '}') == (ns->open == '{') ? NEST_CLOSED : NEST_BAD;
+      }
+      ns->depth = (int)st.depth;
+      ns->in_str = st.in_str;
+      ns->esc = st.esc;
+    }
+    j = lim;
+    if (!nl) break;
+    if (ns->in_str && !ns->esc) { /* a raw newline in a string */
+      *i = j + 1;
+      return NEST_BAD;
+    }
+    ns->esc = false; /* escaped in a string, or blank between tokens */
+    j++;
+  }
+  *i = j;
+  return j < n ? nest_scan(ns, p, n, i) : NEST_MORE;
+}
+
 static bool list_capture(ksmc_list_parser *l, const char *p, size_t n, size_t *i,
                          const ksmc_list_cb *cb) {
   size_t start = *i;
-  nest_result r = nest_scan(&l->nest, p, n, i);
+  bool fresh = l->cap_bytes == 0 && !l->oversized;
+  nest_result r = capture_scan(&l->nest, p, n, i);
+  if (r == NEST_CLOSED && fresh && l->capture == CAP_ITEM && *i - start <= l->max_item) {
+    /* the whole item is in this chunk: handed out in place, not copied */
+    l->state = l->ret_state;
+    l->items++;
+    bool go = cb->item(cb->user, p + start, *i - start);
+    trim(&l->cap);
+    return go;
+  }
   size_t max = l->capture == CAP_META && l->max_item < META_MAX ? META_MAX : l->max_item;
   absorb(&l->cap, &l->oversized, &l->cap_bytes, max, p + start, *i - start);
   if (r == NEST_BAD)
