@@ -120,18 +120,6 @@ static void init_status_allocatable(v_status_allocatable_t *o) {
   o->_key = -1;
 }
 
-/* The fields read from each entry of .status.capacity{}. */
-typedef struct {
-  int _self;
-  int _key;
-} v_status_capacity_t;
-
-static void init_status_capacity(v_status_capacity_t *o) {
-  memset(o, 0, sizeof *o);
-  o->_self = -1;
-  o->_key = -1;
-}
-
 /* The fields read from each item of .status.conditions[]. */
 typedef struct {
   int _self;
@@ -159,7 +147,6 @@ static size_t walk_items_metadata_labels(ksmc_render_ctx *ctx, size_t p, ksmc_it
 static size_t walk_items_spec_podCIDRs(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_spec_taints(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_status_allocatable(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
-static size_t walk_items_status_capacity(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_items *out);
 
 static const ksmc_slice keys_root_metadata[] = {{"uid", 3}, {"name", 4}, {"namespace", 9}, {"resourceVersion", 15}, {"annotations", 11}, {"creationTimestamp", 17}, {"deletionTimestamp", 17}, {"labels", 6}};
@@ -333,7 +320,7 @@ static size_t walk_root_status(ksmc_render_ctx *ctx, size_t p, v_root_t *o) {
     case 3: /* capacity */
       {
         size_t start = q;
-        q = walk_items_status_capacity(ctx, start, &o->status_capacity_items);
+        q = walk_items_status_allocatable(ctx, start, &o->status_capacity_items);
       }
       break;
     case 4: /* conditions */
@@ -645,23 +632,6 @@ static size_t walk_items_status_allocatable(ksmc_render_ctx *ctx, size_t p, ksmc
   return q;
 }
 
-static size_t walk_items_status_capacity(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
-  size_t q = ksmc_obj_open(ctx, p);
-  if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
-  out->items = NULL;
-  out->n = 0;
-  uint32_t cap = 0;
-  ksmc_key k;
-  while (ksmc_obj_key(ctx, &q, &k)) {
-    v_status_capacity_t *item = ksmc_items_push(ctx, out, &cap, sizeof *item);
-    if (!item) return ksmc_skip_value(ctx, p);
-    init_status_capacity(item);
-    item->_key = ksmc_key_token(ctx, &k);
-    item->_self = ksmc_scan_leaf(ctx, &q);
-  }
-  return q;
-}
-
 static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_items *out) {
   size_t q = ksmc_arr_open(ctx, p);
   if (q == KSMC_NOT_THIS) return ksmc_skip_value(ctx, p);
@@ -800,17 +770,16 @@ static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_end(ctx, (ksmc_bool_tok(ctx, v->spec_unschedulable) ? 1.0 : 0.0), true);
 }
 
-/* specs/node.yaml:102: kube_node_status_allocatable */
-static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
+/* specs/node.yaml:102: kube_node_status_allocatable, and the families like it: the body they share */
+static void body_9(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, size_t fam_n, const ksmc_items *col_r) {
   (void)v;
-  const ksmc_items *col_r = &v->status_allocatable_items;
   for (uint32_t i_r = 0; i_r < col_r->n; i_r++) {
     const v_status_allocatable_t *it_r = &((const v_status_allocatable_t *)col_r->items)[i_r];
     ksmc_slice fn_unit[3];
     size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
     for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
       ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
-      ksmc_sample_begin(ctx, "kube_node_status_allocatable", 28);
+      ksmc_sample_begin(ctx, fam, fam_n);
       ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :110 */
       ksmc_sample_label(ctx, ",unit=\"", 7, lv_unit); /* :111 */
       ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_r->_self), true);
@@ -818,25 +787,17 @@ static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
 }
 
-/* specs/node.yaml:114: kube_node_status_capacity */
-static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  const ksmc_items *col_r = &v->status_capacity_items;
-  for (uint32_t i_r = 0; i_r < col_r->n; i_r++) {
-    const v_status_capacity_t *it_r = &((const v_status_capacity_t *)col_r->items)[i_r];
-    ksmc_slice fn_unit[3];
-    size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
-    for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
-      ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
-      ksmc_sample_begin(ctx, "kube_node_status_capacity", 25);
-      ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :122 */
-      ksmc_sample_label(ctx, ",unit=\"", 7, lv_unit); /* :123 */
-      ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_r->_self), true);
-    }
-  }
+/* specs/node.yaml:102: kube_node_status_allocatable */
+static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_9(ctx, v, "kube_node_status_allocatable", 28, &v->status_allocatable_items);
 }
 
-/* specs/node.yaml:126: kube_node_status_condition */
+/* specs/node.yaml:114: kube_node_status_capacity, like kube_node_status_allocatable */
+static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
+  body_9(ctx, v, "kube_node_status_capacity", 25, &v->status_capacity_items);
+}
+
+/* specs/node.yaml:122: kube_node_status_condition */
 static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_c = &v->status_conditions_items;
@@ -848,29 +809,29 @@ static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
     else if (ksmc_sv_eq_lit(ctx, of, "False", 5)) match = 1;
     else if (ksmc_sv_eq_lit(ctx, of, "Unknown", 7)) match = 2;
     ksmc_sample_begin(ctx, "kube_node_status_condition", 26);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :133 */
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :129 */
     ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("true", 4));
     ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_node_status_condition", 26);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :133 */
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :129 */
     ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("false", 5));
     ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_node_status_condition", 26);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :133 */
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :129 */
     ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("unknown", 7));
     ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   }
 }
 
-/* specs/node.yaml:139: kube_node_status_addresses */
+/* specs/node.yaml:135: kube_node_status_addresses */
 static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   const ksmc_items *col_a = &v->status_addresses_items;
   for (uint32_t i_a = 0; i_a < col_a->n; i_a++) {
     const v_status_addresses_t *it_a = &((const v_status_addresses_t *)col_a->items)[i_a];
     ksmc_sample_begin(ctx, "kube_node_status_addresses", 26);
-    ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_a->type)); /* :146 */
-    ksmc_sample_label(ctx, ",address=\"", 10, ksmc_sv_tok(ctx, it_a->address)); /* :147 */
+    ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_a->type)); /* :142 */
+    ksmc_sample_label(ctx, ",address=\"", 10, ksmc_sv_tok(ctx, it_a->address)); /* :143 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
@@ -1048,7 +1009,7 @@ static const ksmc_family_desc families[13] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,condition,status",
       .spec_file = "specs/node.yaml",
-      .spec_line = 126,
+      .spec_line = 122,
       .help = "The condition of a cluster node.",
       .header_text = {"# HELP kube_node_status_condition [STABLE] The condition of a cluster node.\n# TYPE kube_node_status_condition gauge\n", 116},
       .header_openmetrics = {"# HELP kube_node_status_condition [STABLE] The condition of a cluster node.\n# TYPE kube_node_status_condition gauge\n", 116},
@@ -1061,7 +1022,7 @@ static const ksmc_family_desc families[13] = {
       .dynamic = KSMC_DYN_NONE,
       .labels = "node,type,address",
       .spec_file = "specs/node.yaml",
-      .spec_line = 139,
+      .spec_line = 135,
       .help = "Node address information.",
       .header_text = {"# HELP kube_node_status_addresses Node address information.\n# TYPE kube_node_status_addresses gauge\n", 100},
       .header_openmetrics = {"# HELP kube_node_status_addresses Node address information.\n# TYPE kube_node_status_addresses gauge\n", 100},
