@@ -52,6 +52,24 @@ static const char *check_kind(int kind, jv *root, jarena *a) {
   return NULL;
 }
 
+/* The JSON object a create or update sends, parsed into a; NULL after answering 415 (not
+ * JSON) or 400 (empty, malformed, not an object) with *ret set (a is then freed). */
+static jv *object_body(req *r, jarena *a, enum MHD_Result *ret) {
+  if (!json_body(r)) {
+    *ret = send_status(r, 415, "UnsupportedMediaType",
+                       "the body of the request was in an unknown format - accepted media types "
+                       "include: application/json");
+    return NULL;
+  }
+  const char *err = NULL;
+  jv *root = parse_body(r, a, &err);
+  if (!root) {
+    *ret = send_status(r, 400, "BadRequest", err);
+    ja_free(a);
+  }
+  return root;
+}
+
 static bool dry_run(req *r) {
   const char *d = req_arg(r, "dryRun");
   return d && *d;
@@ -60,21 +78,13 @@ static bool dry_run(req *r) {
 enum MHD_Result handle_create(req *r, int kind, const char *ns) {
   apisim *sim = r->sim;
   atomic_fetch_add(&sim->stats.writes, 1);
-  if (!json_body(r))
-    return send_status(r, 415, "UnsupportedMediaType",
-                       "the body of the request was in an unknown format - accepted media types "
-                       "include: application/json");
   jarena a = {0};
-  const char *err = NULL;
-  jv *root = parse_body(r, &a, &err);
-  if (!root) {
-    enum MHD_Result ret = send_status(r, 400, "BadRequest", err);
-    ja_free(&a);
-    return ret;
-  }
+  enum MHD_Result ret;
+  jv *root = object_body(r, &a, &ret);
+  if (!root) return ret;
   const char *e = check_kind(kind, root, &a);
   if (e) {
-    enum MHD_Result ret = send_status(r, 400, "BadRequest", e);
+    ret = send_status(r, 400, "BadRequest", e);
     ja_free(&a);
     return ret;
   }
@@ -122,7 +132,6 @@ enum MHD_Result handle_create(req *r, int kind, const char *ns) {
   }
   obj *o = NULL;
   store_status st = store_create(&sim->st, kind, root, &a, &o);
-  enum MHD_Result ret;
   if (st == ST_OK)
     ret = send_obj(r, 201, o);
   else if (st == ST_EXISTS) {
@@ -168,25 +177,17 @@ static enum MHD_Result finish_update(req *r, int kind, const char *name, jv *roo
 
 enum MHD_Result handle_update(req *r, int kind, const char *ns, const char *name) {
   atomic_fetch_add(&r->sim->stats.writes, 1);
-  if (!json_body(r))
-    return send_status(r, 415, "UnsupportedMediaType",
-                       "the body of the request was in an unknown format - accepted media types "
-                       "include: application/json");
   jarena a = {0};
-  const char *err = NULL;
-  jv *root = parse_body(r, &a, &err);
-  if (!root) {
-    enum MHD_Result ret = send_status(r, 400, "BadRequest", err);
-    ja_free(&a);
-    return ret;
-  }
+  enum MHD_Result ret;
+  jv *root = object_body(r, &a, &ret);
+  if (!root) return ret;
   const char *e = check_kind(kind, root, &a);
   jv *meta = jo_obj(&a, root, "metadata");
   char *bname = jv_cstr(&a, jo_get(meta, "name"));
   if (!e && bname && strcmp(bname, name))
     e = "the name of the object does not match the name on the URL";
   if (e) {
-    enum MHD_Result ret = send_status(r, 400, "BadRequest", e);
+    ret = send_status(r, 400, "BadRequest", e);
     ja_free(&a);
     return ret;
   }
