@@ -14,6 +14,12 @@ start_apisim --nodes 20 --pods-per-node 12 --namespaces 4 --seed 7 --continue-tt
 start_ksmc main --metric-labels-allowlist='pods=[app,team],nodes=[*]' --log-level debug \
   --enable-gzip-encoding
 wait_ready main
+# /readyz means stored: the very first scrape after it (no retry) has every pod and node
+# (list items are rendered on the relay's thread; readiness waits for it to catch up)
+first=$(curl -sf "http://127.0.0.1:$PORT_main/metrics") || fail "scrape after /readyz"
+[ "$(grep -c '^kube_pod_info{' <<<"$first")" = 240 ] || fail "first scrape after /readyz lacks pods"
+[ "$(grep -c '^kube_node_info{' <<<"$first")" = 20 ] || fail "first scrape after /readyz lacks nodes"
+echo "ok: the first scrape after /readyz holds all 240 pods and 20 nodes"
 metrics_equal main --metric-labels-allowlist='pods=[app,team],nodes=[*]'
 echo "ok: initial sync equals ground truth"
 
