@@ -342,7 +342,14 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
   if (r->next) r->next->prev = r->prev;
   l->nconns--;
   pthread_mutex_unlock(&h->lock);
-  if (r->gen) ksmc_websec_release(h->cfg.sec, r->gen);
+  if (r->gen) {
+    if (ksmc_websec_tls(h->cfg.sec)) { /* count a handshake refused on the client certificate */
+      const union MHD_ConnectionInfo *ti =
+          MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+      if (ti && ti->tls_session) ksmc_websec_tls_closed(h->cfg.sec, ti->tls_session);
+    }
+    ksmc_websec_release(h->cfg.sec, r->gen);
+  }
   free(r);
   *socket_ctx = NULL;
 }

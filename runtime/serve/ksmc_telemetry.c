@@ -362,7 +362,8 @@ bool ksmc_selfmetrics_init(ksmc_selfmetrics *sm, const char *version, const char
   FAM(response_bytes, "ksmc_scrape_response_bytes_total",
       "/metrics body bytes sent (after compression)", KSMC_TM_COUNTER, "encoding");
   FAM(auth_refused, "ksmc_http_auth_failures_total",
-      "Requests refused by authentication (401; password_checks_busy: 503), by reason",
+      "Requests refused by authentication (401; password_checks_busy: 503; client_certificate: "
+      "TLS handshakes with a certificate that did not verify), by reason",
       KSMC_TM_COUNTER, "reason");
   FAM(web_reloads, "ksmc_web_config_reloads_total",
       "Loads of the web config and token files (--tls-config, --web-bearer-token-file) by result; "

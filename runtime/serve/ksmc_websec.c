@@ -360,6 +360,14 @@ bool ksmc_websec_setup_session(ksmc_websec_gen *g, void *session) {
   return true;
 }
 
+void ksmc_websec_tls_closed(ksmc_websec *s, void *session) {
+  /* (unsigned)-1: no verification ran (no Verify* type, no certificate given, or the
+   * handshake ended before); 0: the chain verified; else GnuTLS's failure flags */
+  unsigned st = gnutls_session_get_verify_cert_status((gnutls_session_t)session);
+  if (st != 0 && st != (unsigned)-1)
+    atomic_fetch_add(&s->refused[KSMC_AUTH_REFUSED_CLIENT_CERT], 1);
+}
+
 void ksmc_websec_challenges(const ksmc_websec_gen *g, bool *basic, bool *bearer) {
   *basic = g->cfg.nusers > 0;
   *bearer = g->token != NULL;
@@ -509,7 +517,8 @@ void ksmc_websec_get_stats(ksmc_websec *s, ksmc_websec_stats *out) {
 }
 
 const char *ksmc_websec_refusal_name(ksmc_auth_refusal r) {
-  static const char *const names[] = {"missing_credentials", "bad_basic_auth", "bad_bearer_token",
-                                      "unsupported_scheme", "password_checks_busy"};
+  static const char *const names[] = {"missing_credentials",  "bad_basic_auth",
+                                      "bad_bearer_token",     "unsupported_scheme",
+                                      "password_checks_busy", "client_certificate"};
   return (unsigned)r < KSMC_AUTH_REFUSED_NREASONS ? names[r] : "unknown";
 }

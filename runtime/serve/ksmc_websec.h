@@ -72,6 +72,14 @@ bool ksmc_websec_setup_session(ksmc_websec_gen *g, void *gnutls_session);
 
 typedef enum { KSMC_AUTH_OK, KSMC_AUTH_DENIED, KSMC_AUTH_BUSY } ksmc_auth_result;
 
+/* Called when a TLS connection closes, with its GnuTLS session: counts a
+ * handshake refused because the client's certificate did not verify against
+ * client_ca_file (VerifyClientCertIfGiven, RequireAndVerifyClientCert) as
+ * KSMC_AUTH_REFUSED_CLIENT_CERT. Not counted: a Require* handshake where the client
+ * sent no certificate -- GnuTLS leaves no trace of it on the session that tells it apart
+ * from a client that hung up (port probes, plain HTTP, no common TLS version). */
+void ksmc_websec_tls_closed(ksmc_websec *s, void *gnutls_session);
+
 /* Checks a request's Authorization header (NULL if absent) against g. OK when g needs
  * no authentication. */
 ksmc_auth_result ksmc_websec_check(ksmc_websec *s, ksmc_websec_gen *g, const char *authorization);
@@ -88,11 +96,12 @@ unsigned ksmc_websec_reloads(ksmc_websec *s);
 
 /* Why a request was refused (401, or 503 for KSMC_AUTH_REFUSED_BUSY). */
 typedef enum {
-  KSMC_AUTH_REFUSED_MISSING, /* no Authorization header */
-  KSMC_AUTH_REFUSED_BASIC,   /* Basic: malformed, unknown user or wrong password */
-  KSMC_AUTH_REFUSED_BEARER,  /* Bearer: wrong token */
-  KSMC_AUTH_REFUSED_SCHEME,  /* a scheme that is not configured (e.g. Bearer without a token) */
-  KSMC_AUTH_REFUSED_BUSY,    /* too many password checks running (503) */
+  KSMC_AUTH_REFUSED_MISSING,     /* no Authorization header */
+  KSMC_AUTH_REFUSED_BASIC,       /* Basic: malformed, unknown user or wrong password */
+  KSMC_AUTH_REFUSED_BEARER,      /* Bearer: wrong token */
+  KSMC_AUTH_REFUSED_SCHEME,      /* a scheme that is not configured (e.g. Bearer without a token) */
+  KSMC_AUTH_REFUSED_BUSY,        /* too many password checks running (503) */
+  KSMC_AUTH_REFUSED_CLIENT_CERT, /* TLS handshake: client certificate did not verify */
   KSMC_AUTH_REFUSED_NREASONS
 } ksmc_auth_refusal;
 

@@ -242,4 +242,14 @@ done
 ready_mtls() { [ "$(code --cert "$D/client.crt" --key "$D/client.key" "https://127.0.0.1:$TPORT_mtls/readyz")" = 200 ]; }
 wait_for "telemetry listener refused the client certificate" ready_mtls
 echo "ok: RequireAndVerifyClientCert (TLS 1.2 and 1.3)"
+# The two handshakes refused on the impostor's certificate (TLS 1.2 and 1.3) are counted;
+# the accepted ones and those without a certificate are not (see ksmc_websec.h).
+mtls_refused() {
+  "${C[@]}" -f --cert "$D/client.crt" --key "$D/client.key" "https://127.0.0.1:$TPORT_mtls/metrics" |
+    awk '$1 == "ksmc_http_auth_failures_total{reason=\"client_certificate\"}" {print $2}'
+}
+refused_2() { [ "$(mtls_refused)" = 2 ]; }
+wait_for "client_certificate refusals did not reach 2" refused_2 && sleep 0.5 &&
+  [ "$(mtls_refused)" = 2 ] || fail "client_certificate refusals: $(mtls_refused), want 2"
+echo "ok: ksmc_http_auth_failures_total{reason=\"client_certificate\"} = 2"
 echo "ok: tls_auth"
