@@ -55,38 +55,7 @@ static inline __attribute__((always_inline)) void classify(const unsigned char *
 }
 #endif
 
-/* On x86-64, CPUs with AVX2 (and POPCNT) classify a block with two 32-byte compares per
- * class instead of four 16-byte ones and count bits with one instruction: skip_avx2 is
- * skip() compiled for them, chosen per call by __builtin_cpu_supports (libgcc's CPU model,
- * filled at start-up: no state of ours). The results are the same bits. */
-#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
-#define KSMC_SKIP_AVX2 1
-#include <immintrin.h>
-
-static inline __attribute__((target("avx2,popcnt"))) uint64_t eq32x2(const __m256i b[2],
-                                                                     __m256i v) {
-  uint64_t lo = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b[0], v));
-  uint64_t hi = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b[1], v));
-  return lo | hi << 32;
-}
-
-static inline __attribute__((target("avx2,popcnt"))) void classify_avx2(const unsigned char *blk,
-                                                                        block_bits *m) {
-  __m256i b[2], low[2], v20 = _mm256_set1_epi8(0x20);
-  for (int k = 0; k < 2; k++) {
-    b[k] = _mm256_loadu_si256((const __m256i *)(const void *)(blk + 32 * k));
-    low[k] = _mm256_or_si256(b[k], v20);
-  }
-  m->bs = eq32x2(b, _mm256_set1_epi8('\\'));
-  m->quote = eq32x2(b, _mm256_set1_epi8('"'));
-  m->open = eq32x2(low, _mm256_set1_epi8('{'));
-  m->close = eq32x2(low, _mm256_set1_epi8('}'));
-}
-#endif
-
-/* `hw`: the caller is compiled for a CPU with the popcnt instruction. */
-static inline __attribute__((always_inline)) unsigned popcount64(uint64_t x, bool hw) {
-  if (hw) return (unsigned)__builtin_popcountll(x);
+static inline unsigned popcount64(uint64_t x) {
 #if defined(__POPCNT__)
   return (unsigned)__builtin_popcountll(x);
 #else /* x86-64 baseline has no popcnt instruction; GCC would call libgcc */
@@ -95,6 +64,73 @@ static inline __attribute__((always_inline)) unsigned popcount64(uint64_t x, boo
   x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
   return (unsigned)((x * 0x0101010101010101ull) >> 56);
 #endif
+}
+
+/* x86-64 CPUs with AVX2 (and POPCNT and PCLMULQDQ, which all of them have) take a second copy of
+ * the scanners: 32 bytes per compare instead of 16, popcount and carry-less multiply instructions
+ * (PCLMULQDQ, for the prefix XOR). Chosen per call by __builtin_cpu_supports (a load and a test of
+ * libgcc's CPU model). */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
+#define KSMC_SKIP_AVX2 1
+#include <immintrin.h>
+
+__attribute__((target("avx2"))) static inline void classify_avx2(const unsigned char *blk,
+                                                                 block_bits *m) {
+  __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)blk);
+  __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(blk + 32));
+#define EQ64(a, b, v)                                                                              \
+  ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, v)) |                             \
+   (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, v)) << 32)
+  m->bs = EQ64(lo, hi, _mm256_set1_epi8('\\'));
+  m->quote = EQ64(lo, hi, _mm256_set1_epi8('"'));
+  __m256i v20 = _mm256_set1_epi8(0x20);
+  __m256i llo = _mm256_or_si256(lo, v20), lhi = _mm256_or_si256(hi, v20);
+  m->open = EQ64(llo, lhi, _mm256_set1_epi8('{'));
+  m->close = EQ64(llo, lhi, _mm256_set1_epi8('}'));
+#undef EQ64
+}
+
+__attribute__((target("popcnt"))) static inline unsigned popcount_hw(uint64_t x) {
+  return (unsigned)__builtin_popcountll(x);
+}
+
+__attribute__((target("pclmul"))) static inline uint64_t prefix_xor_clmul(uint64_t x) {
+  __m128i r = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8(-1), 0);
+  return (uint64_t)_mm_cvtsi128_si64(r);
+}
+
+static inline bool cpu_has_avx2(void) {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
+         __builtin_cpu_supports("pclmul");
+}
+#endif
+
+/* One 64-byte block of s at blk (a partial last one padded with spaces). */
+static inline __attribute__((always_inline)) void classify_at(const char *s, size_t len, size_t blk,
+                                                              block_bits *m, bool avx2) {
+  const unsigned char *b = (const unsigned char *)s + blk;
+  unsigned char pad[64];
+  if (len - blk < 64) {
+    memset(pad, ' ', sizeof pad);
+    memcpy(pad, b, len - blk);
+    b = pad;
+  }
+#ifdef KSMC_SKIP_AVX2
+  if (avx2) {
+    classify_avx2(b, m);
+    return;
+  }
+#endif
+  (void)avx2;
+  classify(b, m);
+}
+
+static inline __attribute__((always_inline)) unsigned count_bits(uint64_t x, bool avx2) {
+#ifdef KSMC_SKIP_AVX2
+  if (avx2) return popcount_hw(x);
+#endif
+  (void)avx2;
+  return popcount64(x);
 }
 
 static inline uint64_t prefix_xor(uint64_t x) {
@@ -107,45 +143,50 @@ static inline uint64_t prefix_xor(uint64_t x) {
   return x;
 }
 
-/* `avx2`: the caller is skip_avx2 (classify_avx2 and the popcnt instruction). */
+/* Escaped bytes of a block: those after an odd-length run of backslashes. *carry is 1 when
+ * the block's first byte is escaped by a run that ends the previous block; on return, the
+ * same for the next block. */
+static inline __attribute__((always_inline)) uint64_t escaped_bits(uint64_t bs, uint64_t *carry) {
+  if (!(bs | *carry)) return 0; /* most blocks: no backslash anywhere near */
+  const uint64_t even = 0x5555555555555555ull, odd = ~even;
+  uint64_t starts = bs & ~(bs << 1);
+  uint64_t even_start_mask = even ^ *carry;
+  uint64_t even_starts = starts & even_start_mask, odd_starts = starts & ~even_start_mask;
+  uint64_t even_carries = bs + even_starts, odd_carries;
+  bool ends_odd = __builtin_add_overflow(bs, odd_starts, &odd_carries);
+  odd_carries |= *carry;
+  *carry = ends_odd;
+  return ((even_carries & ~bs) & odd) | ((odd_carries & ~bs) & even);
+}
+
+/* In-string bytes from the unescaped quotes: prefix XOR (a carry-less multiply by all ones
+ * on the AVX2 path). */
+static inline __attribute__((always_inline)) uint64_t string_bits(uint64_t quotes, bool avx2) {
+#ifdef KSMC_SKIP_AVX2
+  if (avx2) return prefix_xor_clmul(quotes);
+#endif
+  (void)avx2;
+  return prefix_xor(quotes);
+}
+
 static inline __attribute__((always_inline)) size_t skip(const char *s, size_t len, size_t p,
                                                          size_t max_depth, bool strict, bool avx2) {
-  const uint64_t even = 0x5555555555555555ull, odd = ~even;
   uint64_t prev_odd_bs = 0, prev_in_str = 0;
   size_t depth = 0;
   for (size_t blk = p; blk < len; blk += 64) {
     block_bits m;
-    unsigned char pad[64];
-    const unsigned char *b = (const unsigned char *)s + blk;
-    if (len - blk < 64) { /* the last partial block, padded with spaces */
-      memset(pad, ' ', sizeof pad);
-      memcpy(pad, s + blk, len - blk);
-      b = pad;
-    }
-#ifdef KSMC_SKIP_AVX2
-    if (avx2)
-      classify_avx2(b, &m);
-    else
-#endif
-      classify(b, &m);
+    classify_at(s, len, blk, &m, avx2);
     /* Escaped bytes: those after an odd-length run of backslashes (runs may continue from
      * the previous block: prev_odd_bs). */
-    uint64_t starts = m.bs & ~(m.bs << 1);
-    uint64_t even_start_mask = even ^ prev_odd_bs;
-    uint64_t even_starts = starts & even_start_mask, odd_starts = starts & ~even_start_mask;
-    uint64_t even_carries = m.bs + even_starts, odd_carries;
-    bool ends_odd = __builtin_add_overflow(m.bs, odd_starts, &odd_carries);
-    odd_carries |= prev_odd_bs;
-    prev_odd_bs = ends_odd;
-    uint64_t escaped = ((even_carries & ~m.bs) & odd) | ((odd_carries & ~m.bs) & even);
+    uint64_t escaped = escaped_bits(m.bs, &prev_odd_bs);
     /* In-string bytes: between an unescaped quote and the next (opening quote included). */
     uint64_t quotes = m.quote & ~escaped;
-    uint64_t in_str = prefix_xor(quotes) ^ prev_in_str;
+    uint64_t in_str = string_bits(quotes, avx2) ^ prev_in_str;
     prev_in_str = (uint64_t)((int64_t)in_str >> 63);
     /* Up to the first backslash outside a string the masks are exact, so one is seen */
     if (strict && (m.bs & ~in_str)) return KSMC_SKIP_UNSURE;
     uint64_t opens = m.open & ~in_str, closes = m.close & ~in_str;
-    unsigned nopen = popcount64(opens, avx2), nclose = popcount64(closes, avx2);
+    unsigned nopen = count_bits(opens, avx2), nclose = count_bits(closes, avx2);
     if (depth > nclose && depth + nopen <= max_depth) { /* cannot close the value here */
       depth = depth + nopen - nclose;
       continue;
@@ -162,60 +203,62 @@ static inline __attribute__((always_inline)) size_t skip(const char *s, size_t l
   return 0;
 }
 
+static size_t skip_sse2(const char *s, size_t len, size_t p, size_t max_depth, bool strict) {
+  return skip(s, len, p, max_depth, strict, false);
+}
+
 #ifdef KSMC_SKIP_AVX2
-static __attribute__((target("avx2,popcnt"))) size_t skip_avx2(const char *s, size_t len, size_t p,
-                                                               size_t max_depth, bool strict) {
+__attribute__((target("avx2,popcnt,pclmul"))) static size_t
+skip_avx2(const char *s, size_t len, size_t p, size_t max_depth, bool strict) {
   return skip(s, len, p, max_depth, strict, true);
 }
-
-static inline bool has_avx2(void) {
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-}
 #endif
+
+bool ksmc_skip_isa_available(ksmc_skip_isa isa) {
+#ifdef KSMC_SKIP_AVX2
+  if (isa == KSMC_SKIP_AVX2) return cpu_has_avx2();
+#endif
+  return isa != KSMC_SKIP_AVX2;
+}
+
+static bool use_avx2(ksmc_skip_isa isa) {
+#ifdef KSMC_SKIP_AVX2
+  return isa == KSMC_SKIP_AVX2 || (isa == KSMC_SKIP_AUTO && cpu_has_avx2());
+#else
+  (void)isa;
+  return false;
+#endif
+}
+
+size_t ksmc_skip_container_isa(const char *s, size_t len, size_t p, size_t max_depth, bool strict,
+                               ksmc_skip_isa isa) {
+#ifdef KSMC_SKIP_AVX2
+  if (use_avx2(isa)) return skip_avx2(s, len, p, max_depth, strict);
+#endif
+  (void)use_avx2;
+  return skip_sse2(s, len, p, max_depth, strict);
+}
 
 size_t ksmc_skip_container(const char *s, size_t len, size_t p, size_t max_depth) {
-#ifdef KSMC_SKIP_AVX2
-  if (has_avx2()) return skip_avx2(s, len, p, max_depth, false);
-#endif
-  return skip(s, len, p, max_depth, false, false);
-}
-
-size_t ksmc_skip_container_baseline(const char *s, size_t len, size_t p, size_t max_depth) {
-  return skip(s, len, p, max_depth, false, false);
+  return ksmc_skip_container_isa(s, len, p, max_depth, false, KSMC_SKIP_AUTO);
 }
 
 size_t ksmc_skip_container_strict(const char *s, size_t len, size_t p) {
-#ifdef KSMC_SKIP_AVX2
-  if (has_avx2()) return skip_avx2(s, len, p, (size_t)-1, true);
-#endif
-  return skip(s, len, p, (size_t)-1, true, false);
+  return ksmc_skip_container_isa(s, len, p, (size_t)-1, true, KSMC_SKIP_AUTO);
 }
 
-size_t ksmc_skip_resume(ksmc_skip_state *st, const char *s, size_t len) {
-  const uint64_t even = 0x5555555555555555ull, odd = ~even;
+static inline __attribute__((always_inline)) size_t resume(ksmc_skip_state *st, const char *s,
+                                                           size_t len, bool avx2) {
   uint64_t prev_odd_bs = st->esc ? 1 : 0, prev_in_str = st->in_str ? ~0ull : 0;
   size_t depth = st->depth;
   for (size_t blk = 0; blk < len; blk += 64) {
     block_bits m;
-    size_t k = len - blk; /* bytes of this block */
-    if (k >= 64) {
-      k = 64;
-      classify((const unsigned char *)s + blk, &m);
-    } else {
-      unsigned char pad[64];
-      memset(pad, ' ', sizeof pad);
-      memcpy(pad, s + blk, k);
-      classify(pad, &m);
-    }
-    uint64_t starts = m.bs & ~(m.bs << 1);
-    uint64_t even_start_mask = even ^ prev_odd_bs;
-    uint64_t even_starts = starts & even_start_mask, odd_starts = starts & ~even_start_mask;
-    uint64_t even_carries = m.bs + even_starts, odd_carries;
-    bool ends_odd = __builtin_add_overflow(m.bs, odd_starts, &odd_carries);
-    odd_carries |= prev_odd_bs;
-    uint64_t escaped = ((even_carries & ~m.bs) & odd) | ((odd_carries & ~m.bs) & even);
+    size_t k = len - blk < 64 ? len - blk : 64; /* bytes of this block */
+    classify_at(s, len, blk, &m, avx2);
+    uint64_t carry = prev_odd_bs;
+    uint64_t escaped = escaped_bits(m.bs, &carry);
     uint64_t quotes = m.quote & ~escaped;
-    uint64_t in_str = prefix_xor(quotes) ^ prev_in_str;
+    uint64_t in_str = string_bits(quotes, avx2) ^ prev_in_str;
     uint64_t opens = m.open & ~in_str, closes = m.close & ~in_str;
     /* the masks are exact up to the first backslash outside a string */
     uint64_t unsure = m.bs & ~in_str;
@@ -223,7 +266,7 @@ size_t ksmc_skip_resume(ksmc_skip_state *st, const char *s, size_t len) {
       opens &= (unsure & (0 - unsure)) - 1;
       closes &= (unsure & (0 - unsure)) - 1;
     }
-    unsigned nopen = popcount64(opens, false), nclose = popcount64(closes, false);
+    unsigned nopen = count_bits(opens, avx2), nclose = count_bits(closes, avx2);
     if (depth > nclose && !unsure) {
       depth = depth + nopen - nclose;
     } else {
@@ -238,7 +281,7 @@ size_t ksmc_skip_resume(ksmc_skip_state *st, const char *s, size_t len) {
       if (unsure) return KSMC_SKIP_UNSURE;
     }
     if (k == 64) {
-      prev_odd_bs = ends_odd;
+      prev_odd_bs = carry;
       prev_in_str = (uint64_t)((int64_t)in_str >> 63);
     } else { /* the state after the last real byte; the padding holds no backslash */
       prev_odd_bs = escaped >> k & 1;
@@ -247,4 +290,30 @@ size_t ksmc_skip_resume(ksmc_skip_state *st, const char *s, size_t len) {
   }
   *st = (ksmc_skip_state){depth, prev_in_str != 0, (int)prev_odd_bs};
   return 0;
+}
+
+static size_t resume_sse2(ksmc_skip_state *st, const char *s, size_t len) {
+  return resume(st, s, len, false);
+}
+
+#ifdef KSMC_SKIP_AVX2
+__attribute__((target("avx2,popcnt,pclmul"))) static size_t resume_avx2(ksmc_skip_state *st,
+                                                                        const char *s, size_t len) {
+  return resume(st, s, len, true);
+}
+#endif
+
+size_t ksmc_skip_resume_isa(ksmc_skip_state *st, const char *s, size_t len, ksmc_skip_isa isa) {
+#ifdef KSMC_SKIP_AVX2
+  if (use_avx2(isa)) return resume_avx2(st, s, len);
+#endif
+  return resume_sse2(st, s, len);
+}
+
+size_t ksmc_skip_resume(ksmc_skip_state *st, const char *s, size_t len) {
+  return ksmc_skip_resume_isa(st, s, len, KSMC_SKIP_AUTO);
+}
+
+size_t ksmc_skip_container_baseline(const char *s, size_t len, size_t p, size_t max_depth) {
+  return ksmc_skip_container_isa(s, len, p, max_depth, false, KSMC_SKIP_BASELINE);
 }

@@ -10,6 +10,7 @@
 #ifndef KSMC_SKIP_H
 #define KSMC_SKIP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* s[p] is `{` or `[`. Returns the offset just past the bracket that brings the nesting
@@ -22,7 +23,7 @@ size_t ksmc_skip_container(const char *s, size_t len, size_t p, size_t max_depth
 
 /* ksmc_skip_container with the x86-64 baseline classification (SSE2; a table elsewhere)
  * even on a CPU with AVX2, where ksmc_skip_container uses AVX2: same results, for tests
- * to check both. */
+ * to check both (ksmc_skip_container_isa below, with KSMC_SKIP_BASELINE). */
 size_t ksmc_skip_container_baseline(const char *s, size_t len, size_t p, size_t max_depth);
 
 /* Returned by ksmc_skip_container_strict when the value has a backslash outside a string. */
@@ -51,5 +52,21 @@ typedef struct {
  * byte-wise scan from *st). Feeding a value in any pieces gives the offsets of
  * ksmc_skip_container_strict on the whole. */
 size_t ksmc_skip_resume(ksmc_skip_state *st, const char *s, size_t len);
+
+/* Which copy of the scanners runs: the CPU's best (AUTO, what the functions above use),
+ * the baseline one (SSE2 on x86-64, portable elsewhere), or the AVX2 one (x86-64 CPUs
+ * with AVX2, POPCNT and PCLMULQDQ: 32-byte compares, popcount and carry-less multiply
+ * instructions; chosen per call from the CPU model libgcc reads at start-up). All give
+ * the same results; the explicit choices exist so tests can compare them. */
+typedef enum { KSMC_SKIP_AUTO, KSMC_SKIP_BASELINE, KSMC_SKIP_AVX2 } ksmc_skip_isa;
+
+/* True if this build and CPU can run isa. */
+bool ksmc_skip_isa_available(ksmc_skip_isa isa);
+
+/* ksmc_skip_container (with strict: the strict variant, at max_depth) and
+ * ksmc_skip_resume on the copy isa, which must be available. */
+size_t ksmc_skip_container_isa(const char *s, size_t len, size_t p, size_t max_depth, bool strict,
+                               ksmc_skip_isa isa);
+size_t ksmc_skip_resume_isa(ksmc_skip_state *st, const char *s, size_t len, ksmc_skip_isa isa);
 
 #endif

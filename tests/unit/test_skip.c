@@ -34,59 +34,64 @@ static size_t ref_skip(const char *s, size_t len, size_t p, size_t max_depth) {
   return 0;
 }
 
-static size_t skip_lit(const char *lit, size_t max_depth) {
-  return ksmc_skip_container(lit, strlen(lit), 0, max_depth);
+/* Every test runs on each copy of the scanners this build and CPU have (the baseline SSE2
+ * one and, on AVX2 machines, the AVX2 one), and on the default (KSMC_SKIP_AUTO). */
+#define FOR_EACH_ISA(body)                                                                         \
+  do {                                                                                             \
+    static const ksmc_skip_isa isas[] = {KSMC_SKIP_AUTO, KSMC_SKIP_BASELINE, KSMC_SKIP_AVX2};      \
+    for (size_t k = 0; k < 3; k++)                                                                 \
+      if (ksmc_skip_isa_available(isas[k])) body(isas[k]);                                         \
+  } while (0)
+
+static size_t skip_lit(const char *lit, size_t max_depth, ksmc_skip_isa isa) {
+  return ksmc_skip_container_isa(lit, strlen(lit), 0, max_depth, false, isa);
 }
 
-static void test_examples(void) {
-  CU_ASSERT_EQUAL(skip_lit("{}", 10), 2);
-  CU_ASSERT_EQUAL(skip_lit("[]  ,", 10), 2);
-  CU_ASSERT_EQUAL(skip_lit("{\"a\":[1,{\"b\":\"}]\"}]},1", 10), 20);
-  CU_ASSERT_EQUAL(skip_lit("{\"a\\\"}\":1}x", 10), 10);    /* escaped quote in a key */
-  CU_ASSERT_EQUAL(skip_lit("{\"a\\\\\":\"}\"}x", 10), 11); /* escaped backslash, then quote */
-  CU_ASSERT_EQUAL(skip_lit("{\"a\":\"x", 10), 0);          /* unterminated string */
-  CU_ASSERT_EQUAL(skip_lit("{\"a\":{}", 10), 0);           /* unterminated object */
-  CU_ASSERT_EQUAL(skip_lit("[[[[]]]]", 4), 8);
-  CU_ASSERT_EQUAL(skip_lit("[[[[[]]]]]", 4), 0); /* deeper than allowed */
-  CU_ASSERT_EQUAL(skip_lit("{]", 4), 2);         /* counted, not matched */
+static void examples(ksmc_skip_isa isa) {
+  CU_ASSERT_EQUAL(skip_lit("{}", 10, isa), 2);
+  CU_ASSERT_EQUAL(skip_lit("[]  ,", 10, isa), 2);
+  CU_ASSERT_EQUAL(skip_lit("{\"a\":[1,{\"b\":\"}]\"}]},1", 10, isa), 20);
+  CU_ASSERT_EQUAL(skip_lit("{\"a\\\"}\":1}x", 10, isa), 10);    /* escaped quote in a key */
+  CU_ASSERT_EQUAL(skip_lit("{\"a\\\\\":\"}\"}x", 10, isa), 11); /* escaped backslash, then quote */
+  CU_ASSERT_EQUAL(skip_lit("{\"a\":\"x", 10, isa), 0);          /* unterminated string */
+  CU_ASSERT_EQUAL(skip_lit("{\"a\":{}", 10, isa), 0);           /* unterminated object */
+  CU_ASSERT_EQUAL(skip_lit("[[[[]]]]", 4, isa), 8);
+  CU_ASSERT_EQUAL(skip_lit("[[[[[]]]]]", 4, isa), 0); /* deeper than allowed */
+  CU_ASSERT_EQUAL(skip_lit("{]", 4, isa), 2);         /* counted, not matched */
   /* starts in the middle of a buffer and stops at its length, not at a NUL */
   const char buf[] = "xx[\"a\",\"b\"]yy";
-  CU_ASSERT_EQUAL(ksmc_skip_container(buf, sizeof buf - 1, 2, 10), 11);
-  CU_ASSERT_EQUAL(ksmc_skip_container(buf, 10, 2, 10), 0);
+  CU_ASSERT_EQUAL(ksmc_skip_container_isa(buf, sizeof buf - 1, 2, 10, false, isa), 11);
+  CU_ASSERT_EQUAL(ksmc_skip_container_isa(buf, 10, 2, 10, false, isa), 0);
 }
 
-/* The skipper the CPU gets (AVX2 when it has it) and the baseline one: both must agree
- * with the reference. */
-static size_t (*const skippers[2])(const char *, size_t, size_t,
-                                   size_t) = {ksmc_skip_container, ksmc_skip_container_baseline};
+static void test_examples(void) { FOR_EACH_ISA(examples); }
 
 /* Long inputs: brackets, escapes and backslash runs across 64-byte block boundaries. */
-static void test_block_boundaries(void) {
+static void block_boundaries(ksmc_skip_isa isa) {
   char s[400];
-  for (size_t f = 0; f < 2; f++)
-    for (size_t run = 0; run < 9; run++) {   /* backslashes before the quote */
-      for (size_t at = 40; at < 140; at++) { /* where the run ends */
-        memset(s, 'a', sizeof s);
-        s[0] = '[';
-        s[1] = '"';
-        for (size_t k = 0; k < run; k++) s[at - run + k] = '\\';
-        s[at] = '"';
-        s[at + 1] = ']';
-        s[at + 2] = '"';
-        s[at + 3] = ']';
-        size_t len = at + 200;
-        size_t want = ref_skip(s, len, 0, 100), got = skippers[f](s, len, 0, 100);
-        if (got != want)
-          fprintf(stderr, "\n  skipper %zu run %zu at %zu: got %zu want %zu\n", f, run, at, got,
-                  want);
-        CU_ASSERT_EQUAL(got, want);
-      }
+  for (size_t run = 0; run < 9; run++) {   /* backslashes before the quote */
+    for (size_t at = 40; at < 140; at++) { /* where the run ends */
+      memset(s, 'a', sizeof s);
+      s[0] = '[';
+      s[1] = '"';
+      for (size_t k = 0; k < run; k++) s[at - run + k] = '\\';
+      s[at] = '"';
+      s[at + 1] = ']';
+      s[at + 2] = '"';
+      s[at + 3] = ']';
+      size_t len = at + 200;
+      size_t want = ref_skip(s, len, 0, 100),
+             got = ksmc_skip_container_isa(s, len, 0, 100, false, isa);
+      if (got != want)
+        fprintf(stderr, "\n  run %zu at %zu: got %zu want %zu\n", run, at, got, want);
+      CU_ASSERT_EQUAL(got, want);
     }
+  }
 }
 
 /* Random documents over a small alphabet rich in structure: agreement with the reference
  * at every start offset that holds a bracket, with every length. */
-static void test_random(void) {
+static void random_docs(ksmc_skip_isa isa) {
   static const char alpha[] = "{}[]\"\\\\a:,";
   uint64_t x = 0x9e3779b97f4a7c15ull;
   char s[300];
@@ -102,14 +107,12 @@ static void test_random(void) {
     for (size_t p = 0; p < len; p += 1 + (size_t)(iter % 7)) {
       if (s[p] != '{' && s[p] != '[') continue;
       size_t maxd = 1 + (size_t)(iter % 9);
-      size_t want = ref_skip(s, len, p, maxd);
+      size_t want = ref_skip(s, len, p, maxd),
+             got = ksmc_skip_container_isa(s, len, p, maxd, false, isa);
       if (want) closed++;
-      for (size_t f = 0; f < 2; f++) {
-        size_t got = skippers[f](s, len, p, maxd);
-        if (got != want && mismatches++ < 5)
-          fprintf(stderr, "\n  skipper %zu mismatch: p %zu len %zu got %zu want %zu: %.*s\n", f, p,
-                  len, got, want, (int)len, s);
-      }
+      if (got != want && mismatches++ < 5)
+        fprintf(stderr, "\n  mismatch: p %zu len %zu got %zu want %zu: %.*s\n", p, len, got, want,
+                (int)len, s);
     }
   }
   CU_ASSERT_EQUAL(mismatches, 0);
@@ -153,7 +156,7 @@ static ref_state ref_strict(const char *s, size_t len) {
 /* ksmc_skip_resume fed a value in random pieces: the close of the byte-wise scan, or
  * KSMC_SKIP_UNSURE only when a backslash outside a string comes first, and after every
  * piece that does not close the value the byte-wise scan's state at that point. */
-static void test_resume(void) {
+static void resume_pieces(ksmc_skip_isa isa) {
   static const char alpha[] = "{}[]\"\"\\\\a:,";
   uint64_t x = 0x2545f4914f6cdd1dull;
   char s[400];
@@ -184,7 +187,7 @@ static void test_resume(void) {
       size_t k = iter % 5 == 0 ? 1 + (x >> 16) % 3 : 1 + (x >> 16) % 150;
       if (k > len - at) k = len - at;
       ksmc_skip_state before = st;
-      size_t e = ksmc_skip_resume(&st, s + at, k);
+      size_t e = ksmc_skip_resume_isa(&st, s + at, k, isa);
       if (e == KSMC_SKIP_UNSURE) {
         unsure++;
         ref_state r = ref_strict(s, at + k);
@@ -213,9 +216,27 @@ static void test_resume(void) {
   CU_ASSERT_TRUE(unsure > 100);
 }
 
-static const ktest_case cases[] = {{"examples", test_examples},
-                                   {"block boundaries", test_block_boundaries},
-                                   {"random", test_random},
-                                   {"resume in pieces", test_resume},
-                                   {0}};
+static void test_block_boundaries(void) { FOR_EACH_ISA(block_boundaries); }
+static void test_random(void) { FOR_EACH_ISA(random_docs); }
+static void test_resume(void) { FOR_EACH_ISA(resume_pieces); }
+
+/* The copies agree with each other on strict scans too (a backslash outside a string). */
+static void strict_same(ksmc_skip_isa isa) {
+  static const char *const docs[] = {"{\"a\":\"\\\"}\"}", "{\\\"a\":1}", "[\"x\"]\\",
+                                     "{\"k\":[{},{\"\\\\\":2}]}"};
+  for (size_t i = 0; i < sizeof docs / sizeof *docs; i++)
+    CU_ASSERT_EQUAL(
+        ksmc_skip_container_isa(docs[i], strlen(docs[i]), 0, 5, true, isa),
+        ksmc_skip_container_isa(docs[i], strlen(docs[i]), 0, 5, true, KSMC_SKIP_BASELINE));
+}
+static void test_strict(void) {
+  FOR_EACH_ISA(strict_same);
+  CU_ASSERT_EQUAL(ksmc_skip_container_strict("{\\\"a\":1}", 9, 0), KSMC_SKIP_UNSURE);
+  CU_ASSERT_EQUAL(ksmc_skip_container_strict("{\"a\\\"\":1}x", 10, 0), 9);
+}
+
+static const ktest_case cases[] = {
+    {"examples", test_examples}, {"block boundaries", test_block_boundaries},
+    {"random", test_random},     {"resume in pieces", test_resume},
+    {"strict", test_strict},     {0}};
 KTEST_MAIN("ksmc_skip", cases)
