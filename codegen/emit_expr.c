@@ -86,6 +86,12 @@ void emit_tok(sb *b, const emit_scope *sc, const expr *e) {
     sb_printf(b, "->%s", r->node->cname);
 }
 
+const char *sv_lit_ctor(const char *s) {
+  for (; *s; s++)
+    if (*s == '\\' || *s == '"' || *s == '\n' || (unsigned char)*s >= 0x80) return "ksmc_sv_lit";
+  return "ksmc_sv_clean";
+}
+
 static void lit(sb *b, const char *s) {
   sb_printf(b, "\"");
   sb_cstr(b, s, strlen(s));
@@ -163,7 +169,7 @@ static void emit_sv_call(sb *b, const emit_scope *sc, const expr *e, int slot) {
 void emit_sv(sb *b, const emit_scope *sc, const expr *e, int slot) {
   switch (e->kind) {
   case E_STR:
-    sb_printf(b, "ksmc_sv_lit(");
+    sb_printf(b, "%s(", sv_lit_ctor(e->str));
     lit(b, e->str);
     sb_printf(b, ")");
     break;

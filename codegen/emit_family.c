@@ -36,9 +36,12 @@ static int open_loops_range(sb *b, const emit_scope *sc, size_t from, size_t to,
       indent(b, depth);
       sb_printf(b, "for (size_t i_%s = 0; i_%s < %zu; i_%s++) {\n", l->var, l->var, l->nlist,
                 l->var);
+      const char *ctor = "ksmc_sv_clean"; /* unless an element needs escaping */
+      for (size_t j = 0; j < l->nlist; j++)
+        if (strcmp(sv_lit_ctor(l->list[j]), "ksmc_sv_clean")) ctor = "ksmc_sv_lit";
       indent(b, depth + 1);
-      sb_printf(b, "ksmc_sv lv_%s = ksmc_sv_lit(list_%s[i_%s].p, list_%s[i_%s].n);\n", l->var,
-                l->var, l->var, l->var, l->var);
+      sb_printf(b, "ksmc_sv lv_%s = %s(list_%s[i_%s].p, list_%s[i_%s].n);\n", l->var, ctor, l->var,
+                l->var, l->var, l->var);
     } else if (l->kind == LOOP_FN) {
       indent(b, depth);
       sb_printf(b, "ksmc_slice fn_%s[3];\n", l->var);
@@ -50,8 +53,8 @@ static int open_loops_range(sb *b, const emit_scope *sc, size_t from, size_t to,
       sb_printf(b, "for (size_t i_%s = 0; i_%s < n_%s; i_%s++) {\n", l->var, l->var, l->var,
                 l->var);
       indent(b, depth + 1);
-      sb_printf(b, "ksmc_sv lv_%s = ksmc_sv_lit(fn_%s[i_%s].p, fn_%s[i_%s].n);\n", l->var, l->var,
-                l->var, l->var, l->var);
+      sb_printf(b, "ksmc_sv lv_%s = ksmc_sv_clean(fn_%s[i_%s].p, fn_%s[i_%s].n); /* unit */\n",
+                l->var, l->var, l->var, l->var, l->var);
     } else {
       const path_ref *r = spec_path_ref(l->source);
       if (!is_param(sc, l->var)) {
@@ -176,7 +179,7 @@ static void emit_states(sb *b, const emit_scope *sc, int depth) {
     indent(b, depth);
     sb_printf(b, "ksmc_sample_label(ctx, ");
     label_lit(b, st->label, sc->s->nlabels == 0 && sc->f->nlabels == 0);
-    sb_printf(b, ", ksmc_sv_lit(\"");
+    sb_printf(b, ", %s(\"", sv_lit_ctor(st->label_values[i]));
     sb_cstr(b, st->label_values[i], strlen(st->label_values[i]));
     sb_printf(b, "\", %zu));\n", strlen(st->label_values[i]));
     char value[64];

@@ -21,6 +21,10 @@ void sb_cstr(sb *b, const char *s, size_t n);
 /* Returns the string (never NULL) */
 const char *sb_str(const sb *b);
 
+/* The runtime constructor of a string literal's value: "ksmc_sv_clean" when s has no `\`,
+ * `"`, LF or non-ASCII byte (written and compared as it is), else "ksmc_sv_lit". */
+const char *sv_lit_ctor(const char *s);
+
 /* Per-family emission state: where each loop variable lives in C. */
 typedef struct {
   const spec *s;

@@ -418,9 +418,9 @@ static size_t walk_items_status_resources(ksmc_render_ctx *ctx, size_t p, ksmc_i
 /* The default labels every family of Application starts with. */
 static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  ksmc_prefix_label(ctx, "{customresource_group=\"", 23, ksmc_sv_lit("argoproj.io", 11)); /* :28 */
-  ksmc_prefix_label(ctx, ",customresource_kind=\"", 22, ksmc_sv_lit("Application", 11)); /* :29 */
-  ksmc_prefix_label(ctx, ",customresource_version=\"", 25, ksmc_sv_lit("v1alpha1", 8)); /* :30 */
+  ksmc_prefix_label(ctx, "{customresource_group=\"", 23, ksmc_sv_clean("argoproj.io", 11)); /* :28 */
+  ksmc_prefix_label(ctx, ",customresource_kind=\"", 22, ksmc_sv_clean("Application", 11)); /* :29 */
+  ksmc_prefix_label(ctx, ",customresource_version=\"", 25, ksmc_sv_clean("v1alpha1", 8)); /* :30 */
 }
 
 /* specs/custom/application.yaml:33: kube_customresource_application_info */
@@ -451,17 +451,17 @@ static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_begin(ctx, "kube_customresource_application_sync_status", 43);
   ksmc_sample_label(ctx, ",name=\"", 7, ksmc_sv_tok(ctx, v->metadata_name)); /* :53 */
   ksmc_sample_label(ctx, ",namespace=\"", 12, ksmc_sv_tok(ctx, v->metadata_namespace)); /* :54 */
-  ksmc_sample_label(ctx, ",sync_status=\"", 14, ksmc_sv_lit("OutOfSync", 9));
+  ksmc_sample_label(ctx, ",sync_status=\"", 14, ksmc_sv_clean("OutOfSync", 9));
   ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_customresource_application_sync_status", 43);
   ksmc_sample_label(ctx, ",name=\"", 7, ksmc_sv_tok(ctx, v->metadata_name)); /* :53 */
   ksmc_sample_label(ctx, ",namespace=\"", 12, ksmc_sv_tok(ctx, v->metadata_namespace)); /* :54 */
-  ksmc_sample_label(ctx, ",sync_status=\"", 14, ksmc_sv_lit("Synced", 6));
+  ksmc_sample_label(ctx, ",sync_status=\"", 14, ksmc_sv_clean("Synced", 6));
   ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_customresource_application_sync_status", 43);
   ksmc_sample_label(ctx, ",name=\"", 7, ksmc_sv_tok(ctx, v->metadata_name)); /* :53 */
   ksmc_sample_label(ctx, ",namespace=\"", 12, ksmc_sv_tok(ctx, v->metadata_namespace)); /* :54 */
-  ksmc_sample_label(ctx, ",sync_status=\"", 14, ksmc_sv_lit("Unknown", 7));
+  ksmc_sample_label(ctx, ",sync_status=\"", 14, ksmc_sv_clean("Unknown", 7));
   ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
 }
 
@@ -470,7 +470,7 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   static const ksmc_slice list_h[] = {{"Degraded", 8}, {"Healthy", 7}, {"Missing", 7}, {"Progressing", 11}, {"Suspended", 9}, {"Unknown", 7}};
   for (size_t i_h = 0; i_h < 6; i_h++) {
-    ksmc_sv lv_h = ksmc_sv_lit(list_h[i_h].p, list_h[i_h].n);
+    ksmc_sv lv_h = ksmc_sv_clean(list_h[i_h].p, list_h[i_h].n);
     /* specs/custom/application.yaml:67 */
     if (!((v->status_health_status >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_customresource_application_health_status", 45);
@@ -502,7 +502,7 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   static const ksmc_slice list_s[] = {{"OutOfSync", 9}, {"Synced", 6}, {"Unknown", 7}};
   for (size_t i_s = 0; i_s < 3; i_s++) {
-    ksmc_sv lv_s = ksmc_sv_lit(list_s[i_s].p, list_s[i_s].n);
+    ksmc_sv lv_s = ksmc_sv_clean(list_s[i_s].p, list_s[i_s].n);
     /* specs/custom/application.yaml:79 */
     if (!((v->status >= 0))) continue;
     ksmc_sample_begin(ctx, "kube_customresource_application_resources", 41);

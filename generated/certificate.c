@@ -320,9 +320,9 @@ static size_t walk_items_status_conditions(ksmc_render_ctx *ctx, size_t p, ksmc_
 /* The default labels every family of Certificate starts with. */
 static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
-  ksmc_prefix_label(ctx, "{customresource_group=\"", 23, ksmc_sv_lit("cert-manager.io", 15)); /* :26 */
-  ksmc_prefix_label(ctx, ",customresource_kind=\"", 22, ksmc_sv_lit("Certificate", 11)); /* :27 */
-  ksmc_prefix_label(ctx, ",customresource_version=\"", 25, ksmc_sv_lit("v1", 2)); /* :28 */
+  ksmc_prefix_label(ctx, "{customresource_group=\"", 23, ksmc_sv_clean("cert-manager.io", 15)); /* :26 */
+  ksmc_prefix_label(ctx, ",customresource_kind=\"", 22, ksmc_sv_clean("Certificate", 11)); /* :27 */
+  ksmc_prefix_label(ctx, ",customresource_version=\"", 25, ksmc_sv_clean("v1", 2)); /* :28 */
 }
 
 /* specs/custom/certificate.yaml:31: kube_customresource_certificate_info */
@@ -354,17 +354,17 @@ static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
     ksmc_sample_begin(ctx, "kube_customresource_certificate_ready_status", 44);
     ksmc_sample_label(ctx, ",name=\"", 7, ksmc_sv_tok(ctx, v->metadata_name)); /* :50 */
     ksmc_sample_label(ctx, ",namespace=\"", 12, ksmc_sv_tok(ctx, v->metadata_namespace)); /* :51 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("False", 5));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("False", 5));
     ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_customresource_certificate_ready_status", 44);
     ksmc_sample_label(ctx, ",name=\"", 7, ksmc_sv_tok(ctx, v->metadata_name)); /* :50 */
     ksmc_sample_label(ctx, ",namespace=\"", 12, ksmc_sv_tok(ctx, v->metadata_namespace)); /* :51 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("True", 4));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("True", 4));
     ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_customresource_certificate_ready_status", 44);
     ksmc_sample_label(ctx, ",name=\"", 7, ksmc_sv_tok(ctx, v->metadata_name)); /* :50 */
     ksmc_sample_label(ctx, ",namespace=\"", 12, ksmc_sv_tok(ctx, v->metadata_namespace)); /* :51 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("Unknown", 7));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("Unknown", 7));
     ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   }
 }

@@ -332,7 +332,7 @@ static double agg_5_1(ksmc_render_ctx *ctx, const v_root_t *v) {
 static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_certificatesigningrequest_condition", 40);
-  ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("approved", 8)); /* :50 */
+  ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("approved", 8)); /* :50 */
   ksmc_sample_end(ctx, agg_5_1(ctx, v), true);
 }
 
@@ -355,7 +355,7 @@ static double agg_6_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_certificatesigningrequest_condition", 40);
-  ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("denied", 6)); /* :54 */
+  ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("denied", 6)); /* :54 */
   ksmc_sample_end(ctx, agg_6_0(ctx, v), true);
 }
 

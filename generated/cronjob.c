@@ -332,7 +332,7 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_begin(ctx, "kube_cronjob_info", 17);
   ksmc_sample_label(ctx, ",schedule=\"", 11, ksmc_sv_tok(ctx, v->spec_schedule)); /* :31 */
   ksmc_sample_label(ctx, ",concurrency_policy=\"", 21, ksmc_sv_tok(ctx, v->spec_concurrencyPolicy)); /* :32 */
-  ksmc_sample_label(ctx, ",timezone=\"", 11, ((v->spec_timeZone >= 0) ? ksmc_sv_tok(ctx, v->spec_timeZone) : ksmc_sv_lit("local", 5))); /* :33 */
+  ksmc_sample_label(ctx, ",timezone=\"", 11, ((v->spec_timeZone >= 0) ? ksmc_sv_tok(ctx, v->spec_timeZone) : ksmc_sv_clean("local", 5))); /* :33 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 
@@ -406,14 +406,14 @@ static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   /* specs/cronjob.yaml:77 */
   if (!((!ksmc_bool_tok(ctx, v->spec_suspend) && (ksmc_ts_nonzero(ctx, v->status_lastScheduleTime) || ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))))) return;
   ksmc_sample_begin(ctx, "kube_cronjob_next_schedule_time", 31);
-  ksmc_sample_end(ctx, ksmc_fn_cron_next(ctx, ((v->spec_timeZone >= 0) ? ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_lit("CRON_TZ=", 8), ksmc_sv_tok(ctx, v->spec_timeZone), ksmc_sv_lit(" ", 1), ksmc_sv_tok(ctx, v->spec_schedule)}, 4, 1) : ksmc_sv_tok(ctx, v->spec_schedule)), (ksmc_ts_nonzero(ctx, v->status_lastScheduleTime) ? ksmc_ts_tok(ctx, v->status_lastScheduleTime) : ksmc_ts_tok(ctx, v->metadata_creationTimestamp))), true);
+  ksmc_sample_end(ctx, ksmc_fn_cron_next(ctx, ((v->spec_timeZone >= 0) ? ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_clean("CRON_TZ=", 8), ksmc_sv_tok(ctx, v->spec_timeZone), ksmc_sv_clean(" ", 1), ksmc_sv_tok(ctx, v->spec_schedule)}, 4, 1) : ksmc_sv_tok(ctx, v->spec_schedule)), (ksmc_ts_nonzero(ctx, v->status_lastScheduleTime) ? ksmc_ts_tok(ctx, v->status_lastScheduleTime) : ksmc_ts_tok(ctx, v->metadata_creationTimestamp))), true);
 }
 
 /* specs/cronjob.yaml:84: kube_cronjob_schedule_invalid */
 static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   /* specs/cronjob.yaml:88 */
-  if (!(!ksmc_fn_cron_valid(ctx, ((v->spec_timeZone >= 0) ? ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_lit("CRON_TZ=", 8), ksmc_sv_tok(ctx, v->spec_timeZone), ksmc_sv_lit(" ", 1), ksmc_sv_tok(ctx, v->spec_schedule)}, 4, 0) : ksmc_sv_tok(ctx, v->spec_schedule))))) return;
+  if (!(!ksmc_fn_cron_valid(ctx, ((v->spec_timeZone >= 0) ? ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_clean("CRON_TZ=", 8), ksmc_sv_tok(ctx, v->spec_timeZone), ksmc_sv_clean(" ", 1), ksmc_sv_tok(ctx, v->spec_schedule)}, 4, 0) : ksmc_sv_tok(ctx, v->spec_schedule))))) return;
   ksmc_sample_begin(ctx, "kube_cronjob_schedule_invalid", 29);
   ksmc_sample_end(ctx, 1.0, true);
 }

@@ -531,8 +531,8 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
   if (ctx->out.n == fam_start) { /* if_empty */
     ksmc_sample_begin(ctx, "kube_deployment_owner", 21);
-    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_lit("", 0)); /* :27 */
-    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_lit("", 0)); /* :28 */
+    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_clean("", 0)); /* :27 */
+    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_clean("", 0)); /* :28 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
@@ -609,19 +609,19 @@ static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
     else if (ksmc_sv_eq_lit(ctx, of, "False", 5)) match = 1;
     else if (ksmc_sv_eq_lit(ctx, of, "Unknown", 7)) match = 2;
     ksmc_sample_begin(ctx, "kube_deployment_status_condition", 32);
-    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"ReplicaSetUpdated", 17}, {"ReplicaSetCreateError", 21}, {"NewReplicaSetCreated", 20}, {"FoundNewReplicaSet", 18}, {"NewReplicaSetAvailable", 22}, {"ProgressDeadlineExceeded", 24}, {"DeploymentPaused", 16}, {"DeploymentResumed", 17}, {"MinimumReplicasAvailable", 24}, {"MinimumReplicasUnavailable", 26}, {"", 0}}, 11) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_lit("unknown", 7))); /* :88 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"ReplicaSetUpdated", 17}, {"ReplicaSetCreateError", 21}, {"NewReplicaSetCreated", 20}, {"FoundNewReplicaSet", 18}, {"NewReplicaSetAvailable", 22}, {"ProgressDeadlineExceeded", 24}, {"DeploymentPaused", 16}, {"DeploymentResumed", 17}, {"MinimumReplicasAvailable", 24}, {"MinimumReplicasUnavailable", 26}, {"", 0}}, 11) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_clean("unknown", 7))); /* :88 */
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :93 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("true", 4));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("true", 4));
     ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_deployment_status_condition", 32);
-    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"ReplicaSetUpdated", 17}, {"ReplicaSetCreateError", 21}, {"NewReplicaSetCreated", 20}, {"FoundNewReplicaSet", 18}, {"NewReplicaSetAvailable", 22}, {"ProgressDeadlineExceeded", 24}, {"DeploymentPaused", 16}, {"DeploymentResumed", 17}, {"MinimumReplicasAvailable", 24}, {"MinimumReplicasUnavailable", 26}, {"", 0}}, 11) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_lit("unknown", 7))); /* :88 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"ReplicaSetUpdated", 17}, {"ReplicaSetCreateError", 21}, {"NewReplicaSetCreated", 20}, {"FoundNewReplicaSet", 18}, {"NewReplicaSetAvailable", 22}, {"ProgressDeadlineExceeded", 24}, {"DeploymentPaused", 16}, {"DeploymentResumed", 17}, {"MinimumReplicasAvailable", 24}, {"MinimumReplicasUnavailable", 26}, {"", 0}}, 11) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_clean("unknown", 7))); /* :88 */
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :93 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("false", 5));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("false", 5));
     ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_deployment_status_condition", 32);
-    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"ReplicaSetUpdated", 17}, {"ReplicaSetCreateError", 21}, {"NewReplicaSetCreated", 20}, {"FoundNewReplicaSet", 18}, {"NewReplicaSetAvailable", 22}, {"ProgressDeadlineExceeded", 24}, {"DeploymentPaused", 16}, {"DeploymentResumed", 17}, {"MinimumReplicasAvailable", 24}, {"MinimumReplicasUnavailable", 26}, {"", 0}}, 11) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_lit("unknown", 7))); /* :88 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"ReplicaSetUpdated", 17}, {"ReplicaSetCreateError", 21}, {"NewReplicaSetCreated", 20}, {"FoundNewReplicaSet", 18}, {"NewReplicaSetAvailable", 22}, {"ProgressDeadlineExceeded", 24}, {"DeploymentPaused", 16}, {"DeploymentResumed", 17}, {"MinimumReplicasAvailable", 24}, {"MinimumReplicasUnavailable", 26}, {"", 0}}, 11) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_clean("unknown", 7))); /* :88 */
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :93 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("unknown", 7));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("unknown", 7));
     ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   }
 }

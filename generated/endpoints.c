@@ -469,10 +469,10 @@ static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
           const v_subsets_addresses_t *it_a = &((const v_subsets_addresses_t *)col_a->items)[i_a];
           ksmc_sample_begin(ctx, "kube_endpoint_address", 21);
           ksmc_sample_label(ctx, ",port_protocol=\"", 16, ksmc_sv_tok(ctx, it_p->protocol)); /* :63 */
-          ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_lit("0", 1))); /* :64 */
+          ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_clean("0", 1))); /* :64 */
           ksmc_sample_label(ctx, ",port_name=\"", 12, ksmc_sv_tok(ctx, it_p->name)); /* :65 */
           ksmc_sample_label(ctx, ",ip=\"", 5, ksmc_sv_tok(ctx, it_a->ip)); /* :66 */
-          ksmc_sample_label(ctx, ",ready=\"", 8, ksmc_sv_lit("true", 4)); /* :67 */
+          ksmc_sample_label(ctx, ",ready=\"", 8, ksmc_sv_clean("true", 4)); /* :67 */
           ksmc_sample_end(ctx, 1.0, true);
         }
       }
@@ -482,10 +482,10 @@ static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
           const v_subsets_notReadyAddresses_t *it_n = &((const v_subsets_notReadyAddresses_t *)col_n->items)[i_n];
           ksmc_sample_begin(ctx, "kube_endpoint_address", 21);
           ksmc_sample_label(ctx, ",port_protocol=\"", 16, ksmc_sv_tok(ctx, it_p->protocol)); /* :71 */
-          ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_lit("0", 1))); /* :72 */
+          ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_clean("0", 1))); /* :72 */
           ksmc_sample_label(ctx, ",port_name=\"", 12, ksmc_sv_tok(ctx, it_p->name)); /* :73 */
           ksmc_sample_label(ctx, ",ip=\"", 5, ksmc_sv_tok(ctx, it_n->ip)); /* :74 */
-          ksmc_sample_label(ctx, ",ready=\"", 8, ksmc_sv_lit("false", 5)); /* :75 */
+          ksmc_sample_label(ctx, ",ready=\"", 8, ksmc_sv_clean("false", 5)); /* :75 */
           ksmc_sample_end(ctx, 1.0, true);
         }
       }
@@ -505,7 +505,7 @@ static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
       ksmc_sample_begin(ctx, "kube_endpoint_ports", 19);
       ksmc_sample_label(ctx, ",port_name=\"", 12, ksmc_sv_tok(ctx, it_p->name)); /* :87 */
       ksmc_sample_label(ctx, ",port_protocol=\"", 16, ksmc_sv_tok(ctx, it_p->protocol)); /* :88 */
-      ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_lit("0", 1))); /* :89 */
+      ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_clean("0", 1))); /* :89 */
       ksmc_sample_end(ctx, 1.0, true);
     }
   }

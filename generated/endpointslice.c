@@ -629,10 +629,10 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
     for (uint32_t i_a = 0; i_a < col_a->n; i_a++) {
       const v_endpoints_addresses_t *it_a = &((const v_endpoints_addresses_t *)col_a->items)[i_a];
       ksmc_sample_begin(ctx, "kube_endpointslice_endpoints", 28);
-      ksmc_sample_label(ctx, ",ready=\"", 8, ((it_ep->conditions_ready >= 0) ? ksmc_fn_format_bool(ctx, it_ep->conditions_ready) : ksmc_sv_lit("", 0))); /* :59 */
-      ksmc_sample_label(ctx, ",serving=\"", 10, ((it_ep->conditions_serving >= 0) ? ksmc_fn_format_bool(ctx, it_ep->conditions_serving) : ksmc_sv_lit("", 0))); /* :60 */
+      ksmc_sample_label(ctx, ",ready=\"", 8, ((it_ep->conditions_ready >= 0) ? ksmc_fn_format_bool(ctx, it_ep->conditions_ready) : ksmc_sv_clean("", 0))); /* :59 */
+      ksmc_sample_label(ctx, ",serving=\"", 10, ((it_ep->conditions_serving >= 0) ? ksmc_fn_format_bool(ctx, it_ep->conditions_serving) : ksmc_sv_clean("", 0))); /* :60 */
       ksmc_sample_label(ctx, ",hostname=\"", 11, ksmc_sv_tok(ctx, it_ep->hostname)); /* :61 */
-      ksmc_sample_label(ctx, ",terminating=\"", 14, ((it_ep->conditions_terminating >= 0) ? ksmc_fn_format_bool(ctx, it_ep->conditions_terminating) : ksmc_sv_lit("", 0))); /* :62 */
+      ksmc_sample_label(ctx, ",terminating=\"", 14, ((it_ep->conditions_terminating >= 0) ? ksmc_fn_format_bool(ctx, it_ep->conditions_terminating) : ksmc_sv_clean("", 0))); /* :62 */
       ksmc_sample_label(ctx, ",targetref_kind=\"", 17, ksmc_sv_tok(ctx, it_ep->targetRef_kind)); /* :63 */
       ksmc_sample_label(ctx, ",targetref_name=\"", 17, ksmc_sv_tok(ctx, it_ep->targetRef_name)); /* :64 */
       ksmc_sample_label(ctx, ",targetref_namespace=\"", 22, ksmc_sv_tok(ctx, it_ep->targetRef_namespace)); /* :65 */
@@ -653,7 +653,7 @@ static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
     ksmc_sample_begin(ctx, "kube_endpointslice_ports", 24);
     ksmc_sample_label(ctx, ",port_name=\"", 12, ksmc_sv_tok(ctx, it_p->name)); /* :79 */
     ksmc_sample_label(ctx, ",port_protocol=\"", 16, ksmc_sv_tok(ctx, it_p->protocol)); /* :80 */
-    ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_lit("", 0))); /* :81 */
+    ksmc_sample_label(ctx, ",port_number=\"", 14, ((it_p->port >= 0) ? ksmc_sv_tok(ctx, it_p->port) : ksmc_sv_clean("", 0))); /* :81 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }

@@ -658,7 +658,7 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_ingress_info", 17);
-  ksmc_sample_label(ctx, ",ingressclass=\"", 15, ((v->metadata_annotations_kubernetes_io_ingress_class >= 0) ? ksmc_sv_tok(ctx, v->metadata_annotations_kubernetes_io_ingress_class) : ((v->spec_ingressClassName >= 0) ? ksmc_sv_tok(ctx, v->spec_ingressClassName) : ksmc_sv_lit("_default", 8)))); /* :25 */
+  ksmc_sample_label(ctx, ",ingressclass=\"", 15, ((v->metadata_annotations_kubernetes_io_ingress_class >= 0) ? ksmc_sv_tok(ctx, v->metadata_annotations_kubernetes_io_ingress_class) : ((v->spec_ingressClassName >= 0) ? ksmc_sv_tok(ctx, v->spec_ingressClassName) : ksmc_sv_clean("_default", 8)))); /* :25 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 
@@ -715,7 +715,7 @@ static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
           ksmc_sample_label(ctx, ",path=\"", 7, ksmc_sv_tok(ctx, it_p->path)); /* :77 */
           ksmc_sample_label(ctx, ",path_type=\"", 12, ksmc_sv_tok(ctx, it_p->pathType)); /* :78 */
           ksmc_sample_label(ctx, ",service_name=\"", 15, ksmc_sv_tok(ctx, it_p->backend_service_name)); /* :79 */
-          ksmc_sample_label(ctx, ",service_port=\"", 15, ((it_p->backend_service_port_number >= 0) ? ksmc_sv_tok(ctx, it_p->backend_service_port_number) : ksmc_sv_lit("0", 1))); /* :80 */
+          ksmc_sample_label(ctx, ",service_port=\"", 15, ((it_p->backend_service_port_number >= 0) ? ksmc_sv_tok(ctx, it_p->backend_service_port_number) : ksmc_sv_clean("0", 1))); /* :80 */
           ksmc_sample_end(ctx, 1.0, true);
         }
       }

@@ -516,7 +516,7 @@ static void family_18(ksmc_render_ctx *ctx, const v_root_t *v) {
     if (!(ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_c->type), "Failed", 6))) continue;
     static const ksmc_slice list_r[] = {{"BackoffLimitExceeded", 20}, {"DeadlineExceeded", 16}, {"Evicted", 7}, {"", 0}};
     for (size_t i_r = 0; i_r < 4; i_r++) {
-      ksmc_sv lv_r = ksmc_sv_lit(list_r[i_r].p, list_r[i_r].n);
+      ksmc_sv lv_r = ksmc_sv_clean(list_r[i_r].p, list_r[i_r].n);
       /* specs/job.yaml:73 */
       if (!((!(ksmc_num_tok(ctx, v->status_failed) == 0.0) && (!ksmc_sv_eq_lit(ctx, lv_r, "", 0) || !ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"BackoffLimitExceeded", 20}, {"DeadlineExceeded", 16}, {"Evicted", 7}}, 3))))) continue;
       ksmc_sample_begin(ctx, "kube_job_status_failed", 22);
@@ -559,13 +559,13 @@ static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
     else if (ksmc_sv_eq_lit(ctx, of, "False", 5)) match = 1;
     else if (ksmc_sv_eq_lit(ctx, of, "Unknown", 7)) match = 2;
     ksmc_sample_begin(ctx, "kube_job_complete", 17);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("true", 4));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("true", 4));
     ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_job_complete", 17);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("false", 5));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("false", 5));
     ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_job_complete", 17);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("unknown", 7));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("unknown", 7));
     ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   }
 }
@@ -583,13 +583,13 @@ static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
     else if (ksmc_sv_eq_lit(ctx, of, "False", 5)) match = 1;
     else if (ksmc_sv_eq_lit(ctx, of, "Unknown", 7)) match = 2;
     ksmc_sample_begin(ctx, "kube_job_failed", 15);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("true", 4));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("true", 4));
     ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_job_failed", 15);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("false", 5));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("false", 5));
     ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_job_failed", 15);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("unknown", 7));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("unknown", 7));
     ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   }
 }
@@ -639,9 +639,9 @@ static void family_16(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
   if (ctx->out.n == fam_start) { /* if_empty */
     ksmc_sample_begin(ctx, "kube_job_owner", 14);
-    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_lit("", 0)); /* :127 */
-    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_lit("", 0)); /* :127 */
-    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_lit("", 0)); /* :127 */
+    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_clean("", 0)); /* :127 */
+    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_clean("", 0)); /* :127 */
+    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_clean("", 0)); /* :127 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }

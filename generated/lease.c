@@ -248,8 +248,8 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
   if (ctx->out.n == fam_start) { /* if_empty */
     ksmc_sample_begin(ctx, "kube_lease_owner", 16);
-    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_lit("<none>", 6)); /* :32 */
-    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_lit("<none>", 6)); /* :33 */
+    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_clean("<none>", 6)); /* :32 */
+    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_clean("<none>", 6)); /* :33 */
     ksmc_sample_label(ctx, ",namespace=\"", 12, ksmc_sv_tok(ctx, v->metadata_namespace)); /* :34 */
     ksmc_sample_label(ctx, ",lease_holder=\"", 15, ksmc_sv_tok(ctx, v->spec_holderIdentity)); /* :35 */
     ksmc_sample_end(ctx, 1.0, true);

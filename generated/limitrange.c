@@ -432,7 +432,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
         ksmc_sample_begin(ctx, "kube_limitrange", 15);
         ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :30 */
         ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :31 */
-        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("min", 3)); /* :32 */
+        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_clean("min", 3)); /* :32 */
         ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
       }
     }
@@ -443,7 +443,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
         ksmc_sample_begin(ctx, "kube_limitrange", 15);
         ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :36 */
         ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :37 */
-        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("max", 3)); /* :38 */
+        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_clean("max", 3)); /* :38 */
         ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
       }
     }
@@ -454,7 +454,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
         ksmc_sample_begin(ctx, "kube_limitrange", 15);
         ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :42 */
         ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :43 */
-        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("default", 7)); /* :44 */
+        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_clean("default", 7)); /* :44 */
         ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
       }
     }
@@ -465,7 +465,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
         ksmc_sample_begin(ctx, "kube_limitrange", 15);
         ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :48 */
         ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :49 */
-        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("defaultRequest", 14)); /* :50 */
+        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_clean("defaultRequest", 14)); /* :50 */
         ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
       }
     }
@@ -476,7 +476,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
         ksmc_sample_begin(ctx, "kube_limitrange", 15);
         ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_q->_key)); /* :54 */
         ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_tok(ctx, it_l->type)); /* :55 */
-        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_lit("maxLimitRequestRatio", 20)); /* :56 */
+        ksmc_sample_label(ctx, ",constraint=\"", 13, ksmc_sv_clean("maxLimitRequestRatio", 20)); /* :56 */
         ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_q->_self), true);
       }
     }

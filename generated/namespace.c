@@ -291,10 +291,10 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   if (ksmc_sv_eq_lit(ctx, of, "Active", 6)) match = 0;
   else if (ksmc_sv_eq_lit(ctx, of, "Terminating", 11)) match = 1;
   ksmc_sample_begin(ctx, "kube_namespace_status_phase", 27);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Active", 6));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Active", 6));
   ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_namespace_status_phase", 27);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Terminating", 11));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Terminating", 11));
   ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
 }
 
@@ -311,15 +311,15 @@ static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
     else if (ksmc_sv_eq_lit(ctx, of, "Unknown", 7)) match = 2;
     ksmc_sample_begin(ctx, "kube_namespace_status_condition", 31);
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :57 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("true", 4));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("true", 4));
     ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_namespace_status_condition", 31);
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :57 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("false", 5));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("false", 5));
     ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_namespace_status_condition", 31);
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :57 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("unknown", 7));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("unknown", 7));
     ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   }
 }

@@ -705,7 +705,7 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_label(ctx, ",os_image=\"", 11, ksmc_sv_tok(ctx, v->status_nodeInfo_osImage)); /* :44 */
   ksmc_sample_label(ctx, ",container_runtime_version=\"", 28, ksmc_sv_tok(ctx, v->status_nodeInfo_containerRuntimeVersion)); /* :45 */
   ksmc_sample_label(ctx, ",kubelet_version=\"", 18, ksmc_sv_tok(ctx, v->status_nodeInfo_kubeletVersion)); /* :46 */
-  ksmc_sample_label(ctx, ",kubeproxy_version=\"", 20, ksmc_sv_lit("deprecated", 10)); /* :47 */
+  ksmc_sample_label(ctx, ",kubeproxy_version=\"", 20, ksmc_sv_clean("deprecated", 10)); /* :47 */
   ksmc_sample_label(ctx, ",provider_id=\"", 14, ksmc_sv_tok(ctx, v->spec_providerID)); /* :48 */
   ksmc_sample_label(ctx, ",pod_cidr=\"", 11, ksmc_sv_tok(ctx, v->spec_podCIDR)); /* :49 */
   ksmc_sample_label(ctx, ",system_uuid=\"", 14, ksmc_sv_tok(ctx, v->status_nodeInfo_systemUUID)); /* :50 */
@@ -778,7 +778,7 @@ static void body_9(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, siz
     ksmc_slice fn_unit[3];
     size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
     for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
-      ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
+      ksmc_sv lv_unit = ksmc_sv_clean(fn_unit[i_unit].p, fn_unit[i_unit].n); /* unit */
       ksmc_sample_begin(ctx, fam, fam_n);
       ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_fn_sanitize(ctx, ksmc_sv_tok(ctx, it_r->_key), 0)); /* :110 */
       ksmc_sample_label(ctx, ",unit=\"", 7, lv_unit); /* :111 */
@@ -810,15 +810,15 @@ static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
     else if (ksmc_sv_eq_lit(ctx, of, "Unknown", 7)) match = 2;
     ksmc_sample_begin(ctx, "kube_node_status_condition", 26);
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :129 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("true", 4));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("true", 4));
     ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_node_status_condition", 26);
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :129 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("false", 5));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("false", 5));
     ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_node_status_condition", 26);
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :129 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("unknown", 7));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("unknown", 7));
     ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   }
 }

@@ -944,19 +944,19 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   else if (ksmc_sv_eq_lit(ctx, of, "Released", 8)) match = 3;
   else if (ksmc_sv_eq_lit(ctx, of, "Failed", 6)) match = 4;
   ksmc_sample_begin(ctx, "kube_persistentvolume_status_phase", 34);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Pending", 7));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Pending", 7));
   ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_persistentvolume_status_phase", 34);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Available", 9));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Available", 9));
   ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_persistentvolume_status_phase", 34);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Bound", 5));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Bound", 5));
   ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_persistentvolume_status_phase", 34);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Released", 8));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Released", 8));
   ksmc_sample_end(ctx, match == 3 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_persistentvolume_status_phase", 34);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Failed", 6));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Failed", 6));
   ksmc_sample_end(ctx, match == 4 ? 1.0 : 0.0, true);
 }
 
@@ -992,23 +992,23 @@ static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
   ksmc_sample_begin(ctx, "kube_persistentvolume_info", 26);
   ksmc_sample_label(ctx, ",storageclass=\"", 15, ksmc_sv_tok(ctx, v->spec_storageClassName)); /* :47 */
   ksmc_sample_label(ctx, ",gce_persistent_disk_name=\"", 27, ksmc_sv_tok(ctx, v->spec_gcePersistentDisk_pdName)); /* :48 */
-  ksmc_sample_label(ctx, ",ebs_volume_id=\"", 16, (!(v->spec_gcePersistentDisk >= 0) ? ksmc_sv_tok(ctx, v->spec_awsElasticBlockStore_volumeID) : ksmc_sv_lit("", 0))); /* :49 */
-  ksmc_sample_label(ctx, ",azure_disk_name=\"", 18, ((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) ? ksmc_sv_tok(ctx, v->spec_azureDisk_diskName) : ksmc_sv_lit("", 0))); /* :50 */
-  ksmc_sample_label(ctx, ",fc_wwids=\"", 11, (((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) ? agg_4_0(ctx, v) : ksmc_sv_lit("", 0))); /* :53 */
-  ksmc_sample_label(ctx, ",fc_lun=\"", 9, ((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && (v->spec_fc_lun >= 0)) ? ksmc_sv_tok(ctx, v->spec_fc_lun) : ksmc_sv_lit("", 0))); /* :56 */
-  ksmc_sample_label(ctx, ",fc_target_wwns=\"", 17, (((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) ? agg_4_1(ctx, v) : ksmc_sv_lit("", 0))); /* :59 */
-  ksmc_sample_label(ctx, ",iscsi_target_portal=\"", 22, ((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) ? ksmc_sv_tok(ctx, v->spec_iscsi_targetPortal) : ksmc_sv_lit("", 0))); /* :62 */
-  ksmc_sample_label(ctx, ",iscsi_iqn=\"", 12, ((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) ? ksmc_sv_tok(ctx, v->spec_iscsi_iqn) : ksmc_sv_lit("", 0))); /* :65 */
-  ksmc_sample_label(ctx, ",iscsi_lun=\"", 12, (((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && (v->spec_iscsi >= 0)) ? ((v->spec_iscsi_lun >= 0) ? ksmc_sv_tok(ctx, v->spec_iscsi_lun) : ksmc_sv_lit("0", 1)) : ksmc_sv_lit("", 0))); /* :68 */
-  ksmc_sample_label(ctx, ",iscsi_initiator_name=\"", 23, ((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) ? ksmc_sv_tok(ctx, v->spec_iscsi_initiatorName) : ksmc_sv_lit("", 0))); /* :72 */
-  ksmc_sample_label(ctx, ",nfs_server=\"", 13, (((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) ? ksmc_sv_tok(ctx, v->spec_nfs_server) : ksmc_sv_lit("", 0))); /* :75 */
-  ksmc_sample_label(ctx, ",nfs_path=\"", 11, (((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) ? ksmc_sv_tok(ctx, v->spec_nfs_path) : ksmc_sv_lit("", 0))); /* :79 */
-  ksmc_sample_label(ctx, ",csi_driver=\"", 13, ((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) ? ksmc_sv_tok(ctx, v->spec_csi_driver) : ksmc_sv_lit("", 0))); /* :83 */
-  ksmc_sample_label(ctx, ",csi_volume_handle=\"", 20, ((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) ? ksmc_sv_tok(ctx, v->spec_csi_volumeHandle) : ksmc_sv_lit("", 0))); /* :87 */
-  ksmc_sample_label(ctx, ",local_path=\"", 13, (((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) && !(v->spec_csi >= 0)) ? ksmc_sv_tok(ctx, v->spec_local_path) : ksmc_sv_lit("", 0))); /* :91 */
-  ksmc_sample_label(ctx, ",local_fs=\"", 11, (((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) && !(v->spec_csi >= 0)) ? ksmc_sv_tok(ctx, v->spec_local_fsType) : ksmc_sv_lit("", 0))); /* :95 */
-  ksmc_sample_label(ctx, ",host_path=\"", 12, ((((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) && !(v->spec_csi >= 0)) && !(v->spec_local >= 0)) ? ksmc_sv_tok(ctx, v->spec_hostPath_path) : ksmc_sv_lit("", 0))); /* :99 */
-  ksmc_sample_label(ctx, ",host_path_type=\"", 17, ((((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) && !(v->spec_csi >= 0)) && !(v->spec_local >= 0)) ? ksmc_sv_tok(ctx, v->spec_hostPath_type) : ksmc_sv_lit("", 0))); /* :104 */
+  ksmc_sample_label(ctx, ",ebs_volume_id=\"", 16, (!(v->spec_gcePersistentDisk >= 0) ? ksmc_sv_tok(ctx, v->spec_awsElasticBlockStore_volumeID) : ksmc_sv_clean("", 0))); /* :49 */
+  ksmc_sample_label(ctx, ",azure_disk_name=\"", 18, ((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) ? ksmc_sv_tok(ctx, v->spec_azureDisk_diskName) : ksmc_sv_clean("", 0))); /* :50 */
+  ksmc_sample_label(ctx, ",fc_wwids=\"", 11, (((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) ? agg_4_0(ctx, v) : ksmc_sv_clean("", 0))); /* :53 */
+  ksmc_sample_label(ctx, ",fc_lun=\"", 9, ((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && (v->spec_fc_lun >= 0)) ? ksmc_sv_tok(ctx, v->spec_fc_lun) : ksmc_sv_clean("", 0))); /* :56 */
+  ksmc_sample_label(ctx, ",fc_target_wwns=\"", 17, (((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) ? agg_4_1(ctx, v) : ksmc_sv_clean("", 0))); /* :59 */
+  ksmc_sample_label(ctx, ",iscsi_target_portal=\"", 22, ((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) ? ksmc_sv_tok(ctx, v->spec_iscsi_targetPortal) : ksmc_sv_clean("", 0))); /* :62 */
+  ksmc_sample_label(ctx, ",iscsi_iqn=\"", 12, ((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) ? ksmc_sv_tok(ctx, v->spec_iscsi_iqn) : ksmc_sv_clean("", 0))); /* :65 */
+  ksmc_sample_label(ctx, ",iscsi_lun=\"", 12, (((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && (v->spec_iscsi >= 0)) ? ((v->spec_iscsi_lun >= 0) ? ksmc_sv_tok(ctx, v->spec_iscsi_lun) : ksmc_sv_clean("0", 1)) : ksmc_sv_clean("", 0))); /* :68 */
+  ksmc_sample_label(ctx, ",iscsi_initiator_name=\"", 23, ((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) ? ksmc_sv_tok(ctx, v->spec_iscsi_initiatorName) : ksmc_sv_clean("", 0))); /* :72 */
+  ksmc_sample_label(ctx, ",nfs_server=\"", 13, (((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) ? ksmc_sv_tok(ctx, v->spec_nfs_server) : ksmc_sv_clean("", 0))); /* :75 */
+  ksmc_sample_label(ctx, ",nfs_path=\"", 11, (((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) ? ksmc_sv_tok(ctx, v->spec_nfs_path) : ksmc_sv_clean("", 0))); /* :79 */
+  ksmc_sample_label(ctx, ",csi_driver=\"", 13, ((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) ? ksmc_sv_tok(ctx, v->spec_csi_driver) : ksmc_sv_clean("", 0))); /* :83 */
+  ksmc_sample_label(ctx, ",csi_volume_handle=\"", 20, ((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) ? ksmc_sv_tok(ctx, v->spec_csi_volumeHandle) : ksmc_sv_clean("", 0))); /* :87 */
+  ksmc_sample_label(ctx, ",local_path=\"", 13, (((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) && !(v->spec_csi >= 0)) ? ksmc_sv_tok(ctx, v->spec_local_path) : ksmc_sv_clean("", 0))); /* :91 */
+  ksmc_sample_label(ctx, ",local_fs=\"", 11, (((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) && !(v->spec_csi >= 0)) ? ksmc_sv_tok(ctx, v->spec_local_fsType) : ksmc_sv_clean("", 0))); /* :95 */
+  ksmc_sample_label(ctx, ",host_path=\"", 12, ((((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) && !(v->spec_csi >= 0)) && !(v->spec_local >= 0)) ? ksmc_sv_tok(ctx, v->spec_hostPath_path) : ksmc_sv_clean("", 0))); /* :99 */
+  ksmc_sample_label(ctx, ",host_path_type=\"", 17, ((((((((!(v->spec_gcePersistentDisk >= 0) && !(v->spec_awsElasticBlockStore >= 0)) && !(v->spec_azureDisk >= 0)) && !(v->spec_fc >= 0)) && !(v->spec_iscsi >= 0)) && !(v->spec_nfs >= 0)) && !(v->spec_csi >= 0)) && !(v->spec_local >= 0)) ? ksmc_sv_tok(ctx, v->spec_hostPath_type) : ksmc_sv_clean("", 0))); /* :104 */
   ksmc_sample_label(ctx, ",reclaim_policy=\"", 17, ksmc_sv_tok(ctx, v->spec_persistentVolumeReclaimPolicy)); /* :109 */
   ksmc_sample_end(ctx, 1.0, true);
 }
@@ -1053,7 +1053,7 @@ static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
 static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_persistentvolume_volume_mode", 33);
-  ksmc_sample_label(ctx, ",volumemode=\"", 13, ((v->spec_volumeMode >= 0) ? ksmc_sv_tok(ctx, v->spec_volumeMode) : ksmc_sv_lit("Filesystem", 10))); /* :143 */
+  ksmc_sample_label(ctx, ",volumemode=\"", 13, ((v->spec_volumeMode >= 0) ? ksmc_sv_tok(ctx, v->spec_volumeMode) : ksmc_sv_clean("Filesystem", 10))); /* :143 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 

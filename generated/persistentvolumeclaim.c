@@ -493,13 +493,13 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
   else if (ksmc_sv_eq_lit(ctx, of, "Bound", 5)) match = 1;
   else if (ksmc_sv_eq_lit(ctx, of, "Pending", 7)) match = 2;
   ksmc_sample_begin(ctx, "kube_persistentvolumeclaim_status_phase", 39);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Lost", 4));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Lost", 4));
   ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_persistentvolumeclaim_status_phase", 39);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Bound", 5));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Bound", 5));
   ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_persistentvolumeclaim_status_phase", 39);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Pending", 7));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Pending", 7));
   ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
 }
 
@@ -537,15 +537,15 @@ static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
     else if (ksmc_sv_eq_lit(ctx, of, "Unknown", 7)) match = 2;
     ksmc_sample_begin(ctx, "kube_persistentvolumeclaim_status_condition", 43);
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :86 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("true", 4));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("true", 4));
     ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_persistentvolumeclaim_status_condition", 43);
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :86 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("false", 5));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("false", 5));
     ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_persistentvolumeclaim_status_condition", 43);
     ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_tok(ctx, it_c->type)); /* :86 */
-    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_lit("unknown", 7));
+    ksmc_sample_label(ctx, ",status=\"", 9, ksmc_sv_clean("unknown", 7));
     ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   }
 }

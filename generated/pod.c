@@ -1626,7 +1626,7 @@ static void body_2(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, siz
       ksmc_slice fn_unit[3];
       size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
       for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
-        ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
+        ksmc_sv lv_unit = ksmc_sv_clean(fn_unit[i_unit].p, fn_unit[i_unit].n); /* unit */
         /* specs/pod.yaml:47 */
         if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
         ksmc_sample_begin(ctx, fam, fam_n);
@@ -1656,7 +1656,7 @@ static void body_3(ksmc_render_ctx *ctx, const v_root_t *v, const char *fam, siz
       ksmc_slice fn_unit[3];
       size_t n_unit = ksmc_fn_resource_units(ctx, ksmc_sv_tok(ctx, it_r->_key), fn_unit);
       for (size_t i_unit = 0; i_unit < n_unit; i_unit++) {
-        ksmc_sv lv_unit = ksmc_sv_lit(fn_unit[i_unit].p, fn_unit[i_unit].n);
+        ksmc_sv lv_unit = ksmc_sv_clean(fn_unit[i_unit].p, fn_unit[i_unit].n); /* unit */
         /* specs/pod.yaml:63 */
         if (!(!ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_r->_key), "pods", 4))) continue;
         ksmc_sample_begin(ctx, fam, fam_n);
@@ -2081,9 +2081,9 @@ static void family_37(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
   if (ctx->out.n == fam_start) { /* if_empty */
     ksmc_sample_begin(ctx, "kube_pod_owner", 14);
-    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_lit("", 0)); /* :393 */
-    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_lit("", 0)); /* :394 */
-    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_lit("", 0)); /* :395 */
+    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_clean("", 0)); /* :393 */
+    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_clean("", 0)); /* :394 */
+    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_clean("", 0)); /* :395 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
@@ -2148,8 +2148,8 @@ static void family_41(ksmc_render_ctx *ctx, const v_root_t *v) {
     if (!(((it_vol->persistentVolumeClaim >= 0) || (it_vol->ephemeral >= 0)))) continue;
     ksmc_sample_begin(ctx, "kube_pod_spec_volumes_persistentvolumeclaims_info", 49);
     ksmc_sample_label(ctx, ",volume=\"", 9, ksmc_sv_tok(ctx, it_vol->name)); /* :435 */
-    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_lit("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :436 */
-    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_lit("false", 5) : ksmc_sv_lit("true", 4))); /* :437 */
+    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_clean("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :436 */
+    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_clean("false", 5) : ksmc_sv_clean("true", 4))); /* :437 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
@@ -2164,8 +2164,8 @@ static void family_42(ksmc_render_ctx *ctx, const v_root_t *v) {
     if (!(((it_vol->persistentVolumeClaim >= 0) || (it_vol->ephemeral >= 0)))) continue;
     ksmc_sample_begin(ctx, "kube_pod_spec_volumes_persistentvolumeclaims_readonly", 53);
     ksmc_sample_label(ctx, ",volume=\"", 9, ksmc_sv_tok(ctx, it_vol->name)); /* :448 */
-    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_lit("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :449 */
-    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_lit("false", 5) : ksmc_sv_lit("true", 4))); /* :450 */
+    ksmc_sample_label(ctx, ",persistentvolumeclaim=\"", 24, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_tok(ctx, it_vol->persistentVolumeClaim_claimName) : ksmc_fn_concat(ctx, (ksmc_sv[]){ksmc_sv_tok(ctx, v->metadata_name), ksmc_sv_clean("-", 1), ksmc_sv_tok(ctx, it_vol->name)}, 3, 0))); /* :449 */
+    ksmc_sample_label(ctx, ",ephemeral=\"", 12, ((it_vol->persistentVolumeClaim >= 0) ? ksmc_sv_clean("false", 5) : ksmc_sv_clean("true", 4))); /* :450 */
     ksmc_sample_end(ctx, (ksmc_bool_tok(ctx, it_vol->persistentVolumeClaim_readOnly) ? 1.0 : 0.0), true);
   }
 }
@@ -2192,19 +2192,19 @@ static void family_44(ksmc_render_ctx *ctx, const v_root_t *v) {
   else if (ksmc_sv_eq_lit(ctx, of, "Unknown", 7)) match = 3;
   else if (ksmc_sv_eq_lit(ctx, of, "Running", 7)) match = 4;
   ksmc_sample_begin(ctx, "kube_pod_status_phase", 21);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Pending", 7));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Pending", 7));
   ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_pod_status_phase", 21);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Succeeded", 9));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Succeeded", 9));
   ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_pod_status_phase", 21);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Failed", 6));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Failed", 6));
   ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_pod_status_phase", 21);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Unknown", 7));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Unknown", 7));
   ksmc_sample_end(ctx, match == 3 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_pod_status_phase", 21);
-  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_lit("Running", 7));
+  ksmc_sample_label(ctx, ",phase=\"", 8, ksmc_sv_clean("Running", 7));
   ksmc_sample_end(ctx, match == 4 ? 1.0 : 0.0, true);
 }
 
@@ -2219,13 +2219,13 @@ static void family_45(ksmc_render_ctx *ctx, const v_root_t *v) {
   else if (ksmc_sv_eq_lit(ctx, of, "Burstable", 9)) match = 1;
   else if (ksmc_sv_eq_lit(ctx, of, "Guaranteed", 10)) match = 2;
   ksmc_sample_begin(ctx, "kube_pod_status_qos_class", 25);
-  ksmc_sample_label(ctx, ",qos_class=\"", 12, ksmc_sv_lit("BestEffort", 10));
+  ksmc_sample_label(ctx, ",qos_class=\"", 12, ksmc_sv_clean("BestEffort", 10));
   ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_pod_status_qos_class", 25);
-  ksmc_sample_label(ctx, ",qos_class=\"", 12, ksmc_sv_lit("Burstable", 9));
+  ksmc_sample_label(ctx, ",qos_class=\"", 12, ksmc_sv_clean("Burstable", 9));
   ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
   ksmc_sample_begin(ctx, "kube_pod_status_qos_class", 25);
-  ksmc_sample_label(ctx, ",qos_class=\"", 12, ksmc_sv_lit("Guaranteed", 10));
+  ksmc_sample_label(ctx, ",qos_class=\"", 12, ksmc_sv_clean("Guaranteed", 10));
   ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
 }
 
@@ -2242,13 +2242,13 @@ static void family_46(ksmc_render_ctx *ctx, const v_root_t *v) {
     else if (ksmc_sv_eq_lit(ctx, of, "False", 5)) match = 1;
     else if (ksmc_sv_eq_lit(ctx, of, "Unknown", 7)) match = 2;
     ksmc_sample_begin(ctx, "kube_pod_status_ready", 21);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("true", 4));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("true", 4));
     ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_pod_status_ready", 21);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("false", 5));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("false", 5));
     ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_pod_status_ready", 21);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("unknown", 7));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("unknown", 7));
     ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   }
 }
@@ -2320,7 +2320,7 @@ static void family_50(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   static const ksmc_slice list_reason[] = {{"Evicted", 7}, {"NodeAffinity", 12}, {"NodeLost", 8}, {"PreemptionByScheduler", 21}, {"SchedulingGated", 15}, {"Shutdown", 8}, {"TerminationByKubelet", 20}, {"UnexpectedAdmissionError", 24}, {"Other", 5}};
   for (size_t i_reason = 0; i_reason < 9; i_reason++) {
-    ksmc_sv lv_reason = ksmc_sv_lit(list_reason[i_reason].p, list_reason[i_reason].n);
+    ksmc_sv lv_reason = ksmc_sv_clean(list_reason[i_reason].p, list_reason[i_reason].n);
     /* specs/pod.yaml:521 */
     if (!((ksmc_sv_eq_lit(ctx, lv_reason, "Other", 5) ? (ksmc_sv_nonempty(ksmc_sv_tok(ctx, v->status_reason)) && !ksmc_sv_in(ctx, ksmc_sv_tok(ctx, v->status_reason), (const ksmc_slice[]){{"Evicted", 7}, {"NodeAffinity", 12}, {"NodeLost", 8}, {"PreemptionByScheduler", 21}, {"SchedulingGated", 15}, {"Shutdown", 8}, {"TerminationByKubelet", 20}, {"UnexpectedAdmissionError", 24}}, 8)) : ((ksmc_sv_eq(ctx, ksmc_sv_tok(ctx, v->status_reason), lv_reason) || agg_50_5(ctx, v, lv_reason)) || agg_50_6(ctx, v, lv_reason))))) continue;
     ksmc_sample_begin(ctx, "kube_pod_status_reason", 22);
@@ -2337,7 +2337,7 @@ static void family_51(ksmc_render_ctx *ctx, const v_root_t *v) {
     const v_status_conditions_t *it_c = &((const v_status_conditions_t *)col_c->items)[i_c];
     if (!(ksmc_sv_eq_lit(ctx, ksmc_sv_tok(ctx, it_c->type), "DisruptionTarget", 16))) continue;
     ksmc_sample_begin(ctx, "kube_pod_status_disruption_reason", 33);
-    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"PreemptionByScheduler", 21}, {"DeletionByTaintManager", 22}, {"EvictionByEvictionAPI", 21}, {"DeletionByPodGC", 15}, {"TerminationByKubelet", 20}}, 5) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_lit("Other", 5))); /* :538 */
+    ksmc_sample_label(ctx, ",reason=\"", 9, (ksmc_sv_in(ctx, ksmc_sv_tok(ctx, it_c->reason), (const ksmc_slice[]){{"PreemptionByScheduler", 21}, {"DeletionByTaintManager", 22}, {"EvictionByEvictionAPI", 21}, {"DeletionByPodGC", 15}, {"TerminationByKubelet", 20}}, 5) ? ksmc_sv_tok(ctx, it_c->reason) : ksmc_sv_clean("Other", 5))); /* :538 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }
@@ -2355,13 +2355,13 @@ static void family_52(ksmc_render_ctx *ctx, const v_root_t *v) {
     else if (ksmc_sv_eq_lit(ctx, of, "False", 5)) match = 1;
     else if (ksmc_sv_eq_lit(ctx, of, "Unknown", 7)) match = 2;
     ksmc_sample_begin(ctx, "kube_pod_status_scheduled", 25);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("true", 4));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("true", 4));
     ksmc_sample_end(ctx, match == 0 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_pod_status_scheduled", 25);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("false", 5));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("false", 5));
     ksmc_sample_end(ctx, match == 1 ? 1.0 : 0.0, true);
     ksmc_sample_begin(ctx, "kube_pod_status_scheduled", 25);
-    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_lit("unknown", 7));
+    ksmc_sample_label(ctx, ",condition=\"", 12, ksmc_sv_clean("unknown", 7));
     ksmc_sample_end(ctx, match == 2 ? 1.0 : 0.0, true);
   }
 }

@@ -413,9 +413,9 @@ static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
   if (ctx->out.n == fam_start) { /* if_empty */
     ksmc_sample_begin(ctx, "kube_replicaset_owner", 21);
-    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_lit("", 0)); /* :81 */
-    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_lit("", 0)); /* :82 */
-    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_lit("", 0)); /* :83 */
+    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_clean("", 0)); /* :81 */
+    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_clean("", 0)); /* :82 */
+    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_clean("", 0)); /* :83 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }

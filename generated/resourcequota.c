@@ -266,7 +266,7 @@ static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
     const v_status_hard_t *it_h = &((const v_status_hard_t *)col_h->items)[i_h];
     ksmc_sample_begin(ctx, "kube_resourcequota", 18);
     ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_h->_key)); /* :34 */
-    ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_lit("hard", 4)); /* :35 */
+    ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_clean("hard", 4)); /* :35 */
     ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_h->_self), true);
   }
 }
@@ -279,7 +279,7 @@ static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
     const v_status_used_t *it_u = &((const v_status_used_t *)col_u->items)[i_u];
     ksmc_sample_begin(ctx, "kube_resourcequota", 18);
     ksmc_sample_label(ctx, ",resource=\"", 11, ksmc_sv_tok(ctx, it_u->_key)); /* :41 */
-    ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_lit("used", 4)); /* :42 */
+    ksmc_sample_label(ctx, ",type=\"", 7, ksmc_sv_clean("used", 4)); /* :42 */
     ksmc_sample_end(ctx, ksmc_qty_tok(ctx, it_u->_self), true);
   }
 }

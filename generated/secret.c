@@ -292,9 +292,9 @@ static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
   }
   if (ctx->out.n == fam_start) { /* if_empty */
     ksmc_sample_begin(ctx, "kube_secret_owner", 17);
-    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_lit("", 0)); /* :76 */
-    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_lit("", 0)); /* :77 */
-    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_lit("", 0)); /* :78 */
+    ksmc_sample_label(ctx, ",owner_kind=\"", 13, ksmc_sv_clean("", 0)); /* :76 */
+    ksmc_sample_label(ctx, ",owner_name=\"", 13, ksmc_sv_clean("", 0)); /* :77 */
+    ksmc_sample_label(ctx, ",owner_is_controller=\"", 22, ksmc_sv_clean("", 0)); /* :78 */
     ksmc_sample_end(ctx, 1.0, true);
   }
 }

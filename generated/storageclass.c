@@ -168,8 +168,8 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
   (void)v;
   ksmc_sample_begin(ctx, "kube_storageclass_info", 22);
   ksmc_sample_label(ctx, ",provisioner=\"", 14, ksmc_sv_tok(ctx, v->provisioner)); /* :24 */
-  ksmc_sample_label(ctx, ",reclaim_policy=\"", 17, ((v->reclaimPolicy >= 0) ? ksmc_sv_tok(ctx, v->reclaimPolicy) : ksmc_sv_lit("Delete", 6))); /* :25 */
-  ksmc_sample_label(ctx, ",volume_binding_mode=\"", 22, ((v->volumeBindingMode >= 0) ? ksmc_sv_tok(ctx, v->volumeBindingMode) : ksmc_sv_lit("Immediate", 9))); /* :26 */
+  ksmc_sample_label(ctx, ",reclaim_policy=\"", 17, ((v->reclaimPolicy >= 0) ? ksmc_sv_tok(ctx, v->reclaimPolicy) : ksmc_sv_clean("Delete", 6))); /* :25 */
+  ksmc_sample_label(ctx, ",volume_binding_mode=\"", 22, ((v->volumeBindingMode >= 0) ? ksmc_sv_tok(ctx, v->volumeBindingMode) : ksmc_sv_clean("Immediate", 9))); /* :26 */
   ksmc_sample_end(ctx, 1.0, true);
 }
 

@@ -217,8 +217,24 @@ static ksmc_buf *slot_buf(ksmc_render_ctx *ctx, int slot) {
   return slot ? &ctx->scratch2 : &ctx->scratch;
 }
 
+/* True if every byte of p[0..n) is one SanitizeLabelName keeps ([a-zA-Z0-9_]). */
+static bool label_word(const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9') && c != '_')
+      return false;
+  }
+  return true;
+}
+
 ksmc_sv ksmc_fn_sanitize(ksmc_render_ctx *ctx, ksmc_sv v, int slot) {
   if (v.kind == KSMC_SV_NONE) return v;
+  /* A name in the document's bytes that is already valid is returned as it is (bytes in a
+   * scratch slot are copied: the caller may reuse that slot while using the result). */
+  uintptr_t at = (uintptr_t)v.p, json = (uintptr_t)ctx->json;
+  if (v.kind <= KSMC_SV_CLEAN && at >= json && at + v.n <= json + ctx->json_len &&
+      label_word(v.p, v.n))
+    return ksmc_sv_clean(v.p, v.n);
   ksmc_slice s = ksmc_sv_decode(ctx, v, slot);
   /* Decoding may have used the same slot: sanitize from a copy in the private slot. */
   ksmc_buf *tmp = &ctx->scratch3;
@@ -228,7 +244,7 @@ ksmc_sv ksmc_fn_sanitize(ksmc_render_ctx *ctx, ksmc_sv v, int slot) {
   ksmc_buf *b = slot_buf(ctx, slot);
   ksmc_buf_reset(b);
   ksmc_label_sanitize(b, tmp->p ? tmp->p : "", tmp->n);
-  return ksmc_sv_lit(b->p ? b->p : "", b->n);
+  return ksmc_sv_clean(b->p ? b->p : "", b->n); /* [a-zA-Z0-9_] only */
 }
 
 size_t ksmc_fn_resource_units(ksmc_render_ctx *ctx, ksmc_sv v, ksmc_slice out[3]) {
@@ -241,7 +257,7 @@ ksmc_sv ksmc_fn_ip_family(ksmc_render_ctx *ctx, ksmc_sv v) {
   if (v.kind == KSMC_SV_NONE) return v;
   ksmc_slice s = ksmc_sv_decode(ctx, v, 0);
   ksmc_slice f = ksmc_ip_family(s.p, s.n);
-  return f.n ? ksmc_sv_lit(f.p, f.n) : ksmc_sv_none();
+  return f.n ? ksmc_sv_clean(f.p, f.n) : ksmc_sv_none(); /* "4" or "6" */
 }
 
 bool ksmc_fn_has_prefix(ksmc_render_ctx *ctx, ksmc_sv v, const char *lit, size_t n) {

@@ -156,6 +156,12 @@ static inline ksmc_sv ksmc_sv_lit(const char *p, size_t n) {
   return (ksmc_sv){p, n, KSMC_SV_PLAIN};
 }
 
+/* A value whose bytes are known CLEAN (see ksmc_sv_kind): spec literals without `\`, `"`,
+ * LF or non-ASCII bytes (the generator checks), label names, fixed words. */
+static inline ksmc_sv ksmc_sv_clean(const char *p, size_t n) {
+  return (ksmc_sv){p, n, KSMC_SV_CLEAN};
+}
+
 static inline ksmc_sv ksmc_sv_none(void) { return (ksmc_sv){"", 0, KSMC_SV_NONE}; }
 
 /* Decoded bytes of v (JSON escapes resolved into ctx scratch memory when needed). The
@@ -246,7 +252,8 @@ double ksmc_fn_crs_number(ksmc_render_ctx *ctx, int t);
 
 /* ---- string functions -------------------------------------------------------------- */
 
-/* SanitizeLabelName(v), into scratch slot `slot`. */
+/* SanitizeLabelName(v), into scratch slot `slot` (CLEAN; v itself when it is a valid
+ * name in the object's bytes). */
 ksmc_sv ksmc_fn_sanitize(ksmc_render_ctx *ctx, ksmc_sv v, int slot);
 
 /* Every KSM unit of a resource name (ksmc_resource_units); the `each:` source
@@ -258,7 +265,7 @@ ksmc_sv ksmc_fn_ip_family(ksmc_render_ctx *ctx, ksmc_sv v);
 
 /* "true"/"false" (strconv.FormatBool) of a boolean token. */
 static inline ksmc_sv ksmc_fn_format_bool(const ksmc_render_ctx *ctx, int t) {
-  return ksmc_bool_tok(ctx, t) ? ksmc_sv_lit("true", 4) : ksmc_sv_lit("false", 5);
+  return ksmc_bool_tok(ctx, t) ? ksmc_sv_clean("true", 4) : ksmc_sv_clean("false", 5);
 }
 
 /* True if v starts with lit. */

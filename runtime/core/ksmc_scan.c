@@ -202,18 +202,22 @@ int ksmc_tok_expand(ksmc_render_ctx *ctx, int t) {
 int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos) {
   size_t p = skip_ws(ctx, *pos);
 #ifdef __SSE2__
-  /* Fast path: a string that ends within one 16-byte step and is CLEAN up to its closing
-   * quote (most kept values: names, phases, timestamps) is found and checked at once. */
-  if (p + 17 <= ctx->json_len && ctx->json[p] == '"' && !ctx->scan_failed) {
-    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(ctx->json + p + 1));
-    unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')));
-    __m128i dirty = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('\\')),
-                                 _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('\n')), b));
-    unsigned d = (unsigned)_mm_movemask_epi8(dirty); /* b: the sign bit is >= 0x80 */
-    if (q && !(d & ((q & (0 - q)) - 1))) {
-      size_t len = (size_t)__builtin_ctz(q);
-      *pos = p + 1 + len + 1;
-      int t = scalar_token(ctx, JSMN_STRING, p + 1, p + 1 + len);
+  /* Fast path: a string CLEAN up to its closing quote within 64 bytes (names, phases,
+   * timestamps, images, uids) is found and checked at once, 16 bytes per step. */
+  if (p < ctx->json_len && ctx->json[p] == '"' && !ctx->scan_failed) {
+    const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\'), vn = _mm_set1_epi8('\n');
+    for (size_t i = p + 1; i + 16 <= ctx->json_len && i < p + 65; i += 16) {
+      __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(ctx->json + i));
+      unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, vq));
+      unsigned d = (unsigned)_mm_movemask_epi8(/* b: the sign bit is >= 0x80 */
+                                               _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, vb),
+                                                                         _mm_cmpeq_epi8(b, vn)),
+                                                            b));
+      if (d & ((q & (0 - q)) - 1)) break; /* not CLEAN before the quote (or the step's end) */
+      if (!q) continue;
+      size_t end = i + (size_t)__builtin_ctz(q);
+      *pos = end + 1;
+      int t = scalar_token(ctx, JSMN_STRING, p + 1, end);
       if (t >= 0) ctx->tok[t].size = KSMC_TOK_CLEAN;
       return t;
     }
