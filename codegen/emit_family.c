@@ -285,6 +285,52 @@ static void emit_then_family(FILE *out, const emit_scope *sc) {
 
 static void family_body(sb *b, const emit_scope *sc);
 
+/* A family that only writes samples from the object (no loops, labels, blocks...). */
+static bool plain_family(const family *f) {
+  return !f->nloops && !f->nlabels && !f->st && !f->has_if_empty && !f->distinct && !f->nalso &&
+         !f->nthen;
+}
+
+/* A call `name(one root path)`, e.g. nonzero(.metadata.creationTimestamp). */
+static const path_ref *call_of_root_path(const expr *e, const char *name) {
+  if (!e || e->kind != E_CALL || strcmp(e->str, name) || e->nargs != 1 ||
+      e->args[0]->kind != E_PATH)
+    return NULL;
+  const path_ref *r = spec_path_ref(e->args[0]);
+  return r && !r->var && !r->iterates ? r : NULL;
+}
+
+/* The families every kind declares alike -- a timestamp (`where: nonzero(P)`, `value:
+ * timestamp(P)`) or allowlisted labels/annotations -- become one call of their runtime
+ * helper (ksmc_gen.h) instead of the same lines in every generated file. */
+static bool emit_runtime_family(FILE *out, const emit_scope *sc) {
+  const family *f = sc->f;
+  if (!plain_family(f)) return false;
+  sb b = {0};
+  if (!f->dyn) {
+    const path_ref *w = call_of_root_path(f->where, "nonzero");
+    const path_ref *v = call_of_root_path(f->value, "timestamp");
+    if (!w || !v || w->node != v->node) return false;
+    sb_printf(&b, "  ksmc_family_timestamp(ctx, \"%s\", %zu, ", f->name, strlen(f->name));
+    emit_tok(&b, sc, f->value->args[0]);
+    sb_printf(&b, ", %s); /* :%d */\n", has_static_labels(sc) ? "true" : "false",
+              f->where->pos.line);
+  } else {
+    if (f->where || f->value || (f->dyn->allow != DYN_LABELS && f->dyn->allow != DYN_ANNOTATIONS))
+      return false;
+    sb_printf(&b, "  ksmc_family_allowlisted(ctx, \"%s\", %zu, ", f->name, strlen(f->name));
+    emit_tok(&b, sc, f->dyn->from);
+    sb_printf(&b, ", \"%s\", ctx->opts.%s, %s);\n", f->dyn->prefix,
+              f->dyn->allow == DYN_LABELS ? "labels_allow" : "annotations_allow",
+              has_static_labels(sc) ? "true" : "false");
+  }
+  fprintf(out, "/* %s:%d: %s */\n", sc->display, f->pos.line, f->name);
+  fprintf(out, "static void family_%d(ksmc_render_ctx *ctx, const v_root_t *v) {\n%s}\n\n",
+          sc->fam_index, sb_str(&b));
+  sb_free(&b);
+  return true;
+}
+
 static void emit_family(FILE *out, const emit_scope *sc) {
   const family *f = sc->f;
   if (f->nthen) {
@@ -316,6 +362,7 @@ static void emit_family(FILE *out, const emit_scope *sc) {
     fprintf(out, "}\n\n");
     return;
   }
+  if (emit_runtime_family(out, sc)) return;
   emit_aggregates(out, sc);
   sb b = {0};
   /* The help text appears once, in the family table, so editing it is one hunk. */

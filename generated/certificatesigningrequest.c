@@ -286,31 +286,17 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/certificatesigningrequest.yaml:18: kube_certificatesigningrequest_annotations */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_certificatesigningrequest_annotations", 42);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_certificatesigningrequest_annotations", 42, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/certificatesigningrequest.yaml:27: kube_certificatesigningrequest_labels */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_certificatesigningrequest_labels", 37);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_certificatesigningrequest_labels", 37, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/certificatesigningrequest.yaml:36: kube_certificatesigningrequest_created */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/certificatesigningrequest.yaml:40 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_certificatesigningrequest_created", 38);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_certificatesigningrequest_created", 38, v->metadata_creationTimestamp, true); /* :40 */
 }
 
 /* count(.status.conditions[type="Approved"]) */

@@ -142,22 +142,12 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/configmap.yaml:18: kube_configmap_annotations */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_configmap_annotations", 26);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_configmap_annotations", 26, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/configmap.yaml:27: kube_configmap_labels */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_configmap_labels", 21);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_configmap_labels", 21, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/configmap.yaml:36: kube_configmap_info */
@@ -169,11 +159,7 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/configmap.yaml:42: kube_configmap_created */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/configmap.yaml:46 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_configmap_created", 22);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_configmap_created", 22, v->metadata_creationTimestamp, true); /* :46 */
 }
 
 /* specs/configmap.yaml:50: kube_configmap_metadata_resource_version */

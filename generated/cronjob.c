@@ -308,22 +308,12 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/cronjob.yaml:16: kube_cronjob_annotations */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_cronjob_annotations", 24);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_cronjob_annotations", 24, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/cronjob.yaml:21: kube_cronjob_labels */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_cronjob_labels", 19);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_cronjob_labels", 19, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/cronjob.yaml:26: kube_cronjob_info */
@@ -338,11 +328,7 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/cronjob.yaml:35: kube_cronjob_created */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/cronjob.yaml:39 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_cronjob_created", 20);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_cronjob_created", 20, v->metadata_creationTimestamp, true); /* :39 */
 }
 
 /* count(.status.active[*]) */

@@ -245,11 +245,7 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/daemonset.yaml:16: kube_daemonset_created */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/daemonset.yaml:20 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_daemonset_created", 22);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_daemonset_created", 22, v->metadata_creationTimestamp, true); /* :20 */
 }
 
 /* specs/daemonset.yaml:23: kube_daemonset_status_current_number_scheduled */
@@ -317,31 +313,17 @@ static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/daemonset.yaml:77: kube_daemonset_deletion_timestamp */
 static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/daemonset.yaml:81 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_deletionTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_daemonset_deletion_timestamp", 33);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_deletionTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_daemonset_deletion_timestamp", 33, v->metadata_deletionTimestamp, true); /* :81 */
 }
 
 /* specs/daemonset.yaml:84: kube_daemonset_annotations */
 static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_daemonset_annotations", 26);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_daemonset_annotations", 26, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/daemonset.yaml:93: kube_daemonset_labels */
 static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_daemonset_labels", 21);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_daemonset_labels", 21, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

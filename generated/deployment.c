@@ -539,11 +539,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/deployment.yaml:30: kube_deployment_created */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/deployment.yaml:34 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_deployment_created", 23);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_deployment_created", 23, v->metadata_creationTimestamp, true); /* :34 */
 }
 
 /* specs/deployment.yaml:37: kube_deployment_status_replicas */
@@ -669,31 +665,17 @@ static void family_14(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/deployment.yaml:134: kube_deployment_deletion_timestamp */
 static void family_15(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/deployment.yaml:138 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_deletionTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_deployment_deletion_timestamp", 34);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_deletionTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_deployment_deletion_timestamp", 34, v->metadata_deletionTimestamp, true); /* :138 */
 }
 
 /* specs/deployment.yaml:141: kube_deployment_annotations */
 static void family_16(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_deployment_annotations", 27);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_deployment_annotations", 27, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/deployment.yaml:150: kube_deployment_labels */
 static void family_17(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_deployment_labels", 22);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_deployment_labels", 22, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

@@ -427,31 +427,17 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/endpoints.yaml:24: kube_endpoint_created */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/endpoints.yaml:28 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_endpoint_created", 21);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_endpoint_created", 21, v->metadata_creationTimestamp, true); /* :28 */
 }
 
 /* specs/endpoints.yaml:31: kube_endpoint_annotations */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_endpoint_annotations", 25);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_endpoint_annotations", 25, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/endpoints.yaml:40: kube_endpoint_labels */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_endpoint_labels", 20);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_endpoint_labels", 20, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/endpoints.yaml:53: kube_endpoint_address */

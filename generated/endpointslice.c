@@ -563,11 +563,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/endpointslice.yaml:26: kube_endpointslice_created */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/endpointslice.yaml:30 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_endpointslice_created", 26);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_endpointslice_created", 26, v->metadata_creationTimestamp, true); /* :30 */
 }
 
 /* any($ep.addresses[*] == $ep.addresses[*]) */
@@ -660,22 +656,12 @@ static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/endpointslice.yaml:84: kube_endpointslice_annotations */
 static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_endpointslice_annotations", 30);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_endpointslice_annotations", 30, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/endpointslice.yaml:93: kube_endpointslice_labels */
 static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_endpointslice_labels", 25);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_endpointslice_labels", 25, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

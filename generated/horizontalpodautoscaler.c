@@ -1868,22 +1868,12 @@ static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/horizontalpodautoscaler.yaml:198: kube_horizontalpodautoscaler_annotations */
 static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_horizontalpodautoscaler_annotations", 40);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_horizontalpodautoscaler_annotations", 40, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/horizontalpodautoscaler.yaml:207: kube_horizontalpodautoscaler_labels */
 static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_horizontalpodautoscaler_labels", 35);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_horizontalpodautoscaler_labels", 35, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/horizontalpodautoscaler.yaml:216: kube_horizontalpodautoscaler_status_condition */
@@ -1914,20 +1904,12 @@ static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/horizontalpodautoscaler.yaml:229: kube_horizontalpodautoscaler_created */
 static void family_13(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/horizontalpodautoscaler.yaml:233 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_horizontalpodautoscaler_created", 36);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_horizontalpodautoscaler_created", 36, v->metadata_creationTimestamp, true); /* :233 */
 }
 
 /* specs/horizontalpodautoscaler.yaml:236: kube_horizontalpodautoscaler_deletion_timestamp */
 static void family_14(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/horizontalpodautoscaler.yaml:240 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_deletionTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_horizontalpodautoscaler_deletion_timestamp", 47);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_deletionTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_horizontalpodautoscaler_deletion_timestamp", 47, v->metadata_deletionTimestamp, true); /* :240 */
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

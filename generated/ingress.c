@@ -664,31 +664,17 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/ingress.yaml:31: kube_ingress_annotations */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_ingress_annotations", 24);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_ingress_annotations", 24, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/ingress.yaml:40: kube_ingress_labels */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_ingress_labels", 19);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_ingress_labels", 19, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/ingress.yaml:49: kube_ingress_created */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/ingress.yaml:53 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_ingress_created", 20);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_ingress_created", 20, v->metadata_creationTimestamp, true); /* :53 */
 }
 
 /* specs/ingress.yaml:56: kube_ingress_metadata_resource_version */

@@ -186,31 +186,17 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/ingressclass.yaml:25: kube_ingressclass_created */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/ingressclass.yaml:29 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_ingressclass_created", 25);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_ingressclass_created", 25, v->metadata_creationTimestamp, true); /* :29 */
 }
 
 /* specs/ingressclass.yaml:32: kube_ingressclass_annotations */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_ingressclass_annotations", 29);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_ingressclass_annotations", 29, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/ingressclass.yaml:41: kube_ingressclass_labels */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_ingressclass_labels", 24);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_ingressclass_labels", 24, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

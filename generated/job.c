@@ -430,22 +430,12 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/job.yaml:16: kube_job_annotations */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_job_annotations", 20);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_job_annotations", 20, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/job.yaml:21: kube_job_labels */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_job_labels", 15);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_job_labels", 15, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/job.yaml:26: kube_job_info */
@@ -457,11 +447,7 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/job.yaml:31: kube_job_created */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/job.yaml:35 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_job_created", 16);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_job_created", 16, v->metadata_creationTimestamp, true); /* :35 */
 }
 
 /* specs/job.yaml:37: kube_job_spec_parallelism */

@@ -258,11 +258,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/lease.yaml:38: kube_lease_renew_time */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/lease.yaml:42 */
-  if (!(ksmc_ts_nonzero(ctx, v->spec_renewTime))) return;
-  ksmc_sample_begin(ctx, "kube_lease_renew_time", 21);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->spec_renewTime), true);
+  ksmc_family_timestamp(ctx, "kube_lease_renew_time", 21, v->spec_renewTime, true); /* :42 */
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

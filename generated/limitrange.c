@@ -485,11 +485,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/limitrange.yaml:59: kube_limitrange_created */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/limitrange.yaml:63 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_limitrange_created", 23);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_limitrange_created", 23, v->metadata_creationTimestamp, true); /* :63 */
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

@@ -277,11 +277,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/mutatingwebhookconfiguration.yaml:25: kube_mutatingwebhookconfiguration_created */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/mutatingwebhookconfiguration.yaml:29 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_mutatingwebhookconfiguration_created", 41);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_mutatingwebhookconfiguration_created", 41, v->metadata_creationTimestamp, true); /* :29 */
 }
 
 /* specs/mutatingwebhookconfiguration.yaml:33: kube_mutatingwebhookconfiguration_metadata_resource_version */

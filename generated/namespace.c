@@ -256,31 +256,17 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/namespace.yaml:15: kube_namespace_created */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/namespace.yaml:19 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_namespace_created", 22);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_namespace_created", 22, v->metadata_creationTimestamp, true); /* :19 */
 }
 
 /* specs/namespace.yaml:22: kube_namespace_annotations */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_namespace_annotations", 26);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_namespace_annotations", 26, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/namespace.yaml:31: kube_namespace_labels */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_namespace_labels", 21);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_namespace_labels", 21, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/namespace.yaml:41: kube_namespace_status_phase */

@@ -250,22 +250,12 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/networkpolicy.yaml:25: kube_networkpolicy_annotations */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_networkpolicy_annotations", 30);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_networkpolicy_annotations", 30, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/networkpolicy.yaml:34: kube_networkpolicy_labels */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_networkpolicy_labels", 25);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_networkpolicy_labels", 25, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* count(.spec.ingress[*]) */

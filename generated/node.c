@@ -657,30 +657,17 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/node.yaml:15: kube_node_annotations */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_node_annotations", 21);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_node_annotations", 21, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/node.yaml:24: kube_node_created */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/node.yaml:28 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_node_created", 17);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_node_created", 17, v->metadata_creationTimestamp, true); /* :28 */
 }
 
 /* specs/node.yaml:31: kube_node_deletion_timestamp */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/node.yaml:35 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_deletionTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_node_deletion_timestamp", 28);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_deletionTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_node_deletion_timestamp", 28, v->metadata_deletionTimestamp, true); /* :35 */
 }
 
 /* last(.status.addresses[type="InternalIP"].address) */
@@ -715,12 +702,7 @@ static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/node.yaml:54: kube_node_labels */
 static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_node_labels", 16);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_node_labels", 16, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/node.yaml:63: kube_node_role */

@@ -913,22 +913,12 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/persistentvolume.yaml:25: kube_persistentvolume_annotations */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_persistentvolume_annotations", 33);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_persistentvolume_annotations", 33, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/persistentvolume.yaml:30: kube_persistentvolume_labels */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_persistentvolume_labels", 28);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_persistentvolume_labels", 28, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/persistentvolume.yaml:35: kube_persistentvolume_status_phase */
@@ -1022,20 +1012,12 @@ static void family_5(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/persistentvolume.yaml:116: kube_persistentvolume_created */
 static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/persistentvolume.yaml:120 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_persistentvolume_created", 29);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_persistentvolume_created", 29, v->metadata_creationTimestamp, true); /* :120 */
 }
 
 /* specs/persistentvolume.yaml:122: kube_persistentvolume_deletion_timestamp */
 static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/persistentvolume.yaml:126 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_deletionTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_persistentvolume_deletion_timestamp", 40);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_deletionTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_persistentvolume_deletion_timestamp", 40, v->metadata_deletionTimestamp, true); /* :126 */
 }
 
 /* specs/persistentvolume.yaml:128: kube_persistentvolume_csi_attributes */

@@ -454,22 +454,12 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/persistentvolumeclaim.yaml:17: kube_persistentvolumeclaim_labels */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_persistentvolumeclaim_labels", 33);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_persistentvolumeclaim_labels", 33, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/persistentvolumeclaim.yaml:26: kube_persistentvolumeclaim_annotations */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_persistentvolumeclaim_annotations", 38);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_persistentvolumeclaim_annotations", 38, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/persistentvolumeclaim.yaml:37: kube_persistentvolumeclaim_info */
@@ -552,20 +542,12 @@ static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/persistentvolumeclaim.yaml:92: kube_persistentvolumeclaim_created */
 static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/persistentvolumeclaim.yaml:96 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_persistentvolumeclaim_created", 34);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_persistentvolumeclaim_created", 34, v->metadata_creationTimestamp, true); /* :96 */
 }
 
 /* specs/persistentvolumeclaim.yaml:99: kube_persistentvolumeclaim_deletion_timestamp */
 static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/persistentvolumeclaim.yaml:103 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_deletionTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_persistentvolumeclaim_deletion_timestamp", 45);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_deletionTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_persistentvolumeclaim_deletion_timestamp", 45, v->metadata_deletionTimestamp, true); /* :103 */
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

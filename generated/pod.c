@@ -1868,20 +1868,12 @@ static void family_14(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/pod.yaml:190: kube_pod_created */
 static void family_15(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/pod.yaml:194 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_pod_created", 16);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_pod_created", 16, v->metadata_creationTimestamp, true); /* :194 */
 }
 
 /* specs/pod.yaml:197: kube_pod_deletion_timestamp */
 static void family_16(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/pod.yaml:201 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_deletionTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_pod_deletion_timestamp", 27);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_deletionTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_pod_deletion_timestamp", 27, v->metadata_deletionTimestamp, true); /* :201 */
 }
 
 /* first(.metadata.ownerReferences[controller=true].kind) */
@@ -2030,22 +2022,12 @@ static void family_32(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/pod.yaml:349: kube_pod_annotations */
 static void family_33(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_pod_annotations", 20);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_pod_annotations", 20, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/pod.yaml:358: kube_pod_labels */
 static void family_34(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_pod_labels", 15);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_pod_labels", 15, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/pod.yaml:367: kube_pod_overhead_cpu_cores */

@@ -209,31 +209,17 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/poddisruptionbudget.yaml:19: kube_poddisruptionbudget_annotations */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_poddisruptionbudget_annotations", 36);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_poddisruptionbudget_annotations", 36, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/poddisruptionbudget.yaml:28: kube_poddisruptionbudget_labels */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_poddisruptionbudget_labels", 31);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_poddisruptionbudget_labels", 31, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/poddisruptionbudget.yaml:37: kube_poddisruptionbudget_created */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/poddisruptionbudget.yaml:41 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_poddisruptionbudget_created", 32);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_poddisruptionbudget_created", 32, v->metadata_creationTimestamp, true); /* :41 */
 }
 
 /* specs/poddisruptionbudget.yaml:45: kube_poddisruptionbudget_status_current_healthy */

@@ -338,11 +338,7 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/replicaset.yaml:16: kube_replicaset_created */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/replicaset.yaml:20 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_replicaset_created", 23);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_replicaset_created", 23, v->metadata_creationTimestamp, true); /* :20 */
 }
 
 /* specs/replicaset.yaml:23: kube_replicaset_status_replicas */
@@ -422,22 +418,12 @@ static void family_8(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/replicaset.yaml:85: kube_replicaset_annotations */
 static void family_9(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_replicaset_annotations", 27);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_replicaset_annotations", 27, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/replicaset.yaml:94: kube_replicaset_labels */
 static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_replicaset_labels", 22);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_replicaset_labels", 22, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

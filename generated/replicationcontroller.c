@@ -322,11 +322,7 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/replicationcontroller.yaml:18: kube_replicationcontroller_created */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/replicationcontroller.yaml:22 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_replicationcontroller_created", 34);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_replicationcontroller_created", 34, v->metadata_creationTimestamp, true); /* :22 */
 }
 
 /* specs/replicationcontroller.yaml:25: kube_replicationcontroller_status_replicas */

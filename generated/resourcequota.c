@@ -251,11 +251,7 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/resourcequota.yaml:17: kube_resourcequota_created */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/resourcequota.yaml:21 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_resourcequota_created", 26);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_resourcequota_created", 26, v->metadata_creationTimestamp, true); /* :21 */
 }
 
 /* specs/resourcequota.yaml:27: kube_resourcequota */
@@ -292,22 +288,12 @@ static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/resourcequota.yaml:45: kube_resourcequota_annotations */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_resourcequota_annotations", 30);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_resourcequota_annotations", 30, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/resourcequota.yaml:54: kube_resourcequota_labels */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_resourcequota_labels", 25);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_resourcequota_labels", 25, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

@@ -243,31 +243,17 @@ static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/secret.yaml:32: kube_secret_annotations */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_secret_annotations", 23);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_secret_annotations", 23, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/secret.yaml:41: kube_secret_labels */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_secret_labels", 18);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_secret_labels", 18, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/secret.yaml:50: kube_secret_created */
 static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/secret.yaml:54 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_secret_created", 19);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_secret_created", 19, v->metadata_creationTimestamp, true); /* :54 */
 }
 
 /* specs/secret.yaml:58: kube_secret_metadata_resource_version */

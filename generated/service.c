@@ -403,11 +403,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/service.yaml:28: kube_service_created */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/service.yaml:32 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_service_created", 20);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_service_created", 20, v->metadata_creationTimestamp, true); /* :32 */
 }
 
 /* specs/service.yaml:35: kube_service_spec_type */
@@ -420,22 +416,12 @@ static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/service.yaml:43: kube_service_annotations */
 static void family_3(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_service_annotations", 24);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_service_annotations", 24, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/service.yaml:52: kube_service_labels */
 static void family_4(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_service_labels", 19);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_service_labels", 19, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/service.yaml:61: kube_service_spec_external_ip */
@@ -465,11 +451,7 @@ static void family_6(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/service.yaml:82: kube_service_deletion_timestamp */
 static void family_7(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/service.yaml:86 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_deletionTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_service_deletion_timestamp", 31);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_deletionTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_service_deletion_timestamp", 31, v->metadata_deletionTimestamp, true); /* :86 */
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

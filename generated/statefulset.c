@@ -371,11 +371,7 @@ static void render_prefix(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/statefulset.yaml:16: kube_statefulset_created */
 static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/statefulset.yaml:20 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_statefulset_created", 24);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_statefulset_created", 24, v->metadata_creationTimestamp, true); /* :20 */
 }
 
 /* specs/statefulset.yaml:23: kube_statefulset_status_replicas */
@@ -458,22 +454,12 @@ static void family_10(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/statefulset.yaml:94: kube_statefulset_annotations */
 static void family_11(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.annotations_allow || ctx->opts.annotations_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_statefulset_annotations", 28);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_statefulset_annotations", 28, v->metadata_annotations, "annotation", ctx->opts.annotations_allow, true);
 }
 
 /* specs/statefulset.yaml:103: kube_statefulset_labels */
 static void family_12(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  if (!ctx->opts.labels_allow || ctx->opts.labels_allow->npatterns == 0) return; /* no allowlist */
-  ksmc_sample_begin(ctx, "kube_statefulset_labels", 23);
-  bool open = ksmc_sample_dynamic(ctx, v->metadata_labels, "label", ctx->opts.labels_allow, false, false);
-  (void)open;
-  ksmc_sample_end(ctx, 1.0, true);
+  ksmc_family_allowlisted(ctx, "kube_statefulset_labels", 23, v->metadata_labels, "label", ctx->opts.labels_allow, true);
 }
 
 /* specs/statefulset.yaml:112: kube_statefulset_status_current_revision */
@@ -494,11 +480,7 @@ static void family_14(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/statefulset.yaml:128: kube_statefulset_deletion_timestamp */
 static void family_15(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/statefulset.yaml:132 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_deletionTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_statefulset_deletion_timestamp", 35);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_deletionTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_statefulset_deletion_timestamp", 35, v->metadata_deletionTimestamp, true); /* :132 */
 }
 
 typedef void (*family_fn)(ksmc_render_ctx *ctx, const v_root_t *v);

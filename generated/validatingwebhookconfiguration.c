@@ -277,11 +277,7 @@ static void family_0(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/validatingwebhookconfiguration.yaml:25: kube_validatingwebhookconfiguration_created */
 static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/validatingwebhookconfiguration.yaml:29 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_validatingwebhookconfiguration_created", 43);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_validatingwebhookconfiguration_created", 43, v->metadata_creationTimestamp, true); /* :29 */
 }
 
 /* specs/validatingwebhookconfiguration.yaml:33: kube_validatingwebhookconfiguration_metadata_resource_version */

@@ -280,11 +280,7 @@ static void family_1(ksmc_render_ctx *ctx, const v_root_t *v) {
 
 /* specs/volumeattachment.yaml:36: kube_volumeattachment_created */
 static void family_2(ksmc_render_ctx *ctx, const v_root_t *v) {
-  (void)v;
-  /* specs/volumeattachment.yaml:40 */
-  if (!(ksmc_ts_nonzero(ctx, v->metadata_creationTimestamp))) return;
-  ksmc_sample_begin(ctx, "kube_volumeattachment_created", 29);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, v->metadata_creationTimestamp), true);
+  ksmc_family_timestamp(ctx, "kube_volumeattachment_created", 29, v->metadata_creationTimestamp, true); /* :40 */
 }
 
 /* specs/volumeattachment.yaml:44: kube_volumeattachment_spec_source_persistentvolume */

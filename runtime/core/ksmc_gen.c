@@ -481,3 +481,20 @@ double ksmc_fn_crs_number(ksmc_render_ctx *ctx, int t) {
   ctx->sample_drop = true;
   return 0;
 }
+
+/* ---- whole families every kind has ------------------------------------------------- */
+
+void ksmc_family_timestamp(ksmc_render_ctx *ctx, const char *name, size_t n, int ts, bool close) {
+  if (!ksmc_ts_nonzero(ctx, ts)) return;
+  ksmc_sample_begin(ctx, name, n);
+  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, ts), close);
+}
+
+void ksmc_family_allowlisted(ksmc_render_ctx *ctx, const char *name, size_t n, int map,
+                             const char *prefix, const ksmc_allowlist_entry *allow,
+                             bool static_labels) {
+  if (!allow || allow->npatterns == 0) return; /* no allowlist */
+  ksmc_sample_begin(ctx, name, n);
+  bool open = ksmc_sample_dynamic(ctx, map, prefix, allow, false, !static_labels);
+  ksmc_sample_end(ctx, 1.0, static_labels ? true : open);
+}

@@ -355,6 +355,22 @@ void ksmc_sample_end_distinct(ksmc_render_ctx *ctx, double value, bool close, si
 /* Counts a non-fatal problem of this object (bad timestamp, quantity, ...). */
 void ksmc_render_warn(ksmc_render_ctx *ctx, const char *what, int tok);
 
+/* ---- whole families every kind has ------------------------------------------------- */
+/* The emitter calls these instead of writing the same lines into every generated file. */
+
+/* A family of one sample, the Unix seconds of timestamp token `ts`, none when it is absent
+ * or the zero time (`kube_<kind>_created`, `..._deletion_timestamp`). `close` as in
+ * ksmc_sample_end (false only for kinds without default labels). */
+void ksmc_family_timestamp(ksmc_render_ctx *ctx, const char *name, size_t n, int ts, bool close);
+
+/* A family of one sample of value 1 whose labels are the entries of map token `map`
+ * selected by `allow` (`kube_<kind>_labels`, `..._annotations`; see ksmc_sample_dynamic);
+ * none without an allowlist for this resource. `static_labels`: the kind has default
+ * labels, so the dynamic ones continue them. */
+void ksmc_family_allowlisted(ksmc_render_ctx *ctx, const char *name, size_t n, int map,
+                             const char *prefix, const ksmc_allowlist_entry *allow,
+                             bool static_labels);
+
 /* ---- object frame ------------------------------------------------------------------ */
 
 /* Tokenizes json into ctx (growing the token array as needed) and resets the per-object

@@ -262,6 +262,46 @@ static void test_like_variants(void) {
   free(diag);
 }
 
+/* Families every kind declares alike become one call of a runtime helper; `close`/
+ * `static_labels` follow whether the kind has default labels. */
+static void test_runtime_families(void) {
+  static const char *const fams =
+      "families:\n"
+      "  - {name: c, type: gauge, stability: alpha, help: h,\n"
+      "     where: nonzero(.metadata.creationTimestamp), value: "
+      "timestamp(.metadata.creationTimestamp)}\n"
+      "  - {name: l, type: gauge, stability: alpha, help: h,\n"
+      "     dynamic_labels: {from: .metadata.labels, prefix: label, allowlist: labels}}\n"
+      "  - {name: d, type: gauge, stability: alpha, help: h,\n"
+      "     where: nonzero(.metadata.creationTimestamp), value: "
+      "timestamp(.metadata.deletionTimestamp)}\n";
+  for (int with_labels = 0; with_labels < 2; with_labels++) {
+    char text[2048];
+    snprintf(text, sizeof text,
+             "resource: {kind: Pod, version: v1, plural: pods, namespaced: true}\n%s%s",
+             with_labels ? "labels: {pod: .metadata.name}\n" : "", fams);
+    ksmc_diag d = {stderr, 0, 0};
+    spec *s = spec_load_text("mem.yaml", text, &sch, &d);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    char *c = emit_to_string(s, "t");
+    char want[256];
+    snprintf(want, sizeof want,
+             "ksmc_family_timestamp(ctx, \"c\", 1, v->metadata_creationTimestamp, %s); /* :%d */",
+             with_labels ? "true" : "false", 4 + with_labels); /* the where: line */
+    CU_ASSERT_PTR_NOT_NULL(strstr(c, want));
+    snprintf(want, sizeof want,
+             "ksmc_family_allowlisted(ctx, \"l\", 1, v->metadata_labels, \"label\", "
+             "ctx->opts.labels_allow, %s);",
+             with_labels ? "true" : "false");
+    CU_ASSERT_PTR_NOT_NULL(strstr(c, want));
+    /* where and value read different timestamps: written out */
+    CU_ASSERT_PTR_NULL(strstr(c, "ksmc_family_timestamp(ctx, \"d\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(c, "ksmc_sample_begin(ctx, \"d\", 1);"));
+    free(c);
+    spec_free(s);
+  }
+}
+
 static void test_errors_positions(void) {
   int errors;
   char *diag = NULL;
@@ -324,6 +364,7 @@ static const ktest_case cases[] = {
     {"language constructs", test_language_constructs},
     {"then: blocks", test_then_blocks},
     {"like: variants", test_like_variants},
+    {"families every kind has are runtime calls", test_runtime_families},
     {"error positions", test_errors_positions},
     {NULL, NULL}};
 
