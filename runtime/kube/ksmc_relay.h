@@ -21,7 +21,7 @@
 
 #include "ksmc_reflector.h"
 
-#define KSMC_RELAY_SLOTS 128
+#define KSMC_RELAY_SLOTS 32
 
 typedef struct ksmc_relay ksmc_relay;
 
