@@ -379,9 +379,13 @@ static size_t collect_kv(ksmc_render_ctx *ctx, int map_tok, const ksmc_allowlist
     }
     t = ksmc_tok_skip(ctx, val);
   }
-  for (size_t i = 0; i < cnt; i++) { /* offsets -> pointers, now that scratch is final */
-    ctx->kv[i].key.p = b->p + (uintptr_t)ctx->kv[i].key.p;
-    ctx->kv[i].value.p = b->p + (uintptr_t)ctx->kv[i].value.p;
+  /* Offsets -> pointers, now that scratch is final. Only empty keys and values (e.g.
+   * "labels":{"":""}) leave a fresh scratch unallocated: NULL + 0 is undefined, so they
+   * point into "" (fuzz_render, regressions/fuzz_render/empty-label-key-and-value). */
+  const char *base = b->p ? b->p : "";
+  for (size_t i = 0; i < cnt; i++) {
+    ctx->kv[i].key.p = base + (uintptr_t)ctx->kv[i].key.p;
+    ctx->kv[i].value.p = base + (uintptr_t)ctx->kv[i].value.p;
   }
   return cnt;
 }

@@ -355,6 +355,20 @@ static void test_duplicate_keys(void) {
   renderer_free(&r);
 }
 
+/* Empty keys and values in the label and annotation maps, on a fresh renderer (nothing
+ * decoded yet, so no scratch memory): fuzz_render found NULL + 0 there (UBSan). */
+static void test_empty_keys(void) {
+  static const char *const kinds[] = {"nodes", "pods", "namespaces"};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    renderer r;
+    renderer_init(&r, kinds[i]);
+    CU_ASSERT_EQUAL(render_s(&r, "{\"metadata\":{\"name\":\"n\",\"namespace\":\"n\",\"uid\":"
+                                 "\"u\",\"labels\":{\"\":\"\"},\"annotations\":{\"\":\"\"}}}"),
+                    KSMC_OK);
+    renderer_free(&r);
+  }
+}
+
 /* ---- truncated JSON, non-object roots, wrong kind ------------------------------------ */
 
 static void test_truncated(void) {
@@ -530,6 +544,7 @@ static const ktest_case cases[] = {{"lint", test_lint},
                                    {"deep_nesting", test_deep_nesting},
                                    {"numbers_out_of_range", test_numbers_out_of_range},
                                    {"duplicate_keys", test_duplicate_keys},
+                                   {"empty_keys", test_empty_keys},
                                    {"truncated", test_truncated},
                                    {"non_object_roots", test_non_object_roots},
                                    {"wrong_kind", test_wrong_kind},
