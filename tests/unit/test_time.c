@@ -84,6 +84,14 @@ static void test_shape(void) {
   bad("2024-01-01T00:00:0Z");
   bad("2024-01-01T000:00:00Z");
   bad("2024-01-01T00:00:00*01:00");
+  /* the 20-byte form has a fast path: every position is still checked */
+  bad("2024-01-0xT00:00:00Z");
+  bad("2024-01-01T0/:00:00Z");
+  bad("2024-01-01T00:00:0:Z");
+  bad("2024-01-01T00-00:00Z");
+  bad("2024/01-01T00:00:00Z");
+  bad("2024-01-01T00:00:00+");
+  ok("2024-01-01T9:00:00+00:00", 1704099600); /* one-digit hour: the general parser */
   /* the length is honoured: no reading past n */
   int64_t t = 0;
   CU_ASSERT_FALSE(ksmc_time_parse_rfc3339("2024-01-01T00:00:00Z", 19, &t));
