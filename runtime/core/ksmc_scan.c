@@ -48,9 +48,11 @@ static inline uint64_t has_byte(uint64_t w, uint64_t rep) {
  * bytes per SSE2 compare while they fit (keys and most values end in the first), then
  * eight at a time; the lowest bit of has_byte's mask is exact (false positives only
  * appear above a real match), so it jumps straight to the first quote or backslash. */
-static inline size_t string_end_esc(ksmc_render_ctx *ctx, size_t p, bool *esc) {
+/* (string_end_from: the opening quote is at p, bytes before i are known plain; *esc is set
+ * when a backslash is met.) */
+static inline size_t string_end_from(ksmc_render_ctx *ctx, size_t p, size_t i, bool *esc) {
   const unsigned char *s = (const unsigned char *)ctx->json;
-  size_t n = ctx->json_len, i = p + 1;
+  size_t n = ctx->json_len;
 #ifdef __SSE2__
   const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\');
   while (i + 16 <= n) {
@@ -84,6 +86,10 @@ static inline size_t string_end_esc(ksmc_render_ctx *ctx, size_t p, bool *esc) {
     *esc = true;
     i += 2; /* a backslash and the byte it escapes */
   }
+}
+
+static inline size_t string_end_esc(ksmc_render_ctx *ctx, size_t p, bool *esc) {
+  return string_end_from(ctx, p, p + 1, esc);
 }
 
 static inline size_t string_end(ksmc_render_ctx *ctx, size_t p) {
@@ -333,6 +339,19 @@ static __attribute__((noinline)) bool obj_key_slow(ksmc_render_ctx *ctx, size_t 
   return true;
 }
 
+/* A key of compact JSON whose opening quote is at ks and whose first 16 bytes hold no quote
+ * or backslash: the rest of it, then `:` (anything else: the general path). */
+static __attribute__((noinline)) bool long_key(ksmc_render_ctx *ctx, size_t ks, size_t *pos,
+                                               ksmc_key *key) {
+  bool esc = false;
+  size_t end = string_end_from(ctx, ks, ks + 17, &esc); /* after the 16 checked bytes */
+  if (ctx->scan_failed || end >= ctx->json_len || ctx->json[end] != ':')
+    return obj_key_slow(ctx, pos, key);
+  *key = (ksmc_key){ks + 1, end - 1 - (ks + 1), esc};
+  *pos = skip_ws(ctx, end + 1);
+  return true;
+}
+
 bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
   size_t p = *pos, n = ctx->json_len;
   const char *j = ctx->json;
@@ -355,6 +374,8 @@ bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
           *pos = skip_ws(ctx, end + 1);
           return true;
         }
+      } else if (!(q | bs)) {
+        return long_key(ctx, ks, pos, key);
       }
     } else if (j[p] == '}') { /* the object's end (compact JSON) */
       *pos = p + 1;
