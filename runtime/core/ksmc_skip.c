@@ -169,25 +169,40 @@ static inline __attribute__((always_inline)) uint64_t string_bits(uint64_t quote
   return prefix_xor(quotes);
 }
 
-static inline __attribute__((always_inline)) size_t skip(const char *s, size_t len, size_t p,
-                                                         size_t max_depth, bool strict, bool avx2) {
-  uint64_t prev_odd_bs = 0, prev_in_str = 0;
-  size_t depth = 0;
-  for (size_t blk = p; blk < len; blk += 64) {
+/* The one block loop of every scanner here: scans s[p..len) in 64-byte blocks from state
+ * *st (depth, in-string and escape carries at s[p]) and returns the offset just past the
+ * bracket that brings the depth to 0, 0 when the value nests deeper than max_depth or does
+ * not close before len (then *st is the state after s[len - 1]), or, when strict, after
+ * reaching a backslash outside a string (up to which the masks are exact) before the close:
+ * KSMC_SKIP_UNSURE with *st unchanged. Without strict such a backslash escapes the next
+ * byte like any other. *st is written only when 0 is returned for an unclosed value. */
+static inline __attribute__((always_inline)) size_t scan(ksmc_skip_state *st, const char *s,
+                                                         size_t len, size_t p, size_t max_depth,
+                                                         bool strict, bool avx2) {
+  uint64_t carry = st->esc ? 1 : 0, prev_in_str = st->in_str ? ~0ull : 0;
+  uint64_t escaped = 0, in_str = 0;
+  size_t depth = st->depth, blk;
+  for (blk = p; blk < len; blk += 64) {
     block_bits m;
     classify_at(s, len, blk, &m, avx2);
     /* Escaped bytes: those after an odd-length run of backslashes (runs may continue from
-     * the previous block: prev_odd_bs). */
-    uint64_t escaped = escaped_bits(m.bs, &prev_odd_bs);
+     * the previous block: carry). */
+    escaped = escaped_bits(m.bs, &carry);
     /* In-string bytes: between an unescaped quote and the next (opening quote included). */
     uint64_t quotes = m.quote & ~escaped;
-    uint64_t in_str = string_bits(quotes, avx2) ^ prev_in_str;
+    in_str = string_bits(quotes, avx2) ^ prev_in_str;
     prev_in_str = (uint64_t)((int64_t)in_str >> 63);
-    /* Up to the first backslash outside a string the masks are exact, so one is seen */
-    if (strict && (m.bs & ~in_str)) return KSMC_SKIP_UNSURE;
     uint64_t opens = m.open & ~in_str, closes = m.close & ~in_str;
+    /* Up to the first backslash outside a string the masks are exact: brackets after it
+     * do not count */
+    uint64_t unsure = strict ? m.bs & ~in_str : 0;
+    if (unsure) {
+      uint64_t before = (unsure & (0 - unsure)) - 1;
+      opens &= before;
+      closes &= before;
+    }
     unsigned nopen = count_bits(opens, avx2), nclose = count_bits(closes, avx2);
-    if (depth > nclose && depth + nopen <= max_depth) { /* cannot close the value here */
+    if (!unsure && depth > nclose && depth + nopen <= max_depth) { /* cannot close here */
       depth = depth + nopen - nclose;
       continue;
     }
@@ -199,8 +214,26 @@ static inline __attribute__((always_inline)) size_t skip(const char *s, size_t l
         return blk + i + 1;
       }
     }
+    if (unsure) return KSMC_SKIP_UNSURE;
   }
+  if (blk > p) { /* the state after the last real byte (a partial block's padding is blank) */
+    size_t k = len - (blk - 64);
+    if (k < 64) {
+      carry = escaped >> k & 1;
+      prev_in_str = in_str >> (k - 1) & 1 ? ~0ull : 0;
+    }
+  }
+  *st = (ksmc_skip_state){depth, prev_in_str != 0, (int)carry};
   return 0;
+}
+
+/* From depth 0 at s[p]; a copy of the loop per strictness, so the common non-strict skips
+ * pay nothing for the strict checks. */
+static inline __attribute__((always_inline)) size_t skip(const char *s, size_t len, size_t p,
+                                                         size_t max_depth, bool strict, bool avx2) {
+  ksmc_skip_state st = {0, 0, 0};
+  if (strict) return scan(&st, s, len, p, max_depth, true, avx2);
+  return scan(&st, s, len, p, max_depth, false, avx2);
 }
 
 static size_t skip_sse2(const char *s, size_t len, size_t p, size_t max_depth, bool strict) {
@@ -247,59 +280,14 @@ size_t ksmc_skip_container_strict(const char *s, size_t len, size_t p) {
   return ksmc_skip_container_isa(s, len, p, (size_t)-1, true, KSMC_SKIP_AUTO);
 }
 
-static inline __attribute__((always_inline)) size_t resume(ksmc_skip_state *st, const char *s,
-                                                           size_t len, bool avx2) {
-  uint64_t prev_odd_bs = st->esc ? 1 : 0, prev_in_str = st->in_str ? ~0ull : 0;
-  size_t depth = st->depth;
-  for (size_t blk = 0; blk < len; blk += 64) {
-    block_bits m;
-    size_t k = len - blk < 64 ? len - blk : 64; /* bytes of this block */
-    classify_at(s, len, blk, &m, avx2);
-    uint64_t carry = prev_odd_bs;
-    uint64_t escaped = escaped_bits(m.bs, &carry);
-    uint64_t quotes = m.quote & ~escaped;
-    uint64_t in_str = string_bits(quotes, avx2) ^ prev_in_str;
-    uint64_t opens = m.open & ~in_str, closes = m.close & ~in_str;
-    /* the masks are exact up to the first backslash outside a string */
-    uint64_t unsure = m.bs & ~in_str;
-    if (unsure) {
-      opens &= (unsure & (0 - unsure)) - 1;
-      closes &= (unsure & (0 - unsure)) - 1;
-    }
-    unsigned nopen = count_bits(opens, avx2), nclose = count_bits(closes, avx2);
-    if (depth > nclose && !unsure) {
-      depth = depth + nopen - nclose;
-    } else {
-      for (uint64_t b = opens | closes; b; b &= b - 1) {
-        unsigned i = (unsigned)__builtin_ctzll(b);
-        if (opens >> i & 1) {
-          depth++;
-        } else if (--depth == 0) {
-          return blk + i + 1;
-        }
-      }
-      if (unsure) return KSMC_SKIP_UNSURE;
-    }
-    if (k == 64) {
-      prev_odd_bs = carry;
-      prev_in_str = (uint64_t)((int64_t)in_str >> 63);
-    } else { /* the state after the last real byte; the padding holds no backslash */
-      prev_odd_bs = escaped >> k & 1;
-      prev_in_str = in_str >> (k - 1) & 1 ? ~0ull : 0;
-    }
-  }
-  *st = (ksmc_skip_state){depth, prev_in_str != 0, (int)prev_odd_bs};
-  return 0;
-}
-
 static size_t resume_sse2(ksmc_skip_state *st, const char *s, size_t len) {
-  return resume(st, s, len, false);
+  return scan(st, s, len, 0, (size_t)-1, true, false);
 }
 
 #ifdef KSMC_SKIP_AVX2
 __attribute__((target("avx2,popcnt,pclmul"))) static size_t resume_avx2(ksmc_skip_state *st,
                                                                         const char *s, size_t len) {
-  return resume(st, s, len, true);
+  return scan(st, s, len, 0, (size_t)-1, true, true);
 }
 #endif
 

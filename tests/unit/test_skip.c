@@ -155,7 +155,8 @@ static ref_state ref_strict(const char *s, size_t len) {
 
 /* ksmc_skip_resume fed a value in random pieces: the close of the byte-wise scan, or
  * KSMC_SKIP_UNSURE only when a backslash outside a string comes first, and after every
- * piece that does not close the value the byte-wise scan's state at that point. */
+ * piece that does not close the value the byte-wise scan's state at that point; the strict
+ * ksmc_skip_container on the whole value gives exactly that close or KSMC_SKIP_UNSURE. */
 static void resume_pieces(ksmc_skip_isa isa) {
   static const char alpha[] = "{}[]\"\"\\\\a:,";
   uint64_t x = 0x2545f4914f6cdd1dull;
@@ -180,6 +181,11 @@ static void resume_pieces(ksmc_skip_isa isa) {
     s[0] = iter & 1 ? '{' : '[';
     ref_state want = ref_strict(s, len);
     if (want.close) closed++;
+    /* the whole value at once: the same loop from the zero state */
+    size_t whole = ksmc_skip_container_isa(s, len, 0, (size_t)-1, true, isa);
+    if (whole != (want.bs_outside ? KSMC_SKIP_UNSURE : want.close) && bad++ < 5)
+      fprintf(stderr, "\n  iter %d: strict whole %zu want %zu%s\n", iter, whole, want.close,
+              want.bs_outside ? " (unsure)" : "");
     ksmc_skip_state st = {0};
     size_t at = 0, got = 0;
     while (at < len) {
@@ -233,6 +239,8 @@ static void test_strict(void) {
   FOR_EACH_ISA(strict_same);
   CU_ASSERT_EQUAL(ksmc_skip_container_strict("{\\\"a\":1}", 9, 0), KSMC_SKIP_UNSURE);
   CU_ASSERT_EQUAL(ksmc_skip_container_strict("{\"a\\\"\":1}x", 10, 0), 9);
+  /* a close before a backslash outside a string in the same block is exact */
+  CU_ASSERT_EQUAL(ksmc_skip_container_strict("{\"a\":[]}\\x", 10, 0), 8);
 }
 
 static const ktest_case cases[] = {
