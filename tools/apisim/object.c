@@ -48,10 +48,25 @@ obj *obj_build(int kind, jv *root, uint64_t rv, jarena *a) {
   jo_set(a, meta, "resourceVersion", jv_str(a, rvs));
   /* right after uid, like the API server (ObjectMeta's field order), not after
    * managedFields: clients that stop scanning at resourceVersion see realistic costs */
-  jv *uid_m = NULL, *rv_m = NULL, *before_rv = NULL;
+  jv *uid_m = NULL, *rv_m = NULL, *before_rv = NULL, *before_uid = NULL, *anchor = NULL;
   for (jv *f = meta->head, *prev = NULL; f; prev = f, f = f->next) {
-    if (jkey_eq(f, "uid")) uid_m = f;
+    if (jkey_eq(f, "uid")) uid_m = f, before_uid = prev;
     if (jkey_eq(f, "resourceVersion")) rv_m = f, before_rv = prev;
+    if (jkey_eq(f, "namespace") || (!anchor && jkey_eq(f, "name"))) anchor = f;
+  }
+  /* a created object gets its uid appended (after managedFields): move it right after
+   * namespace (or name), where the API server has it */
+  if (uid_m && anchor && anchor->next != uid_m && anchor != uid_m) {
+    if (before_uid)
+      before_uid->next = uid_m->next;
+    else
+      meta->head = uid_m->next;
+    if (meta->tail == uid_m) meta->tail = before_uid;
+    if (before_rv == uid_m) before_rv = before_uid;
+    uid_m->next = anchor->next;
+    anchor->next = uid_m;
+    if (meta->tail == anchor) meta->tail = uid_m;
+    if (before_rv == anchor) before_rv = uid_m;
   }
   if (uid_m && rv_m && uid_m->next != rv_m) {
     if (before_rv)
