@@ -1,6 +1,7 @@
 #include "ksmc_reflector.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,6 +25,10 @@
 /* Bytes of a prefetched page buffered before its transfer is paused (the rest waits,
  * compressed, in socket buffers): bounds the memory pipelining adds to one page. */
 #define PREFETCH_BUFFER_MAX (1u << 20)
+/* curl's receive buffer for watches (its default is 16 KiB, a recv and a poll per ~2 pod
+ * events): a batch of back-to-back events (see watch_batch_us) is read in one recv. Only
+ * the pages a read fills become resident. */
+#define WATCH_RECV_BYTES 262144L
 
 typedef enum { PH_IDLE, PH_LIST, PH_WATCH } phase;
 typedef enum { NEXT_LIST, NEXT_PAGE, NEXT_WATCH } next_step;
@@ -106,6 +111,7 @@ struct ksmc_ingest {
   int32_t new_shard, new_total;
   bool all_synced_logged;
   int64_t start_ms;
+  bool watch_read; /* this loop turn delivered watch body bytes (ingest thread only) */
   pthread_mutex_t mu;
 };
 
@@ -115,6 +121,12 @@ static int64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void logf_(ksmc_ingest *ig, ksmc_log_level lvl, const char *fmt, ...)
@@ -325,6 +337,7 @@ static bool body_current(stream *s, const char *p, size_t n) {
     maybe_prefetch(s);
     return true;
   }
+  s->ig->watch_read = true;
   ksmc_framer_cb cb = {s, on_event, on_watch_error};
   return ksmc_framer_feed(&s->framer, p, n, &cb);
 }
@@ -394,9 +407,10 @@ static void url_selectors(stream *s) {
   if (s->spec.label_selector) ksmc_url_param(&s->url, "labelSelector", s->spec.label_selector);
 }
 
-/* Sets up easy for s->url and adds it to the multi handle. */
+/* Sets up easy for s->url and adds it to the multi handle; `watch` requests read the
+ * socket in WATCH_RECV_BYTES at a time. */
 static CURLcode setup_easy(stream *s, CURL *easy, ksmc_request_lists *lists, long timeout_s,
-                           int64_t start_ms) {
+                           int64_t start_ms, bool watch) {
   ksmc_ingest *ig = s->ig;
   handle_tag *t = tag_of(s, easy);
   curl_easy_reset(easy);
@@ -413,6 +427,7 @@ static CURLcode setup_easy(stream *s, CURL *easy, ksmc_request_lists *lists, lon
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->err);
+  if (!rc && watch) rc = curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, WATCH_RECV_BYTES);
   if (!rc && curl_multi_add_handle(ig->multi, easy) != CURLM_OK) rc = CURLE_FAILED_INIT;
   return rc;
 }
@@ -425,7 +440,7 @@ static bool start_request(stream *s, phase ph, long timeout_s) {
   s->abort = AB_NONE;
   ksmc_buf_reset(&s->errbody);
   s->req_start_ms = now_ms();
-  CURLcode rc = setup_easy(s, s->easy, &s->lists, timeout_s, s->req_start_ms);
+  CURLcode rc = setup_easy(s, s->easy, &s->lists, timeout_s, s->req_start_ms, ph == PH_WATCH);
   if (rc) {
     set_last_error(s, "cannot start request: %s", curl_easy_strerror(rc));
     logf_(ig, KSMC_LOG_ERROR, "%s: cannot start request: %s", s->spec.name, curl_easy_strerror(rc));
@@ -525,7 +540,7 @@ static void start_prefetch(stream *s) {
   pf->done = pf->paused = false;
   pf->req_start_ms = now_ms();
   ksmc_buf_reset(&pf->body);
-  if (setup_easy(s, pf->easy, &pf->lists, 0, pf->req_start_ms) == CURLE_OK) {
+  if (setup_easy(s, pf->easy, &pf->lists, 0, pf->req_start_ms, false) == CURLE_OK) {
     pf->active = true;
     logf_(s->ig, KSMC_LOG_DEBUG, "%s: next page requested after %zu items of this one",
           s->spec.name, s->lp.items);
@@ -846,6 +861,24 @@ static void restore_sigpipe(const sigset_t *old) {
   pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+/* Watch batching (ksmc_ingest_opts.watch_batch_us) only while every stream is idle or
+ * watching: lists, prefetches and held pages run at full speed. */
+static bool batch_watch_ok(const ksmc_ingest *ig) {
+  if (ig->o.watch_batch_us <= 0) return false;
+  for (size_t i = 0; i < ig->n; i++) {
+    const stream *s = &ig->s[i];
+    if (s->phase == PH_LIST || s->held || s->want_prefetch || s->pre.active) return false;
+  }
+  return true;
+}
+
+/* Lets back-to-back watch events accumulate in the socket buffer for `us` microseconds
+ * (ksmc_ingest_stop is noticed after it). */
+static void batch_pause(long us) {
+  struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) continue;
+}
+
 /* Takes a pending ksmc_ingest_set_shard: aborts every request and schedules a fresh
  * list of every stream with the new shard. */
 static void apply_reshard(ksmc_ingest *ig) {
@@ -899,15 +932,26 @@ int ksmc_ingest_run(ksmc_ingest *ig) {
     logf_(ig, KSMC_LOG_INFO, "connecting to %s (%s) with %zu streams, shard %d of %d",
           ig->o.config->server, ig->o.config->source, ig->n, ig->o.shard, ig->o.total_shards);
   int rc = 0;
+  bool busy = false; /* the last poll woke for watch bytes that were (nearly) there already */
+  int64_t polled_us = 0;
   while (!atomic_load(&ig->stop)) {
     /* finished transfers schedule their successors, which start right away: curl's own
      * timer for a new handle is 0, so the poll returns at once */
     int running;
     apply_reshard(ig);
+    ig->watch_read = false;
     CURLMcode mc = curl_multi_perform(ig->multi, &running);
     drain(ig);
     int wait = ig->awaiting_shard ? 1000 : start_due(ig);
-    if (mc == CURLM_OK) mc = curl_multi_poll(ig->multi, NULL, 0, wait, NULL);
+    if (mc == CURLM_OK && ig->watch_read && busy && batch_watch_ok(ig))
+      batch_pause(ig->o.watch_batch_us);
+    if (mc == CURLM_OK) {
+      int64_t t0 = now_us();
+      mc = curl_multi_poll(ig->multi, NULL, 0, wait, NULL);
+      polled_us = now_us() - t0;
+    }
+    /* the next turn reads watch bytes that arrived within a batch period of this one */
+    busy = polled_us < ig->o.watch_batch_us;
     if (mc != CURLM_OK) {
       logf_(ig, KSMC_LOG_ERROR, "curl multi failed: %s", curl_multi_strerror(mc));
       rc = -1;
@@ -964,6 +1008,7 @@ static void fill_defaults(ksmc_ingest_opts *o) {
   if (!o->min_watch_timeout_s) o->min_watch_timeout_s = 300;
   if (!o->progress_every) o->progress_every = 10000;
   if (!o->absent_recheck_ms) o->absent_recheck_ms = 30000;
+  if (!o->watch_batch_us) o->watch_batch_us = 2000;
   if (o->total_shards < 1) o->total_shards = 1;
   if (!o->seed) {
     struct timespec ts;

@@ -78,7 +78,14 @@ typedef struct {
   long backoff_init_ms;        /* first backoff; 0: client-go's 800 ms (tests use less) */
   long backoff_max_ms;         /* backoff cap; 0: client-go's 30 s (tests use less) */
   long absent_recheck_ms;      /* re-list period of an absent optional stream; 0: 30 s */
-  ksmc_log_fn log;             /* or NULL */
+  /* Watch batching: after a loop turn that read watch events which had arrived while the
+   * previous turn ran or shortly after it (back to back: the poll before it waited less
+   * than this), the thread waits this long before polling again, so a busy watch is read
+   * in batches of events instead of a wake-up (poll, recv, scheduler) every few events.
+   * An event is delayed by at most this long; an event after a quiet period is read at
+   * once. 0: 2000 us; negative: off. */
+  long watch_batch_us;
+  ksmc_log_fn log; /* or NULL */
   void *log_user;
   ksmc_log_level log_level; /* lines above this level are not formatted */
 } ksmc_ingest_opts;
