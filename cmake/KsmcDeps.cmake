@@ -18,6 +18,9 @@ ksmc_require_pkg(CUNIT cunit libcunit1-dev)
 ksmc_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
 ksmc_require_pkg(DEFLATE libdeflate libdeflate-dev)
 ksmc_require_pkg(ZLIB zlib zlib1g-dev)
+# ISA-L's inflate decodes gzipped LIST pages as they stream in, 4-5x faster than zlib
+# (runtime/kube/ksmc_gunzip.h).
+ksmc_require_pkg(ISAL libisal libisal-dev)
 # TLS for the HTTP listeners (--tls-config): libmicrohttpd's TLS is GnuTLS, and ksmc sets
 # each session's credentials itself to reload certificates.
 ksmc_require_pkg(GNUTLS gnutls libgnutls28-dev)

@@ -10,6 +10,8 @@ packages=(
   build-essential cmake pkg-config re2c
   libyaml-dev libcurl4-openssl-dev libjsmn-dev libmicrohttpd-dev libdeflate-dev zlib1g-dev
   libgnutls28-dev libcrypt-dev
+  # ISA-L: the fast streaming gzip decoder of LIST bodies (runtime/kube/ksmc_gunzip.h)
+  libisal-dev
   # run time: the tz database CronJob time zones are read from (runtime/core/ksmc_cron.c)
   tzdata
   # tests
@@ -25,7 +27,7 @@ build_only=false
 [ "${1:-}" = --build ] && build_only=true
 # Configuring the tree also wants CUnit (the unit tests are part of it).
 $build_only && packages=(build-essential cmake pkg-config re2c libyaml-dev libcurl4-openssl-dev
-  libjsmn-dev libmicrohttpd-dev libdeflate-dev zlib1g-dev libgnutls28-dev libcrypt-dev
+  libjsmn-dev libmicrohttpd-dev libdeflate-dev zlib1g-dev libgnutls28-dev libcrypt-dev libisal-dev
   libcunit1-dev ca-certificates tzdata)
 
 missing=()

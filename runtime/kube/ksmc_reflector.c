@@ -15,6 +15,7 @@
 #include "ksmc_backoff.h"
 #include "ksmc_err.h"
 #include "ksmc_framer.h"
+#include "ksmc_gunzip.h"
 #include "ksmc_jscan.h"
 #include "ksmc_request.h"
 #include "ksmc_shard.h"
@@ -38,11 +39,16 @@ typedef enum { RV_CONSISTENT, RV_ANY, RV_NOT_OLDER } list_rv_mode;
 
 struct stream;
 
+/* Content-Encoding of a LIST response whose body ksmc decodes itself (ksmc_gunzip). */
+typedef enum { ENC_IDENTITY, ENC_GZIP, ENC_OTHER } body_encoding;
+
 /* One of a stream's two easy handles and what curl keeps pointers to for its lifetime:
  * callbacks get the tag, and tell the current request from the prefetch by tag->easy. */
 typedef struct {
   struct stream *s;
   CURL *easy;
+  bool raw_body;     /* a LIST request: libcurl passes the body undecoded */
+  body_encoding enc; /* its Content-Encoding (raw_body only) */
   char err[CURL_ERROR_SIZE];
 } handle_tag;
 
@@ -78,6 +84,8 @@ typedef struct stream {
   int64_t due_ms;
   ksmc_framer framer;
   ksmc_list_parser lp;
+  ksmc_gunzip gz; /* the current LIST page's decoder (ENC_GZIP); freed when the list ends */
+  bool gz_open;   /* begun for the current request */
   ksmc_buf url;
   ksmc_buf rv;   /* last resourceVersion seen (list or event) */
   ksmc_buf cont; /* continue token of the next page */
@@ -320,8 +328,9 @@ static bool on_watch_error(void *u, int err, const char *msg) {
 
 static void maybe_prefetch(stream *s);
 
-/* Body bytes of the current request. */
-static bool body_current(stream *s, const char *p, size_t n) {
+/* Body bytes of the current request, decoded. */
+static bool body_plain(stream *s, const char *p, size_t n) {
+  LOCKED(s, s->st.bytes += n);
   if (!s->got_status) {
     curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->http);
     s->got_status = true;
@@ -342,11 +351,46 @@ static bool body_current(stream *s, const char *p, size_t n) {
   return ksmc_framer_feed(&s->framer, p, n, &cb);
 }
 
+static bool on_decoded(void *u, const char *p, size_t n) { return body_plain(u, p, n); }
+
+/* Body bytes of the current request as received: LIST bodies in gzip are decoded here
+ * (ksmc_gunzip), everything else was decoded by libcurl. */
+static bool body_current(stream *s, const char *p, size_t n) {
+  handle_tag *t = tag_of(s, s->easy);
+  if (!t->raw_body || t->enc == ENC_IDENTITY) return body_plain(s, p, n);
+  if (t->enc == ENC_OTHER) {
+    s->abort = AB_MALFORMED;
+    snprintf(s->abort_msg, sizeof s->abort_msg, "unsupported Content-Encoding (only gzip)");
+    return false;
+  }
+  if (!s->gz_open) {
+    if (ksmc_gunzip_begin(&s->gz) != KSMC_GUNZIP_OK) {
+      s->abort = AB_MALFORMED;
+      snprintf(s->abort_msg, sizeof s->abort_msg, "gzip: out of memory");
+      return false;
+    }
+    s->gz_open = true;
+  }
+  char err[160];
+  int rc = ksmc_gunzip_feed(&s->gz, p, n, on_decoded, s, err, sizeof err);
+  if (rc == KSMC_GUNZIP_BAD) {
+    s->abort = AB_MALFORMED;
+    snprintf(s->abort_msg, sizeof s->abort_msg, "%s", err);
+  }
+  return rc == KSMC_GUNZIP_OK; /* STOPPED: body_plain said why */
+}
+
+/* A gzip LIST body that ended before its gzip trailer (the items may all be there, but
+ * their bytes are unchecked). */
+static bool gzip_short(stream *s) {
+  handle_tag *t = tag_of(s, s->easy);
+  return t->raw_body && t->enc == ENC_GZIP && !ksmc_gunzip_complete(&s->gz);
+}
+
 static size_t on_body(char *p, size_t size, size_t nmemb, void *u) {
   handle_tag *t = u;
   stream *s = t->s;
   size_t n = size * nmemb;
-  LOCKED(s, s->st.bytes += n);
   if (t->easy == s->easy) {
     /* curl reads a whole page within one curl_multi_perform: pause (these bytes come again
      * after the unpause) so that the loop can request the next page right now */
@@ -390,6 +434,15 @@ static int64_t parse_retry_after(const char *v, size_t n) {
   return secs * 1000 > MAX_RETRY_AFTER_MS ? MAX_RETRY_AFTER_MS : secs * 1000;
 }
 
+/* "gzip", "identity" or anything else, from a Content-Encoding header value. */
+static body_encoding parse_encoding(const char *v, size_t n) {
+  while (n && (*v == ' ' || *v == '\t')) v++, n--;
+  while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+  if (n == 4 && strncasecmp(v, "gzip", 4) == 0) return ENC_GZIP;
+  if (n == 0 || (n == 8 && strncasecmp(v, "identity", 8) == 0)) return ENC_IDENTITY;
+  return ENC_OTHER;
+}
+
 static size_t on_header(char *p, size_t size, size_t nitems, void *u) {
   handle_tag *t = u;
   stream *s = t->s;
@@ -397,6 +450,8 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *u) {
   if (n > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
     *(t->easy == s->easy ? &s->retry_after_ms : &s->pre.retry_after_ms) =
         parse_retry_after(p + 12, n - 12);
+  else if (t->raw_body && n > 17 && strncasecmp(p, "Content-Encoding:", 17) == 0)
+    t->enc = parse_encoding(p + 17, n - 17);
   return n;
 }
 
@@ -408,7 +463,8 @@ static void url_selectors(stream *s) {
 }
 
 /* Sets up easy for s->url and adds it to the multi handle; `watch` requests read the
- * socket in WATCH_RECV_BYTES at a time. */
+ * socket in WATCH_RECV_BYTES at a time, LIST bodies come undecoded (body_current decodes
+ * gzip). */
 static CURLcode setup_easy(stream *s, CURL *easy, ksmc_request_lists *lists, long timeout_s,
                            int64_t start_ms, bool watch) {
   ksmc_ingest *ig = s->ig;
@@ -417,10 +473,13 @@ static CURLcode setup_easy(stream *s, CURL *easy, ksmc_request_lists *lists, lon
   ksmc_request_lists_free(lists);
   ksmc_request_limits lim = {ig->o.idle_timeout_s, timeout_s};
   t->err[0] = 0;
+  t->raw_body = !watch && !ig->o.config->disable_compression;
+  t->enc = ENC_IDENTITY;
   CURLcode rc =
       ksmc_buf_failed(&s->url)
           ? CURLE_OUT_OF_MEMORY
           : ksmc_request_setup(easy, ig->o.config, ksmc_buf_cstr(&s->url), start_ms, &lim, lists);
+  if (!rc && t->raw_body) rc = ksmc_request_raw_gzip(easy, ig->o.config);
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -439,6 +498,7 @@ static bool start_request(stream *s, phase ph, long timeout_s) {
   s->retry_after_ms = 0;
   s->abort = AB_NONE;
   ksmc_buf_reset(&s->errbody);
+  s->gz_open = false;
   s->req_start_ms = now_ms();
   CURLcode rc = setup_easy(s, s->easy, &s->lists, timeout_s, s->req_start_ms, ph == PH_WATCH);
   if (rc) {
@@ -513,10 +573,12 @@ static void cancel_prefetch(stream *s) {
   ksmc_buf_reset(&pf->body);
 }
 
-/* The page buffers are only needed while a list runs. */
+/* The page buffers and the decoder are only needed while a list runs. */
 static void free_prefetch_buffers(stream *s) {
   ksmc_buf_free(&s->pre.body);
   ksmc_buf_free(&s->pre.spare);
+  ksmc_gunzip_free(&s->gz);
+  s->gz_open = false;
 }
 
 /* Notes that the next page can be requested (the body callback cannot add handles). */
@@ -566,6 +628,7 @@ static void promote_prefetch(stream *s) {
   s->req_start_ms = pf->req_start_ms;
   s->abort = AB_NONE;
   ksmc_buf_reset(&s->errbody);
+  s->gz_open = false;
   ksmc_list_reset(&s->lp);
   s->prefetched = s->want_prefetch = s->held = false;
   s->phase = PH_LIST;
@@ -718,7 +781,8 @@ static void list_failed(stream *s, CURLcode res) {
 }
 
 static void list_done(stream *s, CURLcode res) {
-  if (res == CURLE_OK && s->http == 200 && ksmc_list_complete(&s->lp)) {
+  bool cut_gzip = res == CURLE_OK && s->http == 200 && gzip_short(s);
+  if (res == CURLE_OK && s->http == 200 && ksmc_list_complete(&s->lp) && !cut_gzip) {
     logf_(s->ig, KSMC_LOG_DEBUG, "%s: page of %zu items in %lld ms", s->spec.name, s->lp.items,
           (long long)(now_ms() - s->req_start_ms));
     if (s->lp.cont.n) {
@@ -733,7 +797,9 @@ static void list_done(stream *s, CURLcode res) {
     return;
   }
   if (res == CURLE_OK && s->http == 200 && s->abort == AB_NONE)
-    snprintf(s->abort_msg, sizeof s->abort_msg, "truncated list body"), s->abort = AB_MALFORMED;
+    snprintf(s->abort_msg, sizeof s->abort_msg,
+             cut_gzip ? "gzip: body ended before the gzip trailer" : "truncated list body"),
+        s->abort = AB_MALFORMED;
   list_failed(s, res);
 }
 
@@ -993,6 +1059,7 @@ static bool stream_init(ksmc_ingest *ig, size_t i, const ksmc_stream_spec *spec)
   s->tags[1] = (handle_tag){.s = s, .easy = s->pre.easy};
   ksmc_framer_init(&s->framer, ig->o.max_object_bytes);
   ksmc_list_init(&s->lp, ig->o.max_object_bytes);
+  ksmc_gunzip_init(&s->gz);
   ksmc_backoff_init(&s->backoff, ig->o.seed + i * 0x9e3779b97f4a7c15ULL);
   if (ig->o.backoff_init_ms) s->backoff.init_ms = s->backoff.step_ms = ig->o.backoff_init_ms;
   if (ig->o.backoff_max_ms) s->backoff.max_ms = ig->o.backoff_max_ms;
@@ -1061,6 +1128,7 @@ static void stream_free(stream *s) {
   ksmc_buf_free(&s->pre.spare);
   ksmc_framer_free(&s->framer);
   ksmc_list_free(&s->lp);
+  ksmc_gunzip_free(&s->gz);
   ksmc_buf_free(&s->url);
   ksmc_buf_free(&s->rv);
   ksmc_buf_free(&s->cont);

@@ -187,6 +187,13 @@ CURLcode ksmc_request_setup(CURL *easy, ksmc_kube_config *cfg, const char *path_
   return rc;
 }
 
+CURLcode ksmc_request_raw_gzip(CURL *easy, const ksmc_kube_config *cfg) {
+  if (cfg->disable_compression) return CURLE_OK;
+  CURLcode rc = curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip");
+  if (!rc) rc = curl_easy_setopt(easy, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+  return rc;
+}
+
 void ksmc_request_lists_free(ksmc_request_lists *lists) {
   curl_slist_free_all(lists->headers);
   curl_slist_free_all(lists->connect_to);

@@ -58,6 +58,12 @@ CURLcode ksmc_request_setup(CURL *easy, ksmc_kube_config *cfg, const char *path_
                             int64_t now_ms, const ksmc_request_limits *lim,
                             ksmc_request_lists *lists);
 
+/* For a request set up by ksmc_request_setup whose body the caller decodes itself (LIST
+ * pages, with ksmc_gunzip): offers gzip only and has libcurl pass the body undecoded.
+ * Nothing changes when the cluster disables compression. Returns CURLE_OK or the curl
+ * error. */
+CURLcode ksmc_request_raw_gzip(CURL *easy, const ksmc_kube_config *cfg);
+
 /* Frees the lists and empties them. */
 void ksmc_request_lists_free(ksmc_request_lists *lists);
 

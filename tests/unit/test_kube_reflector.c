@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "ksmc_jscan.h"
 #include "ksmc_reflector.h"
@@ -23,7 +24,9 @@ typedef struct {
   int status;
   const char *headers;    /* extra header lines, each ending in \r\n, or NULL */
   const char *chunks[16]; /* body, written as separate HTTP chunks */
-  bool hang;              /* keep the connection open until the server stops */
+  const char *bin;        /* or a binary body of bin_n bytes, in chunks of bin_chunk */
+  size_t bin_n, bin_chunk;
+  bool hang; /* keep the connection open until the server stops */
 } resp;
 
 typedef void (*handler_fn)(int nreq, const char *target, resp *r);
@@ -72,6 +75,13 @@ static void send_resp(int fd, const resp *r) {
     write_all(fd, r->chunks[i], n);
     write_all(fd, "\r\n", 2);
     usleep(2000);
+  }
+  for (size_t at = 0; r->bin && at < r->bin_n; at += r->bin_chunk) {
+    size_t n = r->bin_n - at < r->bin_chunk ? r->bin_n - at : r->bin_chunk;
+    k = snprintf(head, sizeof head, "%zx\r\n", n);
+    write_all(fd, head, (size_t)k);
+    write_all(fd, r->bin + at, n);
+    write_all(fd, "\r\n", 2);
   }
   while (r->hang && !atomic_load(&srv.stop)) usleep(10000);
   if (!r->hang) write_all(fd, "0\r\n\r\n", 5);
@@ -195,10 +205,15 @@ static void sink_end(void *u, size_t s, bool complete) {
 }
 
 static atomic_int paused_logs; /* "next page paused" lines */
+static atomic_int crc_logs;    /* "gzip: incorrect CRC-32" lines */
+static atomic_int cut_logs;    /* "before the gzip trailer" lines */
 
 static void quiet_log(void *u, ksmc_log_level l, const char *line) {
   (void)u;
   if (strstr(line, "next page paused")) atomic_fetch_add(&paused_logs, 1);
+  if (strstr(line, "list failed: gzip: incorrect CRC-32")) atomic_fetch_add(&crc_logs, 1);
+  if (strstr(line, "list failed: gzip: body ended before the gzip trailer"))
+    atomic_fetch_add(&cut_logs, 1);
   if (getenv("KSMC_TEST_VERBOSE")) fprintf(stderr, "  [%d] %s\n", l, line);
 }
 
@@ -696,6 +711,81 @@ static void test_absent_resource(void) {
   cleanup(&h);
 }
 
+/* gzip_body: one gzip member of s (zlib level 6) into out; its length. */
+static size_t gzip_body(const char *s, char *out, size_t cap) {
+  z_stream z = {0};
+  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return 0;
+  z.next_in = (Bytef *)(uintptr_t)s;
+  z.avail_in = (uInt)strlen(s);
+  z.next_out = (Bytef *)out;
+  z.avail_out = (uInt)cap;
+  int rc = deflate(&z, Z_FINISH);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END ? cap - z.avail_out : 0;
+}
+
+static char gz_page1[2048], gz_page2[2048], gz_page3[2048];
+static size_t gz_n1, gz_n2, gz_n3;
+
+static void h_gzip(int n, const char *t, resp *r) {
+  (void)t;
+  static const char *const gz = "Content-Encoding: gzip\r\n";
+  switch (n) {
+  case 0: /* page 1 in 7-byte chunks (the next page is requested while it decodes) */
+    *r = (resp){.status = 200, .headers = gz, .bin = gz_page1, .bin_n = gz_n1, .bin_chunk = 7};
+    break;
+  case 1: /* page 2: its CRC-32 is wrong -> the list fails */
+    *r = (resp){.status = 200, .headers = gz, .bin = gz_page2, .bin_n = gz_n2, .bin_chunk = 100};
+    break;
+  case 2: /* relist: every item, but the body ends before the gzip trailer */
+    *r = (resp){.status = 200, .headers = gz, .bin = gz_page3, .bin_n = gz_n3 - 8, .bin_chunk = 3};
+    break;
+  case 3: /* relist: not compressed (a small list) */
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"100\"},\"items\":[" POD(
+        "a", "ua", "90") "," POD("c", "uc", "92") "]}";
+    break;
+  default:
+    r->hang = true;
+  }
+}
+
+static void test_gzip_lists(void) {
+  gz_n1 = gzip_body(
+      "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"100\","
+      "\"continue\":\"c1\"},\"items\":[" POD("a", "ua", "90") "," POD("b", "ub", "91") "]}",
+      gz_page1, sizeof gz_page1);
+  gz_n2 = gzip_body("{\"items\":[" POD("c", "uc", "92") "],\"metadata\":{\"resourceVersion\":"
+                                                        "\"100\"}}",
+                    gz_page2, sizeof gz_page2);
+  gz_page2[gz_n2 - 8] ^= 0x20; /* the CRC-32 */
+  gz_n3 = gzip_body("{\"metadata\":{\"resourceVersion\":\"100\"},\"items\":[" POD(
+                        "a", "ua", "90") "," POD("c", "uc", "92") "]}",
+                    gz_page3, sizeof gz_page3);
+  CU_ASSERT_FATAL(gz_n1 && gz_n2 && gz_n3);
+  atomic_store(&crc_logs, 0);
+  atomic_store(&cut_logs, 0);
+  harness h;
+  start(&h, h_gzip, NULL, NULL);
+  wait_requests(5);
+  int64_t until = mono_ms() + 5000;
+  while (!ksmc_ingest_synced(h.ig, 0) && mono_ms() < until) usleep(5000);
+  CU_ASSERT_TRUE(ksmc_ingest_synced(h.ig, 0));
+  finish(&h);
+  assert_log("begin\nitem a\nitem b\nend discard\nbegin\nitem a\nitem c\nend discard\n"
+             "begin\nitem a\nitem c\nend complete\n");
+  CU_ASSERT_STRING_EQUAL(srv.targets[1], "/api/v1/pods?limit=2&continue=c1");
+  /* LIST requests offer gzip only: ksmc decodes it (ksmc_gunzip) */
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.first_headers, "Accept-Encoding: gzip\r\n"));
+  CU_ASSERT_EQUAL(atomic_load(&crc_logs), 1);
+  CU_ASSERT_EQUAL(atomic_load(&cut_logs), 1);
+  ksmc_stream_stats st;
+  ksmc_ingest_stats(h.ig, 0, &st);
+  CU_ASSERT_EQUAL(st.lists, 3);
+  CU_ASSERT_EQUAL(st.list_errors, 2);
+  CU_ASSERT_EQUAL(st.objects_listed, 2);
+  cleanup(&h);
+}
+
 static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_full_cycle},
                                    {"expired continue", test_expired_continue},
                                    {"pipelined pages, paused prefetch", test_pipelined_pages},
@@ -706,5 +796,6 @@ static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_fu
                                    {"EOF re-watch, 500 relist", test_eof_then_500},
                                    {"connection refused", test_connection_refused},
                                    {"absent optional resource (CRD)", test_absent_resource},
+                                   {"gzip lists: decoded, CRC and cut bodies", test_gzip_lists},
                                    {0}};
 KTEST_MAIN("kube_reflector", cases)
