@@ -39,24 +39,50 @@ static const char fmt_pairs[] = "00010203040506070809"
                                 "80818283848586878889"
                                 "90919293949596979899";
 
-/* Writes the decimal digits of u into dst (at least 20 bytes); returns how many. */
+static const uint64_t fmt_pow10_u64[20] = {1ull,
+                                           10ull,
+                                           100ull,
+                                           1000ull,
+                                           10000ull,
+                                           100000ull,
+                                           1000000ull,
+                                           10000000ull,
+                                           100000000ull,
+                                           1000000000ull,
+                                           10000000000ull,
+                                           100000000000ull,
+                                           1000000000000ull,
+                                           10000000000000ull,
+                                           100000000000000ull,
+                                           1000000000000000ull,
+                                           10000000000000000ull,
+                                           100000000000000000ull,
+                                           1000000000000000000ull,
+                                           10000000000000000000ull};
+
+/* Number of decimal digits of u: floor(log10(u)) + 1 from the bit length (log10(2) ~
+ * 1233/4096), corrected by one comparison. */
+static inline int fmt_ndigits(uint64_t u) {
+  if (u < 10) return 1;
+  int t = (64 - __builtin_clzll(u)) * 1233 >> 12;
+  return t + (u >= fmt_pow10_u64[t]);
+}
+
+/* Writes the decimal digits of u into dst (at least 20 bytes); returns how many. The
+ * length comes first, so the digits go straight to their place, two per step. */
 static int fmt_u64(char *dst, uint64_t u) {
-  char tmp[20];
-  char *p = tmp + sizeof tmp;
+  int n = fmt_ndigits(u);
+  char *p = dst + n;
   while (u >= 100) {
-    const char *pr = fmt_pairs + 2 * (u % 100);
+    p -= 2;
+    memcpy(p, fmt_pairs + 2 * (u % 100), 2);
     u /= 100;
-    *--p = pr[1];
-    *--p = pr[0];
   }
   if (u >= 10) {
-    *--p = fmt_pairs[2 * u + 1];
-    *--p = fmt_pairs[2 * u];
+    memcpy(p - 2, fmt_pairs + 2 * u, 2);
   } else {
-    *--p = (char)('0' + u);
+    p[-1] = (char)('0' + u);
   }
-  int n = (int)(tmp + sizeof tmp - p);
-  memcpy(dst, p, (size_t)n);
   return n;
 }
 
@@ -190,11 +216,20 @@ static void fmt_shortest(fmt_dec *d, double av) {
   fmt_strip_zeros(d);
 }
 
-/* Digits of an integer-valued 0 < av < 2^53: exact, so its digits are the shortest. */
-static void fmt_dec_int(fmt_dec *d, double av) {
-  d->nd = fmt_u64(d->d, (uint64_t)av);
-  d->dp = d->nd;
-  fmt_strip_zeros(d);
+/* An integer 10^6 <= u < 2^53 in 'g' form: exact, so its digits are the shortest, and the
+ * decimal exponent (digits - 1, 6..15) always takes the e form: `d[.ddd]e+XX`. The digits are
+ * written once, one byte to the right, and the first moved in front of the radix point. */
+static size_t fmt_e_int(char *p, uint64_t u) {
+  int nd = fmt_u64(p + 1, u), exp = nd - 1;
+  p[0] = p[1];
+  p[1] = '.';
+  int keep = nd; /* digit i >= 1 is at p[i + 1] */
+  while (keep > 1 && p[keep] == '0') keep--;
+  char *e = keep > 1 ? p + keep + 1 : p + 1;
+  memcpy(e, "e+", 2);
+  e[2] = (char)('0' + exp / 10);
+  e[3] = (char)('0' + exp % 10);
+  return (size_t)(e + 4 - p);
 }
 
 static size_t fmt_special(char *dst, double v) {
@@ -220,17 +255,14 @@ size_t ksmc_fmt_g(char *dst, double v) {
   if (v == 0 || !isfinite(v)) return fmt_special(dst, v);
   bool neg = v < 0;
   double av = neg ? -v : v;
-  fmt_dec d;
   if (av < FMT_2P53 && (double)(uint64_t)av == av) {
-    if (av < 1e6) { /* plain integer: the digits are the text */
-      char *p = dst;
-      if (neg) *p++ = '-';
-      return (size_t)(p - dst) + (size_t)fmt_u64(p, (uint64_t)av);
-    }
-    fmt_dec_int(&d, av);
-  } else {
-    fmt_shortest(&d, av);
+    char *p = dst;
+    if (neg) *p++ = '-';
+    uint64_t u = (uint64_t)av; /* below 10^6 the digits are the text */
+    return (size_t)(p - dst) + (u < 1000000 ? (size_t)fmt_u64(p, u) : fmt_e_int(p, u));
   }
+  fmt_dec d;
+  fmt_shortest(&d, av);
   return fmt_layout(dst, neg, &d);
 }
 

@@ -401,11 +401,19 @@ bool ksmc_sample_dynamic(ksmc_render_ctx *ctx, int map_tok, const char *prefix,
   return ctx->out.n > at;
 }
 
+/* `}` when close, a space, the value as ksmc_fmt_value writes it, newline: one room check. */
 static void write_value(ksmc_render_ctx *ctx, double value, bool close) {
-  if (close) ksmc_buf_putc(&ctx->out, '}');
-  ksmc_buf_putc(&ctx->out, ' ');
-  ksmc_fmt_value(&ctx->out, value);
-  ksmc_buf_putc(&ctx->out, '\n');
+  ksmc_buf *b = &ctx->out;
+  if (b->cap - b->n < KSMC_FMT_G_MAX + 3 && !ksmc_buf_reserve(b, KSMC_FMT_G_MAX + 3)) return;
+  char *w = b->p + b->n;
+  if (close) *w++ = '}';
+  *w++ = ' ';
+  if (value == 0) /* KSM prints -0 as "0" too (ksmc_fmt_value) */
+    *w++ = '0';
+  else
+    w += ksmc_fmt_g(w, value);
+  *w++ = '\n';
+  b->n = (size_t)(w - b->p);
 }
 
 void ksmc_sample_end_any(ksmc_render_ctx *ctx, double value, bool close) {
@@ -489,9 +497,10 @@ double ksmc_fn_crs_number(ksmc_render_ctx *ctx, int t) {
 /* ---- whole families every kind has ------------------------------------------------- */
 
 void ksmc_family_timestamp(ksmc_render_ctx *ctx, const char *name, size_t n, int ts, bool close) {
-  if (!ksmc_ts_nonzero(ctx, ts)) return;
+  int64_t v; /* parsed once: ksmc_ts_nonzero, then its value */
+  if (!ts_parse(ctx, ts, &v) || v == KSMC_TIME_ZERO_UNIX) return;
   ksmc_sample_begin(ctx, name, n);
-  ksmc_sample_end(ctx, ksmc_ts_tok(ctx, ts), close);
+  ksmc_sample_end(ctx, (double)v, close);
 }
 
 void ksmc_family_allowlisted(ksmc_render_ctx *ctx, const char *name, size_t n, int map,

@@ -120,29 +120,53 @@ static void test_generated_table(void) {
   CU_ASSERT_TRUE(sizeof table / sizeof table[0] > 2000);
 }
 
-/* Every integer below 2^53 takes the fast path; check it agrees with the general path's
- * contract on a sweep across digit counts and the exponent-form threshold. */
-static void test_integer_sweep(void) {
+/* Go's 'g' text of an integer-valued |v| < 2^53 built by hand from printf's exact digits:
+ * plain below 10^6, else d[.ddd]e+XX without trailing zeros. */
+static void go_int_g(double v, char *g, size_t cap) {
   char want[64];
+  const char *sign = v < 0 ? "-" : "";
+  int len = snprintf(want, sizeof want, "%.0f", fabs(v));
+  int nd = len;
+  while (nd > 1 && want[nd - 1] == '0') nd--;
+  if (len - 1 >= 6) {
+    int k = snprintf(g, cap, "%s%c", sign, want[0]);
+    if (nd > 1) k += snprintf(g + k, cap - (size_t)k, ".%.*s", nd - 1, want + 1);
+    snprintf(g + k, cap - (size_t)k, "e+%02d", len - 1);
+  } else {
+    snprintf(g, cap, "%s%s", sign, want);
+  }
+}
+
+/* Every integer below 2^53 takes the fast paths (digits below 10^6, the e form written
+ * straight from the digits above); check them against the layout built by hand, on a sweep
+ * across digit counts and the exponent-form threshold, and on random integers of every
+ * length with trailing zeros, negatives and Unix timestamps. */
+static void test_integer_sweep(void) {
+  char g[96];
   char dst[KSMC_FMT_G_MAX];
-  size_t bad = 0;
+  size_t bad = 0, checked = 0;
   for (double v = 1; v < 9e15; v = v * 3 + 7) {
-    /* %.17g prints an exact integer; reformat with Go's layout by hand. */
-    int len = snprintf(want, sizeof want, "%.0f", v);
-    int nd = len;
-    while (nd > 1 && want[nd - 1] == '0') nd--;
-    char g[64];
-    if (len - 1 >= 6) {
-      int k = snprintf(g, sizeof g, "%c", want[0]);
-      if (nd > 1) k += snprintf(g + k, sizeof g - (size_t)k, ".%.*s", nd - 1, want + 1);
-      snprintf(g + k, sizeof g - (size_t)k, "e+%02d", len - 1);
-    } else {
-      snprintf(g, sizeof g, "%s", want);
-    }
+    go_int_g(v, g, sizeof g);
     size_t n = ksmc_fmt_g(dst, v);
     if (n != strlen(g) || memcmp(dst, g, n) != 0) bad++;
+    checked++;
+  }
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (int i = 0; i < 200000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    uint64_t u = x >> (11 + x % 53); /* below 2^53, every bit length */
+    for (int z = (int)(x >> 58) % 8; z > 0 && u < (1ull << 53) / 10; z--) u *= 10;
+    if (i % 4 == 1) u = 1600000000 + (x >> 40) % 200000000; /* timestamps */
+    if (u == 0 || u >= (1ull << 53)) continue;
+    double v = i % 3 == 2 ? -(double)u : (double)u;
+    go_int_g(v, g, sizeof g);
+    size_t n = ksmc_fmt_g(dst, v);
+    if ((n != strlen(g) || memcmp(dst, g, n) != 0) && bad++ < 5)
+      fprintf(stderr, "\n  %.0f: got %.*s want %s", v, (int)n, dst, g);
+    checked++;
   }
   CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_TRUE(checked > 150000);
 }
 
 /* Significant digits in a %g-style text: mantissa digits without leading or trailing
