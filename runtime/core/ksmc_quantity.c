@@ -154,12 +154,72 @@ static int64_t q_scaled(const qparsed *q, int scale) {
   return q->neg ? -(int64_t)mag : (int64_t)mag;
 }
 
-bool ksmc_quantity_parse(const char *s, size_t n, int64_t *value, int64_t *milli) {
+bool ksmc_quantity_parse_general(const char *s, size_t n, int64_t *value, int64_t *milli) {
   qparsed q;
   if (!q_parse(s, n, &q)) return false;
   *value = q_scaled(&q, 0);
   *milli = q_scaled(&q, 3);
   return true;
+}
+
+/* The forms nearly every object carries ("2", "100m", "128Mi", "1G"): at most 16 digits
+ * (no sign, point or exponent), then nothing or one of m k M G Ki Mi Gi. Integer products
+ * with overflow checks; false (the general parser decides) for anything else, including
+ * values that would saturate. Gives the general parser's results: D * 10^e * 2^b is an
+ * integer except for `m`, whose Value() rounds up. */
+static inline bool q_fast(const char *s, size_t n, int64_t *value, int64_t *milli) {
+  size_t i = 0;
+  int64_t d = 0;
+  for (; i < n && i < 16 && (unsigned)(s[i] - '0') <= 9; i++) d = d * 10 + (s[i] - '0');
+  if (i == 0) return false;
+  int64_t mul; /* of the suffix: value = d * mul */
+  if (i == n) {
+    mul = 1;
+  } else if (i + 1 == n) {
+    switch (s[i]) {
+    case 'm':
+      *value = (d + 999) / 1000;
+      *milli = d;
+      return true;
+    case 'k':
+      mul = 1000;
+      break;
+    case 'M':
+      mul = 1000000;
+      break;
+    case 'G':
+      mul = 1000000000;
+      break;
+    default:
+      return false;
+    }
+  } else if (i + 2 == n && s[i + 1] == 'i') {
+    switch (s[i]) {
+    case 'K':
+      mul = (int64_t)1 << 10;
+      break;
+    case 'M':
+      mul = (int64_t)1 << 20;
+      break;
+    case 'G':
+      mul = (int64_t)1 << 30;
+      break;
+    default:
+      return false;
+    }
+  } else {
+    return false;
+  }
+  int64_t v, m;
+  if (__builtin_mul_overflow(d, mul, &v) || __builtin_mul_overflow(v, (int64_t)1000, &m))
+    return false;
+  *value = v;
+  *milli = m;
+  return true;
+}
+
+bool ksmc_quantity_parse(const char *s, size_t n, int64_t *value, int64_t *milli) {
+  return q_fast(s, n, value, milli) || ksmc_quantity_parse_general(s, n, value, milli);
 }
 
 #define Q_MAX_MILLI_VALUE 9223372036854775LL /* resource.MaxMilliValue */
@@ -172,6 +232,11 @@ bool ksmc_quantity_float(const char *s, size_t n, double *out) {
 }
 
 bool ksmc_quantity_int(const char *s, size_t n, double *out) {
+  int64_t v, m;
+  if (q_fast(s, n, &v, &m)) {
+    *out = (double)v;
+    return true;
+  }
   qparsed q;
   if (!q_parse(s, n, &q)) return false;
   *out = (double)q_scaled(&q, 0);

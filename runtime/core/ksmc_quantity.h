@@ -19,6 +19,11 @@
  * malformed input. */
 bool ksmc_quantity_parse(const char *s, size_t n, int64_t *value, int64_t *milli);
 
+/* ksmc_quantity_parse by the general parser alone (ksmc_quantity_parse, _float and _int
+ * first try a fast path for digits with no suffix or m k M G Ki Mi Gi): the same results,
+ * for tests to compare the two. */
+bool ksmc_quantity_parse_general(const char *s, size_t n, int64_t *value, int64_t *milli);
+
 /* KSM's convertValueToFloat64: float64(Value()) if Value() > MaxMilliValue
  * (9223372036854775), else float64(MilliValue()) / 1000. Returns false if malformed. */
 bool ksmc_quantity_float(const char *s, size_t n, double *out);

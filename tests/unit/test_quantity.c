@@ -227,10 +227,66 @@ static void test_approx(void) {
   CU_ASSERT_FALSE(ksmc_quantity_approx("", 0, &f));
 }
 
-static const ktest_case cases[] = {
-    {"plain", test_plain},           {"decimal SI", test_decimal_si},
-    {"exponent", test_exponent},     {"binary SI", test_binary_si},
-    {"saturation", test_saturation}, {"go leniency", test_go_leniency},
-    {"malformed", test_malformed},   {"float", test_float},
-    {"approx", test_approx},         {0}};
+/* The fast path of ksmc_quantity_parse / _int / _float (digits with no suffix or m k M G
+ * Ki Mi Gi) against the general parser on many strings: the common forms, their edges
+ * (16+ digits, overflow, leading zeros, empty number) and random strings of the grammar's
+ * alphabet. */
+static void test_fast_path_property(void) {
+  static const char *const suffixes[] = {"",  "m",  "k",  "M",  "G",  "T",  "P",  "E",   "n",
+                                         "u", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "e3",  "E-2",
+                                         "i", "K",  "mi", "ki", "Gb", "x",  " ",  "Mi ", "e"};
+  static const char alpha[] = "0123456789000.+-eEimkKMGTPnu";
+  uint64_t x = 0x243f6a8885a308d3ull;
+  size_t bad = 0, fast_forms = 0;
+  char s[48];
+  for (int iter = 0; iter < 300000; iter++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    size_t n = 0;
+    if (iter % 4 == 3) { /* random bytes of the alphabet */
+      size_t len = (size_t)(x >> 59) % 24;
+      for (size_t i = 0; i < len; i++) s[n++] = alpha[(x >> (i % 8 * 7)) % (sizeof alpha - 1)];
+    } else { /* digits (sometimes none, or 20) and a suffix */
+      size_t nd = (size_t)(x >> 40) % 21;
+      if (iter % 16 == 0) nd = 16 + (size_t)(x >> 50) % 3;
+      uint64_t y = x;
+      for (size_t i = 0; i < nd; i++) {
+        s[n++] = (char)('0' + y % 10);
+        y = y / 10 ? y / 10 : x >> 3;
+      }
+      if (iter % 7 == 0 && n) s[0] = '0'; /* leading zeros */
+      if (iter % 9 == 0) s[n++] = '.', s[n++] = '5';
+      const char *suf = suffixes[(x >> 20) % (sizeof suffixes / sizeof *suffixes)];
+      memcpy(s + n, suf, strlen(suf));
+      n += strlen(suf);
+    }
+    int64_t v1 = 1, m1 = 1, v2 = 2, m2 = 2;
+    bool ok1 = ksmc_quantity_parse(s, n, &v1, &m1);
+    bool ok2 = ksmc_quantity_parse_general(s, n, &v2, &m2);
+    double i1 = 3, f1 = 3;
+    bool oki = ksmc_quantity_int(s, n, &i1), okf = ksmc_quantity_float(s, n, &f1);
+    bool same = ok1 == ok2 && oki == ok2 && okf == ok2;
+    if (same && ok2) {
+      double want_f = v2 > 9223372036854775LL ? (double)v2 : (double)m2 / 1000;
+      same = v1 == v2 && m1 == m2 && i1 == (double)v2 && f1 == want_f;
+      if (n && n < 19 && s[0] >= '0' && s[0] <= '9') fast_forms++;
+    }
+    if (!same && bad++ < 5)
+      fprintf(stderr, "\n  '%.*s': fast %d %lld %lld, general %d %lld %lld", (int)n, s, ok1,
+              (long long)v1, (long long)m1, ok2, (long long)v2, (long long)m2);
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_TRUE(fast_forms > 50000); /* the generator does produce the common forms */
+}
+
+static const ktest_case cases[] = {{"plain", test_plain},
+                                   {"decimal SI", test_decimal_si},
+                                   {"exponent", test_exponent},
+                                   {"binary SI", test_binary_si},
+                                   {"saturation", test_saturation},
+                                   {"go leniency", test_go_leniency},
+                                   {"malformed", test_malformed},
+                                   {"float", test_float},
+                                   {"approx", test_approx},
+                                   {"fast path = general", test_fast_path_property},
+                                   {0}};
 KTEST_MAIN("ksmc_quantity", cases)
