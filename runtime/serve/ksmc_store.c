@@ -25,10 +25,18 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "ksmc_err.h"
 
 #define EMPTY UINT32_MAX
+/* Record allocations are rounded up to this, so that an update that grows an object by a
+ * few bytes (a counter gaining a digit) still fits in place (update_in_place). */
+#define RECORD_ROUND 128
+/* Kinds with more families than this always take the copy-on-write path. */
+#define IN_PLACE_MAX_FAMILIES 256
 
 typedef struct {
   uint64_t hash;
@@ -78,11 +86,25 @@ static uint64_t uid_hash(const char *p, size_t n) {
 
 /* A new record; `pred` is the record of the same uid it succeeds (NULL: none). Families
  * whose bytes equal pred's keep pred's version, the others get vbase, a fresh number. */
+static size_t record_size(size_t nfam, size_t len, size_t uid_len) {
+  return sizeof(ksmc_record) + 2 * nfam * sizeof(uint32_t) + len + uid_len;
+}
+
+/* Bytes r may hold (at least what it holds now). */
+static size_t record_cap(const ksmc_record *r) {
+#ifdef __GLIBC__
+  return malloc_usable_size((void *)r);
+#else
+  return record_size(r->nfam, r->len, r->uid_len);
+#endif
+}
+
 static ksmc_record *record_new(ksmc_store *s, const ksmc_record *pred, const char *uid,
                                size_t uid_len, const char *bytes, size_t len,
                                const uint32_t *fam_end) {
   size_t nfam = s->kind->nfamilies;
-  ksmc_record *r = malloc(sizeof *r + 2 * nfam * sizeof(uint32_t) + len + uid_len);
+  size_t size = record_size(nfam, len, uid_len);
+  ksmc_record *r = malloc((size + RECORD_ROUND - 1) / RECORD_ROUND * RECORD_ROUND);
   if (!r) return NULL;
   r->next = NULL;
   r->retire_gen = 0;
@@ -320,6 +342,58 @@ static int check_sizes(size_t uid_len, size_t len) {
   return uid_len > UINT32_MAX || len > UINT32_MAX ? KSMC_E_TOO_BIG : KSMC_OK;
 }
 
+/* Updates the live record r (of the same uid) to the new bytes without a new allocation,
+ * when no snapshot can hold r: it is in the live set only (not in a pending relist set),
+ * no snapshot is active and the bytes fit. Families get exactly the versions record_new
+ * would give them. The families are compared outside `lock` (r is stable: writers are
+ * serialised and readers need a snapshot to see it); the bytes are written under it, so
+ * a snapshot taken meanwhile waits and then sees the complete new object. Returns false,
+ * with nothing changed, when the caller must take the copy-on-write path. Writer holds
+ * wlock. */
+static bool update_in_place(ksmc_store *s, ksmc_record *r, const char *uid, size_t uid_len,
+                            const char *bytes, size_t len, const uint32_t *fam_end) {
+  size_t nfam = r->nfam;
+  if (r->maps != 1 || nfam == 0 || nfam != s->kind->nfamilies || nfam > IN_PLACE_MAX_FAMILIES ||
+      record_size(nfam, len, uid_len) > record_cap(r))
+    return false;
+  uint64_t vbase = s->vclock + 1; /* what record_new would take */
+  uint32_t voff[IN_PLACE_MAX_FAMILIES];
+  unsigned char changed[IN_PLACE_MAX_FAMILIES];
+  bool same_layout = r->len == len && memcmp(r->fam_end, fam_end, nfam * sizeof(uint32_t)) == 0;
+  bool any_change = false;
+  for (size_t f = 0; f < nfam; f++) {
+    uint32_t a = f ? fam_end[f - 1] : 0;
+    ksmc_slice old = ksmc_record_family(r, f);
+    uint64_t back = vbase - ksmc_record_family_version(r, f);
+    changed[f] = !(old.n == fam_end[f] - a && memcmp(old.p, bytes + a, old.n) == 0);
+    voff[f] = !changed[f] && back <= UINT32_MAX ? (uint32_t)back : 0;
+    any_change |= changed[f];
+  }
+  if (same_layout && !any_change) return true; /* identical bytes: keep the record as is */
+  pthread_mutex_lock(&s->lock);
+  if (s->snaps_head) { /* a scrape may read r: copy on write */
+    pthread_mutex_unlock(&s->lock);
+    return false;
+  }
+  char *b = (char *)(r->fam_end + 2 * nfam);
+  if (same_layout) {
+    for (size_t f = 0; f < nfam; f++) {
+      uint32_t a = f ? fam_end[f - 1] : 0;
+      if (changed[f]) memcpy(b + a, bytes + a, fam_end[f] - a);
+    }
+  } else {
+    if (len) memcpy(b, bytes, len);
+    if (uid_len) memcpy(b + len, uid, uid_len);
+  }
+  memcpy(r->fam_end, fam_end, nfam * sizeof(uint32_t));
+  memcpy(r->fam_end + nfam, voff, nfam * sizeof(uint32_t));
+  s->live.bytes = s->live.bytes - r->len + len;
+  r->len = (uint32_t)len;
+  r->vbase = s->vclock = vbase;
+  pthread_mutex_unlock(&s->lock);
+  return true;
+}
+
 /* Inserts or replaces r in the live set (writer holds wlock). */
 static int live_put(ksmc_store *s, size_t i, ksmc_record *r) {
   ksmc_record *dead = NULL;
@@ -345,6 +419,7 @@ int ksmc_store_upsert(ksmc_store *s, const char *uid, size_t uid_len, const char
   uint64_t h = uid_hash(uid, uid_len);
   pthread_mutex_lock(&s->wlock);
   ksmc_record *cur = rset_get(&s->live, h, uid, uid_len);
+  if (cur && update_in_place(s, cur, uid, uid_len, bytes, len, fam_end)) goto out;
   if (cur && record_same(cur, bytes, len, fam_end)) goto out;
   ksmc_record *r = record_new(s, cur, uid, uid_len, bytes, len, fam_end);
   pthread_mutex_lock(&s->lock); /* rset_reserve may move the shared dense array */

@@ -2,7 +2,8 @@
  *
  * An object is kept only as its rendered exposition bytes (every family's lines
  * concatenated in family order, plus per-family end offsets and its uid) in ONE
- * allocation, a ksmc_record, which is immutable once published. The JSON is not kept.
+ * allocation, a ksmc_record, which is immutable while a snapshot may hold it. The JSON is
+ * not kept.
  *
  * Concurrency contract:
  *  - Writers (upsert, delete, relist_*) may be called from any thread; they serialise
@@ -14,6 +15,10 @@
  *    a scrape writes to a socket). Records replaced or removed while snapshots that may
  *    contain them are alive are retired, and freed when the last such snapshot is
  *    released (epoch-based reclamation; see docs/runtime.md "The store").
+ *  - An update of a record that no snapshot can hold (none is active, and no pending relist
+ *    shares it) rewrites it in place, under the snapshot lock, when the new bytes fit
+ *    its allocation: no malloc/free and only the changed families copied. A snapshot
+ *    taken afterwards sees the whole new object, as with a new record.
  *
  * Family versions: every record carries, per family, a 64-bit version with one rule:
  * equal versions of family f (of records of the same store) mean equal bytes of family f.
@@ -87,8 +92,9 @@ const char *ksmc_store_namespace(const ksmc_store *s);
 
 /* Inserts or replaces the object `uid` with `len` bytes whose family i ends at
  * fam_end[i] (kind->nfamilies offsets, nondecreasing, last == len). The bytes are copied
- * into a new record that replaces the old one atomically for readers. Identical bytes
- * keep the existing record (no allocation). Returns KSMC_OK or KSMC_E_NOMEM /
+ * into a new record that replaces the old one atomically for readers, or into the old
+ * record itself when no snapshot can hold it (see the concurrency contract). Identical
+ * bytes keep the existing record unchanged (no allocation). Returns KSMC_OK or KSMC_E_NOMEM /
  * KSMC_E_TOO_BIG (len or uid over 4 GiB); on error the store is unchanged. */
 int ksmc_store_upsert(ksmc_store *s, const char *uid, size_t uid_len, const char *bytes, size_t len,
                       const uint32_t *fam_end);

@@ -351,6 +351,134 @@ static void test_concurrent_upserts(void) {
   ksmc_store_free(r.s);
 }
 
+/* An update with no snapshot alive rewrites the record in place (same pointer); with a
+ * snapshot alive it makes a new record and the snapshot keeps reading the old bytes. */
+static void test_in_place_update(void) {
+  ksmc_store *s = ksmc_store_new(&kind, "");
+  put2(s, "u1", "a 1\n", "b 1\n", 0);
+  ksmc_store_snap *snap = ksmc_store_snapshot(s);
+  const ksmc_record *r0 = find(snap, "u1");
+  uint64_t a1 = ksmc_record_family_version(r0, 0), b1 = ksmc_record_family_version(r0, 1);
+  ksmc_store_snap_release(snap);
+  put2(s, "u1", "a 1\n", "b 22\n", 0); /* no snapshot: in place */
+  snap = ksmc_store_snapshot(s);
+  const ksmc_record *r1 = find(snap, "u1");
+  CU_ASSERT_PTR_EQUAL(r1, r0);
+  ksmc_slice b = ksmc_record_family(r1, 1);
+  KTEST_ASSERT_BYTES(b.p, b.n, "b 22\n");
+  CU_ASSERT_EQUAL(ksmc_record_family_version(r1, 0), a1);
+  CU_ASSERT_NOT_EQUAL(ksmc_record_family_version(r1, 1), b1);
+  CU_ASSERT_EQUAL(ksmc_store_bytes(s), 9);
+  put2(s, "u1", "a 333\n", "b 22\n", 0); /* snapshot alive: copy on write */
+  ksmc_store_snap *snap2 = ksmc_store_snapshot(s);
+  const ksmc_record *r2 = find(snap2, "u1");
+  CU_ASSERT_PTR_NOT_EQUAL(r2, r1);
+  ksmc_slice a = ksmc_record_family(r1, 0), a2 = ksmc_record_family(r2, 0);
+  KTEST_ASSERT_BYTES(a.p, a.n, "a 1\n");
+  KTEST_ASSERT_BYTES(a2.p, a2.n, "a 333\n");
+  ksmc_store_snap_release(snap);
+  ksmc_store_snap_release(snap2);
+  ksmc_store_free(s);
+}
+
+/* Property: the in-place path (no snapshot alive) and the copy-on-write path (a snapshot
+ * always alive) give identical records -- bytes, family ends, uid and family versions --
+ * for random updates that keep, change, grow and shrink families, with deletions and a
+ * relist in between. */
+static void random_family(unsigned *seed, char *out, size_t cap, int f) {
+  static const char *const words[] = {"x", "xy", "xyz", "0", "1", "pod_ready 1", "", "long-text"};
+  int w = rand_r(seed) % 8, rep = 1 + rand_r(seed) % 8; /* <= 104 bytes: put2 takes 255 */
+  size_t n = 0;
+  for (int i = 0; i < rep && n + 16 < cap; i++)
+    n += (size_t)snprintf(out + n, cap - n, "%c%s\n", 'a' + f, words[w]);
+  out[n] = 0;
+}
+
+static void compare_stores(ksmc_store *a, ksmc_store *b) {
+  ksmc_store_snap *sa = ksmc_store_snapshot(a), *sb = ksmc_store_snapshot(b);
+  CU_ASSERT_EQUAL_FATAL(ksmc_store_snap_count(sa), ksmc_store_snap_count(sb));
+  CU_ASSERT_EQUAL(ksmc_store_snap_bytes(sa), ksmc_store_snap_bytes(sb));
+  CU_ASSERT_EQUAL(ksmc_store_bytes(a), ksmc_store_snap_bytes(sa));
+  const ksmc_record *const *ra = ksmc_store_snap_records(sa);
+  for (size_t i = 0; i < ksmc_store_snap_count(sa); i++) {
+    ksmc_slice u = ksmc_record_uid(ra[i]);
+    char uid[32];
+    snprintf(uid, sizeof uid, "%.*s", (int)u.n, u.p);
+    const ksmc_record *rb = find(sb, uid);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rb);
+    CU_ASSERT_EQUAL_FATAL(ksmc_record_len(ra[i]), ksmc_record_len(rb));
+    CU_ASSERT_EQUAL(memcmp(ksmc_record_bytes(ra[i]), ksmc_record_bytes(rb), ksmc_record_len(rb)),
+                    0);
+    for (size_t f = 0; f < kind.nfamilies; f++) {
+      ksmc_slice fa = ksmc_record_family(ra[i], f), fb = ksmc_record_family(rb, f);
+      CU_ASSERT_EQUAL(fa.n, fb.n);
+      CU_ASSERT_EQUAL(ksmc_record_family_version(ra[i], f), ksmc_record_family_version(rb, f));
+    }
+  }
+  ksmc_store_snap_release(sa);
+  ksmc_store_snap_release(sb);
+}
+
+static void test_in_place_matches_copy_on_write(void) {
+  ksmc_store *a = ksmc_store_new(&kind, ""), *b = ksmc_store_new(&kind, "");
+  ksmc_store_snap *held = ksmc_store_snapshot(b);
+  unsigned seed = 6;
+  char fa[512], fb[512], uid[16];
+  for (int i = 0; i < 20000; i++) {
+    snprintf(uid, sizeof uid, "u%d", rand_r(&seed) % 40);
+    int op = rand_r(&seed) % 100;
+    if (op < 5) {
+      CU_ASSERT_EQUAL(ksmc_store_delete(a, uid, strlen(uid)),
+                      ksmc_store_delete(b, uid, strlen(uid)));
+    } else if (op == 5 && i % 7 == 0) { /* a relist of the same set: records get shared */
+      ksmc_store_snap *sa = ksmc_store_snapshot(a);
+      ksmc_store_relist_begin(a);
+      ksmc_store_relist_begin(b);
+      const ksmc_record *const *r = ksmc_store_snap_records(sa);
+      for (size_t k = 0; k < ksmc_store_snap_count(sa); k++) {
+        ksmc_slice u = ksmc_record_uid(r[k]);
+        uint32_t ends[2] = {(uint32_t)ksmc_record_family(r[k], 0).n,
+                            (uint32_t)ksmc_record_len(r[k])};
+        CU_ASSERT_EQUAL(ksmc_store_relist_add(a, u.p, u.n, ksmc_record_bytes(r[k]),
+                                              ksmc_record_len(r[k]), ends),
+                        KSMC_OK);
+        CU_ASSERT_EQUAL(ksmc_store_relist_add(b, u.p, u.n, ksmc_record_bytes(r[k]),
+                                              ksmc_record_len(r[k]), ends),
+                        KSMC_OK);
+      }
+      ksmc_store_snap_release(sa);
+      if (rand_r(&seed) % 4 == 0) { /* upserts while the relist is open */
+        put2(a, uid, "a open\n", "b open\n", 0);
+        put2(b, uid, "a open\n", "b open\n", 0);
+      }
+      ksmc_store_relist_commit(a);
+      ksmc_store_relist_commit(b);
+    } else {
+      int keep = rand_r(&seed) % 3; /* 0: change both, 1: keep a, 2: keep b */
+      random_family(&seed, fa, sizeof fa, 0);
+      random_family(&seed, fb, sizeof fb, 1);
+      ksmc_store_snap *sa = keep ? ksmc_store_snapshot(a) : NULL;
+      const ksmc_record *old = sa ? find(sa, uid) : NULL;
+      if (old) { /* reuse the current bytes of one family */
+        ksmc_slice k = ksmc_record_family(old, keep == 1 ? 0 : 1);
+        snprintf(keep == 1 ? fa : fb, sizeof fa, "%.*s", (int)k.n, k.p);
+      }
+      ksmc_store_snap_release(sa);
+      put2(a, uid, fa, fb, 0);
+      put2(b, uid, fa, fb, 0);
+    }
+    if (i % 97 == 0) {
+      compare_stores(a, b);
+      ksmc_store_snap_release(held); /* b: a fresh snapshot keeps copy on write */
+      held = ksmc_store_snapshot(b);
+    }
+  }
+  compare_stores(a, b);
+  ksmc_store_snap_release(held);
+  ksmc_store_free(a);
+  ksmc_store_free(b);
+}
+
 static const ktest_case cases[] = {
     {"upsert and delete", test_upsert_delete},
     {"many keys, identical bytes keep the record", test_many_and_identical},
@@ -360,6 +488,9 @@ static const ktest_case cases[] = {
     {"family versions: equal version means equal bytes", test_family_versions},
     {"scrapers only see complete relist generations", test_concurrent_relists},
     {"scrapers never see torn objects during upserts", test_concurrent_upserts},
+    {"an update without snapshots is made in place", test_in_place_update},
+    {"in-place and copy-on-write updates give identical records",
+     test_in_place_matches_copy_on_write},
     {0}};
 
 KTEST_MAIN("serve_store", cases)
