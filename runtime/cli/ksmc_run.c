@@ -499,6 +499,13 @@ static int setup(app *a, char *err, size_t errlen) {
     return 1;
   }
   if (!start_ingest(a, err, errlen)) return 1;
+  /* the first LIST requests go out now: the HTTP listeners' threads start while the API
+   * server prepares the first pages (probe_ready only reads the ingest and the relay) */
+  a->ingest_started = pthread_create(&a->ingest_thread, NULL, ingest_main, a) == 0;
+  if (!a->ingest_started) {
+    snprintf(err, errlen, "cannot start the ingest thread");
+    return 1;
+  }
   if (!start_http(a, err, errlen)) return 1;
   if (!start_autoshard(a, err, errlen)) return 1;
   return 0;
@@ -547,7 +554,6 @@ int ksmc_run_main(int argc, char **argv) {
         ksmc_http_port(a.http), ksmc_http_telemetry_port(a.http), a.nstreams,
         a.nstreams == 1 ? "" : "s", a.websec && ksmc_websec_tls(a.websec) ? "; HTTPS" : "",
         a.websec ? "; authentication as configured" : "");
-  a.ingest_started = pthread_create(&a.ingest_thread, NULL, ingest_main, &a) == 0;
   int sig = wait_for_signal(&a, &set);
   logf_(&a, KSMC_LOG_INFO, "%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   shutdown_app(&a);
