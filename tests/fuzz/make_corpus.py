@@ -3,19 +3,25 @@
 real inputs: golden objects (tests/golden/*/*.json), specs (specs/*.yaml,
 tests/specs/bad/*.yaml), plus hand-written watch streams, LIST pages, kubeconfigs, HTTP
 requests, allowlist flags, quantities and timestamps. Deterministic; run from anywhere:
-    python3 tests/fuzz/make_corpus.py
-Each target's input layout is described at the top of its tests/fuzz/fuzz_<target>.c."""
+    python3 tests/fuzz/make_corpus.py [target...]
+It writes (and overwrites) its seeds but never deletes a file: hand-made seeds (fuzz_cron's)
+live beside them, and the committed corpora are a reviewed selection, so name the targets
+whose seeds you mean to refresh (none named: all it knows).Each target's input layout is described at the top of its tests/fuzz/fuzz_<target>.c."""
 import glob
+import gzip
 import json
 import os
-import shutil
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 OUT = os.path.join(HERE, "corpus")
+ONLY = set(sys.argv[1:])
 
 
 def write(target, name, data):
+    if ONLY and target not in ONLY:
+        return
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
     if isinstance(data, str):
@@ -52,7 +58,6 @@ def seed8(n):
 
 
 def main():
-    shutil.rmtree(OUT, ignore_errors=True)
     objs = objects()
     small = [(n, r, o) for n, r, o in objs if len(r) < 64 * 1024]
 
@@ -97,6 +102,13 @@ def main():
         write("fuzz_list", kind.lower() + "-page-indented", seed8(1 << 8) + json.dumps(page, indent=1).encode())
         tail = {"kind": kind + "List", "items": items[:2], "metadata": {"resourceVersion": "7"}}
         write("fuzz_list", kind.lower() + "-meta-last", seed8(4) + compact(tail).encode())
+        # fuzz_gunzip: seed mode 1 (zlib compresses the payload: level 6, two members split at
+        # 1000), 2 (one byte corrupted), 3 (truncated), and 0: a raw gzip body (Python's).
+        payload = compact(tail).encode()[:3000]
+        mode = lambda m: seed8(m | 6 << 8 | 1 << 24 | 1000 << 32 | 0x0123 << 40)
+        for m, what in ((1, "two-members"), (2, "corrupt"), (3, "truncated")):
+            write("fuzz_gunzip", "%s-%s" % (kind.lower(), what), mode(m) + payload)
+        write("fuzz_gunzip", kind.lower() + "-raw", seed8(0) + gzip.compress(payload, 9, mtime=0))
     write("fuzz_watch", "garbage-between", seed8(9) + b'xx\n{"type":"ADDED","object":{}}\n{"a":\n"b"}\n')
     write("fuzz_list", "empty", seed8(0) + b'{"kind":"PodList","metadata":{},"items":[]}')
 

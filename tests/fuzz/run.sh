@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(fuzz_spec fuzz_render fuzz_watch fuzz_list fuzz_kubeconfig fuzz_http fuzz_allowlist
+  targets=(fuzz_spec fuzz_render fuzz_watch fuzz_gunzip fuzz_list fuzz_kubeconfig fuzz_http fuzz_allowlist
     fuzz_quantity fuzz_time fuzz_input fuzz_webcfg fuzz_cron)
 fi
 
@@ -72,7 +72,7 @@ if [ ! -f "$build/CMakeCache.txt" ] ||
     { cat "$build/fuzz-configure.log" >&2; exit 1; }
 fi
 build_targets=("${targets[@]}")
-[ ${#targets[@]} -ge 11 ] && build_targets=(fuzz_all)
+[ ${#targets[@]} -ge 12 ] && build_targets=(fuzz_all)
 cmake --build "$build" --target "${build_targets[@]}" -j "$(nproc)" >"$build/fuzz-build.log" 2>&1 ||
   { tail -50 "$build/fuzz-build.log" >&2; exit 1; }
 
