@@ -106,11 +106,48 @@ static void test_go_fallback_leniency(void) {
   ok("2024-01-01T00:00:00-00:60", 1704067200 + 3600);
 }
 
+/* The fixed-position path for "2006-01-02T15:04:05Z" against the general parser on many
+ * strings of that shape: every field over and past its range, and single bytes replaced by
+ * separators, digits' neighbours (/ : and bytes >= 0x80), or the string cut or extended. */
+static void test_canonical_property(void) {
+  static const char subst[] = "0123456789/:;-TtZz+.,  \x80\xff\x2f\x3a";
+  uint64_t x = 0x3c6ef372fe94f82bull;
+  size_t bad_n = 0, valid = 0;
+  char s[32];
+  for (int iter = 0; iter < 400000; iter++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    int y = (int)(x % 10000), mo = (int)(x >> 14 & 0xff) % 14, d = (int)(x >> 18 & 0xff) % 33,
+        h = (int)(x >> 24 & 0xff) % 26, mi = (int)(x >> 30 & 0xff) % 62,
+        se = (int)(x >> 36 & 0xff) % 62;
+    snprintf(s, sizeof s, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, se);
+    size_t n = 20;
+    switch ((x >> 42) % 6) {
+    case 0:
+      s[(x >> 45) % 20] = subst[(x >> 50) % (sizeof subst - 1)];
+      break;
+    case 1:
+      n = (size_t)(x >> 45) % 22;
+      break; /* cut, or one byte more (the NUL) */
+    default:
+      break;
+    }
+    int64_t v1 = 1, v2 = 2;
+    bool ok1 = ksmc_time_parse_rfc3339(s, n, &v1), ok2 = ksmc_time_parse_rfc3339_general(s, n, &v2);
+    if ((ok1 != ok2 || (ok1 && v1 != v2)) && bad_n++ < 5)
+      fprintf(stderr, "\n  '%.*s': %d %lld, general %d %lld", (int)n, s, ok1, (long long)v1, ok2,
+              (long long)v2);
+    valid += ok2;
+  }
+  CU_ASSERT_EQUAL(bad_n, 0);
+  CU_ASSERT_TRUE(valid > 50000);
+}
+
 static const ktest_case cases[] = {{"basic", test_basic},
                                    {"offsets", test_offsets},
                                    {"fraction floors", test_fraction_floors},
                                    {"range", test_range},
                                    {"shape", test_shape},
                                    {"go fallback leniency", test_go_fallback_leniency},
+                                   {"fixed positions = general", test_canonical_property},
                                    {0}};
 KTEST_MAIN("ksmc_time", cases)
