@@ -208,11 +208,11 @@ int ksmc_tok_expand(ksmc_render_ctx *ctx, int t) {
 int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos) {
   size_t p = skip_ws(ctx, *pos);
 #ifdef __SSE2__
-  /* Fast path: a string CLEAN up to its closing quote within 64 bytes (names, phases,
+  /* Fast path: a string CLEAN up to its closing quote within 256 bytes (names, phases,
    * timestamps, images, uids) is found and checked at once, 16 bytes per step. */
   if (p < ctx->json_len && ctx->json[p] == '"' && !ctx->scan_failed) {
     const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\'), vn = _mm_set1_epi8('\n');
-    for (size_t i = p + 1; i + 16 <= ctx->json_len && i < p + 65; i += 16) {
+    for (size_t i = p + 1; i + 16 <= ctx->json_len && i < p + 257; i += 16) {
       __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(ctx->json + i));
       unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, vq));
       unsigned d = (unsigned)_mm_movemask_epi8(/* b: the sign bit is >= 0x80 */
@@ -226,6 +226,38 @@ int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos) {
       int t = scalar_token(ctx, JSMN_STRING, p + 1, end);
       if (t >= 0) ctx->tok[t].size = KSMC_TOK_CLEAN;
       return t;
+    }
+  }
+  /* Fast path: an unsigned integer or true/false ended by `,` `}` `]` or a blank within 16
+   * bytes (restartCount, ready, hostNetwork...): the end primitive_end would find and the
+   * check valid_number would make, in one step; anything else (signs, fractions, exponents,
+   * leading zeros, null, longer or invalid values) takes the general path. */
+  if (p + 16 <= ctx->json_len && !ctx->scan_failed &&
+      ((unsigned char)(ctx->json[p] - '0') <= 9 || ctx->json[p] == 't' || ctx->json[p] == 'f')) {
+    const char *j = ctx->json + p;
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)j);
+    __m128i end_set =
+        _mm_or_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8(',')),
+                                               _mm_cmpeq_epi8(b, _mm_set1_epi8('}'))),
+                                  _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8(']')),
+                                               _mm_cmpeq_epi8(b, _mm_set1_epi8(' ')))),
+                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('\n')),
+                                               _mm_cmpeq_epi8(b, _mm_set1_epi8('\r'))),
+                                  _mm_cmpeq_epi8(b, _mm_set1_epi8('\t'))));
+    unsigned e = (unsigned)_mm_movemask_epi8(end_set);
+    if (e) {
+      unsigned k = (unsigned)__builtin_ctz(e), before = (1u << k) - 1;
+      unsigned dig = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+          _mm_cmpgt_epi8(b, _mm_set1_epi8('0' - 1)), _mm_cmplt_epi8(b, _mm_set1_epi8('9' + 1))));
+      bool ok = (dig & before) == before ? k == 1 || j[0] != '0'
+                                         : (k == 4 && memcmp(j, "true", 4) == 0) ||
+                                               (k == 5 && memcmp(j, "false", 5) == 0);
+      if (ok) {
+        *pos = p + k;
+        int t = scalar_token(ctx, JSMN_PRIMITIVE, p, p + k);
+        if (t >= 0) ctx->tok[t].size = KSMC_TOK_CLEAN;
+        return t;
+      }
     }
   }
 #endif

@@ -17,6 +17,7 @@
 #include "../../runtime/cli/ksmc_input.h"
 #include "../fuzz/ksmc_expo_lint.h"
 #include "ksmc_err.h"
+#include "ksmc_fmt.h"
 #include "ksmc_render.h"
 #include "ktest.h"
 
@@ -486,6 +487,106 @@ static void test_invalid_values(void) {
   }
 }
 
+/* True if s[0..n) is a JSON number (the grammar, written out independently of the scanner). */
+static bool json_number(const char *s, size_t n) {
+  size_t i = 0;
+  if (i < n && s[i] == '-') i++;
+  if (i >= n || s[i] < '0' || s[i] > '9') return false;
+  if (s[i++] != '0')
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+  if (i < n && s[i] == '.') {
+    if (++i >= n || s[i] < '0' || s[i] > '9') return false;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    if (++i < n && (s[i] == '+' || s[i] == '-')) i++;
+    if (i >= n || s[i] < '0' || s[i] > '9') return false;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+  }
+  return i == n;
+}
+
+/* Kept numbers and booleans (restartCount): the scanner's one-step path for unsigned
+ * integers and true/false, and its general path for everything else, accept exactly the
+ * JSON grammar's values, whatever ends them, and read the value written. */
+static void test_kept_primitives(void) {
+  static const char *const fixed[] = {"0",
+                                      "7",
+                                      "00",
+                                      "01",
+                                      "12",
+                                      "true",
+                                      "false",
+                                      "null",
+                                      "truex",
+                                      "fals",
+                                      "tru",
+                                      "falsee",
+                                      "-1",
+                                      "1.5",
+                                      "1e3",
+                                      "-0",
+                                      "+1",
+                                      "1234567890123456789",
+                                      "9007199254740993",
+                                      "123456789012345",
+                                      "0.",
+                                      "1e"};
+  static const char alpha[] = "0123456789000-+.eEtrufalsn";
+  static const char *const after[] = {",", " ,", "\n,", "\t,", "\r,"};
+  renderer r;
+  renderer_init(&r, "pods");
+  uint64_t x = 0x6a09e667f3bcc908ull;
+  size_t bad = 0, ok_numbers = 0;
+  for (int iter = 0; iter < 6000; iter++) {
+    char tok[32];
+    if ((size_t)iter < sizeof fixed / sizeof *fixed) {
+      snprintf(tok, sizeof tok, "%s", fixed[iter]);
+    } else {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      size_t len = 1 + (size_t)(x >> 59) % 20;
+      for (size_t i = 0; i < len; i++) tok[i] = alpha[(x >> (i % 9 * 6)) % (sizeof alpha - 1)];
+      tok[len] = 0;
+      if (iter % 3 == 0) /* mostly digits: the common case */
+        for (size_t i = 0; i < len; i++) tok[i] = (char)('0' + (x >> (i * 3)) % 10);
+    }
+    size_t n = strlen(tok);
+    char json[512];
+    if (iter % 2)
+      snprintf(json, sizeof json,
+               "{\"metadata\":{\"name\":\"p\",\"namespace\":\"n\",\"uid\":\"u\"},\"status\":{"
+               "\"containerStatuses\":[{\"name\":\"c\",\"restartCount\":%s%s\"ready\":true}]}}",
+               tok, after[(size_t)iter / 2 % 5]);
+    else
+      snprintf(json, sizeof json,
+               "{\"metadata\":{\"name\":\"p\",\"namespace\":\"n\",\"uid\":\"u\"},\"status\":{"
+               "\"containerStatuses\":[{\"name\":\"c\",\"restartCount\":%s%s}]}}",
+               tok, iter % 4 ? "" : " ");
+    bool number = json_number(tok, n);
+    bool valid = number || !strcmp(tok, "true") || !strcmp(tok, "false") || !strcmp(tok, "null");
+    int rc = render_s(&r, json);
+    bool same = (rc == KSMC_OK) == valid;
+    if (same && number) { /* the sample carries the number's value */
+      char want[96];
+      snprintf(want, sizeof want,
+               "restarts_total{namespace=\"n\",pod=\"p\",uid=\"u\",container=\"c\"} ");
+      ksmc_buf b = {0};
+      ksmc_buf_put(&b, want, strlen(want));
+      ksmc_fmt_value(&b, strtod(tok, NULL));
+      ksmc_buf_putc(&b, '\n');
+      ksmc_buf_putc(&b, 0);
+      same = out_has(&r, b.p);
+      ksmc_buf_free(&b);
+      ok_numbers++;
+    }
+    if (!same && bad++ < 5)
+      fprintf(stderr, "\n  restartCount %s: rc %d, valid %d\n", tok, rc, valid);
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_TRUE(ok_numbers > 1000);
+  renderer_free(&r);
+}
+
 static void test_wrong_kind(void) {
   renderer r;
   renderer_init(&r, "pods");
@@ -549,5 +650,6 @@ static const ktest_case cases[] = {{"lint", test_lint},
                                    {"non_object_roots", test_non_object_roots},
                                    {"wrong_kind", test_wrong_kind},
                                    {"invalid_values", test_invalid_values},
+                                   {"kept primitives", test_kept_primitives},
                                    {0}};
 KTEST_MAIN("bad_input", cases)
