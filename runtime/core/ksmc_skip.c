@@ -105,16 +105,9 @@ static inline bool cpu_has_avx2(void) {
 }
 #endif
 
-/* One 64-byte block of s at blk (a partial last one padded with spaces). */
-static inline __attribute__((always_inline)) void classify_at(const char *s, size_t len, size_t blk,
-                                                              block_bits *m, bool avx2) {
-  const unsigned char *b = (const unsigned char *)s + blk;
-  unsigned char pad[64];
-  if (len - blk < 64) {
-    memset(pad, ' ', sizeof pad);
-    memcpy(pad, b, len - blk);
-    b = pad;
-  }
+/* The 64 bytes at b. */
+static inline __attribute__((always_inline)) void classify_block(const unsigned char *b,
+                                                                 block_bits *m, bool avx2) {
 #ifdef KSMC_SKIP_AVX2
   if (avx2) {
     classify_avx2(b, m);
@@ -169,61 +162,87 @@ static inline __attribute__((always_inline)) uint64_t string_bits(uint64_t quote
   return prefix_xor(quotes);
 }
 
+/* Where the block loop stands: escape and in-string carries, depth, and the last block's
+ * escaped and in-string masks (for the state after a partial block). */
+typedef struct {
+  uint64_t carry, prev_in_str, escaped, in_str;
+  size_t depth;
+} scan_regs;
+
+#define SCAN_GO ((size_t)-2) /* block_step: the value continues after this block */
+
+/* One block at offset blk of the loop below: SCAN_GO, or what scan() returns. */
+static inline __attribute__((always_inline)) size_t block_step(const block_bits *m, scan_regs *r,
+                                                               size_t blk, size_t max_depth,
+                                                               bool strict, bool avx2) {
+  /* Escaped bytes: those after an odd-length run of backslashes (runs may continue from
+   * the previous block: carry). */
+  r->escaped = escaped_bits(m->bs, &r->carry);
+  /* In-string bytes: between an unescaped quote and the next (opening quote included). */
+  uint64_t quotes = m->quote & ~r->escaped;
+  r->in_str = string_bits(quotes, avx2) ^ r->prev_in_str;
+  r->prev_in_str = (uint64_t)((int64_t)r->in_str >> 63);
+  uint64_t opens = m->open & ~r->in_str, closes = m->close & ~r->in_str;
+  /* Up to the first backslash outside a string the masks are exact: brackets after it
+   * do not count */
+  uint64_t unsure = strict ? m->bs & ~r->in_str : 0;
+  if (unsure) {
+    uint64_t before = (unsure & (0 - unsure)) - 1;
+    opens &= before;
+    closes &= before;
+  }
+  unsigned nopen = count_bits(opens, avx2), nclose = count_bits(closes, avx2);
+  size_t depth = r->depth;
+  if (!unsure && depth > nclose && depth + nopen <= max_depth) { /* cannot close here */
+    r->depth = depth + nopen - nclose;
+    return SCAN_GO;
+  }
+  for (uint64_t b = opens | closes; b; b &= b - 1) {
+    unsigned i = (unsigned)__builtin_ctzll(b);
+    if (opens >> i & 1) {
+      if (++depth > max_depth) return 0;
+    } else if (--depth == 0) {
+      return blk + i + 1;
+    }
+  }
+  if (unsure) return KSMC_SKIP_UNSURE;
+  r->depth = depth;
+  return SCAN_GO;
+}
+
 /* The one block loop of every scanner here: scans s[p..len) in 64-byte blocks from state
  * *st (depth, in-string and escape carries at s[p]) and returns the offset just past the
  * bracket that brings the depth to 0, 0 when the value nests deeper than max_depth or does
  * not close before len (then *st is the state after s[len - 1]), or, when strict, after
  * reaching a backslash outside a string (up to which the masks are exact) before the close:
  * KSMC_SKIP_UNSURE with *st unchanged. Without strict such a backslash escapes the next
- * byte like any other. *st is written only when 0 is returned for an unclosed value. */
+ * byte like any other. *st is written only when 0 is returned for an unclosed value. Whole
+ * blocks are read in place; a partial last one is copied into a block padded with blanks
+ * after the loop, so the loop itself makes no call and keeps its state in registers. */
 static inline __attribute__((always_inline)) size_t scan(ksmc_skip_state *st, const char *s,
                                                          size_t len, size_t p, size_t max_depth,
                                                          bool strict, bool avx2) {
-  uint64_t carry = st->esc ? 1 : 0, prev_in_str = st->in_str ? ~0ull : 0;
-  uint64_t escaped = 0, in_str = 0;
-  size_t depth = st->depth, blk;
-  for (blk = p; blk < len; blk += 64) {
-    block_bits m;
-    classify_at(s, len, blk, &m, avx2);
-    /* Escaped bytes: those after an odd-length run of backslashes (runs may continue from
-     * the previous block: carry). */
-    escaped = escaped_bits(m.bs, &carry);
-    /* In-string bytes: between an unescaped quote and the next (opening quote included). */
-    uint64_t quotes = m.quote & ~escaped;
-    in_str = string_bits(quotes, avx2) ^ prev_in_str;
-    prev_in_str = (uint64_t)((int64_t)in_str >> 63);
-    uint64_t opens = m.open & ~in_str, closes = m.close & ~in_str;
-    /* Up to the first backslash outside a string the masks are exact: brackets after it
-     * do not count */
-    uint64_t unsure = strict ? m.bs & ~in_str : 0;
-    if (unsure) {
-      uint64_t before = (unsure & (0 - unsure)) - 1;
-      opens &= before;
-      closes &= before;
-    }
-    unsigned nopen = count_bits(opens, avx2), nclose = count_bits(closes, avx2);
-    if (!unsure && depth > nclose && depth + nopen <= max_depth) { /* cannot close here */
-      depth = depth + nopen - nclose;
-      continue;
-    }
-    for (uint64_t b = opens | closes; b; b &= b - 1) {
-      unsigned i = (unsigned)__builtin_ctzll(b);
-      if (opens >> i & 1) {
-        if (++depth > max_depth) return 0;
-      } else if (--depth == 0) {
-        return blk + i + 1;
-      }
-    }
-    if (unsure) return KSMC_SKIP_UNSURE;
+  scan_regs r = {st->esc ? 1 : 0, st->in_str ? ~0ull : 0, 0, 0, st->depth};
+  const unsigned char *u = (const unsigned char *)s;
+  size_t blk = p;
+  block_bits m;
+  for (; blk < len && len - blk >= 64; blk += 64) {
+    classify_block(u + blk, &m, avx2);
+    size_t e = block_step(&m, &r, blk, max_depth, strict, avx2);
+    if (e != SCAN_GO) return e;
   }
-  if (blk > p) { /* the state after the last real byte (a partial block's padding is blank) */
-    size_t k = len - (blk - 64);
-    if (k < 64) {
-      carry = escaped >> k & 1;
-      prev_in_str = in_str >> (k - 1) & 1 ? ~0ull : 0;
-    }
+  if (blk < len) { /* the partial last block; the state after its last real byte */
+    size_t k = len - blk;
+    unsigned char pad[64];
+    memset(pad, ' ', sizeof pad);
+    memcpy(pad, u + blk, k);
+    classify_block(pad, &m, avx2);
+    size_t e = block_step(&m, &r, blk, max_depth, strict, avx2);
+    if (e != SCAN_GO) return e;
+    r.carry = r.escaped >> k & 1; /* the padding holds no backslash */
+    r.prev_in_str = r.in_str >> (k - 1) & 1 ? ~0ull : 0;
   }
-  *st = (ksmc_skip_state){depth, prev_in_str != 0, (int)carry};
+  *st = (ksmc_skip_state){r.depth, r.prev_in_str != 0, (int)r.carry};
   return 0;
 }
 
