@@ -107,7 +107,8 @@ static bool ts_parse(ksmc_render_ctx *ctx, int t, int64_t *unix_sec) {
     ksmc_render_warn(ctx, "timestamp is not a string", t);
     return false;
   }
-  ksmc_slice s = ksmc_sv_decode(ctx, ksmc_sv_tok(ctx, t), 0);
+  ksmc_sv v = ksmc_sv_tok(ctx, t); /* CLEAN (nearly always): the bytes as they are */
+  ksmc_slice s = v.kind == KSMC_SV_CLEAN ? (ksmc_slice){v.p, v.n} : ksmc_sv_decode(ctx, v, 0);
   if (!ksmc_time_parse_rfc3339(s.p, s.n, unix_sec)) {
     ksmc_render_warn(ctx, "malformed RFC3339 timestamp", t);
     return false;
@@ -128,7 +129,8 @@ bool ksmc_ts_nonzero(ksmc_render_ctx *ctx, int t) {
 /* Reads a quantity token with conv; a malformed one drops the sample. */
 static double qty(ksmc_render_ctx *ctx, int t, bool (*conv)(const char *, size_t, double *)) {
   if (t < 0) return 0;
-  ksmc_slice s = ksmc_sv_decode(ctx, ksmc_sv_tok(ctx, t), 0);
+  ksmc_sv sv = ksmc_sv_tok(ctx, t); /* CLEAN (nearly always): the bytes as they are */
+  ksmc_slice s = sv.kind == KSMC_SV_CLEAN ? (ksmc_slice){sv.p, sv.n} : ksmc_sv_decode(ctx, sv, 0);
   double v;
   if (ctx->tok[t].type == JSMN_STRING && conv(s.p, s.n, &v)) return v;
   if (ctx->tok[t].type == JSMN_PRIMITIVE && conv(s.p, s.n, &v)) return v;

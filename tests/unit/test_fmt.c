@@ -230,6 +230,22 @@ static void test_i64(void) {
   check_i64(1234567890123, "1234567890123");
   check_i64(INT64_MAX, "9223372036854775807");
   check_i64(INT64_MIN, "-9223372036854775808");
+  /* every length, against printf: the digits are written 8, then 2 at a time */
+  uint64_t x = 0xbb67ae8584caa73bull;
+  size_t bad = 0;
+  for (int i = 0; i < 100000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    int64_t v = (int64_t)(x >> (x % 64));
+    if (i % 2) v = -v;
+    char want[32];
+    snprintf(want, sizeof want, "%lld", (long long)v);
+    ksmc_buf b = {0};
+    ksmc_fmt_i64(&b, v);
+    if ((b.n != strlen(want) || memcmp(b.p, want, b.n) != 0) && bad++ < 5)
+      fprintf(stderr, "\n  %s: got %.*s", want, (int)b.n, b.p);
+    ksmc_buf_free(&b);
+  }
+  CU_ASSERT_EQUAL(bad, 0);
 }
 
 static void test_appends_many(void) {
