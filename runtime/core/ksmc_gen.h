@@ -124,11 +124,18 @@ static inline bool ksmc_tok_is(const ksmc_render_ctx *ctx, int t, jsmntype_t typ
  * the next object). Returns NULL (and marks the render failed) when memory runs out. */
 void *ksmc_arena_alloc(ksmc_render_ctx *ctx, size_t n, size_t sz);
 
+/* ksmc_items_push when the array is full (it->n == *cap): grows it, then pushes. */
+void *ksmc_items_grow(ksmc_render_ctx *ctx, ksmc_items *it, uint32_t *cap, size_t sz);
+
 /* Appends one item to an array of views filled in one pass (*cap: its capacity, 0 for a
  * new array): returns the new item (not initialised), it->items may move to a larger
  * arena allocation (doubling; grown in place while it is the arena's newest). Items
  * already filled must not hold pointers into the array. NULL when memory runs out. */
-void *ksmc_items_push(ksmc_render_ctx *ctx, ksmc_items *it, uint32_t *cap, size_t sz);
+static inline void *ksmc_items_push(ksmc_render_ctx *ctx, ksmc_items *it, uint32_t *cap,
+                                    size_t sz) {
+  if (it->n == *cap) return ksmc_items_grow(ctx, it, cap, sz);
+  return (char *)it->items + (size_t)it->n++ * sz;
+}
 
 /* Normalises a value token: JSON null becomes absent (-1). */
 static inline int ksmc_tok_value(const ksmc_render_ctx *ctx, int t) {

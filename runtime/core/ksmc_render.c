@@ -118,25 +118,23 @@ void *ksmc_arena_alloc(ksmc_render_ctx *ctx, size_t n, size_t sz) {
   return p;
 }
 
-void *ksmc_items_push(ksmc_render_ctx *ctx, ksmc_items *it, uint32_t *cap, size_t sz) {
-  if (it->n == *cap) {
-    size_t align = sizeof(max_align_t);
-    uint32_t ncap = *cap ? *cap * 2 : 4;
-    if (ncap <= *cap || (size_t)ncap > (SIZE_MAX - align) / sz) return NULL;
-    size_t old_need = ((size_t)*cap * sz + align - 1) / align * align;
-    size_t new_need = ((size_t)ncap * sz + align - 1) / align * align;
-    arena_block *b = ctx->arena;
-    if (it->items && b && (char *)it->items + old_need == (char *)b->data + b->used &&
-        b->cap - b->used >= new_need - old_need) {
-      b->used += new_need - old_need; /* the array is the newest allocation: grow in place */
-    } else {
-      void *grown = ksmc_arena_alloc(ctx, ncap, sz);
-      if (!grown) return NULL;
-      if (it->n) memcpy(grown, it->items, (size_t)it->n * sz);
-      it->items = grown;
-    }
-    *cap = ncap;
+void *ksmc_items_grow(ksmc_render_ctx *ctx, ksmc_items *it, uint32_t *cap, size_t sz) {
+  size_t align = sizeof(max_align_t);
+  uint32_t ncap = *cap ? *cap * 2 : 4;
+  if (ncap <= *cap || (size_t)ncap > (SIZE_MAX - align) / sz) return NULL;
+  size_t old_need = ((size_t)*cap * sz + align - 1) / align * align;
+  size_t new_need = ((size_t)ncap * sz + align - 1) / align * align;
+  arena_block *b = ctx->arena;
+  if (it->items && b && (char *)it->items + old_need == (char *)b->data + b->used &&
+      b->cap - b->used >= new_need - old_need) {
+    b->used += new_need - old_need; /* the array is the newest allocation: grow in place */
+  } else {
+    void *grown = ksmc_arena_alloc(ctx, ncap, sz);
+    if (!grown) return NULL;
+    if (it->n) memcpy(grown, it->items, (size_t)it->n * sz);
+    it->items = grown;
   }
+  *cap = ncap;
   return (char *)it->items + (size_t)it->n++ * sz;
 }
 
