@@ -1,7 +1,7 @@
 /* The reflector's list+watch state machine against a scripted in-test HTTP server:
  * pagination, watch from the list's RV, bookmarks, re-watch on EOF, relist on 410 (ERROR
  * event and expired continue), backoff honouring Retry-After, malformed events, sharding,
- * selectors and request headers. */
+ * selectors, request headers and watch batching. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -26,7 +26,8 @@ typedef struct {
   const char *chunks[16]; /* body, written as separate HTTP chunks */
   const char *bin;        /* or a binary body of bin_n bytes, in chunks of bin_chunk */
   size_t bin_n, bin_chunk;
-  bool hang; /* keep the connection open until the server stops */
+  bool hang;  /* keep the connection open until the server stops */
+  int gap_ms; /* pause between chunks; 0: 2 ms */
 } resp;
 
 typedef void (*handler_fn)(int nreq, const char *target, resp *r);
@@ -74,7 +75,7 @@ static void send_resp(int fd, const resp *r) {
     write_all(fd, head, (size_t)k);
     write_all(fd, r->chunks[i], n);
     write_all(fd, "\r\n", 2);
-    usleep(2000);
+    usleep(r->gap_ms ? (useconds_t)r->gap_ms * 1000 : 2000);
   }
   for (size_t at = 0; r->bin && at < r->bin_n; at += r->bin_chunk) {
     size_t n = r->bin_n - at < r->bin_chunk ? r->bin_n - at : r->bin_chunk;
@@ -187,9 +188,17 @@ static void sink_begin(void *u, size_t s) {
   rec_line("begin\n");
 }
 
+static int64_t event_ms[8]; /* when the sink saw watch events 0..7 of a test */
+static atomic_int nevents;  /* written by the ingest thread only */
+
 static void sink_object(void *u, size_t s, ksmc_event_type t, bool in_list, const char *json,
                         size_t len) {
   (void)u, (void)s;
+  int k = atomic_load(&nevents);
+  if (!in_list && k < 8) {
+    event_ms[k] = mono_ms();
+    atomic_store(&nevents, k + 1);
+  }
   ksmc_slice v, name;
   char line[128];
   bool ok = ksmc_jscan_member2(json, len, "metadata", "name", &v) && ksmc_jscan_unquote(v, &name);
@@ -786,6 +795,40 @@ static void test_gzip_lists(void) {
   cleanup(&h);
 }
 
+/* Watch batching (watch_batch_us, exaggerated to 400 ms here): three events 150 ms apart
+ * are all delivered, in order, and not as they arrive: once the watch is busy (an event
+ * came while the previous turn ran or soon after it) the thread pauses 400 ms before
+ * reading again, so the first and last delivery are at least one pause apart, where
+ * without batching they would be ~300 ms apart. (Only a stall of the ingest thread over
+ * 300 ms, reading all three in one turn, could hide the pause.) */
+static void h_batched_watch(int n, const char *t, resp *r) {
+  (void)t;
+  if (n == 0) {
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"10\"},\"items\":[]}";
+  } else if (n == 1) {
+    r->chunks[0] = EV("ADDED", POD("a", "ua", "11"));
+    r->chunks[1] = EV("ADDED", POD("b", "ub", "12"));
+    r->chunks[2] = EV("ADDED", POD("c", "uc", "13"));
+    r->gap_ms = 150;
+  } else {
+    r->hang = true;
+  }
+}
+
+static void test_batched_watch(void) {
+  harness h;
+  atomic_store(&nevents, 0);
+  ksmc_ingest_opts o = {.watch_batch_us = 400000};
+  start(&h, h_batched_watch, &o, NULL);
+  int64_t until = mono_ms() + 10000;
+  while (atomic_load(&nevents) < 3 && mono_ms() < until) usleep(5000);
+  finish(&h);
+  assert_log("begin\nend complete\nADDED a\nADDED b\nADDED c\n");
+  CU_ASSERT_EQUAL_FATAL(atomic_load(&nevents), 3);
+  CU_ASSERT_TRUE(event_ms[2] - event_ms[0] >= 395);
+  cleanup(&h);
+}
+
 static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_full_cycle},
                                    {"expired continue", test_expired_continue},
                                    {"pipelined pages, paused prefetch", test_pipelined_pages},
@@ -797,5 +840,6 @@ static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_fu
                                    {"connection refused", test_connection_refused},
                                    {"absent optional resource (CRD)", test_absent_resource},
                                    {"gzip lists: decoded, CRC and cut bodies", test_gzip_lists},
+                                   {"busy watches are read in batches", test_batched_watch},
                                    {0}};
 KTEST_MAIN("kube_reflector", cases)
