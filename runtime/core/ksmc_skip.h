@@ -54,11 +54,12 @@ typedef struct {
 size_t ksmc_skip_resume(ksmc_skip_state *st, const char *s, size_t len);
 
 /* Which copy of the scanners runs: the CPU's best (AUTO, what the functions above use),
- * the baseline one (SSE2 on x86-64, portable elsewhere), or the AVX2 one (x86-64 CPUs
- * with AVX2, POPCNT and PCLMULQDQ: 32-byte compares, popcount and carry-less multiply
- * instructions; chosen per call from the CPU model libgcc reads at start-up). All give
+ * the baseline one (SSE2 on x86-64, portable elsewhere), the AVX2 one (x86-64 CPUs with
+ * AVX2, POPCNT and PCLMULQDQ: 32-byte compares, popcount and carry-less multiply
+ * instructions) or the AVX-512 one (those with AVX-512F and BW too: one 64-byte compare into
+ * a mask per class); chosen per call from the CPU model libgcc reads at start-up. All give
  * the same results; the explicit choices exist so tests can compare them. */
-typedef enum { KSMC_SKIP_AUTO, KSMC_SKIP_BASELINE, KSMC_SKIP_AVX2 } ksmc_skip_isa;
+typedef enum { KSMC_SKIP_AUTO, KSMC_SKIP_BASELINE, KSMC_SKIP_AVX2, KSMC_SKIP_AVX512 } ksmc_skip_isa;
 
 /* True if this build and CPU can run isa. */
 bool ksmc_skip_isa_available(ksmc_skip_isa isa);

@@ -38,8 +38,9 @@ static size_t ref_skip(const char *s, size_t len, size_t p, size_t max_depth) {
  * one and, on AVX2 machines, the AVX2 one), and on the default (KSMC_SKIP_AUTO). */
 #define FOR_EACH_ISA(body)                                                                         \
   do {                                                                                             \
-    static const ksmc_skip_isa isas[] = {KSMC_SKIP_AUTO, KSMC_SKIP_BASELINE, KSMC_SKIP_AVX2};      \
-    for (size_t k = 0; k < 3; k++)                                                                 \
+    static const ksmc_skip_isa isas[] = {KSMC_SKIP_AUTO, KSMC_SKIP_BASELINE, KSMC_SKIP_AVX2,       \
+                                         KSMC_SKIP_AVX512};                                        \
+    for (size_t k = 0; k < 4; k++)                                                                 \
       if (ksmc_skip_isa_available(isas[k])) body(isas[k]);                                         \
   } while (0)
 
