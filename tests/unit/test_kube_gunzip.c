@@ -4,8 +4,8 @@
  * truncated bodies are never complete; corrupted ones are either rejected or decode to
  * exactly what zlib accepts. */
 #include <stdlib.h>
-#include <zlib.h>
 
+#include "../fuzz/gzip_ref.h"
 #include "ksmc_buf.h"
 #include "ksmc_gunzip.h"
 #include "ktest.h"
@@ -47,46 +47,9 @@ static void random_payload(ksmc_buf *b, size_t n) {
   b->n = n;
 }
 
-/* Appends one gzip member of p[0..n) made by zlib. */
+/* Appends one gzip member of p[0..n) made by zlib (gzip_ref.h). */
 static void gzip_member(ksmc_buf *out, const char *p, size_t n, int level, int strategy) {
-  z_stream z = {0};
-  CU_ASSERT_EQUAL_FATAL(deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, strategy), Z_OK);
-  size_t cap = deflateBound(&z, (uLong)n) + 64;
-  ksmc_buf_reserve(out, cap);
-  z.next_in = (Bytef *)(uintptr_t)p;
-  z.avail_in = (uInt)n;
-  z.next_out = (Bytef *)out->p + out->n;
-  z.avail_out = (uInt)cap;
-  CU_ASSERT_EQUAL(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out->n += cap - z.avail_out;
-  deflateEnd(&z);
-}
-
-/* zlib's reading of a body: every member in turn; true if all of it is valid and ends
- * after a whole member. */
-static bool zlib_gunzip(const char *p, size_t n, ksmc_buf *out) {
-  ksmc_buf_reset(out);
-  size_t at = 0;
-  bool any = false;
-  while (at < n) {
-    z_stream z = {0};
-    if (inflateInit2(&z, 16 + 15) != Z_OK) return false;
-    z.next_in = (Bytef *)(uintptr_t)(p + at);
-    z.avail_in = (uInt)(n - at);
-    int rc;
-    do {
-      char chunk[4096];
-      z.next_out = (Bytef *)chunk;
-      z.avail_out = sizeof chunk;
-      rc = inflate(&z, Z_NO_FLUSH);
-      ksmc_buf_put(out, chunk, sizeof chunk - z.avail_out);
-    } while (rc == Z_OK);
-    at = n - z.avail_in;
-    inflateEnd(&z);
-    if (rc != Z_STREAM_END) return false;
-    any = true;
-  }
-  return any;
+  CU_ASSERT_TRUE_FATAL(gzip_ref_member(out, p, n, level, strategy));
 }
 
 typedef struct {
@@ -134,7 +97,7 @@ static void test_random_bodies_match_zlib(void) {
       gzip_member(&body, payload.p, payload.n, (int)rnd_below(10),
                   strategies[rnd_below(sizeof strategies / sizeof *strategies)]);
     }
-    CU_ASSERT_TRUE_FATAL(zlib_gunzip(body.p, body.n, &want));
+    CU_ASSERT_TRUE_FATAL(gzip_ref_gunzip(body.p, body.n, &want));
     size_t max_chunk = round % 11 == 0 ? 1 : 1 + rnd_below(round % 2 ? 300000 : 20000);
     if (max_chunk == 1 && body.n > 50000) max_chunk = 7;
     int rc = feed_chunks(&g, body.p, body.n, max_chunk, &s, err, sizeof err);
@@ -241,7 +204,7 @@ static void test_corruption_never_accepted_differently(void) {
     for (int f = 0; f < flips; f++) body.p[rnd_below(body.n)] ^= (char)(1u << rnd_below(8));
     int rc = feed_chunks(&g, body.p, body.n, 5000, &s, err, sizeof err);
     bool ok = rc == KSMC_GUNZIP_OK && ksmc_gunzip_complete(&g);
-    bool zok = zlib_gunzip(body.p, body.n, &want);
+    bool zok = gzip_ref_gunzip(body.p, body.n, &want);
     if (ok) {
       CU_ASSERT_TRUE(zok);
       CU_ASSERT_TRUE(same(s.got.p, s.got.n, want.p, want.n));
