@@ -10,6 +10,7 @@
 #define KTEST_H
 
 #include <CUnit/Basic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,5 +50,14 @@ static inline int ktest_run(const char *suite_name, const ktest_case *cases) {
       fprintf(stderr, "\n  want: [%s]\n  got:  [%.*s]\n", w_, (int)(gotn), (const char *)(got));   \
     CU_ASSERT_TRUE(ok_);                                                                           \
   } while (0)
+
+/* The property tests' random source: xorshift64 (Marsaglia), deterministic so a failing
+ * iteration is reproducible from the seed written in the test. Advances *state (which must
+ * not be 0) and returns its new value. */
+static inline uint64_t ktest_rand(uint64_t *state) {
+  uint64_t x = *state;
+  x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+  return *state = x;
+}
 
 #endif

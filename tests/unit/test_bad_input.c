@@ -543,7 +543,7 @@ static void test_kept_primitives(void) {
     if ((size_t)iter < sizeof fixed / sizeof *fixed) {
       snprintf(tok, sizeof tok, "%s", fixed[iter]);
     } else {
-      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      ktest_rand(&x);
       size_t len = 1 + (size_t)(x >> 59) % 20;
       for (size_t i = 0; i < len; i++) tok[i] = alpha[(x >> (i % 9 * 6)) % (sizeof alpha - 1)];
       tok[len] = 0;

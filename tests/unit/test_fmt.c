@@ -153,7 +153,7 @@ static void test_integer_sweep(void) {
   }
   uint64_t x = 0x9e3779b97f4a7c15ull;
   for (int i = 0; i < 200000; i++) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    ktest_rand(&x);
     uint64_t u = x >> (11 + x % 53); /* below 2^53, every bit length */
     for (int z = (int)(x >> 58) % 8; z > 0 && u < (1ull << 53) / 10; z--) u *= 10;
     if (i % 4 == 1) u = 1600000000 + (x >> 40) % 200000000; /* timestamps */
@@ -190,7 +190,7 @@ static void test_roundtrip_property(void) {
   uint64_t x = 0x9E3779B97F4A7C15ULL;
   size_t bad = 0;
   for (int i = 0; i < 100000; i++) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    ktest_rand(&x);
     double v;
     switch (i % 3) {
     case 0:
@@ -234,7 +234,7 @@ static void test_i64(void) {
   uint64_t x = 0xbb67ae8584caa73bull;
   size_t bad = 0;
   for (int i = 0; i < 100000; i++) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    ktest_rand(&x);
     int64_t v = (int64_t)(x >> (x % 64));
     if (i % 2) v = -v;
     char want[32];

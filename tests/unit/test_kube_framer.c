@@ -323,10 +323,7 @@ static void model_frame(const char *s, size_t n, size_t max, ksmc_buf *log) {
   }
 }
 
-static uint64_t xs(uint64_t *x) {
-  *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
-  return *x >> 11;
-}
+static uint64_t xs(uint64_t *x) { return ktest_rand(x) >> 11; }
 
 /* A random event, mostly the API server's shape with long string-rich objects (values
  * across 64-byte blocks, escaped quotes, backslash runs, brackets in strings), sometimes

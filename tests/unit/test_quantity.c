@@ -240,7 +240,7 @@ static void test_fast_path_property(void) {
   size_t bad = 0, fast_forms = 0;
   char s[48];
   for (int iter = 0; iter < 300000; iter++) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    ktest_rand(&x);
     size_t n = 0;
     if (iter % 4 == 3) { /* random bytes of the alphabet */
       size_t len = (size_t)(x >> 59) % 24;

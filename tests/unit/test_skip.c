@@ -100,7 +100,7 @@ static void random_docs(ksmc_skip_isa isa) {
   for (int iter = 0; iter < 4000; iter++) {
     size_t len = 1 + (size_t)(iter % 290);
     for (size_t i = 0; i < len; i++) {
-      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      ktest_rand(&x);
       /* mostly plain bytes, so some values close */
       s[i] = (x >> 20) % 4 ? "aaab:,"[(x >> 8) % 6] : alpha[(x >> 32) % (sizeof alpha - 1)];
     }
@@ -168,7 +168,7 @@ static void resume_pieces(ksmc_skip_isa isa) {
     bool plain_bs = iter % 3 != 0; /* backslashes only inside strings */
     bool in_str = false;
     for (size_t i = 1; i < len; i++) {
-      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      ktest_rand(&x);
       char c = (x >> 20) % 4 ? "aaab:,"[(x >> 8) % 6] : alpha[(x >> 32) % (sizeof alpha - 1)];
       if (c == '\\' && plain_bs && !in_str) c = 'a';
       if (c == '\\' && in_str && i + 1 < len) { /* keep the escape inside the string */
@@ -190,7 +190,7 @@ static void resume_pieces(ksmc_skip_isa isa) {
     ksmc_skip_state st = {0};
     size_t at = 0, got = 0;
     while (at < len) {
-      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      ktest_rand(&x);
       size_t k = iter % 5 == 0 ? 1 + (x >> 16) % 3 : 1 + (x >> 16) % 150;
       if (k > len - at) k = len - at;
       ksmc_skip_state before = st;

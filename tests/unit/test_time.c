@@ -115,7 +115,7 @@ static void test_canonical_property(void) {
   size_t bad_n = 0, valid = 0;
   char s[32];
   for (int iter = 0; iter < 400000; iter++) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    ktest_rand(&x);
     int y = (int)(x % 10000), mo = (int)(x >> 14 & 0xff) % 14, d = (int)(x >> 18 & 0xff) % 33,
         h = (int)(x >> 24 & 0xff) % 26, mi = (int)(x >> 30 & 0xff) % 62,
         se = (int)(x >> 36 & 0xff) % 62;
