@@ -1,8 +1,8 @@
 /* diff_report: the three renderings of a schema diff: text for CI logs (GCC-style
  * locations), Markdown for a pull request comment, JSON for tools. */
-#include <ctype.h>
 #include <string.h>
 
+#include "md_text.h"
 #include "schema_diff.h"
 
 static const char *label_of(const ms_change *c) {
@@ -51,48 +51,8 @@ void ms_report_text(const ms_changes *c, FILE *out) {
 
 /* ---- Markdown -------------------------------------------------------------------------- */
 
-/* Table cell text: HTML-escaped, Markdown punctuation backslash-escaped, so that no
- * character can end the cell or start markup. An underscore inside a word (kube_pod_info)
- * cannot start emphasis and stays as it is. */
-static void cell(FILE *out, const char *s) {
-  const char *start = s;
-  for (; *s; s++) {
-    switch (*s) {
-    case '&':
-      fputs("&amp;", out);
-      break;
-    case '<':
-      fputs("&lt;", out);
-      break;
-    case '>':
-      fputs("&gt;", out);
-      break;
-    case '|':
-      fputs("&#124;", out);
-      break;
-    case '`':
-    case '*':
-    case '[':
-    case '\\':
-      fputc('\\', out);
-      fputc(*s, out);
-      break;
-    case '_':
-      if (s > start && isalnum((unsigned char)s[-1]) && isalnum((unsigned char)s[1]))
-        fputc('_', out);
-      else
-        fputs("\\_", out);
-      break;
-    case '\r':
-      break;
-    case '\n':
-      fputs("<br>", out);
-      break;
-    default:
-      fputc(*s, out);
-    }
-  }
-}
+/* A Markdown table cell (md_text.h); a line break stays one. */
+static void cell(FILE *out, const char *s) { md_cell(out, s, "<br>"); }
 
 static void code_cell(FILE *out, const char *s) {
   fputs("<code>", out);

@@ -6,39 +6,10 @@
 #include <sys/stat.h>
 
 #include "docs_emit.h"
+#include "md_text.h"
 
-/* Text inside a table cell: nothing may end the cell or open markup. */
-static void cell(FILE *out, const char *s) {
-  for (; *s; s++) {
-    switch (*s) {
-    case '&':
-      fputs("&amp;", out);
-      break;
-    case '<':
-      fputs("&lt;", out);
-      break;
-    case '>':
-      fputs("&gt;", out);
-      break;
-    case '|':
-      fputs("\\|", out);
-      break;
-    case '*':
-      fputs("\\*", out);
-      break;
-    case '`':
-      fputs("\\`", out);
-      break;
-    case '\r':
-      break;
-    case '\n':
-      fputc(' ', out);
-      break;
-    default:
-      fputc(*s, out);
-    }
-  }
-}
+/* A Markdown table cell (md_text.h); a help text's line breaks join its lines. */
+static void cell(FILE *out, const char *s) { md_cell(out, s, " "); }
 
 static void upper(FILE *out, const char *s) {
   for (; *s; s++) fputc(toupper((unsigned char)*s), out);
