@@ -57,6 +57,26 @@ static bool valid_key(const char *k) {
   return true;
 }
 
+/* An equality term of either selector, `key!=v`, `key==v` or `key=v`: fills r and returns
+ * true; false (r untouched) when t has no such operator. */
+static bool parse_equality(sel_req *r, const char *t) {
+  const char *op, *end = t + strlen(t);
+  size_t oplen = 2;
+  if ((op = strstr(t, "!="))) {
+    r->op = SEL_NE;
+  } else if ((op = strstr(t, "=="))) {
+    r->op = SEL_EQ;
+  } else if ((op = strchr(t, '='))) {
+    r->op = SEL_EQ;
+    oplen = 1;
+  } else {
+    return false;
+  }
+  r->key = trimdup(t, op);
+  add_val(r, trimdup(op + oplen, end));
+  return true;
+}
+
 const char *label_selector_parse(selector *s, const char *text, char *err, size_t errn) {
   memset(s, 0, sizeof *s);
   if (!text) return NULL;
@@ -76,18 +96,8 @@ const char *label_selector_parse(selector *s, const char *text, char *err, size_
     if (t[0] == '!') {
       r->op = SEL_NOTEXISTS;
       r->key = trimdup(t + 1, t + strlen(t));
-    } else if ((op = strstr(t, "!="))) {
-      r->op = SEL_NE;
-      r->key = trimdup(t, op);
-      add_val(r, trimdup(op + 2, t + strlen(t)));
-    } else if ((op = strstr(t, "=="))) {
-      r->op = SEL_EQ;
-      r->key = trimdup(t, op);
-      add_val(r, trimdup(op + 2, t + strlen(t)));
-    } else if ((op = strchr(t, '='))) {
-      r->op = SEL_EQ;
-      r->key = trimdup(t, op);
-      add_val(r, trimdup(op + 1, t + strlen(t)));
+    } else if (parse_equality(r, t)) {
+      /* key=v, key==v, key!=v */
     } else if ((op = strchr(t, '('))) {
       char *close = strrchr(t, ')');
       char *sp = op;
@@ -143,20 +153,7 @@ const char *field_selector_parse(selector *s, int kind, const char *text, char *
       continue;
     }
     sel_req *r = add_req(s);
-    char *op;
-    if ((op = strstr(term, "!="))) {
-      r->op = SEL_NE;
-      r->key = trimdup(term, op);
-      add_val(r, trimdup(op + 2, term + strlen(term)));
-    } else if ((op = strstr(term, "=="))) {
-      r->op = SEL_EQ;
-      r->key = trimdup(term, op);
-      add_val(r, trimdup(op + 2, term + strlen(term)));
-    } else if ((op = strchr(term, '='))) {
-      r->op = SEL_EQ;
-      r->key = trimdup(term, op);
-      add_val(r, trimdup(op + 1, term + strlen(term)));
-    } else {
+    if (!parse_equality(r, term)) {
       snprintf(err, errn, "invalid selector: '%s'; can't understand '%s'", text, term);
       free(term);
       return err;
