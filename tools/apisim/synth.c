@@ -82,6 +82,22 @@ void synth_uid(rng *r, char out[40]) {
            (unsigned long long)(b >> 16));
 }
 
+void synth_owner_ref(jw *w, const char *api_version, const char *kind, const char *name,
+                     const char *uid, bool controller) {
+  jw_arr(w, "ownerReferences");
+  jw_obj(w, NULL);
+  jw_s(w, "apiVersion", api_version);
+  jw_s(w, "kind", kind);
+  jw_s(w, "name", name);
+  jw_s(w, "uid", uid);
+  if (controller) {
+    jw_b(w, "controller", true);
+    jw_b(w, "blockOwnerDeletion", true);
+  }
+  jw_end(w, '}');
+  jw_end(w, ']');
+}
+
 int synth_kind(const char *resource) {
   int k = kind_by_resource(resource);
   if (k < 0) {
@@ -541,16 +557,7 @@ static void gen_deployment(apisim *sim, rng *r, workload *wl) {
     }
     jw_end(&w, '}');
     if (rs) {
-      jw_arr(&w, "ownerReferences");
-      jw_obj(&w, NULL);
-      jw_s(&w, "apiVersion", "apps/v1");
-      jw_s(&w, "kind", "Deployment");
-      jw_s(&w, "name", wl->name);
-      jw_s(&w, "uid", uid);
-      jw_b(&w, "controller", true);
-      jw_b(&w, "blockOwnerDeletion", true);
-      jw_end(&w, '}');
-      jw_end(&w, ']');
+      synth_owner_ref(&w, "apps/v1", "Deployment", wl->name, uid, true);
     }
     jw_end(&w, '}');
     jw_obj(&w, "spec");
@@ -756,16 +763,7 @@ static void gen_endpointslice(apisim *sim, const rng *parent, const workload *wl
   jw_s(&w, "endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io");
   jw_s(&w, "kubernetes.io/service-name", svc);
   jw_end(&w, '}');
-  jw_arr(&w, "ownerReferences");
-  jw_obj(&w, NULL);
-  jw_s(&w, "apiVersion", "v1");
-  jw_s(&w, "kind", "Service");
-  jw_s(&w, "name", svc);
-  jw_s(&w, "uid", svc_uid);
-  jw_b(&w, "controller", true);
-  jw_b(&w, "blockOwnerDeletion", true);
-  jw_end(&w, '}');
-  jw_end(&w, ']');
+  synth_owner_ref(&w, "v1", "Service", svc, svc_uid, true);
   jw_end(&w, '}');
   jw_s(&w, "addressType", "IPv4");
   jw_arr(&w, "endpoints");
@@ -1292,16 +1290,8 @@ static void gen_pod(apisim *sim, rng *r, const workload *wl, int replica, const 
   jw_end(&w, '}');
   if (wl->type != W_BARE) {
     static const char *okinds[] = {"ReplicaSet", "StatefulSet", "DaemonSet", "Job"};
-    jw_arr(&w, "ownerReferences");
-    jw_obj(&w, NULL);
-    jw_s(&w, "apiVersion", wl->type == W_JOB ? "batch/v1" : "apps/v1");
-    jw_s(&w, "kind", okinds[wl->type]);
-    jw_s(&w, "name", wl->owner_name);
-    jw_s(&w, "uid", wl->owner_uid);
-    jw_b(&w, "controller", true);
-    jw_b(&w, "blockOwnerDeletion", true);
-    jw_end(&w, '}');
-    jw_end(&w, ']');
+    synth_owner_ref(&w, wl->type == W_JOB ? "batch/v1" : "apps/v1", okinds[wl->type],
+                    wl->owner_name, wl->owner_uid, true);
   }
   if (wl->type == W_JOB) {
     jw_arr(&w, "finalizers");

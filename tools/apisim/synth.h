@@ -4,6 +4,7 @@
 #ifndef APISIM_SYNTH_H
 #define APISIM_SYNTH_H
 
+#include "json.h"
 #include "rng.h"
 
 #include <stdint.h>
@@ -20,5 +21,9 @@ void synth_uid(rng *r, char out[40]);
 /* The kind index of a built-in resource (plural); aborts if kinds.c lacks it, which is a
  * programming error in the generators. */
 int synth_kind(const char *resource);
+/* Writes "ownerReferences": [ one reference ] as the API server does, with controller and
+ * blockOwnerDeletion true when `controller` (a controller's object) and absent otherwise. */
+void synth_owner_ref(jw *w, const char *api_version, const char *kind, const char *name,
+                     const char *uid, bool controller);
 
 #endif

@@ -118,14 +118,7 @@ static void gen_leases(apisim *sim, rng *r, const char *const *nodes, long nn, t
     jw_init(&w, &b);
     jw_obj(&w, NULL);
     meta(&w, nodes[i], "kube-node-lease", uid, t);
-    jw_arr(&w, "ownerReferences");
-    jw_obj(&w, NULL);
-    jw_s(&w, "apiVersion", "v1");
-    jw_s(&w, "kind", "Node");
-    jw_s(&w, "name", nodes[i]);
-    jw_s(&w, "uid", nuid);
-    jw_end(&w, '}');
-    jw_end(&w, ']');
+    synth_owner_ref(&w, "v1", "Node", nodes[i], nuid, false);
     jw_end(&w, '}');
     jw_obj(&w, "spec");
     jw_s(&w, "holderIdentity", nodes[i]);
@@ -293,16 +286,7 @@ static void gen_secret(apisim *sim, rng *r, const char *ns, const char *name, co
     jw_s(&w, "cert-manager.io/certificate-name", "edge-tls");
     jw_s(&w, "cert-manager.io/issuer-kind", "ClusterIssuer");
     jw_end(&w, '}');
-    jw_arr(&w, "ownerReferences");
-    jw_obj(&w, NULL);
-    jw_s(&w, "apiVersion", "cert-manager.io/v1");
-    jw_s(&w, "kind", owner_kind);
-    jw_s(&w, "name", "edge-tls");
-    jw_s(&w, "uid", ouid);
-    jw_b(&w, "controller", true);
-    jw_b(&w, "blockOwnerDeletion", true);
-    jw_end(&w, '}');
-    jw_end(&w, ']');
+    synth_owner_ref(&w, "cert-manager.io/v1", owner_kind, "edge-tls", ouid, true);
   }
   jw_end(&w, '}');
   jw_s(&w, "type", type);
