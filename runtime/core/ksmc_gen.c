@@ -43,13 +43,12 @@ bool ksmc_sv_in(ksmc_render_ctx *ctx, ksmc_sv v, const ksmc_slice *list, size_t 
   return false;
 }
 
-/* Decodes v only when it carries JSON escapes or bytes that decoding would change. */
-static inline bool needs_decoding(ksmc_sv v) {
-  return v.kind == KSMC_SV_JSON && !ksmc_json_is_plain(v.p, v.n);
-}
-
-ksmc_slice ksmc_sv_decode(ksmc_render_ctx *ctx, ksmc_sv v, int slot) {
-  if (!needs_decoding(v)) return (ksmc_slice){v.p, v.n};
+/* Out of line also here (GCC would inline it into callers in this file, giving each of them
+ * the slow path's register saves). */
+__attribute__((noinline)) ksmc_slice ksmc_sv_decode_json(ksmc_render_ctx *ctx, ksmc_sv v,
+                                                         int slot) {
+  /* Decoded only when it carries JSON escapes or bytes that decoding would change. */
+  if (ksmc_json_is_plain(v.p, v.n)) return (ksmc_slice){v.p, v.n};
   ksmc_buf *b = slot ? &ctx->scratch2 : &ctx->scratch;
   ksmc_buf_reset(b);
   ksmc_json_unescape(b, v.p, v.n);
@@ -107,8 +106,7 @@ static bool ts_parse(ksmc_render_ctx *ctx, int t, int64_t *unix_sec) {
     ksmc_render_warn(ctx, "timestamp is not a string", t);
     return false;
   }
-  ksmc_sv v = ksmc_sv_tok(ctx, t); /* CLEAN (nearly always): the bytes as they are */
-  ksmc_slice s = v.kind == KSMC_SV_CLEAN ? (ksmc_slice){v.p, v.n} : ksmc_sv_decode(ctx, v, 0);
+  ksmc_slice s = ksmc_sv_decode(ctx, ksmc_sv_tok(ctx, t), 0); /* CLEAN: no call */
   if (!ksmc_time_parse_rfc3339(s.p, s.n, unix_sec)) {
     ksmc_render_warn(ctx, "malformed RFC3339 timestamp", t);
     return false;
@@ -129,8 +127,7 @@ bool ksmc_ts_nonzero(ksmc_render_ctx *ctx, int t) {
 /* Reads a quantity token with conv; a malformed one drops the sample. */
 static double qty(ksmc_render_ctx *ctx, int t, bool (*conv)(const char *, size_t, double *)) {
   if (t < 0) return 0;
-  ksmc_sv sv = ksmc_sv_tok(ctx, t); /* CLEAN (nearly always): the bytes as they are */
-  ksmc_slice s = sv.kind == KSMC_SV_CLEAN ? (ksmc_slice){sv.p, sv.n} : ksmc_sv_decode(ctx, sv, 0);
+  ksmc_slice s = ksmc_sv_decode(ctx, ksmc_sv_tok(ctx, t), 0); /* CLEAN: no call */
   double v;
   if (ctx->tok[t].type == JSMN_STRING && conv(s.p, s.n, &v)) return v;
   if (ctx->tok[t].type == JSMN_PRIMITIVE && conv(s.p, s.n, &v)) return v;

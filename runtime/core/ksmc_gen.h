@@ -171,9 +171,18 @@ static inline ksmc_sv ksmc_sv_clean(const char *p, size_t n) {
 
 static inline ksmc_sv ksmc_sv_none(void) { return (ksmc_sv){"", 0, KSMC_SV_NONE}; }
 
+/* ksmc_sv_decode of a KSMC_SV_JSON value (called by it): the bytes as they are when they
+ * decode to themselves, else unescaped into scratch slot `slot`. */
+ksmc_slice ksmc_sv_decode_json(ksmc_render_ctx *ctx, ksmc_sv v, int slot);
+
 /* Decoded bytes of v (JSON escapes resolved into ctx scratch memory when needed). The
- * result stays valid until the next ksmc_sv_decode call on the same slot (0 or 1). */
-ksmc_slice ksmc_sv_decode(ksmc_render_ctx *ctx, ksmc_sv v, int slot);
+ * result stays valid until the next ksmc_sv_decode call on the same slot (0 or 1). Inline:
+ * decoded kinds (PLAIN, CLEAN: nearly every value) and NONE ("") are returned as they are
+ * without a call. */
+static inline ksmc_slice ksmc_sv_decode(ksmc_render_ctx *ctx, ksmc_sv v, int slot) {
+  if (v.kind != KSMC_SV_JSON) return (ksmc_slice){v.p, v.n};
+  return ksmc_sv_decode_json(ctx, v, slot);
+}
 
 /* ksmc_sv_eq and ksmc_sv_eq_lit when a value may need decoding (called by them). */
 bool ksmc_sv_eq_any(ksmc_render_ctx *ctx, ksmc_sv a, ksmc_sv b);
