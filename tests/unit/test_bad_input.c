@@ -356,6 +356,110 @@ static void test_duplicate_keys(void) {
   renderer_free(&r);
 }
 
+/* ---- escaped keys: matched after decoding, like any key ------------------------------ */
+
+/* A pod whose keys exercise every walker of pods.yaml: keys of 1 to 21 bytes (the key
+ * scanner has a 16-byte fast step), map keys (labels, annotations, resource names). */
+static const char escaped_keys_pod[] =
+    "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"p\",\"namespace\":\"n\","
+    "\"uid\":\"u\",\"resourceVersion\":\"7\",\"creationTimestamp\":\"2024-01-02T03:04:05Z\","
+    "\"deletionTimestamp\":\"2024-01-03T03:04:05Z\",\"labels\":{\"app\":\"a\",\"a/b\":\"c\"},"
+    "\"annotations\":{\"note\":\"x\"},\"managedFields\":[{\"manager\":\"m\",\"fieldsV1\":"
+    "{\"f:spec\":{\"f:containers\":{}}}}],\"ownerReferences\":[{\"apiVersion\":\"apps/v1\","
+    "\"kind\":\"ReplicaSet\",\"name\":\"rs\",\"uid\":\"o\",\"controller\":true}]},"
+    "\"spec\":{\"nodeName\":\"node-1\",\"priorityClassName\":\"high\",\"serviceAccountName\":"
+    "\"sa\",\"schedulerName\":\"default-scheduler\",\"restartPolicy\":\"Always\","
+    "\"hostNetwork\":true,\"runtimeClassName\":\"rc\",\"overhead\":{\"cpu\":\"10m\"},"
+    "\"nodeSelector\":{\"disk\":\"ssd\"},\"containers\":[{\"name\":\"c\",\"image\":\"img:1\","
+    "\"env\":[{\"name\":\"E\",\"value\":\"v\"}],\"resources\":{\"requests\":{\"cpu\":\"100m\","
+    "\"memory\":\"128Mi\"},\"limits\":{\"cpu\":\"1\",\"nvidia.com/gpu\":\"2\"}}}],"
+    "\"initContainers\":[{\"name\":\"i\",\"image\":\"init:1\"}],\"volumes\":[{\"name\":\"v\","
+    "\"persistentVolumeClaim\":{\"claimName\":\"pvc\",\"readOnly\":true}}],\"tolerations\":"
+    "[{\"key\":\"k\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\",\"tolerationSeconds\":5}]},"
+    "\"status\":{\"phase\":\"Running\",\"qosClass\":\"Burstable\",\"hostIP\":\"10.0.0.1\","
+    "\"podIP\":\"10.1.0.2\",\"podIPs\":[{\"ip\":\"10.1.0.2\"}],\"startTime\":"
+    "\"2024-01-02T03:04:06Z\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\","
+    "\"lastTransitionTime\":\"2024-01-02T03:04:07Z\"}],\"containerStatuses\":[{\"name\":\"c\","
+    "\"image\":\"img:1\",\"imageID\":\"id\",\"containerID\":\"containerd://x\",\"ready\":true,"
+    "\"started\":true,\"restartCount\":2,\"state\":{\"running\":{\"startedAt\":"
+    "\"2024-01-02T03:04:08Z\"}},\"lastState\":{\"terminated\":{\"exitCode\":1,\"reason\":"
+    "\"Error\",\"finishedAt\":\"2024-01-02T03:04:09Z\"}}}],\"initContainerStatuses\":[{\"name\":"
+    "\"i\",\"ready\":false,\"restartCount\":0,\"state\":{\"terminated\":{\"exitCode\":0,"
+    "\"reason\":\"Completed\"}}},{\"name\":\"j\",\"state\":{\"waiting\":{\"reason\":"
+    "\"PodInitializing\"}}}]}}";
+
+/* json with one byte of every key written as a \u00XX escape (the first, middle or last
+ * byte, in turn) and, when `blanks`, whitespace around every key and colon. */
+static void escape_keys(ksmc_buf *out, const char *json, bool blanks) {
+  size_t n = strlen(json), nkey = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (json[i] != '"') {
+      ksmc_buf_putc(out, json[i]);
+      continue;
+    }
+    size_t e = i + 1;
+    while (json[e] != '"') e += json[e] == '\\' ? 2 : 1;
+    if (json[e + 1] != ':') { /* a value: as it is */
+      ksmc_buf_put(out, json + i, e + 1 - i);
+      i = e;
+      continue;
+    }
+    size_t len = e - i - 1, pick = nkey % 3 == 0 ? 0 : nkey % 3 == 1 ? len / 2 : len - 1;
+    nkey++;
+    if (blanks) ksmc_buf_puts(out, KSMC_LIT("\n  "));
+    ksmc_buf_putc(out, '"');
+    for (size_t k = 0; k < len; k++) {
+      char c = json[i + 1 + k];
+      if (k == pick) {
+        char esc[8];
+        snprintf(esc, sizeof esc, "\\u%04x", (unsigned char)c);
+        ksmc_buf_put(out, esc, 6);
+      } else {
+        ksmc_buf_putc(out, c);
+      }
+    }
+    ksmc_buf_put(out, blanks ? "\" : " : "\":", blanks ? 4 : 2);
+    i = e + 1; /* the colon */
+  }
+}
+
+static void test_escaped_keys(void) {
+  renderer r;
+  renderer_init(&r, "pods");
+  CU_ASSERT_EQUAL_FATAL(render_s(&r, escaped_keys_pod), KSMC_OK);
+  ksmc_buf want = {0}, json = {0};
+  ksmc_buf_put(&want, r.ctx.out.p, r.ctx.out.n);
+  /* Every family this pod has must be there (the comparison below is otherwise weak). */
+  CU_ASSERT_TRUE(out_has(&r, "kube_pod_container_resource_requests{"));
+  CU_ASSERT_TRUE(out_has(&r, "kube_pod_init_container_status_terminated_reason{"));
+  CU_ASSERT_TRUE(out_has(&r, "kube_pod_spec_volumes_persistentvolumeclaims_readonly{"));
+  CU_ASSERT_TRUE(out_has(&r, "kube_pod_tolerations{"));
+  CU_ASSERT_TRUE(out_has(&r, "label_a_b=\"c\""));
+  for (int blanks = 0; blanks < 2; blanks++) {
+    ksmc_buf_reset(&json);
+    escape_keys(&json, escaped_keys_pod, blanks);
+    CU_ASSERT_FALSE(ksmc_buf_failed(&json));
+    CU_ASSERT_EQUAL(render(&r, json.p, json.n), KSMC_OK);
+    bool same = r.ctx.out.n == want.n && memcmp(r.ctx.out.p, want.p, want.n) == 0;
+    if (!same)
+      fprintf(stderr, "\n  escaped keys (blanks %d): other output\n%.*s", blanks, (int)json.n,
+              json.p);
+    CU_ASSERT_TRUE(same);
+  }
+  /* An escape that decodes to another key does not match: "na\\me" is na\me. */
+  CU_ASSERT_EQUAL(render_s(&r, "{\"metadata\":{\"na\\\\me\":\"x\",\"namespace\":\"n\","
+                               "\"uid\":\"u\",\"name\\u0000\":\"y\",\"nam\":\"z\"}}"),
+                  KSMC_OK);
+  CU_ASSERT_TRUE(out_has(&r, "kube_pod_info{namespace=\"n\",pod=\"\","));
+  CU_ASSERT_EQUAL(render_s(&r, "{\"metadata\":{\"\\u006eame\":\"x\",\"namespace\":\"n\","
+                               "\"uid\":\"u\"}}"),
+                  KSMC_OK);
+  CU_ASSERT_TRUE(out_has(&r, "kube_pod_info{namespace=\"n\",pod=\"x\","));
+  ksmc_buf_free(&want);
+  ksmc_buf_free(&json);
+  renderer_free(&r);
+}
+
 /* Empty keys and values in the label and annotation maps, on a fresh renderer (nothing
  * decoded yet, so no scratch memory): fuzz_render found NULL + 0 there (UBSan). */
 static void test_empty_keys(void) {
@@ -646,6 +750,7 @@ static const ktest_case cases[] = {{"lint", test_lint},
                                    {"numbers_out_of_range", test_numbers_out_of_range},
                                    {"duplicate_keys", test_duplicate_keys},
                                    {"empty_keys", test_empty_keys},
+                                   {"escaped_keys", test_escaped_keys},
                                    {"truncated", test_truncated},
                                    {"non_object_roots", test_non_object_roots},
                                    {"wrong_kind", test_wrong_kind},
