@@ -28,8 +28,9 @@ int ksmc_tok_skip(const ksmc_render_ctx *ctx, int t) {
   return t;
 }
 
-int ksmc_key_lookup(ksmc_render_ctx *ctx, const ksmc_key *k, const ksmc_slice *keys, size_t n) {
-  ksmc_sv raw = {ctx->json + k->start, k->len, KSMC_SV_JSON};
+int ksmc_key_lookup_at(ksmc_render_ctx *ctx, size_t start, size_t len, const ksmc_slice *keys,
+                       size_t n) {
+  ksmc_sv raw = {ctx->json + start, len, KSMC_SV_JSON};
   for (size_t i = 0; i < n; i++)
     if (ksmc_sv_eq_lit_any(ctx, raw, keys[i].p, keys[i].n)) return (int)i;
   return -1;

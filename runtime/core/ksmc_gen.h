@@ -16,6 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ksmc_buf.h"
 #include "ksmc_render.h"
@@ -39,6 +42,16 @@ typedef struct {
   uint32_t n;
 } ksmc_items;
 
+/* The few inline functions below that every walker and family calls for each member or
+ * sample: always inlined, also in the large generated files, where GCC's unit growth limit
+ * would otherwise leave out-of-line copies (a call per key or sample, and a walker's
+ * position and key passed through memory). */
+#if defined(__GNUC__)
+#define KSMC_HOT_INLINE __attribute__((always_inline))
+#else
+#define KSMC_HOT_INLINE
+#endif
+
 /* ---- scanning ---------------------------------------------------------------------- */
 
 /* Generated walkers move a byte position through the object. Only values they keep are
@@ -51,10 +64,25 @@ typedef struct {
 /* End of the value starting at p (after leading whitespace). */
 size_t ksmc_skip_value(ksmc_render_ctx *ctx, size_t p);
 
+/* What ksmc_scan_leaf_at found: the position after the value and its token. */
+typedef struct {
+  size_t pos;
+  int tok;
+} ksmc_leaf;
+
+/* ksmc_scan_leaf for the value at p (called by it; both results in registers). */
+ksmc_leaf ksmc_scan_leaf_at(ksmc_render_ctx *ctx, size_t p);
+
 /* Makes one token for the value at *pos and moves *pos past it. Returns its token index,
  * or -1 for null or an error. An object or array token covers the value's bytes but its
- * children are not tokenized (parent == KSMC_DEFERRED) until ksmc_tok_expand. */
-int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos);
+ * children are not tokenized (parent == KSMC_DEFERRED) until ksmc_tok_expand. Inline, so
+ * a walker's position never goes through memory (the walk is a chain of dependent loads:
+ * each member starts where the previous value ended). */
+static inline KSMC_HOT_INLINE int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos) {
+  ksmc_leaf l = ksmc_scan_leaf_at(ctx, *pos);
+  *pos = l.pos;
+  return l.tok;
+}
 
 /* As ksmc_scan_leaf for a value already walked: its token, for the value that starts at
  * `start` (after leading whitespace) and ends at `end` (what the walk returned). */
@@ -87,17 +115,89 @@ typedef struct {
   bool esc;
 } ksmc_key;
 
+/* ksmc_obj_key for every case its inline part does not take (called by it): blanks, keys
+ * of 16 bytes or more or with a backslash, the end of input, errors (reported exactly). */
+bool ksmc_obj_key_any(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key);
+
 /* Next member of an object opened with ksmc_obj_open: true with *key the member's key and
- * *pos at its value; false at the closing `}` (*pos after it). Makes no token. */
-bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key);
+ * *pos at its value; false at the closing `}` (*pos after it). Makes no token.
+ *
+ * Inline for compact JSON (what API servers send): `,"key":v` (or `"key":v` right after
+ * the `{`) with a key that ends within one 16-byte SSE2 step and holds no backslash, and
+ * the closing `}`. The position and the key then stay in the walker's registers (the
+ * general path gets copies), and a walker pays no call per member. */
+static inline KSMC_HOT_INLINE bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
+  size_t p = *pos;
+#ifdef __SSE2__
+  const char *j = ctx->json;
+  if (p + 20 <= ctx->json_len && !ctx->scan_failed) {
+    size_t ks; /* the key's opening quote */
+    if (j[p] == ',' && j[p + 1] == '"')
+      ks = p + 1;
+    else if (j[p] == '"' && p > 0 && j[p - 1] == '{')
+      ks = p;
+    else if (j[p] == '}') { /* the object's end */
+      *pos = p + 1;
+      return false;
+    } else
+      goto general;
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(j + ks + 1));
+    unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')));
+    unsigned bs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
+    if (q && !(bs & ((q & (0 - q)) - 1))) { /* a quote, no backslash before it */
+      size_t len = (size_t)__builtin_ctz(q), colon = ks + 1 + len + 1; /* < p + 19 */
+      if (j[colon] == ':' && (unsigned char)j[colon + 1] > ' ') {
+        *key = (ksmc_key){ks + 1, len, false};
+        *pos = colon + 1;
+        return true;
+      }
+    }
+  }
+general :
+#endif
+{
+  size_t at = p;
+  ksmc_key k;
+  bool more = ksmc_obj_key_any(ctx, &at, &k);
+  *pos = at;
+  *key = k;
+  return more;
+}
+}
+
+/* A string token for the key json[start, start + len) found by ksmc_obj_key (`esc`: it
+ * holds a backslash); -1 when memory runs out. */
+int ksmc_key_token_at(ksmc_render_ctx *ctx, size_t start, size_t len, bool esc);
 
 /* A string token for a key found by ksmc_obj_key (map walkers keep their entries' keys);
  * -1 when memory runs out. */
-int ksmc_key_token(ksmc_render_ctx *ctx, const ksmc_key *key);
+static inline int ksmc_key_token(ksmc_render_ctx *ctx, const ksmc_key *key) {
+  return ksmc_key_token_at(ctx, key->start, key->len, key->esc);
+}
+
+/* ksmc_arr_next for what its inline part does not take (called by it). */
+bool ksmc_arr_next_any(ksmc_render_ctx *ctx, size_t *pos);
 
 /* Next element of an array opened with ksmc_arr_open: true with *pos at it; false at the
- * closing `]` (*pos after it). */
-bool ksmc_arr_next(ksmc_render_ctx *ctx, size_t *pos);
+ * closing `]` (*pos after it). Inline for compact JSON (`,` then a value, or the `]`). */
+static inline KSMC_HOT_INLINE bool ksmc_arr_next(ksmc_render_ctx *ctx, size_t *pos) {
+  size_t p = *pos;
+  const char *j = ctx->json;
+  if (p + 1 < ctx->json_len && p > 0 && !ctx->scan_failed && j[p - 1] != '[') {
+    if (j[p] == ',' && (unsigned char)j[p + 1] > ' ' && j[p + 1] != ']') {
+      *pos = p + 1;
+      return true;
+    }
+    if (j[p] == ']') {
+      *pos = p + 1;
+      return false;
+    }
+  }
+  size_t at = p;
+  bool more = ksmc_arr_next_any(ctx, &at);
+  *pos = at;
+  return more;
+}
 
 /* Makes room for `extra` more tokens. False when memory runs out. */
 bool ksmc_tok_reserve(ksmc_render_ctx *ctx, unsigned extra);
@@ -111,9 +211,18 @@ int ksmc_render_scanned(ksmc_render_ctx *ctx, size_t end);
 /* Index of the token after the value at t and everything nested in it. */
 int ksmc_tok_skip(const ksmc_render_ctx *ctx, int t);
 
+/* Index of the key json[start, start + len) among keys[0..n) compared after JSON
+ * unescaping, or -1 (ksmc_key_lookup). */
+int ksmc_key_lookup_at(ksmc_render_ctx *ctx, size_t start, size_t len, const ksmc_slice *keys,
+                       size_t n);
+
 /* Index of key k among keys[0..n) compared after JSON unescaping, or -1. The generated
- * matchers call it only for escaped keys (k->esc) their raw-byte switch did not match. */
-int ksmc_key_lookup(ksmc_render_ctx *ctx, const ksmc_key *k, const ksmc_slice *keys, size_t n);
+ * matchers call it only for escaped keys (k->esc) their raw-byte switch did not match.
+ * (Inline: the walker's key is passed by value, so it stays in registers.) */
+static inline int ksmc_key_lookup(ksmc_render_ctx *ctx, const ksmc_key *k, const ksmc_slice *keys,
+                                  size_t n) {
+  return ksmc_key_lookup_at(ctx, k->start, k->len, keys, n);
+}
 
 /* True if t is present and of the given jsmn type. */
 static inline bool ksmc_tok_is(const ksmc_render_ctx *ctx, int t, jsmntype_t type) {
@@ -148,7 +257,7 @@ static inline int ksmc_tok_value(const ksmc_render_ctx *ctx, int t) {
 
 /* The string value of token t: a JSON string's raw bytes (CLEAN when the token says so),
  * a number's or boolean's literal text, "" when absent. Objects and arrays read as "". */
-static inline ksmc_sv ksmc_sv_tok(const ksmc_render_ctx *ctx, int t) {
+static inline KSMC_HOT_INLINE ksmc_sv ksmc_sv_tok(const ksmc_render_ctx *ctx, int t) {
   if (t < 0) return (ksmc_sv){"", 0, KSMC_SV_CLEAN};
   const jsmntok_t *k = &ctx->tok[t];
   const char *p = ctx->json + k->start;
@@ -305,7 +414,8 @@ ksmc_sv ksmc_fn_concat(ksmc_render_ctx *ctx, const ksmc_sv *parts, size_t n, int
 
 /* Starts a sample line: `<name>` then the object's default labels (`{a="x",b="y"`; empty
  * when the kind has none). */
-static inline void ksmc_sample_begin(ksmc_render_ctx *ctx, const char *name, size_t n) {
+static inline KSMC_HOT_INLINE void ksmc_sample_begin(ksmc_render_ctx *ctx, const char *name,
+                                                     size_t n) {
   ksmc_buf *b = &ctx->out;
   ctx->sample_mark = b->n;
   ctx->sample_drop = false;
@@ -326,7 +436,8 @@ void ksmc_sample_label_any(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc
 /* Writes one label: `lit` is the precomputed `,name="` (or `{name="` for the first label
  * of a kind without default labels), then the escaped value and `"`. A value of kind
  * NONE marks the sample to be dropped. A CLEAN value is copied with one room check. */
-static inline void ksmc_sample_label(ksmc_render_ctx *ctx, const char *lit, size_t n, ksmc_sv v) {
+static inline KSMC_HOT_INLINE void ksmc_sample_label(ksmc_render_ctx *ctx, const char *lit,
+                                                     size_t n, ksmc_sv v) {
   if (v.kind != KSMC_SV_CLEAN) {
     ksmc_sample_label_any(ctx, lit, n, v);
     return;
@@ -353,7 +464,7 @@ void ksmc_sample_end_any(ksmc_render_ctx *ctx, double value, bool close);
 
 /* Ends the sample: `}` when `close`, a space, the value as KSM formats it, newline. A
  * dropped sample is erased. The values 1 and 0 of most samples are one 4-byte write. */
-static inline void ksmc_sample_end(ksmc_render_ctx *ctx, double value, bool close) {
+static inline KSMC_HOT_INLINE void ksmc_sample_end(ksmc_render_ctx *ctx, double value, bool close) {
   ksmc_buf *b = &ctx->out;
   if (close && !ctx->sample_drop && (value == 1.0 || value == 0.0) &&
       (b->cap - b->n >= 4 || ksmc_buf_reserve(b, 4))) {

@@ -205,8 +205,8 @@ int ksmc_tok_expand(ksmc_render_ctx *ctx, int t) {
   return container_tokens(ctx, (size_t)ctx->tok[t].start, (size_t)ctx->tok[t].end);
 }
 
-int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos) {
-  size_t p = skip_ws(ctx, *pos);
+ksmc_leaf ksmc_scan_leaf_at(ksmc_render_ctx *ctx, size_t at) {
+  size_t p = skip_ws(ctx, at);
 #ifdef __SSE2__
   /* Fast path: a string CLEAN up to its closing quote within 256 bytes (names, phases,
    * timestamps, images, uids) is found and checked at once, 16 bytes per step. */
@@ -222,10 +222,9 @@ int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos) {
       if (d & ((q & (0 - q)) - 1)) break; /* not CLEAN before the quote (or the step's end) */
       if (!q) continue;
       size_t end = i + (size_t)__builtin_ctz(q);
-      *pos = end + 1;
       int t = scalar_token(ctx, JSMN_STRING, p + 1, end);
       if (t >= 0) ctx->tok[t].size = KSMC_TOK_CLEAN;
-      return t;
+      return (ksmc_leaf){end + 1, t};
     }
   }
   /* Fast path: an unsigned integer or true/false ended by `,` `}` `]` or a blank within 16
@@ -253,17 +252,15 @@ int ksmc_scan_leaf(ksmc_render_ctx *ctx, size_t *pos) {
                                          : (k == 4 && memcmp(j, "true", 4) == 0) ||
                                                (k == 5 && memcmp(j, "false", 5) == 0);
       if (ok) {
-        *pos = p + k;
         int t = scalar_token(ctx, JSMN_PRIMITIVE, p, p + k);
         if (t >= 0) ctx->tok[t].size = KSMC_TOK_CLEAN;
-        return t;
+        return (ksmc_leaf){p + k, t};
       }
     }
   }
 #endif
   size_t end = ksmc_skip_value(ctx, p);
-  *pos = end;
-  return ksmc_leaf_token(ctx, p, end);
+  return (ksmc_leaf){end, ksmc_leaf_token(ctx, p, end)};
 }
 
 /* True if the string bytes json[start..end) are CLEAN (ksmc_sv_kind): no backslash, `"`,
@@ -384,7 +381,7 @@ static __attribute__((noinline)) bool long_key(ksmc_render_ctx *ctx, size_t ks, 
   return true;
 }
 
-bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
+bool ksmc_obj_key_any(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
   size_t p = *pos, n = ctx->json_len;
   const char *j = ctx->json;
   /* Fast path for compact JSON: `,"key":` (or `"key":` right after the `{`) with a key
@@ -418,14 +415,13 @@ bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
   return obj_key_slow(ctx, pos, key);
 }
 
-int ksmc_key_token(ksmc_render_ctx *ctx, const ksmc_key *key) {
-  int t = scalar_token(ctx, JSMN_STRING, key->start, key->start + key->len);
-  if (t >= 0 && !key->esc && clean_string(ctx, key->start, key->start + key->len))
-    ctx->tok[t].size = KSMC_TOK_CLEAN;
+int ksmc_key_token_at(ksmc_render_ctx *ctx, size_t start, size_t len, bool esc) {
+  int t = scalar_token(ctx, JSMN_STRING, start, start + len);
+  if (t >= 0 && !esc && clean_string(ctx, start, start + len)) ctx->tok[t].size = KSMC_TOK_CLEAN;
   return t;
 }
 
-bool ksmc_arr_next(ksmc_render_ctx *ctx, size_t *pos) {
+bool ksmc_arr_next_any(ksmc_render_ctx *ctx, size_t *pos) {
   size_t p = *pos;
   bool first = p > 0 && ctx->json[p - 1] == '[';
   /* Fast path for compact JSON: `,` then a value that is not blank. */
