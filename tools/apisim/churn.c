@@ -146,6 +146,16 @@ out:
   obj_unref(o);
 }
 
+static double since(const struct timespec *a, const struct timespec *b) {
+  return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* The rate is read again at least every CHURN_RECHECK_S while churning: at a rate above
+ * what the machine can produce the backlog stays at its cap (one second of the rate, e.g.
+ * 1,000,000 operations), and a loop that only looked at the rate after working it off
+ * kept churning for tens of seconds after POST /_sim/churn?rate=0. */
+#define CHURN_RECHECK_S 0.01
+
 void *churn_main(void *arg) {
   apisim *sim = arg;
   rng r = {sim->cfg.seed ^ 0xC0FFEEull};
@@ -154,10 +164,10 @@ void *churn_main(void *arg) {
   struct timespec prev;
   clock_gettime(CLOCK_MONOTONIC, &prev);
   while (!atomic_load(&sim->stopping)) {
-    usleep(10000);
+    if (debt < 1) usleep(10000); /* nothing owed: wait for the rate to accrue some */
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    double dt = (double)(now.tv_sec - prev.tv_sec) + (double)(now.tv_nsec - prev.tv_nsec) / 1e9;
+    double dt = since(&prev, &now);
     prev = now;
     pthread_mutex_lock(&sim->st.mu);
     double rate = sim->churn_rate;
@@ -168,9 +178,14 @@ void *churn_main(void *arg) {
     }
     debt += rate * dt;
     if (debt > rate) debt = rate; /* never more than one second of backlog */
-    while (debt >= 1 && !atomic_load(&sim->stopping)) {
+    for (unsigned k = 1; debt >= 1 && !atomic_load(&sim->stopping); k++) {
       churn_one(sim, &r, pods);
       debt -= 1;
+      if (k % 32 == 0) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (since(&now, &t) >= CHURN_RECHECK_S) break;
+      }
     }
   }
   return NULL;
