@@ -360,6 +360,9 @@ static bool update_in_place(ksmc_store *s, ksmc_record *r, const char *uid, size
   uint32_t voff[IN_PLACE_MAX_FAMILIES];
   unsigned char changed[IN_PLACE_MAX_FAMILIES];
   bool same_layout = r->len == len && memcmp(r->fam_end, fam_end, nfam * sizeof(uint32_t)) == 0;
+  /* identical bytes (a third of the updates under churn: changes of fields no family
+   * exports) in one compare instead of one per family */
+  if (same_layout && memcmp(ksmc_record_bytes(r), bytes, len) == 0) return true;
   bool any_change = false;
   for (size_t f = 0; f < nfam; f++) {
     uint32_t a = f ? fam_end[f - 1] : 0;
