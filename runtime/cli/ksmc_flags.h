@@ -62,6 +62,7 @@ typedef struct {
   char *context;            /* --context: kubeconfig context instead of current-context */
   char *apiserver;          /* --apiserver: URL overriding the configured server */
   bool use_apiserver_cache; /* --use-apiserver-cache: LIST with resourceVersion=0 */
+  int ingest_nice;          /* --ingest-nice (ksmc extension): ingest thread's nice after sync */
   /* Serving */
   char *host;                 /* --host (default "::") */
   int port;                   /* --port (default 8080) */

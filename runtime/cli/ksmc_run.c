@@ -290,6 +290,7 @@ static bool start_ingest(app *a, char *err, size_t errlen) {
       .total_shards = a->cfg.total_shards,
       .await_shard = a->cfg.pod != NULL,
       .use_apiserver_cache = a->cfg.use_apiserver_cache,
+      .nice_after_sync = a->cfg.ingest_nice,
       .log = ingest_log,
       .log_user = a,
       .log_level = a->cfg.log_level,
@@ -308,6 +309,7 @@ static bool start_ingest(app *a, char *err, size_t errlen) {
 
 static void *ingest_main(void *arg) {
   app *a = arg;
+  pthread_setname_np(pthread_self(), "ksmc-ingest"); /* for top -H, perf, /proc/PID/task */
   if (ksmc_ingest_run(a->ingest) != 0) logf_(a, KSMC_LOG_ERROR, "ingest stopped on a fatal error");
   return NULL;
 }

@@ -8,7 +8,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,6 +121,7 @@ struct ksmc_ingest {
   bool reshard_pending; /* guarded by mu, with new_shard/new_total */
   int32_t new_shard, new_total;
   bool all_synced_logged;
+  bool niced; /* nice_after_sync applied (ingest thread only) */
   int64_t start_ms;
   bool watch_read; /* this loop turn delivered watch body bytes (ingest thread only) */
   pthread_mutex_t mu;
@@ -688,11 +692,29 @@ static void start_next(stream *s) {
 
 /* ---- finished requests ---- */
 
+/* ksmc_ingest_opts.nice_after_sync, once: this thread's nice value + n (at most 19). */
+static void lower_priority(ksmc_ingest *ig) {
+  ig->niced = true;
+  if (ig->o.nice_after_sync <= 0) return;
+#ifdef __linux__
+  id_t tid = (id_t)syscall(SYS_gettid); /* Linux: the nice value is per thread */
+  errno = 0;
+  int cur = getpriority(PRIO_PROCESS, tid);
+  if (cur == -1 && errno) return;
+  int want = cur + ig->o.nice_after_sync > 19 ? 19 : cur + ig->o.nice_after_sync;
+  if (setpriority(PRIO_PROCESS, tid, want) == 0)
+    logf_(ig, KSMC_LOG_DEBUG, "ingest thread now at nice %d (scrapes first)", want);
+  else
+    logf_(ig, KSMC_LOG_WARN, "cannot lower the ingest thread's priority: %s", strerror(errno));
+#endif
+}
+
 static void maybe_log_all_synced(ksmc_ingest *ig) {
   if (ig->all_synced_logged || !ksmc_ingest_all_synced(ig)) return;
   ig->all_synced_logged = true;
   logf_(ig, KSMC_LOG_INFO, "all %zu streams synced in %.2f s", ig->n,
         (double)(now_ms() - ig->start_ms) / 1000);
+  if (!ig->niced) lower_priority(ig);
 }
 
 static void list_finished(stream *s) {

@@ -85,6 +85,13 @@ typedef struct {
    * An event is delayed by at most this long; an event after a quiet period is read at
    * once. 0: 2000 us; negative: off. */
   long watch_batch_us;
+  /* Once every stream has synced for the first time, the thread running ksmc_ingest_run
+   * raises its own nice value by this much (Linux: setpriority on the thread's id; any
+   * thread may raise its nice value, only privileged ones lower it again, so relists
+   * after that run at the lower priority too): threads serving scrapes are then
+   * scheduled before event processing. The initial sync keeps the caller's priority.
+   * 0: leave it. */
+  int nice_after_sync;
   ksmc_log_fn log; /* or NULL */
   void *log_user;
   ksmc_log_level log_level; /* lines above this level are not formatted */

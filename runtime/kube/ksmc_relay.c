@@ -134,6 +134,7 @@ ksmc_relay *ksmc_relay_new(const ksmc_sink *inner) {
     free(r);
     return NULL;
   }
+  pthread_setname_np(r->thread, "ksmc-relay"); /* for top -H, perf, /proc/PID/task */
   return r;
 }
 

@@ -362,7 +362,25 @@ static void test_resolve(void) {
   done(&r);
 }
 
+/* --ingest-nice: default 5, 0 turns it off, range 0-19. */
+static void test_ingest_nice(void) {
+  run r = PARSE("--port=1");
+  CU_ASSERT_EQUAL(r.cfg.ingest_nice, 5);
+  done(&r);
+  r = PARSE("--ingest-nice=0");
+  CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
+  CU_ASSERT_EQUAL(r.cfg.ingest_nice, 0);
+  done(&r);
+  r = PARSE("--ingest-nice", "19");
+  CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
+  CU_ASSERT_EQUAL(r.cfg.ingest_nice, 19);
+  done(&r);
+  expect_error(PARSE("--ingest-nice=20"), "ksmc: --ingest-nice=20 must be in [0, 19]");
+  expect_error(PARSE("--ingest-nice=-1"), "ksmc: --ingest-nice=-1 must be in [0, 19]");
+}
+
 static const ktest_case cases[] = {{"defaults", test_defaults},
+                                   {"ingest nice", test_ingest_nice},
                                    {"every flag, both forms", test_every_flag_both_forms},
                                    {"booleans", test_booleans},
                                    {"connection limits", test_connection_limits},

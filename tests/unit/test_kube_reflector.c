@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -189,14 +190,18 @@ static void sink_begin(void *u, size_t s) {
 }
 
 static int64_t event_ms[8]; /* when the sink saw watch events 0..7 of a test */
+static int event_nice[8];   /* the calling thread's nice value then (Linux: per thread) */
+static int item_nice;       /* ... and at the last list item */
 static atomic_int nevents;  /* written by the ingest thread only */
 
 static void sink_object(void *u, size_t s, ksmc_event_type t, bool in_list, const char *json,
                         size_t len) {
   (void)u, (void)s;
   int k = atomic_load(&nevents);
+  if (in_list) item_nice = getpriority(PRIO_PROCESS, 0);
   if (!in_list && k < 8) {
     event_ms[k] = mono_ms();
+    event_nice[k] = getpriority(PRIO_PROCESS, 0);
     atomic_store(&nevents, k + 1);
   }
   ksmc_slice v, name;
@@ -829,6 +834,38 @@ static void test_batched_watch(void) {
   cleanup(&h);
 }
 
+/* nice_after_sync: list items are delivered at the thread's priority, watch events (after
+ * every stream synced) at a nice value that much higher. */
+static void h_one_item_one_event(int n, const char *t, resp *r) {
+  (void)t;
+  if (n == 0) {
+    r->chunks[0] =
+        "{\"metadata\":{\"resourceVersion\":\"10\"},\"items\":[" POD("a", "ua", "9") "]}";
+  } else if (n == 1) {
+    r->chunks[0] = EV("ADDED", POD("b", "ub", "11"));
+  } else {
+    r->hang = true;
+  }
+}
+
+static void test_nice_after_sync(void) {
+  harness h;
+  atomic_store(&nevents, 0);
+  item_nice = event_nice[0] = -100;
+  ksmc_ingest_opts o = {.nice_after_sync = 3};
+  start(&h, h_one_item_one_event, &o, NULL);
+  int64_t until = mono_ms() + 10000;
+  while (atomic_load(&nevents) < 1 && mono_ms() < until) usleep(5000);
+  finish(&h);
+  assert_log("begin\nitem a\nend complete\nADDED b\n");
+  CU_ASSERT_EQUAL_FATAL(atomic_load(&nevents), 1);
+  CU_ASSERT_TRUE(item_nice >= -20 && item_nice <= 19);
+#ifdef __linux__
+  CU_ASSERT_EQUAL(event_nice[0], item_nice + 3 > 19 ? 19 : item_nice + 3);
+#endif
+  cleanup(&h);
+}
+
 static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_full_cycle},
                                    {"expired continue", test_expired_continue},
                                    {"pipelined pages, paused prefetch", test_pipelined_pages},
@@ -841,5 +878,6 @@ static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_fu
                                    {"absent optional resource (CRD)", test_absent_resource},
                                    {"gzip lists: decoded, CRC and cut bodies", test_gzip_lists},
                                    {"busy watches are read in batches", test_batched_watch},
+                                   {"nice after the first sync", test_nice_after_sync},
                                    {0}};
 KTEST_MAIN("kube_reflector", cases)
