@@ -17,6 +17,13 @@
  *           lines, fed to the event framer in 16 KiB chunks (libcurl's default), each
  *           event's object rendered (framing + slicing + render; per event)
  *   frame   the same without rendering: framing and slicing `object` only
+ *   churn   the exporter's whole watch path on a recorded churn: FILE's objects are
+ *           rendered into a store (as a list), then EVENTS (--events, a watch stream
+ *           recorded from apisim, one event per line) go through the framer in 16 KiB
+ *           chunks and are applied as ksmc_run.c's sink does (DELETED by uid without
+ *           rendering, others rendered and upserted). Each pass starts from a fresh
+ *           store; only the replay is timed, per event. Under callgrind use
+ *           --toggle-collect=replay_events (a single pass: --min-time 0).
  *
  * FILE is NDJSON (one object per line, e.g. apisim's /_sim/objects) or one pretty-printed
  * object. Prints one line of key=value pairs; times are the fastest pass over all objects
@@ -30,8 +37,10 @@
 
 #include "bench_common.h"
 #include "ksmc_framer.h"
+#include "ksmc_jscan.h"
 #include "ksmc_kind.h"
 #include "ksmc_render.h"
+#include "ksmc_store.h"
 
 typedef struct {
   bench_lines L;
@@ -44,6 +53,8 @@ typedef struct {
   char *stream; /* watch/frame: the event stream */
   size_t stream_len;
   bool render;
+  ksmc_store *store; /* churn */
+  size_t events, upserts, deletes;
 } state;
 
 /* ---- watch path ---------------------------------------------------------------------- */
@@ -96,6 +107,81 @@ static void build_stream(state *s) {
     s->stream[n++] = '\n';
   }
   s->stream_len = n;
+}
+
+/* ---- churn: the exporter's watch path with its store ---------------------------------- */
+
+/* As ksmc_run.c's deleted_uid / sink_object (keep them alike). */
+static bool deleted_uid(const char *json, size_t len, ksmc_slice *uid) {
+  static const char *const key[1] = {"uid"};
+  ksmc_slice v;
+  return (ksmc_jscan_members_in(json, len, "metadata", key, 1, &v) & 1) &&
+         ksmc_jscan_unquote(v, uid) && uid->n && !memchr(uid->p, '\\', uid->n);
+}
+
+static bool on_churn_event(void *user, ksmc_slice type, ksmc_slice obj) {
+  state *s = user;
+  s->events++;
+  ksmc_slice uid;
+  bool del = type.n == 7 && !memcmp(type.p, "DELETED", 7);
+  if (del && deleted_uid(obj.p, obj.n, &uid)) {
+    ksmc_store_delete(s->store, uid.p, uid.n);
+    s->deletes++;
+    return true;
+  }
+  if (ksmc_render_object(&s->ctx, obj.p, obj.n) != 0 || !s->ctx.uid.n) {
+    fprintf(stderr, "bench_ingest: churn event: %s\n", s->ctx.err);
+    exit(1);
+  }
+  if (del) {
+    ksmc_store_delete(s->store, s->ctx.uid.p, s->ctx.uid.n);
+  } else {
+    ksmc_store_upsert(s->store, s->ctx.uid.p, s->ctx.uid.n, s->ctx.out.p, s->ctx.out.n,
+                      s->ctx.fam_end);
+    s->upserts++;
+  }
+  return true;
+}
+
+static void churn_store(state *s) {
+  ksmc_store_free(s->store);
+  s->store = ksmc_store_new(s->ctx.opts.kind, "");
+  if (!s->store) exit(1);
+  for (size_t i = 0; i < s->L.n; i++) {
+    if (ksmc_render_object(&s->ctx, s->L.line[i], s->L.len[i]) != 0) exit(1);
+    ksmc_store_relist_add(s->store, s->ctx.uid.p, s->ctx.uid.n, s->ctx.out.p, s->ctx.out.n,
+                          s->ctx.fam_end);
+  }
+  ksmc_store_relist_commit(s->store);
+}
+
+__attribute__((noinline)) static void replay_events(state *s) {
+  ksmc_framer f;
+  ksmc_framer_init(&f, 0);
+  ksmc_framer_cb cb = {s, on_churn_event, on_error};
+  s->events = s->upserts = s->deletes = 0;
+  for (size_t i = 0; i < s->stream_len; i += 16384) {
+    size_t k = s->stream_len - i < 16384 ? s->stream_len - i : 16384;
+    ksmc_framer_feed(&f, s->stream + i, k, &cb);
+  }
+  ksmc_framer_free(&f);
+}
+
+/* Fastest and median replay time per event over passes of fresh stores. */
+static void run_churn(state *s, double min_time, double *best, double *median, int *passes) {
+  static double t[BENCH_MAX_PASSES];
+  int n = 0;
+  double start = bench_now();
+  while (n < BENCH_MAX_PASSES && (n < 1 || bench_now() - start < min_time)) {
+    churn_store(s);
+    double t0 = bench_now();
+    replay_events(s);
+    t[n++] = bench_now() - t0;
+  }
+  qsort(t, (size_t)n, sizeof t[0], bench_cmp_double);
+  *best = t[0];
+  *median = t[n / 2];
+  *passes = n;
 }
 
 static void pass_render(void *arg) {
@@ -284,16 +370,19 @@ static void pass_scan(void *arg) {
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: bench_ingest render|watch|frame|jsmn|scan|scan64 FILE [--resource R] "
+                    "[--min-time S]\n       bench_ingest churn FILE --events EVENTS [--resource R] "
                     "[--min-time S]\n");
     return 2;
   }
-  const char *mode = argv[1], *file = argv[2], *resource = "pods";
+  const char *mode = argv[1], *file = argv[2], *resource = "pods", *events = NULL;
   double min_time = 2.0;
   for (int i = 3; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--resource"))
       resource = argv[i + 1];
     else if (!strcmp(argv[i], "--min-time"))
       min_time = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--events"))
+      events = argv[i + 1];
   }
   static state s;
   if (bench_load(file, &s.L) != 0) {
@@ -301,6 +390,33 @@ int main(int argc, char **argv) {
     return 1;
   }
   void (*pass)(void *) = NULL;
+  if (!strcmp(mode, "churn")) {
+    const ksmc_kind_desc *kind = ksmc_kind_find(resource);
+    ksmc_render_opts o = {.kind = kind};
+    FILE *ef = events ? fopen(events, "rb") : NULL;
+    if (!kind || !ef || ksmc_render_ctx_init(&s.ctx, &o) != 0) {
+      fprintf(stderr, "bench_ingest: churn needs --events FILE and a known resource\n");
+      return 1;
+    }
+    fseek(ef, 0, SEEK_END);
+    s.stream_len = (size_t)ftell(ef);
+    rewind(ef);
+    s.stream = malloc(s.stream_len ? s.stream_len : 1);
+    if (!s.stream || fread(s.stream, 1, s.stream_len, ef) != s.stream_len) return 1;
+    fclose(ef);
+    double best, median;
+    int passes;
+    run_churn(&s, min_time, &best, &median, &passes);
+    double n = (double)s.events;
+    printf("mode=churn objects=%zu events=%zu upserts=%zu fast_deletes=%zu event_bytes=%zu "
+           "passes=%d ns_per_event=%.1f median_ns_per_event=%.1f store_objects=%zu\n",
+           s.L.n, s.events, s.upserts, s.deletes, s.stream_len, passes, best * 1e9 / n,
+           median * 1e9 / n, ksmc_store_count(s.store));
+    ksmc_store_free(s.store);
+    ksmc_render_ctx_free(&s.ctx);
+    free(s.stream);
+    return 0;
+  }
   if (!strcmp(mode, "render")) {
     const ksmc_kind_desc *kind = ksmc_kind_find(resource);
     if (!kind) {
