@@ -101,9 +101,15 @@ int ksmc_leaf_token(ksmc_render_ctx *ctx, size_t start, size_t end);
  * of the fully tokenized copy (children follow it); other tokens are returned as is. */
 int ksmc_tok_expand(ksmc_render_ctx *ctx, int t);
 
+/* ksmc_obj_open when json[p] is not the `{` (called by it): blanks first, other types. */
+size_t ksmc_obj_open_any(ksmc_render_ctx *ctx, size_t p);
+
 /* Position after the `{` (or `[`) of the value at p, or KSMC_NOT_THIS when the value is
  * of another type (callers then skip it). */
-size_t ksmc_obj_open(ksmc_render_ctx *ctx, size_t p);
+static inline KSMC_HOT_INLINE size_t ksmc_obj_open(ksmc_render_ctx *ctx, size_t p) {
+  if (p < ctx->json_len && ctx->json[p] == '{') return p + 1;
+  return ksmc_obj_open_any(ctx, p);
+}
 size_t ksmc_arr_open(ksmc_render_ctx *ctx, size_t p);
 
 /* An object member's key as ksmc_obj_key found it: the raw bytes json[start, start + len)
@@ -116,8 +122,13 @@ typedef struct {
 } ksmc_key;
 
 /* ksmc_obj_key for every case its inline part does not take (called by it): blanks, keys
- * of 16 bytes or more or with a backslash, the end of input, errors (reported exactly). */
+ * with a backslash, the end of input, errors (reported exactly). */
 bool ksmc_obj_key_any(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key);
+
+/* ksmc_obj_key for a key of compact JSON whose opening quote is at ks and whose first 16
+ * bytes hold no quote or backslash (called by it): the rest of the key, then `:` (anything
+ * else: as ksmc_obj_key_any from *pos). */
+bool ksmc_obj_key_long(ksmc_render_ctx *ctx, size_t ks, size_t *pos, ksmc_key *key);
 
 /* Next member of an object opened with ksmc_obj_open: true with *key the member's key and
  * *pos at its value; false at the closing `}` (*pos after it). Makes no token.
@@ -151,6 +162,13 @@ static inline KSMC_HOT_INLINE bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *po
         *pos = colon + 1;
         return true;
       }
+    } else if (!(q | bs)) { /* 16 bytes or more */
+      size_t at = p;
+      ksmc_key k;
+      bool more = ksmc_obj_key_long(ctx, ks, &at, &k);
+      *pos = at;
+      *key = k;
+      return more;
     }
   }
 general :

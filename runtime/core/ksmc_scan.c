@@ -302,7 +302,7 @@ int ksmc_leaf_token(ksmc_render_ctx *ctx, size_t start, size_t end) {
   return t;
 }
 
-size_t ksmc_obj_open(ksmc_render_ctx *ctx, size_t p) {
+size_t ksmc_obj_open_any(ksmc_render_ctx *ctx, size_t p) {
   p = skip_ws(ctx, p);
   if (p >= ctx->json_len || ctx->json[p] != '{') return KSMC_NOT_THIS;
   return p + 1;
@@ -370,8 +370,7 @@ static __attribute__((noinline)) bool obj_key_slow(ksmc_render_ctx *ctx, size_t 
 
 /* A key of compact JSON whose opening quote is at ks and whose first 16 bytes hold no quote
  * or backslash: the rest of it, then `:` (anything else: the general path). */
-static __attribute__((noinline)) bool long_key(ksmc_render_ctx *ctx, size_t ks, size_t *pos,
-                                               ksmc_key *key) {
+bool ksmc_obj_key_long(ksmc_render_ctx *ctx, size_t ks, size_t *pos, ksmc_key *key) {
   bool esc = false;
   size_t end = string_end_from(ctx, ks, ks + 17, &esc); /* after the 16 checked bytes */
   if (ctx->scan_failed || end >= ctx->json_len || ctx->json[end] != ':')
@@ -404,7 +403,7 @@ bool ksmc_obj_key_any(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
           return true;
         }
       } else if (!(q | bs)) {
-        return long_key(ctx, ks, pos, key);
+        return ksmc_obj_key_long(ctx, ks, pos, key);
       }
     } else if (j[p] == '}') { /* the object's end (compact JSON) */
       *pos = p + 1;
