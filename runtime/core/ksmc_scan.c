@@ -205,6 +205,13 @@ int ksmc_tok_expand(ksmc_render_ctx *ctx, int t) {
   return container_tokens(ctx, (size_t)ctx->tok[t].start, (size_t)ctx->tok[t].end);
 }
 
+/* ksmc_scan_leaf_at's general path (containers, other scalars, errors): out of line, so the
+ * fast paths save no registers for it. */
+static __attribute__((noinline)) ksmc_leaf scan_leaf_general(ksmc_render_ctx *ctx, size_t p) {
+  size_t end = ksmc_skip_value(ctx, p);
+  return (ksmc_leaf){end, ksmc_leaf_token(ctx, p, end)};
+}
+
 ksmc_leaf ksmc_scan_leaf_at(ksmc_render_ctx *ctx, size_t at) {
   size_t p = skip_ws(ctx, at);
 #ifdef __SSE2__
@@ -259,8 +266,7 @@ ksmc_leaf ksmc_scan_leaf_at(ksmc_render_ctx *ctx, size_t at) {
     }
   }
 #endif
-  size_t end = ksmc_skip_value(ctx, p);
-  return (ksmc_leaf){end, ksmc_leaf_token(ctx, p, end)};
+  return scan_leaf_general(ctx, p);
 }
 
 /* True if the string bytes json[start..end) are CLEAN (ksmc_sv_kind): no backslash, `"`,
