@@ -162,7 +162,20 @@ static inline KSMC_HOT_INLINE bool ksmc_obj_key(ksmc_render_ctx *ctx, size_t *po
         *pos = colon + 1;
         return true;
       }
-    } else if (!(q | bs)) { /* 16 bytes or more */
+    } else if (!(q | bs)) { /* 16 bytes or more: the next 16 (the rest out of line) */
+      if (p + 36 <= ctx->json_len) {
+        b = _mm_loadu_si128((const __m128i *)(const void *)(j + ks + 17));
+        q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')));
+        bs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
+        if (q && !(bs & ((q & (0 - q)) - 1))) {
+          size_t len = 16 + (size_t)__builtin_ctz(q), colon = ks + 1 + len + 1; /* < p + 35 */
+          if (j[colon] == ':' && (unsigned char)j[colon + 1] > ' ') {
+            *key = (ksmc_key){ks + 1, len, false};
+            *pos = colon + 1;
+            return true;
+          }
+        }
+      }
       size_t at = p;
       ksmc_key k;
       bool more = ksmc_obj_key_long(ctx, ks, &at, &k);
