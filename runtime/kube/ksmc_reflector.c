@@ -1022,6 +1022,7 @@ int ksmc_ingest_run(ksmc_ingest *ig) {
   int rc = 0;
   bool busy = false; /* the last poll woke for watch bytes that were (nearly) there already */
   int64_t polled_us = 0;
+  long pause_us = ig->o.watch_batch_us; /* doubles while busy, up to watch_batch_max_us */
   while (!atomic_load(&ig->stop)) {
     /* finished transfers schedule their successors, which start right away: curl's own
      * timer for a new handle is 0, so the poll returns at once */
@@ -1031,8 +1032,12 @@ int ksmc_ingest_run(ksmc_ingest *ig) {
     CURLMcode mc = curl_multi_perform(ig->multi, &running);
     drain(ig);
     int wait = ig->awaiting_shard ? 1000 : start_due(ig);
-    if (mc == CURLM_OK && ig->watch_read && busy && batch_watch_ok(ig))
-      batch_pause(ig->o.watch_batch_us);
+    if (mc == CURLM_OK && ig->watch_read && busy && batch_watch_ok(ig)) {
+      batch_pause(pause_us);
+      pause_us = pause_us > ig->o.watch_batch_max_us / 2 ? ig->o.watch_batch_max_us : 2 * pause_us;
+    } else if (!busy) {
+      pause_us = ig->o.watch_batch_us;
+    }
     if (mc == CURLM_OK) {
       int64_t t0 = now_us();
       mc = curl_multi_poll(ig->multi, NULL, 0, wait, NULL);
@@ -1098,6 +1103,7 @@ static void fill_defaults(ksmc_ingest_opts *o) {
   if (!o->progress_every) o->progress_every = 10000;
   if (!o->absent_recheck_ms) o->absent_recheck_ms = 30000;
   if (!o->watch_batch_us) o->watch_batch_us = 2000;
+  if (o->watch_batch_max_us < o->watch_batch_us) o->watch_batch_max_us = 4 * o->watch_batch_us;
   if (o->total_shards < 1) o->total_shards = 1;
   if (!o->seed) {
     struct timespec ts;

@@ -82,9 +82,12 @@ typedef struct {
    * previous turn ran or shortly after it (back to back: the poll before it waited less
    * than this), the thread waits this long before polling again, so a busy watch is read
    * in batches of events instead of a wake-up (poll, recv, scheduler) every few events.
-   * An event is delayed by at most this long; an event after a quiet period is read at
-   * once. 0: 2000 us; negative: off. */
+   * An event after a quiet period is read at once. While the watch stays busy, each
+   * further pause is twice the previous one, up to watch_batch_max_us (fewer wake-ups
+   * under sustained churn); a poll that waits longer than watch_batch_us starts over.
+   * An event is delayed by at most watch_batch_max_us. 0: 2000 us; negative: off. */
   long watch_batch_us;
+  long watch_batch_max_us; /* below watch_batch_us (e.g. 0): 4 x watch_batch_us */
   /* Once every stream has synced for the first time, the thread running ksmc_ingest_run
    * raises its own nice value by this much (Linux: setpriority on the thread's id; any
    * thread may raise its nice value, only privileged ones lower it again, so relists
