@@ -29,6 +29,9 @@
 /* Bytes of a prefetched page buffered before its transfer is paused (the rest waits,
  * compressed, in socket buffers): bounds the memory pipelining adds to one page. */
 #define PREFETCH_BUFFER_MAX (1u << 20)
+/* How long the current page stays paused while its next page's request finds a
+ * connection (see hold_done): a loopback connect takes well under a millisecond. */
+#define PREFETCH_HOLD_MAX_MS 50
 /* curl's receive buffer for watches (its default is 16 KiB, a recv and a poll per ~2 pod
  * events): a batch of back-to-back events (see watch_batch_us) is read in one recv. Only
  * the pages a read fills become resident. */
@@ -62,6 +65,7 @@ typedef struct {
   bool active; /* requested for the current page's continue token */
   bool done;   /* transfer finished with `res` (handle no longer in the multi) */
   bool paused; /* PREFETCH_BUFFER_MAX reached: resumed when it becomes current */
+  bool sent;   /* its request is about to be sent on a connection of its own */
   CURLcode res;
   CURL *easy;
   ksmc_request_lists lists;
@@ -82,6 +86,7 @@ typedef struct stream {
   bool prefetched;    /* the current page's next page was requested */
   bool want_prefetch; /* its continue token is known: request it (outside curl callbacks) */
   bool held;          /* the current transfer is paused until the loop requested it */
+  int64_t held_ms;    /* since when */
   phase phase;
   next_step next;
   int64_t due_ms;
@@ -400,6 +405,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *u) {
      * after the unpause) so that the loop can request the next page right now */
     if (s->want_prefetch && !s->held) {
       s->held = true;
+      s->held_ms = now_ms();
       return CURL_WRITEFUNC_PAUSE;
     }
     return body_current(s, p, n) ? n : 0;
@@ -466,6 +472,15 @@ static void url_selectors(stream *s) {
   if (s->spec.label_selector) ksmc_url_param(&s->url, "labelSelector", s->spec.label_selector);
 }
 
+/* curl calls this once a request has its connection, right before sending it: for the
+ * prefetched page, the current page may then go on (hold_done). */
+static int on_prereq(void *u, char *ip, char *local_ip, int port, int local_port) {
+  (void)ip, (void)local_ip, (void)port, (void)local_port;
+  handle_tag *t = u;
+  if (t->easy == t->s->pre.easy) t->s->pre.sent = true;
+  return CURL_PREREQFUNC_OK;
+}
+
 /* Sets up easy for s->url and adds it to the multi handle; `watch` requests read the
  * socket in WATCH_RECV_BYTES at a time, LIST bodies come undecoded (body_current decodes
  * gzip). */
@@ -491,6 +506,8 @@ static CURLcode setup_easy(stream *s, CURL *easy, ksmc_request_lists *lists, lon
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->err);
   if (!rc && watch) rc = curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, WATCH_RECV_BYTES);
+  if (!rc && !watch) rc = curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, on_prereq);
+  if (!rc && !watch) rc = curl_easy_setopt(easy, CURLOPT_PREREQDATA, t);
   if (!rc && curl_multi_add_handle(ig->multi, easy) != CURLM_OK) rc = CURLE_FAILED_INIT;
   return rc;
 }
@@ -603,7 +620,7 @@ static void start_prefetch(stream *s) {
   pf->http = 0;
   pf->got_status = false;
   pf->retry_after_ms = 0;
-  pf->done = pf->paused = false;
+  pf->done = pf->paused = pf->sent = false;
   pf->req_start_ms = now_ms();
   ksmc_buf_reset(&pf->body);
   if (setup_easy(s, pf->easy, &pf->lists, 0, pf->req_start_ms, false) == CURLE_OK) {
@@ -914,13 +931,28 @@ static void resume_held(stream *s) {
   list_done(s, rc);
 }
 
+/* Whether the current page, paused for start_prefetch, may go on: once the next page's
+ * request has a connection (or failed, or after PREFETCH_HOLD_MAX_MS). Resuming earlier
+ * defeats the prefetch over HTTP/1.1: curl_multi_perform serves the handles in order and
+ * reads the whole current page before it gets to the new handle, which then finds the
+ * current page's connection free again and sends its request there, after the page, so
+ * the server's work on the next page never overlapped ksmc's on this one (seen with
+ * strace: two connections in all, page N+1 sent on page N's socket after its last byte). */
+static bool hold_done(const stream *s, int64_t now, int64_t *wait) {
+  const prefetch *pf = &s->pre;
+  if (!pf->active || pf->sent || pf->done || now - s->held_ms >= PREFETCH_HOLD_MAX_MS) return true;
+  if (PREFETCH_HOLD_MAX_MS - (now - s->held_ms) < *wait)
+    *wait = PREFETCH_HOLD_MAX_MS - (now - s->held_ms);
+  return false;
+}
+
 /* Starts due streams; returns the ms until the next one is due (capped at 1 s). */
 static int start_due(ksmc_ingest *ig) {
   int64_t now = now_ms(), wait = 1000;
   for (size_t i = 0; i < ig->n && !atomic_load(&ig->stop); i++) {
     stream *s = &ig->s[i];
     if (s->want_prefetch) start_prefetch(s);
-    if (s->held) resume_held(s);
+    if (s->held && hold_done(s, now, &wait)) resume_held(s);
     if (s->phase != PH_IDLE) continue;
     if (s->due_ms <= now)
       start_next(s);

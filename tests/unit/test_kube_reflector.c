@@ -29,6 +29,7 @@ typedef struct {
   size_t bin_n, bin_chunk;
   bool hang;  /* keep the connection open until the server stops */
   int gap_ms; /* pause between chunks; 0: 2 ms */
+  bool keep;  /* keep-alive: the body in one write, then read the next request here */
 } resp;
 
 typedef void (*handler_fn)(int nreq, const char *target, resp *r);
@@ -44,6 +45,8 @@ typedef struct {
   char targets[32][512];
   int64_t times[32];
   int64_t ends[32]; /* when the response was completely written */
+  int conns[32];    /* the connection (1, 2, ... in accept order) each request came on */
+  int nconn;
   char first_headers[4096];
 } server;
 
@@ -65,6 +68,23 @@ static void write_all(int fd, const char *p, size_t n) {
 
 static void send_resp(int fd, const resp *r) {
   char head[1024];
+  if (r->keep) { /* the whole response in one write: curl may read it in one go */
+    ksmc_buf b = {0};
+    for (int i = 0; i < 16 && r->chunks[i]; i++)
+      ksmc_buf_put(&b, r->chunks[i], strlen(r->chunks[i]));
+    int k = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n\r\n",
+                     r->status, b.n);
+    ksmc_buf_put(&b, head, (size_t)k); /* appended, then rotated to the front */
+    ksmc_buf out = {0};
+    ksmc_buf_put(&out, b.p + b.n - (size_t)k, (size_t)k);
+    ksmc_buf_put(&out, b.p, b.n - (size_t)k);
+    write_all(fd, out.p, out.n);
+    ksmc_buf_free(&b);
+    ksmc_buf_free(&out);
+    return;
+  }
   int k = snprintf(head, sizeof head,
                    "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
                    "Transfer-Encoding: chunked\r\nConnection: close\r\n%s\r\n",
@@ -91,9 +111,19 @@ static void send_resp(int fd, const resp *r) {
 
 static void *conn_thread(void *arg) {
   int fd = (int)(intptr_t)arg;
+  pthread_mutex_lock(&srv.mu);
+  int conn = ++srv.nconn;
+  pthread_mutex_unlock(&srv.mu);
+  bool follow = false; /* a later request on a keep-alive connection */
+next_request:;
   char req[4096];
   size_t n = 0;
   while (n < sizeof req - 1) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (follow && poll(&p, 1, 20) <= 0) { /* idle in the client's pool: until stop */
+      if (atomic_load(&srv.stop)) break;
+      continue;
+    }
     ssize_t k = read(fd, req + n, sizeof req - 1 - n);
     if (k <= 0) break;
     n += (size_t)k;
@@ -101,6 +131,11 @@ static void *conn_thread(void *arg) {
     if (strstr(req, "\r\n\r\n")) break;
   }
   req[n] = 0;
+  if (follow && !strstr(req, "\r\n\r\n")) { /* closed or stopped between requests */
+    close(fd);
+    atomic_fetch_sub(&srv.active, 1);
+    return NULL;
+  }
   char target[512] = "";
   sscanf(req, "GET %511s", target);
   resp r = {.status = 200};
@@ -109,6 +144,7 @@ static void *conn_thread(void *arg) {
   if (idx < 32) {
     snprintf(srv.targets[idx], sizeof srv.targets[idx], "%s", target);
     srv.times[idx] = mono_ms();
+    srv.conns[idx] = conn;
   }
   if (idx == 0) snprintf(srv.first_headers, sizeof srv.first_headers, "%s", req);
   srv.handler(idx, target, &r);
@@ -118,6 +154,10 @@ static void *conn_thread(void *arg) {
     pthread_mutex_lock(&srv.mu);
     srv.ends[idx] = mono_ms();
     pthread_mutex_unlock(&srv.mu);
+  }
+  if (r.keep && !atomic_load(&srv.stop)) {
+    follow = true;
+    goto next_request;
   }
   close(fd);
   atomic_fetch_sub(&srv.active, 1);
@@ -445,6 +485,62 @@ static void test_pipelined_pages(void) {
   ksmc_ingest_stats(h.ig, 0, &st);
   CU_ASSERT_EQUAL(st.objects_listed, 15 + BIG_ITEMS);
   CU_ASSERT_EQUAL(st.lists, 1);
+  cleanup(&h);
+  ksmc_buf_free(&page);
+  ksmc_buf_free(&want);
+}
+
+/* Keep-alive pages that arrive whole: page 1 sits complete in the socket when its
+ * continue token is parsed, so curl could read all of it in the same
+ * curl_multi_perform and hand its connection to page 2's request afterwards (the
+ * prefetch would then wait for page 1 instead of overlapping it). Page 2 must be asked
+ * for on a connection of its own; items stay in order. */
+static char *keep_page1;
+
+static void h_keepalive(int n, const char *t, resp *r) {
+  (void)t;
+  r->keep = true;
+  if (n == 0) {
+    r->chunks[0] = keep_page1;
+  } else if (n == 1) {
+    r->chunks[0] =
+        "{\"metadata\":{\"resourceVersion\":\"100\"},\"items\":[" POD("z", "uz", "1") "]}";
+  } else {
+    r->keep = false;
+    r->hang = true;
+  }
+}
+
+static void test_prefetch_own_connection(void) {
+  ksmc_buf page = {0}, want = {0};
+  char item[400], pad[257];
+  memset(pad, 'y', 256);
+  pad[256] = 0;
+  ksmc_buf_puts(&want, KSMC_LIT("begin\n"));
+  ksmc_buf_puts(&page, KSMC_LIT("{\"metadata\":{\"resourceVersion\":\"100\",\"continue\":\"c1\"},"
+                                "\"items\":["));
+  for (int i = 0; i < 120; i++) { /* ~40 KB: whole in the socket buffer at once */
+    int k = snprintf(item, sizeof item,
+                     "%s{\"metadata\":{\"name\":\"k%d\",\"uid\":\"k%d\",\"resourceVersion\":"
+                     "\"1\",\"annotations\":{\"x\":\"%s\"}}}",
+                     i ? "," : "", i, i, pad);
+    ksmc_buf_put(&page, item, (size_t)k);
+    k = snprintf(item, sizeof item, "item k%d\n", i);
+    ksmc_buf_put(&want, item, (size_t)k);
+  }
+  ksmc_buf_puts(&page, KSMC_LIT("]}"));
+  ksmc_buf_puts(&want, KSMC_LIT("item z\nend complete\n"));
+  keep_page1 = (char *)ksmc_buf_cstr(&page);
+  harness h;
+  start(&h, h_keepalive, NULL, NULL);
+  wait_requests(3); /* both pages and the watch */
+  int64_t until = mono_ms() + 5000;
+  while (!ksmc_ingest_synced(h.ig, 0) && mono_ms() < until) usleep(5000);
+  CU_ASSERT_TRUE(ksmc_ingest_synced(h.ig, 0));
+  finish(&h);
+  KTEST_ASSERT_BYTES(rec.log.p, rec.log.n, ksmc_buf_cstr(&want));
+  CU_ASSERT_STRING_EQUAL(srv.targets[1], "/api/v1/pods?limit=2&continue=c1");
+  CU_ASSERT_NOT_EQUAL(srv.conns[1], srv.conns[0]); /* not after page 1 on its connection */
   cleanup(&h);
   ksmc_buf_free(&page);
   ksmc_buf_free(&want);
@@ -869,6 +965,7 @@ static void test_nice_after_sync(void) {
 static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_full_cycle},
                                    {"expired continue", test_expired_continue},
                                    {"pipelined pages, paused prefetch", test_pipelined_pages},
+                                   {"prefetch on its own connection", test_prefetch_own_connection},
                                    {"429 Retry-After", test_retry_after},
                                    {"sharding, apiserver cache, selector", test_sharding_and_cache},
                                    {"re-sharding (autosharding)", test_reshard},
