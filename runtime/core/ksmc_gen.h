@@ -101,8 +101,10 @@ int ksmc_leaf_token(ksmc_render_ctx *ctx, size_t start, size_t end);
  * of the fully tokenized copy (children follow it); other tokens are returned as is. */
 int ksmc_tok_expand(ksmc_render_ctx *ctx, int t);
 
-/* ksmc_obj_open when json[p] is not the `{` (called by it): blanks first, other types. */
+/* ksmc_obj_open / ksmc_arr_open when json[p] is not the `{` / `[` (called by them): blanks
+ * first, other types. */
 size_t ksmc_obj_open_any(ksmc_render_ctx *ctx, size_t p);
+size_t ksmc_arr_open_any(ksmc_render_ctx *ctx, size_t p);
 
 /* Position after the `{` (or `[`) of the value at p, or KSMC_NOT_THIS when the value is
  * of another type (callers then skip it). */
@@ -110,7 +112,10 @@ static inline KSMC_HOT_INLINE size_t ksmc_obj_open(ksmc_render_ctx *ctx, size_t 
   if (p < ctx->json_len && ctx->json[p] == '{') return p + 1;
   return ksmc_obj_open_any(ctx, p);
 }
-size_t ksmc_arr_open(ksmc_render_ctx *ctx, size_t p);
+static inline KSMC_HOT_INLINE size_t ksmc_arr_open(ksmc_render_ctx *ctx, size_t p) {
+  if (p < ctx->json_len && ctx->json[p] == '[') return p + 1;
+  return ksmc_arr_open_any(ctx, p);
+}
 
 /* An object member's key as ksmc_obj_key found it: the raw bytes json[start, start + len)
  * between its quotes, and whether they hold a backslash (`esc`: only then can the decoded

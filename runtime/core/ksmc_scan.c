@@ -314,7 +314,7 @@ size_t ksmc_obj_open_any(ksmc_render_ctx *ctx, size_t p) {
   return p + 1;
 }
 
-size_t ksmc_arr_open(ksmc_render_ctx *ctx, size_t p) {
+size_t ksmc_arr_open_any(ksmc_render_ctx *ctx, size_t p) {
   p = skip_ws(ctx, p);
   if (p >= ctx->json_len || ctx->json[p] != '[') return KSMC_NOT_THIS;
   return p + 1;
