@@ -60,7 +60,10 @@ static void *run(void *arg) {
     pthread_mutex_lock(&r->mu);
     r->head++;
     r->busy = false;
-    if (r->producer_waits) pthread_cond_signal(&r->not_full);
+    /* a full queue wakes its producer once half of it is free, not at every slot: one
+     * wake-up per KSMC_RELAY_SLOTS/2 items instead of a context switch per item */
+    if (r->producer_waits && r->tail - r->head <= KSMC_RELAY_SLOTS / 2)
+      pthread_cond_signal(&r->not_full);
   }
   pthread_mutex_unlock(&r->mu);
   return NULL;
