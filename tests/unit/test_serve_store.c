@@ -383,8 +383,8 @@ static void test_in_place_update(void) {
 
 /* Property: the in-place path (no snapshot alive) and the copy-on-write path (a snapshot
  * always alive) give identical records -- bytes, family ends, uid and family versions --
- * for random updates that keep, change, grow and shrink families, with deletions and a
- * relist in between. */
+ * for random updates that keep, change, grow and shrink families or repeat the record's
+ * bytes exactly, with deletions and a relist in between. */
 static void random_family(unsigned *seed, char *out, size_t cap, int f) {
   static const char *const words[] = {"x", "xy", "xyz", "0", "1", "pod_ready 1", "", "long-text"};
   int w = rand_r(seed) % 8, rep = 1 + rand_r(seed) % 8; /* <= 104 bytes: put2 takes 255 */
@@ -454,18 +454,38 @@ static void test_in_place_matches_copy_on_write(void) {
       ksmc_store_relist_commit(a);
       ksmc_store_relist_commit(b);
     } else {
-      int keep = rand_r(&seed) % 3; /* 0: change both, 1: keep a, 2: keep b */
+      int keep = rand_r(&seed) % 4; /* 0: change both, 1: keep a, 2: keep b, 3: keep both */
       random_family(&seed, fa, sizeof fa, 0);
       random_family(&seed, fb, sizeof fb, 1);
       ksmc_store_snap *sa = keep ? ksmc_store_snapshot(a) : NULL;
       const ksmc_record *old = sa ? find(sa, uid) : NULL;
-      if (old) { /* reuse the current bytes of one family */
-        ksmc_slice k = ksmc_record_family(old, keep == 1 ? 0 : 1);
-        snprintf(keep == 1 ? fa : fb, sizeof fa, "%.*s", (int)k.n, k.p);
+      if (old && keep != 2) { /* reuse the current bytes of a family (both: identical) */
+        ksmc_slice k = ksmc_record_family(old, 0);
+        snprintf(fa, sizeof fa, "%.*s", (int)k.n, k.p);
       }
+      if (old && keep >= 2) {
+        ksmc_slice k = ksmc_record_family(old, 1);
+        snprintf(fb, sizeof fb, "%.*s", (int)k.n, k.p);
+      }
+      const ksmc_record *same = old && keep == 3 ? old : NULL; /* must stay as it is */
+      uint64_t v0 = same ? ksmc_record_family_version(same, 0) : 0;
+      uint64_t v1 = same ? ksmc_record_family_version(same, 1) : 0;
       ksmc_store_snap_release(sa);
       put2(a, uid, fa, fb, 0);
       put2(b, uid, fa, fb, 0);
+      ksmc_store_snap *after = ksmc_store_snapshot(a); /* a serves exactly what was put */
+      const ksmc_record *now = find(after, uid);
+      size_t na = strlen(fa), nb = strlen(fb);
+      CU_ASSERT_PTR_NOT_NULL_FATAL(now);
+      CU_ASSERT_EQUAL_FATAL(ksmc_record_len(now), na + nb);
+      CU_ASSERT_EQUAL(memcmp(ksmc_record_bytes(now), fa, na), 0);
+      CU_ASSERT_EQUAL(memcmp(ksmc_record_bytes(now) + na, fb, nb), 0);
+      if (same) {
+        CU_ASSERT_PTR_EQUAL(now, same);
+        CU_ASSERT_EQUAL(ksmc_record_family_version(now, 0), v0);
+        CU_ASSERT_EQUAL(ksmc_record_family_version(now, 1), v1);
+      }
+      ksmc_store_snap_release(after);
     }
     if (i % 97 == 0) {
       compare_stores(a, b);
