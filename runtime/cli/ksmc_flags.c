@@ -132,12 +132,12 @@ static const flag_def flags[] = {
      "API server URL, overriding the kubeconfig or in-cluster server."},
     {"use-apiserver-cache", F_BOOL, O(use_apiserver_cache), G_API, NULL, "false",
      "LIST with resourceVersion=0 (served from the API server's watch cache)."},
-    {"ingest-nice", F_INT, O(ingest_nice), G_API, "n", "5",
+    {"ingest-nice", F_INT, O(ingest_nice), G_API, "n", "0",
      "ksmc extension: once every resource has been listed, the thread that reads the\n"
      "watches and renders their events raises its nice value by n (0-19; 0: off), so\n"
      "that /metrics requests never wait behind event processing for a CPU; events\n"
      "that wait are applied right after the scrape. The initial sync runs at full\n"
-     "priority."},
+     "priority. For a ksmc whose CPU limit is saturated; e.g. 5."},
     {"host", F_STR, O(host), G_SRV, "addr",
      "::", "Address of the main listener (/metrics, /healthz, /livez). '::' also accepts IPv4."},
     {"port", F_PORT, O(port), G_SRV, "n", "8080", "Port of the main listener."},
@@ -484,7 +484,7 @@ static bool set_defaults(ksmc_config *c) {
   c->server_timeout_sec = 60;
   c->header_timeout_sec = 5;
   c->max_connections = 1024;
-  c->ingest_nice = 5;
+  c->ingest_nice = 0;
   c->log_level = KSMC_LOG_INFO;
   return set_str(&c->host, "::") && set_str(&c->telemetry_host, "::");
 }

@@ -362,14 +362,14 @@ static void test_resolve(void) {
   done(&r);
 }
 
-/* --ingest-nice: default 5, 0 turns it off, range 0-19. */
+/* --ingest-nice: default 0 (off), range 0-19. */
 static void test_ingest_nice(void) {
   run r = PARSE("--port=1");
-  CU_ASSERT_EQUAL(r.cfg.ingest_nice, 5);
-  done(&r);
-  r = PARSE("--ingest-nice=0");
-  CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
   CU_ASSERT_EQUAL(r.cfg.ingest_nice, 0);
+  done(&r);
+  r = PARSE("--ingest-nice=5");
+  CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
+  CU_ASSERT_EQUAL(r.cfg.ingest_nice, 5);
   done(&r);
   r = PARSE("--ingest-nice", "19");
   CU_ASSERT_EQUAL(r.rc, KSMC_FLAGS_RUN);
