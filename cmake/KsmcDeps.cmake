@@ -13,7 +13,9 @@ function(ksmc_require_pkg var module debian)
 endfunction()
 
 ksmc_require_pkg(YAML yaml-0.1 libyaml-dev)
-ksmc_require_pkg(CURL libcurl libcurl4-openssl-dev)
+# 7.80: CURLOPT_PREREQFUNCTION (a prefetched LIST page waits for its own connection,
+# runtime/kube/README.md); Debian bookworm has 7.88.
+ksmc_require_pkg(CURL libcurl>=7.80 libcurl4-openssl-dev)
 ksmc_require_pkg(CUNIT cunit libcunit1-dev)
 ksmc_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
 ksmc_require_pkg(DEFLATE libdeflate libdeflate-dev)
