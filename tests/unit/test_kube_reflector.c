@@ -444,26 +444,40 @@ static void h_pipelined(int n, const char *t, resp *r) {
   }
 }
 
+/* Appends n list items named <name>0.. (uid the same) with a 256-byte annotation of
+ * padc to page, comma-separated, and the recorder's "item <name>i" lines to want. */
+static void put_padded_items(ksmc_buf *page, ksmc_buf *want, const char *name, int n, char padc) {
+  char item[400], pad[257];
+  memset(pad, padc, 256);
+  pad[256] = 0;
+  for (int i = 0; i < n; i++) {
+    int k = snprintf(item, sizeof item,
+                     "%s{\"metadata\":{\"name\":\"%s%d\",\"uid\":\"%s%d\",\"resourceVersion\":"
+                     "\"1\",\"annotations\":{\"x\":\"%s\"}}}",
+                     i ? "," : "", name, i, name, i, pad);
+    ksmc_buf_put(page, item, (size_t)k);
+    k = snprintf(item, sizeof item, "item %s%d\n", name, i);
+    ksmc_buf_put(want, item, (size_t)k);
+  }
+}
+
+/* Waits (at most 5 s) for stream 0's first sync and asserts it happened. */
+static void wait_synced(harness *h) {
+  int64_t until = mono_ms() + 5000;
+  while (!ksmc_ingest_synced(h->ig, 0) && mono_ms() < until) usleep(5000);
+  CU_ASSERT_TRUE(ksmc_ingest_synced(h->ig, 0));
+}
+
 static void test_pipelined_pages(void) {
   ksmc_buf page = {0}, want = {0};
-  char item[400], pad[257];
-  memset(pad, 'x', 256);
-  pad[256] = 0;
+  char item[32];
   ksmc_buf_puts(&want, KSMC_LIT("begin\nitem a\n"));
   for (int i = 1; i <= 14; i++) {
     snprintf(item, sizeof item, "item p%d\n", i);
     ksmc_buf_put(&want, item, strlen(item));
   }
   ksmc_buf_puts(&page, KSMC_LIT("{\"metadata\":{\"resourceVersion\":\"100\"},\"items\":["));
-  for (int i = 0; i < BIG_ITEMS; i++) {
-    int k = snprintf(item, sizeof item,
-                     "%s{\"metadata\":{\"name\":\"big%d\",\"uid\":\"b%d\",\"resourceVersion\":"
-                     "\"1\",\"annotations\":{\"x\":\"%s\"}}}",
-                     i ? "," : "", i, i, pad);
-    ksmc_buf_put(&page, item, (size_t)k);
-    k = snprintf(item, sizeof item, "item big%d\n", i);
-    ksmc_buf_put(&want, item, (size_t)k);
-  }
+  put_padded_items(&page, &want, "big", BIG_ITEMS, 'x');
   ksmc_buf_puts(&page, KSMC_LIT("]}"));
   ksmc_buf_puts(&want, KSMC_LIT("end complete\n"));
   CU_ASSERT_TRUE(page.n > (1u << 20) + (1u << 18)); /* over the prefetch buffer limit */
@@ -472,9 +486,7 @@ static void test_pipelined_pages(void) {
   harness h;
   start(&h, h_pipelined, NULL, NULL);
   wait_requests(3); /* both pages and the watch */
-  int64_t until = mono_ms() + 5000;
-  while (!ksmc_ingest_synced(h.ig, 0) && mono_ms() < until) usleep(5000);
-  CU_ASSERT_TRUE(ksmc_ingest_synced(h.ig, 0));
+  wait_synced(&h);
   finish(&h);
   KTEST_ASSERT_BYTES(rec.log.p, rec.log.n, ksmc_buf_cstr(&want));
   CU_ASSERT_STRING_EQUAL(srv.targets[1], "/api/v1/pods?limit=2&continue=c1");
@@ -513,30 +525,17 @@ static void h_keepalive(int n, const char *t, resp *r) {
 
 static void test_prefetch_own_connection(void) {
   ksmc_buf page = {0}, want = {0};
-  char item[400], pad[257];
-  memset(pad, 'y', 256);
-  pad[256] = 0;
   ksmc_buf_puts(&want, KSMC_LIT("begin\n"));
   ksmc_buf_puts(&page, KSMC_LIT("{\"metadata\":{\"resourceVersion\":\"100\",\"continue\":\"c1\"},"
                                 "\"items\":["));
-  for (int i = 0; i < 120; i++) { /* ~40 KB: whole in the socket buffer at once */
-    int k = snprintf(item, sizeof item,
-                     "%s{\"metadata\":{\"name\":\"k%d\",\"uid\":\"k%d\",\"resourceVersion\":"
-                     "\"1\",\"annotations\":{\"x\":\"%s\"}}}",
-                     i ? "," : "", i, i, pad);
-    ksmc_buf_put(&page, item, (size_t)k);
-    k = snprintf(item, sizeof item, "item k%d\n", i);
-    ksmc_buf_put(&want, item, (size_t)k);
-  }
+  put_padded_items(&page, &want, "k", 120, 'y'); /* ~40 KB: whole in the socket buffer at once */
   ksmc_buf_puts(&page, KSMC_LIT("]}"));
   ksmc_buf_puts(&want, KSMC_LIT("item z\nend complete\n"));
   keep_page1 = (char *)ksmc_buf_cstr(&page);
   harness h;
   start(&h, h_keepalive, NULL, NULL);
   wait_requests(3); /* both pages and the watch */
-  int64_t until = mono_ms() + 5000;
-  while (!ksmc_ingest_synced(h.ig, 0) && mono_ms() < until) usleep(5000);
-  CU_ASSERT_TRUE(ksmc_ingest_synced(h.ig, 0));
+  wait_synced(&h);
   finish(&h);
   KTEST_ASSERT_BYTES(rec.log.p, rec.log.n, ksmc_buf_cstr(&want));
   CU_ASSERT_STRING_EQUAL(srv.targets[1], "/api/v1/pods?limit=2&continue=c1");
@@ -877,9 +876,7 @@ static void test_gzip_lists(void) {
   harness h;
   start(&h, h_gzip, NULL, NULL);
   wait_requests(5);
-  int64_t until = mono_ms() + 5000;
-  while (!ksmc_ingest_synced(h.ig, 0) && mono_ms() < until) usleep(5000);
-  CU_ASSERT_TRUE(ksmc_ingest_synced(h.ig, 0));
+  wait_synced(&h);
   finish(&h);
   assert_log("begin\nitem a\nitem b\nend discard\nbegin\nitem a\nitem c\nend discard\n"
              "begin\nitem a\nitem c\nend complete\n");
