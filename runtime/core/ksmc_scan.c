@@ -347,9 +347,9 @@ static bool next_member(ksmc_render_ctx *ctx, size_t *pos, char close, bool firs
   return true;
 }
 
-/* ksmc_obj_key's general path: blanks, the closing brace, errors (reported exactly). */
-static __attribute__((noinline)) bool obj_key_slow(ksmc_render_ctx *ctx, size_t *pos,
-                                                   ksmc_key *key) {
+/* ksmc_obj_key's general path (its inline part has tried compact JSON already): blanks,
+ * escaped keys, the end of input, errors (reported exactly). */
+bool ksmc_obj_key_any(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
   size_t p = *pos;
   const char *j = ctx->json;
   bool first = p > 0 && j[p - 1] == '{';
@@ -380,44 +380,10 @@ bool ksmc_obj_key_long(ksmc_render_ctx *ctx, size_t ks, size_t *pos, ksmc_key *k
   bool esc = false;
   size_t end = string_end_from(ctx, ks, ks + 17, &esc); /* after the 16 checked bytes */
   if (ctx->scan_failed || end >= ctx->json_len || ctx->json[end] != ':')
-    return obj_key_slow(ctx, pos, key);
+    return ksmc_obj_key_any(ctx, pos, key);
   *key = (ksmc_key){ks + 1, end - 1 - (ks + 1), esc};
   *pos = skip_ws(ctx, end + 1);
   return true;
-}
-
-bool ksmc_obj_key_any(ksmc_render_ctx *ctx, size_t *pos, ksmc_key *key) {
-  size_t p = *pos, n = ctx->json_len;
-  const char *j = ctx->json;
-  /* Fast path for compact JSON: `,"key":` (or `"key":` right after the `{`) with a key
-   * that ends within one 16-byte step and has no backslash (almost every key). Anything
-   * else takes the general path, which reports errors exactly as it always did. No token
-   * is made: matchers read the bytes. */
-#ifdef __SSE2__
-  if (p + 18 <= n && !ctx->scan_failed) {
-    size_t ks = j[p] == ',' ? (j[p + 1] == '"' ? p + 1 : 0)
-                            : (j[p] == '"' && p > 0 && j[p - 1] == '{' ? p : 0);
-    if (ks && ks + 17 <= n) {
-      __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(j + ks + 1));
-      unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')));
-      unsigned bs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
-      if (q && !(bs & ((q & (0 - q)) - 1))) { /* a quote, no backslash before it */
-        size_t len = (size_t)__builtin_ctz(q), end = ks + 1 + len + 1;
-        if (end < n && j[end] == ':') {
-          *key = (ksmc_key){ks + 1, len, false};
-          *pos = skip_ws(ctx, end + 1);
-          return true;
-        }
-      } else if (!(q | bs)) {
-        return ksmc_obj_key_long(ctx, ks, pos, key);
-      }
-    } else if (j[p] == '}') { /* the object's end (compact JSON) */
-      *pos = p + 1;
-      return false;
-    }
-  }
-#endif
-  return obj_key_slow(ctx, pos, key);
 }
 
 int ksmc_key_token_at(ksmc_render_ctx *ctx, size_t start, size_t len, bool esc) {
@@ -429,12 +395,7 @@ int ksmc_key_token_at(ksmc_render_ctx *ctx, size_t start, size_t len, bool esc) 
 bool ksmc_arr_next_any(ksmc_render_ctx *ctx, size_t *pos) {
   size_t p = *pos;
   bool first = p > 0 && ctx->json[p - 1] == '[';
-  /* Fast path for compact JSON: `,` then a value that is not blank. */
-  if (!first && !ctx->scan_failed && p + 1 < ctx->json_len && ctx->json[p] == ',' &&
-      (unsigned char)ctx->json[p + 1] > ' ' && ctx->json[p + 1] != ']') {
-    *pos = p + 1;
-    return true;
-  }
+  /* compact JSON (`,` then a value) was ksmc_arr_next's inline part */
   if (ctx->scan_failed || !next_member(ctx, &p, ']', first)) {
     *pos = ctx->scan_failed ? ctx->json_len : p;
     return false;
