@@ -2,8 +2,9 @@
  *
  *   bench_ready PORT START [--interval-ms N] [--timeout S] [--pid PID]
  *
- * Polls http://127.0.0.1:PORT/readyz every N ms (default 5) over one keep-alive
- * connection (reconnecting while the port refuses or after the server closes it) and
+ * Polls http://127.0.0.1:PORT/readyz every N ms (default 5) with libcurl over one
+ * keep-alive connection (curl reconnects while the port refuses or after the server
+ * closes it) and
  * prints `seconds=X polls=N` where X is the wall time from START (epoch seconds with a
  * fraction, e.g. bash's $EPOCHREALTIME taken just before ksmc was started) to the first
  * 200. Exit status 1 on timeout (default 600 s) or when process PID (the server) is gone.
@@ -14,19 +15,14 @@
  * keeps both cores busy: CPU taken from ksmc only, since the plain LIST client is not
  * polled. Here a poll is one write and one read on an open connection. */
 #define _POSIX_C_SOURCE 200809L
-#include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
-#include <unistd.h>
 
 static double now_real(void) {
   struct timespec ts;
@@ -40,49 +36,18 @@ static void sleep_ms(long ms) {
   }
 }
 
-static int connect_to(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
+/* The body of /readyz is not needed: only its status. */
+static size_t discard(char *p, size_t size, size_t nmemb, void *u) {
+  (void)p, (void)u;
+  return size * nmemb;
 }
 
-/* One request on fd: the status code, 0 when the connection failed or closed. Reads the
- * whole response (headers and Content-Length body) so the connection can be reused. */
-static int probe(int fd, int *keep) {
-  static const char req[] = "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  if (write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) return 0;
-  char buf[4096];
-  size_t n = 0;
-  char *end = NULL;
-  while (!end) {
-    if (n == sizeof buf - 1) return 0;
-    ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
-    if (r <= 0) return 0;
-    n += (size_t)r;
-    buf[n] = '\0';
-    end = strstr(buf, "\r\n\r\n");
-  }
-  int code = 0;
-  if (sscanf(buf, "HTTP/1.%*d %d", &code) != 1) return 0;
-  size_t body = 0;
-  for (char *p = buf; p < end; p++) {
-    if (*p == '\n' && !strncasecmp(p + 1, "content-length:", 15)) body = strtoul(p + 16, NULL, 10);
-    if (*p == '\n' && !strncasecmp(p + 1, "connection: close", 17)) *keep = 0;
-  }
-  size_t have = n - (size_t)(end + 4 - buf);
-  while (have < body) {
-    ssize_t r = read(fd, buf, sizeof buf < body - have ? sizeof buf : body - have);
-    if (r <= 0) return 0;
-    have += (size_t)r;
-  }
+/* One GET /readyz on easy (its connection is kept between calls): the status code, 0 when
+ * the request failed (refused, reset, timed out). */
+static long probe(CURL *easy) {
+  long code = 0;
+  if (curl_easy_perform(easy) != CURLE_OK) return 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
   return code;
 }
 
@@ -120,31 +85,39 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_ready: bad arguments\n");
     return 2;
   }
-  int fd = -1;
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/readyz", port);
+  CURL *easy = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? curl_easy_init() : NULL;
+  if (!easy || curl_easy_setopt(easy, CURLOPT_URL, url) != CURLE_OK ||
+      curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard) != CURLE_OK ||
+      curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L) != CURLE_OK ||
+      curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 10000L) != CURLE_OK) {
+    fprintf(stderr, "bench_ready: cannot set up libcurl\n");
+    return 2;
+  }
   long polls = 0;
+  int rc;
   for (;;) {
-    if (fd < 0) fd = connect_to(port);
-    if (fd >= 0) {
-      int keep = 1, code = probe(fd, &keep);
-      polls++;
-      if (code == 200) {
-        printf("seconds=%.3f polls=%ld\n", now_real() - start, polls);
-        close(fd);
-        return 0;
-      }
-      if (!code || !keep) {
-        close(fd);
-        fd = -1;
-      }
+    long code = probe(easy);
+    polls++;
+    if (code == 200) {
+      printf("seconds=%.3f polls=%ld\n", now_real() - start, polls);
+      rc = 0;
+      break;
     }
     if (pid > 0 && !alive(pid)) {
       fprintf(stderr, "bench_ready: process %ld exited before /readyz answered 200\n", pid);
-      return 1;
+      rc = 1;
+      break;
     }
     if (now_real() - start > timeout) {
       fprintf(stderr, "bench_ready: /readyz on port %d not 200 after %.0f s\n", port, timeout);
-      return 1;
+      rc = 1;
+      break;
     }
     sleep_ms(interval);
   }
+  curl_easy_cleanup(easy);
+  curl_global_cleanup();
+  return rc;
 }
