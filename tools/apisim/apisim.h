@@ -2,6 +2,7 @@
 #ifndef APISIM_H
 #define APISIM_H
 
+#include "rng.h"
 #include "store.h"
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -50,13 +51,32 @@ typedef struct {
       churn_deletes;
 } apisim_stats;
 
+/* Recorded cyclic replay of pod churn (replay.c), guarded by st.mu. */
+typedef struct {
+  event *ev;              /* the recorded cycle s0 -> s0 */
+  size_t n, pos;          /* its length; the next event to replay */
+  bool valid;             /* false: none recorded, or pods were written outside the replay */
+  double rate;            /* events per second; 0: stopped */
+  unsigned long long gen; /* bumped on every rate change: the pacer starts over */
+  unsigned long long cycles_left; /* stop after this many more cycle ends (0: never) */
+  uint64_t writes;                /* st.k[pods].writes after the last recorded or replayed event */
+  unsigned long long replayed, cycles; /* events replayed, whole cycles completed */
+  unsigned long long creates, updates, deletes, noops, closing; /* of the recording */
+  size_t bytes; /* JSON bytes of the objects one cycle's events carry */
+  double record_seconds;
+  unsigned long long recordings;
+  pthread_cond_t wake; /* the replay thread waits here while stopped */
+} apisim_replay;
+
 typedef struct apisim {
   apisim_config cfg;
   store st;
   apisim_faults faults;
   apisim_stats stats;
   atomic_bool stopping;
-  double churn_rate; /* guarded by st.mu */
+  double churn_rate;        /* guarded by st.mu */
+  pthread_mutex_t churn_mu; /* held while churn operations run (live churn or a recording) */
+  apisim_replay replay;
   uint64_t churn_rng;
   uint64_t churn_seq;
   void *daemon;
@@ -123,6 +143,17 @@ void synth_hpa(apisim *sim, const char *ns, const char *kind, const char *name, 
                int cpu_m, int mem_mi, time_t created);
 /* churn.c */
 void *churn_main(void *arg);
+/* One live-churn operation on a random pod (create a sibling, update, or delete); the
+ * caller holds churn_mu. */
+void churn_step(apisim *sim, rng *r, int pods);
+/* replay.c */
+/* Records a cycle of n churn operations plus the closing events back to the state before
+ * (see replay.c). Appends the JSON answer (or nothing) to out; returns an HTTP status. */
+int replay_record(apisim *sim, long n, ksmc_buf *out, char *err, size_t errn);
+/* Starts (rate > 0, optionally for `cycles` cycle ends) or stops (rate 0) the replay. */
+int replay_set_rate(apisim *sim, double rate, unsigned long long cycles, ksmc_buf *out, char *err,
+                    size_t errn);
+void *replay_main(void *arg);
 /* tls.c */
 int tls_prepare(apisim *sim);
 

@@ -146,6 +146,8 @@ out:
   obj_unref(o);
 }
 
+void churn_step(apisim *sim, rng *r, int pods) { churn_one(sim, r, pods); }
+
 static double since(const struct timespec *a, const struct timespec *b) {
   return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
@@ -178,6 +180,7 @@ void *churn_main(void *arg) {
     }
     debt += rate * dt;
     if (debt > rate) debt = rate; /* never more than one second of backlog */
+    pthread_mutex_lock(&sim->churn_mu);
     for (unsigned k = 1; debt >= 1 && !atomic_load(&sim->stopping); k++) {
       churn_one(sim, &r, pods);
       debt -= 1;
@@ -187,6 +190,7 @@ void *churn_main(void *arg) {
         if (since(&now, &t) >= CHURN_RECHECK_S) break;
       }
     }
+    pthread_mutex_unlock(&sim->churn_mu);
   }
   return NULL;
 }

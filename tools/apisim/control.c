@@ -6,6 +6,8 @@
  *   POST /_sim/faults?k=v&...  (or body k=v&...)     set fault switches; reset=1 clears
  *   POST /_sim/compact                               forget all history and continue tokens
  *   POST /_sim/churn?rate=N                          change the churn rate (events/s)
+ *   POST /_sim/churn/record?n=N                      record a churn cycle s0 -> s0 (replay.c)
+ *   POST /_sim/churn/replay?rate=R[&cycles=K]        replay it at R events/s; rate=0 stops
  *   POST /_sim/restart[?down_ms=MS&rv_jump=N&compact=1]  simulate an API server restart */
 #include "http.h"
 
@@ -76,6 +78,11 @@ static enum MHD_Result stats(req *r) {
     hist[i] = sim->st.k[i].rcount;
   }
   double rate = sim->churn_rate;
+  apisim_replay *rp = &sim->replay;
+  double rrate = rp->rate;
+  unsigned long long rrep = rp->replayed, rcyc = rp->cycles;
+  size_t rn = rp->n, rpos = rp->pos;
+  bool rvalid = rp->valid;
   pthread_mutex_unlock(&sim->st.mu);
   int n = snprintf(
       tmp, sizeof tmp,
@@ -84,7 +91,8 @@ static enum MHD_Result stats(req *r) {
       "\"watchEvents\":%llu,\"bytesSent\":%llu,\"gzipResponses\":%llu,"
       "\"errors4xx\":%llu,\"errors5xx\":%llu,\"faultsInjected\":%llu,"
       "\"restarts\":%llu,\"churnRate\":%g,\"churnCreates\":%llu,\"churnUpdates\":%llu,"
-      "\"churnDeletes\":%llu,"
+      "\"churnDeletes\":%llu,\"replayRate\":%g,\"replayEvents\":%llu,\"replayCycles\":%llu,"
+      "\"replayCycleEvents\":%zu,\"replayPosition\":%zu,\"replayValid\":%s,"
       "\"objects\":{",
       (unsigned long long)rv, (unsigned long long)evs, (unsigned long long)st->requests,
       (unsigned long long)st->lists, (unsigned long long)st->gets, (unsigned long long)st->writes,
@@ -93,7 +101,8 @@ static enum MHD_Result stats(req *r) {
       (unsigned long long)st->gzip_responses, (unsigned long long)st->errors_4xx,
       (unsigned long long)st->errors_5xx, (unsigned long long)st->faults_injected,
       (unsigned long long)atomic_load(&sim->restarts), rate, (unsigned long long)st->churn_creates,
-      (unsigned long long)st->churn_updates, (unsigned long long)st->churn_deletes);
+      (unsigned long long)st->churn_updates, (unsigned long long)st->churn_deletes, rrate, rrep,
+      rcyc, rn, rpos, rvalid ? "true" : "false");
   ksmc_buf_put(&b, tmp, (size_t)n);
   for (size_t i = 0; i < NKINDS; i++) {
     n = snprintf(tmp, sizeof tmp, "%s\"%s\":%zu", i ? "," : "", KINDS[i].resource, counts[i]);
@@ -175,12 +184,43 @@ enum MHD_Result handle_control(req *r, const char *path) {
     ksmc_buf_put(&b, tmp, (size_t)n);
     return send_body(r, 200, "application/json", &b);
   }
+  if (!strcmp(path, "/_sim/churn/record") && post) {
+    const char *ns = req_arg(r, "n");
+    char *end = NULL;
+    long n = ns ? strtol(ns, &end, 10) : 0;
+    if (!ns || *end || n < 1 || n > 10000000)
+      return send_status(r, 400, "BadRequest", "n=<churn operations, 1..10000000> is required");
+    ksmc_buf b = {0};
+    char err[300];
+    int code = replay_record(sim, n, &b, err, sizeof err);
+    if (code != 200) return send_status(r, code, "Conflict", err);
+    return send_body(r, 200, "application/json", &b);
+  }
+  if (!strcmp(path, "/_sim/churn/replay") && post) {
+    const char *rate = req_arg(r, "rate"), *cyc = req_arg(r, "cycles");
+    char *end = NULL, *cend = NULL;
+    double v = rate ? strtod(rate, &end) : -1;
+    unsigned long long cycles = cyc ? strtoull(cyc, &cend, 10) : 0;
+    if (!rate || *end || !(v >= 0) || v > 1e9 || (cyc && (*cend || cyc[0] == '-')))
+      return send_status(r, 400, "BadRequest",
+                         "rate=<events per second, 0 stops> [cycles=<count>] is required");
+    ksmc_buf b = {0};
+    char err[300];
+    int code = replay_set_rate(sim, v, cycles, &b, err, sizeof err);
+    if (code != 200) return send_status(r, code, "Conflict", err);
+    return send_body(r, 200, "application/json", &b);
+  }
   if (!strcmp(path, "/_sim/churn") && post) {
     const char *rate = req_arg(r, "rate");
     if (!rate) return send_status(r, 400, "BadRequest", "rate=<events per second> is required");
+    double v = strtod(rate, NULL);
     pthread_mutex_lock(&sim->st.mu);
-    sim->churn_rate = strtod(rate, NULL);
+    bool busy = v > 0 && sim->replay.rate > 0;
+    if (!busy) sim->churn_rate = v;
     pthread_mutex_unlock(&sim->st.mu);
+    if (busy)
+      return send_status(r, 409, "Conflict",
+                         "a replay is running: POST /_sim/churn/replay?rate=0 first");
     ksmc_buf b = {0};
     ksmc_buf_puts(&b, KSMC_LIT("{\"ok\":true}\n"));
     return send_body(r, 200, "application/json", &b);

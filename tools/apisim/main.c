@@ -73,6 +73,16 @@ static const char HELP[] =
     "      stall_ms=MS stall_count=K  next K API requests wait MS before answering\n"
     "  POST /_sim/compact    forget all watch history and continue tokens (410 for older RVs)\n"
     "  POST /_sim/churn?rate=R   change the churn rate\n"
+    "  POST /_sim/churn/record?n=N   record N churn operations plus the events that bring\n"
+    "                        the pods back to where they were: a cycle for replay. Answers\n"
+    "                        {n, events, creates, updates, deletes, closing, noopsDropped,\n"
+    "                        bytes, pods, resourceVersion, seconds}; needs churn stopped\n"
+    "  POST /_sim/churn/replay?rate=R[&cycles=K]  push the recorded cycle's events again\n"
+    "                        and again with fresh resourceVersions at R events/s (1 ms\n"
+    "                        steps, nothing re-built: for benchmarks); K > 0 stops after K\n"
+    "                        cycles; rate=0 stops. LIST/GET follow the events but show the\n"
+    "                        recorded resourceVersions. Any other pod write invalidates the\n"
+    "                        recording (docs/apisim.md)\n"
     "\n"
     "Example:\n"
     "  apisim --nodes 1000 --pods-per-node 30 --port 6443 &\n"
@@ -257,6 +267,8 @@ int main(int argc, char **argv) {
   }
   store_init(&sim->st, (size_t)c->history, c->history_seconds, c->continue_ttl);
   sim->churn_rate = c->churn_rate;
+  pthread_mutex_init(&sim->churn_mu, NULL);
+  pthread_cond_init(&sim->replay.wake, NULL);
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   synth_cluster(sim);
@@ -278,8 +290,9 @@ int main(int argc, char **argv) {
             nn, np, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
             (unsigned long long)c->seed, (unsigned long long)sim->st.rv);
   }
-  pthread_t churn;
+  pthread_t churn, replay;
   pthread_create(&churn, NULL, churn_main, sim);
+  pthread_create(&replay, NULL, replay_main, sim);
 
   int sig = 0;
   sigwait(&set, &sig);
@@ -287,9 +300,15 @@ int main(int argc, char **argv) {
   atomic_store(&sim->stopping, true);
   pthread_mutex_lock(&sim->st.mu);
   store_wake_all_locked(&sim->st);
+  pthread_cond_broadcast(&sim->replay.wake);
   pthread_mutex_unlock(&sim->st.mu);
   pthread_join(churn, NULL);
+  pthread_join(replay, NULL);
   http_stop(sim);
+  for (size_t i = 0; i < sim->replay.n; i++) event_release(&sim->replay.ev[i]);
+  free(sim->replay.ev);
+  pthread_cond_destroy(&sim->replay.wake);
+  pthread_mutex_destroy(&sim->churn_mu);
   store_destroy(&sim->st);
   free(sim->cert_pem);
   free(sim->key_pem);

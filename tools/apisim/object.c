@@ -193,6 +193,12 @@ void obj_write_full(ksmc_buf *b, const obj *o, uint64_t rv_override) {
   obj_write_range(b, o, 2, o->len, rv_override);
 }
 
+bool obj_same_content(const obj *a, const obj *b) {
+  if (a->len - a->rv_len != b->len - b->rv_len || a->rv_off != b->rv_off) return false;
+  size_t ta = a->rv_off + a->rv_len, tb = b->rv_off + b->rv_len;
+  return !memcmp(a->buf, b->buf, a->rv_off) && !memcmp(a->buf + ta, b->buf + tb, a->len - ta);
+}
+
 jv *obj_parse(const obj *o, jarena *a) {
   ksmc_buf b = {0};
   obj_write_full(&b, o, 0);

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "kinds.h"
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -49,6 +50,9 @@ void obj_unref(obj *o);
 void obj_write_full(ksmc_buf *b, const obj *o, uint64_t rv_override);
 /* Appends bytes [from,to) of buf, substituting the resourceVersion if it lies inside. */
 void obj_write_range(ksmc_buf *b, const obj *o, size_t from, size_t to, uint64_t rv_override);
+/* True when a and b serialize to the same bytes apart from metadata.resourceVersion (an
+ * update that changed nothing). */
+bool obj_same_content(const obj *a, const obj *b);
 /* Parses the object's JSON (full form, with kind/apiVersion) into a DOM in arena `a`;
  * the text is copied into the arena so the DOM does not depend on o. */
 jv *obj_parse(const obj *o, jarena *a);

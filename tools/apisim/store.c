@@ -24,7 +24,7 @@ void store_init(store *s, size_t hist_max, int hist_seconds, int continue_ttl) {
   }
 }
 
-static void event_release(event *e) {
+void event_release(event *e) {
   obj_unref(e->o);
   obj_unref(e->prev);
   e->o = e->prev = NULL;
@@ -45,6 +45,8 @@ void store_destroy(store *s) {
     free(k->ring);
   }
   for (int i = 0; i < MAX_SNAPSHOTS; i++) snap_release(&s->snaps[i]);
+  for (size_t i = 0; i < s->rec.n; i++) event_release(&s->rec.v[i]);
+  free(s->rec.v);
   pthread_mutex_destroy(&s->mu);
   for (size_t i = 0; i < KINDS_MAX; i++) pthread_cond_destroy(&s->cond[i]);
 }
@@ -103,7 +105,20 @@ static void push_event_locked(store *s, int kind, int type, uint64_t rv, obj *o,
   e->prev = prev ? obj_ref(prev) : NULL;
   e->t = now;
   k->rcount++;
+  k->writes++;
   s->events_total++;
+  if (s->rec.on && s->rec.kind == kind) {
+    event_log *l = &s->rec;
+    if (l->n == l->cap) {
+      l->cap = l->cap ? l->cap * 2 : 4096;
+      l->v = realloc(l->v, l->cap * sizeof *l->v);
+      if (!l->v) abort();
+    }
+    l->v[l->n] = *e;
+    obj_ref(o);
+    if (prev) obj_ref(prev);
+    l->n++;
+  }
   store_expire_locked(s, kind, now);
   pthread_cond_broadcast(&s->cond[kind]);
 }
@@ -224,6 +239,50 @@ obj *store_get(store *s, int kind, const char *ns, const char *name) {
   if (o) obj_ref(o);
   pthread_mutex_unlock(&s->mu);
   return o;
+}
+
+uint64_t store_apply_locked(store *s, int kind, int type, obj *o, obj *prev) {
+  kstore *k = &s->k[kind];
+  size_t pos;
+  obj *cur = find_locked(k, type == EV_DELETED ? prev->key : o->key, &pos);
+  if (type == EV_DELETED) {
+    if (cur) {
+      memmove(k->v + pos, k->v + pos + 1, (k->n - pos - 1) * sizeof *k->v);
+      k->n--;
+      obj_unref(cur);
+    }
+  } else if (cur) {
+    k->v[pos] = obj_ref(o);
+    obj_unref(cur);
+  } else {
+    if (k->n == k->cap) {
+      k->cap = k->cap ? k->cap * 2 : 1024;
+      k->v = realloc(k->v, k->cap * sizeof *k->v);
+      if (!k->v) abort();
+    }
+    memmove(k->v + pos + 1, k->v + pos, (k->n - pos) * sizeof *k->v);
+    k->v[pos] = obj_ref(o);
+    k->n++;
+  }
+  uint64_t rv = ++s->rv;
+  push_event_locked(s, kind, type, rv, type == EV_DELETED ? prev : o, prev);
+  return rv;
+}
+
+void store_record_start_locked(store *s, int kind) {
+  for (size_t i = 0; i < s->rec.n; i++) event_release(&s->rec.v[i]);
+  s->rec.n = 0;
+  s->rec.kind = kind;
+  s->rec.on = true;
+}
+
+event *store_record_stop_locked(store *s, size_t *n) {
+  event *v = s->rec.v;
+  *n = s->rec.n;
+  s->rec.v = NULL;
+  s->rec.n = s->rec.cap = 0;
+  s->rec.on = false;
+  return v;
 }
 
 void store_wake_all_locked(store *s) {

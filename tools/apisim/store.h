@@ -8,6 +8,7 @@
 #include "kinds.h"
 #include "object.h"
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 enum { EV_ADDED, EV_MODIFIED, EV_DELETED };
@@ -26,7 +27,18 @@ typedef struct {
   event *ring;
   size_t rcap, rhead, rcount; /* ring of events, oldest at rhead */
   uint64_t evicted_rv;        /* newest RV that left the history window */
+  uint64_t writes;            /* events ever pushed for this kind (replay.c: detects writes
+                                 that are not its own) */
 } kstore;
+
+/* An event recorder (replay.c): while `on`, every event pushed for `kind` is appended to
+ * v with its own references to o and prev. */
+typedef struct {
+  bool on;
+  int kind;
+  event *v;
+  size_t n, cap;
+} event_log;
 
 typedef struct {
   uint64_t id;
@@ -51,6 +63,7 @@ typedef struct {
   int continue_ttl;
   uint64_t uid_counter;
   uint64_t events_total;
+  event_log rec;
 } store;
 
 void store_init(store *s, size_t hist_max, int hist_seconds, int continue_ttl);
@@ -73,6 +86,19 @@ size_t store_lower_bound_locked(const kstore *k, const char *key);
 void store_expire_locked(store *s, int kind, time_t now);
 /* Drops all history and snapshots: every older RV and continue token becomes too old. */
 void store_compact(store *s);
+/* Replay (replay.c; caller holds the lock): makes `o` (ADDED, MODIFIED) the current version
+ * of its key, or removes prev's key (DELETED), without building anything, and pushes the
+ * event with the next resourceVersion, which it returns. o's own metadata.resourceVersion
+ * is older: watchers format it with the event's (watch.c). prev is the version it
+ * replaces (NULL for ADDED). */
+uint64_t store_apply_locked(store *s, int kind, int type, obj *o, obj *prev);
+/* Starts recording the events of `kind` (caller holds the lock; a previous log is freed). */
+void store_record_start_locked(store *s, int kind);
+/* Stops recording and hands the log's events (with their references) to the caller. */
+event *store_record_stop_locked(store *s, size_t *n);
+/* Releases the references of an event and clears it. */
+void event_release(event *e);
+
 /* Wakes every watcher (caller holds the lock), e.g. for shutdown. */
 void store_wake_all_locked(store *s);
 

@@ -270,16 +270,18 @@ static void produce(watcher *w) {
     event *e = &batch[j];
     w->cursor = e->rv;
     bool go = true;
+    /* a replayed event (replay.c) carries a recorded version with an older RV */
+    uint64_t rvo = e->rv != e->o->rv ? e->rv : 0;
     if (e->type == EV_ADDED) {
-      if (matches(w, e->o)) go = emit(w, "ADDED", e->o, 0);
+      if (matches(w, e->o)) go = emit(w, "ADDED", e->o, rvo);
     } else if (e->type == EV_DELETED) {
       if (matches(w, e->prev)) go = emit(w, "DELETED", e->prev, e->rv);
     } else {
       bool was = matches(w, e->prev), is = matches(w, e->o);
       if (was && is)
-        go = emit(w, "MODIFIED", e->o, 0);
+        go = emit(w, "MODIFIED", e->o, rvo);
       else if (is)
-        go = emit(w, "ADDED", e->o, 0);
+        go = emit(w, "ADDED", e->o, rvo);
       else if (was)
         go = emit(w, "DELETED", e->prev, e->rv);
     }
