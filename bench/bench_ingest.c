@@ -20,8 +20,9 @@
  *   churn   the exporter's whole watch path on a recorded churn: FILE's objects are
  *           rendered into a store (as a list), then EVENTS (--events, a watch stream
  *           recorded from apisim, one event per line) go through the framer in 16 KiB
- *           chunks and are applied as ksmc_run.c's sink does (DELETED by uid without
- *           rendering, others rendered and upserted). Each pass starts from a fresh
+ *           chunks and are applied as the reflector and ksmc_run.c's sink do (metadata.uid
+ *           found in every event, DELETED by that uid without rendering, others rendered
+ *           and upserted). Each pass starts from a fresh
  *           store; only the replay is timed, per event. Under callgrind use
  *           --toggle-collect=replay_events (a single pass: --min-time 0).
  *
@@ -111,20 +112,21 @@ static void build_stream(state *s) {
 
 /* ---- churn: the exporter's watch path with its store ---------------------------------- */
 
-/* As ksmc_run.c's deleted_uid / sink_object (keep them alike). */
-static bool deleted_uid(const char *json, size_t len, ksmc_slice *uid) {
-  static const char *const key[1] = {"uid"};
-  ksmc_slice v;
-  return (ksmc_jscan_members_in(json, len, "metadata", key, 1, &v) & 1) &&
-         ksmc_jscan_unquote(v, uid) && uid->n && !memchr(uid->p, '\\', uid->n);
-}
-
+/* As ksmc_reflector.c's on_event (metadata.uid and resourceVersion found for every event)
+ * and ksmc_run.c's sink_object (keep them alike). */
 static bool on_churn_event(void *user, ksmc_slice type, ksmc_slice obj) {
   state *s = user;
   s->events++;
-  ksmc_slice uid;
+  static const char *const keys[2] = {"uid", "resourceVersion"};
+  ksmc_slice v[2], uid;
+  if (!(ksmc_jscan_members_in(obj.p, obj.n, "metadata", keys, 2, v) & 1) ||
+      !ksmc_jscan_unquote(v[0], &uid)) {
+    fprintf(stderr, "bench_ingest: churn event without metadata.uid\n");
+    exit(1);
+  }
+  bool plain = uid.n && !memchr(uid.p, '\\', uid.n);
   bool del = type.n == 7 && !memcmp(type.p, "DELETED", 7);
-  if (del && deleted_uid(obj.p, obj.n, &uid)) {
+  if (del && plain) {
     ksmc_store_delete(s->store, uid.p, uid.n);
     s->deletes++;
     return true;
@@ -376,15 +378,17 @@ int main(int argc, char **argv) {
   }
   const char *mode = argv[1], *file = argv[2], *resource = "pods", *events = NULL;
   double min_time = 2.0;
-  for (int i = 3; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--resource"))
-      resource = argv[i + 1];
-    else if (!strcmp(argv[i], "--min-time"))
-      min_time = atof(argv[i + 1]);
-    else if (!strcmp(argv[i], "--events"))
-      events = argv[i + 1];
-  }
   static state s;
+  for (int i = 3; i < argc; i++) {
+    if (i + 1 >= argc)
+      break;
+    else if (!strcmp(argv[i], "--resource"))
+      resource = argv[++i];
+    else if (!strcmp(argv[i], "--min-time"))
+      min_time = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--events"))
+      events = argv[++i];
+  }
   if (bench_load(file, &s.L) != 0) {
     fprintf(stderr, "bench_ingest: cannot read %s\n", file);
     return 1;

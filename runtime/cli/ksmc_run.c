@@ -21,7 +21,6 @@
 #include "ksmc_flags.h"
 #include "ksmc_heap.h"
 #include "ksmc_http.h"
-#include "ksmc_jscan.h"
 #include "ksmc_reflector.h"
 #include "ksmc_relay.h"
 #include "ksmc_render.h"
@@ -129,22 +128,16 @@ static bool render(app *a, stream *st, const char *json, size_t len) {
   return true;
 }
 
-/* metadata.uid of a deleted object as the renderer would decode it, without rendering:
- * the raw string when it has no escape (a UID never has one); false sends the object
- * through the renderer. */
-static bool deleted_uid(const char *json, size_t len, ksmc_slice *uid) {
-  static const char *const key[1] = {"uid"};
-  ksmc_slice v;
-  return (ksmc_jscan_members_in(json, len, "metadata", key, 1, &v) & 1) &&
-         ksmc_jscan_unquote(v, uid) && uid->n && !memchr(uid->p, '\\', uid->n);
-}
+/* The reflector's metadata.uid is what the renderer would decode when it has no escape (a
+ * UID never has one): a deleted object is then removed without rendering it. */
+static bool plain_uid(ksmc_slice uid) { return uid.n && !memchr(uid.p, '\\', uid.n); }
 
 static void sink_object(void *user, size_t s, ksmc_event_type t, bool in_list, const char *json,
-                        size_t len) {
+                        size_t len, ksmc_slice uid) {
   app *a = user;
   stream *st = &a->streams[s];
-  ksmc_slice uid;
-  if (t == KSMC_EV_DELETED && deleted_uid(json, len, &uid)) { /* its lines are not needed */
+  bool plain = plain_uid(uid);
+  if (t == KSMC_EV_DELETED && plain) { /* its lines are not needed */
     ksmc_store_delete(st->store, uid.p, uid.n);
     return;
   }

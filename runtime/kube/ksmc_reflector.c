@@ -249,7 +249,7 @@ static bool on_item(void *u, const char *json, size_t len) {
     logf_(ig, KSMC_LOG_WARN, "%s: list item without metadata.uid skipped", s->spec.name);
   } else if (ksmc_shard_keep(uid.p, uid.n, ig->o.shard, ig->o.total_shards)) {
     s->list_kept++;
-    ig->o.sink.object(ig->o.sink.user, s->idx, KSMC_EV_ADDED, true, json, len);
+    ig->o.sink.object(ig->o.sink.user, s->idx, KSMC_EV_ADDED, true, json, len, uid);
   }
   if (s->list_items % ig->o.progress_every == 0)
     logf_(ig, KSMC_LOG_INFO, "%s: list in progress: %llu objects in %.1f s", s->spec.name,
@@ -325,7 +325,7 @@ static bool on_event(void *u, ksmc_slice type, ksmc_slice obj) {
   if (f & 2) copy_slice(&s->rv, rv);
   count_event(s, t);
   if (ksmc_shard_keep(uid.p, uid.n, ig->o.shard, ig->o.total_shards))
-    ig->o.sink.object(ig->o.sink.user, s->idx, t, false, obj.p, obj.n);
+    ig->o.sink.object(ig->o.sink.user, s->idx, t, false, obj.p, obj.n, uid);
   return true;
 }
 

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ksmc_buf.h"
 #include "ksmc_kubeconfig.h"
 #include "ksmc_log.h"
 
@@ -38,9 +39,12 @@ typedef struct {
   void *user;
   /* a (re)list of stream s begins: subsequent objects(...list=true) form a new complete set */
   void (*list_begin)(void *user, size_t s);
-  /* one object: a list item (in_list=true, type ADDED) or a watch event */
+  /* one object: a list item (in_list=true, type ADDED) or a watch event; uid is its
+   * metadata.uid as the JSON spells it (unquoted, escapes left as they are), a slice of
+   * json[0..len) that the reflector found before the call (objects without one are not
+   * passed on) */
   void (*object)(void *user, size_t s, ksmc_event_type t, bool in_list, const char *json,
-                 size_t len);
+                 size_t len, ksmc_slice uid);
   /* the list finished: complete=true -> atomically replace stream s's objects by the set
    * received since list_begin; complete=false -> discard that set, keep serving the old one */
   void (*list_end)(void *user, size_t s, bool complete);

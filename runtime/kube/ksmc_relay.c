@@ -16,6 +16,7 @@ typedef struct {
   ksmc_event_type t;
   bool flag; /* CALL_OBJECT: in_list; CALL_END: complete */
   ksmc_buf json;
+  size_t uid_at, uid_len; /* CALL_OBJECT: the uid's place in json */
 } slot;
 
 struct ksmc_relay {
@@ -32,12 +33,12 @@ struct ksmc_relay {
 };
 
 static void apply(ksmc_relay *r, call_kind k, size_t s, ksmc_event_type t, bool flag,
-                  const char *json, size_t len) {
+                  const char *json, size_t len, ksmc_slice uid) {
   const ksmc_sink *in = &r->inner;
   if (k == CALL_BEGIN)
     in->list_begin(in->user, s);
   else if (k == CALL_OBJECT)
-    in->object(in->user, s, t, flag, json, len);
+    in->object(in->user, s, t, flag, json, len, uid);
   else
     in->list_end(in->user, s, flag);
 }
@@ -55,7 +56,9 @@ static void *run(void *arg) {
     r->busy = true;
     slot *sl = &r->slots[r->head % KSMC_RELAY_SLOTS];
     pthread_mutex_unlock(&r->mu);
-    apply(r, sl->kind, sl->s, sl->t, sl->flag, sl->json.p, sl->json.n);
+    ksmc_slice uid = {"", 0};
+    if (sl->uid_len) uid = (ksmc_slice){sl->json.p + sl->uid_at, sl->uid_len};
+    apply(r, sl->kind, sl->s, sl->t, sl->flag, sl->json.p, sl->json.n, uid);
     if (sl->json.cap > SLOT_KEEP_MAX) ksmc_buf_free(&sl->json);
     pthread_mutex_lock(&r->mu);
     r->head++;
@@ -71,12 +74,12 @@ static void *run(void *arg) {
 
 /* Queues one call, or applies it at once when nothing is queued and it may run here. */
 static void submit(ksmc_relay *r, call_kind k, size_t s, ksmc_event_type t, bool flag,
-                   const char *json, size_t len) {
+                   const char *json, size_t len, ksmc_slice uid) {
   pthread_mutex_lock(&r->mu);
   bool idle = r->head == r->tail && !r->busy;
   if (idle && !(k == CALL_OBJECT && flag)) { /* only list items go to the other thread */
     pthread_mutex_unlock(&r->mu);
-    apply(r, k, s, t, flag, json, len);
+    apply(r, k, s, t, flag, json, len, uid);
     return;
   }
   while (r->tail - r->head == KSMC_RELAY_SLOTS) {
@@ -90,6 +93,8 @@ static void submit(ksmc_relay *r, call_kind k, size_t s, ksmc_event_type t, bool
   sl->s = s;
   sl->t = t;
   sl->flag = flag;
+  sl->uid_at = uid.n ? (size_t)(uid.p - json) : 0; /* uid lies in json */
+  sl->uid_len = uid.n;
   ksmc_buf_reset(&sl->json);
   ksmc_buf_put(&sl->json, json, len);
   if (ksmc_buf_failed(&sl->json)) { /* out of memory: apply it here, after the queue */
@@ -101,7 +106,7 @@ static void submit(ksmc_relay *r, call_kind k, size_t s, ksmc_event_type t, bool
       r->producer_waits = false;
     }
     pthread_mutex_unlock(&r->mu);
-    apply(r, k, s, t, flag, json, len);
+    apply(r, k, s, t, flag, json, len, uid);
     return;
   }
   pthread_mutex_lock(&r->mu);
@@ -111,16 +116,16 @@ static void submit(ksmc_relay *r, call_kind k, size_t s, ksmc_event_type t, bool
 }
 
 static void relay_begin(void *u, size_t s) {
-  submit(u, CALL_BEGIN, s, KSMC_EV_ADDED, false, "", 0);
+  submit(u, CALL_BEGIN, s, KSMC_EV_ADDED, false, "", 0, (ksmc_slice){"", 0});
 }
 
 static void relay_object(void *u, size_t s, ksmc_event_type t, bool in_list, const char *json,
-                         size_t len) {
-  submit(u, CALL_OBJECT, s, t, in_list, json, len);
+                         size_t len, ksmc_slice uid) {
+  submit(u, CALL_OBJECT, s, t, in_list, json, len, uid);
 }
 
 static void relay_end(void *u, size_t s, bool complete) {
-  submit(u, CALL_END, s, KSMC_EV_ADDED, complete, "", 0);
+  submit(u, CALL_END, s, KSMC_EV_ADDED, complete, "", 0, (ksmc_slice){"", 0});
 }
 
 ksmc_relay *ksmc_relay_new(const ksmc_sink *inner) {

@@ -111,7 +111,8 @@ static void sink_list_begin(void *u, size_t s) {
 }
 
 static void sink_object(void *u, size_t s, ksmc_event_type t, bool in_list, const char *json,
-                        size_t len) {
+                        size_t len, ksmc_slice passed_uid) {
+  (void)passed_uid; /* printed from the JSON below, like the other fields */
   debug_sink *d = u;
   char uid[128], ns[256], name[256], rv[64], val[720];
   field(json, len, "uid", uid, sizeof uid);

@@ -156,11 +156,15 @@ static void s_begin(void *u, size_t s) {
 }
 
 static void s_object(void *u, size_t s, ksmc_event_type t, bool in_list, const char *json,
-                     size_t len) {
+                     size_t len, ksmc_slice passed_uid) {
   set_sink *k = u;
   char uid[128], val[512];
   if (!describe(json, len, uid, sizeof uid, val, sizeof val)) {
     fail("object without uid on stream %zu", s);
+    return;
+  }
+  if (strlen(uid) != passed_uid.n || memcmp(uid, passed_uid.p, passed_uid.n) != 0) {
+    fail("the reflector passed uid %.*s with object %s", (int)passed_uid.n, passed_uid.p, uid);
     return;
   }
   pthread_mutex_lock(&k->mu);

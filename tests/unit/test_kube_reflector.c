@@ -235,7 +235,8 @@ static int item_nice;       /* ... and at the last list item */
 static atomic_int nevents;  /* written by the ingest thread only */
 
 static void sink_object(void *u, size_t s, ksmc_event_type t, bool in_list, const char *json,
-                        size_t len) {
+                        size_t len, ksmc_slice uid) {
+  (void)uid;
   (void)u, (void)s;
   int k = atomic_load(&nevents);
   if (in_list) item_nice = getpriority(PRIO_PROCESS, 0);

@@ -28,6 +28,7 @@ typedef struct {
   atomic_int n;
   atomic_int inside;
   atomic_bool overlap;
+  atomic_int uid_bad; /* objects whose uid was not json[1..5) (or empty when shorter) */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   bool gate_closed;
@@ -60,13 +61,22 @@ static void push(rec *r, call c) {
   atomic_fetch_sub(&r->inside, 1);
 }
 
+/* The uid a producer passes with an object: json[1..5), as the reflector passes a slice of
+ * the object (the relay must move it with the bytes when it queues them). */
+static ksmc_slice uid_in(const char *json, size_t len) {
+  return len >= 5 ? (ksmc_slice){json + 1, 4} : (ksmc_slice){"", 0};
+}
+
 static void r_begin(void *u, size_t s) {
   enter(u);
   push(u, (call){'b', s, KSMC_EV_ADDED, false, 0, 0, false});
 }
 
 static void r_object(void *u, size_t s, ksmc_event_type t, bool in_list, const char *json,
-                     size_t len) {
+                     size_t len, ksmc_slice uid) {
+  rec *r = u;
+  bool uid_ok = len >= 5 ? uid.p == json + 1 && uid.n == 4 : uid.n == 0;
+  if (!uid_ok) atomic_fetch_add(&r->uid_bad, 1);
   enter(u);
   push(u, (call){'o', s, t, in_list, len, sum_of(json, len), false});
 }
@@ -127,11 +137,11 @@ static void test_order_and_threads(void) {
     for (int i = 0; i < 400; i++) {
       size_t len = obj_len(i);
       fill(buf, len, i + round);
-      out.object(out.user, 1, KSMC_EV_ADDED, true, buf, len);
+      out.object(out.user, 1, KSMC_EV_ADDED, true, buf, len, uid_in(buf, len));
       want[nw++] = (call){'o', 1, KSMC_EV_ADDED, true, len, sum_of(buf, len), false};
       if (i % 50 == 0) { /* a watch event of another stream while items are queued */
         fill(buf, 100, i);
-        out.object(out.user, 2, KSMC_EV_MODIFIED, false, buf, 100);
+        out.object(out.user, 2, KSMC_EV_MODIFIED, false, buf, 100, uid_in(buf, 100));
         want[nw++] = (call){'o', 2, KSMC_EV_MODIFIED, false, 100, sum_of(buf, 100), false};
       }
     }
@@ -141,7 +151,7 @@ static void test_order_and_threads(void) {
   CU_ASSERT_TRUE(wait_until_caught_up(rl));
   /* idle: a watch event is applied at once, on the calling thread */
   fill(buf, 10, 3);
-  out.object(out.user, 2, KSMC_EV_DELETED, false, buf, 10);
+  out.object(out.user, 2, KSMC_EV_DELETED, false, buf, 10, uid_in(buf, 10));
   want[nw++] = (call){'o', 2, KSMC_EV_DELETED, false, 10, sum_of(buf, 10), false};
   CU_ASSERT_EQUAL(atomic_load(&r->n), nw);
   CU_ASSERT_FALSE(r->calls[nw - 1].other_thread);
@@ -156,6 +166,7 @@ static void test_order_and_threads(void) {
   }
   CU_ASSERT_TRUE(moved > 0); /* list items went to the relay's thread */
   CU_ASSERT_FALSE(atomic_load(&r->overlap));
+  CU_ASSERT_EQUAL(atomic_load(&r->uid_bad), 0);
   free(buf);
   rec_free(r);
 }
@@ -170,7 +181,7 @@ static void *produce(void *arg) {
   producer_arg *p = arg;
   for (int i = 0; i < p->total; i++) {
     char b[16] = "object";
-    p->out.object(p->out.user, 0, KSMC_EV_ADDED, true, b, sizeof b);
+    p->out.object(p->out.user, 0, KSMC_EV_ADDED, true, b, sizeof b, uid_in(b, sizeof b));
     atomic_fetch_add(&p->submitted, 1);
   }
   return NULL;
@@ -199,6 +210,7 @@ static void test_backpressure_and_caught_up(void) {
   CU_ASSERT_EQUAL(atomic_load(&r->n), p.total);
   ksmc_relay_free(rl);
   CU_ASSERT_FALSE(atomic_load(&r->overlap));
+  CU_ASSERT_EQUAL(atomic_load(&r->uid_bad), 0);
   rec_free(r);
 }
 
@@ -209,7 +221,8 @@ static void test_free_applies_queued(void) {
   CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
   ksmc_sink out = ksmc_relay_sink(rl);
   out.list_begin(out.user, 0);
-  for (int i = 0; i < 50; i++) out.object(out.user, 0, KSMC_EV_ADDED, true, "{}", 2);
+  for (int i = 0; i < 50; i++)
+    out.object(out.user, 0, KSMC_EV_ADDED, true, "{}", 2, uid_in("{}", 2));
   out.list_end(out.user, 0, true);
   ksmc_relay_free(rl);
   CU_ASSERT_EQUAL(atomic_load(&r->n), 52);
