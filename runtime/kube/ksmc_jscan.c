@@ -1,6 +1,10 @@
 #include "ksmc_jscan.h"
 
 #include <limits.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ksmc_skip.h"
 
@@ -9,9 +13,28 @@ static size_t skip_ws(const char *s, size_t len, size_t i) {
   return i;
 }
 
-/* s[i] is the opening quote; returns the offset after the closing quote or 0. */
+/* s[i] is the opening quote; returns the offset after the closing quote or 0. A backslash
+ * escapes the byte after it. Sixteen bytes per SSE2 compare while they fit (to the first
+ * quote or backslash), then byte by byte: every watch event's metadata keys and values
+ * pass here (ksmc_jscan_members_in, the reflector's uid and resourceVersion). */
 static size_t skip_string(const char *s, size_t len, size_t i) {
-  for (i++; i < len; i++) {
+  i++;
+#ifdef __SSE2__
+  const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\');
+  while (i + 16 <= len) {
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+    unsigned m =
+        (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(b, vq), _mm_cmpeq_epi8(b, vb)));
+    if (!m) {
+      i += 16;
+      continue;
+    }
+    i += (unsigned)__builtin_ctz(m);
+    if (s[i] == '"') return i + 1;
+    i += 2; /* a backslash and the byte it escapes (i may pass len: then unterminated) */
+  }
+#endif
+  for (; i < len; i++) {
     if (s[i] == '\\') {
       i++;
     } else if (s[i] == '"') {
@@ -103,8 +126,9 @@ unsigned ksmc_jscan_members_in(const char *s, size_t len, const char *key1, cons
   ksmc_slice k;
   size_t vstart, outer = 0;
   if (n == 0 || n > 16 || !members_begin(&m, s, len, 0)) return 0;
+  size_t k1 = strlen(key1);
   while (members_next(&m, &k, &vstart)) {
-    if (key_eq(k, key1)) {
+    if (k.n == k1 && memcmp(k.p, key1, k1) == 0) {
       outer = vstart; /* entered, not skipped */
       break;
     }
@@ -112,11 +136,13 @@ unsigned ksmc_jscan_members_in(const char *s, size_t len, const char *key1, cons
   }
   unsigned found = 0, all = (1u << n) - 1;
   if (!outer || !members_begin(&m, s, len, outer)) return 0;
+  size_t klen[16];
+  for (size_t j = 0; j < n; j++) klen[j] = strlen(keys[j]);
   while (found != all && members_next(&m, &k, &vstart)) {
     size_t vend = ksmc_jscan_skip(s, len, vstart);
     if (!vend) break;
     for (size_t j = 0; j < n; j++)
-      if (!(found >> j & 1) && key_eq(k, keys[j])) {
+      if (!(found >> j & 1) && k.n == klen[j] && memcmp(k.p, keys[j], k.n) == 0) {
         vals[j] = (ksmc_slice){s + vstart, vend - vstart};
         found |= 1u << j;
         break;

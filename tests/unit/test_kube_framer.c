@@ -676,6 +676,40 @@ static void test_jscan_members_in(void) {
   CU_ASSERT_FALSE(ksmc_jscan_member(o, strlen(o), "uid", &m));
 }
 
+/* ksmc_jscan_skip of a string, byte by byte: a backslash escapes the next byte; 0 when the
+ * string does not close within len (the reference for the 16-byte SSE2 steps). */
+static size_t string_end_model(const char *s, size_t len) {
+  for (size_t i = 1; i < len; i++) {
+    if (s[i] == '\\')
+      i++;
+    else if (s[i] == '"')
+      return i + 1;
+  }
+  return 0;
+}
+
+/* Strings of quotes, backslash runs and plain bytes around the 16-byte step boundaries, in
+ * every length up to their end: ksmc_jscan_skip gives the byte-wise answer for each. */
+static void test_jscan_skip_strings(void) {
+  static const char alphabet[] = "ab\\\"\\x \xc3";
+  uint64_t x = 7;
+  char s[96];
+  size_t bad = 0;
+  for (int round = 0; round < 20000; round++) {
+    size_t n = 1 + (size_t)(xs(&x) % (sizeof s - 1));
+    s[0] = '"';
+    bool quotes = round % 2; /* else long strings: one quote at a random place */
+    for (size_t i = 1; i < n; i++) {
+      s[i] = alphabet[xs(&x) % (sizeof alphabet - 1)];
+      if (!quotes && s[i] == '"') s[i] = '\\';
+    }
+    if (!quotes && n > 1) s[1 + xs(&x) % (n - 1)] = '"';
+    for (size_t len = 1; len <= n; len++)
+      if (ksmc_jscan_skip(s, len, 0) != string_end_model(s, len)) bad++;
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+}
+
 static const ktest_case cases[] = {{"watch events", test_watch_events},
                                    {"watch every split", test_watch_every_split},
                                    {"watch oversized", test_watch_oversized},
@@ -694,5 +728,6 @@ static const ktest_case cases[] = {{"watch events", test_watch_events},
                                    {"list malformed", test_list_malformed},
                                    {"list 30000 items", test_list_large},
                                    {"jscan members in", test_jscan_members_in},
+                                   {"jscan skip strings", test_jscan_skip_strings},
                                    {0}};
 KTEST_MAIN("kube_framer", cases)
