@@ -74,6 +74,7 @@ struct ksmc_store {
   uint64_t gen;
   ksmc_store_snap *snaps_head, *snaps_tail; /* oldest first */
   ksmc_record *retired_head, *retired_tail;
+  size_t nsnaps, nretired; /* active snapshots, records on the retired list */
 };
 
 /* ---- records ---- */
@@ -108,6 +109,7 @@ static ksmc_record *record_new(ksmc_store *s, const ksmc_record *pred, const cha
   if (!r) return NULL;
   r->next = NULL;
   r->retire_gen = 0;
+  r->birth_gen = 0;
   r->hash = uid_hash(uid, uid_len);
   r->maps = 0;
   r->len = (uint32_t)len;
@@ -261,17 +263,39 @@ static void rset_free_index(rset *s) {
 /* ---- retirement ---- */
 
 /* Appends the chain [head..tail] (records no longer in any set) to the retired list, or
- * returns it for immediate freeing when no snapshot is active. Caller holds `lock`. */
+ * returns it for immediate freeing when no active snapshot can hold any of it. A record
+ * is in snapshot S iff birth_gen < S.gen <= the generation at its removal (S was taken
+ * while it was live), so one that entered the live set after the newest snapshot was
+ * taken is in none (a slow scrape does not keep the intermediate versions of objects
+ * updated while it lasts). Caller holds `lock`. */
 static ksmc_record *retire_locked(ksmc_store *s, ksmc_record *head, ksmc_record *tail) {
   if (!head) return NULL;
   if (!s->snaps_head) return head;
-  for (ksmc_record *r = head; r; r = r->next) r->retire_gen = s->gen;
+  if (head == tail && s->snaps_tail->gen <= head->birth_gen) return head;
+  for (ksmc_record *r = head; r; r = r->next) {
+    r->retire_gen = s->gen;
+    s->nretired++;
+  }
   if (s->retired_tail)
     s->retired_tail->next = head;
   else
     s->retired_head = head;
   s->retired_tail = tail;
   return NULL;
+}
+
+/* Whether an active snapshot has a generation in (r->birth_gen, r->retire_gen]. `gens`:
+ * the active snapshots' generations, ascending. */
+static bool held(const ksmc_record *r, const uint64_t *gens, size_t n) {
+  size_t lo = 0, hi = n; /* first generation > birth_gen */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (gens[mid] > r->birth_gen)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo < n && gens[lo] <= r->retire_gen;
 }
 
 /* Drops one set membership of r; returns true if r left every set. Writer only. */
@@ -284,15 +308,43 @@ static ksmc_record *reclaim_locked(ksmc_store *s) {
   if (!head) return NULL;
   if (!s->snaps_head) {
     s->retired_head = s->retired_tail = NULL;
+    s->nretired = 0;
     return head;
   }
+  /* records retired before the oldest snapshot: a prefix, as generations only grow */
   uint64_t min = s->snaps_head->gen;
-  for (ksmc_record *r = head; r && r->retire_gen < min; r = r->next) cut = r;
-  if (!cut) return NULL;
-  s->retired_head = cut->next;
-  if (!s->retired_head) s->retired_tail = NULL;
-  cut->next = NULL;
-  return head;
+  size_t k = 0;
+  for (ksmc_record *r = head; r && r->retire_gen < min; r = r->next, k++) cut = r;
+  ksmc_record *dead = NULL;
+  if (cut) {
+    s->retired_head = cut->next;
+    if (!s->retired_head) s->retired_tail = NULL;
+    cut->next = NULL;
+    s->nretired -= k;
+    dead = head;
+  }
+  /* the rest: each is kept only while a snapshot of its lifetime is active (sorted
+   * generations, a binary search per record; without memory, they wait for the prefix) */
+  uint64_t *gens = s->retired_head ? malloc(s->nsnaps * sizeof *gens) : NULL;
+  if (!gens) return dead;
+  size_t n = 0;
+  for (ksmc_store_snap *q = s->snaps_head; q; q = q->next) gens[n++] = q->gen;
+  ksmc_record **link = &s->retired_head, *last = NULL;
+  while (*link) {
+    ksmc_record *r = *link;
+    if (held(r, gens, n)) {
+      last = r;
+      link = &r->next;
+      continue;
+    }
+    *link = r->next;
+    s->nretired--;
+    r->next = dead;
+    dead = r;
+  }
+  s->retired_tail = last;
+  free(gens);
+  return dead;
 }
 
 /* ---- store ---- */
@@ -401,6 +453,7 @@ static bool update_in_place(ksmc_store *s, ksmc_record *r, const char *uid, size
 static int live_put(ksmc_store *s, size_t i, ksmc_record *r) {
   ksmc_record *dead = NULL;
   pthread_mutex_lock(&s->lock);
+  r->birth_gen = s->gen; /* snapshots from now on may hold it */
   if (s->live.slots[i].idx == EMPTY) {
     rset_put_new(&s->live, i, r);
   } else {
@@ -608,6 +661,7 @@ ksmc_store_snap *ksmc_store_snapshot(ksmc_store *s) {
   else
     s->snaps_head = snap;
   s->snaps_tail = snap;
+  s->nsnaps++;
   pthread_mutex_unlock(&s->lock);
   return snap;
 }
@@ -624,10 +678,18 @@ void ksmc_store_snap_release(ksmc_store_snap *snap) {
     snap->next->prev = snap->prev;
   else
     s->snaps_tail = snap->prev;
+  s->nsnaps--;
   ksmc_record *dead = reclaim_locked(s);
   pthread_mutex_unlock(&s->lock);
   free_chain(dead);
   free(snap);
+}
+
+size_t ksmc_store_retired(ksmc_store *s) {
+  pthread_mutex_lock(&s->lock);
+  size_t n = s->nretired;
+  pthread_mutex_unlock(&s->lock);
+  return n;
 }
 
 size_t ksmc_store_snap_count(const ksmc_store_snap *snap) { return snap->n; }

@@ -14,7 +14,11 @@
  *  - A reader never blocks writers for longer than the pointer copy (no lock is held while
  *    a scrape writes to a socket). Records replaced or removed while snapshots that may
  *    contain them are alive are retired, and freed when the last such snapshot is
- *    released (epoch-based reclamation; see docs/runtime.md "The store").
+ *    released (epoch-based reclamation; see docs/runtime.md "The store"). A record is
+ *    kept only for the snapshots that can hold it (taken after it entered the live set
+ *    and before it left it): a replacement that no active snapshot saw is freed at once,
+ *    so a slow scrape pins at most the records of its own snapshot, not every update
+ *    made while it lasts.
  *  - An update of a record that no snapshot can hold (none is active, and no pending relist
  *    shares it) rewrites it in place, under the snapshot lock, when the new bytes fit
  *    its allocation: no malloc/free and only the changed families copied. A snapshot
@@ -26,7 +30,7 @@
  * not change and a fresh store-wide number for the others. Caches of derived data (the
  * gzip blocks of ksmc_expo) key on them.
  *
- * Memory: one allocation per object (bytes + offsets + versions + uid + a 48-byte
+ * Memory: one allocation per object (bytes + offsets + versions + uid + a 56-byte
  * header), one hash slot and one pointer per object. No per-line allocations. */
 #ifndef KSMC_STORE_H
 #define KSMC_STORE_H
@@ -46,6 +50,8 @@ typedef struct ksmc_store_snap ksmc_store_snap;
 typedef struct ksmc_record {
   struct ksmc_record *next; /* store-private: retired list */
   uint64_t retire_gen;      /* store-private: snapshot generation at retirement */
+  uint64_t birth_gen;       /* store-private: generation when it entered the live set (0:
+                               unknown, e.g. a relist's: as old as any snapshot) */
   uint64_t hash;            /* hash of the uid */
   uint32_t maps;            /* store-private: how many key sets (live, relist) hold it */
   uint32_t len;             /* rendered bytes */
@@ -128,6 +134,9 @@ ksmc_store_snap *ksmc_store_snapshot(ksmc_store *s);
 
 /* Releases a snapshot; records retired since it was taken may be freed. NULL ignored. */
 void ksmc_store_snap_release(ksmc_store_snap *snap);
+
+/* Retired records still kept for active snapshots (count). For tests and telemetry. */
+size_t ksmc_store_retired(ksmc_store *s);
 
 /* Snapshot contents: count, rendered bytes, and records 0..count-1 (unspecified order,
  * like KSM's sync.Map.Range). */

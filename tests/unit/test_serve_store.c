@@ -499,6 +499,45 @@ static void test_in_place_matches_copy_on_write(void) {
   ksmc_store_free(b);
 }
 
+/* A slow scrape (a snapshot held while objects change many times) keeps only the
+ * versions that some active snapshot can hold; every snapshot still reads its own. */
+static void test_slow_scrape_pins_only_its_records(void) {
+  ksmc_store *s = ksmc_store_new(&kind, "");
+  char txt[32];
+  CU_ASSERT_EQUAL(put(s, "a", "v0", 0), KSMC_OK);
+  CU_ASSERT_EQUAL(put(s, "b", "w0", 0), KSMC_OK);
+  ksmc_store_snap *slow = ksmc_store_snapshot(s);
+  for (int i = 1; i <= 1000; i++) {
+    snprintf(txt, sizeof txt, "v%d", i);
+    CU_ASSERT_EQUAL(put(s, "a", txt, 0), KSMC_OK);
+  }
+  CU_ASSERT_EQUAL(ksmc_store_retired(s), 1); /* v0; v1..v999 were in no snapshot */
+  ksmc_store_snap *mid = ksmc_store_snapshot(s);
+  CU_ASSERT_EQUAL(put(s, "a", "x1", 0), KSMC_OK); /* v1000 is in mid */
+  CU_ASSERT_EQUAL(put(s, "a", "x2", 0), KSMC_OK); /* x1 in none */
+  CU_ASSERT_TRUE(ksmc_store_delete(s, "b", 1));   /* w0 in both */
+  CU_ASSERT_EQUAL(ksmc_store_retired(s), 3);
+  ksmc_slice v = ksmc_record_family(find(mid, "a"), 0);
+  KTEST_ASSERT_BYTES(v.p, v.n, "a v1000\n");
+  ksmc_store_snap_release(mid);
+  CU_ASSERT_EQUAL(ksmc_store_retired(s), 2); /* v1000 freed, the slow scrape's kept */
+  v = ksmc_record_family(find(slow, "a"), 0);
+  KTEST_ASSERT_BYTES(v.p, v.n, "a v0\n");
+  v = ksmc_record_family(find(slow, "b"), 0);
+  KTEST_ASSERT_BYTES(v.p, v.n, "a w0\n");
+  /* a snapshot taken now holds x2 (born before it), so x2 is kept when replaced */
+  ksmc_store_snap *late = ksmc_store_snapshot(s);
+  CU_ASSERT_EQUAL(put(s, "a", "x3", 0), KSMC_OK);
+  CU_ASSERT_EQUAL(ksmc_store_retired(s), 3);
+  ksmc_store_snap_release(slow); /* v0, w0 freed; x2 stays for late */
+  CU_ASSERT_EQUAL(ksmc_store_retired(s), 1);
+  v = ksmc_record_family(find(late, "a"), 0);
+  KTEST_ASSERT_BYTES(v.p, v.n, "a x2\n");
+  ksmc_store_snap_release(late);
+  CU_ASSERT_EQUAL(ksmc_store_retired(s), 0);
+  ksmc_store_free(s);
+}
+
 static const ktest_case cases[] = {
     {"upsert and delete", test_upsert_delete},
     {"many keys, identical bytes keep the record", test_many_and_identical},
@@ -511,6 +550,7 @@ static const ktest_case cases[] = {
     {"an update without snapshots is made in place", test_in_place_update},
     {"in-place and copy-on-write updates give identical records",
      test_in_place_matches_copy_on_write},
+    {"a slow scrape pins only the records of its snapshot", test_slow_scrape_pins_only_its_records},
     {0}};
 
 KTEST_MAIN("serve_store", cases)
