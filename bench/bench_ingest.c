@@ -1,6 +1,6 @@
 /* bench_ingest: single-core ingest cost of JSON objects, per object.
  *
- *   bench_ingest MODE FILE [--resource pods] [--min-time S]
+ *   bench_ingest MODE FILE [--resource pods] [--min-time S] [--chunk BYTES]
  *
  * MODE
  *   render  ksmc_render_object with the default families (tokenize + walk + write lines)
@@ -25,6 +25,11 @@
  *           and upserted). Each pass starts from a fresh
  *           store; only the replay is timed, per event. Under callgrind use
  *           --toggle-collect=replay_events (a single pass: --min-time 0).
+ *
+ * --chunk BYTES (watch, frame, churn): feed the framer this many bytes at a time instead of
+ * 16 KiB. The exporter has curl read watches 256 KiB per recv (WATCH_RECV_BYTES in
+ * ksmc_reflector.c): --chunk 262144 cuts ~1 event in 28 across two feeds, 16 KiB more than
+ * half of them (each cut event is copied into the framer's buffer).
  *
  * FILE is NDJSON (one object per line, e.g. apisim's /_sim/objects) or one pretty-printed
  * object. Prints one line of key=value pairs; times are the fastest pass over all objects
@@ -56,6 +61,7 @@ typedef struct {
   bool render;
   ksmc_store *store; /* churn */
   size_t events, upserts, deletes;
+  size_t chunk; /* watch/frame/churn: bytes per framer feed (--chunk; 16 KiB) */
 } state;
 
 /* ---- watch path ---------------------------------------------------------------------- */
@@ -86,8 +92,8 @@ static void pass_watch(void *arg) {
   ksmc_framer_init(&f, 0);
   ksmc_framer_cb cb = {s, on_event, on_error};
   s->sink = s->out_bytes = 0;
-  for (size_t i = 0; i < s->stream_len; i += 16384) {
-    size_t k = s->stream_len - i < 16384 ? s->stream_len - i : 16384;
+  for (size_t i = 0; i < s->stream_len; i += s->chunk) {
+    size_t k = s->stream_len - i < s->chunk ? s->stream_len - i : s->chunk;
     ksmc_framer_feed(&f, s->stream + i, k, &cb);
   }
   ksmc_framer_free(&f);
@@ -162,8 +168,8 @@ __attribute__((noinline)) static void replay_events(state *s) {
   ksmc_framer_init(&f, 0);
   ksmc_framer_cb cb = {s, on_churn_event, on_error};
   s->events = s->upserts = s->deletes = 0;
-  for (size_t i = 0; i < s->stream_len; i += 16384) {
-    size_t k = s->stream_len - i < 16384 ? s->stream_len - i : 16384;
+  for (size_t i = 0; i < s->stream_len; i += s->chunk) {
+    size_t k = s->stream_len - i < s->chunk ? s->stream_len - i : s->chunk;
     ksmc_framer_feed(&f, s->stream + i, k, &cb);
   }
   ksmc_framer_free(&f);
@@ -371,9 +377,10 @@ static void pass_scan(void *arg) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: bench_ingest render|watch|frame|jsmn|scan|scan64 FILE [--resource R] "
-                    "[--min-time S]\n       bench_ingest churn FILE --events EVENTS [--resource R] "
-                    "[--min-time S]\n");
+    fprintf(stderr,
+            "usage: bench_ingest render|watch|frame|jsmn|scan|scan64 FILE [--resource R] "
+            "[--min-time S] [--chunk BYTES]\n       bench_ingest churn FILE --events EVENTS "
+            "[--resource R] [--min-time S] [--chunk BYTES]\n");
     return 2;
   }
   const char *mode = argv[1], *file = argv[2], *resource = "pods", *events = NULL;
@@ -388,7 +395,10 @@ int main(int argc, char **argv) {
       min_time = atof(argv[++i]);
     else if (!strcmp(argv[i], "--events"))
       events = argv[++i];
+    else if (!strcmp(argv[i], "--chunk"))
+      s.chunk = (size_t)atol(argv[++i]);
   }
+  if (!s.chunk) s.chunk = 16384;
   if (bench_load(file, &s.L) != 0) {
     fprintf(stderr, "bench_ingest: cannot read %s\n", file);
     return 1;
