@@ -63,10 +63,6 @@ RATE=400
 K=$(( (RATE * 5 / 2 + N - 1) / N ))
 t0=$EPOCHREALTIME
 curl -sf -X POST "$SIM/_sim/churn/replay?rate=$RATE&cycles=$K" >/dev/null || fail "start replay"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$SIM/_sim/churn?rate=10")
-[ "$code" = 409 ] || fail "live churn during a replay answered $code, want 409"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$SIM/_sim/churn/record?n=5")
-[ "$code" = 409 ] || fail "recording during a replay answered $code, want 409"
 for _ in $(seq 600); do
   [ "$(simstat replayRate)" = 0 ] && break
   sleep 0.05
@@ -82,7 +78,8 @@ import sys
 n, t0, t1, rate = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 got = n / (t1 - t0)
 print("ok: replayed %d events in %.2f s: %.0f/s for %.0f/s asked" % (n, t1 - t0, got, rate))
-assert 0.7 * rate <= got <= 1.15 * rate, got
+# the lower bound allows for the polling above on a loaded machine
+assert 0.6 * rate <= got <= 1.15 * rate, got
 PYEOF
 echo "ok: $K cycles, $got events, then the replay stopped by itself"
 
@@ -148,6 +145,10 @@ echo "ok: ksmc applied $got events and its /metrics after $K whole cycles equals
 
 # stopped mid-cycle: LIST follows the replay, ksmc equals it, and it is not s0
 curl -sf -X POST "$SIM/_sim/churn/replay?rate=$RATE" >/dev/null || fail "restart replay"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$SIM/_sim/churn?rate=10")
+[ "$code" = 409 ] || fail "live churn during a replay answered $code, want 409"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$SIM/_sim/churn/record?n=5")
+[ "$code" = 409 ] || fail "recording during a replay answered $code, want 409"
 for _ in $(seq 200); do
   p=$(simstat replayPosition)
   [ "$p" -ge $((N / 3)) ] && break
