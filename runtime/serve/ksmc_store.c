@@ -88,8 +88,11 @@ static uint64_t uid_hash(const char *p, size_t n) {
 /* A new record; `pred` is the record of the same uid it succeeds (NULL: none). Families
  * whose bytes equal pred's keep pred's version, the others get vbase, a fresh number. */
 static size_t record_size(size_t nfam, size_t len, size_t uid_len) {
-  return sizeof(ksmc_record) + 2 * nfam * sizeof(uint32_t) + len + uid_len;
+  return sizeof(ksmc_record) + (uid_len + 3) / 4 * 4 + 2 * nfam * sizeof(uint32_t) + len;
 }
+
+/* The writable end offsets (then version offsets) of r. */
+static uint32_t *record_ends(ksmc_record *r) { return (uint32_t *)ksmc_record_ends(r); }
 
 /* Bytes r may hold (at least what it holds now). */
 static size_t record_cap(const ksmc_record *r) {
@@ -116,32 +119,35 @@ static ksmc_record *record_new(ksmc_store *s, const ksmc_record *pred, const cha
   r->uid_len = (uint32_t)uid_len;
   r->nfam = (uint32_t)nfam;
   r->vbase = ++s->vclock;
-  if (nfam) memcpy(r->fam_end, fam_end, nfam * sizeof(uint32_t));
-  uint32_t *voff = r->fam_end + nfam;
-  for (size_t f = 0; f < nfam; f++) {
-    voff[f] = 0;
-    if (!pred || pred->nfam != nfam) continue;
-    uint32_t a = f ? fam_end[f - 1] : 0;
-    ksmc_slice old = ksmc_record_family(pred, f);
-    uint64_t back = r->vbase - ksmc_record_family_version(pred, f);
-    if (old.n == fam_end[f] - a && back <= UINT32_MAX && memcmp(old.p, bytes + a, old.n) == 0)
-      voff[f] = (uint32_t)back;
+  if (uid_len) memcpy(r->data, uid, uid_len);
+  uint32_t *ends = record_ends(r);
+  if (nfam) memcpy(ends, fam_end, nfam * sizeof(uint32_t));
+  uint32_t *voff = ends + nfam;
+  memset(voff, 0, nfam * sizeof(uint32_t));
+  if (pred && pred->nfam == nfam) {
+    /* pred's offsets and bytes once (the accessors find them past the uid each call) */
+    const uint32_t *pend = ksmc_record_ends(pred);
+    const char *pb = ksmc_record_bytes(pred);
+    for (size_t f = 0; f < nfam; f++) {
+      uint32_t a = f ? fam_end[f - 1] : 0, pa = f ? pend[f - 1] : 0;
+      uint64_t back = r->vbase - (pred->vbase - pend[nfam + f]);
+      if (pend[f] - pa == fam_end[f] - a && back <= UINT32_MAX &&
+          memcmp(pb + pa, bytes + a, fam_end[f] - a) == 0)
+        voff[f] = (uint32_t)back;
+    }
   }
-  char *b = (char *)(r->fam_end + 2 * nfam);
-  if (len) memcpy(b, bytes, len);
-  if (uid_len) memcpy(b + len, uid, uid_len);
+  if (len) memcpy((char *)(ends + 2 * nfam), bytes, len);
   return r;
 }
 
 static bool record_same(const ksmc_record *r, const char *bytes, size_t len,
                         const uint32_t *fam_end) {
-  return r->len == len && memcmp(r->fam_end, fam_end, r->nfam * sizeof(uint32_t)) == 0 &&
+  return r->len == len && memcmp(ksmc_record_ends(r), fam_end, r->nfam * sizeof(uint32_t)) == 0 &&
          memcmp(ksmc_record_bytes(r), bytes, len) == 0;
 }
 
 static bool record_is(const ksmc_record *r, uint64_t h, const char *uid, size_t uid_len) {
-  return r->hash == h && r->uid_len == uid_len &&
-         memcmp(ksmc_record_bytes(r) + r->len, uid, uid_len) == 0;
+  return r->hash == h && r->uid_len == uid_len && memcmp(r->data, uid, uid_len) == 0;
 }
 
 static void free_chain(ksmc_record *r) {
@@ -402,8 +408,8 @@ static int check_sizes(size_t uid_len, size_t len) {
  * a snapshot taken meanwhile waits and then sees the complete new object. Returns false,
  * with nothing changed, when the caller must take the copy-on-write path. Writer holds
  * wlock. */
-static bool update_in_place(ksmc_store *s, ksmc_record *r, const char *uid, size_t uid_len,
-                            const char *bytes, size_t len, const uint32_t *fam_end) {
+static bool update_in_place(ksmc_store *s, ksmc_record *r, size_t uid_len, const char *bytes,
+                            size_t len, const uint32_t *fam_end) {
   size_t nfam = r->nfam;
   if (r->maps != 1 || nfam == 0 || nfam != s->kind->nfamilies || nfam > IN_PLACE_MAX_FAMILIES ||
       record_size(nfam, len, uid_len) > record_cap(r))
@@ -411,16 +417,17 @@ static bool update_in_place(ksmc_store *s, ksmc_record *r, const char *uid, size
   uint64_t vbase = s->vclock + 1; /* what record_new would take */
   uint32_t voff[IN_PLACE_MAX_FAMILIES];
   unsigned char changed[IN_PLACE_MAX_FAMILIES];
-  bool same_layout = r->len == len && memcmp(r->fam_end, fam_end, nfam * sizeof(uint32_t)) == 0;
+  uint32_t *ends = record_ends(r);
+  bool same_layout = r->len == len && memcmp(ends, fam_end, nfam * sizeof(uint32_t)) == 0;
   /* identical bytes (a third of the updates under churn: changes of fields no family
    * exports) in one compare instead of one per family */
   if (same_layout && memcmp(ksmc_record_bytes(r), bytes, len) == 0) return true;
   bool any_change = false;
+  const char *ob = ksmc_record_bytes(r);
   for (size_t f = 0; f < nfam; f++) {
-    uint32_t a = f ? fam_end[f - 1] : 0;
-    ksmc_slice old = ksmc_record_family(r, f);
-    uint64_t back = vbase - ksmc_record_family_version(r, f);
-    changed[f] = !(old.n == fam_end[f] - a && memcmp(old.p, bytes + a, old.n) == 0);
+    uint32_t a = f ? fam_end[f - 1] : 0, oa = f ? ends[f - 1] : 0, n = fam_end[f] - a;
+    uint64_t back = vbase - (r->vbase - ends[nfam + f]);
+    changed[f] = !(ends[f] - oa == n && memcmp(ob + oa, bytes + a, n) == 0);
     voff[f] = !changed[f] && back <= UINT32_MAX ? (uint32_t)back : 0;
     any_change |= changed[f];
   }
@@ -430,18 +437,17 @@ static bool update_in_place(ksmc_store *s, ksmc_record *r, const char *uid, size
     pthread_mutex_unlock(&s->lock);
     return false;
   }
-  char *b = (char *)(r->fam_end + 2 * nfam);
+  char *b = (char *)(ends + 2 * nfam);
   if (same_layout) {
     for (size_t f = 0; f < nfam; f++) {
       uint32_t a = f ? fam_end[f - 1] : 0;
       if (changed[f]) memcpy(b + a, bytes + a, fam_end[f] - a);
     }
-  } else {
-    if (len) memcpy(b, bytes, len);
-    if (uid_len) memcpy(b + len, uid, uid_len);
+  } else if (len) {
+    memcpy(b, bytes, len);
   }
-  memcpy(r->fam_end, fam_end, nfam * sizeof(uint32_t));
-  memcpy(r->fam_end + nfam, voff, nfam * sizeof(uint32_t));
+  memcpy(ends, fam_end, nfam * sizeof(uint32_t));
+  memcpy(ends + nfam, voff, nfam * sizeof(uint32_t));
   s->live.bytes = s->live.bytes - r->len + len;
   r->len = (uint32_t)len;
   r->vbase = s->vclock = vbase;
@@ -475,7 +481,7 @@ int ksmc_store_upsert(ksmc_store *s, const char *uid, size_t uid_len, const char
   uint64_t h = uid_hash(uid, uid_len);
   pthread_mutex_lock(&s->wlock);
   ksmc_record *cur = rset_get(&s->live, h, uid, uid_len);
-  if (cur && update_in_place(s, cur, uid, uid_len, bytes, len, fam_end)) goto out;
+  if (cur && update_in_place(s, cur, uid_len, bytes, len, fam_end)) goto out;
   if (cur && record_same(cur, bytes, len, fam_end)) goto out;
   ksmc_record *r = record_new(s, cur, uid, uid_len, bytes, len, fam_end);
   pthread_mutex_lock(&s->lock); /* rset_reserve may move the shared dense array */

@@ -46,7 +46,12 @@ typedef struct ksmc_store ksmc_store;
 typedef struct ksmc_store_snap ksmc_store_snap;
 
 /* One object's rendered bytes. Immutable for readers; only the accessors below are
- * part of the contract. */
+ * part of the contract.
+ *
+ * Layout after the header: the uid (uid_len bytes, padded to 4), nfam family end offsets,
+ * nfam version offsets, len rendered bytes. The uid comes first so that the index probe
+ * of an upsert or delete (hash, uid_len, uid) reads the record's first two cache lines
+ * only, not a line ~len bytes further on. */
 typedef struct ksmc_record {
   struct ksmc_record *next; /* store-private: retired list */
   uint64_t retire_gen;      /* store-private: snapshot generation at retirement */
@@ -57,31 +62,38 @@ typedef struct ksmc_record {
   uint32_t len;             /* rendered bytes */
   uint32_t uid_len;
   uint32_t nfam;
-  uint64_t vbase;     /* store-private: family f's version is vbase - fam_end[nfam + f] */
-  uint32_t fam_end[]; /* nfam end offsets, nfam version offsets, len bytes, uid_len bytes */
+  uint64_t vbase;  /* store-private: family f's version is vbase - fam_end(r)[nfam + f] */
+  uint32_t data[]; /* uid (padded to 4), nfam end offsets, nfam version offsets, bytes */
 } ksmc_record;
+
+/* The object's uid (as given to upsert / relist_add). */
+static inline ksmc_slice ksmc_record_uid(const ksmc_record *r) {
+  return (ksmc_slice){(const char *)r->data, r->uid_len};
+}
+
+/* Store-private: the nfam family end offsets, then the nfam version offsets. */
+static inline const uint32_t *ksmc_record_ends(const ksmc_record *r) {
+  return r->data + (r->uid_len + 3) / 4;
+}
 
 /* All of the object's rendered bytes. */
 static inline const char *ksmc_record_bytes(const ksmc_record *r) {
-  return (const char *)(r->fam_end + 2 * (size_t)r->nfam);
+  return (const char *)(ksmc_record_ends(r) + 2 * (size_t)r->nfam);
 }
 
 /* The version of family i's bytes: two records of one store with the same version of
  * family i have identical bytes for it (see "Family versions" above). */
 static inline uint64_t ksmc_record_family_version(const ksmc_record *r, size_t i) {
-  return r->vbase - r->fam_end[r->nfam + i];
+  return r->vbase - ksmc_record_ends(r)[r->nfam + i];
 }
 
 static inline size_t ksmc_record_len(const ksmc_record *r) { return r->len; }
 
 /* The lines of family i (empty when the family is disabled or has no sample). */
 static inline ksmc_slice ksmc_record_family(const ksmc_record *r, size_t i) {
-  uint32_t start = i ? r->fam_end[i - 1] : 0;
-  return (ksmc_slice){ksmc_record_bytes(r) + start, r->fam_end[i] - start};
-}
-
-static inline ksmc_slice ksmc_record_uid(const ksmc_record *r) {
-  return (ksmc_slice){ksmc_record_bytes(r) + r->len, r->uid_len};
+  const uint32_t *end = ksmc_record_ends(r);
+  uint32_t start = i ? end[i - 1] : 0;
+  return (ksmc_slice){ksmc_record_bytes(r) + start, end[i] - start};
 }
 
 /* Creates an empty store for objects of `kind` (its nfamilies fixes the record layout);
