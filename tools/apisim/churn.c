@@ -102,7 +102,7 @@ static void mutate(jarena *a, jv *root, rng *r, uint64_t seq) {
   }
 }
 
-static void churn_one(apisim *sim, rng *r, int pods) {
+void churn_step(apisim *sim, rng *r, int pods) {
   uint64_t seq = ++sim->churn_seq;
   int op = rng_int(r, 100);
   obj *o = pick(sim, pods, r);
@@ -146,8 +146,6 @@ out:
   obj_unref(o);
 }
 
-void churn_step(apisim *sim, rng *r, int pods) { churn_one(sim, r, pods); }
-
 static double since(const struct timespec *a, const struct timespec *b) {
   return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
@@ -182,7 +180,7 @@ void *churn_main(void *arg) {
     if (debt > rate) debt = rate; /* never more than one second of backlog */
     pthread_mutex_lock(&sim->churn_mu);
     for (unsigned k = 1; debt >= 1 && !atomic_load(&sim->stopping); k++) {
-      churn_one(sim, &r, pods);
+      churn_step(sim, &r, pods);
       debt -= 1;
       if (k % 32 == 0) {
         struct timespec t;
