@@ -95,7 +95,9 @@ static void arena_reset(ksmc_render_ctx *ctx) {
   if (b) b->used = 0;
 }
 
-void *ksmc_arena_alloc(ksmc_render_ctx *ctx, size_t n, size_t sz) {
+/* ksmc_arena_alloc without the zeroing (for ksmc_items_grow: its items are initialised by
+ * the caller, and the slots past n are not read). */
+static void *arena_alloc_raw(ksmc_render_ctx *ctx, size_t n, size_t sz) {
   if (n && sz > (SIZE_MAX - sizeof(max_align_t)) / n) return NULL;
   size_t align = sizeof(max_align_t);
   size_t need = (n * sz + align - 1) / align * align;
@@ -114,7 +116,12 @@ void *ksmc_arena_alloc(ksmc_render_ctx *ctx, size_t n, size_t sz) {
   }
   void *p = (char *)b->data + b->used;
   b->used += need;
-  if (n != 0 && sz != 0) memset(p, 0, n * sz);
+  return p;
+}
+
+void *ksmc_arena_alloc(ksmc_render_ctx *ctx, size_t n, size_t sz) {
+  void *p = arena_alloc_raw(ctx, n, sz);
+  if (p && n != 0 && sz != 0) memset(p, 0, n * sz);
   return p;
 }
 
@@ -129,7 +136,7 @@ void *ksmc_items_grow(ksmc_render_ctx *ctx, ksmc_items *it, uint32_t *cap, size_
       b->cap - b->used >= new_need - old_need) {
     b->used += new_need - old_need; /* the array is the newest allocation: grow in place */
   } else {
-    void *grown = ksmc_arena_alloc(ctx, ncap, sz);
+    void *grown = arena_alloc_raw(ctx, ncap, sz);
     if (!grown) return NULL;
     if (it->n) memcpy(grown, it->items, (size_t)it->n * sz);
     it->items = grown;
