@@ -61,6 +61,9 @@ struct ksmc_render_ctx {
   bool scan_failed;           /* the document is malformed (ctx->err says where) */
   int family;                 /* family being rendered */
   struct ksmc_cron_ctx *cron; /* zone cache of cron_next()/cron_valid(), made on first use */
+  char ts_last[20];           /* the last 20-byte timestamp parsed (a pod repeats its times) */
+  int64_t ts_last_sec;        /* and its value, valid when ts_last_ok */
+  bool ts_last_ok;
 };
 
 /* Prepares ctx for objects of opts->kind. Returns KSMC_OK or KSMC_E_NOMEM. */

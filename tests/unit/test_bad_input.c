@@ -19,6 +19,7 @@
 #include "ksmc_err.h"
 #include "ksmc_fmt.h"
 #include "ksmc_render.h"
+#include "ksmc_time.h"
 #include "ktest.h"
 
 typedef struct {
@@ -742,6 +743,76 @@ static void test_lint(void) {
   }
 }
 
+/* ---- timestamps: the last one parsed is remembered -------------------------------- */
+
+/* The value of the first line of `family` ("name{"), false if there is none. */
+static bool line_value(const renderer *r, const char *family, double *v) {
+  size_t n = strlen(family);
+  const char *p = r->ctx.out.p, *end = p + r->ctx.out.n;
+  while (p && p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl) break;
+    if ((size_t)(nl - p) > n && !memcmp(p, family, n)) {
+      const char *sp = memchr(p, ' ', (size_t)(nl - p)); /* labels hold no space here */
+      if (!sp) return false;
+      *v = strtod(sp + 1, NULL);
+      return true;
+    }
+    p = nl + 1;
+  }
+  return false;
+}
+
+/* The renderer keeps the last 20-byte timestamp it parsed and its value. Random pods with
+ * timestamps from a pool of near-identical strings (one digit apart, the same instant
+ * escaped, 20-byte strings the parser rejects, other lengths) give, rendered one after
+ * another with one renderer (the cache carried between objects), exactly the bytes a
+ * fresh renderer gives for each, and the parser's values. */
+static void test_timestamp_cache(void) {
+  static const char *const pool[] = {
+      "2024-01-02T03:04:05Z",       "2024-01-02T03:04:06Z", "2024-01-02T03:04:05Z",
+      "2024-01-02T03:04:0\\u0035Z", "1970-01-01T00:00:01Z", "2024-02-29T12:00:00Z",
+      "2023-02-29T12:00:00Z",       "2024-01-02T03:04:05z", "2024-01-02T03:04:05+01:00",
+      "2024-01-02T03:04:05.5Z",     "0001-01-01T00:00:00Z", "2024-01-02 03:04:05Z",
+      "2024-13-02T03:04:05Z",       "2124-01-02T03:04:05Z"};
+  size_t np = sizeof pool / sizeof pool[0];
+  renderer a;
+  renderer_init(&a, "pods");
+  unsigned seed = 11;
+  char json[1024];
+  for (int i = 0; i < 3000; i++) {
+    const char *t1 = pool[rand_r(&seed) % np], *t2 = pool[rand_r(&seed) % np],
+               *t3 = pool[rand_r(&seed) % np];
+    int n = snprintf(json, sizeof json,
+                     "{\"metadata\":{\"name\":\"p\",\"namespace\":\"n\",\"uid\":\"u\","
+                     "\"creationTimestamp\":\"%s\"},\"status\":{\"startTime\":\"%s\","
+                     "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\","
+                     "\"lastTransitionTime\":\"%s\"},{\"type\":\"Initialized\","
+                     "\"status\":\"True\",\"lastTransitionTime\":\"%s\"}]}}",
+                     t1, t2, t3, t1);
+    CU_ASSERT_TRUE_FATAL(n > 0 && (size_t)n < sizeof json);
+    renderer b;
+    renderer_init(&b, "pods");
+    CU_ASSERT_EQUAL_FATAL(render(&a, json, (size_t)n), KSMC_OK);
+    CU_ASSERT_EQUAL_FATAL(render(&b, json, (size_t)n), KSMC_OK);
+    CU_ASSERT_EQUAL(a.ctx.out.n, b.ctx.out.n);
+    CU_ASSERT_TRUE(a.ctx.out.n == b.ctx.out.n && !memcmp(a.ctx.out.p, b.ctx.out.p, a.ctx.out.n));
+    CU_ASSERT_EQUAL(a.ctx.warnings, b.ctx.warnings);
+    /* the values: what the parser makes of the (unescaped) strings */
+    const char *ts[2] = {t1, t2}, *fam[2] = {"kube_pod_created{", "kube_pod_start_time{"};
+    for (int k = 0; k < 2; k++) {
+      if (strchr(ts[k], '\\')) continue;
+      int64_t want;
+      double got;
+      if (!ksmc_time_parse_rfc3339(ts[k], strlen(ts[k]), &want) || want == KSMC_TIME_ZERO_UNIX)
+        continue;
+      CU_ASSERT_TRUE(line_value(&a, fam[k], &got) && got == (double)want);
+    }
+    renderer_free(&b);
+  }
+  renderer_free(&a);
+}
+
 static const ktest_case cases[] = {{"lint", test_lint},
                                    {"invalid_utf8", test_invalid_utf8},
                                    {"enormous_labels", test_enormous_labels},
@@ -756,5 +827,6 @@ static const ktest_case cases[] = {{"lint", test_lint},
                                    {"wrong_kind", test_wrong_kind},
                                    {"invalid_values", test_invalid_values},
                                    {"kept primitives", test_kept_primitives},
+                                   {"timestamp_cache", test_timestamp_cache},
                                    {0}};
 KTEST_MAIN("bad_input", cases)
