@@ -53,22 +53,11 @@ static inline uint64_t has_byte(uint64_t w, uint64_t rep) {
 static inline size_t string_end_from(ksmc_render_ctx *ctx, size_t p, size_t i, bool *esc) {
   const unsigned char *s = (const unsigned char *)ctx->json;
   size_t n = ctx->json_len;
-#ifdef __SSE2__
-  const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\');
-  while (i + 16 <= n) {
-    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-    unsigned m =
-        (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(b, vq), _mm_cmpeq_epi8(b, vb)));
-    if (!m) {
-      i += 16;
-      continue;
-    }
-    i += (unsigned)__builtin_ctz(m);
+  while (ksmc_quote_or_backslash16(ctx->json, &i, n)) {
     if (s[i] == '"') return i + 1;
     *esc = true;
     i += 2; /* a backslash and the byte it escapes */
   }
-#endif
   for (;;) {
     for (uint64_t w, m; i + 8 <= n; i += 8) {
       memcpy(&w, s + i, 8);

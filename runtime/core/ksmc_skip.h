@@ -12,6 +12,35 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* The string scanners' fast step: looks at s[*i..) sixteen bytes per SSE2 compare while
+ * sixteen bytes fit before len. Returns true with *i at the first `"` or backslash found,
+ * or false with *i at the first offset whose sixteen bytes do not fit (the caller goes on
+ * from there byte- or word-wise). Without SSE2: false at once. */
+static inline bool ksmc_quote_or_backslash16(const char *s, size_t *i, size_t len) {
+#ifdef __SSE2__
+  const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\');
+  size_t j = *i;
+  for (; j + 16 <= len; j += 16) {
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+    unsigned m =
+        (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(b, vq), _mm_cmpeq_epi8(b, vb)));
+    if (m) {
+      *i = j + (unsigned)__builtin_ctz(m);
+      return true;
+    }
+  }
+  *i = j;
+#else
+  (void)s;
+  (void)i;
+  (void)len;
+#endif
+  return false;
+}
 
 /* s[p] is `{` or `[`. Returns the offset just past the bracket that brings the nesting
  * depth back to 0 (brackets inside strings, escaped quotes included, do not count), or 0

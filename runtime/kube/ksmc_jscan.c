@@ -2,9 +2,6 @@
 
 #include <limits.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "ksmc_skip.h"
 
@@ -19,21 +16,10 @@ static size_t skip_ws(const char *s, size_t len, size_t i) {
  * pass here (ksmc_jscan_members_in, the reflector's uid and resourceVersion). */
 static size_t skip_string(const char *s, size_t len, size_t i) {
   i++;
-#ifdef __SSE2__
-  const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\');
-  while (i + 16 <= len) {
-    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-    unsigned m =
-        (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(b, vq), _mm_cmpeq_epi8(b, vb)));
-    if (!m) {
-      i += 16;
-      continue;
-    }
-    i += (unsigned)__builtin_ctz(m);
+  while (ksmc_quote_or_backslash16(s, &i, len)) {
     if (s[i] == '"') return i + 1;
     i += 2; /* a backslash and the byte it escapes (i may pass len: then unterminated) */
   }
-#endif
   for (; i < len; i++) {
     if (s[i] == '\\') {
       i++;
