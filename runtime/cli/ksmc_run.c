@@ -136,8 +136,7 @@ static void sink_object(void *user, size_t s, ksmc_event_type t, bool in_list, c
                         size_t len, ksmc_slice uid) {
   app *a = user;
   stream *st = &a->streams[s];
-  bool plain = plain_uid(uid);
-  if (t == KSMC_EV_DELETED && plain) { /* its lines are not needed */
+  if (t == KSMC_EV_DELETED && plain_uid(uid)) { /* its lines are not needed */
     ksmc_store_delete(st->store, uid.p, uid.n);
     return;
   }
