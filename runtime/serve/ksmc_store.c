@@ -103,6 +103,14 @@ static size_t record_cap(const ksmc_record *r) {
 #endif
 }
 
+/* Whether family f has the same bytes in a stored record (end offsets oe, bytes ob) as in
+ * a new rendering (fam_end, bytes). */
+static inline bool family_same(const uint32_t *oe, const char *ob, const uint32_t *fam_end,
+                               const char *bytes, size_t f) {
+  uint32_t a = f ? fam_end[f - 1] : 0, oa = f ? oe[f - 1] : 0, n = fam_end[f] - a;
+  return oe[f] - oa == n && memcmp(ob + oa, bytes + a, n) == 0;
+}
+
 static ksmc_record *record_new(ksmc_store *s, const ksmc_record *pred, const char *uid,
                                size_t uid_len, const char *bytes, size_t len,
                                const uint32_t *fam_end) {
@@ -129,11 +137,8 @@ static ksmc_record *record_new(ksmc_store *s, const ksmc_record *pred, const cha
     const uint32_t *pend = ksmc_record_ends(pred);
     const char *pb = ksmc_record_bytes(pred);
     for (size_t f = 0; f < nfam; f++) {
-      uint32_t a = f ? fam_end[f - 1] : 0, pa = f ? pend[f - 1] : 0;
       uint64_t back = r->vbase - (pred->vbase - pend[nfam + f]);
-      if (pend[f] - pa == fam_end[f] - a && back <= UINT32_MAX &&
-          memcmp(pb + pa, bytes + a, fam_end[f] - a) == 0)
-        voff[f] = (uint32_t)back;
+      if (back <= UINT32_MAX && family_same(pend, pb, fam_end, bytes, f)) voff[f] = (uint32_t)back;
     }
   }
   if (len) memcpy((char *)(ends + 2 * nfam), bytes, len);
@@ -425,9 +430,8 @@ static bool update_in_place(ksmc_store *s, ksmc_record *r, size_t uid_len, const
   bool any_change = false;
   const char *ob = ksmc_record_bytes(r);
   for (size_t f = 0; f < nfam; f++) {
-    uint32_t a = f ? fam_end[f - 1] : 0, oa = f ? ends[f - 1] : 0, n = fam_end[f] - a;
     uint64_t back = vbase - (r->vbase - ends[nfam + f]);
-    changed[f] = !(ends[f] - oa == n && memcmp(ob + oa, bytes + a, n) == 0);
+    changed[f] = !family_same(ends, ob, fam_end, bytes, f);
     voff[f] = !changed[f] && back <= UINT32_MAX ? (uint32_t)back : 0;
     any_change |= changed[f];
   }
