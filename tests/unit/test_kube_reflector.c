@@ -469,6 +469,15 @@ static void wait_synced(harness *h) {
   CU_ASSERT_TRUE(ksmc_ingest_synced(h->ig, 0));
 }
 
+/* Runs the reflector against fn until it has made nreq requests and stream 0 has synced,
+ * then stops it; h keeps what it received until cleanup. */
+static void run_until_synced(harness *h, handler_fn fn, int nreq) {
+  start(h, fn, NULL, NULL);
+  wait_requests(nreq);
+  wait_synced(h);
+  finish(h);
+}
+
 static void test_pipelined_pages(void) {
   ksmc_buf page = {0}, want = {0};
   char item[32];
@@ -485,10 +494,7 @@ static void test_pipelined_pages(void) {
   big_page = (char *)ksmc_buf_cstr(&page);
   atomic_store(&paused_logs, 0);
   harness h;
-  start(&h, h_pipelined, NULL, NULL);
-  wait_requests(3); /* both pages and the watch */
-  wait_synced(&h);
-  finish(&h);
+  run_until_synced(&h, h_pipelined, 3); /* both pages and the watch */
   KTEST_ASSERT_BYTES(rec.log.p, rec.log.n, ksmc_buf_cstr(&want));
   CU_ASSERT_STRING_EQUAL(srv.targets[1], "/api/v1/pods?limit=2&continue=c1");
   /* page 2 was asked for while page 1 was still being sent */
@@ -534,10 +540,7 @@ static void test_prefetch_own_connection(void) {
   ksmc_buf_puts(&want, KSMC_LIT("item z\nend complete\n"));
   keep_page1 = (char *)ksmc_buf_cstr(&page);
   harness h;
-  start(&h, h_keepalive, NULL, NULL);
-  wait_requests(3); /* both pages and the watch */
-  wait_synced(&h);
-  finish(&h);
+  run_until_synced(&h, h_keepalive, 3); /* both pages and the watch */
   KTEST_ASSERT_BYTES(rec.log.p, rec.log.n, ksmc_buf_cstr(&want));
   CU_ASSERT_STRING_EQUAL(srv.targets[1], "/api/v1/pods?limit=2&continue=c1");
   CU_ASSERT_NOT_EQUAL(srv.conns[1], srv.conns[0]); /* not after page 1 on its connection */
@@ -875,10 +878,7 @@ static void test_gzip_lists(void) {
   atomic_store(&crc_logs, 0);
   atomic_store(&cut_logs, 0);
   harness h;
-  start(&h, h_gzip, NULL, NULL);
-  wait_requests(5);
-  wait_synced(&h);
-  finish(&h);
+  run_until_synced(&h, h_gzip, 5);
   assert_log("begin\nitem a\nitem b\nend discard\nbegin\nitem a\nitem c\nend discard\n"
              "begin\nitem a\nitem c\nend complete\n");
   CU_ASSERT_STRING_EQUAL(srv.targets[1], "/api/v1/pods?limit=2&continue=c1");
