@@ -32,10 +32,6 @@
 /* How long the current page stays paused while its next page's request finds a
  * connection (see hold_done): a loopback connect takes well under a millisecond. */
 #define PREFETCH_HOLD_MAX_MS 50
-/* curl's receive buffer for watches (its default is 16 KiB, a recv and a poll per ~2 pod
- * events): a batch of back-to-back events (see watch_batch_us) is read in one recv. Only
- * the pages a read fills become resident. */
-#define WATCH_RECV_BYTES 262144L
 
 typedef enum { PH_IDLE, PH_LIST, PH_WATCH } phase;
 typedef enum { NEXT_LIST, NEXT_PAGE, NEXT_WATCH } next_step;
@@ -103,6 +99,8 @@ typedef struct stream {
   int64_t retry_after_ms;
   int64_t req_start_ms, list_start_ms;
   uint64_t list_items, list_kept, watch_events;
+  uint64_t list_bytes;   /* decoded body bytes of the LIST in progress */
+  uint64_t listed_bytes; /* ... of the last complete one: sizes the watch's recv buffer */
   bool list_open, paginate, ever_listed;
   bool absent; /* optional stream, last LIST answered 404 (see ksmc_stream_spec) */
   list_rv_mode rv_mode;
@@ -350,6 +348,7 @@ static bool body_plain(stream *s, const char *p, size_t n) {
     return true;
   }
   if (s->phase == PH_LIST) {
+    s->list_bytes += n;
     ksmc_list_cb cb = {s, on_item, on_list_error};
     if (!ksmc_list_feed(&s->lp, p, n, &cb)) return false;
     maybe_prefetch(s);
@@ -482,8 +481,9 @@ static int on_prereq(void *u, char *ip, char *local_ip, int port, int local_port
 }
 
 /* Sets up easy for s->url and adds it to the multi handle; `watch` requests read the
- * socket in WATCH_RECV_BYTES at a time, LIST bodies come undecoded (body_current decodes
- * gzip). */
+ * socket in buffers sized by the stream's last LIST (ksmc_watch_recv_bytes: a batch of
+ * back-to-back events, see watch_batch_us, is read in one recv), LIST bodies come
+ * undecoded (body_current decodes gzip). */
 static CURLcode setup_easy(stream *s, CURL *easy, ksmc_request_lists *lists, long timeout_s,
                            int64_t start_ms, bool watch) {
   ksmc_ingest *ig = s->ig;
@@ -505,7 +505,8 @@ static CURLcode setup_easy(stream *s, CURL *easy, ksmc_request_lists *lists, lon
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
   if (!rc) rc = curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->err);
-  if (!rc && watch) rc = curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, WATCH_RECV_BYTES);
+  if (!rc && watch)
+    rc = curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, ksmc_watch_recv_bytes(s->listed_bytes));
   if (!rc && !watch) rc = curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, on_prereq);
   if (!rc && !watch) rc = curl_easy_setopt(easy, CURLOPT_PREREQDATA, t);
   if (!rc && curl_multi_add_handle(ig->multi, easy) != CURLM_OK) rc = CURLE_FAILED_INIT;
@@ -534,6 +535,7 @@ static bool start_request(stream *s, phase ph, long timeout_s) {
 static void begin_list(stream *s) {
   s->list_open = true;
   s->list_items = s->list_kept = 0;
+  s->list_bytes = 0;
   s->list_start_ms = now_ms();
   ksmc_buf_reset(&s->cont);
   s->ig->o.sink.list_begin(s->ig->o.sink.user, s->idx);
@@ -741,6 +743,7 @@ static void list_finished(stream *s) {
   free_prefetch_buffers(s);
   end_list(s, true);
   s->ever_listed = true;
+  s->listed_bytes = s->list_bytes;
   if (s->absent)
     logf_(ig, KSMC_LOG_INFO, "%s: now served by the API server (its CRD was installed)",
           s->spec.name);

@@ -194,6 +194,13 @@ CURLcode ksmc_request_raw_gzip(CURL *easy, const ksmc_kube_config *cfg) {
   return rc;
 }
 
+long ksmc_watch_recv_bytes(uint64_t listed_bytes) {
+  uint64_t want = listed_bytes / 32;
+  long n = KSMC_WATCH_RECV_MIN;
+  while (n < KSMC_WATCH_RECV_MAX && (uint64_t)n < want) n *= 2;
+  return n;
+}
+
 void ksmc_request_lists_free(ksmc_request_lists *lists) {
   curl_slist_free_all(lists->headers);
   curl_slist_free_all(lists->connect_to);

@@ -64,6 +64,19 @@ CURLcode ksmc_request_setup(CURL *easy, ksmc_kube_config *cfg, const char *path_
  * error. */
 CURLcode ksmc_request_raw_gzip(CURL *easy, const ksmc_kube_config *cfg);
 
+/* libcurl's receive buffer for a watch (CURLOPT_BUFFERSIZE: the most one recv reads) of
+ * a collection whose last complete LIST had `listed_bytes` of JSON: 1/32 of that, rounded
+ * up to a power of two, within [KSMC_WATCH_RECV_MIN, KSMC_WATCH_RECV_MAX]. A busy
+ * collection (3,000 pods: ~28 MB listed) gets 1 MiB, i.e. one recv, one poll and one ACK
+ * per ~110 pod events instead of per ~27 at 256 KiB; a quiet or small one keeps curl's
+ * default 16 KiB. The buffer sits in the malloc heap, which is backed by huge pages
+ * (ksmc_heap.h), so all of it is resident: a fixed 256 KiB cost ~7 MiB of RSS with KSM's
+ * ~28 default resources, most of them quiet. This bounds it by ~3% of the listed bytes
+ * (the store holds ~80% of them as rendered lines) plus 16 KiB per stream. */
+#define KSMC_WATCH_RECV_MIN 16384L
+#define KSMC_WATCH_RECV_MAX 1048576L
+long ksmc_watch_recv_bytes(uint64_t listed_bytes);
+
 /* Frees the lists and empties them. */
 void ksmc_request_lists_free(ksmc_request_lists *lists);
 

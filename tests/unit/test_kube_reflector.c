@@ -17,6 +17,7 @@
 
 #include "ksmc_jscan.h"
 #include "ksmc_reflector.h"
+#include "ksmc_request.h"
 #include "ktest.h"
 
 /* ---- a scripted HTTP/1.1 server ---- */
@@ -960,6 +961,27 @@ static void test_nice_after_sync(void) {
   cleanup(&h);
 }
 
+/* The watch's receive buffer follows the last LIST's size: 1/32 of it, a power of two,
+ * never below curl's default 16 KiB nor above 1 MiB, and never smaller for a larger list. */
+static void test_watch_recv_bytes(void) {
+  CU_ASSERT_EQUAL(ksmc_watch_recv_bytes(0), 16384);
+  CU_ASSERT_EQUAL(ksmc_watch_recv_bytes(32 * 16384), 16384);
+  CU_ASSERT_EQUAL(ksmc_watch_recv_bytes(32 * 16384 + 32), 32768);
+  CU_ASSERT_EQUAL(ksmc_watch_recv_bytes(32 * 262144), 262144);
+  CU_ASSERT_EQUAL(ksmc_watch_recv_bytes(28000000), 1048576); /* 3,000 pods of 9.3 KB */
+  CU_ASSERT_EQUAL(ksmc_watch_recv_bytes(UINT64_MAX), 1048576);
+  long prev = 0;
+  for (uint64_t b = 0; b < (uint64_t)1 << 36; b = b * 3 / 2 + 1000) {
+    long n = ksmc_watch_recv_bytes(b);
+    CU_ASSERT_TRUE(n >= KSMC_WATCH_RECV_MIN && n <= KSMC_WATCH_RECV_MAX);
+    CU_ASSERT_EQUAL(n & (n - 1), 0);
+    CU_ASSERT_TRUE(n >= prev);
+    CU_ASSERT_TRUE(n == KSMC_WATCH_RECV_MAX || (uint64_t)n >= b / 32);
+    CU_ASSERT_TRUE(n == KSMC_WATCH_RECV_MIN || (uint64_t)n * 16 < b);
+    prev = n;
+  }
+}
+
 static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_full_cycle},
                                    {"expired continue", test_expired_continue},
                                    {"pipelined pages, paused prefetch", test_pipelined_pages},
@@ -974,5 +996,6 @@ static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_fu
                                    {"gzip lists: decoded, CRC and cut bodies", test_gzip_lists},
                                    {"busy watches are read in batches", test_batched_watch},
                                    {"nice after the first sync", test_nice_after_sync},
+                                   {"watch receive buffer by list size", test_watch_recv_bytes},
                                    {0}};
 KTEST_MAIN("kube_reflector", cases)
