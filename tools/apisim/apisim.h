@@ -53,8 +53,13 @@ typedef struct {
 
 /* Recorded cyclic replay of pod churn (replay.c), guarded by st.mu. */
 typedef struct {
-  event *ev;              /* the recorded cycle s0 -> s0 */
-  size_t n, pos;          /* its length; the next event to replay */
+  event *ev;    /* the recorded cycle s0 -> s0 */
+  size_t *slot; /* per event: index of its pod in st.k[pods].v just before it (resolved at
+                   record time; every cycle starts from the same array) */
+  bool verify;  /* replay by key lookup and compare with slot (replay?verify=1) */
+  unsigned long long slot_misses;       /* slots that did not hold (then looked up) */
+  unsigned long long verify_mismatches; /* verify mode: slots that would have been wrong */
+  size_t n, pos;                        /* its length; the next event to replay */
   bool valid;             /* false: none recorded, or pods were written outside the replay */
   double rate;            /* events per second; 0: stopped */
   unsigned long long gen; /* bumped on every rate change: the pacer starts over */
@@ -150,9 +155,11 @@ void churn_step(apisim *sim, rng *r, int pods);
 /* Records a cycle of n churn operations plus the closing events back to the state before
  * (see replay.c). Appends the JSON answer (or nothing) to out; returns an HTTP status. */
 int replay_record(apisim *sim, long n, ksmc_buf *out, char *err, size_t errn);
-/* Starts (rate > 0, optionally for `cycles` cycle ends) or stops (rate 0) the replay. */
-int replay_set_rate(apisim *sim, double rate, unsigned long long cycles, ksmc_buf *out, char *err,
-                    size_t errn);
+/* Starts (rate > 0, optionally for `cycles` cycle ends) or stops (rate 0) the replay.
+ * verify: replay by key lookup (the slow path) and count the events whose resolved slot
+ * would have been wrong (replayVerifyMismatches in /_sim/stats; tests). */
+int replay_set_rate(apisim *sim, double rate, unsigned long long cycles, bool verify, ksmc_buf *out,
+                    char *err, size_t errn);
 void *replay_main(void *arg);
 /* tls.c */
 int tls_prepare(apisim *sim);

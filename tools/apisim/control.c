@@ -7,7 +7,8 @@
  *   POST /_sim/compact                               forget all history and continue tokens
  *   POST /_sim/churn?rate=N                          change the churn rate (events/s)
  *   POST /_sim/churn/record?n=N                      record a churn cycle s0 -> s0 (replay.c)
- *   POST /_sim/churn/replay?rate=R[&cycles=K]        replay it at R events/s; rate=0 stops
+ *   POST /_sim/churn/replay?rate=R[&cycles=K][&verify=1]  replay it at R events/s; rate=0
+ *                                                    stops; verify=1 checks the slots
  *   POST /_sim/restart[?down_ms=MS&rv_jump=N&compact=1]  simulate an API server restart */
 #include "http.h"
 
@@ -83,6 +84,7 @@ static enum MHD_Result stats(req *r) {
   unsigned long long rrep = rp->replayed, rcyc = rp->cycles;
   size_t rn = rp->n, rpos = rp->pos;
   bool rvalid = rp->valid;
+  unsigned long long rmiss = rp->slot_misses, rverr = rp->verify_mismatches;
   pthread_mutex_unlock(&sim->st.mu);
   int n = snprintf(
       tmp, sizeof tmp,
@@ -93,6 +95,7 @@ static enum MHD_Result stats(req *r) {
       "\"restarts\":%llu,\"churnRate\":%g,\"churnCreates\":%llu,\"churnUpdates\":%llu,"
       "\"churnDeletes\":%llu,\"replayRate\":%g,\"replayEvents\":%llu,\"replayCycles\":%llu,"
       "\"replayCycleEvents\":%zu,\"replayPosition\":%zu,\"replayValid\":%s,"
+      "\"replaySlotMisses\":%llu,\"replayVerifyMismatches\":%llu,"
       "\"objects\":{",
       (unsigned long long)rv, (unsigned long long)evs, (unsigned long long)st->requests,
       (unsigned long long)st->lists, (unsigned long long)st->gets, (unsigned long long)st->writes,
@@ -102,7 +105,7 @@ static enum MHD_Result stats(req *r) {
       (unsigned long long)st->errors_5xx, (unsigned long long)st->faults_injected,
       (unsigned long long)atomic_load(&sim->restarts), rate, (unsigned long long)st->churn_creates,
       (unsigned long long)st->churn_updates, (unsigned long long)st->churn_deletes, rrate, rrep,
-      rcyc, rn, rpos, rvalid ? "true" : "false");
+      rcyc, rn, rpos, rvalid ? "true" : "false", rmiss, rverr);
   ksmc_buf_put(&b, tmp, (size_t)n);
   for (size_t i = 0; i < NKINDS; i++) {
     n = snprintf(tmp, sizeof tmp, "%s\"%s\":%zu", i ? "," : "", KINDS[i].resource, counts[i]);
@@ -197,7 +200,8 @@ enum MHD_Result handle_control(req *r, const char *path) {
     return send_body(r, 200, "application/json", &b);
   }
   if (!strcmp(path, "/_sim/churn/replay") && post) {
-    const char *rate = req_arg(r, "rate"), *cyc = req_arg(r, "cycles");
+    const char *rate = req_arg(r, "rate"), *cyc = req_arg(r, "cycles"),
+               *verify = req_arg(r, "verify");
     char *end = NULL, *cend = NULL;
     double v = rate ? strtod(rate, &end) : -1;
     unsigned long long cycles = cyc ? strtoull(cyc, &cend, 10) : 0;
@@ -206,7 +210,7 @@ enum MHD_Result handle_control(req *r, const char *path) {
                          "rate=<events per second, 0 stops> [cycles=<count>] is required");
     ksmc_buf b = {0};
     char err[300];
-    int code = replay_set_rate(sim, v, cycles, &b, err, sizeof err);
+    int code = replay_set_rate(sim, v, cycles, verify && strcmp(verify, "0"), &b, err, sizeof err);
     if (code != 200) return send_status(r, code, "Conflict", err);
     return send_body(r, 200, "application/json", &b);
   }

@@ -77,12 +77,14 @@ static const char HELP[] =
     "                        the pods back to where they were: a cycle for replay. Answers\n"
     "                        {n, events, creates, updates, deletes, closing, noopsDropped,\n"
     "                        bytes, pods, resourceVersion, seconds}; needs churn stopped\n"
-    "  POST /_sim/churn/replay?rate=R[&cycles=K]  push the recorded cycle's events again\n"
-    "                        and again with fresh resourceVersions at R events/s (1 ms\n"
-    "                        steps, nothing re-built: for benchmarks); K > 0 stops after K\n"
-    "                        cycles; rate=0 stops. LIST/GET follow the events but show the\n"
-    "                        recorded resourceVersions. Any other pod write invalidates the\n"
-    "                        recording (docs/apisim.md)\n"
+    "  POST /_sim/churn/replay?rate=R[&cycles=K][&verify=1]  push the recorded cycle's\n"
+    "                        events again and again with fresh resourceVersions at R events/s\n"
+    "                        (1 ms steps, nothing re-built: for benchmarks); K > 0 stops\n"
+    "                        after K cycles; rate=0 stops. LIST/GET follow the events but\n"
+    "                        show the recorded resourceVersions. Any other pod write\n"
+    "                        invalidates the recording. verify=1: look every pod up instead\n"
+    "                        of using the slot resolved at record time and count wrong\n"
+    "                        slots (replayVerifyMismatches in /_sim/stats; docs/apisim.md)\n"
     "\n"
     "Example:\n"
     "  apisim --nodes 1000 --pods-per-node 30 --port 6443 &\n"
@@ -307,6 +309,7 @@ int main(int argc, char **argv) {
   http_stop(sim);
   for (size_t i = 0; i < sim->replay.n; i++) event_release(&sim->replay.ev[i]);
   free(sim->replay.ev);
+  free(sim->replay.slot);
   pthread_cond_destroy(&sim->replay.wake);
   pthread_mutex_destroy(&sim->churn_mu);
   store_destroy(&sim->st);

@@ -241,10 +241,11 @@ obj *store_get(store *s, int kind, const char *ns, const char *name) {
   return o;
 }
 
-uint64_t store_apply_locked(store *s, int kind, int type, obj *o, obj *prev) {
+/* store_apply_locked with the key's position known: pos is where the key is (cur, the
+ * version there) or goes (cur NULL). */
+static uint64_t apply_at_locked(store *s, int kind, int type, obj *o, obj *prev, size_t pos,
+                                obj *cur) {
   kstore *k = &s->k[kind];
-  size_t pos;
-  obj *cur = find_locked(k, type == EV_DELETED ? prev->key : o->key, &pos);
   if (type == EV_DELETED) {
     if (cur) {
       memmove(k->v + pos, k->v + pos + 1, (k->n - pos - 1) * sizeof *k->v);
@@ -267,6 +268,18 @@ uint64_t store_apply_locked(store *s, int kind, int type, obj *o, obj *prev) {
   uint64_t rv = ++s->rv;
   push_event_locked(s, kind, type, rv, type == EV_DELETED ? prev : o, prev);
   return rv;
+}
+
+uint64_t store_apply_locked(store *s, int kind, int type, obj *o, obj *prev) {
+  size_t pos;
+  obj *cur = find_locked(&s->k[kind], type == EV_DELETED ? prev->key : o->key, &pos);
+  return apply_at_locked(s, kind, type, o, prev, pos, cur);
+}
+
+uint64_t store_apply_slot_locked(store *s, int kind, int type, obj *o, obj *prev, size_t slot) {
+  const kstore *k = &s->k[kind];
+  if (type == EV_ADDED ? slot > k->n : slot >= k->n || k->v[slot] != prev) return 0;
+  return apply_at_locked(s, kind, type, o, prev, slot, type == EV_ADDED ? NULL : prev);
 }
 
 void store_record_start_locked(store *s, int kind) {

@@ -92,6 +92,12 @@ void store_compact(store *s);
  * is older: watchers format it with the event's (watch.c). prev is the version it
  * replaces (NULL for ADDED). */
 uint64_t store_apply_locked(store *s, int kind, int type, obj *o, obj *prev);
+/* store_apply_locked without the key lookup (replay.c resolves each recorded event's slot
+ * once): `slot` is the index in the kind's sorted array where prev is (MODIFIED, DELETED)
+ * or where o's key goes (ADDED). Checks only what is cheap (prev is at slot; slot is in
+ * range) and returns 0, doing nothing, when that fails; else the event's resourceVersion.
+ * An ADDED slot is trusted: the caller guarantees the array is the one it resolved for. */
+uint64_t store_apply_slot_locked(store *s, int kind, int type, obj *o, obj *prev, size_t slot);
 /* Starts recording the events of `kind` (caller holds the lock; a previous log is freed). */
 void store_record_start_locked(store *s, int kind);
 /* Stops recording and hands the log's events (with their references) to the caller. */
