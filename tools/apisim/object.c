@@ -154,6 +154,7 @@ obj *obj_build(int kind, jv *root, uint64_t rv, jarena *a) {
   snprintf(pfx, sizeof pfx, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",", k->kind,
            kind_api_version(k, av, sizeof av));
   o->kind_prefix = xstrdup(pfx);
+  o->kind_prefix_len = strlen(pfx);
   return o;
 }
 
@@ -189,7 +190,7 @@ void obj_write_range(ksmc_buf *b, const obj *o, size_t from, size_t to, uint64_t
 }
 
 void obj_write_full(ksmc_buf *b, const obj *o, uint64_t rv_override) {
-  ksmc_buf_put(b, o->kind_prefix, strlen(o->kind_prefix));
+  ksmc_buf_put(b, o->kind_prefix, o->kind_prefix_len);
   obj_write_range(b, o, 2, o->len, rv_override);
 }
 

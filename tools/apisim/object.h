@@ -34,6 +34,7 @@ typedef struct obj {
   char *cells_pre, *cells_post;  /* Table cells before and after the Age cell (JSON) */
   time_t created;
   char *kind_prefix; /* {"kind":"Pod","apiVersion":"v1", */
+  size_t kind_prefix_len;
 } obj;
 
 /* Serializes `root` (kind/apiVersion are dropped and re-added in canonical place) with

@@ -15,6 +15,21 @@
 
 enum { W_RUN, W_END, W_ABORT };
 
+/* One piece of the stream still to send. A JSON watch event (o set) is written straight
+ * from its object's bytes into libmicrohttpd's buffer: `{"type":"T","object":`, the kind
+ * prefix, the object with its resourceVersion digits replaced by rv (if rvn), `}\n` — one
+ * copy per event, nothing formatted in between. Anything else (bookmarks, errors, Table and
+ * PartialObjectMetadata events, the faults' bytes) is formatted into w->pending and sent
+ * as bytes [off, off + n) of it (o NULL). */
+typedef struct {
+  obj *o;           /* holds a reference */
+  const char *type; /* "ADDED", "MODIFIED", "DELETED" */
+  unsigned char tlen, rvn;
+  char rv[22]; /* the resourceVersion to write into the object (rvn digits), if rvn */
+  size_t off;  /* pending piece: where its bytes start in w->pending */
+  size_t n;    /* bytes of the piece */
+} piece;
+
 typedef struct {
   apisim *sim;
   req *r;
@@ -36,8 +51,15 @@ typedef struct {
   long close_after, gone_after, truncate_after, malformed_after;
   bool malformed_done;
   bool columns_sent;
-  ksmc_buf pending;
-  size_t pend_off;
+  ksmc_buf pending;          /* bytes of the pieces with o NULL */
+  piece *q;                  /* what produce() made, sent in order by watch_read() */
+  size_t qn, qcap, qi, qoff; /* pieces; the first not fully sent and how much of it was */
+  size_t queued;             /* bytes of the pieces in q */
+  /* tests (tests/e2e/apisim_replay.sh): apisimBuffered=1 formats JSON events into pending
+   * like every other piece (the path the direct one must match byte for byte);
+   * apisimFill=N hands libmicrohttpd at most N bytes per call, cutting events anywhere */
+  bool buffered;
+  size_t fill_max;
   int state;
   int fd;
   unsigned gen; /* sim->restart_gen when the watch began: a restart cuts the stream */
@@ -57,6 +79,99 @@ static bool matches(watcher *w, const obj *o) {
   if (w->ns && strcmp(o->ns, w->ns)) return false;
   if (w->name && strcmp(o->name, w->name)) return false;
   return !w->filtered || (label_selector_match(&w->ls, o) && field_selector_match(&w->fs, o));
+}
+
+static piece *q_push(watcher *w) {
+  if (w->qn == w->qcap) {
+    w->qcap = w->qcap ? w->qcap * 2 : 64;
+    w->q = realloc(w->q, w->qcap * sizeof *w->q);
+    if (!w->q) abort();
+  }
+  return &w->q[w->qn++];
+}
+
+/* Queues the bytes formatted into w->pending since `at` (appended to the last piece when
+ * that one is pending bytes ending there). */
+static void q_pending(watcher *w, size_t at) {
+  size_t n = w->pending.n - at;
+  if (!n) return;
+  piece *last = w->qn > w->qi ? &w->q[w->qn - 1] : NULL;
+  if (last && !last->o && last->off + last->n == at)
+    last->n += n;
+  else
+    *q_push(w) = (piece){.off = at, .n = n};
+  w->queued += n;
+}
+
+/* Decimal digits of v into out (at least 21 bytes); returns their count. */
+static unsigned u64_digits(uint64_t v, char *out) {
+  char tmp[21];
+  unsigned n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  for (unsigned i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+  return n;
+}
+
+/* Queues a JSON watch event of o (takes over the caller's reference) with rv_override
+ * written as its resourceVersion (0: the object's own). Its bytes are what format_event
+ * writes for OUT_JSON. */
+static void q_event(watcher *w, const char *type, obj *o, uint64_t rv_override) {
+  piece *p = q_push(w);
+  p->o = o;
+  p->type = type;
+  p->tlen = (unsigned char)strlen(type);
+  p->rvn = rv_override && o->rv_len ? (unsigned char)u64_digits(rv_override, p->rv) : 0;
+  p->off = 0;
+  p->n = 9 + p->tlen + 11 + o->kind_prefix_len + (o->len - 2) + 2;
+  if (p->rvn) p->n = p->n - o->rv_len + p->rvn;
+  w->queued += p->n;
+}
+
+/* Copies bytes [from, from + max) of piece p (as far as it goes) to dst; returns the count. */
+static size_t piece_copy(const watcher *w, const piece *p, size_t from, char *dst, size_t max) {
+  if (!p->o) {
+    size_t n = p->n - from < max ? p->n - from : max;
+    memcpy(dst, w->pending.p + p->off + from, n);
+    return n;
+  }
+  const obj *o = p->o;
+  size_t body_end = p->rvn ? o->rv_off : o->len;
+  struct {
+    const char *p;
+    size_t n;
+  } seg[7] = {
+      {"{\"type\":\"", 9},
+      {p->type, p->tlen},
+      {"\",\"object\":", 11},
+      {o->kind_prefix, o->kind_prefix_len},
+      {o->buf + 2, body_end - 2},
+      {p->rv, p->rvn},
+      {p->rvn ? o->buf + o->rv_off + o->rv_len : NULL, p->rvn ? o->len - o->rv_off - o->rv_len : 0},
+  };
+  size_t got = 0;
+  for (int i = 0; i < 8 && got < max; i++) {
+    const char *sp = i < 7 ? seg[i].p : "}\n";
+    size_t sn = i < 7 ? seg[i].n : 2;
+    if (from >= sn) {
+      from -= sn;
+      continue;
+    }
+    size_t n = sn - from < max - got ? sn - from : max - got;
+    memcpy(dst + got, sp + from, n);
+    got += n;
+    from = 0;
+  }
+  return got;
+}
+
+/* Drops every queued piece (and its reference) and the pending bytes. */
+static void q_clear(watcher *w) {
+  for (size_t i = w->qi; i < w->qn; i++) obj_unref(w->q[i].o);
+  w->qn = w->qi = w->qoff = w->queued = 0;
+  ksmc_buf_reset(&w->pending);
 }
 
 static void rb_flatten(rbuilder *rb, ksmc_buf *out) {
@@ -126,30 +241,59 @@ static void format_error(ksmc_buf *b, const char *msg) {
   ksmc_buf_puts(b, KSMC_LIT("\",\"reason\":\"Expired\",\"code\":410}}\n"));
 }
 
-/* Emits one event subject to the per-watch faults. Returns false when the stream ends. */
+/* format_error / format_bookmark into the stream */
+static void q_error(watcher *w, const char *msg) {
+  size_t at = w->pending.n;
+  format_error(&w->pending, msg);
+  q_pending(w, at);
+}
+
+static void q_bookmark(watcher *w, uint64_t rv, bool initial_end) {
+  size_t at = w->pending.n;
+  format_bookmark(w, &w->pending, rv, initial_end);
+  q_pending(w, at);
+}
+
+/* Emits one event subject to the per-watch faults; takes over the caller's reference to
+ * o. Returns false when the stream ends. */
 static bool emit(watcher *w, const char *type, obj *o, uint64_t rv_override) {
   apisim *sim = w->sim;
-  if (w->state != W_RUN) return false;
+  if (w->state != W_RUN) {
+    obj_unref(o);
+    return false;
+  }
   if (w->malformed_after >= 0 && !w->malformed_done && w->sent == w->malformed_after) {
+    size_t at = w->pending.n;
     ksmc_buf_puts(&w->pending, KSMC_LIT("{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Pod\","
                                         "\"apiVersion\":\"v1\",\"metadata\":{\"name\":\n"));
+    q_pending(w, at);
     w->malformed_done = true;
     atomic_fetch_add(&sim->stats.faults_injected, 1);
   }
   if (w->truncate_after >= 0 && w->sent == w->truncate_after) {
     ksmc_buf t = {0};
     format_event(w, &t, type, o, rv_override);
+    obj_unref(o);
+    size_t at = w->pending.n;
     ksmc_buf_put(&w->pending, t.p, t.n / 2);
+    q_pending(w, at);
     ksmc_buf_free(&t);
     w->state = W_ABORT;
     atomic_fetch_add(&sim->stats.faults_injected, 1);
     return false;
   }
-  format_event(w, &w->pending, type, o, rv_override);
+  if (w->out == OUT_JSON && !w->buffered) {
+    q_event(w, type, o, rv_override);
+  } else {
+    size_t at = w->pending.n;
+    format_event(w, &w->pending, type, o, rv_override);
+    q_pending(w, at);
+    obj_unref(o);
+  }
   w->sent++;
   atomic_fetch_add(&sim->stats.watch_events, 1);
   if (w->gone_after > 0 && w->sent >= w->gone_after) {
-    format_error(&w->pending, "too old resource version: injected fault (watch_gone_after)");
+    q_error(w, "too old resource version: injected fault (watch_gone_after)");
     w->state = W_END;
     atomic_fetch_add(&sim->stats.faults_injected, 1);
     return false;
@@ -187,18 +331,16 @@ static void produce(watcher *w) {
   apisim *sim = w->sim;
   store *s = &sim->st;
   if (w->init_idx < w->ninit) {
-    while (w->init_idx < w->ninit && w->pending.n < 256 * 1024) {
+    while (w->init_idx < w->ninit && w->queued < 256 * 1024) {
       obj *o = w->init[w->init_idx];
       w->init[w->init_idx++] = NULL;
-      bool go = emit(w, "ADDED", o, 0);
-      obj_unref(o);
-      if (!go) break;
+      if (!emit(w, "ADDED", o, 0)) break;
     }
     return;
   }
   if (w->init_bookmark) {
     w->init_bookmark = false;
-    format_bookmark(w, &w->pending, w->cursor, true);
+    q_bookmark(w, w->cursor, true);
     return;
   }
   struct timespec now;
@@ -222,7 +364,7 @@ static void produce(watcher *w) {
     char msg[128];
     snprintf(msg, sizeof msg, "too old resource version: %llu (%llu)",
              (unsigned long long)w->cursor, (unsigned long long)ev);
-    format_error(&w->pending, msg);
+    q_error(w, msg);
     w->state = W_END;
     return;
   }
@@ -249,16 +391,25 @@ static void produce(watcher *w) {
       }
     }
   }
+  /* a watch without namespace, name or selectors sends every event: reference only the
+   * version it sends (the new one, or the last one for DELETED) */
+  bool all = !w->ns && !w->name && !w->filtered;
   for (; i < k->rcount && nb < BATCH; i++) {
     event *e = &k->ring[(k->rhead + i) % k->rcap];
     batch[nb] = *e;
-    obj_ref(e->o);
-    if (e->prev) obj_ref(e->prev);
+    if (all && e->type == EV_DELETED)
+      batch[nb].o = NULL;
+    else
+      obj_ref(e->o);
+    if (all && e->type != EV_DELETED)
+      batch[nb].prev = NULL;
+    else if (e->prev)
+      obj_ref(e->prev);
     nb++;
   }
   pthread_mutex_unlock(&s->mu);
   if (bookmark_rv) {
-    format_bookmark(w, &w->pending, bookmark_rv, false);
+    q_bookmark(w, bookmark_rv, false);
     return;
   }
   if (!nb && client_gone(w)) {
@@ -269,25 +420,28 @@ static void produce(watcher *w) {
   for (; j < nb; j++) {
     event *e = &batch[j];
     w->cursor = e->rv;
-    bool go = true;
-    /* a replayed event (replay.c) carries a recorded version with an older RV */
-    uint64_t rvo = e->rv != e->o->rv ? e->rv : 0;
-    if (e->type == EV_ADDED) {
-      if (matches(w, e->o)) go = emit(w, "ADDED", e->o, rvo);
-    } else if (e->type == EV_DELETED) {
-      if (matches(w, e->prev)) go = emit(w, "DELETED", e->prev, e->rv);
+    /* which version to send, if any: emit() takes over that slot's reference, the other
+     * slot's is dropped here (a DELETED event has the same version in both) */
+    const char *type = NULL;
+    bool send_o = false;
+    uint64_t rv = e->rv;
+    if (e->type == EV_DELETED) {
+      if (all || matches(w, e->prev)) type = "DELETED";
     } else {
-      bool was = matches(w, e->prev), is = matches(w, e->o);
-      if (was && is)
-        go = emit(w, "MODIFIED", e->o, rvo);
-      else if (is)
-        go = emit(w, "ADDED", e->o, rvo);
-      else if (was)
-        go = emit(w, "DELETED", e->prev, e->rv);
+      bool is = all || matches(w, e->o);
+      bool was = e->type == EV_MODIFIED && (all || matches(w, e->prev));
+      if (is) {
+        type = was ? "MODIFIED" : "ADDED";
+        send_o = true;
+        /* a replayed event (replay.c) carries a recorded version with an older RV */
+        if (e->rv == e->o->rv) rv = 0;
+      } else if (was) {
+        type = "DELETED";
+      }
     }
-    obj_unref(e->o);
-    obj_unref(e->prev);
-    if (!go) {
+    if (!type || !send_o) obj_unref(e->o);
+    if (!type || send_o) obj_unref(e->prev);
+    if (type && !emit(w, type, send_o ? e->o : e->prev, rv)) {
       j++;
       break;
     }
@@ -303,17 +457,26 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max) {
   watcher *w = cls;
   for (;;) {
     if (w->gen != atomic_load(&w->sim->restart_gen)) return MHD_CONTENT_READER_END_WITH_ERROR;
-    if (w->pend_off < w->pending.n) {
-      size_t n = w->pending.n - w->pend_off;
-      if (n > max) n = max;
-      memcpy(buf, w->pending.p + w->pend_off, n);
-      w->pend_off += n;
+    if (w->qi < w->qn) {
+      size_t n = 0;
+      if (w->fill_max && max > w->fill_max) max = w->fill_max;
+      while (n < max && w->qi < w->qn) {
+        piece *p = &w->q[w->qi];
+        size_t c = piece_copy(w, p, w->qoff, buf + n, max - n);
+        n += c;
+        w->qoff += c;
+        if (w->qoff == p->n) {
+          obj_unref(p->o);
+          p->o = NULL;
+          w->qi++;
+          w->qoff = 0;
+        }
+      }
       w->r->bytes += n;
       atomic_fetch_add(&w->sim->stats.bytes_sent, n);
       return (ssize_t)n;
     }
-    ksmc_buf_reset(&w->pending);
-    w->pend_off = 0;
+    q_clear(w);
     if (w->state == W_END) return MHD_CONTENT_READER_END_OF_STREAM;
     if (w->state == W_ABORT) return MHD_CONTENT_READER_END_WITH_ERROR;
     produce(w);
@@ -328,6 +491,8 @@ static void watch_free(void *cls) {
   selector_free(&w->fs);
   free(w->ns);
   free(w->name);
+  q_clear(w);
+  free(w->q);
   ksmc_buf_free(&w->pending);
   atomic_fetch_sub(&w->sim->stats.watches_active, 1);
   free(w);
@@ -387,6 +552,9 @@ enum MHD_Result handle_watch(req *r, int kind, const char *ns, const char *name)
   w->filtered = w->ls.n || w->fs.n;
   w->out = req_output(r);
   w->bookmarks = truthy(req_arg(r, "allowWatchBookmarks"));
+  w->buffered = truthy(req_arg(r, "apisimBuffered"));
+  const char *fill = req_arg(r, "apisimFill");
+  w->fill_max = fill ? strtoul(fill, NULL, 10) : 0;
   atomic_fetch_add(&sim->stats.watches, 1);
   atomic_fetch_add(&sim->stats.watches_active, 1);
 
@@ -423,7 +591,7 @@ enum MHD_Result handle_watch(req *r, int kind, const char *ns, const char *name)
     atomic_fetch_add(&sim->stats.faults_injected, 1);
     snprintf(err, sizeof err, "too old resource version: %llu (%llu)", (unsigned long long)want,
              (unsigned long long)want + 1);
-    format_error(&w->pending, err);
+    q_error(w, err);
     w->state = W_END;
   } else {
     pthread_mutex_lock(&s->mu);
@@ -448,7 +616,7 @@ enum MHD_Result handle_watch(req *r, int kind, const char *ns, const char *name)
     } else if (want < k->evicted_rv) {
       snprintf(err, sizeof err, "too old resource version: %llu (%llu)", (unsigned long long)want,
                (unsigned long long)k->evicted_rv);
-      format_error(&w->pending, err);
+      q_error(w, err);
       w->state = W_END;
     } else {
       w->cursor = want;
