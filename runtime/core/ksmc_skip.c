@@ -368,3 +368,26 @@ size_t ksmc_skip_resume(ksmc_skip_state *st, const char *s, size_t len) {
 size_t ksmc_skip_container_baseline(const char *s, size_t len, size_t p, size_t max_depth) {
   return ksmc_skip_container_isa(s, len, p, max_depth, false, KSMC_SKIP_BASELINE);
 }
+
+size_t ksmc_skip_strict_spans_isa(const char *s, size_t len, const ksmc_skip_span *sp, size_t n,
+                                  size_t min_len, ksmc_skip_isa isa) {
+  ksmc_skip_state st = {0, 0, 0};
+  size_t at = 0; /* the scan stands at s[at] in state st */
+  for (size_t i = 0; i < n; i++) {
+    size_t a = sp[i].start, b = sp[i].end;
+    if (a < at || a == 0 || b <= a || b > len || b - a < min_len || (s[a] != '{' && s[a] != '['))
+      continue; /* scanned as ordinary bytes (a span at 0 would be the value itself) */
+    size_t e = a > at ? ksmc_skip_resume_isa(&st, s + at, a - at, isa) : 0;
+    if (e) return e == KSMC_SKIP_UNSURE ? 0 : at + e; /* closed before the span: exact */
+    at = a;
+    if (st.in_str || st.esc || st.depth == 0) continue; /* not a container here */
+    at = b; /* balanced, no backslash outside a string: the same state after it */
+  }
+  size_t e = at < len ? ksmc_skip_resume_isa(&st, s + at, len - at, isa) : 0;
+  return e == KSMC_SKIP_UNSURE ? 0 : e ? at + e : 0;
+}
+
+size_t ksmc_skip_strict_spans(const char *s, size_t len, const ksmc_skip_span *sp, size_t n,
+                              size_t min_len) {
+  return ksmc_skip_strict_spans_isa(s, len, sp, n, min_len, KSMC_SKIP_AUTO);
+}

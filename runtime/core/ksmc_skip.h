@@ -82,6 +82,25 @@ typedef struct {
  * ksmc_skip_container_strict on the whole. */
 size_t ksmc_skip_resume(ksmc_skip_state *st, const char *s, size_t len);
 
+/* A container another scan passed over: s[start] is its `{` or `[`, and end is what
+ * ksmc_skip_container_strict (or ksmc_skip_container_isa, strict, at any max_depth)
+ * returned for it, i.e. just past its close. */
+typedef struct {
+  size_t start, end;
+} ksmc_skip_span;
+
+/* ksmc_skip_container_strict(s, len, 0) (s[0] is the value's `{` or `[`) found by the
+ * resumable scan without reading the spans' bytes again: where the scan stands at a span's
+ * start outside a string with no escape pending, inside the value, the span is balanced
+ * and holds no backslash outside a string, so the scan resumes after it in the same state.
+ * Returns that offset, or 0 when this scan cannot show it (the value does not close in
+ * s[0..len), or a backslash outside a string comes before its close): callers then scan
+ * the usual way. Spans shorter than min_len, out of order, overlapping, past len or met
+ * inside a string are scanned as ordinary bytes; a span whose end is not its start's
+ * strict close breaks the result (the precondition above). */
+size_t ksmc_skip_strict_spans(const char *s, size_t len, const ksmc_skip_span *sp, size_t n,
+                              size_t min_len);
+
 /* Which copy of the scanners runs: the CPU's best (AUTO, what the functions above use),
  * the baseline one (SSE2 on x86-64, portable elsewhere), the AVX2 one (x86-64 CPUs with
  * AVX2, POPCNT and PCLMULQDQ: 32-byte compares, popcount and carry-less multiply
@@ -93,10 +112,12 @@ typedef enum { KSMC_SKIP_AUTO, KSMC_SKIP_BASELINE, KSMC_SKIP_AVX2, KSMC_SKIP_AVX
 /* True if this build and CPU can run isa. */
 bool ksmc_skip_isa_available(ksmc_skip_isa isa);
 
-/* ksmc_skip_container (with strict: the strict variant, at max_depth) and
- * ksmc_skip_resume on the copy isa, which must be available. */
+/* ksmc_skip_container (with strict: the strict variant, at max_depth),
+ * ksmc_skip_resume and ksmc_skip_strict_spans on the copy isa, which must be available. */
 size_t ksmc_skip_container_isa(const char *s, size_t len, size_t p, size_t max_depth, bool strict,
                                ksmc_skip_isa isa);
 size_t ksmc_skip_resume_isa(ksmc_skip_state *st, const char *s, size_t len, ksmc_skip_isa isa);
+size_t ksmc_skip_strict_spans_isa(const char *s, size_t len, const ksmc_skip_span *sp, size_t n,
+                                  size_t min_len, ksmc_skip_isa isa);
 
 #endif

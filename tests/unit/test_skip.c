@@ -244,8 +244,83 @@ static void test_strict(void) {
   CU_ASSERT_EQUAL(ksmc_skip_container_strict("{\"a\":[]}\\x", 10, 0), 8);
 }
 
-static const ktest_case cases[] = {
-    {"examples", test_examples}, {"block boundaries", test_block_boundaries},
-    {"random", test_random},     {"resume in pieces", test_resume},
-    {"strict", test_strict},     {0}};
+/* ksmc_skip_strict_spans: random values (backslashes mostly inside strings) with spans
+ * made as a renderer makes them -- the strict close from a bracket, some of them inside
+ * strings, where the scan must not take them -- in order, shuffled, filtered by length:
+ * the result is 0 (cannot show it) or exactly the strict scan of the whole value, and
+ * with backslashes only inside strings it is that scan's close whenever the value closes
+ * (so the spans are really passed over, not just rejected). */
+static void spans_random(ksmc_skip_isa isa) {
+  static const char alpha[] = "{}[]\"\"\\\\a:,{[";
+  uint64_t x = 0x853c49e6748fea9bull;
+  char s[700];
+  ksmc_skip_span sp[40];
+  unsigned bad = 0, confirmed = 0, used = 0;
+  for (int iter = 0; iter < 6000; iter++) {
+    size_t len = 2 + (size_t)(iter % 690);
+    bool plain_bs = iter % 4 != 0;
+    bool in_str = false;
+    for (size_t i = 1; i < len; i++) {
+      ktest_rand(&x);
+      char c = (x >> 20) % 3 ? "aaab:,"[(x >> 8) % 6] : alpha[(x >> 32) % (sizeof alpha - 1)];
+      if (c == '\\' && plain_bs && !in_str) c = 'a';
+      if (c == '\\' && in_str && i + 1 < len) {
+        s[i++] = c;
+        c = "\"\\an{["[(x >> 40) % 6];
+      } else if (c == '"') {
+        in_str = !in_str;
+      }
+      s[i] = c;
+    }
+    s[0] = iter & 1 ? '{' : '[';
+    size_t whole = ksmc_skip_container_strict(s, len, 0);
+    size_t n = 0;
+    for (size_t a = 1; a < len && n < 40; a++) {
+      if (s[a] != '{' && s[a] != '[') continue;
+      ktest_rand(&x);
+      if ((x >> 10) % 3 == 0) continue;
+      size_t b = ksmc_skip_container_strict(s, len, a);
+      if (b && b != KSMC_SKIP_UNSURE) sp[n++] = (ksmc_skip_span){a, b};
+    }
+    if (iter % 5 == 1) /* out of order */
+      for (size_t i = n; i > 1; i--) {
+        ktest_rand(&x);
+        size_t j = (size_t)(x >> 33) % i;
+        ksmc_skip_span t = sp[i - 1];
+        sp[i - 1] = sp[j];
+        sp[j] = t;
+      }
+    size_t min_len = iter % 3 == 0 ? 0 : (size_t)(iter % 40);
+    size_t got = ksmc_skip_strict_spans_isa(s, len, sp, n, min_len, isa);
+    if (got) confirmed++;
+    if (got && n) used++;
+    bool want_exact = plain_bs && whole != KSMC_SKIP_UNSURE && whole;
+    if ((got ? got != whole : want_exact) && bad++ < 5)
+      fprintf(stderr, "\n  iter %d: spans %zu got %zu want %zu: %.*s\n", iter, n, got, whole,
+              (int)len, s);
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_TRUE(confirmed > 1000);
+  CU_ASSERT_TRUE(used > 500);
+}
+
+static void test_spans(void) {
+  FOR_EACH_ISA(spans_random);
+  /* a span at a bracket inside a string is not taken; one outside is */
+  const char *d = "{\"a\":\"[x]\",\"b\":[1,{\"c\":\"}\"}],\"d\":2}";
+  size_t dl = strlen(d), w = ksmc_skip_container_strict(d, dl, 0);
+  ksmc_skip_span in_string[] = {{6, 9}}, outside[] = {{15, 28}};
+  CU_ASSERT_EQUAL(ksmc_skip_container_strict(d, dl, 15), 28);
+  CU_ASSERT_EQUAL(ksmc_skip_strict_spans(d, dl, in_string, 1, 0), w);
+  CU_ASSERT_EQUAL(ksmc_skip_strict_spans(d, dl, outside, 1, 0), w);
+  CU_ASSERT_EQUAL(ksmc_skip_strict_spans(d, dl - 1, outside, 1, 0), 0); /* not closed */
+}
+
+static const ktest_case cases[] = {{"examples", test_examples},
+                                   {"block boundaries", test_block_boundaries},
+                                   {"random", test_random},
+                                   {"resume in pieces", test_resume},
+                                   {"strict", test_strict},
+                                   {"spans", test_spans},
+                                   {0}};
 KTEST_MAIN("ksmc_skip", cases)
