@@ -24,7 +24,10 @@
  *           found in every event, DELETED by that uid without rendering, others rendered
  *           and upserted). Each pass starts from a fresh
  *           store; only the replay is timed, per event. Under callgrind use
- *           --toggle-collect=replay_events (a single pass: --min-time 0).
+ *           --toggle-collect=replay_events (a single pass: --min-time 0). Objects are
+ *           rendered ahead of their framing as the exporter does (ksmc_framer_cb.prerender:
+ *           the framer's scan skips what the renderer skipped); --no-fuse frames first and
+ *           renders after, as before.
  *
  * --chunk BYTES (watch, frame, churn): feed the framer this many bytes at a time instead of
  * 16 KiB. The exporter has curl read watches 256 KiB per recv (WATCH_RECV_BYTES in
@@ -62,6 +65,13 @@ typedef struct {
   ksmc_store *store; /* churn */
   size_t events, upserts, deletes;
   size_t chunk; /* watch/frame/churn: bytes per framer feed (--chunk; 16 KiB) */
+  /* churn: objects rendered ahead of their framing (the sink's prerender), as ksmc does
+   * unless --no-fuse */
+  bool fuse;
+  ksmc_framer *framer;
+  const char *pre_json; /* the render kept aside: its object, NULL if none */
+  size_t pre_len;
+  size_t prerendered; /* events stored from a confirmed prerender */
 } state;
 
 /* ---- watch path ---------------------------------------------------------------------- */
@@ -90,7 +100,7 @@ static void pass_watch(void *arg) {
   state *s = arg;
   ksmc_framer f;
   ksmc_framer_init(&f, 0);
-  ksmc_framer_cb cb = {s, on_event, on_error};
+  ksmc_framer_cb cb = {s, on_event, on_error, NULL};
   s->sink = s->out_bytes = 0;
   for (size_t i = 0; i < s->stream_len; i += s->chunk) {
     size_t k = s->stream_len - i < s->chunk ? s->stream_len - i : s->chunk;
@@ -132,12 +142,17 @@ static bool on_churn_event(void *user, ksmc_slice type, ksmc_slice obj) {
   }
   bool plain = uid.n && !memchr(uid.p, '\\', uid.n);
   bool del = type.n == 7 && !memcmp(type.p, "DELETED", 7);
+  bool pre = ksmc_framer_prerendered(s->framer) && !del && s->pre_json == obj.p &&
+             s->pre_len == obj.n; /* the store step of ksmc_run.c's sink_object_prerendered */
+  s->pre_json = NULL;
   if (del && plain) {
     ksmc_store_delete(s->store, uid.p, uid.n);
     s->deletes++;
     return true;
   }
-  if (ksmc_render_object(&s->ctx, obj.p, obj.n) != 0 || !s->ctx.uid.n) {
+  if (pre) {
+    s->prerendered++;
+  } else if (ksmc_render_object(&s->ctx, obj.p, obj.n) != 0 || !s->ctx.uid.n) {
     fprintf(stderr, "bench_ingest: churn event: %s\n", s->ctx.err);
     exit(1);
   }
@@ -149,6 +164,24 @@ static bool on_churn_event(void *user, ksmc_slice type, ksmc_slice obj) {
     s->upserts++;
   }
   return true;
+}
+
+/* As the reflector's on_prerender and ksmc_run.c's sink_prerender (the render step ahead
+ * of the framing). */
+static size_t on_churn_prerender(void *user, ksmc_slice type, const char *obj, size_t avail,
+                                 const ksmc_skip_span **spans, size_t *nspans) {
+  state *s = user;
+  s->pre_json = NULL;
+  if (!(type.n == 8 && !memcmp(type.p, "MODIFIED", 8)) &&
+      !(type.n == 5 && !memcmp(type.p, "ADDED", 5)))
+    return 0;
+  size_t end;
+  if (ksmc_render_object_prefix(&s->ctx, obj, avail, &end) != KSMC_OK || !s->ctx.uid.n) return 0;
+  s->pre_json = obj;
+  s->pre_len = end;
+  *spans = s->ctx.spans;
+  *nspans = s->ctx.nspans;
+  return end;
 }
 
 static void churn_store(state *s) {
@@ -166,8 +199,10 @@ static void churn_store(state *s) {
 __attribute__((noinline)) static void replay_events(state *s) {
   ksmc_framer f;
   ksmc_framer_init(&f, 0);
-  ksmc_framer_cb cb = {s, on_churn_event, on_error};
-  s->events = s->upserts = s->deletes = 0;
+  ksmc_framer_cb cb = {s, on_churn_event, on_error, s->fuse ? on_churn_prerender : NULL};
+  s->framer = &f;
+  s->pre_json = NULL;
+  s->events = s->upserts = s->deletes = s->prerendered = 0;
   for (size_t i = 0; i < s->stream_len; i += s->chunk) {
     size_t k = s->stream_len - i < s->chunk ? s->stream_len - i : s->chunk;
     ksmc_framer_feed(&f, s->stream + i, k, &cb);
@@ -380,14 +415,17 @@ int main(int argc, char **argv) {
     fprintf(stderr,
             "usage: bench_ingest render|watch|frame|jsmn|scan|scan64 FILE [--resource R] "
             "[--min-time S] [--chunk BYTES]\n       bench_ingest churn FILE --events EVENTS "
-            "[--resource R] [--min-time S] [--chunk BYTES]\n");
+            "[--resource R] [--min-time S] [--chunk BYTES] [--no-fuse]\n");
     return 2;
   }
   const char *mode = argv[1], *file = argv[2], *resource = "pods", *events = NULL;
   double min_time = 2.0;
   static state s;
+  s.fuse = true;
   for (int i = 3; i < argc; i++) {
-    if (i + 1 >= argc)
+    if (!strcmp(argv[i], "--no-fuse"))
+      s.fuse = false;
+    else if (i + 1 >= argc)
       break;
     else if (!strcmp(argv[i], "--resource"))
       resource = argv[++i];
@@ -423,9 +461,10 @@ int main(int argc, char **argv) {
     run_churn(&s, min_time, &best, &median, &passes);
     double n = (double)s.events;
     printf("mode=churn objects=%zu events=%zu upserts=%zu fast_deletes=%zu event_bytes=%zu "
-           "passes=%d ns_per_event=%.1f median_ns_per_event=%.1f store_objects=%zu\n",
-           s.L.n, s.events, s.upserts, s.deletes, s.stream_len, passes, best * 1e9 / n,
-           median * 1e9 / n, ksmc_store_count(s.store));
+           "prerendered=%zu passes=%d ns_per_event=%.1f median_ns_per_event=%.1f "
+           "store_objects=%zu\n",
+           s.L.n, s.events, s.upserts, s.deletes, s.stream_len, s.prerendered, passes,
+           best * 1e9 / n, median * 1e9 / n, ksmc_store_count(s.store));
     ksmc_store_free(s.store);
     ksmc_render_ctx_free(&s.ctx);
     free(s.stream);

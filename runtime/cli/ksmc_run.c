@@ -64,6 +64,11 @@ typedef struct {
   pthread_t ingest_thread;
   bool ingest_started;
   pthread_mutex_t log_lock;
+  /* A watch event's object rendered ahead (sink_prerender) into the render context of
+   * stream pre_stream (SIZE_MAX: none), from json pre_json[0..pre_len). */
+  size_t pre_stream;
+  const char *pre_json;
+  size_t pre_len;
 } app;
 
 static void logf_(app *a, ksmc_log_level lvl, const char *fmt, ...)
@@ -101,12 +106,13 @@ static void ingest_log(void *user, ksmc_log_level level, const char *line) {
 
 static void sink_list_begin(void *user, size_t s) {
   app *a = user;
+  a->pre_stream = SIZE_MAX;
   if (ksmc_store_relist_begin(a->streams[s].store) != 0)
     logf_(a, KSMC_LOG_ERROR, "%s: out of memory starting a relist", a->streams[s].name);
 }
 
-/* Renders one object into the stream's render context; false (logged, counted) if the
- * object cannot be rendered. */
+/* The render step: renders one object into the stream's render context; false (logged,
+ * counted) if the object cannot be rendered. */
 static bool render(app *a, stream *st, const char *json, size_t len) {
   int rc = ksmc_render_object(&st->rc, json, len);
   if (rc != KSMC_OK) {
@@ -120,27 +126,16 @@ static bool render(app *a, stream *st, const char *json, size_t len) {
           ksmc_buf_cstr(&st->rc.ns), ksmc_buf_cstr(&st->rc.name));
     return false;
   }
+  return true;
+}
+
+/* The store step: applies the object rendered in the stream's render context. */
+static void store(app *a, stream *st, ksmc_event_type t, bool in_list) {
   if (st->rc.warnings) {
     st->render_warnings += st->rc.warnings;
     logf_(a, KSMC_LOG_DEBUG, "%s: object %s/%s: %s", st->name, ksmc_buf_cstr(&st->rc.ns),
           ksmc_buf_cstr(&st->rc.name), st->rc.warn);
   }
-  return true;
-}
-
-/* The reflector's metadata.uid is what the renderer would decode when it has no escape (a
- * UID never has one): a deleted object is then removed without rendering it. */
-static bool plain_uid(ksmc_slice uid) { return uid.n && !memchr(uid.p, '\\', uid.n); }
-
-static void sink_object(void *user, size_t s, ksmc_event_type t, bool in_list, const char *json,
-                        size_t len, ksmc_slice uid) {
-  app *a = user;
-  stream *st = &a->streams[s];
-  if (t == KSMC_EV_DELETED && plain_uid(uid)) { /* its lines are not needed */
-    ksmc_store_delete(st->store, uid.p, uid.n);
-    return;
-  }
-  if (!render(a, st, json, len)) return;
   int rc = 0;
   if (t == KSMC_EV_DELETED)
     ksmc_store_delete(st->store, st->rc.uid.p, st->rc.uid.n);
@@ -154,8 +149,56 @@ static void sink_object(void *user, size_t s, ksmc_event_type t, bool in_list, c
   ksmc_heap_advise(&a->heap);
 }
 
+/* The reflector's metadata.uid is what the renderer would decode when it has no escape (a
+ * UID never has one): a deleted object is then removed without rendering it. */
+static bool plain_uid(ksmc_slice uid) { return uid.n && !memchr(uid.p, '\\', uid.n); }
+
+static void sink_object(void *user, size_t s, ksmc_event_type t, bool in_list, const char *json,
+                        size_t len, ksmc_slice uid) {
+  app *a = user;
+  stream *st = &a->streams[s];
+  a->pre_stream = SIZE_MAX;
+  if (t == KSMC_EV_DELETED && plain_uid(uid)) { /* its lines are not needed */
+    ksmc_store_delete(st->store, uid.p, uid.n);
+    return;
+  }
+  if (render(a, st, json, len)) store(a, st, t, in_list);
+}
+
+/* The render step of a watch event ahead of its framing (ksmc_sink.prerender): a failure
+ * is neither logged nor counted here, the event then comes through sink_object. */
+static size_t sink_prerender(void *user, size_t s, const char *json, size_t avail,
+                             const ksmc_skip_span **spans, size_t *nspans) {
+  app *a = user;
+  stream *st = &a->streams[s];
+  size_t end;
+  a->pre_stream = SIZE_MAX;
+  if (ksmc_render_object_prefix(&st->rc, json, avail, &end) != KSMC_OK || st->rc.uid.n == 0)
+    return 0;
+  a->pre_stream = s;
+  a->pre_json = json;
+  a->pre_len = end;
+  *spans = st->rc.spans;
+  *nspans = st->rc.nspans;
+  return end;
+}
+
+/* The store step of that event once the framer confirmed it (anything else: rendered the
+ * usual way). */
+static void sink_object_prerendered(void *user, size_t s, ksmc_event_type t, const char *json,
+                                    size_t len, ksmc_slice uid) {
+  app *a = user;
+  if (a->pre_stream != s || a->pre_json != json || a->pre_len != len) {
+    sink_object(user, s, t, false, json, len, uid);
+    return;
+  }
+  a->pre_stream = SIZE_MAX;
+  store(a, &a->streams[s], t, false);
+}
+
 static void sink_list_end(void *user, size_t s, bool complete) {
   app *a = user;
+  a->pre_stream = SIZE_MAX;
   if (complete)
     ksmc_store_relist_commit(a->streams[s].store);
   else
@@ -266,7 +309,9 @@ static bool start_ingest(app *a, char *err, size_t errlen) {
     specs[i] =
         (ksmc_stream_spec){a->streams[i].name, a->streams[i].path, a->streams[i].field_selector,
                            NULL, is_custom(a->streams[i].kind->kind)};
-  ksmc_sink inner = {a, sink_list_begin, sink_object, sink_list_end};
+  ksmc_sink inner = {
+      a, sink_list_begin, sink_object, sink_list_end, sink_prerender, sink_object_prerendered};
+  a->pre_stream = SIZE_MAX;
   a->relay = ksmc_relay_new(&inner);
   if (!a->relay) {
     free(specs);

@@ -239,7 +239,8 @@ static inline KSMC_HOT_INLINE bool ksmc_arr_next(ksmc_render_ctx *ctx, size_t *p
 bool ksmc_tok_reserve(ksmc_render_ctx *ctx, unsigned extra);
 
 /* After the root walker returned `end`: KSMC_OK, or KSMC_E_JSON when the document was
- * malformed or has data after the object (message in ctx->err). */
+ * malformed or has data after the object (message in ctx->err). In a prefix render
+ * (ksmc_render_object_prefix) the bytes after `end` are not looked at: end is kept. */
 int ksmc_render_scanned(ksmc_render_ctx *ctx, size_t end);
 
 /* ---- tokens ------------------------------------------------------------------------ */

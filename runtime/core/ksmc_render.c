@@ -83,6 +83,15 @@ int ksmc_render_object(ksmc_render_ctx *ctx, const char *json, size_t len) {
   return ctx->opts.kind->render(ctx, json, len);
 }
 
+int ksmc_render_object_prefix(ksmc_render_ctx *ctx, const char *json, size_t avail, size_t *end) {
+  ctx->prefix_render = true;
+  ctx->nspans = 0;
+  int rc = ctx->opts.kind->render(ctx, json, avail);
+  ctx->prefix_render = false;
+  *end = ctx->prefix_end;
+  return rc;
+}
+
 /* Frees every arena block but the oldest, which is kept (emptied) for the next object. */
 static void arena_reset(ksmc_render_ctx *ctx) {
   arena_block *b = ctx->arena;

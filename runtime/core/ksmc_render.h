@@ -16,6 +16,13 @@
 #include "ksmc_err.h"
 #include "ksmc_kind.h"
 #include "ksmc_labels.h"
+#include "ksmc_skip.h"
+
+/* Most containers ksmc_render_object_prefix records (the first ones met). */
+#define KSMC_RENDER_SPANS 64
+/* Shorter skipped containers are not recorded: passing over them would cost a scanner
+ * more (a call and a partial block) than reading them. */
+#define KSMC_RENDER_SPAN_MIN 256
 
 /* What is rendered: fixed for the life of a context. */
 typedef struct {
@@ -61,8 +68,12 @@ struct ksmc_render_ctx {
   bool scan_failed;           /* the document is malformed (ctx->err says where) */
   int family;                 /* family being rendered */
   struct ksmc_cron_ctx *cron; /* zone cache of cron_next()/cron_valid(), made on first use */
-  char ts_last[20];           /* the last 20-byte timestamp parsed (a pod repeats its times) */
-  int64_t ts_last_sec;        /* and its value, valid when ts_last_ok */
+  bool prefix_render;         /* ksmc_render_object_prefix is running */
+  size_t prefix_end;          /* where its root object ended */
+  size_t nspans;              /* its skipped containers (see there) */
+  ksmc_skip_span spans[KSMC_RENDER_SPANS];
+  char ts_last[20];    /* the last 20-byte timestamp parsed (a pod repeats its times) */
+  int64_t ts_last_sec; /* and its value, valid when ts_last_ok */
   bool ts_last_ok;
 };
 
@@ -76,6 +87,18 @@ void ksmc_render_ctx_free(ksmc_render_ctx *ctx);
  * list items). Returns KSMC_OK, or an error code with ctx->err naming the problem and
  * byte offset; on error ctx->out is empty. Never reads outside json[0..len). */
 int ksmc_render_object(ksmc_render_ctx *ctx, const char *json, size_t len);
+
+/* Renders the object that starts at json[0] and closes somewhere in json[0..avail) (the
+ * bytes after it, such as the rest of a watch event, are not part of it): for rendering a
+ * watch event's object before the event is framed. On KSMC_OK, *end is the offset just
+ * past the object's close and ctx holds exactly what ksmc_render_object(ctx, json, *end)
+ * would have left (out, fam_end, uid, name, ns, rv, warnings), and ctx->spans[0..nspans)
+ * are containers of at least KSMC_RENDER_SPAN_MIN bytes the walkers passed over, in the
+ * order met (at most KSMC_RENDER_SPANS), each skipped strictly (ksmc_skip_span: a
+ * backslash outside a string in one fails the render). Any other result says nothing
+ * about the object (the backslash above, a limit, malformed JSON...): render it with
+ * ksmc_render_object instead. opts.max_object_bytes applies to avail. */
+int ksmc_render_object_prefix(ksmc_render_ctx *ctx, const char *json, size_t avail, size_t *end);
 
 /* Start offset of family i in ctx->out. */
 static inline uint32_t ksmc_render_fam_start(const ksmc_render_ctx *ctx, size_t i) {

@@ -125,12 +125,28 @@ static size_t primitive_end(ksmc_render_ctx *ctx, size_t p) {
   return i;
 }
 
+/* ksmc_skip_value's container skip in a prefix render (ksmc_render_object_prefix): strict
+ * (where the plain skip would guess at a backslash outside a string, this one fails the
+ * render) and recorded. Where it succeeds it ends where the plain skip ends: the masks are
+ * exact up to the close. */
+static __attribute__((noinline)) size_t skip_recorded(ksmc_render_ctx *ctx, size_t p) {
+  size_t end =
+      ksmc_skip_container_isa(ctx->json, ctx->json_len, p, KSMC_MAX_DEPTH, true, KSMC_SKIP_AUTO);
+  if (end == KSMC_SKIP_UNSURE)
+    return scan_fail(ctx, p, "backslash outside a string (prefix render)");
+  if (!end) return scan_fail(ctx, p, "unterminated or too deeply nested object or array");
+  if (end - p >= KSMC_RENDER_SPAN_MIN && ctx->nspans < KSMC_RENDER_SPANS)
+    ctx->spans[ctx->nspans++] = (ksmc_skip_span){p, end};
+  return end;
+}
+
 size_t ksmc_skip_value(ksmc_render_ctx *ctx, size_t p) {
   p = skip_ws(ctx, p);
   if (p >= ctx->json_len) return scan_fail(ctx, p, "unexpected end of input");
   char c = ctx->json[p];
   if (c == '"') return string_end(ctx, p);
   if (c != '{' && c != '[') return primitive_end(ctx, p);
+  if (ctx->prefix_render) return skip_recorded(ctx, p);
   size_t end = ksmc_skip_container(ctx->json, ctx->json_len, p, KSMC_MAX_DEPTH);
   if (!end) return scan_fail(ctx, p, "unterminated or too deeply nested object or array");
   return end;
@@ -394,6 +410,10 @@ bool ksmc_arr_next_any(ksmc_render_ctx *ctx, size_t *pos) {
 }
 
 int ksmc_render_scanned(ksmc_render_ctx *ctx, size_t end) {
+  if (ctx->prefix_render) { /* the bytes after the object are not its own */
+    ctx->prefix_end = end;
+    return ctx->scan_failed ? KSMC_E_JSON : KSMC_OK;
+  }
   if (!ctx->scan_failed && skip_ws(ctx, end) != ctx->json_len)
     scan_fail(ctx, skip_ws(ctx, end), "unexpected data after the object");
   return ctx->scan_failed ? KSMC_E_JSON : KSMC_OK;

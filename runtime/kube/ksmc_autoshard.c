@@ -352,7 +352,7 @@ static size_t on_watch_body(char *p, size_t size, size_t nmemb, void *u) {
   long code = 0;
   curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &code);
   if (code != 200) return on_get_body(p, size, nmemb, u);
-  ksmc_framer_cb cb = {a, on_event, on_watch_error};
+  ksmc_framer_cb cb = {a, on_event, on_watch_error, NULL};
   return ksmc_framer_feed(&a->fr, p, n, &cb) ? n : 0;
 }
 

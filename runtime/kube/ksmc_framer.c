@@ -134,6 +134,8 @@ void ksmc_framer_free(ksmc_framer *f) { ksmc_buf_free(&f->ev); }
 
 bool ksmc_framer_partial(const ksmc_framer *f) { return f->in_event; }
 
+bool ksmc_framer_prerendered(const ksmc_framer *f) { return f->prerendered; }
+
 static bool framer_error(ksmc_framer *f, const ksmc_framer_cb *cb, int err) {
   return cb->error ? cb->error(cb->user, err, f->msg) : true;
 }
@@ -228,18 +230,47 @@ static size_t event_head(const char *p, size_t lim, size_t *tlen) {
   return h1 + t + h2 - 1;
 }
 
+/* The fused path of a fresh event with the API server's head whose line ends in this
+ * chunk (p[j] is its object's `{`, p[lim] the newline): the consumer renders the object
+ * first (cb->prerender), and the strict scan reads only the bytes between the containers
+ * the renderer passed over (ksmc_skip_strict_spans: the close fast_scan's
+ * ksmc_skip_resume from p[j] finds, or 0 when that cannot be shown). When the renderer's
+ * end is that close and the event's `}` follows it, the event is handed out exactly as
+ * fast_scan's loop would hand it out (in place, the object sliced, the size limit
+ * applied), with f->prerendered set during the call: returns 0, or -1 when the callback
+ * stopped the feed. Otherwise returns 1 with nothing changed, and the loop frames the
+ * event (the render is then not confirmed and the consumer drops it). */
+static int fused_event(ksmc_framer *f, const char *p, size_t start, size_t j, size_t lim,
+                       const ksmc_framer_cb *cb, size_t *i) {
+  const ksmc_skip_span *sp = NULL;
+  size_t nsp = 0;
+  ksmc_slice type = {p + start + sizeof HEAD_TYPE - 1, f->type_len};
+  size_t e = cb->prerender(cb->user, type, p + j, lim - j, &sp, &nsp);
+  if (!e || e >= lim - j || p[j + e] != '}') return 1;
+  if (ksmc_skip_strict_spans(p + j, lim - j, sp, nsp, 0) != e) return 1;
+  size_t end = j + e + 1; /* the loop: the object closes at j + e, the event at its `}` */
+  f->obj_end = j + e - start;
+  f->event_bytes = end - start;
+  f->oversized = f->event_bytes > f->max_event;
+  f->prerendered = !f->oversized; /* an oversized event is reported, not handed out */
+  bool go = finish_event_at(f, cb, p + start, end - start);
+  f->prerendered = false;
+  *i = end;
+  return go ? 0 : -1;
+}
+
 /* The fast path, in which every event starts: the API server writes one event per line,
  * so an event is at most the bytes up to the next newline (memchr), and where it closes is
  * found by the resumable 64-byte block scanner, in place when the event lies in this chunk
  * and carried across chunks (the bytes appended to f->ev) when it does not. An event with
  * the API server's head is scanned from its object's `{`, so the object's end is known
  * when the event closes right after it and finish_event_at slices it without a second
- * skip. The outcome is nest_scan's in every case: an event not closed before the newline
- * is cut, a wrong closing bracket is reported, bytes after the close are framed again.
- * Where the two could differ (a backslash outside a string; a newline escaped inside a
- * string) the scan stops with f->nest exact at p[*i] and returns 1: the byte-wise path
- * frames the rest of the event. Returns 0 when p[*i..] moved on, -1 when a callback
- * stopped the feed. */
+ * skip; when the consumer renders objects ahead (cb->prerender) and the line ends in this
+ * chunk, fused_event tries that first. The outcome is nest_scan's in every case: an event not
+ * closed before the newline is cut, a wrong closing bracket is reported, bytes after the close are
+ * framed again. Where the two could differ (a backslash outside a string; a newline escaped inside
+ * a string) the scan stops with f->nest exact at p[*i] and returns 1: the byte-wise path frames the
+ * rest of the event. Returns 0 when p[*i..] moved on, -1 when a callback stopped the feed. */
 static int fast_scan(ksmc_framer *f, const char *p, size_t n, size_t *i, const ksmc_framer_cb *cb) {
   size_t start = *i, j = start;
   const char *nl = memchr(p + start, '\n', n - start);
@@ -250,6 +281,10 @@ static int fast_scan(ksmc_framer *f, const char *p, size_t n, size_t *i, const k
       f->obj_at = h;
       f->nest.depth = 1;
       j += h;
+      if (nl && cb->prerender) {
+        int r = fused_event(f, p, start, j, lim, cb, i);
+        if (r <= 0) return r;
+      }
     }
   }
   for (;;) {

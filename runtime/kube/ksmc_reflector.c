@@ -322,9 +322,29 @@ static bool on_event(void *u, ksmc_slice type, ksmc_slice obj) {
     return watch_abort(s, AB_MALFORMED, "%.*s event without metadata.uid", (int)type.n, type.p);
   if (f & 2) copy_slice(&s->rv, rv);
   count_event(s, t);
-  if (ksmc_shard_keep(uid.p, uid.n, ig->o.shard, ig->o.total_shards))
+  if (!ksmc_shard_keep(uid.p, uid.n, ig->o.shard, ig->o.total_shards)) return true;
+  if (ksmc_framer_prerendered(&s->framer) && t != KSMC_EV_DELETED)
+    ig->o.sink.object_prerendered(ig->o.sink.user, s->idx, t, obj.p, obj.n, uid);
+  else
     ig->o.sink.object(ig->o.sink.user, s->idx, t, false, obj.p, obj.n, uid);
   return true;
+}
+
+/* The framer's prerender: ADDED and MODIFIED objects the sink will render (a DELETED
+ * object is removed by its uid, not rendered), on a sharded stream only when the object
+ * looks like this shard's (a guess from the line's bytes: on_event decides). */
+static size_t on_prerender(void *u, ksmc_slice type, const char *obj, size_t avail,
+                           const ksmc_skip_span **spans, size_t *nspans) {
+  stream *s = u;
+  ksmc_ingest *ig = s->ig;
+  if (!slice_is(type, "MODIFIED") && !slice_is(type, "ADDED")) return 0;
+  if (ig->o.total_shards > 1) {
+    ksmc_slice uid, rv;
+    if (!(meta_uid_rv(obj, avail, &uid, &rv) & 1) ||
+        !ksmc_shard_keep(uid.p, uid.n, ig->o.shard, ig->o.total_shards))
+      return 0;
+  }
+  return ig->o.sink.prerender(ig->o.sink.user, s->idx, obj, avail, spans, nspans);
 }
 
 static bool on_watch_error(void *u, int err, const char *msg) {
@@ -355,7 +375,9 @@ static bool body_plain(stream *s, const char *p, size_t n) {
     return true;
   }
   s->ig->watch_read = true;
-  ksmc_framer_cb cb = {s, on_event, on_watch_error};
+  ksmc_framer_cb cb = {s, on_event, on_watch_error,
+                       s->ig->o.sink.prerender && s->ig->o.sink.object_prerendered ? on_prerender
+                                                                                   : NULL};
   return ksmc_framer_feed(&s->framer, p, n, &cb);
 }
 

@@ -31,6 +31,7 @@
 #include "ksmc_buf.h"
 #include "ksmc_kubeconfig.h"
 #include "ksmc_log.h"
+#include "ksmc_skip.h"
 
 typedef enum { KSMC_EV_ADDED, KSMC_EV_MODIFIED, KSMC_EV_DELETED } ksmc_event_type;
 
@@ -48,6 +49,21 @@ typedef struct {
   /* the list finished: complete=true -> atomically replace stream s's objects by the set
    * received since list_begin; complete=false -> discard that set, keep serving the old one */
   void (*list_end)(void *user, size_t s, bool complete);
+  /* Optional, both or neither (NULL: every object comes through object()): rendering a
+   * watch event's object before the event is framed, so that the framer's scan skips the
+   * containers the renderer passed over (ksmc_framer_cb.prerender). prerender renders the
+   * object at json[0] of a watch event of stream s, which closes somewhere in
+   * json[0..avail), keeps the render aside and returns the offset just past the object's
+   * close with the containers it passed over (*spans, offsets in json, strict skips), or
+   * returns 0 (not rendered). object_prerendered is object() for the watch event whose
+   * object json[0..len) is the one the last prerender call rendered, its framing
+   * confirmed: the sink applies the render it kept (json is given so that a sink that no
+   * longer holds one renders it). Any other call (object, list_begin, list_end, another
+   * prerender) drops a render kept aside. */
+  size_t (*prerender)(void *user, size_t s, const char *json, size_t avail,
+                      const ksmc_skip_span **spans, size_t *nspans);
+  void (*object_prerendered)(void *user, size_t s, ksmc_event_type t, const char *json, size_t len,
+                             ksmc_slice uid);
 } ksmc_sink;
 
 /* One formatted line (no trailing newline) at a level. */

@@ -32,11 +32,14 @@ struct ksmc_relay {
   bool consumer_waits, producer_waits;
 };
 
-static void apply(ksmc_relay *r, call_kind k, size_t s, ksmc_event_type t, bool flag,
+/* pre: a watch event the wrapped sink rendered ahead (object_prerendered), applied inline */
+static void apply(ksmc_relay *r, call_kind k, size_t s, ksmc_event_type t, bool flag, bool pre,
                   const char *json, size_t len, ksmc_slice uid) {
   const ksmc_sink *in = &r->inner;
   if (k == CALL_BEGIN)
     in->list_begin(in->user, s);
+  else if (k == CALL_OBJECT && pre)
+    in->object_prerendered(in->user, s, t, json, len, uid);
   else if (k == CALL_OBJECT)
     in->object(in->user, s, t, flag, json, len, uid);
   else
@@ -58,7 +61,7 @@ static void *run(void *arg) {
     pthread_mutex_unlock(&r->mu);
     ksmc_slice uid = {"", 0};
     if (sl->uid_len) uid = (ksmc_slice){sl->json.p + sl->uid_at, sl->uid_len};
-    apply(r, sl->kind, sl->s, sl->t, sl->flag, sl->json.p, sl->json.n, uid);
+    apply(r, sl->kind, sl->s, sl->t, sl->flag, false, sl->json.p, sl->json.n, uid);
     if (sl->json.cap > SLOT_KEEP_MAX) ksmc_buf_free(&sl->json);
     pthread_mutex_lock(&r->mu);
     r->head++;
@@ -72,14 +75,16 @@ static void *run(void *arg) {
   return NULL;
 }
 
-/* Queues one call, or applies it at once when nothing is queued and it may run here. */
-static void submit(ksmc_relay *r, call_kind k, size_t s, ksmc_event_type t, bool flag,
+/* Queues one call, or applies it at once when nothing is queued and it may run here. A
+ * prerendered object (pre) queued behind others is queued as a plain object: the wrapped
+ * sink renders it again on its thread. */
+static void submit(ksmc_relay *r, call_kind k, size_t s, ksmc_event_type t, bool flag, bool pre,
                    const char *json, size_t len, ksmc_slice uid) {
   pthread_mutex_lock(&r->mu);
   bool idle = r->head == r->tail && !r->busy;
   if (idle && !(k == CALL_OBJECT && flag)) { /* only list items go to the other thread */
     pthread_mutex_unlock(&r->mu);
-    apply(r, k, s, t, flag, json, len, uid);
+    apply(r, k, s, t, flag, pre, json, len, uid);
     return;
   }
   while (r->tail - r->head == KSMC_RELAY_SLOTS) {
@@ -106,7 +111,7 @@ static void submit(ksmc_relay *r, call_kind k, size_t s, ksmc_event_type t, bool
       r->producer_waits = false;
     }
     pthread_mutex_unlock(&r->mu);
-    apply(r, k, s, t, flag, json, len, uid);
+    apply(r, k, s, t, flag, false, json, len, uid);
     return;
   }
   pthread_mutex_lock(&r->mu);
@@ -116,16 +121,33 @@ static void submit(ksmc_relay *r, call_kind k, size_t s, ksmc_event_type t, bool
 }
 
 static void relay_begin(void *u, size_t s) {
-  submit(u, CALL_BEGIN, s, KSMC_EV_ADDED, false, "", 0, (ksmc_slice){"", 0});
+  submit(u, CALL_BEGIN, s, KSMC_EV_ADDED, false, false, "", 0, (ksmc_slice){"", 0});
 }
 
 static void relay_object(void *u, size_t s, ksmc_event_type t, bool in_list, const char *json,
                          size_t len, ksmc_slice uid) {
-  submit(u, CALL_OBJECT, s, t, in_list, json, len, uid);
+  submit(u, CALL_OBJECT, s, t, in_list, false, json, len, uid);
 }
 
 static void relay_end(void *u, size_t s, bool complete) {
-  submit(u, CALL_END, s, KSMC_EV_ADDED, complete, "", 0, (ksmc_slice){"", 0});
+  submit(u, CALL_END, s, KSMC_EV_ADDED, complete, false, "", 0, (ksmc_slice){"", 0});
+}
+
+/* Renders ahead only when nothing is queued and the relay thread is idle: the wrapped sink
+ * then runs here, and the event's object_prerendered call that follows is applied here
+ * too (this thread is the only one that queues calls). */
+static size_t relay_prerender(void *u, size_t s, const char *json, size_t avail,
+                              const ksmc_skip_span **spans, size_t *nspans) {
+  ksmc_relay *r = u;
+  pthread_mutex_lock(&r->mu);
+  bool idle = r->head == r->tail && !r->busy;
+  pthread_mutex_unlock(&r->mu);
+  return idle ? r->inner.prerender(r->inner.user, s, json, avail, spans, nspans) : 0;
+}
+
+static void relay_object_prerendered(void *u, size_t s, ksmc_event_type t, const char *json,
+                                     size_t len, ksmc_slice uid) {
+  submit(u, CALL_OBJECT, s, t, false, true, json, len, uid);
 }
 
 ksmc_relay *ksmc_relay_new(const ksmc_sink *inner) {
@@ -147,7 +169,13 @@ ksmc_relay *ksmc_relay_new(const ksmc_sink *inner) {
 }
 
 ksmc_sink ksmc_relay_sink(ksmc_relay *r) {
-  return (ksmc_sink){r, relay_begin, relay_object, relay_end};
+  bool pre = r->inner.prerender && r->inner.object_prerendered;
+  return (ksmc_sink){r,
+                     relay_begin,
+                     relay_object,
+                     relay_end,
+                     pre ? relay_prerender : NULL,
+                     pre ? relay_object_prerendered : NULL};
 }
 
 bool ksmc_relay_caught_up(ksmc_relay *r) {

@@ -7,6 +7,10 @@
  * thread produced them, while the ingest thread already reads the next bytes. When the
  * queue is empty and the relay thread idle, calls (watch events, list_begin/list_end) are
  * applied at once on the calling thread: no thread hop and no wake-up per watch event.
+ * Rendering a watch event ahead of its framing (ksmc_sink.prerender, when the wrapped
+ * sink has it) is passed through only then, so that the event's object_prerendered call
+ * is applied on the calling thread too; while list items are queued the relay declines
+ * it (returns 0) and a prerendered object queued behind them becomes a plain object().
  *
  * The wrapped sink therefore runs on either thread, never on both at once, and sees the
  * calls exactly in order. The queue holds at most KSMC_RELAY_SLOTS calls; a full queue

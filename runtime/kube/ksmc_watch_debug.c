@@ -270,7 +270,7 @@ int main(int argc, char **argv) {
   cfg.disable_compression = cfg.disable_compression || a.no_gzip;
   a.ing.config = &cfg;
   a.ing.streams = a.specs;
-  a.ing.sink = (ksmc_sink){&d, sink_list_begin, sink_object, sink_list_end};
+  a.ing.sink = (ksmc_sink){&d, sink_list_begin, sink_object, sink_list_end, NULL, NULL};
   a.ing.log = log_line;
   ksmc_ingest *ig = ksmc_ingest_new(&a.ing, err, sizeof err);
   if (!ig) {

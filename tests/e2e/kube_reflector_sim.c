@@ -358,7 +358,7 @@ static bool runner_start(runner *r, int shard, int total, const char *who) {
   ksmc_ingest_opts o = {.config = &r->cfg,
                         .streams = r->spec,
                         .nstreams = NRES,
-                        .sink = {&r->sink, s_begin, s_object, s_end},
+                        .sink = {&r->sink, s_begin, s_object, s_end, NULL, NULL},
                         .shard = shard,
                         .total_shards = total,
                         .page_size = 40,

@@ -53,7 +53,7 @@ static const char WATCH[] =
 /* Feeds s split at the given cut points (sorted, within [0, n]). */
 static void feed_watch(ksmc_framer *f, const char *s, size_t n, const size_t *cuts, int ncuts,
                        rec *r) {
-  ksmc_framer_cb cb = {r, on_event, on_error};
+  ksmc_framer_cb cb = {r, on_event, on_error, NULL};
   size_t at = 0;
   for (int i = 0; i <= ncuts; i++) {
     size_t end = i < ncuts ? cuts[i] : n;
@@ -94,7 +94,7 @@ static void check_all_splits_watch(const char *s, size_t max) {
   /* byte at a time */
   rec r = {0};
   ksmc_framer_reset(&f);
-  ksmc_framer_cb cb = {&r, on_event, on_error};
+  ksmc_framer_cb cb = {&r, on_event, on_error, NULL};
   for (size_t i = 0; i < n; i++) ksmc_framer_feed(&f, s + i, 1, &cb);
   CU_ASSERT_TRUE(r.log.n == want.n && memcmp(r.log.p, want.p, want.n) == 0);
   ksmc_buf_free(&r.log);
@@ -140,7 +140,7 @@ static void test_watch_oversized_memory(void) {
   ksmc_framer f;
   ksmc_framer_init(&f, 1000);
   rec r = {0};
-  ksmc_framer_cb cb = {&r, on_event, on_error};
+  ksmc_framer_cb cb = {&r, on_event, on_error, NULL};
   const char *head = "{\"type\":\"ADDED\",\"object\":{\"x\":\"";
   ksmc_framer_feed(&f, head, strlen(head), &cb);
   char chunk[4096];
@@ -411,7 +411,7 @@ static void test_watch_model(void) {
     ksmc_framer_init(&f, max);
     for (int run = 0; run < 4; run++) {
       rec r = {0};
-      ksmc_framer_cb cb = {&r, on_event, on_error};
+      ksmc_framer_cb cb = {&r, on_event, on_error, NULL};
       size_t at = 0, top = run == 0 ? s.n : run == 1 ? 3 : run == 2 ? 200 : 3000;
       while (at < s.n) {
         size_t k = 1 + xs(&x) % top;
@@ -451,7 +451,7 @@ static void test_watch_stop(void) {
   ksmc_framer f;
   ksmc_framer_init(&f, 0);
   rec r = {.stop_after = 2};
-  ksmc_framer_cb cb = {&r, on_event, on_error};
+  ksmc_framer_cb cb = {&r, on_event, on_error, NULL};
   CU_ASSERT_FALSE(ksmc_framer_feed(&f, WATCH, strlen(WATCH), &cb));
   CU_ASSERT_EQUAL(r.calls, 2);
   ksmc_buf_free(&r.log);
@@ -462,7 +462,7 @@ static void test_watch_truncated(void) {
   ksmc_framer f;
   ksmc_framer_init(&f, 0);
   rec r = {0};
-  ksmc_framer_cb cb = {&r, on_event, on_error};
+  ksmc_framer_cb cb = {&r, on_event, on_error, NULL};
   CU_ASSERT_TRUE(ksmc_framer_feed(&f, WATCH, 30, &cb));
   CU_ASSERT_TRUE(ksmc_framer_partial(&f));
   CU_ASSERT_EQUAL(r.log.n, 0);

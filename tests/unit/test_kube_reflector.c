@@ -301,7 +301,7 @@ static void start(harness *h, handler_fn fn, const ksmc_ingest_opts *extra,
   o.config = &h->cfg;
   o.streams = &spec;
   o.nstreams = 1;
-  o.sink = (ksmc_sink){NULL, sink_begin, sink_object, sink_end};
+  o.sink = (ksmc_sink){NULL, sink_begin, sink_object, sink_end, NULL, NULL};
   o.backoff_init_ms = o.backoff_init_ms ? o.backoff_init_ms : 50;
   o.seed = 1;
   o.log = quiet_log;

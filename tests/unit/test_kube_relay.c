@@ -86,6 +86,24 @@ static void r_end(void *u, size_t s, bool complete) {
   push(u, (call){'e', s, KSMC_EV_ADDED, complete, 0, 0, false});
 }
 
+/* The wrapped sink's render ahead (ksmc_sink.prerender): 'p' calls, returning the length;
+ * object_prerendered: 'P' calls. */
+static size_t r_prerender(void *u, size_t s, const char *json, size_t avail,
+                          const ksmc_skip_span **spans, size_t *nspans) {
+  enter(u);
+  push(u, (call){'p', s, KSMC_EV_ADDED, false, avail, sum_of(json, avail), false});
+  *spans = NULL;
+  *nspans = 0;
+  return avail;
+}
+
+static void r_object_pre(void *u, size_t s, ksmc_event_type t, const char *json, size_t len,
+                         ksmc_slice uid) {
+  (void)uid;
+  enter(u);
+  push(u, (call){'P', s, t, false, len, sum_of(json, len), false});
+}
+
 static rec *rec_new(void) {
   rec *r = calloc(1, sizeof *r);
   pthread_mutex_init(&r->mu, NULL);
@@ -124,7 +142,7 @@ static void fill(char *buf, size_t len, int i) {
 
 static void test_order_and_threads(void) {
   rec *r = rec_new();
-  ksmc_sink in = {r, r_begin, r_object, r_end};
+  ksmc_sink in = {r, r_begin, r_object, r_end, NULL, NULL};
   ksmc_relay *rl = ksmc_relay_new(&in);
   CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
   ksmc_sink out = ksmc_relay_sink(rl);
@@ -189,7 +207,7 @@ static void *produce(void *arg) {
 
 static void test_backpressure_and_caught_up(void) {
   rec *r = rec_new();
-  ksmc_sink in = {r, r_begin, r_object, r_end};
+  ksmc_sink in = {r, r_begin, r_object, r_end, NULL, NULL};
   ksmc_relay *rl = ksmc_relay_new(&in);
   CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
   gate(r, true);
@@ -216,7 +234,7 @@ static void test_backpressure_and_caught_up(void) {
 
 static void test_free_applies_queued(void) {
   rec *r = rec_new();
-  ksmc_sink in = {r, r_begin, r_object, r_end};
+  ksmc_sink in = {r, r_begin, r_object, r_end, NULL, NULL};
   ksmc_relay *rl = ksmc_relay_new(&in);
   CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
   ksmc_sink out = ksmc_relay_sink(rl);
@@ -231,7 +249,54 @@ static void test_free_applies_queued(void) {
   rec_free(r);
 }
 
+/* Rendering ahead passes through while the relay is idle (the prerendered object then is
+ * applied on the calling thread too); while list items are queued the relay declines it
+ * (returns 0, the wrapped sink not called) and a prerendered object queued behind them
+ * reaches the wrapped sink as a plain object(), rendered there. */
+static void test_prerender(void) {
+  rec *r = rec_new();
+  ksmc_sink in = {r, r_begin, r_object, r_end, r_prerender, r_object_pre};
+  ksmc_relay *rl = ksmc_relay_new(&in);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
+  ksmc_sink out = ksmc_relay_sink(rl);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(out.prerender);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(out.object_prerendered);
+  const ksmc_skip_span *sp;
+  size_t nsp;
+  CU_ASSERT_EQUAL(out.prerender(out.user, 1, "{\"a\"}", 5, &sp, &nsp), 5);
+  out.object_prerendered(out.user, 1, KSMC_EV_MODIFIED, "{\"a\"}", 5, uid_in("{\"a\"}", 5));
+  CU_ASSERT_EQUAL(atomic_load(&r->n), 2);
+  CU_ASSERT_TRUE(r->calls[0].kind == 'p' && !r->calls[0].other_thread && r->calls[0].s == 1);
+  CU_ASSERT_TRUE(r->calls[1].kind == 'P' && !r->calls[1].other_thread && r->calls[1].len == 5);
+  /* list items held at the gate: nothing is rendered ahead, the event queues behind them */
+  gate(r, true);
+  out.object(out.user, 0, KSMC_EV_ADDED, true, "{item}", 6, uid_in("{item}", 6));
+  for (int i = 0; i < 5000 && atomic_load(&r->waiting_at_gate) == 0; i++) usleep(1000);
+  CU_ASSERT_EQUAL(out.prerender(out.user, 1, "{\"b\"}", 5, &sp, &nsp), 0);
+  out.object_prerendered(out.user, 1, KSMC_EV_MODIFIED, "{\"b\"}", 5, uid_in("{\"b\"}", 5));
+  gate(r, false);
+  CU_ASSERT_TRUE(wait_until_caught_up(rl));
+  CU_ASSERT_EQUAL_FATAL(atomic_load(&r->n), 4);
+  CU_ASSERT_TRUE(r->calls[2].kind == 'o' && r->calls[2].flag && r->calls[2].other_thread);
+  CU_ASSERT_TRUE(r->calls[3].kind == 'o' && !r->calls[3].flag && r->calls[3].len == 5 &&
+                 r->calls[3].t == KSMC_EV_MODIFIED && r->calls[3].sum == sum_of("{\"b\"}", 5));
+  ksmc_relay_free(rl);
+  CU_ASSERT_FALSE(atomic_load(&r->overlap));
+  CU_ASSERT_EQUAL(atomic_load(&r->uid_bad), 0);
+  rec_free(r);
+  /* a wrapped sink without them: neither is offered */
+  r = rec_new();
+  ksmc_sink plain = {r, r_begin, r_object, r_end, NULL, NULL};
+  rl = ksmc_relay_new(&plain);
+  out = ksmc_relay_sink(rl);
+  CU_ASSERT_PTR_NULL(out.prerender);
+  CU_ASSERT_PTR_NULL(out.object_prerendered);
+  ksmc_relay_free(rl);
+  rec_free(r);
+}
+
 static const ktest_case cases[] = {
+    {"prerender", test_prerender},
     {"order_and_threads", test_order_and_threads},
     {"backpressure_and_caught_up", test_backpressure_and_caught_up},
     {"free_applies_queued", test_free_applies_queued},
