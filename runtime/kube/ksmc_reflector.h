@@ -146,8 +146,7 @@ ksmc_ingest *ksmc_ingest_new(const ksmc_ingest_opts *o, char *err, size_t errlen
 /* Runs every stream until ksmc_ingest_stop. Returns 0, or -1 if curl failed fatally. */
 int ksmc_ingest_run(ksmc_ingest *ig);
 
-/* Asks ksmc_ingest_run to return soon (wakes its poll). Any thread, but not a signal
- * handler (curl_multi_wakeup is not async-signal-safe). */
+/* Asks ksmc_ingest_run to return soon (wakes its poll through a pipe). Any thread. */
 void ksmc_ingest_stop(ksmc_ingest *ig);
 
 /* Changes the sharding (autosharding): every stream drops its request and relists with
