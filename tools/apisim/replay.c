@@ -12,14 +12,16 @@
  *    the pods the operations created). The pods' events from s0 to s0 are kept as a cycle
  *    S, minus updates that changed nothing but the resourceVersion, so every event of S
  *    changes the pod it touches. S holds references to the versions it carries (about N ×
- *    the pod size of memory).
+ *    the pod size of memory). Each event's slot in the pods' sorted array is resolved
+ *    here once (resolve_slots), so the replay never looks a key up.
  * 2. Replay (POST /_sim/churn/replay?rate=R[&cycles=K]): a thread pushes S's events again
  *    and again, each with a fresh resourceVersion, paced in 1 ms steps (at most one second
  *    of backlog is kept if the thread falls behind). The store follows the events (a pointer
  *    swap per event), so LIST, GET and /_sim/objects return the state the events have
  *    reached; those objects carry the resourceVersion they were recorded with, while watch
- *    events carry the event's (obj_write_full's rv_override). Nothing is parsed or built:
- *    the cost left is the watch threads copying pre-serialized bytes to their sockets.
+ *    events carry the event's (watch.c writes it in place of the object's). Nothing is
+ *    parsed or built: the cost left is the watch threads copying pre-serialized bytes to
+ *    their sockets (one copy, watch.c) and the pacer's pointer swaps.
  *    rate=0 stops at once; the store stays consistent and the next start resumes at the
  *    same position. K > 0 stops by itself after K cycle ends.
  *
