@@ -207,6 +207,7 @@ __attribute__((noinline)) static void replay_events(state *s) {
     size_t k = s->stream_len - i < s->chunk ? s->stream_len - i : s->chunk;
     ksmc_framer_feed(&f, s->stream + i, k, &cb);
   }
+  ksmc_framer_flush(&f, &cb);
   ksmc_framer_free(&f);
 }
 

@@ -125,12 +125,17 @@ void ksmc_framer_init(ksmc_framer *f, size_t max_event) {
 
 void ksmc_framer_reset(ksmc_framer *f) {
   trim(&f->ev);
+  trim(&f->line);
+  f->line_through = false;
   f->nest = (ksmc_jnest){0};
   f->in_event = f->oversized = f->skip_line = false;
   f->event_bytes = 0;
 }
 
-void ksmc_framer_free(ksmc_framer *f) { ksmc_buf_free(&f->ev); }
+void ksmc_framer_free(ksmc_framer *f) {
+  ksmc_buf_free(&f->ev);
+  ksmc_buf_free(&f->line);
+}
 
 bool ksmc_framer_partial(const ksmc_framer *f) { return f->in_event; }
 
@@ -328,7 +333,8 @@ static int fast_scan(ksmc_framer *f, const char *p, size_t n, size_t *i, const k
   return j == n ? 0 : 1;
 }
 
-bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb) {
+/* Frames p[0..n) as it comes (what ksmc_framer_feed does without a prerender callback). */
+static bool feed_now(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb) {
   size_t i = 0;
   while (i < n) {
     if (!f->in_event) {
@@ -348,6 +354,60 @@ bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer
     if (r == NEST_BAD && !bad_event(f, cb, p[i - 1] == '\n')) return false;
   }
   return true;
+}
+
+/* Hands the held line to feed_now, whole. */
+static bool feed_held(ksmc_framer *f, const ksmc_framer_cb *cb) {
+  bool go = f->line.n ? feed_now(f, f->line.p, f->line.n, cb) : true;
+  trim(&f->line);
+  return go;
+}
+
+/* Holds p[0..k), the start of a line cut by the chunk, or (too long to hold, or out of
+ * memory) frames what is held and p[0..k) at once and the rest of the line as it comes. */
+static bool hold(ksmc_framer *f, const char *p, size_t k, const ksmc_framer_cb *cb) {
+  if (f->line.n + k <= f->max_event && ksmc_buf_reserve(&f->line, k)) {
+    ksmc_buf_put(&f->line, p, k);
+    return true;
+  }
+  f->line.oom = false; /* a failed reservation's sticky error; the held bytes are intact */
+  f->line_through = true;
+  return feed_held(f, cb) && feed_now(f, p, k, cb);
+}
+
+/* With a prerender callback, a line cut by the chunk is held until its newline and then
+ * framed whole from the held copy, so that its event is rendered ahead too (the cut events
+ * were copied into f->ev before anyway). Framing does not depend on how the stream is cut
+ * (test_kube_framer, fuzz_watch): holding bytes and framing them later as one piece gives
+ * the same events and errors in the same order; ksmc_framer_flush frames what is held at
+ * the end of the stream. */
+bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb) {
+  if (!cb->prerender) return feed_now(f, p, n, cb);
+  size_t i = 0;
+  if (f->line.n || f->line_through) { /* the rest of a cut line first */
+    const char *nl = memchr(p, '\n', n);
+    size_t k = nl ? (size_t)(nl - p) + 1 : n;
+    if (f->line_through) {
+      if (!feed_now(f, p, k, cb)) return false;
+      f->line_through = !nl;
+    } else if (!hold(f, p, k, cb)) {
+      return false;
+    } else if (nl && !f->line_through && !feed_held(f, cb)) {
+      return false;
+    }
+    i = k;
+    if (!nl) return true;
+    f->line_through = false; /* the line ended: the next one may be held */
+  }
+  const char *last = memrchr(p + i, '\n', n - i);
+  size_t lines = last ? (size_t)(last - p) + 1 : i; /* p[i..lines): whole lines */
+  if (lines > i && !feed_now(f, p + i, lines - i, cb)) return false;
+  return lines == n || hold(f, p + lines, n - lines, cb);
+}
+
+bool ksmc_framer_flush(ksmc_framer *f, const ksmc_framer_cb *cb) {
+  f->line_through = false;
+  return feed_held(f, cb);
 }
 
 /* ---- LIST page parser ---- */

@@ -78,7 +78,9 @@ typedef struct {
   size_t obj_end;  /* offset just past the object once it closed */
   size_t type_len; /* length of the type string of a matched head */
   size_t event_bytes;
-  bool prerendered; /* the event being handed out is cb->prerender's, confirmed */
+  bool prerendered;  /* the event being handed out is cb->prerender's, confirmed */
+  ksmc_buf line;     /* with cb->prerender: the start of a line cut by a chunk, held */
+  bool line_through; /* that line outgrew max_event: the rest of it is framed as it comes */
   char msg[160];
 } ksmc_framer;
 
@@ -91,14 +93,22 @@ void ksmc_framer_reset(ksmc_framer *f);
 /* Feeds n bytes of the stream. Calls cb->event for every event completed by these bytes
  * and cb->error for oversized or malformed ones (after which framing resumes at the
  * next event; garbage between events is skipped up to the next newline). Returns false
- * as soon as a callback returns false. */
+ * as soon as a callback returns false. With cb->prerender, the bytes of a line the chunk
+ * cuts are held until the line's newline arrives (or the line outgrows max_event) and
+ * framed then, whole: the same events and errors in the same order, some a chunk later;
+ * ksmc_framer_flush frames what is still held. Use the same cb for every feed. */
 bool ksmc_framer_feed(ksmc_framer *f, const char *p, size_t n, const ksmc_framer_cb *cb);
+
+/* The stream ended (before ksmc_framer_partial): frames the bytes still held (the end of
+ * a stream without a final newline). Returns false if a callback did. */
+bool ksmc_framer_flush(ksmc_framer *f, const ksmc_framer_cb *cb);
 
 /* During cb->event: true if this event's object is the one cb->prerender rendered last
  * (the framing confirmed its end); false at any other time. */
 bool ksmc_framer_prerendered(const ksmc_framer *f);
 
-/* True if the stream so far ends inside an event (a truncated stream). */
+/* True if the stream so far ends inside an event (a truncated stream); bytes held by
+ * ksmc_framer_feed count once ksmc_framer_flush framed them. */
 bool ksmc_framer_partial(const ksmc_framer *f);
 
 /* Frees the memory. */

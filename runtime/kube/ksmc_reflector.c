@@ -362,6 +362,12 @@ static bool on_watch_error(void *u, int err, const char *msg) {
 
 static void maybe_prefetch(stream *s);
 
+/* The framer's callbacks for s's watch (the same for every feed and the flush). */
+static ksmc_framer_cb watch_cb(stream *s) {
+  bool pre = s->ig->o.sink.prerender && s->ig->o.sink.object_prerendered;
+  return (ksmc_framer_cb){s, on_event, on_watch_error, pre ? on_prerender : NULL};
+}
+
 /* Body bytes of the current request, decoded. */
 static bool body_plain(stream *s, const char *p, size_t n) {
   LOCKED(s, s->st.bytes += n);
@@ -382,9 +388,7 @@ static bool body_plain(stream *s, const char *p, size_t n) {
     return true;
   }
   s->ig->watch_read = true;
-  ksmc_framer_cb cb = {s, on_event, on_watch_error,
-                       s->ig->o.sink.prerender && s->ig->o.sink.object_prerendered ? on_prerender
-                                                                                   : NULL};
+  ksmc_framer_cb cb = watch_cb(s);
   return ksmc_framer_feed(&s->framer, p, n, &cb);
 }
 
@@ -886,6 +890,10 @@ static void watch_failed(stream *s, CURLcode res, next_step next, bool backoff) 
 
 static void watch_done(stream *s, CURLcode res) {
   ksmc_ingest *ig = s->ig;
+  if (s->http == 200 && s->abort == AB_NONE) { /* the bytes the framer still holds */
+    ksmc_framer_cb cb = watch_cb(s);
+    ksmc_framer_flush(&s->framer, &cb);
+  }
   bool very_short = now_ms() - s->req_start_ms < VERY_SHORT_WATCH_MS && s->watch_events == 0;
   if (s->abort == AB_GONE) {
     logf_(ig, KSMC_LOG_INFO, "%s: watch expired (%s); relisting", s->spec.name, s->abort_msg);
