@@ -364,8 +364,8 @@ static void maybe_prefetch(stream *s);
 
 /* The framer's callbacks for s's watch (the same for every feed and the flush). */
 static ksmc_framer_cb watch_cb(stream *s) {
-  bool pre = s->ig->o.sink.prerender && s->ig->o.sink.object_prerendered;
-  return (ksmc_framer_cb){s, on_event, on_watch_error, pre ? on_prerender : NULL};
+  return (ksmc_framer_cb){s, on_event, on_watch_error,
+                          ksmc_sink_prerenders(&s->ig->o.sink) ? on_prerender : NULL};
 }
 
 /* Body bytes of the current request, decoded. */

@@ -66,6 +66,11 @@ typedef struct {
                              ksmc_slice uid);
 } ksmc_sink;
 
+/* True if k renders watch events ahead of their framing (it has both callbacks above). */
+static inline bool ksmc_sink_prerenders(const ksmc_sink *k) {
+  return k->prerender && k->object_prerendered;
+}
+
 /* One formatted line (no trailing newline) at a level. */
 typedef void (*ksmc_log_fn)(void *user, ksmc_log_level level, const char *line);
 

@@ -169,7 +169,7 @@ ksmc_relay *ksmc_relay_new(const ksmc_sink *inner) {
 }
 
 ksmc_sink ksmc_relay_sink(ksmc_relay *r) {
-  bool pre = r->inner.prerender && r->inner.object_prerendered;
+  bool pre = ksmc_sink_prerenders(&r->inner);
   return (ksmc_sink){r,
                      relay_begin,
                      relay_object,
