@@ -30,9 +30,10 @@
  *           renders after, as before.
  *
  * --chunk BYTES (watch, frame, churn): feed the framer this many bytes at a time instead of
- * 16 KiB. The exporter has curl read watches 256 KiB per recv (WATCH_RECV_BYTES in
- * ksmc_reflector.c): --chunk 262144 cuts ~1 event in 28 across two feeds, 16 KiB more than
- * half of them (each cut event is copied into the framer's buffer).
+ * 16 KiB. The exporter has curl read a watch in buffers sized by its last LIST
+ * (ksmc_watch_recv_bytes: 1/32 of the listed bytes, 1 MiB at 3,000 pods): --chunk 262144 cuts ~1
+ * event in 28 across two feeds, 16 KiB more than half of them (each cut event is copied
+ * into the framer's buffer).
  *
  * FILE is NDJSON (one object per line, e.g. apisim's /_sim/objects) or one pretty-printed
  * object. Prints one line of key=value pairs; times are the fastest pass over all objects

@@ -512,7 +512,7 @@ static void test_pipelined_pages(void) {
 
 /* Keep-alive pages that arrive whole: page 1 sits complete in the socket when its
  * continue token is parsed, so curl could read all of it in the same
- * curl_multi_perform and hand its connection to page 2's request afterwards (the
+ * socket action and hand its connection to page 2's request afterwards (the
  * prefetch would then wait for page 1 instead of overlapping it). Page 2 must be asked
  * for on a connection of its own; items stay in order. */
 static char *keep_page1;
