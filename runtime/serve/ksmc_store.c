@@ -59,6 +59,7 @@ struct ksmc_store_snap {
   uint64_t gen;
   size_t n;
   size_t bytes;
+  uint64_t *fams; /* [n]: recs[k]->fams, after recs in the same allocation */
   const ksmc_record *recs[];
 };
 
@@ -111,6 +112,14 @@ static inline bool family_same(const uint32_t *oe, const char *ob, const uint32_
   return oe[f] - oa == n && memcmp(ob + oa, bytes + a, n) == 0;
 }
 
+/* The presence mask of a rendering (ksmc_family_present). */
+static uint64_t families_mask(const uint32_t *fam_end, size_t nfam) {
+  uint64_t m = 0;
+  for (size_t f = 0; f < nfam; f++)
+    if (fam_end[f] != (f ? fam_end[f - 1] : 0)) m |= (uint64_t)1 << (f < 63 ? f : 63);
+  return m;
+}
+
 static ksmc_record *record_new(ksmc_store *s, const ksmc_record *pred, const char *uid,
                                size_t uid_len, const char *bytes, size_t len,
                                const uint32_t *fam_end) {
@@ -127,6 +136,7 @@ static ksmc_record *record_new(ksmc_store *s, const ksmc_record *pred, const cha
   r->uid_len = (uint32_t)uid_len;
   r->nfam = (uint32_t)nfam;
   r->vbase = ++s->vclock;
+  r->fams = families_mask(fam_end, nfam);
   if (uid_len) memcpy(r->data, uid, uid_len);
   uint32_t *ends = record_ends(r);
   if (nfam) memcpy(ends, fam_end, nfam * sizeof(uint32_t));
@@ -454,6 +464,7 @@ static bool update_in_place(ksmc_store *s, ksmc_record *r, size_t uid_len, const
   memcpy(ends + nfam, voff, nfam * sizeof(uint32_t));
   s->live.bytes = s->live.bytes - r->len + len;
   r->len = (uint32_t)len;
+  r->fams = families_mask(fam_end, nfam);
   r->vbase = s->vclock = vbase;
   pthread_mutex_unlock(&s->lock);
   return true;
@@ -639,9 +650,11 @@ size_t ksmc_store_bytes(ksmc_store *s) {
 
 /* Allocates (and touches, so page faults happen here) a snapshot for n records. */
 static ksmc_store_snap *snap_alloc(size_t n) {
-  size_t size = sizeof(ksmc_store_snap) + n * sizeof(ksmc_record *);
+  size_t size = sizeof(ksmc_store_snap) + n * (sizeof(ksmc_record *) + sizeof(uint64_t));
   ksmc_store_snap *snap = malloc(size);
-  if (snap) memset(snap, 0, size);
+  if (!snap) return NULL;
+  memset(snap, 0, size);
+  snap->fams = (uint64_t *)(snap->recs + n);
   return snap;
 }
 
@@ -673,6 +686,9 @@ ksmc_store_snap *ksmc_store_snapshot(ksmc_store *s) {
   s->snaps_tail = snap;
   s->nsnaps++;
   pthread_mutex_unlock(&s->lock);
+  /* Outside the lock: the records are immutable now that the snapshot is registered
+   * (update_in_place writes only while no snapshot is active). */
+  for (size_t k = 0; k < n; k++) snap->fams[k] = snap->recs[k]->fams;
   return snap;
 }
 
@@ -707,3 +723,4 @@ size_t ksmc_store_snap_bytes(const ksmc_store_snap *snap) { return snap->bytes; 
 const ksmc_record *const *ksmc_store_snap_records(const ksmc_store_snap *snap) {
   return snap->recs;
 }
+const uint64_t *ksmc_store_snap_families(const ksmc_store_snap *snap) { return snap->fams; }

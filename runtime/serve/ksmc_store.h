@@ -30,8 +30,16 @@
  * not change and a fresh store-wide number for the others. Caches of derived data (the
  * gzip blocks of ksmc_expo) key on them.
  *
- * Memory: one allocation per object (bytes + offsets + versions + uid + a 56-byte
- * header), one hash slot and one pointer per object. No per-line allocations. */
+ * Family presence: every record carries a 64-bit mask of the families it has bytes for
+ * (ksmc_family_present), and a snapshot copies the masks of its records into an array
+ * beside their pointers (ksmc_store_snap_families). A family-major reader (a scrape
+ * visits every record once per family) then passes over the records without a line of
+ * the family without touching them: half of a pod's families are empty, and each touch
+ * of a record is a cache and TLB miss once the store is larger than the cache.
+ *
+ * Memory: one allocation per object (bytes + offsets + versions + uid + a 64-byte
+ * header), one hash slot and one pointer per object; 16 bytes per object per active
+ * snapshot. No per-line allocations. */
 #ifndef KSMC_STORE_H
 #define KSMC_STORE_H
 
@@ -63,6 +71,7 @@ typedef struct ksmc_record {
   uint32_t uid_len;
   uint32_t nfam;
   uint64_t vbase;  /* store-private: family f's version is vbase - fam_end(r)[nfam + f] */
+  uint64_t fams;   /* family presence mask (ksmc_family_present) */
   uint32_t data[]; /* uid (padded to 4), nfam end offsets, nfam version offsets, bytes */
 } ksmc_record;
 
@@ -88,6 +97,13 @@ static inline uint64_t ksmc_record_family_version(const ksmc_record *r, size_t i
 }
 
 static inline size_t ksmc_record_len(const ksmc_record *r) { return r->len; }
+
+/* Whether a record whose presence mask is `fams` may have lines of family i: bit i for
+ * i < 63; bit 63 stands for every family from 63 on (set if any of them has lines). False
+ * means ksmc_record_family(r, i) is empty. */
+static inline bool ksmc_family_present(uint64_t fams, size_t i) {
+  return (fams >> (i < 63 ? i : 63)) & 1;
+}
 
 /* The lines of family i (empty when the family is disabled or has no sample). */
 static inline ksmc_slice ksmc_record_family(const ksmc_record *r, size_t i) {
@@ -155,5 +171,8 @@ size_t ksmc_store_retired(ksmc_store *s);
 size_t ksmc_store_snap_count(const ksmc_store_snap *snap);
 size_t ksmc_store_snap_bytes(const ksmc_store_snap *snap);
 const ksmc_record *const *ksmc_store_snap_records(const ksmc_store_snap *snap);
+/* The presence masks of the snapshot's records, in the same order (the records' `fams`,
+ * read once when the snapshot is taken). */
+const uint64_t *ksmc_store_snap_families(const ksmc_store_snap *snap);
 
 #endif

@@ -595,6 +595,78 @@ static void test_reclamation_random(void) {
   ksmc_store_free(s);
 }
 
+/* Presence masks: for a kind of WIDE families (more than the mask's 63 single bits), after
+ * random upserts that empty and fill families -- in place (no snapshot alive) and by copy
+ * on write (one held) -- deletions and relists, every snapshot's mask of every record says
+ * exactly which families have lines: bit f for f < 63, bit 63 for any family from 63 on. */
+#define WIDE 70
+static const ksmc_kind_desc wide = {.kind = "W", .resource = "ws", .nfamilies = WIDE};
+
+static void put_wide(ksmc_store *s, const char *uid, unsigned *seed, int relist) {
+  char buf[WIDE * 4];
+  uint32_t ends[WIDE];
+  size_t n = 0;
+  int density = rand_r(seed) % 4; /* 0: every family empty ... 3: most have lines */
+  for (int f = 0; f < WIDE; f++) {
+    if (rand_r(seed) % 4 < density) n += (size_t)snprintf(buf + n, sizeof buf - n, "%d\n", f);
+    ends[f] = (uint32_t)n;
+  }
+  int rc = relist ? ksmc_store_relist_add(s, uid, strlen(uid), buf, n, ends)
+                  : ksmc_store_upsert(s, uid, strlen(uid), buf, n, ends);
+  CU_ASSERT_EQUAL(rc, KSMC_OK);
+}
+
+static void check_masks(ksmc_store *s) {
+  ksmc_store_snap *snap = ksmc_store_snapshot(s);
+  const ksmc_record *const *r = ksmc_store_snap_records(snap);
+  const uint64_t *m = ksmc_store_snap_families(snap);
+  for (size_t k = 0; k < ksmc_store_snap_count(snap); k++) {
+    bool high = false;
+    for (size_t f = 0; f < WIDE; f++) {
+      bool has = ksmc_record_family(r[k], f).n > 0;
+      if (f < 63) CU_ASSERT_EQUAL(ksmc_family_present(m[k], f), has);
+      high |= f >= 63 && has;
+    }
+    for (size_t f = 63; f < WIDE; f++) CU_ASSERT_EQUAL(ksmc_family_present(m[k], f), high);
+  }
+  ksmc_store_snap_release(snap);
+}
+
+static void test_presence_masks(void) {
+  ksmc_store *s = ksmc_store_new(&wide, "");
+  unsigned seed = 11;
+  char uid[16];
+  ksmc_store_snap *held = NULL;
+  for (int i = 0; i < 3000; i++) {
+    snprintf(uid, sizeof uid, "u%d", rand_r(&seed) % 50);
+    int op = rand_r(&seed) % 20;
+    if (op == 0) {
+      ksmc_store_delete(s, uid, strlen(uid));
+    } else if (op == 1) {
+      ksmc_store_relist_begin(s);
+      for (int k = 0; k < 30; k++) {
+        snprintf(uid, sizeof uid, "u%d", k);
+        put_wide(s, uid, &seed, 1);
+      }
+      ksmc_store_relist_commit(s);
+    } else {
+      put_wide(s, uid, &seed, 0);
+    }
+    if (op == 2) { /* alternate: updates in place, then by copy on write */
+      if (held) {
+        ksmc_store_snap_release(held);
+        held = NULL;
+      } else {
+        held = ksmc_store_snapshot(s);
+      }
+    }
+    if (i % 10 == 0) check_masks(s);
+  }
+  ksmc_store_snap_release(held);
+  check_masks(s);
+  ksmc_store_free(s);
+}
+
 static const ktest_case cases[] = {
     {"upsert and delete", test_upsert_delete},
     {"many keys, identical bytes keep the record", test_many_and_identical},
@@ -610,6 +682,7 @@ static const ktest_case cases[] = {
     {"a slow scrape pins only the records of its snapshot", test_slow_scrape_pins_only_its_records},
     {"random snapshots and updates: reclamation never frees a held record",
      test_reclamation_random},
+    {"presence masks follow every update, in place or not", test_presence_masks},
     {0}};
 
 KTEST_MAIN("serve_store", cases)
