@@ -195,6 +195,76 @@ static void test_enabled_families(void) {
   ksmc_store_free(s);
 }
 
+/* The body of a WIDE kind (more families than the presence mask's 63 single bits) whose
+ * objects have random families empty -- sparse and dense objects, long runs of objects
+ * without a family (the walk passes them by their masks) -- is exactly the family-major
+ * concatenation of every record's family bytes, read from snapshots independently. */
+#define WIDE 70
+
+static void wide_put(ksmc_store *s, int i, unsigned *seed) {
+  char buf[WIDE * 24], uid[16];
+  uint32_t ends[WIDE];
+  size_t n = 0;
+  int density = rand_r(seed) % 5; /* 0: nothing ... 4: every family */
+  for (int f = 0; f < WIDE; f++) {
+    bool run = f % 7 == 3 && i % 64 < 40; /* families missing from 40 objects in a row */
+    if (!run && rand_r(seed) % 4 < density)
+      n += (size_t)snprintf(buf + n, sizeof buf - n, "kube_w_%d{o=\"%d\"} 1\n", f, i);
+    ends[f] = (uint32_t)n;
+  }
+  snprintf(uid, sizeof uid, "w%d", i);
+  CU_ASSERT_EQUAL(ksmc_store_upsert(s, uid, strlen(uid), buf, n, ends), KSMC_OK);
+}
+
+static void naive_body(ksmc_store *const *st, size_t nst, const ksmc_family_desc *fams,
+                       ksmc_buf *b) {
+  ksmc_store_snap *snap[2];
+  for (size_t k = 0; k < nst; k++) snap[k] = ksmc_store_snapshot(st[k]);
+  for (size_t f = 0; f < WIDE; f++) {
+    ksmc_buf_put(b, fams[f].header_text.p, fams[f].header_text.n);
+    for (size_t k = 0; k < nst; k++)
+      for (size_t i = 0; i < ksmc_store_snap_count(snap[k]); i++) {
+        ksmc_slice sl = ksmc_record_family(ksmc_store_snap_records(snap[k])[i], f);
+        ksmc_buf_put(b, sl.p, sl.n);
+      }
+  }
+  for (size_t k = 0; k < nst; k++) ksmc_store_snap_release(snap[k]);
+}
+
+static void test_sparse_wide_families(void) {
+  static ksmc_family_desc fams[WIDE];
+  static char names[WIDE][16], headers[WIDE][96];
+  for (int f = 0; f < WIDE; f++) {
+    snprintf(names[f], sizeof names[f], "kube_w_%d", f);
+    int n = snprintf(headers[f], sizeof headers[f], "# HELP %s W\n# TYPE %s gauge\n", names[f],
+                     names[f]);
+    fams[f] = (ksmc_family_desc){.name = names[f],
+                                 .header_text = {headers[f], (size_t)n},
+                                 .header_openmetrics = {headers[f], (size_t)n}};
+  }
+  const ksmc_kind_desc wide = {.resource = "ws", .families = fams, .nfamilies = WIDE};
+  ksmc_store *st[2] = {ksmc_store_new(&wide, "a"), ksmc_store_new(&wide, "b")};
+  unsigned seed = 5;
+  for (int i = 0; i < 400; i++) wide_put(st[i % 3 == 0], i, &seed);
+  ksmc_expo_resource r = {&wide, NULL, st, 2};
+  ksmc_expo *e = ksmc_expo_new(&r, 1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  for (int round = 0; round < 3; round++) {
+    ksmc_buf want = {0}, got = {0};
+    naive_body(st, 2, fams, &want);
+    ksmc_expo_opts o = {.format = KSMC_EXPO_TEXT};
+    CU_ASSERT_TRUE(ksmc_expo_write_buf(e, &o, &got));
+    CU_ASSERT_EQUAL(got.n, want.n);
+    CU_ASSERT_TRUE(got.n == want.n && memcmp(got.p, want.p, got.n) == 0);
+    ksmc_buf_free(&want);
+    ksmc_buf_free(&got);
+    for (int i = 0; i < 150; i++) wide_put(st[i % 2], (int)(rand_r(&seed) % 400), &seed);
+  }
+  ksmc_expo_free(e);
+  ksmc_store_free(st[0]);
+  ksmc_store_free(st[1]);
+}
+
 /* Reading in tiny pieces and writev to a pipe give the same bytes. */
 static void test_read_sizes_and_fd(void) {
   fixture f;
@@ -526,6 +596,8 @@ static const ktest_case cases[] = {
     {"resources / exclude_resources filters", test_filters},
     {"enabled families", test_enabled_families},
     {"tiny reads and writev give the same body", test_read_sizes_and_fd},
+    {"sparse families of a wide kind: the body is every record's bytes, family-major",
+     test_sparse_wide_families},
     {"gzip round trip (zlib inflate)", test_gzip_round_trip},
     {"gzip from cached blocks after churn equals the plain body", test_gzip_cache_after_churn},
     {"bodies during relists are single generations", test_bodies_during_relists},
