@@ -63,6 +63,19 @@ typedef struct {
 
 typedef enum { ST_HEADER, ST_BODY } cursor_state;
 
+/* What compressing a segment block needs: one per thread that compresses. */
+typedef struct {
+  int level;
+  ksmc_buf plain; /* a segment's uncompressed bytes */
+  z_stream z;
+  bool z_init;
+} gz_compressor;
+
+static void compressor_free(gz_compressor *c) {
+  ksmc_buf_free(&c->plain);
+  if (c->z_init) deflateEnd(&c->z);
+}
+
 struct ksmc_expo_req {
   const ksmc_expo *e;
   ksmc_expo_opts o;
@@ -76,16 +89,13 @@ struct ksmc_expo_req {
   ksmc_slice cur; /* unread rest of the current slice */
   size_t produced;
   /* gzip: the current output piece (unit), the running CRC of the uncompressed body */
-  int level;
   bool gz_head, gz_tail;
   const unsigned char *up;
   size_t un;
   gz_blk *uref;  /* block the unit points into, or NULL (own buffer `ubuf`) */
   ksmc_buf ubuf; /* stored blocks, gzip header and trailer */
   uint32_t crc;
-  ksmc_buf plain; /* a segment's uncompressed bytes */
-  z_stream z;
-  bool z_init;
+  gz_compressor zc;
 };
 
 /* ---- setup ---- */
@@ -297,7 +307,7 @@ ksmc_expo_req *ksmc_expo_begin(const ksmc_expo *e, const ksmc_expo_opts *o) {
   q->o = *o;
   q->res = calloc(e->n ? e->n : 1, sizeof *q->res);
   q->printed = calloc(e->nnames ? e->nnames : 1, sizeof *q->printed);
-  q->level = o->gzip_level ? o->gzip_level : KSMC_EXPO_GZIP_LEVEL;
+  q->zc.level = o->gzip_level ? o->gzip_level : KSMC_EXPO_GZIP_LEVEL;
   bool ok = q->res && q->printed;
   for (size_t i = 0; ok && i < e->n; i++) {
     if (!selected(o, e->res[i].r.kind->resource)) continue;
@@ -324,8 +334,7 @@ void ksmc_expo_end(ksmc_expo_req *q) {
   free(q->printed);
   blk_unref(q->uref);
   ksmc_buf_free(&q->ubuf);
-  ksmc_buf_free(&q->plain);
-  if (q->z_init) deflateEnd(&q->z);
+  compressor_free(&q->zc);
   free(q);
 }
 
@@ -467,68 +476,89 @@ static void put_le32(unsigned char *p, uint32_t v) {
 }
 
 /* Compresses family fi of the segment's objects into a new block (refs = 1). */
-static gz_blk *compress_block(ksmc_expo_req *q, const ksmc_record *const *recs, size_t count,
+static gz_blk *compress_block(gz_compressor *c, const ksmc_record *const *recs, size_t count,
                               size_t fi, uint64_t key) {
-  ksmc_buf_reset(&q->plain);
+  ksmc_buf_reset(&c->plain);
   for (size_t p = 0; p < count; p++) {
     ksmc_slice sl = ksmc_record_family(recs[p], fi);
-    ksmc_buf_put(&q->plain, sl.p, sl.n);
+    ksmc_buf_put(&c->plain, sl.p, sl.n);
   }
-  if (ksmc_buf_failed(&q->plain) || q->plain.n > UINT32_MAX) return NULL;
-  if (!q->z_init) {
+  if (ksmc_buf_failed(&c->plain) || c->plain.n > UINT32_MAX) return NULL;
+  if (!c->z_init) {
     /* raw deflate (windowBits -15); memLevel 8 is zlib's default */
-    if (deflateInit2(&q->z, q->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
-    q->z_init = true;
-  } else if (deflateReset(&q->z) != Z_OK) {
+    if (deflateInit2(&c->z, c->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
+    c->z_init = true;
+  } else if (deflateReset(&c->z) != Z_OK) {
     return NULL;
   }
-  size_t cap = q->plain.n ? deflateBound(&q->z, q->plain.n) + 64 : 0;
+  size_t cap = c->plain.n ? deflateBound(&c->z, c->plain.n) + 64 : 0;
   gz_blk *b = malloc(sizeof *b + cap);
   if (!b) return NULL;
   atomic_init(&b->refs, 1);
-  b->level = q->level;
+  b->level = c->level;
   b->key = key;
   b->count = (uint32_t)count;
-  b->plain = (uint32_t)q->plain.n;
-  b->crc = (uint32_t)crc32(0, (const Bytef *)q->plain.p, (uInt)q->plain.n);
+  b->plain = (uint32_t)c->plain.n;
+  b->crc = (uint32_t)crc32(0, (const Bytef *)c->plain.p, (uInt)c->plain.n);
   b->zn = 0;
-  if (q->plain.n) {
-    q->z.next_in = (Bytef *)q->plain.p;
-    q->z.avail_in = (uInt)q->plain.n;
-    q->z.next_out = b->z;
-    q->z.avail_out = (uInt)cap;
-    int rc = deflate(&q->z, Z_SYNC_FLUSH);
-    if (rc != Z_OK || q->z.avail_in != 0 || q->z.avail_out == 0) {
+  if (c->plain.n) {
+    c->z.next_in = (Bytef *)c->plain.p;
+    c->z.avail_in = (uInt)c->plain.n;
+    c->z.next_out = b->z;
+    c->z.avail_out = (uInt)cap;
+    int rc = deflate(&c->z, Z_SYNC_FLUSH);
+    if (rc != Z_OK || c->z.avail_in != 0 || c->z.avail_out == 0) {
       free(b);
       return NULL;
     }
-    b->zn = cap - q->z.avail_out;
+    b->zn = cap - c->z.avail_out;
     gz_blk *shrunk = realloc(b, sizeof *b + b->zn);
     if (shrunk) b = shrunk;
   }
   return b;
 }
 
-/* The block of (store si, segment k, family fi): from the cache when its key matches,
- * else compressed and cached. Returns a referenced block, NULL on allocation failure. */
-static gz_blk *segment_block(ksmc_expo_req *q, const req_res *rr, size_t si, size_t k) {
-  size_t nf = rr->er->r.kind->nfamilies, fi = q->fi;
-  const ksmc_store_snap *snap = rr->snaps[si];
-  size_t n = ksmc_store_snap_count(snap), first = k * KSMC_EXPO_GZIP_SEGMENT;
-  size_t count = n - first < KSMC_EXPO_GZIP_SEGMENT ? n - first : KSMC_EXPO_GZIP_SEGMENT;
-  uint64_t key = rr->keys[si][k * nf + fi];
-  gz_cache *c = &rr->er->gz[si];
-  gz_blk *b = NULL;
+/* A segment block of a response: family fi of segment k of store si of resource rr. */
+typedef struct {
+  const req_res *rr;
+  size_t si, k, fi;
+} blk_ref;
+
+/* Objects in the block's segment. */
+static size_t blk_count(blk_ref r) {
+  size_t n = ksmc_store_snap_count(r.rr->snaps[r.si]), first = r.k * KSMC_EXPO_GZIP_SEGMENT;
+  return n - first < KSMC_EXPO_GZIP_SEGMENT ? n - first : KSMC_EXPO_GZIP_SEGMENT;
+}
+
+static uint64_t blk_key(blk_ref r) {
+  return r.rr->keys[r.si][r.k * r.rr->er->r.kind->nfamilies + r.fi];
+}
+
+/* The cached block for r at zlib `level`, referenced, or NULL when none matches. */
+static gz_blk *cache_get(blk_ref r, int level) {
+  size_t nf = r.rr->er->r.kind->nfamilies;
+  gz_cache *c = &r.rr->er->gz[r.si];
+  uint64_t key = blk_key(r);
+  size_t count = blk_count(r);
   pthread_mutex_lock(&c->mu);
-  if (k < c->nseg && (b = c->blk[k * nf + fi]) && b->key == key && b->count == count &&
-      b->level == q->level)
+  gz_blk *b = r.k < c->nseg ? c->blk[r.k * nf + r.fi] : NULL;
+  if (b && b->key == key && b->count == count && b->level == level)
     atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
   else
     b = NULL;
   pthread_mutex_unlock(&c->mu);
-  if (b) return b;
-  b = compress_block(q, ksmc_store_snap_records(snap) + first, count, fi, key);
+  return b;
+}
+
+/* Compresses the block for r; returns it referenced (NULL: no memory) and caches it. */
+static gz_blk *compress_and_cache(gz_compressor *z, blk_ref r) {
+  size_t nf = r.rr->er->r.kind->nfamilies, fi = r.fi, k = r.k;
+  const ksmc_store_snap *snap = r.rr->snaps[r.si];
+  size_t first = k * KSMC_EXPO_GZIP_SEGMENT;
+  gz_blk *b =
+      compress_block(z, ksmc_store_snap_records(snap) + first, blk_count(r), fi, blk_key(r));
   if (!b) return NULL;
+  gz_cache *c = &r.rr->er->gz[r.si];
   gz_blk *old = NULL;
   pthread_mutex_lock(&c->mu);
   if (k >= c->nseg) {
@@ -548,6 +578,14 @@ static gz_blk *segment_block(ksmc_expo_req *q, const req_res *rr, size_t si, siz
   pthread_mutex_unlock(&c->mu);
   blk_unref(old);
   return b;
+}
+
+/* The block of (store si, segment k, family q->fi): from the cache when its key matches,
+ * else compressed and cached. Returns a referenced block, NULL on allocation failure. */
+static gz_blk *segment_block(ksmc_expo_req *q, const req_res *rr, size_t si, size_t k) {
+  blk_ref r = {rr, si, k, q->fi};
+  gz_blk *b = cache_get(r, q->zc.level);
+  return b ? b : compress_and_cache(&q->zc, r);
 }
 
 /* Produces the next output unit; 1: q->up/q->un set (un > 0), 0: end, -1: no memory. */
