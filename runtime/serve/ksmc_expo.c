@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,23 +63,6 @@ typedef struct {
 
 typedef enum { ST_HEADER, ST_BODY } cursor_state;
 
-/* What compressing a segment block needs: one per thread that compresses. */
-typedef struct {
-  int level;
-  ksmc_buf plain; /* a segment's uncompressed bytes */
-  z_stream z;
-  bool z_init;
-} gz_compressor;
-
-static void compressor_free(gz_compressor *c) {
-  ksmc_buf_free(&c->plain);
-  if (c->z_init) deflateEnd(&c->z);
-}
-
-typedef struct gz_ahead gz_ahead;
-static void ahead_start(ksmc_expo_req *q);
-static void ahead_stop(ksmc_expo_req *q);
-
 struct ksmc_expo_req {
   const ksmc_expo *e;
   ksmc_expo_opts o;
@@ -94,16 +76,16 @@ struct ksmc_expo_req {
   ksmc_slice cur; /* unread rest of the current slice */
   size_t produced;
   /* gzip: the current output piece (unit), the running CRC of the uncompressed body */
+  int level;
   bool gz_head, gz_tail;
   const unsigned char *up;
   size_t un;
   gz_blk *uref;  /* block the unit points into, or NULL (own buffer `ubuf`) */
   ksmc_buf ubuf; /* stored blocks, gzip header and trailer */
   uint32_t crc;
-  gz_compressor zc;
-  size_t blocks_walked; /* segment blocks reached so far, in walk order */
-  gz_ahead *ahead;      /* threads compressing missing blocks ahead, or NULL */
-  size_t blocks_ahead;  /* blocks they compressed (once they stopped) */
+  ksmc_buf plain; /* a segment's uncompressed bytes */
+  z_stream z;
+  bool z_init;
 };
 
 /* ---- setup ---- */
@@ -315,7 +297,7 @@ ksmc_expo_req *ksmc_expo_begin(const ksmc_expo *e, const ksmc_expo_opts *o) {
   q->o = *o;
   q->res = calloc(e->n ? e->n : 1, sizeof *q->res);
   q->printed = calloc(e->nnames ? e->nnames : 1, sizeof *q->printed);
-  q->zc.level = o->gzip_level ? o->gzip_level : KSMC_EXPO_GZIP_LEVEL;
+  q->level = o->gzip_level ? o->gzip_level : KSMC_EXPO_GZIP_LEVEL;
   bool ok = q->res && q->printed;
   for (size_t i = 0; ok && i < e->n; i++) {
     if (!selected(o, e->res[i].r.kind->resource)) continue;
@@ -326,13 +308,11 @@ ksmc_expo_req *ksmc_expo_begin(const ksmc_expo *e, const ksmc_expo_opts *o) {
     ksmc_expo_end(q);
     return NULL;
   }
-  if (o->gzip) ahead_start(q);
   return q;
 }
 
 void ksmc_expo_end(ksmc_expo_req *q) {
   if (!q) return;
-  ahead_stop(q); /* its threads read the snapshots */
   for (size_t i = 0; q->res && i < q->nres; i++) {
     for (size_t s = 0; q->res[i].snaps && s < q->res[i].er->r.nstores; s++)
       ksmc_store_snap_release(q->res[i].snaps[s]);
@@ -344,7 +324,8 @@ void ksmc_expo_end(ksmc_expo_req *q) {
   free(q->printed);
   blk_unref(q->uref);
   ksmc_buf_free(&q->ubuf);
-  compressor_free(&q->zc);
+  ksmc_buf_free(&q->plain);
+  if (q->z_init) deflateEnd(&q->z);
   free(q);
 }
 
@@ -486,89 +467,68 @@ static void put_le32(unsigned char *p, uint32_t v) {
 }
 
 /* Compresses family fi of the segment's objects into a new block (refs = 1). */
-static gz_blk *compress_block(gz_compressor *c, const ksmc_record *const *recs, size_t count,
+static gz_blk *compress_block(ksmc_expo_req *q, const ksmc_record *const *recs, size_t count,
                               size_t fi, uint64_t key) {
-  ksmc_buf_reset(&c->plain);
+  ksmc_buf_reset(&q->plain);
   for (size_t p = 0; p < count; p++) {
     ksmc_slice sl = ksmc_record_family(recs[p], fi);
-    ksmc_buf_put(&c->plain, sl.p, sl.n);
+    ksmc_buf_put(&q->plain, sl.p, sl.n);
   }
-  if (ksmc_buf_failed(&c->plain) || c->plain.n > UINT32_MAX) return NULL;
-  if (!c->z_init) {
+  if (ksmc_buf_failed(&q->plain) || q->plain.n > UINT32_MAX) return NULL;
+  if (!q->z_init) {
     /* raw deflate (windowBits -15); memLevel 8 is zlib's default */
-    if (deflateInit2(&c->z, c->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
-    c->z_init = true;
-  } else if (deflateReset(&c->z) != Z_OK) {
+    if (deflateInit2(&q->z, q->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
+    q->z_init = true;
+  } else if (deflateReset(&q->z) != Z_OK) {
     return NULL;
   }
-  size_t cap = c->plain.n ? deflateBound(&c->z, c->plain.n) + 64 : 0;
+  size_t cap = q->plain.n ? deflateBound(&q->z, q->plain.n) + 64 : 0;
   gz_blk *b = malloc(sizeof *b + cap);
   if (!b) return NULL;
   atomic_init(&b->refs, 1);
-  b->level = c->level;
+  b->level = q->level;
   b->key = key;
   b->count = (uint32_t)count;
-  b->plain = (uint32_t)c->plain.n;
-  b->crc = (uint32_t)crc32(0, (const Bytef *)c->plain.p, (uInt)c->plain.n);
+  b->plain = (uint32_t)q->plain.n;
+  b->crc = (uint32_t)crc32(0, (const Bytef *)q->plain.p, (uInt)q->plain.n);
   b->zn = 0;
-  if (c->plain.n) {
-    c->z.next_in = (Bytef *)c->plain.p;
-    c->z.avail_in = (uInt)c->plain.n;
-    c->z.next_out = b->z;
-    c->z.avail_out = (uInt)cap;
-    int rc = deflate(&c->z, Z_SYNC_FLUSH);
-    if (rc != Z_OK || c->z.avail_in != 0 || c->z.avail_out == 0) {
+  if (q->plain.n) {
+    q->z.next_in = (Bytef *)q->plain.p;
+    q->z.avail_in = (uInt)q->plain.n;
+    q->z.next_out = b->z;
+    q->z.avail_out = (uInt)cap;
+    int rc = deflate(&q->z, Z_SYNC_FLUSH);
+    if (rc != Z_OK || q->z.avail_in != 0 || q->z.avail_out == 0) {
       free(b);
       return NULL;
     }
-    b->zn = cap - c->z.avail_out;
+    b->zn = cap - q->z.avail_out;
     gz_blk *shrunk = realloc(b, sizeof *b + b->zn);
     if (shrunk) b = shrunk;
   }
   return b;
 }
 
-/* A segment block of a response: family fi of segment k of store si of resource rr. */
-typedef struct {
-  const req_res *rr;
-  size_t si, k, fi;
-} blk_ref;
-
-/* Objects in the block's segment. */
-static size_t blk_count(blk_ref r) {
-  size_t n = ksmc_store_snap_count(r.rr->snaps[r.si]), first = r.k * KSMC_EXPO_GZIP_SEGMENT;
-  return n - first < KSMC_EXPO_GZIP_SEGMENT ? n - first : KSMC_EXPO_GZIP_SEGMENT;
-}
-
-static uint64_t blk_key(blk_ref r) {
-  return r.rr->keys[r.si][r.k * r.rr->er->r.kind->nfamilies + r.fi];
-}
-
-/* The cached block for r at zlib `level`, referenced, or NULL when none matches. */
-static gz_blk *cache_get(blk_ref r, int level) {
-  size_t nf = r.rr->er->r.kind->nfamilies;
-  gz_cache *c = &r.rr->er->gz[r.si];
-  uint64_t key = blk_key(r);
-  size_t count = blk_count(r);
+/* The block of (store si, segment k, family fi): from the cache when its key matches,
+ * else compressed and cached. Returns a referenced block, NULL on allocation failure. */
+static gz_blk *segment_block(ksmc_expo_req *q, const req_res *rr, size_t si, size_t k) {
+  size_t nf = rr->er->r.kind->nfamilies, fi = q->fi;
+  const ksmc_store_snap *snap = rr->snaps[si];
+  size_t n = ksmc_store_snap_count(snap), first = k * KSMC_EXPO_GZIP_SEGMENT;
+  size_t count = n - first < KSMC_EXPO_GZIP_SEGMENT ? n - first : KSMC_EXPO_GZIP_SEGMENT;
+  uint64_t key = rr->keys[si][k * nf + fi];
+  gz_cache *c = &rr->er->gz[si];
+  gz_blk *b = NULL;
   pthread_mutex_lock(&c->mu);
-  gz_blk *b = r.k < c->nseg ? c->blk[r.k * nf + r.fi] : NULL;
-  if (b && b->key == key && b->count == count && b->level == level)
+  if (k < c->nseg && (b = c->blk[k * nf + fi]) && b->key == key && b->count == count &&
+      b->level == q->level)
     atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
   else
     b = NULL;
   pthread_mutex_unlock(&c->mu);
-  return b;
-}
-
-/* Compresses the block for r; returns it referenced (NULL: no memory) and caches it. */
-static gz_blk *compress_and_cache(gz_compressor *z, blk_ref r) {
-  size_t nf = r.rr->er->r.kind->nfamilies, fi = r.fi, k = r.k;
-  const ksmc_store_snap *snap = r.rr->snaps[r.si];
-  size_t first = k * KSMC_EXPO_GZIP_SEGMENT;
-  gz_blk *b =
-      compress_block(z, ksmc_store_snap_records(snap) + first, blk_count(r), fi, blk_key(r));
+  if (b) return b;
+  b = compress_block(q, ksmc_store_snap_records(snap) + first, count, fi, key);
   if (!b) return NULL;
-  gz_cache *c = &r.rr->er->gz[r.si];
   gz_blk *old = NULL;
   pthread_mutex_lock(&c->mu);
   if (k >= c->nseg) {
@@ -588,158 +548,6 @@ static gz_blk *compress_and_cache(gz_compressor *z, blk_ref r) {
   pthread_mutex_unlock(&c->mu);
   blk_unref(old);
   return b;
-}
-
-/* ---- gzip: compressing missing blocks ahead on other threads ---- */
-
-/* A first gzip scrape (or one after most objects changed) compresses every block in
- * the responding thread, one after another: 1.2 s at 30,000 pods, 6.7 s at 150,000. At
- * the start of a gzip response the blocks the cache lacks are listed in walk order;
- * helper threads take them from the END of that list while the response compresses
- * from its front, and each block lands in the cache, where the response finds it when
- * it gets there. The two meet once; a block both sides took is compressed twice (the
- * same bytes either way). Nothing is waited for: the response never blocks on a helper.
- * The helpers stop at the meeting point or when the response ends (ksmc_expo_end joins
- * them: they read its snapshots). */
-#define GZ_AHEAD_MAX 3       /* helper threads at most */
-#define GZ_AHEAD_MIN_JOBS 16 /* fewer missing blocks than this: no helper (auto mode) */
-
-typedef struct {
-  blk_ref r;
-  size_t ordinal; /* the block's position in the response's walk */
-} gz_job;
-
-struct gz_ahead {
-  ksmc_expo_req *q;
-  gz_job *jobs;
-  size_t njobs;
-  atomic_size_t hi;     /* helpers take jobs[hi - 1], then below */
-  atomic_size_t walked; /* the response has reached the blocks of ordinals below this */
-  atomic_bool stop;
-  atomic_size_t done; /* blocks compressed by the helpers */
-  size_t nthreads;
-  pthread_t th[GZ_AHEAD_MAX];
-};
-
-/* Claims the next job from the end, or NULL when none is left ahead of the response. */
-static const gz_job *ahead_claim(gz_ahead *a) {
-  size_t h = atomic_load(&a->hi);
-  while (h > 0 && !atomic_load(&a->stop)) {
-    const gz_job *j = &a->jobs[h - 1];
-    if (j->ordinal < atomic_load(&a->walked)) return NULL; /* the response is past it */
-    if (atomic_compare_exchange_weak(&a->hi, &h, h - 1)) return j;
-  }
-  return NULL;
-}
-
-static void *ahead_run(void *arg) {
-  gz_ahead *a = arg;
-  gz_compressor z = {.level = a->q->zc.level};
-  const gz_job *j;
-  while ((j = ahead_claim(a)) != NULL) {
-    gz_blk *b = compress_and_cache(&z, j->r);
-    if (b) atomic_fetch_add(&a->done, 1);
-    blk_unref(b);
-  }
-  compressor_free(&z);
-  return NULL;
-}
-
-/* Appends to a->jobs every block of the response the cache lacks, in walk order: the
- * order of gz_next_unit (resources, enabled families, stores, segments). */
-static bool ahead_list(gz_ahead *a, const ksmc_expo_req *q) {
-  size_t ordinal = 0, cap = 0;
-  for (size_t ri = 0; ri < q->nres; ri++) {
-    const req_res *rr = &q->res[ri];
-    if (rr->total == 0) continue;
-    for (size_t fi = 0; fi < rr->er->r.kind->nfamilies; fi++) {
-      if (!rr->er->enabled[fi]) continue;
-      for (size_t si = 0; si < rr->er->r.nstores; si++) {
-        size_t n = ksmc_store_snap_count(rr->snaps[si]);
-        for (size_t k = 0; k * KSMC_EXPO_GZIP_SEGMENT < n; k++, ordinal++) {
-          blk_ref r = {rr, si, k, fi};
-          gz_blk *b = cache_get(r, q->zc.level);
-          if (b) {
-            blk_unref(b);
-            continue;
-          }
-          if (a->njobs == cap) {
-            cap = cap ? 2 * cap : 64;
-            gz_job *grown = realloc(a->jobs, cap * sizeof *grown);
-            if (!grown) return false;
-            a->jobs = grown;
-          }
-          a->jobs[a->njobs++] = (gz_job){r, ordinal};
-        }
-      }
-    }
-  }
-  return true;
-}
-
-/* CPUs this process may run on. */
-static size_t usable_cpus(void) {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  int n = CPU_COUNT(&set);
-  return n > 0 ? (size_t)n : 1;
-}
-
-/* How many helpers a response with njobs missing blocks gets (opts.gzip_threads). */
-static size_t ahead_threads(const ksmc_expo_opts *o, size_t njobs) {
-  if (o->gzip_threads < 0 || njobs == 0) return 0;
-  size_t n = (size_t)o->gzip_threads;
-  if (n == 0) { /* auto */
-    if (njobs < GZ_AHEAD_MIN_JOBS) return 0;
-    n = usable_cpus() - 1;
-  }
-  return n < GZ_AHEAD_MAX ? n : GZ_AHEAD_MAX;
-}
-
-/* Starts the helpers of a gzip response, if it gets any. Failures only mean fewer
- * helpers: the response compresses whatever is missing itself. */
-static void ahead_start(ksmc_expo_req *q) {
-  gz_ahead *a = calloc(1, sizeof *a);
-  if (!a) return;
-  a->q = q;
-  size_t want = ahead_list(a, q) ? ahead_threads(&q->o, a->njobs) : 0;
-  atomic_init(&a->hi, a->njobs);
-  atomic_init(&a->walked, 0);
-  atomic_init(&a->stop, false);
-  atomic_init(&a->done, 0);
-  for (size_t i = 0; i < want; i++)
-    if (pthread_create(&a->th[a->nthreads], NULL, ahead_run, a) == 0) a->nthreads++;
-  if (a->nthreads == 0) {
-    free(a->jobs);
-    free(a);
-    return;
-  }
-  q->ahead = a;
-}
-
-static void ahead_stop(ksmc_expo_req *q) {
-  gz_ahead *a = q->ahead;
-  if (!a) return;
-  atomic_store(&a->stop, true);
-  for (size_t i = 0; i < a->nthreads; i++) pthread_join(a->th[i], NULL);
-  q->blocks_ahead = atomic_load(&a->done);
-  free(a->jobs);
-  free(a);
-  q->ahead = NULL;
-}
-
-size_t ksmc_expo_req_blocks_ahead(const ksmc_expo_req *q) {
-  return q->ahead ? atomic_load(&q->ahead->done) : q->blocks_ahead;
-}
-
-/* The block of (store si, segment k, family q->fi): from the cache when its key matches,
- * else compressed and cached. Returns a referenced block, NULL on allocation failure. */
-static gz_blk *segment_block(ksmc_expo_req *q, const req_res *rr, size_t si, size_t k) {
-  if (q->ahead) atomic_store(&q->ahead->walked, q->blocks_walked + 1);
-  q->blocks_walked++;
-  blk_ref r = {rr, si, k, q->fi};
-  gz_blk *b = cache_get(r, q->zc.level);
-  return b ? b : compress_and_cache(&q->zc, r);
 }
 
 /* Produces the next output unit; 1: q->up/q->un set (un > 0), 0: end, -1: no memory. */
@@ -801,7 +609,6 @@ static int gz_next_unit(ksmc_expo_req *q) {
     q->eof_done = true;
     return unit_stored(q, KSMC_LIT("# EOF\n")) ? 1 : -1;
   }
-  ahead_stop(q); /* all blocks are out: helpers have nothing left */
   if (!q->gz_tail) {
     /* an empty final block with fixed codes (BFINAL 1, BTYPE 01, end of block), then the
      * gzip trailer: CRC-32 and length mod 2^32 of the uncompressed body */

@@ -75,10 +75,6 @@ typedef struct {
   ksmc_expo_format format;
   bool gzip;
   int gzip_level; /* zlib level 1..9; 0: KSMC_EXPO_GZIP_LEVEL */
-  /* Threads that compress the blocks the cache lacks ahead of the response (besides the
-   * responding one): 0 auto (the usable CPUs less one, at most 3, and only when 16 or
-   * more blocks are missing), < 0 none, n > 0 that many (at most 3) whenever any is. */
-  int gzip_threads;
   /* ?resources= and ?exclude_resources= values, each a comma list (trimmed, empty items
    * ignored); repeated parameters give several values. No resources: all. Exclusion
    * wins. */
@@ -113,10 +109,6 @@ int ksmc_expo_write_fd(ksmc_expo_req *q, int fd);
 
 /* Uncompressed body bytes produced so far. */
 size_t ksmc_expo_req_bytes(const ksmc_expo_req *q);
-
-/* gzip: segment blocks compressed so far by the threads that work ahead of the response
- * (opts.gzip_threads). Call it between reads, from the thread that reads. */
-size_t ksmc_expo_req_blocks_ahead(const ksmc_expo_req *q);
 
 /* Releases the snapshots. NULL ignored. */
 void ksmc_expo_end(ksmc_expo_req *q);

@@ -403,87 +403,6 @@ static void test_gzip_cache_after_churn(void) {
   fixture_free(&f);
 }
 
-/* Reads a whole response of e into *out; with wait_ahead, first waits (up to ~10 s)
- * until the helper threads have compressed that many blocks. Returns the count of blocks
- * they compressed in all. */
-static size_t read_response(const ksmc_expo *e, const ksmc_expo_opts *o, size_t wait_ahead,
-                            ksmc_buf *out) {
-  ksmc_expo_req *q = ksmc_expo_begin(e, o);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(q);
-  for (int i = 0; i < 10000 && ksmc_expo_req_blocks_ahead(q) < wait_ahead; i++) usleep(1000);
-  ssize_t n;
-  do {
-    CU_ASSERT_TRUE_FATAL(ksmc_buf_reserve(out, 4096));
-    n = ksmc_expo_read(q, out->p + out->n, 4093); /* small reads: helpers keep running */
-    if (n > 0) out->n += (size_t)n;
-  } while (n > 0);
-  CU_ASSERT_EQUAL(n, 0);
-  size_t ahead = ksmc_expo_req_blocks_ahead(q);
-  ksmc_expo_end(q);
-  return ahead;
-}
-
-/* gzip blocks compressed ahead by helper threads: with every block missing and the
- * response not read yet, the helpers compress all of them; the body is then byte for
- * byte what a response without helpers gives (on its own cache), and it inflates to the
- * plain body. After churn (some blocks missing) both agree again, helpers and response
- * now racing; then everything is cached and no helper starts. A response ended before
- * its first read stops its helpers. */
-static void test_gzip_ahead(void) {
-  ksmc_store *st[2] = {ksmc_store_new(&pods, "a"), ksmc_store_new(&pods, "b")};
-  char uid[32], l1[128], l2[128];
-  unsigned seed = 3;
-  for (int round = 0; round < 3; round++) {
-    for (int i = 0; i < 3000; i++) {
-      if (round && rand_r(&seed) % 8) continue; /* churn: an eighth of the objects */
-      snprintf(uid, sizeof uid, "u%d", i);
-      snprintf(l1, sizeof l1, "kube_pod_a{pod=\"pod-%d\",round=\"%d\"} %d", i, round, i);
-      snprintf(l2, sizeof l2, "kube_pod_info{pod=\"pod-%d\",node=\"node-%d\"} 1", i, i % 50);
-      put(st[i % 2], uid, (const char *[]){l1, l2, NULL, NULL}, 4);
-    }
-  }
-  ksmc_expo_resource r = {&pods, NULL, st, 2};
-  ksmc_expo *solo = ksmc_expo_new(&r, 1), *helped = ksmc_expo_new(&r, 1);
-  ksmc_expo_opts plain = {.format = KSMC_EXPO_TEXT};
-  ksmc_expo_opts none = {.gzip = true, .gzip_threads = -1};
-  ksmc_expo_opts three = {.gzip = true, .gzip_threads = 3};
-  /* 3 enabled families x 2 stores x 6 segments of 256 objects (1,500 per store) */
-  const size_t blocks = 3 * 2 * 6;
-  for (int round = 0; round < 3; round++) {
-    ksmc_buf want = {0}, got = {0}, text = {0};
-    CU_ASSERT_EQUAL(read_response(solo, &none, 0, &want), 0);
-    size_t ahead = read_response(helped, &three, round == 0 ? blocks : 0, &got);
-    if (round == 0) CU_ASSERT_EQUAL(ahead, blocks);
-    if (round == 2) CU_ASSERT_EQUAL(ahead, 0); /* nothing changed since round 1 */
-    CU_ASSERT_EQUAL(got.n, want.n);
-    CU_ASSERT_TRUE(got.n == want.n && memcmp(got.p, want.p, got.n) == 0);
-    CU_ASSERT_TRUE(ksmc_expo_write_buf(helped, &plain, &text));
-    unsigned char *out = malloc(text.n + 1);
-    int members;
-    CU_ASSERT_EQUAL(gunzip_all((unsigned char *)got.p, got.n, out, text.n + 1, &members), text.n);
-    CU_ASSERT_EQUAL(memcmp(out, text.p, text.n), 0);
-    free(out);
-    ksmc_buf_free(&want);
-    ksmc_buf_free(&got);
-    ksmc_buf_free(&text);
-    if (round == 0) { /* churn for round 1: a third of the objects change family a */
-      for (int i = 0; i < 3000; i += 3) {
-        snprintf(uid, sizeof uid, "u%d", i);
-        snprintf(l1, sizeof l1, "kube_pod_a{pod=\"pod-%d\",changed=\"yes\"} %d", i, i);
-        snprintf(l2, sizeof l2, "kube_pod_info{pod=\"pod-%d\",node=\"node-%d\"} 1", i, i % 50);
-        put(st[i % 2], uid, (const char *[]){l1, l2, NULL, NULL}, 4);
-      }
-    }
-  }
-  ksmc_expo *cold = ksmc_expo_new(&r, 1);
-  ksmc_expo_end(ksmc_expo_begin(cold, &three)); /* ended before its first read */
-  ksmc_expo_free(cold);
-  ksmc_expo_free(solo);
-  ksmc_expo_free(helped);
-  ksmc_store_free(st[0]);
-  ksmc_store_free(st[1]);
-}
-
 static void test_gzip_round_trip(void) {
   ksmc_store *s = ksmc_store_new(&pods, "");
   char uid[32], l1[128], l2[128];
@@ -680,7 +599,6 @@ static const ktest_case cases[] = {
     {"sparse families of a wide kind: the body is every record's bytes, family-major",
      test_sparse_wide_families},
     {"gzip round trip (zlib inflate)", test_gzip_round_trip},
-    {"gzip blocks compressed ahead by helper threads: the same bytes", test_gzip_ahead},
     {"gzip from cached blocks after churn equals the plain body", test_gzip_cache_after_churn},
     {"bodies during relists are single generations", test_bodies_during_relists},
     {"negotiation table", test_negotiation},
