@@ -255,7 +255,9 @@ static void expo_store(state *s) {
       if (ksmc_render_object(&s->ctx, s->L.line[i], s->L.len[i]) != 0) exit(1);
       int n = snprintf(uid, sizeof uid, "%.*s/%zu", (int)s->ctx.uid.n, s->ctx.uid.p, c);
       if (n < 0 || (size_t)n >= sizeof uid) exit(1);
-      ksmc_store_relist_add(s->store, uid, (size_t)n, s->ctx.out.p, s->ctx.out.n, s->ctx.fam_end);
+      if (ksmc_store_relist_add(s->store, uid, (size_t)n, s->ctx.out.p, s->ctx.out.n,
+                                s->ctx.fam_end) != KSMC_OK)
+        exit(1);
     }
   ksmc_store_relist_commit(s->store);
   ksmc_expo_resource r = {.kind = s->ctx.opts.kind, .stores = &s->store, .nstores = 1};

@@ -116,7 +116,7 @@ static inline bool family_same(const uint32_t *oe, const char *ob, const uint32_
 static uint64_t families_mask(const uint32_t *fam_end, size_t nfam) {
   uint64_t m = 0;
   for (size_t f = 0; f < nfam; f++)
-    if (fam_end[f] != (f ? fam_end[f - 1] : 0)) m |= (uint64_t)1 << (f < 63 ? f : 63);
+    if (fam_end[f] != (f ? fam_end[f - 1] : 0)) m |= (uint64_t)1 << ksmc_family_bit(f);
   return m;
 }
 

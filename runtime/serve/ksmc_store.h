@@ -98,11 +98,14 @@ static inline uint64_t ksmc_record_family_version(const ksmc_record *r, size_t i
 
 static inline size_t ksmc_record_len(const ksmc_record *r) { return r->len; }
 
-/* Whether a record whose presence mask is `fams` may have lines of family i: bit i for
- * i < 63; bit 63 stands for every family from 63 on (set if any of them has lines). False
- * means ksmc_record_family(r, i) is empty. */
+/* The bit of a presence mask that stands for family i: bit i for i < 63; bit 63 stands
+ * for every family from 63 on (set if any of them has lines). */
+static inline unsigned ksmc_family_bit(size_t i) { return i < 63 ? (unsigned)i : 63u; }
+
+/* Whether a record whose presence mask is `fams` may have lines of family i. False means
+ * ksmc_record_family(r, i) is empty. */
 static inline bool ksmc_family_present(uint64_t fams, size_t i) {
-  return (fams >> (i < 63 ? i : 63)) & 1;
+  return (fams >> ksmc_family_bit(i)) & 1;
 }
 
 /* The lines of family i (empty when the family is disabled or has no sample). */
