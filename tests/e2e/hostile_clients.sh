@@ -175,7 +175,10 @@ def slowloris(count, hold, tag, srcs):
                 s.close()
                 i += 1
                 open_one(i)
-            else:
+            elif time.time() - t0 > 1.0:
+                # held: a socket younger than that may be one the server accepted only to
+                # close it (over a limit) and whose FIN has not arrived yet; on a loaded
+                # machine counting those read 258 against a limit of 257
                 alive += 1
         peak = max(peak, alive)
         time.sleep(0.5)
