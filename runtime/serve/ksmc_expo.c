@@ -4,9 +4,9 @@
  *
  * gzip: the response is ONE gzip member whose deflate stream is a concatenation of
  * independent, byte-aligned, non-final pieces: family headers as stored blocks, and per
- * (store, family, segment of KSMC_EXPO_GZIP_SEGMENT objects) a raw deflate block ended
- * with Z_SYNC_FLUSH from a freshly reset compressor (so it references nothing before
- * it), then an empty final block and the trailer (crc32_combine of the pieces' CRCs).
+ * (store, family, segment of KSMC_EXPO_GZIP_SEGMENT objects) a ksmc_deflate piece (raw
+ * deflate from a reset compressor, so it references nothing before it, ended with a sync
+ * flush), then an empty final block and the trailer (the pieces' CRCs combined).
  * Segment blocks are cached per store and reused while the segment's objects have the
  * same family versions (ksmc_store.h), so an unchanged cluster is compressed once. */
 #include "ksmc_expo.h"
@@ -19,7 +19,8 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <zlib.h>
+
+#include "ksmc_deflate.h"
 
 /* A compressed segment block: family f of objects [k*SEG, k*SEG+count) of a store. */
 typedef struct {
@@ -83,9 +84,8 @@ struct ksmc_expo_req {
   gz_blk *uref;  /* block the unit points into, or NULL (own buffer `ubuf`) */
   ksmc_buf ubuf; /* stored blocks, gzip header and trailer */
   uint32_t crc;
-  ksmc_buf plain; /* a segment's uncompressed bytes */
-  z_stream z;
-  bool z_init;
+  ksmc_buf plain;   /* a segment's uncompressed bytes */
+  ksmc_deflate *dz; /* created by the first block this response compresses */
 };
 
 /* ---- setup ---- */
@@ -325,7 +325,7 @@ void ksmc_expo_end(ksmc_expo_req *q) {
   blk_unref(q->uref);
   ksmc_buf_free(&q->ubuf);
   ksmc_buf_free(&q->plain);
-  if (q->z_init) deflateEnd(&q->z);
+  ksmc_deflate_free(q->dz);
   free(q);
 }
 
@@ -456,7 +456,7 @@ static bool unit_stored(ksmc_expo_req *q, ksmc_slice t) {
     off += k;
   }
   if (ksmc_buf_failed(&q->ubuf)) return false;
-  q->crc = (uint32_t)crc32(q->crc, (const Bytef *)t.p, (uInt)t.n);
+  q->crc = ksmc_deflate_crc32(q->crc, t.p, t.n);
   q->produced += t.n;
   unit_own(q);
   return true;
@@ -475,37 +475,20 @@ static gz_blk *compress_block(ksmc_expo_req *q, const ksmc_record *const *recs, 
     ksmc_buf_put(&q->plain, sl.p, sl.n);
   }
   if (ksmc_buf_failed(&q->plain) || q->plain.n > UINT32_MAX) return NULL;
-  if (!q->z_init) {
-    /* raw deflate (windowBits -15); memLevel 8 is zlib's default */
-    if (deflateInit2(&q->z, q->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
-    q->z_init = true;
-  } else if (deflateReset(&q->z) != Z_OK) {
-    return NULL;
-  }
-  size_t cap = q->plain.n ? deflateBound(&q->z, q->plain.n) + 64 : 0;
-  gz_blk *b = malloc(sizeof *b + cap);
+  if (!q->dz && !(q->dz = ksmc_deflate_new(q->level))) return NULL;
+  const unsigned char *z;
+  size_t zn;
+  if (!ksmc_deflate_piece(q->dz, q->plain.p, q->plain.n, &z, &zn)) return NULL;
+  gz_blk *b = malloc(sizeof *b + zn);
   if (!b) return NULL;
   atomic_init(&b->refs, 1);
   b->level = q->level;
   b->key = key;
   b->count = (uint32_t)count;
   b->plain = (uint32_t)q->plain.n;
-  b->crc = (uint32_t)crc32(0, (const Bytef *)q->plain.p, (uInt)q->plain.n);
-  b->zn = 0;
-  if (q->plain.n) {
-    q->z.next_in = (Bytef *)q->plain.p;
-    q->z.avail_in = (uInt)q->plain.n;
-    q->z.next_out = b->z;
-    q->z.avail_out = (uInt)cap;
-    int rc = deflate(&q->z, Z_SYNC_FLUSH);
-    if (rc != Z_OK || q->z.avail_in != 0 || q->z.avail_out == 0) {
-      free(b);
-      return NULL;
-    }
-    b->zn = cap - q->z.avail_out;
-    gz_blk *shrunk = realloc(b, sizeof *b + b->zn);
-    if (shrunk) b = shrunk;
-  }
+  b->crc = ksmc_deflate_crc32(0, q->plain.p, q->plain.n);
+  b->zn = zn;
+  if (zn) memcpy(b->z, z, zn);
   return b;
 }
 
@@ -593,7 +576,7 @@ static int gz_next_unit(ksmc_expo_req *q) {
           blk_unref(b);
           continue;
         }
-        q->crc = (uint32_t)crc32_combine(q->crc, b->crc, (z_off_t)b->plain);
+        q->crc = ksmc_deflate_crc32_combine(q->crc, b->crc, b->plain);
         q->produced += b->plain;
         blk_unref(q->uref);
         q->uref = b;
