@@ -2,7 +2,9 @@
 # A real Prometheus (Debian's) scrapes ksmc, which exports the API simulator. Queries
 # through Prometheus' HTTP API must return what the simulator's objects say: pods by
 # phase, ready nodes, container restarts. Proves the exposition is ingested by the real
-# consumer, not only by our own parsers.
+# consumer, not only by our own parsers. ksmc runs with --enable-gzip-encoding, so
+# Prometheus (which asks for gzip) also decodes ksmc's gzip bodies (ISA-L pieces joined
+# into one member) with Go's reader; the plain bytes are the same ones inflated.
 # usage: prometheus.sh KSMC APISIM
 set -euo pipefail
 KSMC=$1
@@ -11,7 +13,7 @@ APISIM=$2
 command -v prometheus >/dev/null || fail "prometheus not installed (scripts/setup-debian.sh installs it)"
 
 start_apisim --nodes 8 --pods-per-node 10 --namespaces 3 --seed 11
-start_ksmc main
+start_ksmc main --enable-gzip-encoding
 wait_ready main
 
 ppport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -72,4 +74,8 @@ expect 'count(kube_node_status_condition{condition="Ready",status="true"} == 1)'
 expect 'sum(kube_pod_container_status_restarts_total)' \
   "sum(s.get('restartCount', 0) for p in pods for s in p.get('status', {}).get('containerStatuses', []))"
 expect 'count(kube_node_info)' "len(nodes)"
+gz=$(curl -sf "http://127.0.0.1:$TPORT_main/metrics" |
+  awk '/^ksmc_scrape_response_bytes_total\{.*encoding="gzip"/ {print int($NF)}')
+[ "${gz:-0}" -gt 0 ] || fail "Prometheus got no gzip response from ksmc (ksmc_scrape_response_bytes_total)"
+echo "ok: Prometheus read $gz bytes of gzip bodies"
 echo "1 passed, 0 failed"
