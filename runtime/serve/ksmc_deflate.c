@@ -9,8 +9,7 @@
 #include <zlib.h>
 
 struct ksmc_deflate {
-  int level;
-  struct isal_zstream *is; /* level 1 */
+  struct isal_zstream *is; /* level 1; NULL: zlib at the level given to new */
   unsigned char *level_buf;
   z_stream zs; /* levels 2..9 */
   bool zs_init;
@@ -22,7 +21,6 @@ ksmc_deflate *ksmc_deflate_new(int level) {
   if (level < 1 || level > 9) return NULL;
   ksmc_deflate *z = calloc(1, sizeof *z);
   if (!z) return NULL;
-  z->level = level;
   if (level == 1) {
     z->is = malloc(sizeof *z->is);
     z->level_buf = malloc(ISAL_DEF_LVL1_DEFAULT);
