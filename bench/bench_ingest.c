@@ -466,7 +466,9 @@ int main(int argc, char **argv) {
     fprintf(stderr,
             "usage: bench_ingest render|watch|frame|jsmn|scan|scan64 FILE [--resource R] "
             "[--min-time S] [--chunk BYTES]\n       bench_ingest churn FILE --events EVENTS "
-            "[--resource R] [--min-time S] [--chunk BYTES] [--no-fuse]\n");
+            "[--resource R] [--min-time S] [--chunk BYTES] [--no-fuse]\n       bench_ingest "
+            "expo FILE [--resource R] [--min-time S] [--copies K]\n"
+            "(modes and options: the comment at the top of bench/bench_ingest.c)\n");
     return 2;
   }
   const char *mode = argv[1], *file = argv[2], *resource = "pods", *events = NULL;
