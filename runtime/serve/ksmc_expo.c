@@ -67,9 +67,10 @@ typedef enum { ST_HEADER, ST_BODY } cursor_state;
 struct ksmc_expo_req {
   const ksmc_expo *e;
   ksmc_expo_opts o;
-  req_res *res;
+  req_res *res; /* shared with the response's forks (ksmc_expo_fork) */
   size_t nres;
-  bool *printed; /* per name id */
+  atomic_uint *res_refs; /* holders of res: the response and its forks */
+  bool *printed;         /* per name id */
   /* cursor */
   size_t ri, fi, si, oi;
   cursor_state st;
@@ -297,8 +298,10 @@ ksmc_expo_req *ksmc_expo_begin(const ksmc_expo *e, const ksmc_expo_opts *o) {
   q->o = *o;
   q->res = calloc(e->n ? e->n : 1, sizeof *q->res);
   q->printed = calloc(e->nnames ? e->nnames : 1, sizeof *q->printed);
+  q->res_refs = malloc(sizeof *q->res_refs);
+  if (q->res_refs) atomic_init(q->res_refs, 1);
   q->level = o->gzip_level ? o->gzip_level : KSMC_EXPO_GZIP_LEVEL;
-  bool ok = q->res && q->printed;
+  bool ok = q->res && q->printed && q->res_refs;
   for (size_t i = 0; ok && i < e->n; i++) {
     if (!selected(o, e->res[i].r.kind->resource)) continue;
     ok = snapshot_res(&q->res[q->nres++], &e->res[i]);
@@ -311,22 +314,69 @@ ksmc_expo_req *ksmc_expo_begin(const ksmc_expo *e, const ksmc_expo_opts *o) {
   return q;
 }
 
+/* Releases the snapshots of a response (its res array). */
+static void release_res(req_res *res, size_t nres) {
+  for (size_t i = 0; res && i < nres; i++) {
+    for (size_t s = 0; res[i].snaps && s < res[i].er->r.nstores; s++)
+      ksmc_store_snap_release(res[i].snaps[s]);
+    for (size_t s = 0; res[i].keys && s < res[i].er->r.nstores; s++) free(res[i].keys[s]);
+    free(res[i].keys);
+    free(res[i].snaps);
+  }
+  free(res);
+}
+
 void ksmc_expo_end(ksmc_expo_req *q) {
   if (!q) return;
-  for (size_t i = 0; q->res && i < q->nres; i++) {
-    for (size_t s = 0; q->res[i].snaps && s < q->res[i].er->r.nstores; s++)
-      ksmc_store_snap_release(q->res[i].snaps[s]);
-    for (size_t s = 0; q->res[i].keys && s < q->res[i].er->r.nstores; s++) free(q->res[i].keys[s]);
-    free(q->res[i].keys);
-    free(q->res[i].snaps);
+  if (!q->res_refs || atomic_fetch_sub_explicit(q->res_refs, 1, memory_order_acq_rel) == 1) {
+    release_res(q->res, q->nres);
+    free(q->res_refs);
   }
-  free(q->res);
   free(q->printed);
   blk_unref(q->uref);
   ksmc_buf_free(&q->ubuf);
   ksmc_buf_free(&q->plain);
   ksmc_deflate_free(q->dz);
   free(q);
+}
+
+/* Copies the plain cursor (position, headers printed, bytes produced) of src to dst. */
+static void copy_cursor(ksmc_expo_req *dst, const ksmc_expo_req *src) {
+  dst->ri = src->ri;
+  dst->fi = src->fi;
+  dst->si = src->si;
+  dst->oi = src->oi;
+  dst->st = src->st;
+  dst->eof_done = src->eof_done;
+  dst->cur = src->cur;
+  dst->produced = src->produced;
+  if (src->e->nnames) memcpy(dst->printed, src->printed, src->e->nnames * sizeof *dst->printed);
+}
+
+ksmc_expo_req *ksmc_expo_fork(const ksmc_expo_req *q) {
+  if (q->o.gzip) return NULL;
+  ksmc_expo_req *f = calloc(1, sizeof *f);
+  if (!f) return NULL;
+  f->printed = calloc(q->e->nnames ? q->e->nnames : 1, sizeof *f->printed);
+  if (!f->printed) {
+    free(f);
+    return NULL;
+  }
+  f->e = q->e;
+  f->o = q->o;
+  f->res = q->res;
+  f->nres = q->nres;
+  f->res_refs = q->res_refs;
+  f->level = q->level;
+  atomic_fetch_add_explicit(f->res_refs, 1, memory_order_relaxed);
+  copy_cursor(f, q);
+  return f;
+}
+
+bool ksmc_expo_seek(ksmc_expo_req *q, const ksmc_expo_req *at) {
+  if (q->res_refs != at->res_refs || q->o.gzip) return false;
+  copy_cursor(q, at);
+  return true;
 }
 
 size_t ksmc_expo_req_bytes(const ksmc_expo_req *q) { return q->produced; }

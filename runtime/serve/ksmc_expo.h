@@ -109,10 +109,23 @@ ssize_t ksmc_expo_read(ksmc_expo_req *q, char *buf, size_t max);
  * ksmc_expo_read). Returns 0, or -1 with errno set. */
 int ksmc_expo_write_fd(ksmc_expo_req *q, int fd);
 
+/* A second reader of q's plain body: an independent cursor at q's position over q's
+ * snapshots, which stay alive until q and all its forks have ended. Lets one walk's
+ * output be replayed to several responses (ksmc_tape) and a reader fall back to its own
+ * walk from where the shared one left it. Any thread may use a fork, but one fork (like
+ * one response) only from one thread at a time. NULL for a gzip response or on
+ * allocation failure. */
+ksmc_expo_req *ksmc_expo_fork(const ksmc_expo_req *q);
+
+/* Moves q to at's position (q and at: one response or forks of one). Returns false,
+ * doing nothing, if they do not share snapshots or q is a gzip response. */
+bool ksmc_expo_seek(ksmc_expo_req *q, const ksmc_expo_req *at);
+
 /* Uncompressed body bytes produced so far. */
 size_t ksmc_expo_req_bytes(const ksmc_expo_req *q);
 
-/* Releases the snapshots. NULL ignored. */
+/* Ends the response (or fork): the snapshots are released by the last of a response and
+ * its forks to end. NULL ignored. */
 void ksmc_expo_end(ksmc_expo_req *q);
 
 /* Convenience: appends the whole body to out. Returns false on allocation failure. */
