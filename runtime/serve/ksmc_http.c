@@ -6,6 +6,7 @@
  * body), and automatic HEAD handling. */
 #include "ksmc_http.h"
 
+#include "ksmc_tape.h"
 #include "ksmc_websec.h"
 
 #include <arpa/inet.h>
@@ -75,12 +76,14 @@ struct ksmc_http {
   pthread_t watchdog;
   ksmc_tm_series *dur_get, *dur_head;
   ksmc_tm_series *scrape_plain, *scrape_gzip, *resp_plain, *resp_gzip;
+  ksmc_tape_hub *tapes; /* plain /metrics bodies: concurrent scrapes share walks */
 };
 
 /* One /metrics response in flight. */
 typedef struct {
   ksmc_http *h;
-  ksmc_expo_req *q; /* NULL for HEAD */
+  ksmc_expo_req *q;     /* gzip GET */
+  ksmc_tape_reader *tr; /* plain GET; both NULL for HEAD */
   struct timespec t0;
   bool gzip;
   size_t sent;
@@ -168,8 +171,9 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 static ssize_t metrics_read(void *cls, uint64_t pos, char *buf, size_t max) {
   (void)pos;
   metrics_resp *m = cls;
-  if (!m->q) return MHD_CONTENT_READER_END_OF_STREAM;
-  ssize_t n = ksmc_expo_read(m->q, buf, max);
+  if (!m->q && !m->tr) return MHD_CONTENT_READER_END_OF_STREAM;
+  ssize_t n = m->tr ? ksmc_tape_read(m->tr, buf, max) : ksmc_expo_read(m->q, buf, max);
+  if (n == KSMC_TAPE_SUSPENDED) return 0; /* resumed when the chunk it needs is ready */
   if (n < 0) return MHD_CONTENT_READER_END_WITH_ERROR;
   if (n == 0) return MHD_CONTENT_READER_END_OF_STREAM;
   m->sent += (size_t)n;
@@ -179,15 +183,22 @@ static ssize_t metrics_read(void *cls, uint64_t pos, char *buf, size_t max) {
 static void metrics_done(void *cls) {
   metrics_resp *m = cls;
   ksmc_http *h = m->h;
-  if (m->q) {
-    size_t plain = ksmc_expo_req_bytes(m->q);
+  bool get = m->q || m->tr;
+  if (get) {
+    size_t plain = m->tr ? ksmc_tape_reader_bytes(m->tr) : ksmc_expo_req_bytes(m->q);
     ksmc_tm_add(m->gzip ? h->scrape_gzip : h->scrape_plain, (double)plain);
     ksmc_tm_add(m->gzip ? h->resp_gzip : h->resp_plain, (double)m->sent);
+    ksmc_tape_close(m->tr);
     ksmc_expo_end(m->q);
   }
-  ksmc_tm_observe(m->q ? h->dur_get : h->dur_head, since(&m->t0));
+  ksmc_tm_observe(get ? h->dur_get : h->dur_head, since(&m->t0));
   free(m);
 }
+
+/* A scrape waiting for the chunk another scrape is rendering (ksmc_tape) gives its pool
+ * thread back: its connection is suspended until the chunk is published. */
+static void suspend_conn(void *c) { MHD_suspend_connection(c); }
+static void resume_conn(void *c) { MHD_resume_connection(c); }
 
 /* Starts the body writer (GET) for the request's format, encoding and filters. */
 static bool metrics_begin(ksmc_http *h, struct MHD_Connection *c, metrics_resp *m,
@@ -201,6 +212,10 @@ static bool metrics_begin(ksmc_http *h, struct MHD_Connection *c, metrics_resp *
                       .nresources = fa.nres,
                       .exclude = fa.exc,
                       .nexclude = fa.nexc};
+  if (!m->gzip && h->tapes) {
+    ksmc_tape_waiter w = {suspend_conn, resume_conn, c};
+    return (m->tr = ksmc_tape_open(h->tapes, &o, &w)) != NULL;
+  }
   m->q = ksmc_expo_begin(h->cfg.expo, &o);
   return m->q != NULL;
 }
@@ -249,6 +264,17 @@ static void update_store_gauges(ksmc_http *h) {
   }
 }
 
+/* Copies the shared walks' counters (ksmc_tape) into the self-metrics. */
+static void update_tape_metrics(ksmc_http *h) {
+  ksmc_selfmetrics *sm = h->cfg.self;
+  if (!h->tapes) return;
+  ksmc_tape_stats st;
+  ksmc_tape_get_stats(h->tapes, &st);
+  ksmc_tm_set(ksmc_tm_series_get(sm->scrape_joined, NULL), (double)st.joined);
+  ksmc_tm_set(ksmc_tm_series_get(sm->scrape_replayed, NULL), (double)st.replayed);
+  ksmc_tm_set(ksmc_tm_series_get(sm->scrape_fell_behind, NULL), (double)st.fallbacks);
+}
+
 /* Copies ksmc_websec's authentication and reload counters into the self-metrics. */
 static void update_websec_metrics(ksmc_http *h) {
   ksmc_selfmetrics *sm = h->cfg.self;
@@ -275,6 +301,7 @@ static enum MHD_Result serve_telemetry(ksmc_http *h, struct MHD_Connection *c) {
   if (h->cfg.self) {
     update_store_gauges(h);
     update_websec_metrics(h);
+    update_tape_metrics(h);
     ksmc_tm_render(h->cfg.self->tm, &b, neg.format == KSMC_EXPO_OPENMETRICS);
   } else if (neg.format == KSMC_EXPO_OPENMETRICS) {
     ksmc_buf_puts(&b, KSMC_LIT("# EOF\n"));
@@ -414,7 +441,9 @@ static void close_half_closed(ksmc_http *h) {
   }
 }
 
-/* Shuts down the sockets of connections past their deadline, every WATCHDOG_TICK_MS. */
+/* Shuts down the sockets of connections past their deadline, every WATCHDOG_TICK_MS; and
+ * gives the shared walks their tick (ksmc_tape_trim: idle buffers freed, held scrapes
+ * re-checked). */
 static void *watchdog_main(void *arg) {
   ksmc_http *h = arg;
   pthread_mutex_lock(&h->lock);
@@ -434,6 +463,11 @@ static void *watchdog_main(void *arg) {
         r->killed = true;
       }
     close_half_closed(h);
+    if (h->tapes) { /* resumes connections: not under h->lock, which MHD's threads take */
+      pthread_mutex_unlock(&h->lock);
+      ksmc_tape_trim(h->tapes);
+      pthread_mutex_lock(&h->lock);
+    }
   }
   pthread_mutex_unlock(&h->lock);
   return NULL;
@@ -606,7 +640,8 @@ static enum MHD_Result handle_tele(void *cls, struct MHD_Connection *c, const ch
 static struct MHD_Daemon *start_on(listener *l, const struct sockaddr *sa, unsigned extra_flags,
                                    MHD_AccessHandlerCallback fn) {
   const ksmc_http *h = l->h;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | extra_flags;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
+                   MHD_ALLOW_SUSPEND_RESUME | extra_flags;
   unsigned threads = h->cfg.threads ? h->cfg.threads : 4u;
   unsigned hard = h->max_conns + h->max_conns / 8 + 2 * threads;
   const ksmc_websec *sec = h->cfg.sec;
@@ -700,6 +735,11 @@ ksmc_http *ksmc_http_start(const ksmc_http_config *cfg, char *err, size_t errlen
   pthread_mutex_init(&h->lock, NULL);
   pthread_cond_init(&h->wake, NULL);
   cache_series(h);
+  if (cfg->expo && !(h->tapes = ksmc_tape_hub_new(cfg->expo, NULL))) {
+    snprintf(err, errlen, "out of memory");
+    ksmc_http_stop(h);
+    return NULL;
+  }
   if (pthread_create(&h->watchdog, NULL, watchdog_main, h) != 0) {
     snprintf(err, errlen, "cannot start the connection watchdog thread");
     ksmc_http_stop(h);
@@ -736,6 +776,8 @@ void ksmc_http_stop(ksmc_http *h) {
   if (!h) return;
   listener *ls[] = {&h->main_l, &h->tele_l};
   MHD_socket quiesced[2] = {MHD_INVALID_SOCKET, MHD_INVALID_SOCKET};
+  /* libmicrohttpd must not be stopped with suspended connections */
+  if (h->tapes) ksmc_tape_stop_suspending(h->tapes);
   for (int i = 0; i < 2; i++)
     if (ls[i]->d) quiesced[i] = MHD_quiesce_daemon(ls[i]->d);
   for (int i = 0; i < 2; i++) {
@@ -751,6 +793,7 @@ void ksmc_http_stop(ksmc_http *h) {
   }
   pthread_cond_destroy(&h->wake);
   pthread_mutex_destroy(&h->lock);
+  ksmc_tape_hub_free(h->tapes);
   free(h->pfd);
   free(h);
 }

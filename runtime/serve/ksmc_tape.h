@@ -73,9 +73,11 @@ void ksmc_tape_hub_free(ksmc_tape_hub *h);
 
 void ksmc_tape_get_stats(ksmc_tape_hub *h, ksmc_tape_stats *out);
 
-/* Frees the buffers kept for reuse once no tape has had a reader for pool_idle_ms, so an
- * idle exporter holds no scrape memory. Call it every so often (the HTTP watchdog does,
- * every 100 ms). */
+/* The hub's tick; call it every so often (the HTTP watchdog does, every 100 ms), never
+ * holding a lock the waiters' resume takes. Frees the buffers kept for reuse once no tape
+ * has had a reader for pool_idle_ms, so an idle exporter holds no scrape memory; and
+ * resumes every suspended reader, so that a front held for a reader that has since
+ * stopped (no event would wake it) goes on within a tick. */
 void ksmc_tape_trim(ksmc_tape_hub *h);
 
 /* One scrape's view of a tape. Used by one thread at a time. */

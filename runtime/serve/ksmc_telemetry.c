@@ -361,6 +361,17 @@ bool ksmc_selfmetrics_init(ksmc_selfmetrics *sm, const char *version, const char
       KSMC_TM_COUNTER, "encoding");
   FAM(response_bytes, "ksmc_scrape_response_bytes_total",
       "/metrics body bytes sent (after compression)", KSMC_TM_COUNTER, "encoding");
+  FAM(scrape_joined, "ksmc_scrape_joined_total",
+      "Plain /metrics scrapes that joined a concurrent scrape's walk of the body instead of "
+      "walking the store themselves",
+      KSMC_TM_COUNTER, NULL);
+  FAM(scrape_replayed, "ksmc_scrape_replayed_bytes_total",
+      "Plain /metrics body bytes copied from a walk that another, concurrent scrape made",
+      KSMC_TM_COUNTER, NULL);
+  FAM(scrape_fell_behind, "ksmc_scrape_fell_behind_total",
+      "Plain /metrics scrapes that were behind a shared walk's buffer (joined late, or fell "
+      "behind) and rendered the chunks they lacked with their own walk",
+      KSMC_TM_COUNTER, NULL);
   FAM(auth_refused, "ksmc_http_auth_failures_total",
       "Requests refused by authentication (401; password_checks_busy: 503; client_certificate: "
       "TLS handshakes with a certificate that did not verify), by reason",

@@ -66,6 +66,11 @@ typedef struct {
   ksmc_tm_family *request_seconds; /* http_request_duration_seconds{handler,method} */
   ksmc_tm_family *scrape_bytes;    /* ksmc_scrape_bytes_total{encoding} (uncompressed) */
   ksmc_tm_family *response_bytes;  /* ksmc_scrape_response_bytes_total{encoding} (sent) */
+  /* Shared walks of plain bodies (ksmc_tape; set by the HTTP layer at each telemetry
+   * scrape): */
+  ksmc_tm_family *scrape_joined;      /* ksmc_scrape_joined_total */
+  ksmc_tm_family *scrape_replayed;    /* ksmc_scrape_replayed_bytes_total */
+  ksmc_tm_family *scrape_fell_behind; /* ksmc_scrape_fell_behind_total */
   /* With --tls-config / --web-bearer-token-file (set by the HTTP layer at each telemetry
    * scrape, from ksmc_websec's counters; absent otherwise): */
   ksmc_tm_family *auth_refused;       /* ksmc_http_auth_failures_total{reason} */
