@@ -72,6 +72,8 @@ struct ksmc_tape_reader {
   size_t off;
   bool rendered;               /* cur was rendered by this reader */
   bool behind;                 /* has rendered chunks the ring no longer held (counted once) */
+  bool at_end;                 /* its own walk reached the end of the body */
+  size_t direct_end;           /* below the ring: reading with its own walk up to here */
   struct timespec progress_at; /* when it last finished taking or rendering a chunk */
   size_t bytes;
   ksmc_tape_waiter w;
@@ -129,6 +131,8 @@ ksmc_tape_hub *ksmc_tape_hub_new(const ksmc_expo *e, const ksmc_tape_opts *o) {
   if (!h->o.ring_max) h->o.ring_max = KSMC_TAPE_RING_MAX;
   if (!h->o.join_ms) h->o.join_ms = KSMC_TAPE_JOIN_MS;
   if (!h->o.pool_idle_ms) h->o.pool_idle_ms = KSMC_TAPE_POOL_IDLE_MS;
+  if (!h->o.max_tapes) h->o.max_tapes = KSMC_TAPE_MAX_TAPES;
+  if (!h->o.max_readers) h->o.max_readers = KSMC_TAPE_MAX_READERS;
   pthread_mutex_init(&h->mu, NULL);
   return h;
 }
@@ -300,9 +304,16 @@ ksmc_tape_reader *ksmc_tape_open(ksmc_tape_hub *h, const ksmc_expo_opts *o,
   if (w) r->w = *w;
   pthread_mutex_lock(&h->mu);
   tape *t = h->open;
-  if (t && t->keylen == key.n && memcmp(t->key, key.p, key.n) == 0 && still_joinable(h, t)) {
+  if (t && t->keylen == key.n && memcmp(t->key, key.p, key.n) == 0 &&
+      t->readers < h->o.max_readers && still_joinable(h, t)) {
     t->readers++;
     atomic_fetch_add(&h->joined, 1);
+  } else if (h->live >= h->o.max_tapes) { /* the memory bound: this scrape walks alone */
+    pthread_mutex_unlock(&h->mu);
+    ksmc_buf_free(&key);
+    if ((r->q = ksmc_expo_begin(h->e, o))) return r;
+    free(r);
+    return NULL;
   } else {
     pthread_mutex_unlock(&h->mu);
     if (!(t = tape_new(h, o, &key))) goto fail;
@@ -350,16 +361,16 @@ static tape *leave_locked(ksmc_tape_reader *r, ksmc_tape_reader **wake) {
   return dead;
 }
 
-/* Renders the next chunk with r's own walk, with a fork of the walk after it if `end`
- * (for the ring). NULL on allocation failure (r's walk did not move). n == 0: the body
- * has ended. */
-static chunk *render_chunk(ksmc_tape_reader *r, bool end) {
+/* Renders the next chunk with r's own walk, with a fork of the walk after it (for the
+ * ring). NULL on allocation failure (r's walk did not move). n == 0: the body has
+ * ended. */
+static chunk *render_chunk(ksmc_tape_reader *r) {
   size_t cap = r->h->o.chunk, n = 0;
   chunk *c = chunk_get(r->h);
   if (!c) return NULL;
   for (ssize_t m; n < cap && (m = ksmc_expo_read(r->q, c->data + n, cap - n)) > 0;) n += (size_t)m;
   c->n = n;
-  c->end = n && end ? ksmc_expo_fork(r->q) : NULL;
+  c->end = n ? ksmc_expo_fork(r->q) : NULL;
   return c;
 }
 
@@ -389,7 +400,7 @@ void ksmc_tape_stop_suspending(ksmc_tape_hub *h) {
  * unless the body has ended. Returns false on allocation failure (r walks alone). */
 static bool produce(ksmc_tape_reader *r, tape *t) {
   ksmc_tape_hub *h = r->h;
-  chunk *c = render_chunk(r, true), *dropped = NULL;
+  chunk *c = render_chunk(r), *dropped = NULL;
   tape *dead = NULL;
   pthread_mutex_lock(&h->mu);
   clock_gettime(CLOCK_MONOTONIC, &r->progress_at);
@@ -435,7 +446,7 @@ static bool hold_ring(tape *t, const ksmc_tape_reader *r) {
   return false;
 }
 
-enum { TAKEN = 1, END = 0, ALONE = -1, LATER = 2, SUSPENDED = 3 };
+enum { TAKEN = 1, END = 0, ALONE = -1, LATER = 2, SUSPENDED = 3, DIRECT = 4 };
 
 /* Detaches r from its tape (hub mutex held, and released here): r walks alone. */
 static int go_alone_locked(ksmc_tape_reader *r) {
@@ -448,8 +459,9 @@ static int go_alone_locked(ksmc_tape_reader *r) {
 }
 
 /* Makes r->cur the next chunk of its tape, rendering it if r is at the front. Returns
- * TAKEN (r->cur set), END of the body, ALONE (r now walks alone: it fell behind the
- * ring, is alone on a tape no one can join, or ran out of memory), or, while another
+ * TAKEN (r->cur set), DIRECT (the chunk is no longer in the ring: r->direct_end set, r
+ * reads it with its own walk), END of the body, ALONE (r now walks alone: it is alone
+ * on a tape no one can join, or ran out of memory), or, while another
  * reader renders the chunk r needs and r has a waiter: SUSPENDED (r's suspend was
  * called) if may_suspend, else LATER. Without a waiter it blocks. */
 static int take_chunk(ksmc_tape_reader *r, bool may_suspend) {
@@ -459,25 +471,12 @@ static int take_chunk(ksmc_tape_reader *r, bool may_suspend) {
   for (;;) {
     if (t->readers == 1 && !still_joinable(h, t)) /* alone for good: walk alone */
       return go_alone_locked(r);
-    if (r->k < t->first) { /* the ring moved on: render this chunk with r's own walk */
+    if (r->k < t->first) { /* the ring moved on: read chunk k with r's own walk */
       if (!r->behind) atomic_fetch_add(&h->fallbacks, 1);
       r->behind = true;
+      r->direct_end = (r->k + 1) * h->o.chunk;
       pthread_mutex_unlock(&h->mu);
-      chunk *c = render_chunk(r, false);
-      pthread_mutex_lock(&h->mu);
-      if (!c) return go_alone_locked(r);
-      r->k++;
-      clock_gettime(CLOCK_MONOTONIC, &r->progress_at);
-      ksmc_tape_reader *wake = unsuspend_locked(h, t); /* a front may hold for r */
-      pthread_mutex_unlock(&h->mu);
-      resume_all(wake);
-      if (!c->n) {
-        chunk_unref(h, c);
-        return END;
-      }
-      r->cur = c;
-      r->rendered = true;
-      return TAKEN;
+      return DIRECT;
     }
     if (r->k < t->count) {
       chunk *c = t->ring[r->k % t->cap];
@@ -519,9 +518,37 @@ static int take_chunk(ksmc_tape_reader *r, bool may_suspend) {
   return r->cur ? TAKEN : END;
 }
 
+/* Reads chunk k - 1... below the ring with r's own walk into buf, up to the chunk's end
+ * (r->direct_end); there r counts the chunk as taken. Returns the count, 0 at the end of
+ * the body. No copy through a chunk, so a scrape below the ring holds no chunk memory. */
+static ssize_t read_direct(ksmc_tape_reader *r, char *buf, size_t max) {
+  size_t done = ksmc_expo_req_bytes(r->q);
+  size_t want = r->direct_end - done < max ? r->direct_end - done : max;
+  ssize_t m = ksmc_expo_read(r->q, buf, want);
+  if (m < 0) return -1;
+  if (m == 0) r->at_end = true;
+  if (m == 0 || done + (size_t)m == r->direct_end) {
+    r->direct_end = 0;
+    ksmc_tape_hub *h = r->h;
+    pthread_mutex_lock(&h->mu);
+    r->k++;
+    clock_gettime(CLOCK_MONOTONIC, &r->progress_at);
+    ksmc_tape_reader *wake = unsuspend_locked(h, r->t); /* a front may hold for r */
+    pthread_mutex_unlock(&h->mu);
+    resume_all(wake);
+  }
+  return m;
+}
+
 ssize_t ksmc_tape_read(ksmc_tape_reader *r, char *buf, size_t max) {
   size_t n = 0;
-  while (n < max) {
+  while (n < max && !r->at_end) {
+    if (r->direct_end) {
+      ssize_t m = read_direct(r, buf + n, max - n);
+      if (m < 0) return -1;
+      n += (size_t)m;
+      continue;
+    }
     if (!r->cur) {
       if (!r->t) {
         ssize_t m = ksmc_expo_read(r->q, buf + n, max - n);

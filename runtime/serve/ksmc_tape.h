@@ -7,9 +7,9 @@
  * front renders the next chunk into a tape, and every scrape copies chunks from the tape
  * into its own response. A tape holds at most a ring of recent chunks
  * (ksmc_tape_opts.ring_*), so memory stays bounded whatever the clients do. A scrape
- * below the ring (it joined late, or fell behind) renders the chunks it lacks with its
- * own walk, over the same snapshots, from where it is, and takes the ring's chunks again
- * once it reaches them. Every response is the same complete body, byte for byte, as an
+ * below the ring (it joined late, or fell behind) reads the chunks it lacks with its own
+ * walk, over the same snapshots, straight into its response, and takes the ring's chunks
+ * again once it reaches them. Every response is the same complete body, byte for byte, as an
  * unshared one taken at the tape's start.
  *
  * A scrape joins the open tape if that tape has the same format and resource filters,
@@ -40,6 +40,8 @@ typedef struct {
   unsigned join_ms;      /* a tape is joinable this long after its start; 0: KSMC_TAPE_JOIN_MS */
   unsigned pool_idle_ms; /* ksmc_tape_trim frees the chunk pool after this long without a
                             tape; 0: KSMC_TAPE_POOL_IDLE_MS */
+  unsigned max_tapes;    /* tapes with readers at most; 0: KSMC_TAPE_MAX_TAPES */
+  unsigned max_readers;  /* readers per tape at most; 0: KSMC_TAPE_MAX_READERS */
 } ksmc_tape_opts;
 
 /* Defaults: the ring is 1/16 of the stores' rendered bytes (ksmc_store_bytes) when a tape
@@ -51,11 +53,19 @@ typedef struct {
 #define KSMC_TAPE_JOIN_MS 1000u
 #define KSMC_TAPE_POOL_IDLE_MS 1000u
 #define KSMC_TAPE_HOLD_MS 5
+/* Memory bound: at most MAX_TAPES tapes with readers (further scrapes that cannot join
+ * walk alone, as without tapes) and MAX_READERS readers per tape. Each tape holds its
+ * ring, and each reader at most one chunk the ring has dropped while the reader still
+ * copies from it: at most MAX_TAPES x (RING_MAX + MAX_READERS x CHUNK) = 160 MiB at
+ * 150,000 pods, 62 MiB at 30,000, on top of libmicrohttpd's per-connection buffers. A
+ * scrape below the ring reads with its own walk straight into its response (no chunk). */
+#define KSMC_TAPE_MAX_TAPES 2u
+#define KSMC_TAPE_MAX_READERS 16u
 
 typedef struct {
   uint64_t tapes;       /* tapes started (= walks begun) */
   uint64_t joined;      /* scrapes that joined a running tape */
-  uint64_t fallbacks;   /* scrapes that were below the ring and rendered chunks alone */
+  uint64_t fallbacks;   /* scrapes that were below the ring and read chunks alone */
   uint64_t replayed;    /* body bytes a scrape copied from a chunk another scrape walked */
   uint64_t suspensions; /* reads that suspended their reader (ksmc_tape_waiter) */
   uint64_t holds;       /* ... that held the front for a reader catching up */

@@ -370,7 +370,7 @@ bool ksmc_selfmetrics_init(ksmc_selfmetrics *sm, const char *version, const char
       KSMC_TM_COUNTER, NULL);
   FAM(scrape_fell_behind, "ksmc_scrape_fell_behind_total",
       "Plain /metrics scrapes that were behind a shared walk's buffer (joined late, or fell "
-      "behind) and rendered the chunks they lacked with their own walk",
+      "behind) and read the chunks they lacked with their own walk",
       KSMC_TM_COUNTER, NULL);
   FAM(auth_refused, "ksmc_http_auth_failures_total",
       "Requests refused by authentication (401; password_checks_busy: 503; client_certificate: "

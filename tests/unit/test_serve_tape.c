@@ -52,7 +52,15 @@ typedef struct {
 
 /* Resource "ts" with OBJECTS objects, and with `two` resource "us" (one object, whose
  * family header "ts" already printed). */
+static void fixture_init_caps(fixture *f, unsigned join_ms, bool two, unsigned max_tapes,
+                              unsigned max_readers);
+
 static void fixture_init(fixture *f, unsigned join_ms, bool two) {
+  fixture_init_caps(f, join_ms, two, 8, 0);
+}
+
+static void fixture_init_caps(fixture *f, unsigned join_ms, bool two, unsigned max_tapes,
+                              unsigned max_readers) {
   f->s = ksmc_store_new(&kind, "");
   f->u = ksmc_store_new(&other, "");
   for (int k = 0; k < OBJECTS; k++) put(f->s, k, 1);
@@ -60,7 +68,12 @@ static void fixture_init(fixture *f, unsigned join_ms, bool two) {
   ksmc_expo_resource r[] = {{&kind, NULL, &f->s, 1}, {&other, NULL, &f->u, 1}};
   f->e = ksmc_expo_new(r, two ? 2 : 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(f->e);
-  ksmc_tape_opts o = {.chunk = 512, .ring_min = 2048, .ring_max = 2048, .join_ms = join_ms};
+  ksmc_tape_opts o = {.chunk = 512,
+                      .ring_min = 2048,
+                      .ring_max = 2048,
+                      .join_ms = join_ms,
+                      .max_tapes = max_tapes,
+                      .max_readers = max_readers};
   f->h = ksmc_tape_hub_new(f->e, &o);
   CU_ASSERT_PTR_NOT_NULL_FATAL(f->h);
 }
@@ -290,6 +303,35 @@ static void test_join_rules(void) {
   fixture_free(&f);
 }
 
+/* Past the caps (tapes with readers, readers per tape) a scrape walks alone, with fresh
+ * snapshots, and still gets the whole body. */
+static void test_caps(void) {
+  fixture f;
+  fixture_init_caps(&f, 60000, true, 1, 2);
+  ksmc_expo_opts o = {.format = KSMC_EXPO_TEXT}, om = {.format = KSMC_EXPO_OPENMETRICS};
+  ksmc_buf want = unshared(f.e, &o), want_om = unshared(f.e, &om), b[4] = {{0}};
+  ksmc_tape_reader *r[4] = {ksmc_tape_open(f.h, &o, NULL), ksmc_tape_open(f.h, &o, NULL),
+                            ksmc_tape_open(f.h, &o, NULL),   /* the tape is full */
+                            ksmc_tape_open(f.h, &om, NULL)}; /* no second tape */
+  ksmc_tape_stats st;
+  ksmc_tape_get_stats(f.h, &st);
+  CU_ASSERT_EQUAL(st.tapes, 1);
+  CU_ASSERT_EQUAL(st.joined, 1);
+  uint64_t seed = 17;
+  for (int i = 0; i < 4; i++) {
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r[i]);
+    read_some(r[i], &b[i], 700, SIZE_MAX, &seed);
+    CU_ASSERT_TRUE(same(&b[i], i == 3 ? &want_om : &want));
+  }
+  for (int i = 0; i < 4; i++) {
+    ksmc_tape_close(r[i]);
+    ksmc_buf_free(&b[i]);
+  }
+  ksmc_buf_free(&want);
+  ksmc_buf_free(&want_om);
+  fixture_free(&f);
+}
+
 /* A reader alone on a tape no one can join any more walks on its own: nothing is
  * replayed, and the body is still whole. */
 static void test_lone_reader(void) {
@@ -405,6 +447,7 @@ static const ktest_case cases[] = {
      test_join_sees_the_tapes_snapshot},
     {"a reader behind the ring walks on from the last chunk it took", test_fall_behind_mid_body},
     {"no join across formats, filters or the join window; late joiners catch up", test_join_rules},
+    {"past the caps a scrape walks alone", test_caps},
     {"a lone reader walks on its own", test_lone_reader},
     {"concurrent scrapes during relists: each body one whole generation",
      test_concurrent_scrapes_during_relists},
