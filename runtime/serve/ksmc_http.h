@@ -26,6 +26,9 @@
  * overflow band whose requests are answered 503 (Retry-After: 1, Connection: close);
  * beyond that, and beyond max_connections_per_ip from one client address, connections
  * are closed right after accept. Both bound memory (at most ~320 KiB per connection).
+ * Overlapping plain scrapes share their walks of the body (ksmc_tape), which holds at
+ * most KSMC_TAPE_MAX_TAPES x (ring + KSMC_TAPE_MAX_READERS chunks) in all, not per
+ * connection: 160 MiB at 150,000 pods; a waiting scrape's connection is suspended.
  *
  * With cfg.sec (ksmc_websec: --tls-config, --web-bearer-token-file) both listeners serve
  * HTTPS if configured, each connection with the credentials current when it was accepted
