@@ -71,10 +71,10 @@ struct ksmc_tape_reader {
   chunk *cur;       /* the chunk being copied out, or NULL */
   size_t off;
   bool rendered;               /* cur was rendered by this reader */
-  bool behind;                 /* has rendered chunks the ring no longer held (counted once) */
+  bool behind;                 /* has read chunks the ring no longer held (counted once) */
   bool at_end;                 /* its own walk reached the end of the body */
   size_t direct_end;           /* below the ring: reading with its own walk up to here */
-  struct timespec progress_at; /* when it last finished taking or rendering a chunk */
+  struct timespec progress_at; /* when it last took, rendered or read a whole chunk */
   size_t bytes;
   ksmc_tape_waiter w;
   bool is_suspended; /* in h->suspended */
@@ -133,6 +133,7 @@ ksmc_tape_hub *ksmc_tape_hub_new(const ksmc_expo *e, const ksmc_tape_opts *o) {
   if (!h->o.pool_idle_ms) h->o.pool_idle_ms = KSMC_TAPE_POOL_IDLE_MS;
   if (!h->o.max_tapes) h->o.max_tapes = KSMC_TAPE_MAX_TAPES;
   if (!h->o.max_readers) h->o.max_readers = KSMC_TAPE_MAX_READERS;
+  if (!h->o.hold_ms) h->o.hold_ms = KSMC_TAPE_HOLD_MS;
   pthread_mutex_init(&h->mu, NULL);
   return h;
 }
@@ -356,7 +357,7 @@ static tape *leave_locked(ksmc_tape_reader *r, ksmc_tape_reader **wake) {
     if (--h->live == 0) clock_gettime(CLOCK_MONOTONIC, &h->idle_since);
     dead = t;
   }
-  /* a reader held for r (hold_ring), or for scrapes of this tape to join, may go on */
+  /* a front held for r (hold_ring) may go on */
   *wake = unsuspend_locked(h, NULL);
   return dead;
 }
@@ -431,17 +432,17 @@ static bool produce(ksmc_tape_reader *r, tape *t) {
 
 /* Whether r, at the front of t, should wait before rendering (hub mutex held): the ring
  * is full, so rendering would drop its oldest chunk, and another reader of t has yet to
- * reach that chunk but is getting there: it took or rendered a chunk within
- * KSMC_TAPE_HOLD_MS. Such a reader is one that joined late and renders the chunks the
- * ring no longer holds, or one whose thread lost the CPU for a while; holding the front
- * lets it catch up and share the rest of the walk. A reader that stopped (a slow client)
- * holds nothing. Only readers that suspend are held. */
-static bool hold_ring(tape *t, const ksmc_tape_reader *r) {
+ * reach that chunk but is getting there: it took or read a chunk within hold_ms. Such a
+ * reader is one that joined late and reads the chunks the ring no longer holds, or one
+ * whose thread lost the CPU for a while; holding the front lets it catch up and share
+ * the rest of the walk. A reader that stopped (a slow client) holds nothing. Only
+ * readers that suspend are held. */
+static bool hold_ring(const ksmc_tape_hub *h, tape *t, const ksmc_tape_reader *r) {
   if (t->count - t->first < t->cap) return false;
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   for (const ksmc_tape_reader *o = t->rds; o; o = o->next_reader)
-    if (o != r && o->k <= t->first && ms_between(&o->progress_at, &now) < KSMC_TAPE_HOLD_MS)
+    if (o != r && o->k <= t->first && ms_between(&o->progress_at, &now) < (double)h->o.hold_ms)
       return true;
   return false;
 }
@@ -496,7 +497,7 @@ static int take_chunk(ksmc_tape_reader *r, bool may_suspend) {
       return END;
     }
     bool hold = false;
-    if (!t->producing && !(hold = r->w.suspend && !h->no_suspend && hold_ring(t, r))) break;
+    if (!t->producing && !(hold = r->w.suspend && !h->no_suspend && hold_ring(h, t, r))) break;
     if (r->w.suspend && !h->no_suspend) {
       if (!may_suspend) {
         pthread_mutex_unlock(&h->mu);

@@ -17,7 +17,7 @@
  * body; otherwise it starts a new tape with fresh snapshots. So a joined scrape sees the
  * cluster as it was at most join_ms before its request. The front waits (suspended, see
  * ksmc_tape_waiter) while another reader of the tape is catching up with the ring's
- * oldest chunk and has made progress in the last KSMC_TAPE_HOLD_MS, so that it can
+ * oldest chunk and has made progress in the last hold_ms (5 ms), so that it can
  * share the rest of the walk; a reader that stopped (a slow client) holds nothing. A
  * scrape alone on its tape once joining has closed walks on its own (no copy through the
  * tape): a lone scraper pays the tape's copy for the first quarter of its body at most.
@@ -42,6 +42,8 @@ typedef struct {
                             tape; 0: KSMC_TAPE_POOL_IDLE_MS */
   unsigned max_tapes;    /* tapes with readers at most; 0: KSMC_TAPE_MAX_TAPES */
   unsigned max_readers;  /* readers per tape at most; 0: KSMC_TAPE_MAX_READERS */
+  unsigned hold_ms;      /* the front waits for a reader catching up that made progress
+                            this recently; 0: KSMC_TAPE_HOLD_MS */
 } ksmc_tape_opts;
 
 /* Defaults: the ring is 1/16 of the stores' rendered bytes (ksmc_store_bytes) when a tape
@@ -52,7 +54,7 @@ typedef struct {
 #define KSMC_TAPE_RING_MAX (64u << 20)
 #define KSMC_TAPE_JOIN_MS 1000u
 #define KSMC_TAPE_POOL_IDLE_MS 1000u
-#define KSMC_TAPE_HOLD_MS 5
+#define KSMC_TAPE_HOLD_MS 5u
 /* Memory bound: at most MAX_TAPES tapes with readers (further scrapes that cannot join
  * walk alone, as without tapes) and MAX_READERS readers per tape. Each tape holds its
  * ring, and each reader at most one chunk the ring has dropped while the reader still

@@ -52,15 +52,14 @@ typedef struct {
 
 /* Resource "ts" with OBJECTS objects, and with `two` resource "us" (one object, whose
  * family header "ts" already printed). */
-static void fixture_init_caps(fixture *f, unsigned join_ms, bool two, unsigned max_tapes,
-                              unsigned max_readers);
+static void fixture_init_opts(fixture *f, bool two, ksmc_tape_opts o);
 
 static void fixture_init(fixture *f, unsigned join_ms, bool two) {
-  fixture_init_caps(f, join_ms, two, 8, 0);
+  fixture_init_opts(f, two, (ksmc_tape_opts){.join_ms = join_ms, .max_tapes = 8});
 }
 
-static void fixture_init_caps(fixture *f, unsigned join_ms, bool two, unsigned max_tapes,
-                              unsigned max_readers) {
+/* Tiny chunks and ring (512 bytes, 4 chunks) whatever o says. */
+static void fixture_init_opts(fixture *f, bool two, ksmc_tape_opts o) {
   f->s = ksmc_store_new(&kind, "");
   f->u = ksmc_store_new(&other, "");
   for (int k = 0; k < OBJECTS; k++) put(f->s, k, 1);
@@ -68,12 +67,8 @@ static void fixture_init_caps(fixture *f, unsigned join_ms, bool two, unsigned m
   ksmc_expo_resource r[] = {{&kind, NULL, &f->s, 1}, {&other, NULL, &f->u, 1}};
   f->e = ksmc_expo_new(r, two ? 2 : 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(f->e);
-  ksmc_tape_opts o = {.chunk = 512,
-                      .ring_min = 2048,
-                      .ring_max = 2048,
-                      .join_ms = join_ms,
-                      .max_tapes = max_tapes,
-                      .max_readers = max_readers};
+  o.chunk = 512;
+  o.ring_min = o.ring_max = 2048;
   f->h = ksmc_tape_hub_new(f->e, &o);
   CU_ASSERT_PTR_NOT_NULL_FATAL(f->h);
 }
@@ -307,7 +302,7 @@ static void test_join_rules(void) {
  * snapshots, and still gets the whole body. */
 static void test_caps(void) {
   fixture f;
-  fixture_init_caps(&f, 60000, true, 1, 2);
+  fixture_init_opts(&f, true, (ksmc_tape_opts){.join_ms = 60000, .max_tapes = 1, .max_readers = 2});
   ksmc_expo_opts o = {.format = KSMC_EXPO_TEXT}, om = {.format = KSMC_EXPO_OPENMETRICS};
   ksmc_buf want = unshared(f.e, &o), want_om = unshared(f.e, &om), b[4] = {{0}};
   ksmc_tape_reader *r[4] = {ksmc_tape_open(f.h, &o, NULL), ksmc_tape_open(f.h, &o, NULL),
@@ -355,12 +350,150 @@ static void test_lone_reader(void) {
   fixture_free(&f);
 }
 
+/* ---- waiting by suspension ---- */
+
+/* A fake connection: counts suspensions and resumptions; a thread that got
+ * KSMC_TAPE_SUSPENDED waits on it until resumed, as libmicrohttpd would. */
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int suspended, resumed; /* calls */
+} fake_conn;
+
+static void fake_suspend(void *arg) {
+  fake_conn *c = arg;
+  pthread_mutex_lock(&c->mu);
+  c->suspended++;
+  pthread_mutex_unlock(&c->mu);
+}
+
+static void fake_resume(void *arg) {
+  fake_conn *c = arg;
+  pthread_mutex_lock(&c->mu);
+  c->resumed++;
+  pthread_cond_broadcast(&c->cv);
+  pthread_mutex_unlock(&c->mu);
+}
+
+static void fake_init(fake_conn *c) {
+  pthread_mutex_init(&c->mu, NULL);
+  pthread_cond_init(&c->cv, NULL);
+  c->suspended = c->resumed = 0;
+}
+
+static int fake_count(fake_conn *c, bool resumed) {
+  pthread_mutex_lock(&c->mu);
+  int n = resumed ? c->resumed : c->suspended;
+  pthread_mutex_unlock(&c->mu);
+  return n;
+}
+
+/* Reads the whole body in pieces of 1..step bytes, waiting out every suspension; false on
+ * an error or a resume before its suspend. No CUnit calls (threads use it). */
+static bool pull_suspending(ksmc_tape_reader *r, fake_conn *c, ksmc_buf *into, size_t step,
+                            uint64_t *seed) {
+  for (;;) {
+    size_t want = 1 + (size_t)(ktest_rand(seed) % step);
+    if (!ksmc_buf_reserve(into, want)) return false;
+    ssize_t n = ksmc_tape_read(r, into->p + into->n, want);
+    if (n == KSMC_TAPE_SUSPENDED) {
+      pthread_mutex_lock(&c->mu);
+      bool ok = c->resumed < c->suspended + 1; /* suspend came first, once */
+      while (c->resumed < c->suspended) pthread_cond_wait(&c->cv, &c->mu);
+      pthread_mutex_unlock(&c->mu);
+      if (!ok) return false;
+      continue;
+    }
+    if (n < 0 || (size_t)n > want) return false;
+    if (n == 0) return true;
+    into->n += (size_t)n;
+  }
+}
+
+/* The front is held, suspended, while a reader below the ring's oldest chunk makes
+ * progress, and resumed when that reader takes the chunk; a reader with work to hand
+ * back is never suspended. */
+static void test_front_held_for_a_reader_catching_up(void) {
+  fixture f;
+  fixture_init_opts(&f, true, (ksmc_tape_opts){.join_ms = 60000, .hold_ms = 60000});
+  ksmc_expo_opts o = {.format = KSMC_EXPO_TEXT};
+  ksmc_buf want = unshared(f.e, &o), a = {0}, b = {0};
+  fake_conn ca, cb;
+  fake_init(&ca);
+  fake_init(&cb);
+  ksmc_tape_waiter wa = {fake_suspend, fake_resume, &ca}, wb = {fake_suspend, fake_resume, &cb};
+  ksmc_tape_reader *ra = ksmc_tape_open(f.h, &o, &wa), *rb = ksmc_tape_open(f.h, &o, &wb);
+  uint64_t seed = 19;
+  CU_ASSERT_EQUAL(read_some(ra, &a, 1, 4 * 512, &seed), 4 * 512); /* chunks 0-3: ring full */
+  CU_ASSERT_EQUAL(read_some(rb, &b, 1, 10, &seed), 10);           /* rb takes chunk 0 */
+  CU_ASSERT_EQUAL(read_some(ra, &a, 1, 512, &seed), 512);         /* chunk 4 drops chunk 0 */
+  /* chunk 5 would drop chunk 1, which rb is about to take: ra is held */
+  char one;
+  CU_ASSERT_EQUAL(ksmc_tape_read(ra, &one, 1), KSMC_TAPE_SUSPENDED);
+  CU_ASSERT_EQUAL(fake_count(&ca, false), 1);
+  CU_ASSERT_EQUAL(fake_count(&ca, true), 0);
+  CU_ASSERT_EQUAL(read_some(rb, &b, 1, 512, &seed), 512); /* rb takes chunk 1 */
+  CU_ASSERT_EQUAL(fake_count(&ca, true), 1);              /* and resumes ra */
+  /* the rest in turns on one thread (each holds the other while it catches up) */
+  bool a_end = false, b_end = false;
+  for (int turn = 0; (!a_end || !b_end) && turn < 100000; turn++) {
+    ksmc_tape_reader *r = turn % 2 ? rb : ra;
+    ksmc_buf *into = turn % 2 ? &b : &a;
+    CU_ASSERT_FATAL(ksmc_buf_reserve(into, 300));
+    ssize_t n = ksmc_tape_read(r, into->p + into->n, 300);
+    CU_ASSERT_FATAL(n >= 0 || n == KSMC_TAPE_SUSPENDED);
+    if (n > 0) into->n += (size_t)n;
+    if (n == 0) *(turn % 2 ? &b_end : &a_end) = true;
+  }
+  CU_ASSERT_TRUE(same(&a, &want));
+  CU_ASSERT_TRUE(same(&b, &want));
+  ksmc_tape_stats st;
+  ksmc_tape_get_stats(f.h, &st);
+  CU_ASSERT(st.holds >= 1);
+  CU_ASSERT_EQUAL(fake_count(&ca, false), fake_count(&ca, true));
+  CU_ASSERT_EQUAL(fake_count(&cb, false), fake_count(&cb, true));
+  ksmc_tape_close(ra);
+  ksmc_tape_close(rb);
+  ksmc_buf_free(&want);
+  ksmc_buf_free(&a);
+  ksmc_buf_free(&b);
+  fixture_free(&f);
+}
+
+/* Chunk buffers are kept for reuse after a scrape, and ksmc_tape_trim frees them once no
+ * tape has had a reader for pool_idle_ms, not before. */
+static void test_trim_frees_the_pool_when_idle(void) {
+  fixture f;
+  fixture_init_opts(&f, true, (ksmc_tape_opts){.join_ms = 60000, .pool_idle_ms = 30});
+  ksmc_expo_opts o = {.format = KSMC_EXPO_TEXT};
+  ksmc_tape_reader *ra = ksmc_tape_open(f.h, &o, NULL), *rb = ksmc_tape_open(f.h, &o, NULL);
+  uint64_t seed = 23;
+  ksmc_buf a = {0}, b = {0};
+  read_some(ra, &a, 512, SIZE_MAX, &seed);
+  read_some(rb, &b, 512, SIZE_MAX, &seed);
+  ksmc_tape_close(ra);
+  ksmc_tape_close(rb);
+  ksmc_tape_stats st;
+  ksmc_tape_get_stats(f.h, &st);
+  CU_ASSERT(st.pooled > 0);
+  ksmc_tape_trim(f.h); /* idle for less than 30 ms: kept */
+  ksmc_tape_get_stats(f.h, &st);
+  CU_ASSERT(st.pooled > 0);
+  nanosleep(&(struct timespec){0, 40 * 1000000}, NULL);
+  ksmc_tape_trim(f.h);
+  ksmc_tape_get_stats(f.h, &st);
+  CU_ASSERT_EQUAL(st.pooled, 0);
+  ksmc_buf_free(&a);
+  ksmc_buf_free(&b);
+  fixture_free(&f);
+}
+
 /* ---- threads ---- */
 
 typedef struct {
   fixture *f;
   atomic_int stop;
-  atomic_int bodies, bad;
+  atomic_int bodies, bad, threads, suspensions;
 } race;
 
 /* Every sample of one body carries the same generation g, and the body has every
@@ -379,19 +512,29 @@ static bool one_generation(const ksmc_buf *b) {
   return lines == OBJECTS * 2 + OBJECTS / 2;
 }
 
+/* Half the scrapers block while waiting, half suspend (fake connections, whose every
+ * suspension must be followed by exactly one resumption). */
 static void *scraper(void *arg) {
   race *r = arg;
   uint64_t seed = 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&seed; /* per thread */
+  bool suspends = atomic_fetch_add(&r->threads, 1) % 2;
+  fake_conn c;
+  fake_init(&c);
+  ksmc_tape_waiter w = {fake_suspend, fake_resume, &c};
   ksmc_expo_opts o = {.format = KSMC_EXPO_TEXT};
   while (!atomic_load(&r->stop)) {
-    ksmc_tape_reader *t = ksmc_tape_open(r->f->h, &o, NULL);
+    ksmc_tape_reader *t = ksmc_tape_open(r->f->h, &o, suspends ? &w : NULL);
     ksmc_buf b = {0};
-    bool ok = t && pull(t, &b, 1 + ktest_rand(&seed) % 3000, SIZE_MAX, &seed) >= 0;
+    size_t step = 1 + ktest_rand(&seed) % 3000;
+    bool ok = t && (suspends ? pull_suspending(t, &c, &b, step, &seed)
+                             : pull(t, &b, step, SIZE_MAX, &seed) >= 0);
     ksmc_tape_close(t);
     atomic_fetch_add(&r->bad, !ok || !one_generation(&b));
     atomic_fetch_add(&r->bodies, 1);
     ksmc_buf_free(&b);
   }
+  atomic_fetch_add(&r->suspensions, fake_count(&c, false));
+  atomic_fetch_add(&r->bad, fake_count(&c, false) != fake_count(&c, true));
   return NULL;
 }
 
@@ -430,10 +573,11 @@ static void test_concurrent_scrapes_during_relists(void) {
   for (int i = 0; i < 6; i++) pthread_join(sc[i], NULL);
   ksmc_tape_stats st;
   ksmc_tape_get_stats(f.h, &st);
-  fprintf(stderr, " [%d bodies, %llu tapes, %llu joined, %llu fell behind] ",
+  fprintf(stderr, " [%d bodies, %llu tapes, %llu joined, %llu fell behind, %d suspended] ",
           atomic_load(&r.bodies), (unsigned long long)st.tapes, (unsigned long long)st.joined,
-          (unsigned long long)st.fallbacks);
+          (unsigned long long)st.fallbacks, atomic_load(&r.suspensions));
   CU_ASSERT_EQUAL(atomic_load(&r.bad), 0);
+  CU_ASSERT_EQUAL(st.suspensions + st.holds, (uint64_t)atomic_load(&r.suspensions));
   CU_ASSERT(atomic_load(&r.bodies) >= 6);
   CU_ASSERT(st.tapes >= 1 && st.tapes <= (uint64_t)atomic_load(&r.bodies));
   fixture_free(&f);
@@ -449,6 +593,9 @@ static const ktest_case cases[] = {
     {"no join across formats, filters or the join window; late joiners catch up", test_join_rules},
     {"past the caps a scrape walks alone", test_caps},
     {"a lone reader walks on its own", test_lone_reader},
+    {"the front is held for a reader catching up, and resumed by it",
+     test_front_held_for_a_reader_catching_up},
+    {"trim frees the chunk pool once idle", test_trim_frees_the_pool_when_idle},
     {"concurrent scrapes during relists: each body one whole generation",
      test_concurrent_scrapes_during_relists},
     {0}};
