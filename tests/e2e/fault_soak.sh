@@ -58,7 +58,7 @@ fi
 
 # > 500 pods: ksmc lists in pages of 500, so relists use continue tokens.
 start_apisim --nodes 50 --pods-per-node 12 --namespaces 6 --seed "$SEED" --continue-ttl 5
-start_ksmc main "$ALLOW"
+start_ksmc main "$ALLOW" --log-level=debug
 wait_ready main
 echo "soak: seed $SEED, churn ${CHURN_S}s per phase, duration ${DURATION}s (0: one cycle), backoff cap ${KSMC_BACKOFF_MAX_MS:-30000} ms, asan=$ASAN"
 
@@ -96,6 +96,28 @@ converge() {
   dup=$(($(wc -l <"$E2E_TMP/got.sorted") - $(uniq "$E2E_TMP/got.sorted" | wc -l) -
     ($(wc -l <"$E2E_TMP/want.sorted") - $(uniq "$E2E_TMP/want.sorted" | wc -l))))
   echo "$objects $lines $lost $stale $dup $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN {printf "%.1f", a - b}')"
+}
+
+# diagnose: after a divergence, whether ksmc's stores or its scrape lost the objects: per
+# resource, the objects of the ground truth against ksmc_store_objects (only where they
+# differ), then ksmc's log lines about those resources (the log is at debug level).
+diagnose() {
+  local tel res want have differ=()
+  tel=$(curl -sf "http://127.0.0.1:$TPORT_main/metrics" || true)
+  echo "--- objects per resource: ground truth vs ksmc_store_objects (differences only) ---"
+  for res in $RESOURCES; do
+    want=$(wc -l <"$E2E_TMP/$res.ndjson")
+    have=$(echo "$tel" | awk -v r="resource=\"$res\"" 'index($0, "ksmc_store_objects{") == 1 && index($0, r) {s += $NF} END {print s + 0}')
+    if [ "$want" != "$have" ]; then
+      echo "$res: $want in the simulator, $have in ksmc's store"
+      differ+=("$res")
+    fi
+  done
+  [ ${#differ[@]} -gt 0 ] || echo "(none: every store holds the right number of objects; the scrape lost lines)"
+  for res in "${differ[@]}"; do
+    echo "--- ksmc log lines about $res (last 30) ---"
+    grep " $res: " "$E2E_TMP/ksmc-main.log" | tail -n 30
+  done
 }
 
 # Phases: NAME ACTION, ACTION = faults:SPEC (set before the churn) or restart:ARGS (done
@@ -178,6 +200,7 @@ while :; do
       "$phase_no" "$cycle" "$name" "$nf" "$objects" "$lines" "$lost" "$stale" "$dup" $((i2 - i0)) "$secs" "$rss"
     if [ "$lost" != 0 ] || [ "$stale" != 0 ] || [ "$dup" != 0 ]; then
       diff "$E2E_TMP/want.sorted" "$E2E_TMP/got.sorted" | head -20 >&2
+      diagnose >&2
       fail "phase $name: /metrics differs from the ground truth"
     fi
     [ "$nf" -gt 0 ] || fail "phase $name: no fault was injected"

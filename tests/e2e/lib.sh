@@ -10,12 +10,25 @@ E2E_PIDS=()
 e2e_cleanup() {
   for p in "${E2E_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${E2E_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$E2E_TMP"
+  [ "${E2E_TMP_KEPT:-0}" = 1 ] || rm -rf "$E2E_TMP"
 }
 trap e2e_cleanup EXIT
 
+# fail MESSAGE: print it and the tail of every exporter's log (the temporary directory is
+# removed on exit, and a CI log is all there is to debug from); E2E_KEEP=1 keeps the
+# directory instead and names it.
 fail() {
   echo "FAIL: $*" >&2
+  local log
+  for log in "$E2E_TMP"/ksmc-*.log; do
+    [ -f "$log" ] || continue
+    echo "--- last 40 lines of $(basename "$log") ---" >&2
+    tail -n 40 "$log" >&2
+  done
+  if [ "${E2E_KEEP:-0}" = 1 ]; then
+    echo "E2E_KEEP=1: kept $E2E_TMP" >&2
+    E2E_TMP_KEPT=1
+  fi
   exit 1
 }
 
