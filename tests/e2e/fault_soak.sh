@@ -74,19 +74,29 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$PID_main/status"; }
 drop_connections() { sim_post "restart?down_ms=0"; }
 
 # converge: stop-churn state; waits up to 150 s for /metrics to equal the ground truth
-# (2 backoffs at client-go's cap), then prints "objects lines lost stale dup seconds".
+# (2 backoffs at client-go's cap), then prints "objects lines lost stale dup seconds
+# scrapes failed": the comparison is of the last scrape that answered 200 (failed: how many
+# did not, e.g. curl errors or HTTP errors; their output is in failed.log).
 converge() {
-  local t0 objects
+  local t0 objects scrapes=0 failed=0 rc
   t0=$(date +%s.%N)
+  : >"$E2E_TMP/failed.log"
   while [ "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN {print (a - b < 150)}')" = 1 ]; do
     ground_truth "$E2E_TMP/want.prom" "$ALLOW"
-    if curl -sf "http://127.0.0.1:$PORT_main/metrics" >"$E2E_TMP/got.prom"; then
-      sort "$E2E_TMP/want.prom" >"$E2E_TMP/want.sorted"
+    sort "$E2E_TMP/want.prom" >"$E2E_TMP/want.sorted"
+    scrapes=$((scrapes + 1))
+    rc=0
+    curl -sSf "http://127.0.0.1:$PORT_main/metrics" >"$E2E_TMP/got.prom" 2>>"$E2E_TMP/failed.log" || rc=$?
+    if [ "$rc" = 0 ]; then
       sort "$E2E_TMP/got.prom" >"$E2E_TMP/got.sorted"
       cmp -s "$E2E_TMP/want.sorted" "$E2E_TMP/got.sorted" && break
+    else
+      failed=$((failed + 1))
+      echo "scrape $scrapes: curl exit $rc after $(wc -c <"$E2E_TMP/got.prom") bytes" >>"$E2E_TMP/failed.log"
     fi
     sleep 0.5
   done
+  [ -f "$E2E_TMP/got.sorted" ] || : >"$E2E_TMP/got.sorted"
   objects=0
   for res in $RESOURCES; do objects=$((objects + $(wc -l <"$E2E_TMP/$res.ndjson"))); done
   local lost stale dup lines
@@ -95,7 +105,7 @@ converge() {
   stale=$(comm -13 "$E2E_TMP/want.sorted" "$E2E_TMP/got.sorted" | wc -l)
   dup=$(($(wc -l <"$E2E_TMP/got.sorted") - $(uniq "$E2E_TMP/got.sorted" | wc -l) -
     ($(wc -l <"$E2E_TMP/want.sorted") - $(uniq "$E2E_TMP/want.sorted" | wc -l))))
-  echo "$objects $lines $lost $stale $dup $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN {printf "%.1f", a - b}')"
+  echo "$objects $lines $lost $stale $dup $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN {printf "%.1f", a - b}') $scrapes $failed"
 }
 
 # diagnose: after a divergence, whether ksmc's stores or its scrape lost the objects: per
@@ -189,7 +199,7 @@ while :; do
     done
     sim_post "churn?rate=0"
     [ "$i1" -gt "$i0" ] || fail "phase $name: ingest stopped (counter stayed at $i0)"
-    read -r objects lines lost stale dup secs < <(converge)
+    read -r objects lines lost stale dup secs scrapes failed < <(converge)
     f1=$(faults_injected)
     nf=$((f1 - f0))
     i2=$(ingest)
@@ -199,7 +209,14 @@ while :; do
     printf 'phase %2d (cycle %d) %-20s faults %3d, %4d objects / %6d lines compared: %d lost, %d stale, %d duplicated; ingest +%d; converged in %.1fs; RSS %d KiB\n' \
       "$phase_no" "$cycle" "$name" "$nf" "$objects" "$lines" "$lost" "$stale" "$dup" $((i2 - i0)) "$secs" "$rss"
     if [ "$lost" != 0 ] || [ "$stale" != 0 ] || [ "$dup" != 0 ]; then
-      diff "$E2E_TMP/want.sorted" "$E2E_TMP/got.sorted" | head -20 >&2
+      echo "$scrapes scrapes in $secs s, $failed of them failed (the comparison is of the last that answered 200)" >&2
+      tail -n 5 "$E2E_TMP/failed.log" >&2
+      echo "--- lost and stale lines per metric family ---" >&2
+      comm -3 "$E2E_TMP/want.sorted" "$E2E_TMP/got.sorted" |
+        awk -F'\t' '{ m = $NF; sub(/[{ ].*/, "", m); k = (NF == 1 ? "lost " : "stale ") m; c[k]++ } END { for (k in c) print c[k], k }' |
+        sort -k2,2 -k3,3 >&2
+      # (diff exits 1 on differences: under pipefail that would end the script here)
+      { diff "$E2E_TMP/want.sorted" "$E2E_TMP/got.sorted" || true; } | head -20 >&2
       diagnose >&2
       fail "phase $name: /metrics differs from the ground truth"
     fi
