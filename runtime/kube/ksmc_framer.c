@@ -443,6 +443,10 @@ void ksmc_list_reset(ksmc_list_parser *l) {
   ksmc_buf_cstr(&l->cont);
   trim(&l->cap);
   l->items = 0;
+  l->has_items = false;
+  l->kind[0] = 0;
+  l->in_kind = false;
+  l->kindlen = 0;
   l->state = L_START;
   l->failed = false;
   l->keylen = 0;
@@ -591,7 +595,12 @@ static void list_skipstr(ksmc_list_parser *l, const char *p, size_t n, size_t *i
     } else if (c == '"') {
       (*i)++;
       l->state = L_AFTER;
+      l->in_kind = false;
       return;
+    }
+    if (l->in_kind && l->kindlen + 1 < sizeof l->kind) {
+      l->kind[l->kindlen++] = c;
+      l->kind[l->kindlen] = 0;
     }
   }
 }
@@ -600,16 +609,20 @@ static void list_skipstr(ksmc_list_parser *l, const char *p, size_t n, size_t *i
 static void list_value(ksmc_list_parser *l, char c, size_t *i) {
   l->nest = (ksmc_jnest){0};
   if (c == '[' && key_is(l, "items")) {
+    l->has_items = true;
     l->state = L_ITEMS;
     (*i)++;
   } else if (c == '{' && key_is(l, "metadata")) {
     begin_capture(l, CAP_META, L_AFTER);
   } else if (c == '"') {
+    l->in_kind = key_is(l, "kind");
+    if (l->in_kind) l->kind[l->kindlen = 0] = 0;
     l->state = L_SKIPSTR;
     (*i)++;
   } else if (c == '{' || c == '[') {
     l->state = L_SKIPNEST;
   } else {
+    if (c == 'n' && key_is(l, "items")) l->has_items = true; /* "items": null, an empty list */
     l->state = L_SKIPPRIM;
   }
 }

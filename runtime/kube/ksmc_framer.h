@@ -128,6 +128,8 @@ typedef struct {
   ksmc_buf rv;     /* metadata.resourceVersion (unquoted, NUL-terminated once seen) */
   ksmc_buf cont;   /* metadata.continue (unquoted, NUL-terminated; empty if none) */
   size_t items;    /* items delivered to cb->item on this page */
+  bool has_items;  /* the top-level object has an "items" member (an array, or null) */
+  char kind[64];   /* its top-level "kind" string, truncated (empty if none): for errors */
   /* private */
   int state;
   int ret_state;
@@ -135,6 +137,8 @@ typedef struct {
   ksmc_jnest nest;
   char key[16];
   size_t keylen;
+  bool in_kind; /* L_SKIPSTR is the "kind" value: copied into kind */
+  size_t kindlen;
   ksmc_buf cap;
   bool oversized;
   size_t cap_bytes;
@@ -145,14 +149,16 @@ typedef struct {
 /* Prepares a parser; max_item 0 selects the default. */
 void ksmc_list_init(ksmc_list_parser *l, size_t max_item);
 
-/* Starts a new page (clears rv, cont, items, state); keeps the memory. */
+/* Starts a new page (clears rv, cont, items, has_items, kind, state); keeps the memory. */
 void ksmc_list_reset(ksmc_list_parser *l);
 
 /* Feeds n bytes of the page body. Returns false if a callback returned false or the body
  * is malformed (then cb->error was called with KSMC_E_JSON). */
 bool ksmc_list_feed(ksmc_list_parser *l, const char *p, size_t n, const ksmc_list_cb *cb);
 
-/* True once the whole top-level object has been read without error. */
+/* True once the whole top-level object has been read without error. Says nothing about
+ * whether it was a list: see has_items and rv (a 200 answer that is some other object,
+ * e.g. a discovery document from a wrong path, also parses completely). */
 bool ksmc_list_complete(const ksmc_list_parser *l);
 
 /* Frees the memory. */

@@ -297,7 +297,7 @@ static bool on_error_event(stream *s, ksmc_slice obj) {
 
 static bool on_bookmark(stream *s, ksmc_slice obj) {
   ksmc_slice rv;
-  if (meta_field(obj.p, obj.n, "resourceVersion", &rv)) copy_slice(&s->rv, rv);
+  if (meta_field(obj.p, obj.n, "resourceVersion", &rv) && rv.n) copy_slice(&s->rv, rv);
   LOCKED(s, s->st.events_bookmark++);
   return true;
 }
@@ -327,7 +327,7 @@ static bool on_event(void *u, ksmc_slice type, ksmc_slice obj) {
   unsigned f = meta_uid_rv(obj.p, obj.n, &uid, &rv);
   if (!(f & 1))
     return watch_abort(s, AB_MALFORMED, "%.*s event without metadata.uid", (int)type.n, type.p);
-  if (f & 2) copy_slice(&s->rv, rv);
+  if ((f & 2) && rv.n) copy_slice(&s->rv, rv); /* never "": a watch from "" starts over */
   count_event(s, t);
   if (!ksmc_shard_keep(uid.p, uid.n, ig->o.shard, ig->o.total_shards)) return true;
   if (ksmc_framer_prerendered(&s->framer) && t != KSMC_EV_DELETED)
@@ -855,9 +855,25 @@ static void list_failed(stream *s, CURLcode res) {
   schedule(s, NEXT_LIST, true);
 }
 
+/* A complete 200 body that is not a page of a list: no "items" member, or no
+ * metadata.resourceVersion (a discovery document answered for a mangled path, a proxy's
+ * own JSON). Taken as an empty list it would empty the store and watch from no
+ * resourceVersion, i.e. from "now" with every object sent again: objects would be lost
+ * without an error. Sets the abort reason. */
+static bool not_a_list(stream *s) {
+  const ksmc_list_parser *l = &s->lp;
+  if (l->has_items && l->rv.n) return false;
+  s->abort = AB_MALFORMED;
+  snprintf(s->abort_msg, sizeof s->abort_msg, "the answer is not a list (%s%s): it has no %s",
+           l->kind[0] ? "kind " : "no kind", l->kind,
+           !l->has_items ? "\"items\"" : "metadata.resourceVersion");
+  return true;
+}
+
 static void list_done(stream *s, CURLcode res) {
   bool cut_gzip = res == CURLE_OK && s->http == 200 && gzip_short(s);
-  if (res == CURLE_OK && s->http == 200 && ksmc_list_complete(&s->lp) && !cut_gzip) {
+  if (res == CURLE_OK && s->http == 200 && ksmc_list_complete(&s->lp) && !cut_gzip &&
+      !not_a_list(s)) {
     logf_(s->ig, KSMC_LOG_DEBUG, "%s: page of %zu items in %lld ms", s->spec.name, s->lp.items,
           (long long)(now_ms() - s->req_start_ms));
     if (s->lp.cont.n) {

@@ -260,9 +260,12 @@ static void sink_end(void *u, size_t s, bool complete) {
   rec_line(complete ? "end complete\n" : "end discard\n");
 }
 
-static atomic_int paused_logs; /* "next page paused" lines */
-static atomic_int crc_logs;    /* "gzip: incorrect CRC-32" lines */
-static atomic_int cut_logs;    /* "before the gzip trailer" lines */
+static atomic_int paused_logs;   /* "next page paused" lines */
+static atomic_int crc_logs;      /* "gzip: incorrect CRC-32" lines */
+static atomic_int cut_logs;      /* "before the gzip trailer" lines */
+static atomic_int not_list_logs; /* "the answer is not a list (kind APIResourceList): it has
+                                    no "items"" and "(kind PodList) ... no
+                                    metadata.resourceVersion" lines */
 
 static void quiet_log(void *u, ksmc_log_level l, const char *line) {
   (void)u;
@@ -270,6 +273,11 @@ static void quiet_log(void *u, ksmc_log_level l, const char *line) {
   if (strstr(line, "list failed: gzip: incorrect CRC-32")) atomic_fetch_add(&crc_logs, 1);
   if (strstr(line, "list failed: gzip: body ended before the gzip trailer"))
     atomic_fetch_add(&cut_logs, 1);
+  if (strstr(line, "list failed: the answer is not a list (kind APIResourceList): it has no "
+                   "\"items\"") ||
+      strstr(line, "list failed: the answer is not a list (kind PodList): it has no "
+                   "metadata.resourceVersion"))
+    atomic_fetch_add(&not_list_logs, 1);
   if (getenv("KSMC_TEST_VERBOSE")) fprintf(stderr, "  [%d] %s\n", l, line);
 }
 
@@ -731,6 +739,48 @@ static void test_eof_then_500(void) {
   cleanup(&h);
 }
 
+static void h_not_a_list(int n, const char *t, resp *r) {
+  (void)t;
+  if (n == 0) {
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[" POD("a", "ua", "1") "]}";
+  } else if (n == 1) {
+    r->chunks[0] = EV("ERROR", GONE);
+  } else if (n == 2) { /* what a mangled path got from the simulator's discovery */
+    r->chunks[0] = "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"v1\","
+                   "\"resources\":[]}";
+  } else if (n == 3) { /* a list without its resourceVersion */
+    r->chunks[0] = "{\"kind\":\"PodList\",\"metadata\":{},\"items\":[]}";
+  } else if (n == 4) {
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[" POD(
+        "a", "ua", "1") "," POD("b", "ub", "8") "]}";
+  } else {
+    r->hang = true;
+  }
+}
+
+/* A 200 answer to a LIST that parses completely but is not a list (no items, or no
+ * resourceVersion) fails the list: the store keeps its objects (no "end complete" with
+ * nothing in it), the error names what came, and the stream relists and then watches from
+ * the good list's resourceVersion. Taken as an empty list, it emptied a store in CI and
+ * the watch from "" that followed sent back only some objects. */
+static void test_not_a_list(void) {
+  harness h;
+  start(&h, h_not_a_list, NULL, NULL);
+  wait_requests(6);
+  finish(&h);
+  assert_log("begin\nitem a\nend complete\nbegin\nend discard\nbegin\nend discard\n"
+             "begin\nitem a\nitem b\nend complete\n");
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[5], "watch=true"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[5], "resourceVersion=9&"));
+  ksmc_stream_stats st;
+  ksmc_ingest_stats(h.ig, 0, &st);
+  CU_ASSERT_EQUAL(st.list_errors, 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(st.last_error, "list: the answer is not a list (kind PodList): it "
+                                               "has no metadata.resourceVersion"));
+  CU_ASSERT_EQUAL(atomic_load(&not_list_logs), 2);
+  cleanup(&h);
+}
+
 /* Answers 503 to everything: a request that reaches the server before server_stop() must
  * not sync the stream either (with h_full_cycle a fast first LIST raced the stop). */
 static void h_unavailable(int n, const char *t, resp *r) {
@@ -991,6 +1041,7 @@ static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_fu
                                    {"re-sharding (autosharding)", test_reshard},
                                    {"malformed event relists", test_malformed_event_relists},
                                    {"EOF re-watch, 500 relist", test_eof_then_500},
+                                   {"a 200 answer that is not a list", test_not_a_list},
                                    {"connection refused", test_connection_refused},
                                    {"absent optional resource (CRD)", test_absent_resource},
                                    {"gzip lists: decoded, CRC and cut bodies", test_gzip_lists},
