@@ -339,9 +339,16 @@ enum MHD_Result rb_send(req *r, rbuilder *rb, int code, const char *ctype) {
 
 /* ---- routing ---- */
 
+/* strtok_r, not strtok: every connection has its own thread, and strtok's hidden state is
+ * shared by all of them. Two requests split at once can take each other's segments; an
+ * endpointslices LIST split short is routed to handle_discovery, which answers 200 with
+ * the group's APIResourceList (fault_soak's one CI failure: ksmc took that for an empty
+ * list). */
 static int split_path(char *path, char **segs, int max) {
   int n = 0;
-  for (char *s = strtok(path, "/"); s && n < max; s = strtok(NULL, "/")) segs[n++] = s;
+  char *save = NULL;
+  for (char *s = strtok_r(path, "/", &save); s && n < max; s = strtok_r(NULL, "/", &save))
+    segs[n++] = s;
   return n;
 }
 
