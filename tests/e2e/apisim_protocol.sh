@@ -271,6 +271,11 @@ curl -s --max-time 10 --compressed -o /dev/null "$BASE/api/v1/pods"; g2=$?
 curl -s --max-time 10 --compressed -o /dev/null "$BASE/api/v1/pods"; g3=$?
 check "gzip_corrupt=2: two gzip LISTs fail to inflate (curl rc $g1 $g2), the third is fine ($g3)" \
   bash -c "[ $g1 -ne 0 ] && [ $g2 -ne 0 ] && [ $g3 = 0 ]"
+post "/_sim/faults?reset=1&list_not_a_list=1"
+k1=$(curl -s --max-time 10 "$BASE/apis/apps/v1/deployments" | grep -o '^{"kind":"[A-Za-z]*"')
+k2=$(curl -s --max-time 10 "$BASE/apis/apps/v1/deployments" | grep -o '^{"kind":"[A-Za-z]*"')
+check "list_not_a_list=1: one LIST answers the group-version's discovery ($k1), the next the list ($k2)" \
+  bash -c "[ '$k1' = '{\"kind\":\"APIResourceList\"' ] && [ '$k2' = '{\"kind\":\"DeploymentList\"' ]"
 post "/_sim/faults?reset=1"
 # restart: open watches are cut, requests during down_ms are refused, then all is served;
 # rv_jump + compact: the RV moves on and a watch from the old RV gets 410.

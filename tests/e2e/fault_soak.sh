@@ -11,8 +11,8 @@
 #
 # usage: fault_soak.sh KSMC APISIM [--quick] [--long] [--duration SECONDS] [--seed N]
 #                                   [--churn-seconds S] [--phases REGEX]
-#   default    one cycle of all 15 phases (about 1 CPU-minute; 4-12 min wall on a loaded machine)
-#   --quick    one phase per fault family instead of 15 (6 phases: truncated events, 410
+#   default    one cycle of all 16 phases (about 1 CPU-minute; 4-12 min wall on a loaded machine)
+#   --quick    one phase per fault family instead of 16 (6 phases: truncated events, 410
 #              storm, expired continue tokens, corrupt gzip, 503 + Retry-After, restart with
 #              a resourceVersion jump); the same assertions. ctest's ASan+UBSan pass uses it
 #              to stay short (ASan makes ksmc and the ground-truth renders ~3x slower).
@@ -142,6 +142,7 @@ PHASES=(
   "expired-continue faults:expire_continue=3&watch_close_events=3&watch_gone_start=2"
   "cut-list-bodies faults:list_cut=2&watch_close_events=3&watch_gone_start=2"
   "gzip-errors faults:gzip_corrupt=2&watch_close_events=3&watch_gone_start=2"
+  "not-a-list faults:list_not_a_list=-1&watch_close_events=3&watch_gone_start=3"
   "429-retry-after faults:error_code=429&error_count=4&retry_after=1&watch_close_events=3"
   "500-retry-after faults:error_code=500&error_count=3&retry_after=1&watch_close_events=3"
   "503-retry-after faults:error_code=503&error_count=3&retry_after=1&watch_close_events=3"
@@ -221,6 +222,13 @@ while :; do
       fail "phase $name: /metrics differs from the ground truth"
     fi
     [ "$nf" -gt 0 ] || fail "phase $name: no fault was injected"
+    # every LIST answered with a discovery document while armed: ksmc must have refused
+    # them (and kept its objects: checked above), not only been lucky with its timing
+    if [ "$name" = not-a-list ]; then
+      refused=$(grep -c "list failed: the answer is not a list (kind APIResourceList)" "$E2E_TMP/ksmc-main.log" || true)
+      [ "$refused" -gt "${refused_before:-0}" ] || fail "phase $name: no LIST was answered with a non-list"
+      refused_before=$refused
+    fi
     total_faults=$((total_faults + nf))
     total_objects=$((total_objects + objects))
     total_lines=$((total_lines + lines))

@@ -40,9 +40,10 @@ typedef struct {
   long expire_continue;       /* next K continue tokens are answered 410 Expired */
   long error_code, error_count, retry_after; /* next K API requests get error_code */
   long stall_ms, stall_count;                /* next K API requests sleep stall_ms first */
-  long list_cut;     /* next K LIST responses: half the body, then the connection is cut */
-  long gzip_corrupt; /* next K gzip LIST responses: corrupted deflate data or CRC trailer */
-  long fired;        /* how many faults were injected */
+  long list_cut;        /* next K LIST responses: half the body, then the connection is cut */
+  long gzip_corrupt;    /* next K gzip LIST responses: corrupted deflate data or CRC trailer */
+  long list_not_a_list; /* next K LISTs: 200 with the group-version's APIResourceList */
+  long fired;           /* how many faults were injected */
 } apisim_faults;
 
 typedef struct {

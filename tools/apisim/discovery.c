@@ -120,6 +120,12 @@ enum MHD_Result handle_openapi(req *r, const char *path) {
                              "{}");
 }
 
+enum MHD_Result send_resource_list(req *r, const char *group, const char *version) {
+  ksmc_buf b = {0};
+  resource_list(&b, group, version);
+  return send_body(r, 200, "application/json", &b);
+}
+
 enum MHD_Result handle_discovery(req *r, const char *path) {
   if (strcmp(r->method, "GET"))
     return send_status(r, 405, "MethodNotAllowed",

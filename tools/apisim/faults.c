@@ -33,6 +33,7 @@ static const fault_field FIELDS[] = {
     FF(stall_count),
     FF(list_cut),
     FF(gzip_corrupt),
+    FF(list_not_a_list),
 };
 
 const char *faults_apply(apisim_faults *f, const char *spec, char *err, size_t errn) {

@@ -431,6 +431,11 @@ static enum MHD_Result route_resource(req *r, const char *group, const char *ver
       return handle_get(r, kind, ns, name);
     }
     if (watch) return handle_watch(r, kind, ns, NULL);
+    apisim_faults *f = &r->sim->faults;
+    if (fault_take(f, &f->list_not_a_list)) { /* what a request routed by a mangled path gets */
+      atomic_fetch_add(&r->sim->stats.faults_injected, 1);
+      return send_resource_list(r, group, version);
+    }
     r->list = true;
     return handle_list(r, kind, ns);
   }

@@ -64,6 +64,8 @@ void http_stop(apisim *sim);
 
 /* handlers */
 enum MHD_Result handle_discovery(req *r, const char *path);
+/* 200 with the APIResourceList of group/version ("" for the core group). */
+enum MHD_Result send_resource_list(req *r, const char *group, const char *version);
 enum MHD_Result handle_openapi(req *r, const char *path);
 enum MHD_Result handle_list(req *r, int kind, const char *ns);
 /* name: watch of one object by path (legacy /watch/.../NAME or .../NAME?watch=1) */
