@@ -72,6 +72,9 @@ ingest() {
 }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$PID_main/status"; }
 drop_connections() { sim_post "restart?down_ms=0"; }
+# LISTs ksmc refused because the answer was a discovery document (the not-a-list phase)
+refusals() { grep -c "list failed: the answer is not a list (kind APIResourceList)" "$E2E_TMP/ksmc-main.log" || true; }
+refused_before=0
 
 # converge: stop-churn state; waits up to 150 s for /metrics to equal the ground truth
 # (2 backoffs at client-go's cap), then prints "objects lines lost stale dup seconds
@@ -190,6 +193,14 @@ while :; do
       ;;
     *) sleep "$CHURN_S" ;;
     esac
+    # not-a-list: the relists forced by watch_gone_start may come after the churn (watch
+    # backoff, then list backoff); keep the fault armed until ksmc has met it (up to 20 s)
+    if [ "$name" = not-a-list ]; then
+      for _ in $(seq 80); do
+        [ "$(refusals)" -gt "$refused_before" ] && break
+        sleep 0.25
+      done
+    fi
     sim_post "faults?reset=1"
     # Ingest kept going: give ksmc up to 5 s after the churn burst (backoff, Retry-After).
     i1=$i0
@@ -225,9 +236,8 @@ while :; do
     # every LIST answered with a discovery document while armed: ksmc must have refused
     # them (and kept its objects: checked above), not only been lucky with its timing
     if [ "$name" = not-a-list ]; then
-      refused=$(grep -c "list failed: the answer is not a list (kind APIResourceList)" "$E2E_TMP/ksmc-main.log" || true)
-      [ "$refused" -gt "${refused_before:-0}" ] || fail "phase $name: no LIST was answered with a non-list"
-      refused_before=$refused
+      [ "$(refusals)" -gt "$refused_before" ] || fail "phase $name: no LIST was answered with a non-list"
+      refused_before=$(refusals)
     fi
     total_faults=$((total_faults + nf))
     total_objects=$((total_objects + objects))
