@@ -857,9 +857,11 @@ static void list_failed(stream *s, CURLcode res) {
 
 /* A complete 200 body that is not a page of a list: no "items" member, or no
  * metadata.resourceVersion (a discovery document answered for a mangled path, a proxy's
- * own JSON). Taken as an empty list it would empty the store and watch from no
- * resourceVersion, i.e. from "now" with every object sent again: objects would be lost
- * without an error. Sets the abort reason. */
+ * own JSON). Taken as an empty list it would empty the store, then watch from no
+ * resourceVersion: the API server sends every object again as ADDED, each with its own
+ * (older) resourceVersion, and a watch that ends before the last one resumes from the last
+ * one received: the objects not yet sent and older than it never come back, and nothing
+ * says so (fault_soak's CI failure). Sets the abort reason. */
 static bool not_a_list(stream *s) {
   const ksmc_list_parser *l = &s->lp;
   if (l->has_items && l->rv.n) return false;
