@@ -781,6 +781,32 @@ static void test_not_a_list(void) {
   cleanup(&h);
 }
 
+static void h_empty_rv(int n, const char *t, resp *r) {
+  (void)t;
+  if (n == 0) {
+    r->chunks[0] = "{\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[" POD("a", "ua", "1") "]}";
+  } else if (n == 1) { /* then a clean end: re-watch */
+    r->chunks[0] =
+        EV("ADDED", POD("b", "ub", "")) EV("BOOKMARK", "{\"metadata\":{\"resourceVersion\":\"\"}}");
+  } else {
+    r->hang = true;
+  }
+}
+
+/* An event or a bookmark with an empty resourceVersion keeps the one ksmc watches from:
+ * a watch from "" would start over from "now" with every object sent again. */
+static void test_empty_rv_kept(void) {
+  harness h;
+  start(&h, h_empty_rv, NULL, NULL);
+  wait_requests(3);
+  finish(&h);
+  assert_log("begin\nitem a\nend complete\nADDED b\n");
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[1], "watch=true"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[2], "watch=true"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(srv.targets[2], "resourceVersion=7&"));
+  cleanup(&h);
+}
+
 /* Answers 503 to everything: a request that reaches the server before server_stop() must
  * not sync the stream either (with h_full_cycle a fast first LIST raced the stop). */
 static void h_unavailable(int n, const char *t, resp *r) {
@@ -1032,21 +1058,23 @@ static void test_watch_recv_bytes(void) {
   }
 }
 
-static const ktest_case cases[] = {{"list, watch, bookmark, 410 relist", test_full_cycle},
-                                   {"expired continue", test_expired_continue},
-                                   {"pipelined pages, paused prefetch", test_pipelined_pages},
-                                   {"prefetch on its own connection", test_prefetch_own_connection},
-                                   {"429 Retry-After", test_retry_after},
-                                   {"sharding, apiserver cache, selector", test_sharding_and_cache},
-                                   {"re-sharding (autosharding)", test_reshard},
-                                   {"malformed event relists", test_malformed_event_relists},
-                                   {"EOF re-watch, 500 relist", test_eof_then_500},
-                                   {"a 200 answer that is not a list", test_not_a_list},
-                                   {"connection refused", test_connection_refused},
-                                   {"absent optional resource (CRD)", test_absent_resource},
-                                   {"gzip lists: decoded, CRC and cut bodies", test_gzip_lists},
-                                   {"busy watches are read in batches", test_batched_watch},
-                                   {"nice after the first sync", test_nice_after_sync},
-                                   {"watch receive buffer by list size", test_watch_recv_bytes},
-                                   {0}};
+static const ktest_case cases[] = {
+    {"list, watch, bookmark, 410 relist", test_full_cycle},
+    {"expired continue", test_expired_continue},
+    {"pipelined pages, paused prefetch", test_pipelined_pages},
+    {"prefetch on its own connection", test_prefetch_own_connection},
+    {"429 Retry-After", test_retry_after},
+    {"sharding, apiserver cache, selector", test_sharding_and_cache},
+    {"re-sharding (autosharding)", test_reshard},
+    {"malformed event relists", test_malformed_event_relists},
+    {"EOF re-watch, 500 relist", test_eof_then_500},
+    {"a 200 answer that is not a list", test_not_a_list},
+    {"an empty resourceVersion is not watched from", test_empty_rv_kept},
+    {"connection refused", test_connection_refused},
+    {"absent optional resource (CRD)", test_absent_resource},
+    {"gzip lists: decoded, CRC and cut bodies", test_gzip_lists},
+    {"busy watches are read in batches", test_batched_watch},
+    {"nice after the first sync", test_nice_after_sync},
+    {"watch receive buffer by list size", test_watch_recv_bytes},
+    {0}};
 KTEST_MAIN("kube_reflector", cases)
