@@ -244,6 +244,19 @@ static void end_list(stream *s, bool complete) {
 
 /* ---- body callbacks ---- */
 
+/* Records why the current request is abandoned (s->abort, and the message that
+ * describe_failure reports); returns false, for body callbacks that stop the transfer. */
+static bool abort_request(stream *s, abort_reason why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool abort_request(stream *s, abort_reason why, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->abort_msg, sizeof s->abort_msg, fmt, ap);
+  va_end(ap);
+  s->abort = why;
+  return false;
+}
+
 static bool on_item(void *u, const char *json, size_t len) {
   stream *s = u;
   ksmc_ingest *ig = s->ig;
@@ -269,20 +282,7 @@ static bool on_list_error(void *u, int err, const char *msg) {
     logf_(s->ig, KSMC_LOG_WARN, "%s: %s", s->spec.name, msg);
     return true;
   }
-  s->abort = AB_MALFORMED;
-  snprintf(s->abort_msg, sizeof s->abort_msg, "%s", msg);
-  return false;
-}
-
-static bool watch_abort(stream *s, abort_reason why, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static bool watch_abort(stream *s, abort_reason why, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(s->abort_msg, sizeof s->abort_msg, fmt, ap);
-  va_end(ap);
-  s->abort = why;
-  return false;
+  return abort_request(s, AB_MALFORMED, "%s", msg);
 }
 
 static bool on_error_event(stream *s, ksmc_slice obj) {
@@ -291,8 +291,8 @@ static bool on_error_event(stream *s, ksmc_slice obj) {
   if (ksmc_jscan_member(obj.p, obj.n, "code", &code)) ksmc_jscan_int(code, &c);
   if (ksmc_jscan_member(obj.p, obj.n, "message", &mq)) ksmc_jscan_unquote(mq, &m);
   LOCKED(s, s->st.events_error++);
-  return watch_abort(s, c == 410 ? AB_GONE : AB_ERROR_EVENT, "ERROR event %lld: %.*s", (long long)c,
-                     (int)m.n, m.p);
+  return abort_request(s, c == 410 ? AB_GONE : AB_ERROR_EVENT, "ERROR event %lld: %.*s",
+                       (long long)c, (int)m.n, m.p);
 }
 
 static bool on_bookmark(stream *s, ksmc_slice obj) {
@@ -322,11 +322,11 @@ static bool on_event(void *u, ksmc_slice type, ksmc_slice obj) {
   else if (slice_is(type, "DELETED"))
     t = KSMC_EV_DELETED;
   else
-    return watch_abort(s, AB_MALFORMED, "unknown watch event type %.*s", (int)type.n, type.p);
+    return abort_request(s, AB_MALFORMED, "unknown watch event type %.*s", (int)type.n, type.p);
   ksmc_slice uid, rv;
   unsigned f = meta_uid_rv(obj.p, obj.n, &uid, &rv);
   if (!(f & 1))
-    return watch_abort(s, AB_MALFORMED, "%.*s event without metadata.uid", (int)type.n, type.p);
+    return abort_request(s, AB_MALFORMED, "%.*s event without metadata.uid", (int)type.n, type.p);
   if ((f & 2) && rv.n) copy_slice(&s->rv, rv); /* never "": a watch from "" starts over */
   count_event(s, t);
   if (!ksmc_shard_keep(uid.p, uid.n, ig->o.shard, ig->o.total_shards)) return true;
@@ -357,7 +357,7 @@ static size_t on_prerender(void *u, ksmc_slice type, const char *obj, size_t ava
 static bool on_watch_error(void *u, int err, const char *msg) {
   stream *s = u;
   if (err == KSMC_E_TOO_BIG) LOCKED(s, s->st.objects_skipped++);
-  return watch_abort(s, AB_MALFORMED, "%s", msg);
+  return abort_request(s, AB_MALFORMED, "%s", msg);
 }
 
 static void maybe_prefetch(stream *s);
@@ -399,25 +399,16 @@ static bool on_decoded(void *u, const char *p, size_t n) { return body_plain(u, 
 static bool body_current(stream *s, const char *p, size_t n) {
   handle_tag *t = tag_of(s, s->easy);
   if (!t->raw_body || t->enc == ENC_IDENTITY) return body_plain(s, p, n);
-  if (t->enc == ENC_OTHER) {
-    s->abort = AB_MALFORMED;
-    snprintf(s->abort_msg, sizeof s->abort_msg, "unsupported Content-Encoding (only gzip)");
-    return false;
-  }
+  if (t->enc == ENC_OTHER)
+    return abort_request(s, AB_MALFORMED, "unsupported Content-Encoding (only gzip)");
   if (!s->gz_open) {
-    if (ksmc_gunzip_begin(&s->gz) != KSMC_GUNZIP_OK) {
-      s->abort = AB_MALFORMED;
-      snprintf(s->abort_msg, sizeof s->abort_msg, "gzip: out of memory");
-      return false;
-    }
+    if (ksmc_gunzip_begin(&s->gz) != KSMC_GUNZIP_OK)
+      return abort_request(s, AB_MALFORMED, "gzip: out of memory");
     s->gz_open = true;
   }
   char err[160];
   int rc = ksmc_gunzip_feed(&s->gz, p, n, on_decoded, s, err, sizeof err);
-  if (rc == KSMC_GUNZIP_BAD) {
-    s->abort = AB_MALFORMED;
-    snprintf(s->abort_msg, sizeof s->abort_msg, "%s", err);
-  }
+  if (rc == KSMC_GUNZIP_BAD) abort_request(s, AB_MALFORMED, "%s", err);
   return rc == KSMC_GUNZIP_OK; /* STOPPED: body_plain said why */
 }
 
@@ -865,10 +856,9 @@ static void list_failed(stream *s, CURLcode res) {
 static bool not_a_list(stream *s) {
   const ksmc_list_parser *l = &s->lp;
   if (l->has_items && l->rv.n) return false;
-  s->abort = AB_MALFORMED;
-  snprintf(s->abort_msg, sizeof s->abort_msg, "the answer is not a list (%s%s): it has no %s",
-           l->kind[0] ? "kind " : "no kind", l->kind,
-           !l->has_items ? "\"items\"" : "metadata.resourceVersion");
+  abort_request(s, AB_MALFORMED, "the answer is not a list (%s%s): it has no %s",
+                l->kind[0] ? "kind " : "no kind", l->kind,
+                !l->has_items ? "\"items\"" : "metadata.resourceVersion");
   return true;
 }
 
@@ -890,9 +880,8 @@ static void list_done(stream *s, CURLcode res) {
     return;
   }
   if (res == CURLE_OK && s->http == 200 && s->abort == AB_NONE)
-    snprintf(s->abort_msg, sizeof s->abort_msg,
-             cut_gzip ? "gzip: body ended before the gzip trailer" : "truncated list body"),
-        s->abort = AB_MALFORMED;
+    abort_request(s, AB_MALFORMED, "%s",
+                  cut_gzip ? "gzip: body ended before the gzip trailer" : "truncated list body");
   list_failed(s, res);
 }
 
@@ -920,16 +909,15 @@ static void watch_done(stream *s, CURLcode res) {
     watch_failed(s, res, NEXT_LIST, true);
   } else if (s->http == 200) {
     if (res == CURLE_OK && ksmc_framer_partial(&s->framer)) {
-      s->abort = AB_MALFORMED; /* our RV is the last complete event's: nothing is lost */
-      snprintf(s->abort_msg, sizeof s->abort_msg, "watch stream ended inside an event");
+      /* our RV is the last complete event's: nothing is lost */
+      abort_request(s, AB_MALFORMED, "watch stream ended inside an event");
       watch_failed(s, res, NEXT_WATCH, very_short);
     } else if (res == CURLE_OK && !very_short) {
       logf_(ig, KSMC_LOG_DEBUG, "%s: watch ended after %llu events; re-watching", s->spec.name,
             (unsigned long long)s->watch_events);
       schedule(s, NEXT_WATCH, false);
     } else if (res == CURLE_OK) {
-      s->abort = AB_MALFORMED;
-      snprintf(s->abort_msg, sizeof s->abort_msg, "very short watch (no event in < 1 s)");
+      abort_request(s, AB_MALFORMED, "very short watch (no event in < 1 s)");
       watch_failed(s, res, NEXT_LIST, true);
     } else {
       watch_failed(s, res, NEXT_WATCH, very_short); /* a broken stream, like client-go's EOF */
