@@ -152,10 +152,7 @@ enum MHD_Result handle_discovery(req *r, const char *path) {
     ksmc_buf_put(&b, tmp, (size_t)n);
     return send_body(r, 200, "application/json", &b);
   }
-  if (!strcmp(path, "/api/v1") || !strcmp(path, "/api/v1/")) {
-    resource_list(&b, "", "v1");
-    return send_body(r, 200, "application/json", &b);
-  }
+  if (!strcmp(path, "/api/v1") || !strcmp(path, "/api/v1/")) return send_resource_list(r, "", "v1");
   if (!strcmp(path, "/apis") || !strcmp(path, "/apis/")) {
     ksmc_buf_puts(&b, KSMC_LIT("{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":["));
     bool first = true;
@@ -180,10 +177,8 @@ enum MHD_Result handle_discovery(req *r, const char *path) {
   }
   char group[64], version[32];
   if (sscanf(path, "/apis/%63[^/]/%31[^/]", group, version) == 2 &&
-      group_version_known(group, version)) {
-    resource_list(&b, group, version);
-    return send_body(r, 200, "application/json", &b);
-  }
+      group_version_known(group, version))
+    return send_resource_list(r, group, version);
   if (sscanf(path, "/apis/%63[^/]", group) == 1) {
     for (size_t i = 0; i < NKINDS; i++) {
       const kind_def *k = &KINDS[i];
